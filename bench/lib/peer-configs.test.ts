@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse } from 'yaml';
+import { BODY_BYTES, fixedBody, haproxyConf, proxyNginxConf, upstreamNginxConf, weftBootstrapYaml } from './peer-configs.js';
+
+test('the fixed body has the advertised size and nothing nginx would interpret', () => {
+  assert.equal(Buffer.byteLength(fixedBody()), BODY_BYTES);
+  assert.doesNotMatch(fixedBody(), /[$"'\\{};]/);
+  assert.ok(upstreamNginxConf('/tmp/x', 1, 2).includes(`return 200 "${fixedBody()}"`));
+});
+
+test('nginx proxy keeps upstream connections alive and logs nothing', () => {
+  const c = proxyNginxConf('/tmp/x', 8000, 8001, 9000);
+  for (const line of ['worker_processes 1;', 'keepalive 64;', 'proxy_http_version 1.1;', 'proxy_set_header Connection "";', 'access_log off;', 'server 127.0.0.1:9000;', 'listen 127.0.0.1:8001 http2']) {
+    assert.ok(c.includes(line), line);
+  }
+});
+
+test('HAProxy runs one thread with connection reuse', () => {
+  const c = haproxyConf(8000, 8001, 9000);
+  for (const line of ['nbthread 1', 'http-reuse always', 'mode http', 'bind 127.0.0.1:8001 proto h2', 'server s1 127.0.0.1:9000']) {
+    assert.ok(c.includes(line), line);
+  }
+  assert.doesNotMatch(c, /^\s*log\s/m);
+});
+
+test('weft bootstrap is an Envoy v3 static config routing / to a STATIC cluster', () => {
+  const b = parse(weftBootstrapYaml(8000, 8002, 9000, { resilience: false }));
+  assert.equal(b.admin.address.socket_address.port_value, 8002);
+  const l = b.static_resources.listeners[0];
+  assert.equal(l.address.socket_address.port_value, 8000);
+  const hcm = l.filter_chains[0].filters[0];
+  assert.equal(hcm.name, 'envoy.filters.network.http_connection_manager');
+  assert.equal(hcm.typed_config['@type'], 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager');
+  const route = hcm.typed_config.route_config.virtual_hosts[0].routes[0];
+  assert.deepEqual(route, { match: { prefix: '/' }, route: { cluster: 'upstream' } });
+  assert.equal(hcm.typed_config.access_log, undefined);
+  const c = b.static_resources.clusters[0];
+  assert.equal(c.type, 'STATIC');
+  assert.equal(c.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value, 9000);
+  assert.equal(c.circuit_breakers, undefined);
+});
+
+test('the resilience variant adds retries, a circuit breaker and outlier detection', () => {
+  const b = parse(weftBootstrapYaml(8000, 8002, 9000, { resilience: true }));
+  const route = b.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0];
+  assert.deepEqual(route.route.retry_policy, { retry_on: '5xx,connect-failure', num_retries: 2 });
+  const c = b.static_resources.clusters[0];
+  assert.deepEqual(c.circuit_breakers, { thresholds: [{ priority: 'DEFAULT', max_requests: 1024 }] });
+  assert.deepEqual(c.outlier_detection, { consecutive_5xx: 5 });
+});

@@ -1,0 +1,82 @@
+// weft proxy: the sidecar proxy, from an Envoy v3 bootstrap file.
+import { ConfigErrors } from '../common/errors.js';
+import { LOG_LEVELS, LogRegistry, type LogLevel } from '../common/log.js';
+import { loadBootstrapFile } from '../proxy/config/bootstrap.js';
+import { ProxyServer } from '../proxy/server.js';
+import { parseArgs, usage, type OptionSpec } from './args.js';
+
+const SPECS: OptionSpec[] = [
+  { name: 'config-path', short: 'c', value: true, help: 'Envoy v3 bootstrap file (YAML or JSON)' },
+  { name: 'mode', value: true, help: '"serve" (default) or "validate": check the bootstrap and exit' },
+  { name: 'drain-time-s', value: true, help: 'seconds to drain listeners on SIGTERM before exiting (default 5)' },
+  { name: 'log-level', short: 'l', value: true, help: `process log level: ${LOG_LEVELS.join(', ')} (default info)` },
+  { name: 'help', short: 'h', value: false, help: 'show this help' },
+];
+
+export async function runProxy(argv: string[]): Promise<number> {
+  const parsed = parseArgs(argv, SPECS);
+  if (typeof parsed === 'string') {
+    process.stderr.write(`weft proxy: ${parsed}\n\n${usage('proxy', SPECS, '-c <bootstrap.yaml> [options]')}`);
+    return 2;
+  }
+  const o = parsed.options;
+  if (o.has('help')) {
+    process.stdout.write(usage('proxy', SPECS, '-c <bootstrap.yaml> [options]'));
+    return 0;
+  }
+  const file = o.get('config-path');
+  if (typeof file !== 'string') {
+    process.stderr.write(`weft proxy: -c <bootstrap file> is required\n`);
+    return 2;
+  }
+  const level = (o.get('log-level') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(level)) {
+    process.stderr.write(`weft proxy: invalid --log-level "${level}"\n`);
+    return 2;
+  }
+  const mode = o.get('mode') ?? 'serve';
+  if (mode !== 'serve' && mode !== 'validate') {
+    process.stderr.write(`weft proxy: invalid --mode "${String(mode)}" (serve or validate)\n`);
+    return 2;
+  }
+  const drainS = Number(o.get('drain-time-s') ?? 5);
+  if (!Number.isFinite(drainS) || drainS < 0) {
+    process.stderr.write(`weft proxy: invalid --drain-time-s\n`);
+    return 2;
+  }
+  const errs = new ConfigErrors();
+  const cfg = loadBootstrapFile(file, errs);
+  for (const w of errs.warnings) process.stderr.write(`warning: ${w.path || '<root>'}: ${w.message}\n`);
+  if (!cfg) {
+    const list = errs.errors;
+    process.stderr.write(`weft proxy: ${file}: bootstrap rejected (${list.length} error${list.length === 1 ? '' : 's'}):\n`);
+    for (const e of list) process.stderr.write(`  ${e.path || '<root>'}: ${e.message}\n`);
+    return 1;
+  }
+  if (mode === 'validate') {
+    process.stdout.write(`configuration '${file}' OK\n`);
+    return 0;
+  }
+  const logs = new LogRegistry(level);
+  const proxy = new ProxyServer(cfg, { logs, drainTimeMs: drainS * 1000, configPath: file });
+  try {
+    await proxy.start();
+  } catch (err) {
+    process.stderr.write(`weft proxy: failed to start: ${(err as Error).message}\n`);
+    await proxy.shutdown();
+    return 1;
+  }
+  const log = logs.logger('main');
+  log.info(`weft proxy LIVE: ${proxy.listenerStatuses().map((l) => `${l.name} on ${l.host}:${l.port}`).join(', ') || 'no listeners'}${proxy.adminPort !== undefined ? `; admin on port ${proxy.adminPort}` : ''}`);
+  const stop = (sig: string) => {
+    log.info(`${sig}: draining listeners for up to ${drainS}s`);
+    void proxy.shutdown().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGUSR1', () => proxy.ctx.accessLogs.reopen());
+  // Input never crashes the process; a bug is logged and the proxy keeps serving.
+  process.on('uncaughtException', (err) => log.error(`uncaught exception: ${err.stack ?? err.message}`));
+  process.on('unhandledRejection', (err) => log.error(`unhandled rejection: ${String((err as Error)?.stack ?? err)}`));
+  return new Promise<number>(() => undefined);
+}

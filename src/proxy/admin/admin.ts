@@ -1,0 +1,155 @@
+// The admin listener: Envoy's admin endpoints under Envoy's paths and output
+// shapes, so existing tooling (curl scripts, Prometheus, istioctl-style
+// debugging) works against weft. Served with node:http: not a hot path.
+import http from 'node:http';
+import type net from 'node:net';
+import { LOG_LEVELS, type LogLevel } from '../../common/log.js';
+import { parseStatsParams, renderPrometheus, renderStatsJson, renderStatsText, PROMETHEUS_CONTENT_TYPE } from '../../stats/index.js';
+import type { ProxyServer } from '../server.js';
+import { configDump } from './config-dump.js';
+import { clustersJson, clustersText } from './clusters.js';
+
+const MUTATING = new Set(['/healthcheck/fail', '/healthcheck/ok', '/drain_listeners', '/quitquitquit', '/reset_counters', '/logging']);
+
+export class AdminServer {
+  private server: http.Server | undefined;
+
+  constructor(private readonly proxy: ProxyServer) {}
+
+  listen(host: string, port: number): Promise<number> {
+    const server = http.createServer((req, res) => {
+      try {
+        this.handle(req, res);
+      } catch (err) {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`admin error: ${(err as Error).message}\n`);
+      }
+    });
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port }, () => {
+        server.removeListener('error', reject);
+        resolve((server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  close(): void {
+    this.server?.close();
+    this.server?.closeAllConnections();
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const path = url.pathname;
+    const q = url.searchParams;
+    const send = (status: number, body: string, type = 'text/plain; charset=UTF-8') => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-cache, max-age=0', 'x-content-type-options': 'nosniff' });
+      res.end(body);
+    };
+    const json = (v: unknown) => send(200, JSON.stringify(v, null, 2) + '\n', 'application/json');
+    // Envoy refuses state changes over GET (a browser prefetch must not drain a proxy).
+    const changesState = MUTATING.has(path) && !(path === '/logging' && [...q.keys()].length === 0);
+    if (changesState && req.method !== 'POST') {
+      send(405, `This endpoint requires POST: ${path}\n`);
+      return;
+    }
+    const p = this.proxy;
+    switch (path) {
+      case '/':
+      case '/help':
+        send(200, ['admin commands are:', ...ENDPOINTS.map(([e, d]) => `  ${e}: ${d}`)].join('\n') + '\n');
+        return;
+      case '/ready': {
+        const state = p.state;
+        send(state === 'LIVE' ? 200 : 503, `${state}\n`);
+        return;
+      }
+      case '/server_info':
+        json(p.serverInfo());
+        return;
+      case '/stats': {
+        const r = parseStatsParams(q);
+        if (!r.ok) return send(400, r.error + '\n');
+        if (r.params.format === 'json') return send(200, renderStatsJson(p.ctx.stats, r.params), 'application/json');
+        if (r.params.format === 'prometheus') return send(200, renderPrometheus(p.ctx.stats, r.params), PROMETHEUS_CONTENT_TYPE);
+        return send(200, renderStatsText(p.ctx.stats, r.params));
+      }
+      case '/stats/prometheus': {
+        const r = parseStatsParams(q, 'prometheus');
+        if (!r.ok) return send(400, r.error + '\n');
+        return send(200, renderPrometheus(p.ctx.stats, r.params), PROMETHEUS_CONTENT_TYPE);
+      }
+      case '/config_dump':
+        json(configDump(p, q.get('resource') ?? undefined));
+        return;
+      case '/clusters':
+        if (q.get('format') === 'json') json(clustersJson(p));
+        else send(200, clustersText(p));
+        return;
+      case '/listeners':
+        if (q.get('format') === 'json') json({ listener_statuses: p.listenerStatuses().map((l) => ({ name: l.name, local_address: { socket_address: { address: l.host, port_value: l.port } } })) });
+        else send(200, p.listenerStatuses().map((l) => `${l.name}::${l.host}:${l.port}`).join('\n') + '\n');
+        return;
+      case '/healthcheck/fail':
+        p.healthCheckFailed = true;
+        send(200, 'OK\n');
+        return;
+      case '/healthcheck/ok':
+        p.healthCheckFailed = false;
+        send(200, 'OK\n');
+        return;
+      case '/drain_listeners':
+        p.drainListeners({ inboundOnly: q.has('inboundonly'), graceful: q.has('graceful') });
+        send(200, 'OK\n');
+        return;
+      case '/quitquitquit':
+        send(200, 'OK\n');
+        setImmediate(() => void p.shutdown(0));
+        return;
+      case '/reset_counters':
+        for (const c of p.ctx.stats.counters()) {
+          c.value = 0;
+          c.flushedValue = 0;
+        }
+        send(200, 'OK\n');
+        return;
+      case '/logging': {
+        const reg = p.logs;
+        for (const [k, v] of q) {
+          const lvl = (k === 'level' ? v : v) as LogLevel;
+          if (!LOG_LEVELS.includes(lvl)) return send(400, `invalid level "${v}" (levels: ${LOG_LEVELS.join(', ')})\n`);
+          if (k === 'level') reg.setAll(lvl);
+          else if (k === 'paths') {
+            for (const pair of v.split(',')) {
+              const [c, l] = pair.split(':') as [string, LogLevel];
+              if (c && LOG_LEVELS.includes(l)) reg.set(c, l);
+            }
+          } else reg.set(k, lvl);
+        }
+        send(200, ['active loggers:', ...reg.list().map(([c, l]) => `  ${c}: ${l}`)].join('\n') + '\n');
+        return;
+      }
+      default:
+        send(404, `invalid path. admin commands are:\n${ENDPOINTS.map(([e, d]) => `  ${e}: ${d}`).join('\n')}\n`);
+    }
+  }
+}
+
+const ENDPOINTS: [string, string][] = [
+  ['/clusters', 'upstream cluster status (?format=json)'],
+  ['/config_dump', 'dump current config (?resource=)'],
+  ['/drain_listeners', 'drain listeners (POST; ?inboundonly, ?graceful)'],
+  ['/healthcheck/fail', 'cause the server to fail health checks (POST)'],
+  ['/healthcheck/ok', 'cause the server to pass health checks (POST)'],
+  ['/help', 'print out list of admin commands'],
+  ['/listeners', 'print listener info (?format=json)'],
+  ['/logging', 'query/change logging levels (POST to change: ?level=, ?<component>=)'],
+  ['/quitquitquit', 'exit the server (POST)'],
+  ['/ready', 'print server state, 200 only when LIVE'],
+  ['/reset_counters', 'reset all counters to zero (POST)'],
+  ['/server_info', 'print server version/status information'],
+  ['/stats', 'print server stats (?format=json|prometheus, ?filter=, ?usedonly)'],
+  ['/stats/prometheus', 'print server stats in prometheus format'],
+];

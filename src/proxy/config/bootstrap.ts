@@ -1,0 +1,138 @@
+// Bootstrap loading: a YAML or JSON file in Envoy's v3 bootstrap format,
+// read through the strict proto3 JSON mapping, then decoded into the
+// proxy's runtime config. Every error is collected with its field path.
+import fs from 'node:fs';
+import YAML from 'yaml';
+import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { fromJson } from '../../xds/codec.js';
+import type { envoy_config_bootstrap_v3_Bootstrap } from '../../xds/gen/types.js';
+import { decodeSocketAddress, type SocketAddr } from './address.js';
+import { decodeCluster, type ClusterConfig } from './cluster.js';
+import { decodeListener, type ListenerConfig } from './listener.js';
+import { checkSupported } from './support.js';
+
+export const BOOTSTRAP_TYPE = 'envoy.config.bootstrap.v3.Bootstrap';
+
+export interface NodeIdentity {
+  id: string;
+  cluster: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface BootstrapConfig {
+  readonly node: NodeIdentity;
+  readonly admin?: { address: SocketAddr; accessLogPath?: string };
+  readonly listeners: ListenerConfig[];
+  readonly clusters: ClusterConfig[];
+  readonly source: envoy_config_bootstrap_v3_Bootstrap;
+}
+
+/** Parses YAML or JSON text into a plain value; syntax errors go to `errs`. */
+export function parseConfigText(text: string, errs: ConfigErrors): unknown {
+  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length) {
+    for (const e of doc.errors) errs.error('', `YAML syntax: ${e.message.split('\n')[0]}`);
+    return undefined;
+  }
+  return doc.toJS({ maxAliasCount: 100 });
+}
+
+/** Reads and decodes a bootstrap file. Returns undefined when errors were found. */
+export function loadBootstrapFile(file: string, errs: ConfigErrors): BootstrapConfig | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    errs.error('', `cannot read ${file}: ${(err as Error).message}`);
+    return undefined;
+  }
+  return loadBootstrapText(text, errs);
+}
+
+export function loadBootstrapText(text: string, errs: ConfigErrors): BootstrapConfig | undefined {
+  const json = parseConfigText(text, errs);
+  if (errs.hasErrors) return undefined;
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    errs.error('', 'a bootstrap must be a YAML/JSON object');
+    return undefined;
+  }
+  const proto = fromJson<envoy_config_bootstrap_v3_Bootstrap>(BOOTSTRAP_TYPE, json, '', errs);
+  if (!proto || errs.hasErrors) return undefined;
+  const cfg = decodeBootstrap(proto, errs);
+  return errs.hasErrors ? undefined : cfg;
+}
+
+const BOOTSTRAP_FIELDS = ['node', 'static_resources', 'admin', 'stats_flush_interval', 'stats_config'] as const;
+
+export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: ConfigErrors): BootstrapConfig {
+  checkSupported(b, '', errs, BOOTSTRAP_FIELDS);
+  if (b.stats_config) checkSupported(b.stats_config, 'stats_config', errs, ['use_all_default_tags']);
+  const node: NodeIdentity = {
+    id: b.node?.id ?? '',
+    cluster: b.node?.cluster ?? '',
+    metadata: (b.node?.metadata as Record<string, unknown> | undefined) ?? {},
+  };
+  if (b.node) checkSupported(b.node, 'node', errs, ['id', 'cluster', 'metadata', 'locality', 'user_agent_name', 'user_agent_version']);
+  let admin: BootstrapConfig['admin'];
+  if (b.admin) {
+    checkSupported(b.admin, 'admin', errs, ['address', 'access_log_path', 'access_log']);
+    if (b.admin.access_log?.length) errs.unsupported('admin.access_log');
+    const address = decodeSocketAddress(b.admin.address, 'admin.address', errs, { allowHostname: false, allowPortZero: true });
+    if (address) admin = { address, ...(b.admin.access_log_path ? { accessLogPath: b.admin.access_log_path } : {}) };
+  }
+  const listeners: ListenerConfig[] = [];
+  const clusters: ClusterConfig[] = [];
+  const sr = b.static_resources;
+  if (sr) {
+    checkSupported(sr, 'static_resources', errs, ['listeners', 'clusters']);
+    const seenL = new Map<string, number>();
+    (sr.listeners ?? []).forEach((l, i) => {
+      const p = joinPath('static_resources.listeners', i);
+      const cfg = decodeListener(l, p, errs, { allowRds: false });
+      if (!cfg) return;
+      const prev = seenL.get(cfg.name);
+      if (prev !== undefined) errs.error(joinPath(p, 'name'), `duplicate listener name "${cfg.name}" (also static_resources.listeners[${prev}])`);
+      seenL.set(cfg.name, i);
+      listeners.push(cfg);
+    });
+    const addrs = new Map<string, string>();
+    for (const l of listeners) {
+      if (l.address.port === 0) continue;
+      const k = `${l.address.host}:${l.address.port}`;
+      const other = addrs.get(k);
+      if (other) errs.error(`static_resources.listeners[${listeners.indexOf(l)}].address`, `listener "${l.name}" has the same address as "${other}"`);
+      addrs.set(k, l.name);
+    }
+    const seenC = new Map<string, number>();
+    (sr.clusters ?? []).forEach((c, i) => {
+      const p = joinPath('static_resources.clusters', i);
+      const cfg = decodeCluster(c, p, errs);
+      if (!cfg) return;
+      if (cfg.type === 'EDS') errs.error(joinPath(p, 'type'), 'EDS clusters need dynamic_resources (an xDS server); a static bootstrap can use STATIC, STRICT_DNS or LOGICAL_DNS');
+      const prev = seenC.get(cfg.name);
+      if (prev !== undefined) errs.error(joinPath(p, 'name'), `duplicate cluster name "${cfg.name}" (also static_resources.clusters[${prev}])`);
+      seenC.set(cfg.name, i);
+      clusters.push(cfg);
+    });
+    checkRouteClusters(listeners, new Set(clusters.map((c) => c.name)), errs);
+  }
+  return { node, ...(admin ? { admin } : {}), listeners, clusters, source: b };
+}
+
+/** Envoy validates that routes of a static config name clusters that exist (validate_clusters). */
+function checkRouteClusters(listeners: ListenerConfig[], clusters: Set<string>, errs: ConfigErrors): void {
+  listeners.forEach((l, li) => {
+    l.filterChains.forEach((fc, ci) => {
+      const base = `static_resources.listeners[${li}].filter_chains[${ci}]`;
+      if (fc.terminal.kind === 'tcp') {
+        for (const c of fc.terminal.tcp.clusters) if (!clusters.has(c.name)) errs.error(`${base}.filters`, `tcp_proxy names unknown cluster "${c.name}"`);
+      } else {
+        const rt = fc.terminal.hcm.routeTable;
+        if (!rt) return;
+        for (const name of rt.clusterNames()) {
+          if (!clusters.has(name)) errs.error(`${base}.filters[0].typed_config.route_config`, `route names unknown cluster "${name}" (defined clusters: ${[...clusters].join(', ') || 'none'})`);
+        }
+      }
+    });
+  });
+}

@@ -1,0 +1,198 @@
+// Listener decoding: envoy.config.listener.v3.Listener → ListenerConfig.
+import { ConfigErrors, joinPath } from '../../common/errors.js';
+import type {
+  envoy_config_listener_v3_FilterChain,
+  envoy_config_listener_v3_FilterChainMatch,
+  envoy_config_listener_v3_Listener,
+} from '../../xds/gen/types.js';
+import { decodeSocketAddress, type SocketAddr } from './address.js';
+import { checkSupported, durationMs } from './support.js';
+import { decodeHcm, type HcmConfig } from '../http/hcm-config.js';
+import { decodeTcpProxy, type TcpProxyConfig } from '../tcp/tcp-proxy-config.js';
+import { decodeAccessLogs, type AccessLogConfig } from '../access-log/decode.js';
+import { decodeCidr, type Cidr } from './cidr.js';
+
+const HCM_URL = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const TCP_PROXY_URL = 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
+const TLS_INSPECTOR_URL = 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector';
+const HTTP_INSPECTOR_URL = 'type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector';
+
+/** Envoy's v2-era filter names, so a pasted v2 config gets the v3 spelling in its error. */
+const V2_FILTER_NAMES: Record<string, string> = {
+  'envoy.http_connection_manager': 'envoy.filters.network.http_connection_manager',
+  'envoy.tcp_proxy': 'envoy.filters.network.tcp_proxy',
+  'envoy.router': 'envoy.filters.http.router',
+};
+
+export const LISTENER_DEFAULTS = {
+  /** listener_filters_timeout: 15 s, as Envoy. */
+  listenerFiltersTimeoutMs: 15_000,
+};
+
+export interface FilterChainMatch {
+  destinationPort?: number;
+  prefixRanges: Cidr[];
+  serverNames: string[];
+  transportProtocol: string;
+  applicationProtocols: string[];
+  sourcePrefixRanges: Cidr[];
+  directSourcePrefixRanges: Cidr[];
+  sourcePorts: number[];
+  sourceType: 'ANY' | 'SAME_IP_OR_LOOPBACK' | 'EXTERNAL';
+}
+
+export type NetworkTerminal = { kind: 'http'; hcm: HcmConfig } | { kind: 'tcp'; tcp: TcpProxyConfig };
+
+export interface FilterChainConfig {
+  name: string;
+  match: FilterChainMatch;
+  terminal: NetworkTerminal;
+}
+
+export interface ListenerConfig {
+  readonly name: string;
+  readonly address: SocketAddr;
+  readonly statPrefix: string;
+  readonly filterChains: FilterChainConfig[];
+  readonly defaultFilterChain?: FilterChainConfig;
+  readonly tlsInspector: boolean;
+  readonly httpInspector: boolean;
+  readonly listenerFiltersTimeoutMs: number;
+  readonly continueOnListenerFiltersTimeout: boolean;
+  readonly accessLogs: AccessLogConfig[];
+  readonly bindToPort: boolean;
+  readonly source: envoy_config_listener_v3_Listener;
+}
+
+export interface ListenerDecodeContext {
+  allowRds: boolean;
+}
+
+const LISTENER_FIELDS = [
+  'name', 'address', 'stat_prefix', 'filter_chains', 'default_filter_chain', 'listener_filters', 'listener_filters_timeout',
+  'continue_on_listener_filters_timeout', 'per_connection_buffer_limit_bytes', 'traffic_direction', 'access_log',
+  'bind_to_port', 'metadata', 'drain_type', 'enable_reuse_port', 'reuse_port',
+] as const;
+
+export function decodeListener(l: envoy_config_listener_v3_Listener, path: string, errs: ConfigErrors, ctx: ListenerDecodeContext): ListenerConfig | undefined {
+  checkSupported(l, path, errs, LISTENER_FIELDS);
+  const name = l.name ?? '';
+  if (!name) errs.error(joinPath(path, 'name'), 'name is required');
+  const address = decodeSocketAddress(l.address, joinPath(path, 'address'), errs, { allowHostname: false, allowPortZero: true });
+  let tlsInspector = false;
+  let httpInspector = false;
+  (l.listener_filters ?? []).forEach((lf, i) => {
+    const p = joinPath(joinPath(path, 'listener_filters'), i);
+    checkSupported(lf, p, errs, ['name', 'typed_config']);
+    const url = lf.typed_config?.['@type'];
+    if (url === TLS_INSPECTOR_URL) tlsInspector = true;
+    else if (url === HTTP_INSPECTOR_URL) httpInspector = true;
+    else errs.error(joinPath(p, 'typed_config'), url ? `listener filter "${url.replace('type.googleapis.com/', '')}" is not supported by weft (supported: tls_inspector, http_inspector)` : 'typed_config is required');
+  });
+  const filterChains: FilterChainConfig[] = [];
+  (l.filter_chains ?? []).forEach((fc, i) => {
+    const c = decodeFilterChain(fc, joinPath(joinPath(path, 'filter_chains'), i), errs, ctx, i);
+    if (c) filterChains.push(c);
+  });
+  const defaultFilterChain = l.default_filter_chain ? decodeFilterChain(l.default_filter_chain, joinPath(path, 'default_filter_chain'), errs, ctx, -1) : undefined;
+  if (filterChains.length === 0 && !defaultFilterChain) errs.error(joinPath(path, 'filter_chains'), 'at least one filter chain (or default_filter_chain) is required');
+  checkDuplicateMatches(filterChains, joinPath(path, 'filter_chains'), errs);
+  const needsTls = filterChains.some((c) => c.match.serverNames.length > 0 || c.match.transportProtocol === 'tls');
+  if (needsTls && !tlsInspector) {
+    errs.warn(joinPath(path, 'listener_filters'), 'filter chains match on server_names or transport_protocol "tls" but no envoy.filters.listener.tls_inspector is configured; weft adds it as Envoy does');
+    tlsInspector = true;
+  }
+  if (!address) return undefined;
+  return {
+    name,
+    address,
+    statPrefix: l.stat_prefix || `${address.host}_${address.port}`,
+    filterChains,
+    ...(defaultFilterChain ? { defaultFilterChain } : {}),
+    tlsInspector,
+    httpInspector,
+    listenerFiltersTimeoutMs: durationMs(l.listener_filters_timeout, LISTENER_DEFAULTS.listenerFiltersTimeoutMs),
+    continueOnListenerFiltersTimeout: l.continue_on_listener_filters_timeout ?? false,
+    accessLogs: decodeAccessLogs(l.access_log, joinPath(path, 'access_log'), errs),
+    bindToPort: l.bind_to_port?.value ?? true,
+    source: l,
+  };
+}
+
+function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: string, errs: ConfigErrors, ctx: ListenerDecodeContext, index: number): FilterChainConfig | undefined {
+  checkSupported(fc, path, errs, ['filter_chain_match', 'filters', 'name', 'metadata']);
+  const match = decodeFilterChainMatch(fc.filter_chain_match, joinPath(path, 'filter_chain_match'), errs);
+  const filters = fc.filters ?? [];
+  let terminal: NetworkTerminal | undefined;
+  filters.forEach((f, i) => {
+    const p = joinPath(joinPath(path, 'filters'), i);
+    checkSupported(f, p, errs, ['name', 'typed_config']);
+    const v3 = f.name ? V2_FILTER_NAMES[f.name] : undefined;
+    if (v3) errs.error(joinPath(p, 'name'), `"${f.name}" is the Envoy v2 name; v3 uses "${v3}" with a typed_config`);
+    const tc = f.typed_config;
+    if (!tc) {
+      if (!v3) errs.error(joinPath(p, 'typed_config'), 'typed_config is required');
+      return;
+    }
+    const tp = joinPath(p, 'typed_config');
+    const isLast = i === filters.length - 1;
+    if (tc['@type'] === HCM_URL) {
+      if (!isLast) errs.error(p, 'http_connection_manager is a terminal filter and must be last');
+      terminal = { kind: 'http', hcm: decodeHcm(tc, tp, errs, ctx) };
+    } else if (tc['@type'] === TCP_PROXY_URL) {
+      if (!isLast) errs.error(p, 'tcp_proxy is a terminal filter and must be last');
+      const tcp = decodeTcpProxy(tc, tp, errs);
+      if (tcp) terminal = { kind: 'tcp', tcp };
+    } else {
+      errs.error(tp, `network filter "${tc['@type'].replace('type.googleapis.com/', '')}" is not supported by weft (supported: envoy.filters.network.http_connection_manager, envoy.filters.network.tcp_proxy)`);
+    }
+  });
+  if (filters.length === 0) errs.error(joinPath(path, 'filters'), 'a filter chain needs a terminal filter (http_connection_manager or tcp_proxy)');
+  if (!terminal || !match) return undefined;
+  return { name: fc.name || (index >= 0 ? `filter_chain_${index}` : 'default_filter_chain'), match, terminal };
+}
+
+function decodeFilterChainMatch(m: envoy_config_listener_v3_FilterChainMatch | undefined, path: string, errs: ConfigErrors): FilterChainMatch | undefined {
+  const out: FilterChainMatch = {
+    prefixRanges: [], serverNames: [], transportProtocol: '', applicationProtocols: [],
+    sourcePrefixRanges: [], directSourcePrefixRanges: [], sourcePorts: [], sourceType: 'ANY',
+  };
+  if (!m) return out;
+  checkSupported(m, path, errs, ['destination_port', 'prefix_ranges', 'server_names', 'transport_protocol', 'application_protocols', 'source_prefix_ranges', 'direct_source_prefix_ranges', 'source_ports', 'source_type']);
+  if (m.destination_port) {
+    const p = m.destination_port.value ?? 0;
+    if (p < 1 || p > 65535) errs.error(joinPath(path, 'destination_port'), 'must be between 1 and 65535');
+    out.destinationPort = p;
+  }
+  const cidrs = (list: typeof m.prefix_ranges, field: string) => (list ?? []).map((c, i) => decodeCidr(c, joinPath(joinPath(path, field), i), errs)).filter((c): c is Cidr => c !== undefined);
+  out.prefixRanges = cidrs(m.prefix_ranges, 'prefix_ranges');
+  out.sourcePrefixRanges = cidrs(m.source_prefix_ranges, 'source_prefix_ranges');
+  out.directSourcePrefixRanges = cidrs(m.direct_source_prefix_ranges, 'direct_source_prefix_ranges');
+  out.serverNames = (m.server_names ?? []).map((n) => n.toLowerCase());
+  out.serverNames.forEach((n, i) => {
+    if (n.includes('*') && !n.startsWith('*.')) errs.error(joinPath(joinPath(path, 'server_names'), i), 'only a leading "*." wildcard is allowed');
+  });
+  out.transportProtocol = m.transport_protocol ?? '';
+  if (out.transportProtocol && out.transportProtocol !== 'tls' && out.transportProtocol !== 'raw_buffer') {
+    errs.error(joinPath(path, 'transport_protocol'), `unknown transport protocol "${out.transportProtocol}" (expected "tls" or "raw_buffer")`);
+  }
+  out.applicationProtocols = m.application_protocols ?? [];
+  out.sourcePorts = m.source_ports ?? [];
+  out.sourceType = m.source_type ?? 'ANY';
+  return out;
+}
+
+function matchKey(m: FilterChainMatch): string {
+  return JSON.stringify([m.destinationPort, m.prefixRanges.map((c) => `${c.address}/${c.prefixLen}`).sort(), [...m.serverNames].sort(), m.transportProtocol, [...m.applicationProtocols].sort(), m.sourcePrefixRanges.map((c) => `${c.address}/${c.prefixLen}`).sort(), [...m.sourcePorts].sort(), m.sourceType]);
+}
+
+/** Envoy refuses listeners whose filter chains have identical matches. */
+function checkDuplicateMatches(chains: FilterChainConfig[], path: string, errs: ConfigErrors): void {
+  const seen = new Map<string, number>();
+  chains.forEach((c, i) => {
+    const k = matchKey(c.match);
+    const prev = seen.get(k);
+    if (prev !== undefined) errs.error(joinPath(path, i), `filter_chain_match is identical to filter_chains[${prev}]'s; Envoy refuses overlapping filter chains`);
+    else seen.set(k, i);
+  });
+}

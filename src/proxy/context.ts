@@ -1,0 +1,17 @@
+// Services shared by everything in one proxy process. Passed explicitly so
+// tests can build a proxy with a manual clock and a seeded random source.
+import type { Clock } from '../common/clock.js';
+import type { Logger } from '../common/log.js';
+import type { StatsStore } from '../stats/stats-store.js';
+import type { AccessLogManager } from './access-log/access-log-manager.js';
+import type { ClusterManager } from './upstream/cluster-manager.js';
+
+export interface ProxyContext {
+  readonly clock: Clock;
+  /** Uniform [0, 1). */
+  readonly random: () => number;
+  readonly stats: StatsStore;
+  readonly log: Logger;
+  readonly clusters: ClusterManager;
+  readonly accessLogs: AccessLogManager;
+}

@@ -1,0 +1,373 @@
+// One downstream HTTP/1.1 connection: weft's strict codec over a raw socket.
+// Requests are handled one at a time (pipelined requests wait, parsed but
+// not acted on, until the previous response is out), as Envoy does.
+import type net from 'node:net';
+import { HeaderMap } from './headers.js';
+import { H1Error, H1RequestParser, type H1RequestHead, buildLocalReply, encodeChunk, encodeLastChunk, serializeResponseHead } from './h1/index.js';
+import type { ConnectionInfo, DownstreamSink, HttpProtocol } from './downstream.js';
+import type { HcmRuntime } from './hcm-runtime.js';
+import type { HttpStream } from './stream.js';
+import { weftErrorHeader } from './local-reply.js';
+import { DPE } from '../access-log/response-flags.js';
+
+const CHUNKED_TRAILERS = Buffer.from('0\r\n\r\n', 'latin1');
+const CONTINUE_100 = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+
+export class H1Connection implements DownstreamSink {
+  protocol: HttpProtocol = 'HTTP/1.1';
+  onDrain: (() => void) | undefined;
+  headersSent = false;
+  private readonly parser: H1RequestParser;
+  private stream: HttpStream | undefined;
+  /** Response framing of the current stream. */
+  private chunked = false;
+  private bodyless = false;
+  private keepAlive = true;
+  private closeAfter = false;
+  private closed = false;
+  private requestsServed = 0;
+  private draining = false;
+  private tunnel: { onData: (c: Buffer) => void; onEnd: () => void } | undefined;
+  private idleTimer: { cancel(): void } | undefined;
+  private headerTimer: { cancel(): void } | undefined;
+  private corked = false;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly hcm: HcmRuntime,
+    private readonly conn: ConnectionInfo,
+    private readonly onClose: (c: H1Connection) => void,
+  ) {
+    const cfg = hcm.config;
+    this.parser = new H1RequestParser(this, { maxHeaderBytes: cfg.maxRequestHeadersKb * 1024, maxHeaders: cfg.maxHeadersCount });
+    const st = hcm.stats;
+    st.downstreamCxTotal.inc();
+    st.downstreamCxActive.inc();
+    st.downstreamCxHttp1Total.inc();
+    st.downstreamCxHttp1Active.inc();
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
+    socket.on('end', () => this.onSocketEnd());
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.onSocketClose());
+    socket.on('drain', () => {
+      if (this.tunnelDrain) this.tunnelDrain();
+      else this.onDrain?.();
+    });
+    this.armIdle();
+    this.armHeaderTimer();
+  }
+
+  /** Bytes already read from the socket (peeked by listener filters). */
+  feed(chunk: Buffer): void {
+    this.onSocketData(chunk);
+  }
+
+  private onSocketData(chunk: Buffer): void {
+    this.hcm.stats.downstreamCxRxBytesTotal.add(chunk.length);
+    if (this.tunnel) {
+      this.tunnel.onData(chunk);
+      return;
+    }
+    try {
+      const rest = this.parser.execute(chunk);
+      if (rest !== undefined && this.tunnel && rest.length) (this.tunnel as { onData: (c: Buffer) => void }).onData(rest);
+      else if (rest !== undefined && rest.length) this.tunnelBacklog = this.tunnelBacklog ? Buffer.concat([this.tunnelBacklog, rest]) : rest;
+    } catch (err) {
+      this.onCodecError(err);
+    }
+  }
+
+  private tunnelBacklog: Buffer | undefined;
+  private tunnelDrain: (() => void) | undefined;
+
+  private onSocketEnd(): void {
+    if (this.tunnel) {
+      this.tunnel.onEnd();
+      return;
+    }
+    try {
+      this.parser.finish();
+    } catch (err) {
+      this.onCodecError(err);
+      return;
+    }
+    // Half-closed by the client: finish the current response, then close.
+    if (!this.stream) this.close();
+    else this.closeAfter = true;
+  }
+
+  private onSocketClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.idleTimer?.cancel();
+    this.headerTimer?.cancel();
+    const st = this.hcm.stats;
+    st.downstreamCxActive.dec();
+    st.downstreamCxHttp1Active.dec();
+    st.downstreamCxDestroy.inc();
+    if (this.tunnel) this.tunnel.onEnd();
+    this.stream?.onDownstreamReset();
+    this.stream = undefined;
+    this.onClose(this);
+  }
+
+  private onCodecError(err: unknown): void {
+    const st = this.hcm.stats;
+    st.downstreamCxProtocolError.inc();
+    if (!(err instanceof H1Error)) {
+      this.hcm.log.error(`http1 codec: ${(err as Error)?.stack ?? String(err)}`);
+    }
+    const e = err instanceof H1Error ? err : undefined;
+    const status = e?.status ?? 400;
+    if (this.stream) {
+      // A body error mid-request: the exchange cannot go on.
+      const s = this.stream;
+      s.info.setResponseFlag(DPE);
+      if (!this.headersSent) {
+        s.sendLocalReply({ status, flag: DPE, code: status === 431 ? 'WEFT_HEADERS_TOO_LARGE' : status === 501 ? 'WEFT_NOT_IMPLEMENTED' : 'WEFT_BAD_REQUEST', cause: e?.message ?? 'malformed request', details: `codec_error:${e?.code ?? 'unknown'}`, source: `http_connection_manager=${this.hcm.config.statPrefix}`, body: 'Bad Request' });
+      } else s.resetStream('codec_error');
+      this.close();
+      return;
+    }
+    if (!this.headersSent && !this.socket.destroyed) {
+      const h = new HeaderMap();
+      const code = status === 431 ? 'WEFT_HEADERS_TOO_LARGE' : status === 501 ? 'WEFT_NOT_IMPLEMENTED' : 'WEFT_BAD_REQUEST';
+      h.add('x-weft-error', weftErrorHeader({ status, code, flag: DPE, cause: e?.message ?? 'malformed request', details: 'codec_error', source: `http_connection_manager=${this.hcm.config.statPrefix}` }));
+      this.socket.end(buildLocalReply({ status, headers: h, body: status === 431 ? 'Request Header Fields Too Large' : status === 501 ? 'Not Implemented' : 'Bad Request', close: true }));
+    }
+    this.closed || this.socket.destroySoon();
+  }
+
+  // ---- H1RequestHandler ----
+
+  onRequestHead(head: H1RequestHead): void {
+    this.headerTimer?.cancel();
+    this.idleTimer?.cancel();
+    const cfg = this.hcm.config;
+    const headers = head.headers;
+    let authority = headers.get('host');
+    let path = head.target;
+    let scheme: string = this.conn.scheme;
+    if (path.charCodeAt(0) !== 47 /* / */ && path !== '*') {
+      // absolute-form (proxy requests): take scheme and authority from it.
+      const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)(.*)$/.exec(path);
+      if (m) {
+        scheme = m[1]!.toLowerCase();
+        authority = m[2]!;
+        path = m[3] || '/';
+      }
+    }
+    if (head.version === '1.0') {
+      this.protocol = 'HTTP/1.0';
+      if (!cfg.acceptHttp10) {
+        this.rejectEarly(426, 'Upgrade Required', 'WEFT_BAD_REQUEST', 'HTTP/1.0 is not accepted (http_protocol_options.accept_http_10 is false)');
+        return;
+      }
+      if (!authority) authority = cfg.defaultHostForHttp10;
+    } else this.protocol = 'HTTP/1.1';
+    if (authority === undefined || authority === '') {
+      this.rejectEarly(400, 'Bad Request', 'WEFT_BAD_REQUEST', 'missing Host');
+      return;
+    }
+    headers.remove('host');
+    this.keepAlive = head.keepAlive && !this.draining;
+    if (cfg.maxRequestsPerConnection > 0 && this.requestsServed + 1 >= cfg.maxRequestsPerConnection) this.keepAlive = false;
+    this.headersSent = false;
+    this.chunked = false;
+    if (head.expectContinue) {
+      headers.remove('expect');
+      this.socket.write(CONTINUE_100);
+    }
+    const s = this.hcm.newStream(this.conn, this, head.method, path, authority, scheme, headers);
+    this.stream = s;
+    if (head.framing === 'none' && !head.upgrade) s.requestComplete = true;
+    s.start();
+  }
+
+  private rejectEarly(status: number, body: string, code: 'WEFT_BAD_REQUEST', cause: string): void {
+    const h = new HeaderMap();
+    h.add('x-weft-error', `${code} ${cause}; http_connection_manager=${this.hcm.config.statPrefix}`);
+    this.hcm.stats.downstreamCxProtocolError.inc();
+    this.parser.pause();
+    this.socket.end(buildLocalReply({ status, headers: h, body, close: true }));
+    this.headersSent = true;
+  }
+
+  onBody(chunk: Buffer): void {
+    this.stream?.onRequestData(chunk, false);
+  }
+
+  onTrailers(trailers: HeaderMap): void {
+    this.stream?.onRequestTrailers(trailers);
+    this.trailersDelivered = true;
+  }
+  private trailersDelivered = false;
+
+  onMessageComplete(): void {
+    const s = this.stream;
+    if (s) {
+      if (this.trailersDelivered) this.trailersDelivered = false;
+      else if (!s.requestComplete) s.onRequestData(EMPTY, true);
+      // Pipelining: hold the next request until this response is done.
+      if (s.state !== 'done') this.parser.pause();
+    }
+  }
+
+  // ---- DownstreamSink ----
+
+  writeHeaders(status: number, headers: HeaderMap, end: boolean): void {
+    const s = this.stream;
+    this.headersSent = true;
+    this.bodyless = status < 200 || status === 204 || status === 304 || s?.method === 'HEAD';
+    if (status === 101) {
+      headers.set('connection', 'upgrade');
+    } else {
+      if (!this.bodyless && !headers.has('content-length')) {
+        if (end) headers.set('content-length', '0');
+        else if (this.protocol === 'HTTP/1.1') {
+          headers.set('transfer-encoding', 'chunked');
+          this.chunked = true;
+        } else this.keepAlive = false;
+      }
+      if (this.closeAfter || this.draining) this.keepAlive = false;
+      if (!this.keepAlive) headers.set('connection', 'close');
+      else if (this.protocol === 'HTTP/1.0') headers.set('connection', 'keep-alive');
+    }
+    const head = serializeResponseHead(status, undefined, headers);
+    this.hcm.stats.downstreamCxTxBytesTotal.add(head.length);
+    if (end) {
+      this.socket.write(head, 'latin1');
+      this.responseDone();
+    } else {
+      // Coalesce the head with the first body chunk into one packet.
+      if (!this.corked) {
+        this.corked = true;
+        this.socket.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          this.socket.uncork();
+        });
+      }
+      this.socket.write(head, 'latin1');
+    }
+  }
+
+  writeData(chunk: Buffer, end: boolean): boolean {
+    let ok = true;
+    if (!this.bodyless) {
+      if (this.chunked) {
+        if (chunk.length) ok = this.socket.write(encodeChunk(chunk));
+        if (end) ok = this.socket.write(CHUNKED_TRAILERS);
+      } else if (chunk.length) ok = this.socket.write(chunk);
+      this.hcm.stats.downstreamCxTxBytesTotal.add(chunk.length);
+    }
+    if (end) this.responseDone();
+    return ok;
+  }
+
+  writeTrailers(trailers: HeaderMap): void {
+    if (this.chunked && !this.bodyless) this.socket.write(encodeLastChunk(trailers));
+    this.responseDone();
+  }
+
+  reset(): void {
+    this.keepAlive = false;
+    this.stream = undefined;
+    this.socket.destroy();
+  }
+
+  pauseRequest(): void {
+    this.socket.pause();
+  }
+
+  resumeRequest(): void {
+    this.socket.resume();
+  }
+
+  takeOverForUpgrade(onData: (chunk: Buffer) => void, onEnd: () => void) {
+    this.tunnel = { onData, onEnd };
+    this.idleTimer?.cancel();
+    const backlog = this.tunnelBacklog;
+    this.tunnelBacklog = undefined;
+    if (backlog) queueMicrotask(() => onData(backlog));
+    const sock = this.socket;
+    const self = this;
+    const w = {
+      write: (c: Buffer) => {
+        self.hcm.stats.downstreamCxTxBytesTotal.add(c.length);
+        return sock.write(c);
+      },
+      end: () => sock.end(),
+      destroy: () => sock.destroy(),
+      pause: () => sock.pause(),
+      resume: () => sock.resume(),
+      set onDrain(fn: (() => void) | undefined) {
+        self.tunnelDrain = fn;
+      },
+    };
+    return w;
+  }
+
+  private responseDone(): void {
+    const s = this.stream;
+    this.requestsServed++;
+    if (!this.keepAlive || (s && !s.requestComplete)) {
+      // Request body not fully read (or close requested): the connection cannot be reused.
+      this.stream = undefined;
+      this.close();
+      return;
+    }
+    // The stream finishes itself; let the next pipelined request in.
+    this.stream = undefined;
+    this.armIdle();
+    if (this.parser.isPaused) {
+      queueMicrotask(() => {
+        if (this.closed || this.stream) return;
+        try {
+          const rest = this.parser.resume();
+          if (rest !== undefined && rest.length) this.tunnelBacklog = rest;
+        } catch (err) {
+          this.onCodecError(err);
+        }
+      });
+    }
+  }
+
+  /** Stops keep-alive: the current response (if any) gets `connection: close`, then the socket closes. */
+  drain(): void {
+    this.draining = true;
+    this.hcm.stats.downstreamCxDrainClose.inc();
+    if (!this.stream) this.close();
+  }
+
+  private close(): void {
+    if (this.socket.destroyed) return;
+    this.socket.end();
+    this.socket.destroySoon();
+  }
+
+  private armIdle(): void {
+    const ms = this.hcm.config.idleTimeoutMs;
+    if (ms <= 0) return;
+    this.idleTimer?.cancel();
+    this.idleTimer = this.hcm.clock.setTimer(ms, () => {
+      if (this.stream) return;
+      this.hcm.stats.downstreamCxIdleTimeout.inc();
+      this.close();
+    });
+  }
+
+  private armHeaderTimer(): void {
+    const ms = this.hcm.config.requestHeadersTimeoutMs;
+    if (ms <= 0) return;
+    this.headerTimer?.cancel();
+    this.headerTimer = this.hcm.clock.setTimer(ms, () => {
+      if (this.stream || this.headersSent) return;
+      this.hcm.stats.downstreamRqHeaderTimeout.inc();
+      this.socket.destroy();
+    });
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

@@ -1,0 +1,385 @@
+// One HTTP request/response exchange inside the connection manager. It owns
+// the request as received, runs the HTTP filters (decode path), hands the
+// request to the router (the last filter), and passes the response back
+// through the filters (encode path) to the downstream codec. Every exit —
+// response complete, local reply, reset — goes through finish(), which
+// records stats and the access log exactly once.
+import crypto from 'node:crypto';
+import { HeaderMap } from './headers.js';
+import { CONTINUE, type HttpFilter } from './filter.js';
+import type { ConnectionInfo, DownstreamSink, HttpProtocol } from './downstream.js';
+import { grpcStatusForHttp, isGrpcContentType, weftErrorHeader, type LocalReply } from './local-reply.js';
+import type { HcmRuntime } from './hcm-runtime.js';
+import type { RouteMatchResult } from '../router/route-table.js';
+import { StreamInfo } from '../access-log/stream-info.js';
+import { DC, SI } from '../access-log/response-flags.js';
+
+/** Consumes the request body once something (the router) is ready for it. */
+export interface RequestBodySink {
+  onData(chunk: Buffer, end: boolean): void;
+  onTrailers(trailers: HeaderMap): void;
+}
+
+/** Receives the stream's end for the router and filters to release resources. */
+export type StreamState = 'decoding' | 'encoding' | 'done';
+
+let requestIdCounter = 0;
+
+export class HttpStream {
+  // Request, as the filters and router see and change it.
+  method: string;
+  /** :path including the query string. */
+  path: string;
+  authority: string;
+  scheme: string;
+  readonly headers: HeaderMap;
+  readonly protocol: HttpProtocol;
+  readonly info: StreamInfo;
+  route: RouteMatchResult | undefined;
+  /** Set by filters that run per stream; index of the next filter on the decode path. */
+  private filterIndex = 0;
+  private filters: HttpFilter[] = [];
+  private stopped = false;
+  state: StreamState = 'decoding';
+
+  // Request body plumbing: buffered until a body sink attaches.
+  private bodySink: RequestBodySink | undefined;
+  private pendingBody: Buffer[] | undefined;
+  private pendingBodyBytes = 0;
+  private pendingEnd = false;
+  private pendingTrailers: HeaderMap | undefined;
+  /** True once the whole request (incl. body) has been received. */
+  requestComplete = false;
+
+  /** Response status that went downstream (0 until then). */
+  responseStatus = 0;
+  /** True when the downstream asked for gRPC. */
+  readonly isGrpc: boolean;
+  /** Cleanup callbacks (router's upstream request, timers). */
+  private cleanups: (() => void)[] = [];
+  private idleTimer: { cancel(): void } | undefined;
+  private requestTimer: { cancel(): void } | undefined;
+
+  constructor(
+    readonly hcm: HcmRuntime,
+    readonly conn: ConnectionInfo,
+    readonly sink: DownstreamSink,
+    method: string,
+    path: string,
+    authority: string,
+    scheme: string,
+    headers: HeaderMap,
+  ) {
+    this.method = method;
+    this.path = path;
+    this.authority = authority;
+    this.scheme = scheme;
+    this.headers = headers;
+    this.protocol = sink.protocol;
+    this.isGrpc = isGrpcContentType(headers.get('content-type'));
+    const info = new StreamInfo();
+    info.startTime = hcm.clock.wallNow();
+    info.startMonotonic = hcm.clock.now();
+    info.protocol = sink.protocol;
+    info.requestHeaders = headers;
+    info.downstreamRemoteAddress = `${conn.remoteAddress}:${conn.remotePort}`;
+    info.downstreamDirectRemoteAddress = info.downstreamRemoteAddress;
+    info.downstreamLocalAddress = `${conn.localAddress}:${conn.localPort}`;
+    info.connectionId = conn.id;
+    if (conn.serverName) info.requestedServerName = conn.serverName;
+    this.info = info;
+    sink.onDrain = undefined;
+  }
+
+  /** Starts processing once the request head is complete. */
+  start(): void {
+    const hcm = this.hcm;
+    hcm.stats.downstreamRqTotal.inc();
+    hcm.stats.downstreamRqActive.inc();
+    if (this.protocol === 'HTTP/2') hcm.stats.downstreamRqHttp2Total.inc();
+    else hcm.stats.downstreamRqHttp1Total.inc();
+    this.armIdleTimer();
+    if (hcm.config.requestTimeoutMs > 0) {
+      this.requestTimer = hcm.clock.setTimer(hcm.config.requestTimeoutMs, () => this.onRequestTimeout());
+    }
+    hcm.mutateRequestHeaders(this);
+    this.info.method = this.method;
+    this.info.path = this.path;
+    this.info.authority = this.authority;
+    const table = hcm.routeTable();
+    this.route = table ? table.route(this, (hcm.random() * 4294967296) >>> 0) : undefined;
+    if (this.route) this.info.routeName = this.route.route.name;
+    for (const f of hcm.filterFactories) {
+      const inst = f.create(this);
+      if (inst) this.filters.push(inst);
+    }
+    this.continueDecoding();
+  }
+
+  /** Runs the remaining decode filters, then the router. Filters that stopped call this to resume. */
+  continueDecoding(): void {
+    if (this.state !== 'decoding') return;
+    this.stopped = false;
+    while (this.filterIndex < this.filters.length) {
+      const f = this.filters[this.filterIndex++]!;
+      if (!f.decodeHeaders) continue;
+      let st;
+      try {
+        st = f.decodeHeaders(this);
+      } catch (err) {
+        this.internalError(err);
+        return;
+      }
+      if (this.state !== 'decoding') return;
+      if (st !== CONTINUE) {
+        this.stopped = true;
+        return;
+      }
+    }
+    try {
+      this.hcm.router.decodeHeaders(this);
+    } catch (err) {
+      this.internalError(err);
+    }
+  }
+
+  private internalError(err: unknown): void {
+    this.hcm.log.error(`stream ${this.conn.id}: filter error: ${(err as Error)?.stack ?? String(err)}`);
+    if (this.state === 'done') return;
+    if (this.sink.headersSent) this.resetStream('filter_error');
+    else this.sendLocalReply({ status: 500, code: 'WEFT_INTERNAL', flag: 0, cause: 'internal error in filter chain', details: 'filter_chain_error' });
+  }
+
+  // ---- request body ----
+
+  /** Codec → stream: request body bytes. */
+  onRequestData(chunk: Buffer, end: boolean): void {
+    this.info.bytesReceived += chunk.length;
+    if (end) this.requestComplete = true;
+    this.touch();
+    if (this.bodySink) {
+      this.bodySink.onData(chunk, end);
+      return;
+    }
+    if (this.state === 'done') return;
+    if (!this.pendingBody) this.pendingBody = [];
+    if (chunk.length) this.pendingBody.push(chunk);
+    this.pendingBodyBytes += chunk.length;
+    if (end) this.pendingEnd = true;
+    if (this.pendingBodyBytes > this.hcm.bufferLimit) this.sink.pauseRequest();
+  }
+
+  onRequestTrailers(trailers: HeaderMap): void {
+    this.requestComplete = true;
+    this.touch();
+    if (this.bodySink) this.bodySink.onTrailers(trailers);
+    else {
+      this.pendingTrailers = trailers;
+      this.pendingEnd = true;
+    }
+  }
+
+  /** Attaches the consumer of the request body and replays what was buffered. */
+  attachBodySink(sink: RequestBodySink): void {
+    this.bodySink = sink;
+    const pending = this.pendingBody;
+    this.pendingBody = undefined;
+    const wasPaused = this.pendingBodyBytes > this.hcm.bufferLimit;
+    this.pendingBodyBytes = 0;
+    if (pending) {
+      for (let i = 0; i < pending.length; i++) sink.onData(pending[i]!, this.pendingEnd && i === pending.length - 1 && !this.pendingTrailers);
+      if (pending.length === 0 && this.pendingEnd && !this.pendingTrailers) sink.onData(Buffer.alloc(0), true);
+    } else if (this.pendingEnd && !this.pendingTrailers) sink.onData(Buffer.alloc(0), true);
+    if (this.pendingTrailers) sink.onTrailers(this.pendingTrailers);
+    if (wasPaused) this.sink.resumeRequest();
+  }
+
+  /** Buffered request body so far (for filters that must see it); does not consume it. */
+  get hasRequestBody(): boolean {
+    return !this.requestComplete || (this.pendingBody?.length ?? 0) > 0;
+  }
+
+  // ---- response ----
+
+  /** Router/filters → downstream: response head. */
+  encodeHeaders(status: number, headers: HeaderMap, end: boolean): void {
+    if (this.state === 'done') return;
+    this.state = 'encoding';
+    this.cancelRequestTimer();
+    for (let i = this.filters.length - 1; i >= 0; i--) {
+      const f = this.filters[i]!;
+      if (f.encodeHeaders) {
+        try {
+          f.encodeHeaders(this, status, headers);
+        } catch (err) {
+          this.hcm.log.error(`encode filter error: ${String(err)}`);
+        }
+      }
+    }
+    this.hcm.mutateResponseHeaders(this, headers);
+    this.responseStatus = status;
+    this.info.responseCode = status;
+    this.info.responseHeaders = headers;
+    this.sink.writeHeaders(status, headers, end);
+    if (end) this.finish();
+    else this.touch();
+  }
+
+  /** Sends a 101 head; the connection then becomes a raw tunnel until finishTunnel(). */
+  encodeHeadersForUpgrade(status: number, headers: HeaderMap): void {
+    this.state = 'encoding';
+    this.cancelRequestTimer();
+    this.idleTimer?.cancel();
+    this.idleTimer = undefined;
+    this.hcm.mutateResponseHeaders(this, headers);
+    this.responseStatus = status;
+    this.info.responseCode = status;
+    this.info.responseHeaders = headers;
+    this.sink.writeHeaders(status, headers, false);
+  }
+
+  /** The upgraded tunnel closed. */
+  finishTunnel(): void {
+    this.finish();
+  }
+
+  /** Returns false when the downstream is slow; the caller waits for `onDownstreamDrain`. */
+  encodeData(chunk: Buffer, end: boolean): boolean {
+    if (this.state === 'done') return true;
+    this.info.bytesSent += chunk.length;
+    const ok = this.sink.writeData(chunk, end);
+    if (end) this.finish();
+    else this.touch();
+    return ok;
+  }
+
+  encodeTrailers(trailers: HeaderMap): void {
+    if (this.state === 'done') return;
+    this.info.responseTrailers = trailers;
+    this.sink.writeTrailers(trailers);
+    this.finish();
+  }
+
+  /** Registers a callback for when the downstream can take more data. */
+  set onDownstreamDrain(fn: (() => void) | undefined) {
+    this.sink.onDrain = fn;
+  }
+
+  /**
+   * Answers the request locally with Envoy's status, flag and body, plus
+   * x-weft-error. gRPC callers get a trailers-only gRPC reply.
+   */
+  sendLocalReply(r: LocalReply, extraHeaders?: HeaderMap): void {
+    if (this.state === 'done') return;
+    if (r.flag) this.info.setResponseFlag(r.flag);
+    this.info.responseCodeDetails = r.details;
+    this.info.weftError = r.code;
+    if (this.sink.headersSent) {
+      // Too late for a reply: the head went out. Reset instead, as Envoy does.
+      this.resetStream(r.details);
+      return;
+    }
+    const h = extraHeaders ?? new HeaderMap();
+    h.set('x-weft-error', weftErrorHeader(r));
+    const body = r.body ?? r.cause;
+    if (this.isGrpc) {
+      h.set('content-type', 'application/grpc');
+      h.set('grpc-status', String(grpcStatusForHttp(r.status)));
+      h.set('grpc-message', encodeURIComponent(body).replace(/%20/g, ' '));
+      this.encodeHeaders(200, h, true);
+      return;
+    }
+    const isHead = this.method === 'HEAD';
+    const buf = Buffer.from(body);
+    if (buf.length > 0) h.set('content-type', 'text/plain');
+    h.set('content-length', String(buf.length));
+    this.encodeHeaders(r.status, h, isHead || buf.length === 0);
+    if (!isHead && buf.length > 0) this.encodeData(buf, true);
+  }
+
+  /** Aborts the exchange without a response (or mid-response). */
+  resetStream(reason: string): void {
+    if (this.state === 'done') return;
+    if (!this.info.responseCodeDetails) this.info.responseCodeDetails = reason;
+    this.hcm.stats.downstreamRqTxReset.inc();
+    this.sink.reset();
+    this.finish();
+  }
+
+  /** Codec → stream: the downstream went away or reset the stream. */
+  onDownstreamReset(): void {
+    if (this.state === 'done') return;
+    this.info.setResponseFlag(DC);
+    if (!this.info.responseCodeDetails) this.info.responseCodeDetails = 'downstream_remote_disconnect';
+    this.hcm.stats.downstreamRqRxReset.inc();
+    this.finish();
+  }
+
+  /** Registers cleanup to run when the stream ends, whichever way. */
+  onEnd(fn: () => void): void {
+    this.cleanups.push(fn);
+  }
+
+  private finish(): void {
+    if (this.state === 'done') return;
+    this.state = 'done';
+    this.idleTimer?.cancel();
+    this.cancelRequestTimer();
+    const hcm = this.hcm;
+    const now = hcm.clock.now();
+    this.info.duration = now - this.info.startMonotonic;
+    hcm.stats.downstreamRqActive.dec();
+    hcm.stats.recordResponse(this.responseStatus, this.info.duration);
+    for (const f of this.filters) {
+      try {
+        f.onDestroy?.(this);
+      } catch {
+        /* a filter's cleanup error must not escape */
+      }
+    }
+    for (const c of this.cleanups) {
+      try {
+        c();
+      } catch {
+        /* ditto */
+      }
+    }
+    hcm.logAccess(this.info);
+    hcm.onStreamDone(this);
+  }
+
+  // ---- timers ----
+
+  /** Marks activity for stream_idle_timeout. */
+  touch(): void {
+    if (this.hcm.config.streamIdleTimeoutMs > 0) this.armIdleTimer();
+  }
+
+  private armIdleTimer(): void {
+    const ms = this.hcm.config.streamIdleTimeoutMs;
+    if (ms <= 0) return;
+    this.idleTimer?.cancel();
+    this.idleTimer = this.hcm.clock.setTimer(ms, () => {
+      this.hcm.stats.downstreamRqIdleTimeout.inc();
+      if (this.sink.headersSent) this.resetStream('stream_idle_timeout');
+      else this.sendLocalReply({ status: 408, code: 'WEFT_STREAM_IDLE_TIMEOUT', flag: SI, cause: 'stream idle timeout', body: 'stream timeout', details: 'stream_idle_timeout', source: `http_connection_manager=${this.hcm.config.statPrefix}` });
+    });
+  }
+
+  private cancelRequestTimer(): void {
+    this.requestTimer?.cancel();
+    this.requestTimer = undefined;
+  }
+
+  private onRequestTimeout(): void {
+    if (this.state !== 'decoding' || this.requestComplete) return;
+    this.hcm.stats.downstreamRqTimeout.inc();
+    this.sendLocalReply({ status: 408, code: 'WEFT_REQUEST_TIMEOUT', flag: 0, cause: 'request not received within request_timeout', body: 'request timeout', details: 'request_overall_timeout', source: `http_connection_manager=${this.hcm.config.statPrefix}` });
+  }
+
+  /** Generates an x-request-id (UUID v4). */
+  static newRequestId(): string {
+    requestIdCounter++;
+    return crypto.randomUUID();
+  }
+}

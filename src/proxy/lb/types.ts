@@ -1,0 +1,103 @@
+// The contract between the cluster (which owns hosts and their health) and a
+// load-balancing policy (which only chooses among them).
+
+/**
+ * One upstream endpoint as a load balancer sees it. The cluster owns it and
+ * mutates `healthy` (health checks, outlier detection) and `activeRequests`
+ * (connection pool) in place; load balancers read both at pick time and never
+ * write them.
+ */
+export interface LbHost {
+  /** IP address (or hostname for DNS clusters) without brackets. */
+  readonly address: string;
+  readonly port: number;
+  /** Envoy's load_balancing_weight (>= 1); values below 1 are treated as 1. */
+  readonly weight: number;
+  /** Envoy's LocalityLbEndpoints.priority; 0 is the most preferred level. */
+  readonly priority: number;
+  /** `region/zone/sub_zone`, informational (zone-aware routing is not implemented). */
+  readonly locality?: string;
+  /**
+   * Key that ring hash and Maglev hash instead of `ip:port` (Envoy: the
+   * endpoint's hostname when use_hostname_for_hashing is set, or the
+   * `envoy.lb` metadata `hash_key`). The cluster fills it; LBs only read it.
+   */
+  readonly hashKey?: string;
+  healthy: boolean;
+  activeRequests: number;
+}
+
+/** Per-pick input from the router. Pass `undefined` for a plain pick. */
+export interface LbContext {
+  /** Request hash from the route's hash_policy; hashing policies pick a random one when absent. */
+  hash?: bigint | undefined;
+  /**
+   * Request attempt number (1 for the first try). Informational: like Envoy's
+   * built-in policies, none of weft's uses it; host re-selection on retries is
+   * driven by `shouldSkipHost` and `hostSelectionRetryCount`.
+   */
+  attempt?: number;
+  /**
+   * Retry host predicate (e.g. previous_hosts). When it returns true the LB
+   * selects again, up to `hostSelectionRetryCount` more times, and then
+   * returns the last host it selected, as Envoy does.
+   */
+  shouldSkipHost?(h: LbHost): boolean;
+  /**
+   * Envoy's retry_policy.host_selection_retry_max_attempts: extra selections
+   * allowed when `shouldSkipHost` rejects a host. Default 1 ("retry once").
+   */
+  hostSelectionRetryCount?: number;
+}
+
+/** A load-balancing policy over one cluster's hosts. */
+export interface LoadBalancer {
+  /**
+   * Chooses a host for one request, or `undefined` when no host can take it
+   * (no hosts, or none healthy and panic mode disabled). Called per request:
+   * cheap, and allocation-free for ROUND_ROBIN, LEAST_REQUEST and RANDOM.
+   */
+  pick(ctx?: LbContext): LbHost | undefined;
+  /**
+   * Replaces the host set (EDS/DNS update). The LB keeps the array's host
+   * objects by reference; later health and active-request changes on them
+   * are seen without another call. `overprovisioningFactor` is the
+   * ClusterLoadAssignment policy's value (percent; default 140) when it changes.
+   */
+  update(hosts: readonly LbHost[], overprovisioningFactor?: number): void;
+}
+
+/** Envoy's Cluster.lb_policy values that weft implements. */
+export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'RING_HASH' | 'MAGLEV';
+
+/** Validated load-balancing settings of one cluster (see decode.ts for their sources). */
+export interface LbOptions {
+  readonly policy: LbPolicy;
+  /** least_request_lb_config.choice_count. */
+  readonly choiceCount: number;
+  /** least_request_lb_config.active_request_bias.default_value. */
+  readonly activeRequestBias: number;
+  /** ring_hash_lb_config.minimum_ring_size. */
+  readonly minimumRingSize: number;
+  /** ring_hash_lb_config.maximum_ring_size. */
+  readonly maximumRingSize: number;
+  /** maglev_lb_config.table_size (prime). */
+  readonly maglevTableSize: number;
+  /** common_lb_config.healthy_panic_threshold as an integer percent, 0 disables panic mode. */
+  readonly healthyPanicThresholdPercent: number;
+  /**
+   * common_lb_config.consistent_hashing_lb_config.use_hostname_for_hashing.
+   * The LB itself only hashes `LbHost.hashKey ?? ip:port`; when this is set
+   * the cluster puts the endpoint's hostname in `hashKey`.
+   */
+  readonly useHostnameForHashing: boolean;
+}
+
+/** What createLoadBalancer accepts: any subset of LbOptions plus the EDS overprovisioning factor. */
+export type LbBuildOptions = Partial<LbOptions> & {
+  /** ClusterLoadAssignment.policy.overprovisioning_factor, percent. */
+  readonly overprovisioningFactor?: number;
+};
+
+/** Uniform random number in [0, 1); injectable so tests are deterministic. */
+export type RandomSource = () => number;

@@ -1,0 +1,208 @@
+// A bound listener: accepts connections, runs the listener filters it needs
+// (tls_inspector, http_inspector), picks a filter chain and hands the
+// connection to its terminal filter. Config updates swap the chains in place:
+// new connections use the new chains, existing ones finish on the old.
+import net from 'node:net';
+import type { ProxyContext } from '../context.js';
+import type { FilterChainConfig, ListenerConfig } from '../config/listener.js';
+import { HcmRuntime } from '../http/hcm-runtime.js';
+import type { RouteTable } from '../router/route-table.js';
+import { TcpProxy } from '../tcp/tcp-proxy.js';
+import { HttpHandler } from './http-handler.js';
+import { selectFilterChain, type ConnectionFacts } from './filter-chain-match.js';
+import { detectHttp, parseClientHello } from './inspectors.js';
+import type { Counter, Gauge } from '../../stats/index.js';
+
+interface RuntimeChain {
+  readonly config: FilterChainConfig;
+  readonly match: FilterChainConfig['match'];
+  readonly http?: HttpHandler;
+  readonly tcp?: TcpProxy;
+}
+
+/** Looks up an RDS route table by name (dynamic config); undefined until it arrives. */
+export type RdsLookup = (name: string) => RouteTable | undefined;
+
+let nextConnectionId = 1;
+
+export class ActiveListener {
+  private server: net.Server | undefined;
+  private chains: RuntimeChain[] = [];
+  private defaultChain: RuntimeChain | undefined;
+  private readonly oldChains: RuntimeChain[] = [];
+  private readonly sockets = new Set<net.Socket>();
+  private readonly cxTotal: Counter;
+  private readonly cxActive: Gauge;
+  private readonly noChain: Counter;
+  private readonly cxDestroy: Counter;
+  private draining = false;
+  config: ListenerConfig;
+
+  constructor(config: ListenerConfig, private readonly ctx: ProxyContext, private readonly rds: RdsLookup) {
+    this.config = config;
+    const p = `listener.${config.statPrefix}.`;
+    this.cxTotal = ctx.stats.counter(p + 'downstream_cx_total');
+    this.cxActive = ctx.stats.gauge(p + 'downstream_cx_active');
+    this.noChain = ctx.stats.counter(p + 'no_filter_chain_match');
+    this.cxDestroy = ctx.stats.counter(p + 'downstream_cx_destroy');
+    this.buildChains(config);
+  }
+
+  private buildChain(fc: FilterChainConfig): RuntimeChain {
+    const t = fc.terminal;
+    if (t.kind === 'http') {
+      const hcmCfg = t.hcm;
+      const inline = hcmCfg.routeTable;
+      const rdsName = hcmCfg.rdsName;
+      const routes = inline ? () => inline : () => (rdsName ? this.rds(rdsName) : undefined);
+      return { config: fc, match: fc.match, http: new HttpHandler(new HcmRuntime(hcmCfg, this.ctx, routes)) };
+    }
+    return { config: fc, match: fc.match, tcp: new TcpProxy(t.tcp, this.ctx) };
+  }
+
+  private buildChains(cfg: ListenerConfig): void {
+    this.chains = cfg.filterChains.map((c) => this.buildChain(c));
+    this.defaultChain = cfg.defaultFilterChain ? this.buildChain(cfg.defaultFilterChain) : undefined;
+  }
+
+  /** Swaps in a new config for the same address; old connections drain. */
+  update(config: ListenerConfig, drainTimeMs: number): void {
+    const old = [...this.chains, ...(this.defaultChain ? [this.defaultChain] : [])];
+    this.config = config;
+    this.buildChains(config);
+    for (const c of old) {
+      this.oldChains.push(c);
+      this.ctx.clock.setTimer(drainTimeMs, () => c.http?.drain());
+    }
+  }
+
+  /** Binds the socket. Resolves with the bound port (useful with port 0). */
+  listen(): Promise<number> {
+    const { host, port } = this.config.address;
+    const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (s) => this.onConnection(s));
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port, backlog: 1024 }, () => {
+        server.removeListener('error', reject);
+        server.on('error', (err) => this.ctx.log.error(`listener ${this.config.name}: ${err.message}`));
+        resolve((server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  get boundPort(): number | undefined {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? a.port : undefined;
+  }
+
+  private onConnection(socket: net.Socket): void {
+    if (this.draining) {
+      socket.destroy();
+      return;
+    }
+    this.cxTotal.inc();
+    this.cxActive.inc();
+    this.sockets.add(socket);
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      this.cxActive.dec();
+      this.cxDestroy.inc();
+    });
+    socket.on('error', () => undefined);
+    const cfg = this.config;
+    const needsPeek = cfg.tlsInspector || cfg.httpInspector;
+    if (!needsPeek) {
+      this.dispatch(socket, this.facts(socket, '', 'raw_buffer', []));
+      return;
+    }
+    let buf: Buffer | undefined;
+    const timer = this.ctx.clock.setTimer(cfg.listenerFiltersTimeoutMs, () => {
+      socket.removeListener('data', onData);
+      if (cfg.continueOnListenerFiltersTimeout) finish('', 'raw_buffer', []);
+      else socket.destroy();
+    });
+    const finish = (sni: string, transport: string, alpn: string[]) => {
+      timer.cancel();
+      socket.removeListener('data', onData);
+      socket.pause();
+      if (buf) socket.unshift(buf);
+      this.dispatch(socket, this.facts(socket, sni, transport, alpn));
+      socket.resume();
+    };
+    const onData = (chunk: Buffer) => {
+      buf = buf ? Buffer.concat([buf, chunk]) : chunk;
+      if (cfg.tlsInspector && buf[0] === 0x16) {
+        const hello = parseClientHello(buf);
+        if (hello === undefined) return;
+        if (hello === null) return finish('', 'raw_buffer', []);
+        return finish(hello.serverName, 'tls', hello.alpn);
+      }
+      if (cfg.httpInspector) {
+        const h = detectHttp(buf);
+        if (h === undefined) return;
+        return finish('', 'raw_buffer', h ? [h] : []);
+      }
+      finish('', 'raw_buffer', []);
+    };
+    socket.on('data', onData);
+  }
+
+  private facts(socket: net.Socket, serverName: string, transportProtocol: string, applicationProtocols: string[]): ConnectionFacts {
+    return {
+      destinationPort: socket.localPort ?? 0,
+      destinationIp: socket.localAddress ?? '',
+      sourceIp: socket.remoteAddress ?? '',
+      sourcePort: socket.remotePort ?? 0,
+      serverName,
+      transportProtocol,
+      applicationProtocols,
+    };
+  }
+
+  private dispatch(socket: net.Socket, f: ConnectionFacts): void {
+    const chain = selectFilterChain(this.chains, f) ?? this.defaultChain;
+    if (!chain) {
+      this.noChain.inc();
+      socket.destroy();
+      return;
+    }
+    const id = nextConnectionId++;
+    if (chain.tcp) {
+      chain.tcp.handle(socket, id);
+      return;
+    }
+    chain.http!.handle(socket, {
+      id,
+      remoteAddress: stripMapped(f.sourceIp),
+      remotePort: f.sourcePort,
+      localAddress: stripMapped(f.destinationIp),
+      localPort: f.destinationPort,
+      scheme: 'http',
+      ...(f.serverName ? { serverName: f.serverName } : {}),
+    });
+  }
+
+  /** Stops accepting; open connections get `connection: close` / GOAWAY and finish. */
+  drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    this.server?.close();
+    for (const c of [...this.chains, ...(this.defaultChain ? [this.defaultChain] : []), ...this.oldChains]) c.http?.drain();
+  }
+
+  /** Closes the listening socket and destroys remaining connections. */
+  close(): void {
+    this.draining = true;
+    this.server?.close();
+    for (const s of this.sockets) s.destroy();
+  }
+
+  get activeConnections(): number {
+    return this.sockets.size;
+  }
+}
+
+function stripMapped(ip: string): string {
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}

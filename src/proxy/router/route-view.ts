@@ -1,0 +1,98 @@
+// The router's per-request view of a matched route: the route's compiled
+// actions bound to this request (its split path, the random value it was
+// matched with, the weighted cluster it picked).
+import type { HttpStream } from '../http/stream.js';
+import type { HeaderMap } from '../http/headers.js';
+import type { UpstreamHost } from '../upstream/host.js';
+import type { HeaderFormatContext } from './header-formatter.js';
+import type { RouteMatchResult } from './route-entry.js';
+import type { PickedCluster } from './weighted-clusters.js';
+
+export class RouteView {
+  private picked: PickedCluster | undefined;
+  readonly directResponse: { status: number; body: Buffer } | undefined;
+  readonly redirect: { status: number; location(s: HttpStream): string } | undefined;
+
+  constructor(private readonly m: RouteMatchResult) {
+    const a = m.route.action;
+    if (a.kind === 'direct_response') {
+      this.directResponse = { status: a.status, body: a.body ? Buffer.from(a.body) : Buffer.alloc(0) };
+    } else if (a.kind === 'redirect') {
+      const route = m.route;
+      this.redirect = { status: a.redirect.status, location: () => route.buildRedirectLocation(m.view) ?? '' };
+    }
+  }
+
+  get name(): string {
+    return this.m.route.name;
+  }
+
+  get timeoutMs(): number {
+    const a = this.m.route.action;
+    return a.kind === 'forward' ? a.timeoutMs : 0;
+  }
+
+  get clusterNotFoundStatus(): number {
+    const a = this.m.route.action;
+    return a.kind === 'forward' ? a.clusterNotFoundStatus : 503;
+  }
+
+  pickCluster(_s: HttpStream, _rand: number): string | undefined {
+    this.picked = this.m.route.pickCluster(this.m.view, this.m.rand);
+    return this.picked?.name;
+  }
+
+  computeHash(s: HttpStream): bigint | undefined {
+    return this.m.route.computeHash(this.m.view, s.conn.remoteAddress);
+  }
+
+  upgradeAllowed(t: string): boolean {
+    const a = this.m.route.action;
+    if (a.kind !== 'forward') return false;
+    const v = a.upgrades.get(t);
+    return v === undefined ? true : v;
+  }
+
+  /** Path rewrite (prefix/regex); x-envoy-original-path keeps the original, as Envoy does. */
+  applyRequestRewrites(s: HttpStream): void {
+    const p = this.m.route.rewritePath(this.m.view);
+    if (p !== undefined && p !== s.path) {
+      s.headers.set('x-envoy-original-path', s.path);
+      s.path = p;
+    }
+  }
+
+  /** The :authority to send upstream (host_rewrite_*, auto_host_rewrite). */
+  hostRewrite(s: HttpStream, host: UpstreamHost): string {
+    const a = this.m.route.action;
+    if (a.kind === 'forward' && a.hostRewrite?.kind === 'auto') return host.hostname === host.address ? host.key : host.hostname;
+    const h = this.m.route.rewriteHost(this.m.view, this.picked);
+    if (h !== undefined) {
+      s.headers.set('x-forwarded-host', s.authority);
+      s.authority = h;
+    }
+    return s.authority;
+  }
+
+  private ctx(s: HttpStream, cluster: string | undefined): HeaderFormatContext {
+    return {
+      downstreamRemoteAddress: { ip: s.conn.remoteAddress, port: s.conn.remotePort },
+      downstreamLocalAddress: { ip: s.conn.localAddress, port: s.conn.localPort },
+      ...(cluster ? { upstreamCluster: cluster } : {}),
+      protocol: s.protocol,
+      request: s,
+    };
+  }
+
+  applyRequestHeaders(headers: HeaderMap, s: HttpStream, cluster: string | undefined): void {
+    this.m.route.finalizeRequestHeaders(headers, this.ctx(s, cluster), this.picked);
+  }
+
+  applyResponseHeaders(headers: HeaderMap, s: HttpStream, cluster: string | undefined): void {
+    this.m.route.finalizeResponseHeaders(headers, this.ctx(s, cluster), this.picked);
+  }
+}
+
+export function routeView(m: RouteMatchResult): RouteView {
+  return new RouteView(m);
+}

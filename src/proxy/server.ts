@@ -1,0 +1,183 @@
+// The proxy process: owns the shared context, the live clusters and
+// listeners, the admin server, and the lifecycle (start, config swap,
+// drain, shutdown). Runtime config is swappable: applyStatic() and, with
+// xDS, the dynamic updates replace pieces while requests in flight finish
+// on what they started with.
+import os from 'node:os';
+import { systemClock, type Clock } from '../common/clock.js';
+import { LogRegistry, type Logger } from '../common/log.js';
+import { StatsStore } from '../stats/stats-store.js';
+import { AccessLogManager } from './access-log/access-log-manager.js';
+import type { BootstrapConfig } from './config/bootstrap.js';
+import type { ListenerConfig } from './config/listener.js';
+import type { ProxyContext } from './context.js';
+import { ClusterManager } from './upstream/cluster-manager.js';
+import { ActiveListener } from './listener/listener.js';
+import type { RouteTable } from './router/route-table.js';
+import { AdminServer } from './admin/admin.js';
+import { WEFT_VERSION } from '../common/version.js';
+
+export type ServerState = 'PRE_INITIALIZING' | 'INITIALIZING' | 'LIVE' | 'DRAINING';
+
+export interface ProxyOptions {
+  clock?: Clock;
+  random?: () => number;
+  logs?: LogRegistry;
+  /** Drain time on SIGTERM / shutdown, ms (Envoy's --drain-time-s default is 600 s; weft defaults to 5 s). */
+  drainTimeMs?: number;
+  /** Where an entry's name came from, for server_info. */
+  configPath?: string;
+}
+
+export interface DynamicState {
+  ldsVersion?: string;
+  cdsVersion?: string;
+  listeners: { name: string; version: string; source: unknown; lastUpdated: string }[];
+  clusters: { name: string; version: string; source: unknown; lastUpdated: string }[];
+  routes: { name: string; version: string; source: unknown; lastUpdated: string }[];
+}
+
+export class ProxyServer {
+  readonly ctx: ProxyContext;
+  readonly logs: LogRegistry;
+  readonly log: Logger;
+  state: ServerState = 'PRE_INITIALIZING';
+  healthCheckFailed = false;
+  configAppliedAt = Date.now();
+  private readonly listeners = new Map<string, ActiveListener>();
+  private readonly routeTables = new Map<string, RouteTable>();
+  private admin: AdminServer | undefined;
+  adminPort: number | undefined;
+  private readonly startedAt = Date.now();
+  private readonly drainTimeMs: number;
+  /** Hook for the xDS client to describe dynamic resources in config_dump. */
+  dynamicState: () => DynamicState = () => ({ listeners: [], clusters: [], routes: [] });
+  private shuttingDown: Promise<void> | undefined;
+
+  constructor(public bootstrap: BootstrapConfig, readonly opts: ProxyOptions = {}) {
+    this.logs = opts.logs ?? new LogRegistry();
+    this.log = this.logs.logger('main');
+    const clock = opts.clock ?? systemClock;
+    const random = opts.random ?? Math.random;
+    const stats = new StatsStore();
+    const log = this.logs.logger('upstream');
+    const clusters = new ClusterManager({ clock, random, stats, log });
+    this.ctx = { clock, random, stats, log: this.logs.logger('http'), clusters, accessLogs: new AccessLogManager({ clock }) };
+    this.drainTimeMs = opts.drainTimeMs ?? 5000;
+    stats.gauge('server.live', 'never_import').set(0);
+    stats.gauge('server.state').set(2);
+    stats.gauge('server.uptime');
+    stats.gauge('server.concurrency').set(1);
+    stats.counter('server.initialization_time_ms');
+  }
+
+  /** Binds admin, creates clusters, binds listeners; LIVE when done. */
+  async start(): Promise<void> {
+    this.state = 'INITIALIZING';
+    this.ctx.stats.gauge('server.state').set(1);
+    const b = this.bootstrap;
+    if (b.admin) {
+      this.admin = new AdminServer(this);
+      this.adminPort = await this.admin.listen(b.admin.address.host, b.admin.address.port);
+    }
+    this.ctx.clusters.replaceAll(b.clusters);
+    // Envoy's cluster warming: DNS clusters resolve before listeners take traffic.
+    await Promise.all(this.ctx.clusters.all().map((c) => c.initialized));
+    await this.applyListeners(b.listeners);
+    this.configAppliedAt = Date.now();
+    this.markLive();
+  }
+
+  markLive(): void {
+    this.state = 'LIVE';
+    this.ctx.stats.gauge('server.live', 'never_import').set(1);
+    this.ctx.stats.gauge('server.state').set(0);
+  }
+
+  /** Adds, updates or removes listeners to match `cfgs`. */
+  async applyListeners(cfgs: readonly ListenerConfig[]): Promise<void> {
+    const keep = new Set(cfgs.map((c) => c.name));
+    for (const [name, l] of this.listeners) {
+      if (!keep.has(name)) {
+        l.drain();
+        this.listeners.delete(name);
+        this.ctx.clock.setTimer(this.drainTimeMs, () => l.close());
+      }
+    }
+    for (const cfg of cfgs) {
+      const cur = this.listeners.get(cfg.name);
+      const sameAddress = cur && cur.config.address.host === cfg.address.host && cur.config.address.port === cfg.address.port;
+      if (cur && sameAddress) {
+        if (JSON.stringify(cur.config.source) !== JSON.stringify(cfg.source)) cur.update(cfg, this.drainTimeMs);
+        continue;
+      }
+      if (cur) {
+        cur.drain();
+        this.ctx.clock.setTimer(this.drainTimeMs, () => cur.close());
+      }
+      const l = new ActiveListener(cfg, this.ctx, (name) => this.routeTables.get(name));
+      if (cfg.bindToPort) await l.listen();
+      this.listeners.set(cfg.name, l);
+    }
+  }
+
+  /** RDS: makes a route table available by name to listeners using `rds`. */
+  setRouteTable(name: string, table: RouteTable | undefined): void {
+    if (table) this.routeTables.set(name, table);
+    else this.routeTables.delete(name);
+  }
+
+  listenerStatuses(): { name: string; host: string; port: number }[] {
+    return [...this.listeners.values()].map((l) => ({ name: l.config.name, host: l.config.address.host, port: l.boundPort ?? l.config.address.port }));
+  }
+
+  /** Bound port of a listener by name (tests bind port 0). */
+  listenerPort(name: string): number | undefined {
+    return this.listeners.get(name)?.boundPort;
+  }
+
+  drainListeners(opts: { inboundOnly?: boolean; graceful?: boolean } = {}): void {
+    this.state = 'DRAINING';
+    this.ctx.stats.gauge('server.state').set(3);
+    for (const l of this.listeners.values()) {
+      if (opts.inboundOnly && l.config.source.traffic_direction !== 'INBOUND') continue;
+      l.drain();
+    }
+  }
+
+  serverInfo(): unknown {
+    const up = Math.floor((Date.now() - this.startedAt) / 1000);
+    return {
+      version: `weft/${WEFT_VERSION}`,
+      state: this.state,
+      hot_restart_version: 'disabled',
+      command_line_options: { config_path: this.opts.configPath ?? '', drain_time: `${this.drainTimeMs / 1000}s`, concurrency: 1 },
+      node: { id: this.bootstrap.node.id, cluster: this.bootstrap.node.cluster, metadata: this.bootstrap.node.metadata, user_agent_name: 'weft' },
+      uptime_current_epoch: `${up}s`,
+      uptime_all_epochs: `${up}s`,
+      hostname: os.hostname(),
+    };
+  }
+
+  /**
+   * Drains listeners (no new connections; keep-alive ends), waits until
+   * connections finish or the drain time passes, then closes everything.
+   */
+  shutdown(exitCode?: number): Promise<void> {
+    if (this.shuttingDown) return this.shuttingDown;
+    this.shuttingDown = (async () => {
+      this.drainListeners();
+      const deadline = Date.now() + this.drainTimeMs;
+      while (Date.now() < deadline && [...this.listeners.values()].some((l) => l.activeConnections > 0)) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      for (const l of this.listeners.values()) l.close();
+      this.listeners.clear();
+      this.ctx.clusters.close();
+      await this.ctx.accessLogs.close();
+      this.admin?.close();
+      if (exitCode !== undefined) process.exit(exitCode);
+    })();
+    return this.shuttingDown;
+  }
+}

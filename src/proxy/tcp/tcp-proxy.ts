@@ -1,0 +1,177 @@
+// The tcp_proxy network filter: one upstream connection per downstream
+// connection, bytes copied both ways with back-pressure, half-close honoured.
+import net from 'node:net';
+import type { ProxyContext } from '../context.js';
+import type { Counter, Gauge } from '../../stats/index.js';
+import type { TcpProxyConfig } from './tcp-proxy-config.js';
+import { StreamInfo } from '../access-log/stream-info.js';
+import { UF, UH, NC } from '../access-log/response-flags.js';
+import type { AccessLogger } from '../access-log/logger.js';
+import { xxHash64 } from '../lb/xxhash64.js';
+
+class TcpStats {
+  readonly cxTotal: Counter;
+  readonly cxRx: Counter;
+  readonly cxTx: Counter;
+  readonly noRoute: Counter;
+  readonly idleTimeout: Counter;
+  readonly cxActive: Gauge;
+  constructor(ctx: ProxyContext, prefix: string) {
+    const p = `tcp.${prefix}.`;
+    this.cxTotal = ctx.stats.counter(p + 'downstream_cx_total');
+    this.cxRx = ctx.stats.counter(p + 'downstream_cx_rx_bytes_total');
+    this.cxTx = ctx.stats.counter(p + 'downstream_cx_tx_bytes_total');
+    this.noRoute = ctx.stats.counter(p + 'downstream_cx_no_route');
+    this.idleTimeout = ctx.stats.counter(p + 'idle_timeout');
+    this.cxActive = ctx.stats.gauge(p + 'downstream_cx_active');
+  }
+}
+
+export class TcpProxy {
+  private readonly stats: TcpStats;
+  private readonly loggers: AccessLogger[];
+  constructor(readonly config: TcpProxyConfig, private readonly ctx: ProxyContext) {
+    this.stats = new TcpStats(ctx, config.statPrefix);
+    this.loggers = config.accessLogs.map((a) => ctx.accessLogs.get(a));
+  }
+
+  private pickCluster(): string | undefined {
+    const c = this.config;
+    if (c.clusters.length === 1) return c.clusters[0]!.name;
+    let r = this.ctx.random() * c.totalWeight;
+    for (const cl of c.clusters) {
+      r -= cl.weight;
+      if (r < 0) return cl.name;
+    }
+    return c.clusters[c.clusters.length - 1]?.name;
+  }
+
+  /** Takes over an accepted downstream socket (any peeked bytes already unshifted). */
+  handle(down: net.Socket, connId: number): void {
+    const st = this.stats;
+    const info = new StreamInfo();
+    info.startTime = this.ctx.clock.wallNow();
+    info.startMonotonic = this.ctx.clock.now();
+    info.connectionId = connId;
+    info.downstreamRemoteAddress = `${down.remoteAddress}:${down.remotePort}`;
+    info.downstreamDirectRemoteAddress = info.downstreamRemoteAddress;
+    info.downstreamLocalAddress = `${down.localAddress}:${down.localPort}`;
+    st.cxTotal.inc();
+    st.cxActive.inc();
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      st.cxActive.dec();
+      info.duration = this.ctx.clock.now() - info.startMonotonic;
+      for (const l of this.loggers) l.log(info);
+    };
+    const name = this.pickCluster();
+    const cluster = name ? this.ctx.clusters.get(name) : undefined;
+    info.upstreamCluster = name;
+    if (!cluster) {
+      st.noRoute.inc();
+      info.setResponseFlag(NC);
+      down.destroy();
+      finish();
+      return;
+    }
+    const hash = this.config.hashBySourceIp && down.remoteAddress ? xxHash64(down.remoteAddress) : undefined;
+    down.pause();
+    let attempts = 0;
+    const tried = new Set<unknown>();
+    const connect = (): void => {
+      attempts++;
+      const host = cluster.pickHost({ hash, attempt: attempts, shouldSkipHost: (h) => tried.has(h) });
+      if (!host) {
+        cluster.stats.upstreamCxNoneHealthy.inc();
+        info.setResponseFlag(UH);
+        down.destroy();
+        finish();
+        return;
+      }
+      tried.add(host);
+      info.upstreamHost = host.key;
+      cluster.stats.upstreamCxTotal.inc();
+      cluster.stats.upstreamCxActive.inc();
+      host.cxTotal++;
+      host.cxActive++;
+      let connected = false;
+      const up = net.connect({ host: host.address, port: host.port, noDelay: true });
+      const timer = this.ctx.clock.setTimer(cluster.config.connectTimeoutMs, () => {
+        if (!connected) {
+          cluster.stats.upstreamCxConnectTimeout.inc();
+          up.destroy(new Error('connect timeout'));
+        }
+      });
+      let upClosed = false;
+      up.once('close', () => {
+        upClosed = true;
+        cluster.stats.upstreamCxActive.dec();
+        cluster.stats.upstreamCxDestroy.inc();
+        host.cxActive--;
+      });
+      up.once('error', (err) => {
+        timer.cancel();
+        if (connected) {
+          down.destroy();
+          return;
+        }
+        cluster.stats.upstreamCxConnectFail.inc();
+        host.cxConnectFail++;
+        info.upstreamTransportFailureReason = err.message;
+        if (attempts < this.config.maxConnectAttempts && !down.destroyed) connect();
+        else {
+          info.setResponseFlag(UF);
+          down.destroy();
+          finish();
+        }
+      });
+      up.once('connect', () => {
+        connected = true;
+        timer.cancel();
+        info.upstreamLocalAddress = `${up.localAddress}:${up.localPort}`;
+        pipe(down, up, (n) => {
+          info.bytesReceived += n;
+          st.cxRx.add(n);
+          cluster.stats.upstreamCxTxBytesTotal.add(n);
+        });
+        pipe(up, down, (n) => {
+          info.bytesSent += n;
+          st.cxTx.add(n);
+          cluster.stats.upstreamCxRxBytesTotal.add(n);
+        });
+        down.resume();
+        const idle = this.config.idleTimeoutMs;
+        if (idle > 0) {
+          const onIdle = () => {
+            st.idleTimeout.inc();
+            down.destroy();
+            up.destroy();
+          };
+          down.setTimeout(idle, onIdle);
+          up.setTimeout(idle, onIdle);
+        }
+      });
+      down.once('close', () => {
+        if (!upClosed) up.destroy();
+        finish();
+      });
+    };
+    down.on('error', () => undefined);
+    connect();
+  }
+}
+
+/** Copies src → dst with back-pressure; a FIN from src half-closes dst. */
+function pipe(src: net.Socket, dst: net.Socket, count: (n: number) => void): void {
+  src.on('data', (chunk: Buffer) => {
+    count(chunk.length);
+    if (!dst.write(chunk)) src.pause();
+  });
+  dst.on('drain', () => src.resume());
+  src.on('end', () => dst.end());
+  src.on('close', () => {
+    if (!dst.destroyed && dst.writableEnded === false) dst.end();
+  });
+}

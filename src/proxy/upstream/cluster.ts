@@ -1,0 +1,154 @@
+// A live cluster: its hosts (static, DNS-resolved or from EDS), load
+// balancer, circuit-breaker resources, stats and connection pools.
+import dns from 'node:dns';
+import net from 'node:net';
+import type { Clock } from '../../common/clock.js';
+import type { Logger } from '../../common/log.js';
+import type { StatsStore } from '../../stats/index.js';
+import type { ClusterConfig, EndpointConfig } from '../config/cluster.js';
+import { createLoadBalancer } from '../lb/index.js';
+import type { LbContext, LoadBalancer } from '../lb/index.js';
+import { ClusterStats } from './cluster-stats.js';
+import { H1Pool } from './h1-pool.js';
+import { H2Pool } from './h2-pool.js';
+import { UpstreamHost } from './host.js';
+import { ResourceManager } from './resources.js';
+import type { UpstreamCallbacks, UpstreamRequest, UpstreamRequestHead } from './types.js';
+
+export interface ClusterDeps {
+  clock: Clock;
+  random: () => number;
+  stats: StatsStore;
+  log: Logger;
+  /** DNS lookup seam (tests resolve names without a DNS server). */
+  lookup?: (name: string, family: 0 | 4 | 6) => Promise<string[]>;
+}
+
+const defaultLookup = async (name: string, family: 0 | 4 | 6): Promise<string[]> => {
+  if (net.isIP(name)) return [name];
+  const res = await dns.promises.lookup(name, { all: true, family });
+  return res.map((r) => r.address);
+};
+
+export class UpstreamCluster {
+  readonly stats: ClusterStats;
+  readonly resources: ResourceManager;
+  readonly clock: Clock;
+  hosts: UpstreamHost[] = [];
+  /** True for clusters from CDS (admin /clusters shows it). */
+  addedViaApi = false;
+  private lb: LoadBalancer;
+  private readonly h1: H1Pool;
+  private readonly h2: H2Pool;
+  private dnsTimer: { cancel(): void } | undefined;
+  private closed = false;
+  /** Resolves once the first host set is known (DNS clusters resolve first: Envoy's warming). */
+  readonly initialized: Promise<void>;
+  private markInitialized!: () => void;
+  readonly log: Logger;
+
+  constructor(readonly config: ClusterConfig, private readonly deps: ClusterDeps) {
+    this.clock = deps.clock;
+    this.log = deps.log;
+    this.stats = new ClusterStats(deps.stats, `cluster.${config.statName}.`);
+    this.resources = new ResourceManager(config.circuitBreakers.default, this.stats);
+    this.lb = createLoadBalancer(config.lb.policy, [], { ...config.lb, overprovisioningFactor: config.overprovisioningFactor }, deps.random);
+    this.h1 = new H1Pool(this);
+    this.h2 = new H2Pool(this);
+    this.initialized = new Promise((r) => (this.markInitialized = r));
+    if (config.type === 'STATIC' || config.type === 'EDS') {
+      this.setEndpoints(config.endpoints, config.overprovisioningFactor);
+      if (config.type === 'STATIC') this.markInitialized();
+    } else {
+      void this.resolveDns();
+    }
+  }
+
+  /**
+   * Replaces the host set. Hosts whose address, port and weight survive keep
+   * their objects (and so their connections and health); the rest are
+   * created or retired.
+   */
+  setEndpoints(endpoints: readonly EndpointConfig[], overprovisioningFactor?: number): void {
+    const old = new Map(this.hosts.map((h) => [h.key + '|' + h.priority, h]));
+    const next: UpstreamHost[] = [];
+    for (const e of endpoints) {
+      const probe = new UpstreamHost(e.host, e.port, e.weight, e.priority, e.locality, e.hostname, e.healthy);
+      const prev = old.get(probe.key + '|' + e.priority);
+      if (prev && !next.includes(prev)) {
+        prev.weight = e.weight;
+        prev.locality = e.locality;
+        if (e.healthy) prev.healthFlags.delete('failed_eds_health');
+        else prev.healthFlags.add('failed_eds_health');
+        prev.refreshHealth();
+        next.push(prev);
+        old.delete(probe.key + '|' + e.priority);
+      } else next.push(probe);
+    }
+    for (const gone of old.values()) gone.removed = true;
+    const changed = old.size > 0 || next.length !== this.hosts.length || next.some((h, i) => h !== this.hosts[i]);
+    this.hosts = next;
+    this.lb.update(next, overprovisioningFactor);
+    if (changed) this.stats.membershipChange.inc();
+    this.refreshMembership();
+    if (this.config.type === 'EDS') this.markInitialized();
+  }
+
+  refreshMembership(): void {
+    this.stats.membershipTotal.set(this.hosts.length);
+    let healthy = 0;
+    for (const h of this.hosts) if (h.healthy) healthy++;
+    this.stats.membershipHealthy.set(healthy);
+  }
+
+  private async resolveDns(): Promise<void> {
+    if (this.closed) return;
+    const lookup = this.deps.lookup ?? defaultLookup;
+    const fam: 0 | 4 | 6 = this.config.dnsLookupFamily === 'V4_ONLY' ? 4 : this.config.dnsLookupFamily === 'V6_ONLY' ? 6 : 0;
+    const out: EndpointConfig[] = [];
+    let ok = true;
+    for (const e of this.config.endpoints) {
+      try {
+        let addrs = await lookup(e.host, fam);
+        if (this.config.dnsLookupFamily === 'V4_PREFERRED' || this.config.dnsLookupFamily === 'AUTO') {
+          const v4 = addrs.filter((a) => net.isIPv4(a));
+          const v6 = addrs.filter((a) => !net.isIPv4(a));
+          addrs = this.config.dnsLookupFamily === 'AUTO' ? (v6.length ? v6 : v4) : v4.length ? v4 : v6;
+        }
+        // LOGICAL_DNS uses only the first address, re-resolved for new connections.
+        if (this.config.type === 'LOGICAL_DNS') addrs = addrs.slice(0, 1);
+        for (const a of addrs) out.push({ ...e, host: a, hostname: e.hostname === e.host ? e.host : e.hostname });
+      } catch (err) {
+        ok = false;
+        this.log.warn(`cluster ${this.config.name}: DNS resolution of ${e.host} failed: ${(err as Error).message}`);
+      }
+    }
+    if (this.closed) return;
+    if (ok || out.length > 0) {
+      this.stats.updateSuccess.inc();
+      this.setEndpoints(out);
+    } else this.stats.updateFailure.inc();
+    this.markInitialized();
+    this.dnsTimer = this.clock.setTimer(this.config.dnsRefreshRateMs, () => void this.resolveDns());
+  }
+
+  /** Picks a host with the cluster's policy; undefined when none is usable. */
+  pickHost(ctx?: LbContext): UpstreamHost | undefined {
+    return this.lb.pick(ctx) as UpstreamHost | undefined;
+  }
+
+  /** Starts a request on `host` with the cluster's upstream protocol. */
+  newRequest(host: UpstreamHost, downstreamProtocol: string, head: UpstreamRequestHead, cb: UpstreamCallbacks): UpstreamRequest {
+    const useH2 = this.config.protocol === 'http2' || (this.config.protocol === 'downstream' && downstreamProtocol === 'HTTP/2');
+    if (useH2 && !head.upgrade) return this.h2.newRequest(host, head, cb);
+    return this.h1.newRequest(host, head, cb);
+  }
+
+  /** Stops DNS refresh and closes idle connections; in-flight requests finish. */
+  close(): void {
+    this.closed = true;
+    this.dnsTimer?.cancel();
+    this.h1.close();
+    this.h2.close();
+  }
+}

@@ -1,0 +1,48 @@
+// The contract between the router and an upstream connection pool.
+import type { HeaderMap } from '../http/headers.js';
+
+/** Why an upstream stream ended without a complete response. */
+export type ResetReason =
+  | 'connection_failure'
+  | 'connection_timeout'
+  | 'overflow'
+  | 'remote_reset'
+  | 'connection_termination'
+  | 'protocol_error'
+  | 'local_reset';
+
+/** Events of one upstream request; called at most once each except onData. */
+export interface UpstreamCallbacks {
+  /** The pool has a connection and the request went out (for timing and upstream_local_address). */
+  onPoolReady?(localAddress: string): void;
+  onHeaders(status: number, headers: HeaderMap, end: boolean): void;
+  onData(chunk: Buffer, end: boolean): void;
+  onTrailers(trailers: HeaderMap): void;
+  /** The request failed; `beforeHeaders` tells whether a response head was seen. */
+  onReset(reason: ResetReason, detail: string): void;
+}
+
+export interface UpstreamRequestHead {
+  method: string;
+  path: string;
+  authority: string;
+  scheme: string;
+  headers: HeaderMap;
+  /** True when no body follows. */
+  end: boolean;
+  /** For upgrades (WebSocket): the Upgrade token; the connection becomes a tunnel after 101. */
+  upgrade?: string;
+}
+
+/** One request on an upstream connection. */
+export interface UpstreamRequest {
+  sendData(chunk: Buffer, end: boolean): void;
+  sendTrailers(trailers: HeaderMap): void;
+  /** Aborts the request; the pool closes or recycles the connection as needed. No callbacks follow. */
+  reset(): void;
+  /** Flow control of the response body. */
+  pauseResponse(): void;
+  resumeResponse(): void;
+  /** After a 101 response: raw tunnel to the upstream socket. */
+  takeOverForUpgrade?(onData: (chunk: Buffer) => void, onEnd: () => void): { write(chunk: Buffer): boolean; end(): void; destroy(): void; pause(): void; resume(): void };
+}
