@@ -12,6 +12,8 @@ import { decodeLbConfig, type LbOptions } from '../lb/index.js';
 import { decodeSocketAddress } from './address.js';
 import { checkSupported, durationMs, wrapped } from './support.js';
 import { decodeCircuitBreakers, type CircuitBreakerLimits } from '../upstream/circuit-breaker-config.js';
+import { decodeOutlierDetection, type OutlierConfig } from '../upstream/outlier-config.js';
+import { decodeHealthChecks, type HealthCheckConfig } from '../upstream/health-check-config.js';
 
 /** Defaults, each as Envoy documents it. */
 export const CLUSTER_DEFAULTS = {
@@ -59,6 +61,8 @@ export interface ClusterConfig {
   readonly maxRequestsPerConnection: number;
   readonly http2: { maxConcurrentStreams: number; initialStreamWindowSize?: number; initialConnectionWindowSize?: number };
   readonly circuitBreakers: CircuitBreakerLimits;
+  readonly outlierDetection?: OutlierConfig;
+  readonly healthChecks: HealthCheckConfig[];
   readonly overprovisioningFactor: number;
   /** The proto, for config_dump. */
   readonly source: envoy_config_cluster_v3_Cluster;
@@ -67,7 +71,7 @@ export interface ClusterConfig {
 const CLUSTER_FIELDS = [
   'name', 'alt_stat_name', 'type', 'connect_timeout', 'lb_policy', 'load_assignment', 'dns_refresh_rate', 'dns_lookup_family',
   'respect_dns_ttl', 'typed_extension_protocol_options', 'http2_protocol_options', 'http_protocol_options',
-  'common_http_protocol_options', 'max_requests_per_connection', 'circuit_breakers',
+  'common_http_protocol_options', 'max_requests_per_connection', 'circuit_breakers', 'outlier_detection', 'health_checks',
   'common_lb_config', 'least_request_lb_config', 'ring_hash_lb_config', 'maglev_lb_config', 'round_robin_lb_config',
   'eds_cluster_config', 'per_connection_buffer_limit_bytes', 'upstream_connection_options',
   'close_connections_on_host_health_failure', 'ignore_health_on_host_removal', 'metadata', 'cleanup_interval',
@@ -154,6 +158,8 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
   if (connectTimeoutMs <= 0) errs.error(joinPath(path, 'connect_timeout'), 'must be greater than 0');
   const lb = decodeLbConfig(c, path, errs);
   const circuitBreakers = decodeCircuitBreakers(c.circuit_breakers, joinPath(path, 'circuit_breakers'), errs);
+  const outlierDetection = c.outlier_detection ? decodeOutlierDetection(c.outlier_detection, joinPath(path, 'outlier_detection'), errs) : undefined;
+  const healthChecks = decodeHealthChecks(c.health_checks ?? [], joinPath(path, 'health_checks'), errs);
 
   const family = c.dns_lookup_family ?? 'AUTO';
   return {
@@ -176,6 +182,8 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
       ...(h2opts?.initial_connection_window_size ? { initialConnectionWindowSize: h2opts.initial_connection_window_size.value ?? 65535 } : {}),
     },
     circuitBreakers,
+    ...(outlierDetection ? { outlierDetection } : {}),
+    healthChecks,
     overprovisioningFactor,
     source: c,
   };

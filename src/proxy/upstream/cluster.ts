@@ -13,6 +13,8 @@ import { H1Pool } from './h1-pool.js';
 import { H2Pool } from './h2-pool.js';
 import { UpstreamHost } from './host.js';
 import { ResourceManager } from './resources.js';
+import { OutlierDetector, type OutlierCluster } from './outlier-detector.js';
+import { HealthChecker } from './health-checker.js';
 import type { UpstreamCallbacks, UpstreamRequest, UpstreamRequestHead } from './types.js';
 
 export interface ClusterDeps {
@@ -30,7 +32,7 @@ const defaultLookup = async (name: string, family: 0 | 4 | 6): Promise<string[]>
   return res.map((r) => r.address);
 };
 
-export class UpstreamCluster {
+export class UpstreamCluster implements OutlierCluster {
   readonly stats: ClusterStats;
   readonly resources: ResourceManager;
   readonly clock: Clock;
@@ -46,6 +48,9 @@ export class UpstreamCluster {
   readonly initialized: Promise<void>;
   private markInitialized!: () => void;
   readonly log: Logger;
+  /** Passive health checking, when outlier_detection is configured. */
+  readonly outlier: OutlierDetector | undefined;
+  private readonly healthCheckers: HealthChecker[];
 
   constructor(readonly config: ClusterConfig, private readonly deps: ClusterDeps) {
     this.clock = deps.clock;
@@ -56,6 +61,11 @@ export class UpstreamCluster {
     this.h1 = new H1Pool(this);
     this.h2 = new H2Pool(this);
     this.initialized = new Promise((r) => (this.markInitialized = r));
+    this.outlier = config.outlierDetection ? new OutlierDetector(this, config.outlierDetection, deps) : undefined;
+    this.healthCheckers = config.healthChecks.map((hc) => new HealthChecker(this, hc, deps));
+    void this.initialized.then(() => {
+      if (!this.closed) for (const h of this.healthCheckers) h.start();
+    });
     if (config.type === 'STATIC' || config.type === 'EDS') {
       this.setEndpoints(config.endpoints, config.overprovisioningFactor);
       if (config.type === 'STATIC') this.markInitialized();
@@ -90,8 +100,20 @@ export class UpstreamCluster {
     this.hosts = next;
     this.lb.update(next, overprovisioningFactor);
     if (changed) this.stats.membershipChange.inc();
+    this.outlier?.onHostsChanged();
+    for (const h of this.healthCheckers) h.onHostsChanged();
     this.refreshMembership();
     if (this.config.type === 'EDS') this.markInitialized();
+  }
+
+  get statPrefix(): string {
+    return this.stats.prefix;
+  }
+
+  /** Health flags changed (health check, outlier ejection): recompute gauges and load balancing. */
+  onHealthChanged(): void {
+    this.lb.update(this.hosts);
+    this.refreshMembership();
   }
 
   refreshMembership(): void {
@@ -148,6 +170,8 @@ export class UpstreamCluster {
   close(): void {
     this.closed = true;
     this.dnsTimer?.cancel();
+    this.outlier?.close();
+    for (const h of this.healthCheckers) h.close();
     this.h1.close();
     this.h2.close();
   }

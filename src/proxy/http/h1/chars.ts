@@ -5,7 +5,10 @@
 export const TCHAR = new Uint8Array(256);
 /** field-content bytes (RFC 9110 §5.5): 1 = VCHAR or obs-text, 2 = SP or HTAB. */
 export const FIELD_VALUE = new Uint8Array(256);
-/** Bytes allowed in a request-target: visible ASCII only (no CTL, SP, DEL, non-ASCII). */
+/**
+ * Bytes allowed in a request-target: visible ASCII (no CTL, SP, DEL, non-ASCII)
+ * except "#": a fragment is never part of a request-target (RFC 9112 §3.2).
+ */
 export const TARGET_CHAR = new Uint8Array(256);
 /** Bytes allowed in a Host value: uri-host (reg-name, IP literal) and ":" port. */
 export const HOST_CHAR = new Uint8Array(256);
@@ -20,7 +23,7 @@ for (let c = 0; c < 256; c++) {
   if (alpha || digit || TOKEN_SPECIALS.includes(ch)) TCHAR[c] = c >= 0x41 && c <= 0x5a ? 2 : 1;
   if ((c >= 0x21 && c <= 0x7e) || c >= 0x80) FIELD_VALUE[c] = 1;
   if (c === 0x20 || c === 0x09) FIELD_VALUE[c] = 2;
-  if (c >= 0x21 && c <= 0x7e) TARGET_CHAR[c] = 1;
+  if (c >= 0x21 && c <= 0x7e && c !== 0x23) TARGET_CHAR[c] = 1;
   if (alpha || digit || "-._~!$&'()*+,;=%:[]".includes(ch)) HOST_CHAR[c] = 1;
   if (c === 0x09 || c === 0x20 || c === 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e) || c >= 0x80) QDTEXT[c] = 1;
 }

@@ -112,7 +112,9 @@ function askNode(port: number, bytes: Buffer): Promise<NodeVerdict> {
       const text = Buffer.concat(parts).toString('latin1');
       const statuses = [...text.matchAll(/HTTP\/1\.[01] (\d{3})/g)].map((m) => Number(m[1]));
       const finals = statuses.filter((s) => s >= 200 || s === 101);
-      const rejected = statuses.some((s) => NODE_REJECT.has(s)) || finals.length === 0;
+      // A stream of only empty lines holds no request: closing on it is no refusal.
+      const hasRequest = bytes.some((c) => c !== 0x0d && c !== 0x0a);
+      const rejected = statuses.some((s) => NODE_REJECT.has(s)) || (finals.length === 0 && hasRequest);
       resolve({ rejected, statuses, note: err });
     });
     sock.end(bytes);

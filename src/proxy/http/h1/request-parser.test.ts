@@ -259,6 +259,7 @@ const RULES: Array<[string, string, H1ErrorCode, number]> = [
   ['tab as separator', 'GET\t/ HTTP/1.1\r\nHost: a\r\n\r\n', 'H1_BAD_METHOD', 400],
   ['HTTP/0.9 style line', 'GET /\r\nHost: a\r\n\r\n', 'H1_BAD_REQUEST_LINE', 400],
   ['control char in target', 'GET /a\x01b HTTP/1.1\r\nHost: a\r\n\r\n', 'H1_BAD_TARGET', 400],
+  ['fragment in target', 'GET /a#frag HTTP/1.1\r\nHost: a\r\n\r\n', 'H1_BAD_TARGET', 400],
   ['DEL in target', 'GET /a\x7f HTTP/1.1\r\nHost: a\r\n\r\n', 'H1_BAD_TARGET', 400],
   ['non-ASCII in target', 'GET /caf\xe9 HTTP/1.1\r\nHost: a\r\n\r\n', 'H1_BAD_TARGET', 400],
   ['space in target', 'GET /a b HTTP/1.1\r\nHost: a\r\n\r\n', 'H1_BAD_VERSION', 400],

@@ -197,7 +197,7 @@ function checkTargetForm(method: string, t: string): void {
   const authStart = j;
   for (; j < t.length; j++) {
     const c = t.charCodeAt(j);
-    if (c === 0x2f || c === 0x3f || c === 0x23) break; // '/', '?', '#'
+    if (c === 0x2f || c === 0x3f) break; // '/', '?'
     if (HOST_CHAR[c] !== 1) throw new H1Error('H1_BAD_TARGET', 'invalid byte in the authority of an absolute-form target', 'request');
   }
   if (j === authStart || t.charCodeAt(authStart) === 0x3a) throw new H1Error('H1_BAD_TARGET', 'absolute-form target without a host', 'request');
