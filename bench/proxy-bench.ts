@@ -6,7 +6,7 @@
 //   bash bench/install.sh && npx tsc -p tsconfig.json
 //   node dist/bench/proxy-bench.js [--quick] [--only weft,nginx] [--reps 3]
 //     [--duration 10] [--fixed-rate 1000] [--fixed-duration 10] [--connections 50]
-//     [--no-h2] [--out bench/results]
+//     [--no-h2] [--quiet-wait 60] [--out bench/results]
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -57,12 +57,8 @@ const H2_STREAMS = 10;
  * over cores, while nothing of ours runs (an idle machine here shows 1-5%).
  */
 const QUIET_BUSY_PERCENT = 15;
-/** How long to wait for quiet before measuring anyway (and saying so in the results). */
+/** How long to wait for quiet before measuring anyway (and saying so in the results); --quiet-wait, 10 s with --quick. */
 const QUIET_MAX_WAIT_MS = 60_000;
-/** A quick run waits less for quiet: it is a smoke test, not a measurement. */
-function quietMaxWaitMs(o: Options): number {
-  return o.quick ? 10_000 : QUIET_MAX_WAIT_MS;
-}
 /** Open-loop connection pool: far more than 1000 req/s × sub-ms latency needs. */
 const FIXED_CONNECTIONS = 16;
 
@@ -81,6 +77,8 @@ interface Options {
   targets: TargetName[];
   outDir: string;
   quick: boolean;
+  /** Longest wait for a quiet machine before each measured load. */
+  quietWaitMs: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -96,6 +94,7 @@ function parseOptions(argv: string[]): Options {
       'fixed-duration': { type: 'string' },
       connections: { type: 'string', default: '50' },
       'no-h2': { type: 'boolean', default: false },
+      'quiet-wait': { type: 'string' },
       out: { type: 'string', default: path.join(repoRoot, 'bench', 'results') },
       help: { type: 'boolean', default: false },
     },
@@ -130,6 +129,7 @@ function parseOptions(argv: string[]): Options {
     targets: ALL_TARGETS.filter((t) => targets.includes(t)),
     outDir: values.out!,
     quick,
+    quietWaitMs: num(values['quiet-wait'], 10, QUIET_MAX_WAIT_MS / 1000) * 1000,
   };
 }
 
@@ -270,7 +270,7 @@ function log(msg: string): void {
 }
 
 async function gate(rec: RunRecord, o: Options): Promise<void> {
-  const q = await waitForQuiet(QUIET_BUSY_PERCENT, quietMaxWaitMs(o));
+  const q = await waitForQuiet(QUIET_BUSY_PERCENT, o.quietWaitMs);
   (rec.backgroundBusyPercent ??= []).push(q.busyPercent);
   if (!q.quiet) log(`machine still busy (${q.busyPercent}% CPU) after ${Math.round(q.waitedMs / 1000)}s; measuring anyway`);
   else if (q.waitedMs > SAMPLE_GRACE_MS) log(`waited ${Math.round(q.waitedMs / 1000)}s for the machine to be quiet`);
@@ -295,8 +295,8 @@ async function runOne(target: TargetName, rep: number, env: Env): Promise<RunRec
     const url = `http://127.0.0.1:${ports.h1}/`;
     log(`${target} #${rep}: HTTP/1.1 warm-up ${o.warmupSec}s`);
     await runWrk({ url, connections: o.connections, durationSec: o.warmupSec, core: LOAD_CORE });
-    log(`${target} #${rep}: HTTP/1.1 saturated ${o.durationSec}s`);
     await gate(rec, o);
+    log(`${target} #${rep}: HTTP/1.1 saturated ${o.durationSec}s`);
     const coresBefore = coreTimes();
     [rec.saturated, rec.cpuMsPer1kSaturated] = await withCpu(
       server,
@@ -307,8 +307,8 @@ async function runOne(target: TargetName, rep: number, env: Env): Promise<RunRec
     if (rec.cpuMsPer1kSaturated !== undefined) {
       rec.proxyCpuPercentSaturated = Math.round((rec.cpuMsPer1kSaturated * rec.saturated.requestsPerSec) / 100) / 100;
     }
-    log(`${target} #${rep}: HTTP/1.1 open loop ${o.fixedRate} req/s ${o.fixedDurationSec}s`);
     await gate(rec, o);
+    log(`${target} #${rep}: HTTP/1.1 open loop ${o.fixedRate} req/s ${o.fixedDurationSec}s`);
     [rec.fixed, rec.cpuMsPer1kFixed] = await withCpu(
       server,
       () => runOpenLoopProcess(ports.h1, o),
@@ -347,6 +347,8 @@ interface TargetSummary {
   reps: number;
   failed?: string;
   errors: number;
+  /** Measured loads that started on a busy machine (quiet gate timed out). */
+  noisy: number;
   rps?: number;
   satP50Us?: number;
   satP99Us?: number;
@@ -375,6 +377,7 @@ function summarize(target: TargetName, runs: RunRecord[]): TargetSummary {
     reps: ok.length,
     failed: ok.length === 0 ? runs.find((r) => r.error)?.error : undefined,
     errors,
+    noisy: ok.reduce((n, r) => n + (r.backgroundBusyPercent ?? []).filter((b) => b > QUIET_BUSY_PERCENT).length, 0),
     rps: median(ok.map((r) => r.saturated?.requestsPerSec)),
     satP50Us: median(ok.map((r) => r.saturated?.p50Us)),
     satP99Us: median(ok.map((r) => r.saturated?.p99Us)),
@@ -404,11 +407,11 @@ function report(summaries: TargetSummary[], o: Options): string {
   out.push('');
   out.push(
     markdownTable(
-      ['target', 'req/s (saturated)', 'p50 µs (sat.)', 'p99 µs (sat.)', `p50 µs @${o.fixedRate}/s`, `p99 µs @${o.fixedRate}/s`, 'CPU ms/1k req (sat.)', `CPU ms/1k req @${o.fixedRate}/s`, 'peak RSS MiB', 'errors'],
+      ['target', 'req/s (saturated)', 'p50 µs (sat.)', 'p99 µs (sat.)', `p50 µs @${o.fixedRate}/s`, `p99 µs @${o.fixedRate}/s`, 'CPU ms/1k req (sat.)', `CPU ms/1k req @${o.fixedRate}/s`, 'peak RSS MiB', 'errors', 'noisy'],
       summaries.map((s) =>
         s.failed
-          ? [s.target, `${s.target}: ${s.failed.split('\n')[0]}`, '', '', '', '', '', '', '', '']
-          : [s.target, fmt(s.rps), us(s.satP50Us), us(s.satP99Us), us(s.fixedP50Us), us(s.fixedP99Us), ms(s.cpuMsPer1k), ms(s.cpuMsPer1kFixed), ms(s.peakRssMiB), String(s.errors)],
+          ? [s.target, `${s.target}: ${s.failed.split('\n')[0]}`, '', '', '', '', '', '', '', '', '']
+          : [s.target, fmt(s.rps), us(s.satP50Us), us(s.satP99Us), us(s.fixedP50Us), us(s.fixedP99Us), ms(s.cpuMsPer1k), ms(s.cpuMsPer1kFixed), ms(s.peakRssMiB), String(s.errors), `${s.noisy}/${s.reps * (o.h2 ? 3 : 2)}`],
       ),
     ),
   );
@@ -527,7 +530,7 @@ async function main(): Promise<void> {
   // Bound the run: each target repetition takes about warm-up + three loads.
   const perRunSec = 2 * o.warmupSec + 2 * o.durationSec + o.fixedDurationSec + fixedWarmupSec(o) + 10 + (o.h2 ? o.warmupSec + o.durationSec + 5 : 0);
   const gatesPerRun = o.h2 ? 3 : 2;
-  const budgetSec = Math.ceil(o.reps * o.targets.length * (perRunSec * 1.5 + (gatesPerRun * quietMaxWaitMs(o)) / 1000) + 60);
+  const budgetSec = Math.ceil(o.reps * o.targets.length * (perRunSec * 1.5 + (gatesPerRun * o.quietWaitMs) / 1000) + 60);
   const watchdog = setTimeout(() => {
     log(`run exceeded its ${budgetSec}s budget; stopping`);
     cleanup();

@@ -66,6 +66,11 @@ export async function runH2load(o: H2loadOptions): Promise<H2loadResult> {
   const r = await runPinned('h2load', o.core, 'h2load', args, (o.durationSec + o.warmupSec + 30) * 1000);
   if (r.code !== '0') throw new Error(`h2load exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
   const summary = parseH2loadSummary(r.stdout);
+  if (summary.succeeded === 0) {
+    fs.rmSync(o.logFile, { force: true });
+    const why = /status codes: .*|\d+ failed, \d+ errored.*/.exec(r.stdout)?.[0] ?? r.stdout.trim().slice(-200);
+    throw new Error(`no successful HTTP/2 request (${why})`);
+  }
   let log = '';
   try {
     log = fs.readFileSync(o.logFile, 'utf8');

@@ -159,7 +159,9 @@ function killTree(pid: number | undefined, signal: NodeJS.Signals): void {
   } catch {
     pids = [pid];
   }
-  for (const p of pids.reverse()) {
+  // Parent first: a dead nginx master cannot fork a replacement for a worker
+  // killed a moment earlier; the workers were listed before it died.
+  for (const p of pids) {
     try {
       process.kill(p, signal);
     } catch {
@@ -168,10 +170,17 @@ function killTree(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-/** Stops one process: SIGTERM to it and its descendants, SIGKILL after a grace period. */
+/** Stops one process: SIGTERM to it (an nginx master stops its own workers), SIGKILL to its tree after a grace period. */
 export async function stop(m: Managed): Promise<void> {
   if (m.hasExited()) return;
-  killTree(m.child.pid, 'SIGTERM');
+  const pid = m.child.pid;
+  if (pid !== undefined) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
   const timer = setTimeout(() => killTree(m.child.pid, 'SIGKILL'), KILL_GRACE_MS);
   await m.exited;
   clearTimeout(timer);

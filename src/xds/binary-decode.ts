@@ -3,7 +3,6 @@
 // toObject. Anys are unpacked in place from the same buffer; an Any of a type
 // the descriptor lacks is kept as `{ '@type', '@unknown': true, value }` so the
 // decoder that meets it can report it with its path.
-import protobuf from 'protobufjs/minimal.js';
 import { ProtoCodecError } from './codec-error.js';
 import {
   canonicalUnderValueInAny, hasMessageType, K_BOOL, K_BYTES, K_DOUBLE, K_ENUM, K_FIXED32, K_FIXED64, K_FLOAT, K_INT32,
@@ -11,8 +10,9 @@ import {
   WIRE_TYPES, type EnumSchema, type FieldSchema, type MessageSchema,
 } from './schema.js';
 import { TYPE_URL_PREFIX, typeNameFromUrl, typeUrl } from './type-urls.js';
+import { WireReader } from './wire-reader.js';
 
-type Reader = protobuf.Reader;
+type Reader = WireReader;
 type Json = Record<string, unknown>;
 
 /** Deeper nesting than this is refused (protobuf's own default limit). */
@@ -39,31 +39,13 @@ export function isUnknownAny(v: unknown): v is UnknownAny {
 export function decodeBinary<T>(typeName: string, bytes: Uint8Array): T {
   const s = messageSchema(typeName);
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const r = protobuf.Reader.create(buf);
+  const r = new WireReader(buf);
   try {
     return readMessage(r, s, r.len, undefined, 0) as T;
   } catch (err) {
     if (err instanceof ProtoCodecError) throw err;
     throw new ProtoCodecError(typeName, '', `invalid protobuf encoding: ${(err as Error).message}`);
   }
-}
-
-/**
- * A length-checked UTF-8 string: protobufjs's BufferReader clamps a length
- * that runs past the end, which would hide truncated input.
- */
-function readString(r: Reader): string {
-  const len = r.uint32();
-  const start = r.pos;
-  const end = start + len;
-  if (end > r.len) throw new RangeError(`string of ${len} bytes at offset ${start} runs past the end`);
-  r.pos = end;
-  return (r.buf as Buffer).toString('utf8', start, end);
-}
-
-/** protobufjs returns a Long (from the `long` package) for 64-bit fields when it is installed. */
-function long(v: unknown): number {
-  return typeof v === 'number' ? v : (v as { toNumber(): number }).toNumber();
 }
 
 function readScalar(r: Reader, kind: number, enumType: EnumSchema | undefined): unknown {
@@ -75,13 +57,13 @@ function readScalar(r: Reader, kind: number, enumType: EnumSchema | undefined): 
     case K_SINT32: return r.sint32();
     case K_FIXED32: return r.fixed32();
     case K_SFIXED32: return r.sfixed32();
-    case K_INT64: return long(r.int64());
-    case K_UINT64: return long(r.uint64());
-    case K_SINT64: return long(r.sint64());
-    case K_FIXED64: return long(r.fixed64());
-    case K_SFIXED64: return long(r.sfixed64());
+    case K_INT64: return r.int64();
+    case K_UINT64: return r.uint64();
+    case K_SINT64: return r.sint64();
+    case K_FIXED64: return r.fixed64();
+    case K_SFIXED64: return r.sfixed64();
     case K_BOOL: return r.bool();
-    case K_STRING: return readString(r);
+    case K_STRING: return r.string();
     case K_BYTES: return new Uint8Array(r.bytes()); // a copy: do not pin the whole response buffer
     case K_ENUM: {
       const n = r.int32();
@@ -212,9 +194,9 @@ function fieldsReader(s: MessageSchema): FieldsReader {
 
 const READ_EXPR: Record<number, string> = {
   [K_DOUBLE]: 'r.double()', [K_FLOAT]: 'r.float()', [K_INT32]: 'r.int32()', [K_UINT32]: 'r.uint32()',
-  [K_SINT32]: 'r.sint32()', [K_FIXED32]: 'r.fixed32()', [K_SFIXED32]: 'r.sfixed32()', [K_INT64]: 'L(r.int64())',
-  [K_UINT64]: 'L(r.uint64())', [K_SINT64]: 'L(r.sint64())', [K_FIXED64]: 'L(r.fixed64())', [K_SFIXED64]: 'L(r.sfixed64())',
-  [K_BOOL]: 'r.bool()', [K_STRING]: 'STR(r)', [K_BYTES]: 'new Uint8Array(r.bytes())',
+  [K_SINT32]: 'r.sint32()', [K_FIXED32]: 'r.fixed32()', [K_SFIXED32]: 'r.sfixed32()', [K_INT64]: 'r.int64()',
+  [K_UINT64]: 'r.uint64()', [K_SINT64]: 'r.sint64()', [K_FIXED64]: 'r.fixed64()', [K_SFIXED64]: 'r.sfixed64()',
+  [K_BOOL]: 'r.bool()', [K_STRING]: 'r.string()', [K_BYTES]: 'new Uint8Array(r.bytes())',
 };
 
 const NOT_DEFAULT: Record<number, string> = { [K_BOOL]: 'v', [K_STRING]: "v !== ''", [K_BYTES]: 'v.length !== 0' };
@@ -257,6 +239,7 @@ function compileFieldsReader(s: MessageSchema): FieldsReader {
     lines.push('break; }');
   });
   const body = `return function read(r, end, out, depth) {
+  if (depth > ${MAX_DEPTH}) throw new RangeError('message nesting too deep');
   var v, n;
   while (r.pos < end) {
     var tag = r.uint32();
@@ -268,9 +251,9 @@ ${lines.join('\n')}
   if (r.pos !== end) CHECK(r, end);
   return out;
 };`;
-  const factory = new Function('S', 'F', 'N', 'R', 'FR', 'M', 'E', 'L', 'SLOW', 'STR', 'CHECK', body) as (...args: unknown[]) => FieldsReader;
+  const factory = new Function('S', 'F', 'N', 'R', 'FR', 'M', 'E', 'SLOW', 'CHECK', body) as (...args: unknown[]) => FieldsReader;
   const enumsByIndex = s.fields.map((f) => f.enumType?.nameByNumber);
-  return factory(s, s.fields, enumsByIndex, [], fieldsReader, readMessage, nestedEnd, long, readOneField, readString, checkEnd);
+  return factory(s, s.fields, enumsByIndex, [], fieldsReader, readMessage, nestedEnd, readOneField, checkEnd);
 }
 
 /** Last member of a oneof on the wire wins. */
@@ -320,7 +303,7 @@ function readAny(r: Reader, end: number, depth: number): Json {
   let stop = -1;
   while (r.pos < end) {
     const tag = r.uint32();
-    if (tag === 10) url = readString(r);
+    if (tag === 10) url = r.string();
     else if (tag === 18) {
       stop = nestedEnd(r, end);
       start = r.pos;
@@ -368,7 +351,7 @@ function readStruct(r: Reader, end: number, depth: number): Json {
     let value: unknown = null;
     while (r.pos < e) {
       const t = r.uint32();
-      if (t === 10) key = readString(r);
+      if (t === 10) key = r.string();
       else if (t === 18) value = readValue(r, nestedEnd(r, e), depth + 1);
       else r.skipType(t & 7);
     }
@@ -387,7 +370,7 @@ function readValue(r: Reader, end: number, depth: number): unknown {
     switch (tag) {
       case 8: r.int32(); v = null; break;
       case 17: v = r.double(); break;
-      case 26: v = readString(r); break;
+      case 26: v = r.string(); break;
       case 32: v = r.bool(); break;
       case 42: v = readStruct(r, nestedEnd(r, end), depth + 1); break;
       case 50: v = readListValue(r, nestedEnd(r, end), depth + 1); break;

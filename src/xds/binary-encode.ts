@@ -4,7 +4,6 @@
 // proto3 defaults without presence are left out (as protobuf does), and a key
 // that is not a field of the type throws, because a canonical object built by
 // weft's own code that does not match its schema is a bug to surface.
-import protobuf from 'protobufjs/minimal.js';
 import { ProtoCodecError } from './codec-error.js';
 import {
   canonicalUnderValueInAny, hasMessageType, K_BOOL, K_BYTES, K_DOUBLE, K_ENUM, K_FIXED32, K_FIXED64, K_FLOAT,
@@ -12,9 +11,13 @@ import {
   messageSchema, WIRE_TYPES, type EnumSchema, type FieldSchema, type MessageSchema,
 } from './schema.js';
 import { typeNameFromUrl } from './type-urls.js';
+import { WireWriter } from './wire-writer.js';
 import { unsupportedTypeMessage } from './unsupported-type.js';
 
-type Writer = protobuf.Writer;
+type Writer = WireWriter;
+
+/** One writer reused across calls (encoding is synchronous), so its buffer is allocated once. */
+let shared: WireWriter | undefined;
 type Json = Record<string, unknown>;
 
 /** Thrown inside the walk; decorated with the full path on the way out. */
@@ -38,14 +41,18 @@ function within(segment: string, err: unknown): never {
  */
 export function encodeBinary(typeName: string, obj: unknown): Uint8Array {
   const s = messageSchema(typeName);
-  const w = protobuf.Writer.create();
+  const w = shared ?? new WireWriter();
+  shared = undefined; // not re-entrant: a nested call (none today) would get its own
   try {
     writeMessage(w, s, obj);
+    return w.finish();
   } catch (err) {
+    w.finish();
     if (err instanceof EncodeFailure) throw new ProtoCodecError(typeName, err.path, err.message);
     throw err;
+  } finally {
+    if (w.reusable) shared = w;
   }
-  return w.finish();
 }
 
 function isObject(v: unknown): v is Json {
@@ -99,9 +106,10 @@ function writeFields(w: Writer, s: MessageSchema, obj: unknown, inAny: boolean):
 
 function writeOne(w: Writer, f: FieldSchema, v: unknown): void {
   if (f.kind === K_MESSAGE) {
-    w.uint32(f.tag).fork();
+    w.uint32(f.tag);
+    const m0 = w.fork();
     writeMessage(w, f.message, v);
-    w.ldelim();
+    w.ldelim(m0);
   } else {
     w.uint32(f.tag);
     writeScalar(w, f.kind, f.enumType, v);
@@ -114,9 +122,10 @@ function writeRepeated(w: Writer, f: FieldSchema, v: unknown): void {
   let i = 0;
   try {
     if (f.packed) {
-      w.uint32(f.packedTag).fork();
+      w.uint32(f.packedTag);
+      const m0 = w.fork();
       for (; i < v.length; i++) writeScalar(w, f.kind, f.enumType, v[i]);
-      w.ldelim();
+      w.ldelim(m0);
     } else {
       for (; i < v.length; i++) writeOne(w, f, v[i]);
     }
@@ -131,20 +140,22 @@ function writeMap(w: Writer, f: FieldSchema, v: unknown): void {
   const valueTag = (16 | WIRE_TYPES[f.kind]) >>> 0;
   for (const key of Object.keys(v)) {
     try {
-      w.uint32(f.tag).fork();
+      w.uint32(f.tag);
+      const m0 = w.fork();
       w.uint32(keyTag);
       if (f.keyKind === K_STRING) w.string(key);
       else if (f.keyKind === K_BOOL) w.bool(key === 'true');
       else writeScalar(w, f.keyKind, undefined, /^-?\d+$/.test(key) ? Number(key) : key);
       if (f.kind === K_MESSAGE) {
-        w.uint32(valueTag).fork();
+        w.uint32(valueTag);
+        const m1 = w.fork();
         writeMessage(w, f.message, v[key]);
-        w.ldelim();
+        w.ldelim(m1);
       } else {
         w.uint32(valueTag);
         writeScalar(w, f.kind, f.enumType, v[key]);
       }
-      w.ldelim();
+      w.ldelim(m0);
     } catch (err) {
       within(`[${JSON.stringify(key)}]`, err);
     }
@@ -204,7 +215,8 @@ function writeAny(w: Writer, obj: unknown): void {
   let keys = 0;
   for (const _ in obj) keys++;
   if (keys === 1) return; // an empty payload is an absent bytes field
-  w.uint32(18).fork();
+  w.uint32(18);
+  const m0 = w.fork();
   if (canonicalUnderValueInAny(inner.wellKnown)) {
     if (keys !== 2 || !Object.hasOwn(obj, 'value')) throw new EncodeFailure('', `an Any of ${name} holds only "@type" and "value"`);
     try {
@@ -215,7 +227,7 @@ function writeAny(w: Writer, obj: unknown): void {
   } else {
     writeFields(w, inner, obj, true);
   }
-  w.ldelim();
+  w.ldelim(m0);
 }
 
 // google.protobuf.Struct / Value / ListValue from plain JSON; field numbers
@@ -224,16 +236,18 @@ function writeAny(w: Writer, obj: unknown): void {
 function writeStruct(w: Writer, obj: unknown): void {
   if (!isObject(obj)) throw new EncodeFailure('', `expected object for google.protobuf.Struct, got ${typeof obj}`);
   for (const key of Object.keys(obj)) {
-    w.uint32(10).fork();
+    w.uint32(10);
+    const m0 = w.fork();
     w.uint32(10).string(key);
-    w.uint32(18).fork();
+    w.uint32(18);
+    const m1 = w.fork();
     try {
       writeValue(w, obj[key]);
     } catch (err) {
       within(`[${JSON.stringify(key)}]`, err);
     }
-    w.ldelim();
-    w.ldelim();
+    w.ldelim(m1);
+    w.ldelim(m0);
   }
 }
 
@@ -243,13 +257,15 @@ function writeValue(w: Writer, v: unknown): void {
   else if (typeof v === 'string') w.uint32(26).string(v);
   else if (typeof v === 'boolean') w.uint32(32).bool(v);
   else if (Array.isArray(v)) {
-    w.uint32(50).fork();
+    w.uint32(50);
+    const m0 = w.fork();
     writeListValue(w, v);
-    w.ldelim();
+    w.ldelim(m0);
   } else if (isObject(v)) {
-    w.uint32(42).fork();
+    w.uint32(42);
+    const m0 = w.fork();
     writeStruct(w, v);
-    w.ldelim();
+    w.ldelim(m0);
   } else {
     throw new EncodeFailure('', `${typeof v} is not a JSON value`);
   }
@@ -258,12 +274,13 @@ function writeValue(w: Writer, v: unknown): void {
 function writeListValue(w: Writer, v: unknown): void {
   if (!Array.isArray(v)) throw new EncodeFailure('', `expected array for google.protobuf.ListValue, got ${typeof v}`);
   for (let i = 0; i < v.length; i++) {
-    w.uint32(10).fork();
+    w.uint32(10);
+    const m0 = w.fork();
     try {
       writeValue(w, v[i]);
     } catch (err) {
       within(`[${i}]`, err);
     }
-    w.ldelim();
+    w.ldelim(m0);
   }
 }

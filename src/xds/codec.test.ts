@@ -152,6 +152,13 @@ describe('decodeBinary', () => {
     assert.deepEqual(decodeBinary(M, encodeBinary(M, md)), md);
   });
 
+  it('refuses nesting deeper than 100 messages', () => {
+    const P = 'envoy.config.rbac.v3.Permission';
+    const nest = (n: number): Obj => (n === 0 ? { any: true } : { and_rules: { rules: [nest(n - 1)] } });
+    assert.deepEqual(decodeBinary(P, encodeBinary(P, nest(40))), nest(40));
+    assert.throws(() => decodeBinary(P, encodeBinary(P, nest(60))), (e: unknown) => e instanceof ProtoCodecError && /nesting too deep/.test(e.message));
+  });
+
   it('throws ProtoCodecError for truncated input', () => {
     const bytes = encodeBinary(CLUSTER, canonical(CLUSTER, istioCluster(1)));
     for (const cut of [1, 7, 100]) {

@@ -31,6 +31,7 @@ export class HcmStats {
   readonly rqDirectResponse: Counter;
   readonly rqRedirect: Counter;
   readonly rqTotal: Counter;
+  readonly rqRetryOrShadowAbandoned: Counter;
   private readonly byClass: Counter[];
   private readonly rqTime: Histogram;
 
@@ -67,6 +68,7 @@ export class HcmStats {
     this.rqDirectResponse = c('rq_direct_response');
     this.rqRedirect = c('rq_redirect');
     this.rqTotal = c('rq_total');
+    this.rqRetryOrShadowAbandoned = c('rq_retry_or_shadow_abandoned');
     this.byClass = [1, 2, 3, 4, 5].map((k) => c(`downstream_rq_${k}xx`));
     this.rqTime = store.histogram(p + 'downstream_rq_time', 'milliseconds');
   }

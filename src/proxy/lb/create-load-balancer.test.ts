@@ -27,6 +27,27 @@ for (const policy of POLICIES) {
     assert.equal(toUnhealthy, 0);
   });
 
+  test(`${policy}: health flipped in place is applied without update(), never returning an unhealthy host`, () => {
+    const { p0, p1 } = twoLevels(10);
+    const lb = createLoadBalancer(policy, [...p0, ...p1], {}, seededRandom(14));
+    for (let i = 0; i < 5; i++) p0[i]!.healthy = false;
+    const share = (n: number): number => {
+      const c = countPicks(() => lb.pick(), n);
+      let toP0 = 0;
+      for (const [h, k] of c) {
+        assert.ok(h && h.healthy, 'picked an unhealthy host');
+        if (h.priority === 0) toP0 += k;
+      }
+      return toP0 / n;
+    };
+    share(6); // 20 hosts, 4 re-read per pick: noticed within 5 picks
+    const degraded = share(10_000);
+    assert.ok(degraded > 0.67 && degraded < 0.73, `P0 share ${degraded}`);
+    for (let i = 0; i < 5; i++) p0[i]!.healthy = true;
+    lb.refreshHealth(); // applies at once
+    assert.equal(share(1000), 1);
+  });
+
   test(`${policy}: total panic sends traffic to unhealthy hosts of both levels`, () => {
     const { p0, p1 } = twoLevels(0, 0);
     const lb = createLoadBalancer(policy, [...p0, ...p1], {}, seededRandom(12));

@@ -28,5 +28,14 @@ export const MAX_MAGLEV_TABLE_SIZE = 5_000_011;
 /** Envoy's limit on ring sizes (validate rule on both ring size fields). */
 export const MAX_RING_SIZE = 8_388_608;
 
+/**
+ * Hosts whose health flag each pick re-reads (round robin over the host set).
+ * Re-reading all of them costs ~3 ns per host per pick (3 µs at 1000 hosts);
+ * four keeps picks O(1) while a recovered host is noticed within
+ * hostCount / 4 picks. A host that turned unhealthy is noticed at once when
+ * it is picked, and LoadBalancer.refreshHealth() applies a change immediately.
+ */
+export const HEALTH_PROBE_HOSTS_PER_PICK = 4;
+
 /** Extra host selections when a retry predicate rejects a host and the router gives no count (Envoy docs: "retrying once"). */
 export const DEFAULT_HOST_SELECTION_RETRIES = 1;

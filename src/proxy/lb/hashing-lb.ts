@@ -21,6 +21,9 @@ export abstract class HashingLoadBalancer implements LoadBalancer {
   private tables: (HashTable | undefined)[] = [];
   private builtFor: number[] = [];
   private sourcesStale = true;
+  /** The table and panic state of the last lookupOnce(), reused by host re-selection. */
+  private lastTable: HashTable | undefined;
+  private lastInPanic = false;
 
   constructor(
     hosts: readonly LbHost[],
@@ -36,7 +39,7 @@ export abstract class HashingLoadBalancer implements LoadBalancer {
 
   pick(ctx?: LbContext): LbHost | undefined {
     const set = this.set;
-    set.refresh();
+    set.probe();
     if (set.hostCount === 0) return undefined;
     if (this.sourcesStale) this.resetSources();
     let hi: number, lo: number;
@@ -50,10 +53,36 @@ export abstract class HashingLoadBalancer implements LoadBalancer {
       hi = this.rng.u32();
       lo = this.rng.u32();
     }
+    let host = this.lookupOnce(hi, lo);
+    if (host !== undefined && !host.healthy && !this.lastInPanic) {
+      // The host turned unhealthy since the last health refresh: apply it and look again.
+      set.refresh();
+      host = this.lookupOnce(hi, lo);
+    }
+    const table = this.lastTable;
+    if (table === undefined || ctx === undefined || ctx.shouldSkipHost === undefined) return host;
+    const retries = ctx.hostSelectionRetryCount ?? DEFAULT_HOST_SELECTION_RETRIES;
+    for (let i = 1; i <= retries && host !== undefined && ctx.shouldSkipHost(host); i++) {
+      // Envoy's re-selection: XOR the hash with 2^64 - attempt, flipping most
+      // bits so successive attempts land far apart on the ring/table.
+      host = table.lookup((hi ^ 0xffffffff) >>> 0, (lo ^ ((-i) >>> 0)) >>> 0);
+    }
+    return host;
+  }
+
+  refreshHealth(): void {
+    this.set.refresh();
+  }
+
+  /** Chooses the priority by hash mod 100, then looks the hash up in that level's table. */
+  private lookupOnce(hi: number, lo: number): LbHost | undefined {
+    const set = this.set;
+    this.lastTable = undefined;
     const p = set.choosePriority(mod64(hi, lo, 100));
     const level = set.levels[p];
     if (level === undefined) return undefined;
     const all = set.panic[p] === 1;
+    this.lastInPanic = all;
     const hosts = all ? level.hosts : level.healthy;
     if (hosts.length === 0) return undefined;
     const source = p * 2 + (all ? 1 : 0);
@@ -64,15 +93,8 @@ export abstract class HashingLoadBalancer implements LoadBalancer {
       this.tables[source] = table;
       this.builtFor[source] = version;
     }
-    let host = table.lookup(hi, lo);
-    if (ctx === undefined || ctx.shouldSkipHost === undefined) return host;
-    const retries = ctx.hostSelectionRetryCount ?? DEFAULT_HOST_SELECTION_RETRIES;
-    for (let i = 1; i <= retries && host !== undefined && ctx.shouldSkipHost(host); i++) {
-      // Envoy's re-selection: XOR the hash with 2^64 - attempt, flipping most
-      // bits so successive attempts land far apart on the ring/table.
-      host = table.lookup((hi ^ 0xffffffff) >>> 0, (lo ^ ((-i) >>> 0)) >>> 0);
-    }
-    return host;
+    this.lastTable = table;
+    return table.lookup(hi, lo);
   }
 
   update(hosts: readonly LbHost[], overprovisioningFactor?: number): void {

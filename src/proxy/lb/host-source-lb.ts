@@ -17,6 +17,8 @@ export abstract class HostSourceLoadBalancer implements LoadBalancer {
    * initialised while this constructor runs.
    */
   private sourcesStale = true;
+  /** Whether the last pickOnce() chose from a level in panic (any host is acceptable then). */
+  private pickedInPanic = false;
 
   constructor(
     hosts: readonly LbHost[],
@@ -28,13 +30,17 @@ export abstract class HostSourceLoadBalancer implements LoadBalancer {
   }
 
   pick(ctx?: LbContext): LbHost | undefined {
-    this.set.refresh();
+    this.set.probe();
     if (this.set.hostCount === 0) return undefined;
-    let host = this.pickOnce();
+    let host = this.pickChecked();
     if (ctx === undefined || ctx.shouldSkipHost === undefined) return host;
     const retries = ctx.hostSelectionRetryCount ?? DEFAULT_HOST_SELECTION_RETRIES;
-    for (let i = 0; host !== undefined && i < retries && ctx.shouldSkipHost(host); i++) host = this.pickOnce();
+    for (let i = 0; host !== undefined && i < retries && ctx.shouldSkipHost(host); i++) host = this.pickChecked();
     return host;
+  }
+
+  refreshHealth(): void {
+    this.set.refresh();
   }
 
   update(hosts: readonly LbHost[], overprovisioningFactor?: number): void {
@@ -56,6 +62,14 @@ export abstract class HostSourceLoadBalancer implements LoadBalancer {
     this.sourcesStale = false;
   }
 
+  /** pickOnce(), redone after a full health refresh if it chose a host that has turned unhealthy. */
+  private pickChecked(): LbHost | undefined {
+    const host = this.pickOnce();
+    if (host === undefined || host.healthy || this.pickedInPanic) return host;
+    this.set.refresh();
+    return this.pickOnce();
+  }
+
   private pickOnce(): LbHost | undefined {
     const set = this.set;
     if (this.sourcesStale) this.resetSources();
@@ -63,6 +77,7 @@ export abstract class HostSourceLoadBalancer implements LoadBalancer {
     const level = set.levels[p];
     if (level === undefined) return undefined;
     const all = set.panic[p] === 1;
+    this.pickedInPanic = all;
     const hosts = all ? level.hosts : level.healthy;
     if (hosts.length === 0) return undefined;
     const source = p * 2 + (all ? 1 : 0);

@@ -1,9 +1,11 @@
 // Hosts grouped by priority, with Envoy's priority load and panic rules.
 //
-// Health is read from the hosts themselves: refresh() compares every host's
-// `healthy` flag with the last one seen (a tight scan, no allocation) and
-// recomputes loads and per-level healthy lists only when something changed,
-// which is what Envoy does on its host-health callbacks.
+// Health is read from the hosts themselves. refresh() compares every host's
+// `healthy` flag with the last one seen and recomputes loads and per-level
+// healthy lists only when something changed (what Envoy does on its
+// host-health callbacks); probe(), called per pick, re-reads a few hosts in
+// turn and escalates to refresh() on the first difference.
+import { HEALTH_PROBE_HOSTS_PER_PICK } from './defaults.js';
 import type { LbHost } from './types.js';
 
 /** The hosts of one priority level. */
@@ -61,6 +63,10 @@ export class PrioritySet {
   panic = new Uint8Array(0);
   /** Per-level health score (percent, capped at 100), kept for explain/admin output. */
   health = new Int32Array(0);
+  /** Every host, and the health flag last seen for it, for probe(). */
+  private all: readonly LbHost[] = [];
+  private allFlags = new Uint8Array(0);
+  private probeAt = 0;
 
   constructor(hosts: readonly LbHost[], private overprovisioningFactor: number, private readonly panicThresholdPercent: number) {
     this.update(hosts);
@@ -76,6 +82,10 @@ export class PrioritySet {
     for (const h of hosts) groups[levelOf(h)]!.push(h);
     this.levels = groups.map((g, p) => new PriorityLevel(p, g));
     this.hostCount = hosts.length;
+    this.all = hosts.slice();
+    this.allFlags = new Uint8Array(hosts.length);
+    this.probeAt = 0;
+    for (let i = 0; i < hosts.length; i++) this.allFlags[i] = hosts[i]!.healthy ? 1 : 0;
     this.load = new Int32Array(this.levels.length);
     this.panic = new Uint8Array(this.levels.length);
     this.health = new Int32Array(this.levels.length);
@@ -86,12 +96,32 @@ export class PrioritySet {
     this.recalculate();
   }
 
-  /** Re-reads host health; recomputes loads if any flag changed. Allocation-free when nothing changed. */
+  /** Re-reads every host's health; recomputes loads if any flag changed. O(hosts), allocation-free when nothing changed. */
   refresh(): void {
     let changed = false;
     const levels = this.levels;
     for (let p = 0; p < levels.length; p++) if (levels[p]!.refresh()) changed = true;
-    if (changed) this.recalculate();
+    if (!changed) return;
+    const all = this.all, flags = this.allFlags;
+    for (let i = 0; i < all.length; i++) flags[i] = all[i]!.healthy ? 1 : 0;
+    this.recalculate();
+  }
+
+  /** Per-pick health check: re-reads the next few hosts, and refresh()es on the first change. */
+  probe(): void {
+    const all = this.all, flags = this.allFlags, n = all.length;
+    if (n === 0) return;
+    let at = this.probeAt;
+    for (let k = 0; k < HEALTH_PROBE_HOSTS_PER_PICK; k++) {
+      if (at >= n) at = 0;
+      if ((all[at]!.healthy ? 1 : 0) !== flags[at]) {
+        this.probeAt = at;
+        this.refresh();
+        return;
+      }
+      at++;
+    }
+    this.probeAt = at;
   }
 
   /** Maps a uniform value in 0..99 (random, or the request hash mod 100) to a priority. */

@@ -5,7 +5,8 @@
  * One upstream endpoint as a load balancer sees it. The cluster owns it and
  * mutates `healthy` (health checks, outlier detection) and `activeRequests`
  * (connection pool) in place; load balancers read both at pick time and never
- * write them.
+ * write them. Create all hosts with the same property order (one object
+ * shape), so the per-pick reads stay monomorphic.
  */
 export interface LbHost {
   /** IP address (or hostname for DNS clusters) without brackets. */
@@ -55,7 +56,9 @@ export interface LoadBalancer {
   /**
    * Chooses a host for one request, or `undefined` when no host can take it
    * (no hosts, or none healthy and panic mode disabled). Called per request:
-   * cheap, and allocation-free for ROUND_ROBIN, LEAST_REQUEST and RANDOM.
+   * O(1) in the number of hosts for ROUND_ROBIN, RANDOM and LEAST_REQUEST
+   * (O(log n) with unequal weights), O(log ring) for RING_HASH, O(1) for
+   * MAGLEV, and allocation-free for the first three.
    */
   pick(ctx?: LbContext): LbHost | undefined;
   /**
@@ -65,6 +68,13 @@ export interface LoadBalancer {
    * ClusterLoadAssignment policy's value (percent; default 140) when it changes.
    */
   update(hosts: readonly LbHost[], overprovisioningFactor?: number): void;
+  /**
+   * Re-reads every host's `healthy` flag now. Optional: picks notice a change
+   * on their own (at once for a host they pick that turned unhealthy; within
+   * about hostCount / 4 picks otherwise). Call it after a health check or
+   * outlier ejection so the very next pick uses the new priority loads.
+   */
+  refreshHealth(): void;
 }
 
 /** Envoy's Cluster.lb_policy values that weft implements. */

@@ -19,20 +19,17 @@ const P5_HI = 0x27d4eb2f | 0, P5_LO = 0x165667c5 | 0;
 /** 2^64 - P1, so `seed - P1` is an addition. */
 const NEG_P1_HI = 0x61c8864e | 0, NEG_P1_LO = 0x7a143579 | 0;
 
-/** (a * b) mod 2^64, by 16-bit limbs so every partial sum stays exact in a double. */
+/**
+ * (a * b) mod 2^64: the low word and the cross terms with Math.imul, and the
+ * high word of aLo × bLo from 16-bit limbs so every partial sum stays exact.
+ */
 function mul(aHi: number, aLo: number, bHi: number, bLo: number): void {
-  const a0 = aLo & 0xffff, a1 = aLo >>> 16, a2 = aHi & 0xffff, a3 = aHi >>> 16;
-  const b0 = bLo & 0xffff, b1 = bLo >>> 16, b2 = bHi & 0xffff, b3 = bHi >>> 16;
-  const c0 = a0 * b0;
-  let c1 = (c0 >>> 16) + a1 * b0 + a0 * b1;
-  const r1 = c1 & 0xffff;
-  c1 = (c1 - r1) / 65536;
-  let c2 = c1 + a2 * b0 + a1 * b1 + a0 * b2;
-  const r2 = c2 & 0xffff;
-  c2 = (c2 - r2) / 65536;
-  const c3 = c2 + a3 * b0 + a2 * b1 + a1 * b2 + a0 * b3;
-  R[1] = (r1 << 16) | (c0 & 0xffff);
-  R[0] = ((c3 & 0xffff) << 16) | r2;
+  const a0 = aLo & 0xffff, a1 = aLo >>> 16, b0 = bLo & 0xffff, b1 = bLo >>> 16;
+  const p01 = a0 * b1, p10 = a1 * b0;
+  const mid = ((a0 * b0) >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+  const carry = a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16);
+  R[1] = Math.imul(aLo, bLo);
+  R[0] = (carry + Math.imul(aHi, bLo) + Math.imul(aLo, bHi)) | 0;
 }
 
 function add(aHi: number, aLo: number, bHi: number, bLo: number): void {

@@ -1,5 +1,7 @@
 // RouteAction, DirectResponseAction and their parts, decoded into the
 // compiled actions of route-entry.ts.
+import { decodeRetryPolicy } from './retry-policy.js';
+import { decodeMirrorPolicies } from './mirror-policy.js';
 import fs from 'node:fs';
 import { ConfigErrors, joinPath } from '../../common/errors.js';
 import { checkSupported, durationMs } from '../config/support.js';
@@ -129,9 +131,22 @@ export function decodeRouteAction(a: envoy_config_route_v3_RouteAction, path: st
     checkSupported(a.max_stream_duration, joinPath(path, 'max_stream_duration'), errs, ['max_stream_duration', 'grpc_timeout_header_max', 'grpc_timeout_header_offset']);
   }
 
+  // Retry and mirror policies: the route's own are validated here with its
+  // path; a virtual host's are validated where the virtual host is decoded.
+  const retry = a.retry_policy
+    ? decodeRetryPolicy(a.retry_policy, joinPath(path, 'retry_policy'), errs)
+    : defaults.retryPolicy ? decodeRetryPolicy(defaults.retryPolicy, path, new ConfigErrors()) : undefined;
+  const ownMirrors = a.request_mirror_policies && a.request_mirror_policies.length > 0;
+  const mirrors = ownMirrors
+    ? decodeMirrorPolicies(a.request_mirror_policies!, joinPath(path, 'request_mirror_policies'), errs)
+    : decodeMirrorPolicies(defaults.requestMirrorPolicies, path, new ConfigErrors());
+  if (a.hedge_policy) errs.unsupported(joinPath(path, 'hedge_policy'));
+
   if (!ok || !cluster) return undefined;
   return {
     kind: 'forward',
+    retry,
+    mirrors,
     cluster,
     clusterNotFoundStatus,
     pathRewrite,

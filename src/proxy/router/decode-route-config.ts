@@ -2,6 +2,8 @@
 // RouteTable. Every problem is reported with its field path and decoding goes
 // on, so one run lists every error; the caller refuses the table when
 // errs.hasErrors (and keeps its last good one).
+import { decodeRetryPolicy } from './retry-policy.js';
+import { decodeMirrorPolicies } from './mirror-policy.js';
 import { ConfigErrors, joinPath } from '../../common/errors.js';
 import { checkSupported } from '../config/support.js';
 import type {
@@ -125,6 +127,9 @@ function decodeVirtualHost(vh: envoy_config_route_v3_VirtualHost, path: string, 
     if (TLS_REQUIREMENTS.includes(vh.require_tls)) requireTls = vh.require_tls;
     else errs.error(joinPath(path, 'require_tls'), `unknown value ${String(vh.require_tls)}`);
   }
+  if (vh.retry_policy) decodeRetryPolicy(vh.retry_policy, joinPath(path, 'retry_policy'), errs);
+  if (vh.request_mirror_policies) decodeMirrorPolicies(vh.request_mirror_policies, joinPath(path, 'request_mirror_policies'), errs);
+  if (vh.hedge_policy) errs.unsupported(joinPath(path, 'hedge_policy'));
   const host = new DecodedVirtualHost(
     vh.name ?? '',
     vh.domains ?? [],

@@ -17,6 +17,8 @@ import type { HashPolicy } from './hash-policy.js';
 import { PathRewrite, rewritePath } from './path-rewrite.js';
 import type { RegexSubstitution } from './re2-regex.js';
 import type { Redirect } from './redirect.js';
+import type { RetryPolicy } from './retry-policy.js';
+import type { MirrorPolicy } from './mirror-policy.js';
 import type { RouteMatcher } from './route-match.js';
 import { RequestView, RouteRequest } from './route-request.js';
 import { ClusterSpecifier, pickCluster, PickedCluster, WeightedClusterEntry } from './weighted-clusters.js';
@@ -55,6 +57,10 @@ export interface ForwardAction {
   readonly maxGrpcTimeout: google_protobuf_Duration | undefined;
   /** Upgrade type (lower-case, e.g. "websocket", "connect") → enabled. */
   readonly upgrades: ReadonlyMap<string, boolean>;
+  /** Compiled retry policy (route's, else the virtual host's). */
+  readonly retry: RetryPolicy | undefined;
+  /** Compiled mirror policies (route's, else the virtual host's). */
+  readonly mirrors: readonly MirrorPolicy[];
 }
 
 export interface RedirectRouteAction {

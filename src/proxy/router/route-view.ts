@@ -7,6 +7,9 @@ import type { UpstreamHost } from '../upstream/host.js';
 import type { HeaderFormatContext } from './header-formatter.js';
 import type { RouteMatchResult } from './route-entry.js';
 import type { PickedCluster } from './weighted-clusters.js';
+import type { RetryPolicy } from './retry-policy.js';
+import type { MirrorPolicy } from './mirror-policy.js';
+import { durationMs } from '../config/support.js';
 
 export class RouteView {
   private picked: PickedCluster | undefined;
@@ -21,6 +24,29 @@ export class RouteView {
       const route = m.route;
       this.redirect = { status: a.redirect.status, location: () => route.buildRedirectLocation(m.view) ?? '' };
     }
+  }
+
+  get retryPolicy(): RetryPolicy | undefined {
+    const a = this.m.route.action;
+    return a.kind === 'forward' ? a.retry : undefined;
+  }
+
+  get mirrors(): readonly MirrorPolicy[] {
+    const a = this.m.route.action;
+    return a.kind === 'forward' ? a.mirrors : [];
+  }
+
+  /** max_stream_duration.grpc_timeout_header_max (or deprecated max_grpc_timeout): undefined = grpc-timeout ignored; 0 = no cap. */
+  get grpcTimeoutHeaderMaxMs(): number | undefined {
+    const a = this.m.route.action;
+    if (a.kind !== 'forward') return undefined;
+    const d = a.maxStreamDuration?.grpc_timeout_header_max ?? a.maxGrpcTimeout;
+    return d ? durationMs(d, 0) : undefined;
+  }
+
+  get grpcTimeoutHeaderOffsetMs(): number {
+    const a = this.m.route.action;
+    return a.kind === 'forward' ? durationMs(a.maxStreamDuration?.grpc_timeout_header_offset, 0) : 0;
   }
 
   get name(): string {

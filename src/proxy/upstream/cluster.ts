@@ -112,7 +112,7 @@ export class UpstreamCluster implements OutlierCluster {
 
   /** Health flags changed (health check, outlier ejection): recompute gauges and load balancing. */
   onHealthChanged(): void {
-    this.lb.update(this.hosts);
+    this.lb.refreshHealth();
     this.refreshMembership();
   }
 

@@ -105,15 +105,17 @@ export function parseFieldLines(
       else break;
     }
     if (c !== CR || s.charCodeAt(i + 1) !== LF || i >= n) throw charError(s, i, 'H1_BAD_HEADER_VALUE', `invalid byte in value of ${name}`, side);
+    const lineEnd = i;
     i += 2;
     if (++count > maxFields) throw new H1Error('H1_TOO_MANY_HEADERS', `more than ${maxFields} field lines`, side);
     const value = s.slice(valueStart, valueEnd);
     out.add(name, value);
-    if (scan !== null) noteField(name, value, scan, side);
+    if (scan !== null) noteField(name, value, scan, side, lineEnd > valueEnd && s.lastIndexOf('\t', lineEnd) >= valueEnd);
   }
 }
 
-function noteField(name: string, value: string, scan: FieldScan, side: H1Side): void {
+/** `trailingTab`: the value was followed by a HTAB before CRLF (Node refuses that after Content-Length). */
+function noteField(name: string, value: string, scan: FieldScan, side: H1Side, trailingTab: boolean): void {
   switch (name.length) {
     case 4:
       if (name === 'host') {
@@ -136,6 +138,7 @@ function noteField(name: string, value: string, scan: FieldScan, side: H1Side): 
       if (name === 'content-length') {
         // Node rejects any repeated Content-Length, even an identical one; so does weft.
         if (scan.clCount++ > 0) throw new H1Error('H1_BAD_CONTENT_LENGTH', 'repeated Content-Length', side);
+        if (trailingTab) throw new H1Error('H1_BAD_CONTENT_LENGTH', 'HTAB after Content-Length value', side);
         scan.contentLength = parseContentLength(value, side);
       }
       return;

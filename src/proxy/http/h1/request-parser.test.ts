@@ -293,6 +293,7 @@ const RULES: Array<[string, string, H1ErrorCode, number]> = [
   ['negative CL', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n', 'H1_BAD_CONTENT_LENGTH', 400],
   ['signed CL', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +1\r\n\r\na', 'H1_BAD_CONTENT_LENGTH', 400],
   ['hex CL', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x1\r\n\r\na', 'H1_BAD_CONTENT_LENGTH', 400],
+  ['tab after CL (Node refuses it)', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\t\r\n\r\na', 'H1_BAD_CONTENT_LENGTH', 400],
   ['empty CL', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\n\r\n', 'H1_BAD_CONTENT_LENGTH', 400],
   ['overflowing CL', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n', 'H1_BAD_CONTENT_LENGTH', 400],
   ['CL above 2^53', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9007199254740992\r\n\r\n', 'H1_BAD_CONTENT_LENGTH', 400],

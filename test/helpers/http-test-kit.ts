@@ -1,0 +1,268 @@
+// Extra tools for the proxy's HTTP data-path integration tests: raw-socket
+// exchanges (for pipelining and malformed bytes that node:http refuses to
+// send), a tiny response parser, stat lookups, raw upstream servers, and a
+// bounded wait helper. Everything binds port 0 and waits on events.
+import http from 'node:http';
+import http2 from 'node:http2';
+import net from 'node:net';
+import type { RunningProxy } from './proxy-harness.js';
+
+/** Rejects after `ms` with `what` in the message: the bound on every wait in these tests. */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, rej) => {
+    t = setTimeout(() => rej(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
+}
+
+/** Value of one counter or gauge from the admin /stats text, 0 when absent. */
+export async function stat(px: RunningProxy, name: string): Promise<number> {
+  const body = (await px.admin('/stats')).body;
+  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const m = new RegExp(`^${esc}: (\\d+)$`, 'm').exec(body);
+  return m ? Number(m[1]) : 0;
+}
+
+export interface RawResponse {
+  status: number;
+  /** Header names lower-cased; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  body: Buffer;
+  /** Trailers of a chunked body. */
+  trailers: Record<string, string>;
+  /** Raw bytes of the head, for exact checks. */
+  head: string;
+}
+
+/**
+ * Parses every complete response in `buf`. `methods[i]` is the method of the
+ * i-th request (HEAD responses have no body). A response without framing
+ * takes the rest of the buffer only when `closed` is true.
+ */
+export function parseResponses(buf: Buffer, methods: string[] = [], closed = true): RawResponse[] {
+  const out: RawResponse[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const headEnd = buf.indexOf('\r\n\r\n', pos, 'latin1');
+    if (headEnd < 0) break;
+    const head = buf.subarray(pos, headEnd).toString('latin1');
+    const lines = head.split('\r\n');
+    const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1] ?? 0);
+    const headers: Record<string, string> = {};
+    for (const l of lines.slice(1)) {
+      const i = l.indexOf(':');
+      const k = l.slice(0, i).trim().toLowerCase();
+      const v = l.slice(i + 1).trim();
+      headers[k] = headers[k] !== undefined ? `${headers[k]}, ${v}` : v;
+    }
+    let p = headEnd + 4;
+    const method = methods[out.length] ?? 'GET';
+    const bodyless = method === 'HEAD' || status < 200 || status === 204 || status === 304;
+    let body: Buffer = Buffer.alloc(0);
+    const trailers: Record<string, string> = {};
+    if (status >= 100 && status < 200 && status !== 101) {
+      // Interim response: record it and go on.
+    } else if (bodyless) {
+      // no body
+    } else if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
+      const parts: Buffer[] = [];
+      let complete = false;
+      for (;;) {
+        const le = buf.indexOf('\r\n', p, 'latin1');
+        if (le < 0) break;
+        const size = parseInt(buf.subarray(p, le).toString('latin1'), 16);
+        if (size === 0) {
+          const te = buf.indexOf('\r\n\r\n', le, 'latin1');
+          const te2 = buf.subarray(le, le + 4).toString('latin1') === '\r\n\r\n' ? le : te;
+          if (te2 < 0) break;
+          const tl = buf.subarray(le + 2, te2 + 2).toString('latin1').split('\r\n').filter(Boolean);
+          for (const l of tl) {
+            const i = l.indexOf(':');
+            trailers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+          }
+          p = te2 + 4;
+          complete = true;
+          break;
+        }
+        if (buf.length < le + 2 + size + 2) break;
+        parts.push(buf.subarray(le + 2, le + 2 + size));
+        p = le + 2 + size + 2;
+      }
+      if (!complete) break;
+      body = Buffer.concat(parts);
+    } else if (headers['content-length'] !== undefined) {
+      const n = Number(headers['content-length']);
+      if (buf.length < p + n) break;
+      body = buf.subarray(p, p + n);
+      p += n;
+    } else {
+      if (!closed) break;
+      body = buf.subarray(p);
+      p = buf.length;
+    }
+    out.push({ status, headers, body: Buffer.from(body), trailers, head });
+    pos = p;
+  }
+  return out;
+}
+
+export interface RawConn {
+  socket: net.Socket;
+  /** Everything received so far. */
+  received(): Buffer;
+  /** Resolves once `pred(received)` holds (checked on every chunk and at close). */
+  until(pred: (b: Buffer) => boolean, ms?: number): Promise<Buffer>;
+  /** Resolves with everything received when the peer closes. */
+  closed(ms?: number): Promise<Buffer>;
+  write(b: string | Buffer): void;
+  destroy(): void;
+}
+
+/** A raw TCP client, for bytes node:http would never send. */
+export async function rawConnect(port: number): Promise<RawConn> {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  await new Promise<void>((res, rej) => {
+    socket.once('connect', res);
+    socket.once('error', rej);
+  });
+  let buf: Buffer = Buffer.alloc(0);
+  let isClosed = false;
+  const waiters = new Set<() => void>();
+  socket.on('data', (c: Buffer) => {
+    buf = Buffer.concat([buf, c]);
+    for (const w of [...waiters]) w();
+  });
+  socket.on('error', () => undefined);
+  socket.on('close', () => {
+    isClosed = true;
+    for (const w of [...waiters]) w();
+  });
+  const until = (pred: (b: Buffer) => boolean, ms = 3000) =>
+    within(new Promise<Buffer>((res, rej) => {
+      const check = () => {
+        if (pred(buf)) {
+          waiters.delete(check);
+          res(buf);
+        } else if (isClosed) {
+          waiters.delete(check);
+          rej(new Error(`connection closed before the expected bytes arrived; got ${JSON.stringify(buf.toString('latin1').slice(0, 400))}`));
+        }
+      };
+      waiters.add(check);
+      check();
+    }), ms, 'raw response bytes');
+  return {
+    socket,
+    received: () => buf,
+    until,
+    closed: (ms = 3000) =>
+      within(new Promise<Buffer>((res) => {
+        const check = () => {
+          if (isClosed) {
+            waiters.delete(check);
+            res(buf);
+          }
+        };
+        waiters.add(check);
+        check();
+      }), ms, 'the proxy to close the connection'),
+    write: (b) => socket.write(b),
+    destroy: () => socket.destroy(),
+  };
+}
+
+/** Sends `bytes` on a fresh connection and returns what came back until the proxy closed it. */
+export async function rawRoundTrip(port: number, bytes: string | Buffer, ms = 3000): Promise<Buffer> {
+  const c = await rawConnect(port);
+  c.write(bytes);
+  return c.closed(ms);
+}
+
+/** An upstream that counts its TCP connections (node:http server). */
+export interface CountingUpstream {
+  port: number;
+  connections(): number;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+export async function startCountingUpstream(handler: http.RequestListener): Promise<CountingUpstream> {
+  const server = http.createServer(handler);
+  let n = 0;
+  server.on('connection', () => n++);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    connections: () => n,
+    server,
+    close: () => new Promise((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}
+
+/** An h2c (prior knowledge) upstream that counts sessions and streams. */
+export interface H2Upstream {
+  port: number;
+  sessions(): number;
+  streams(): number;
+  close(): Promise<void>;
+}
+
+export async function startH2Upstream(onStream: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void): Promise<H2Upstream> {
+  const server = http2.createServer();
+  let sessions = 0;
+  let streams = 0;
+  const open = new Set<http2.ServerHttp2Session>();
+  server.on('session', (s) => {
+    sessions++;
+    open.add(s);
+    s.on('close', () => open.delete(s));
+  });
+  server.on('stream', (stream, headers) => {
+    streams++;
+    onStream(stream, headers);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    sessions: () => sessions,
+    streams: () => streams,
+    close: () => new Promise((r) => {
+      for (const s of open) s.destroy();
+      server.close(() => r());
+    }),
+  };
+}
+
+/** A raw TCP upstream: `onConn` gets each accepted socket. */
+export async function startRawUpstream(onConn: (s: net.Socket) => void): Promise<{ port: number; close(): Promise<void> }> {
+  const socks = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    socks.add(s);
+    s.on('close', () => socks.delete(s));
+    s.on('error', () => undefined);
+    onConn(s);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => new Promise((r) => {
+      for (const s of socks) s.destroy();
+      server.close(() => r());
+    }),
+  };
+}
+
+/** YAML for an HTTP/2 (h2c) upstream, to pass as `staticCluster(..., extra)`. */
+export const H2_UPSTREAM_OPTIONS = `    typed_extension_protocol_options:
+      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+        explicit_http_config: { http2_protocol_options: {} }`;
+
+/** A keep-alive agent with one socket, so requests share a connection. */
+export function oneSocketAgent(): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets: 1 });
+}
