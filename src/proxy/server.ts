@@ -16,6 +16,8 @@ import { ActiveListener } from './listener/listener.js';
 import type { RouteTable } from './router/route-table.js';
 import { AdminServer } from './admin/admin.js';
 import { WEFT_VERSION } from '../common/version.js';
+import { XdsClient } from './xds-client/xds-client.js';
+import { DEFAULT_STATS_FLUSH_INTERVAL_MS } from '../stats/index.js';
 
 export type ServerState = 'PRE_INITIALIZING' | 'INITIALIZING' | 'LIVE' | 'DRAINING';
 
@@ -53,6 +55,7 @@ export class ProxyServer {
   /** Hook for the xDS client to describe dynamic resources in config_dump. */
   dynamicState: () => DynamicState = () => ({ listeners: [], clusters: [], routes: [] });
   private shuttingDown: Promise<void> | undefined;
+  xds: XdsClient | undefined;
 
   constructor(public bootstrap: BootstrapConfig, readonly opts: ProxyOptions = {}) {
     this.logs = opts.logs ?? new LogRegistry();
@@ -85,7 +88,23 @@ export class ProxyServer {
     await Promise.all(this.ctx.clusters.all().map((c) => c.initialized));
     await this.applyListeners(b.listeners);
     this.configAppliedAt = Date.now();
-    this.markLive();
+    if (b.dynamic) {
+      // LIVE once the first full config from xDS is applied and ACKed.
+      this.xds = new XdsClient(this, b.dynamic);
+      this.xds.start();
+    } else this.markLive();
+    this.statsFlushTimer();
+  }
+
+  /** Envoy flushes stats (histogram intervals, counter deltas) every stats_flush_interval (default 5 s). */
+  private statsFlushTimer(): void {
+    const t = this.ctx.clock.setTimer(DEFAULT_STATS_FLUSH_INTERVAL_MS, () => {
+      if (this.shuttingDown) return;
+      this.ctx.stats.gauge('server.uptime').set(Math.floor((Date.now() - this.startedAt) / 1000));
+      this.ctx.stats.flush();
+      this.statsFlushTimer();
+    });
+    void t;
   }
 
   markLive(): void {
@@ -119,6 +138,11 @@ export class ProxyServer {
       if (cfg.bindToPort) await l.listen();
       this.listeners.set(cfg.name, l);
     }
+  }
+
+  /** The config a running listener was built from (listener warming keeps it while the new one warms). */
+  activeListenerConfig(name: string): ListenerConfig | undefined {
+    return this.listeners.get(name)?.config;
   }
 
   /** RDS: makes a route table available by name to listeners using `rds`. */
@@ -167,6 +191,7 @@ export class ProxyServer {
     if (this.shuttingDown) return this.shuttingDown;
     this.shuttingDown = (async () => {
       this.drainListeners();
+      this.xds?.stop();
       const deadline = Date.now() + this.drainTimeMs;
       while (Date.now() < deadline && [...this.listeners.values()].some((l) => l.activeConnections > 0)) {
         await new Promise((r) => setTimeout(r, 20));

@@ -12,17 +12,14 @@ const GET = (path: string) => `GET ${path} HTTP/1.1\r\nhost: test\r\n\r\n`;
 describe('admin: /drain_listeners', () => {
   it('refuses new connections, closes keep-alive after the in-flight response, /ready 503', async () => {
     let release: (() => void) | undefined;
-    const arrived = new Promise<void>((resolveArrived) => {
-      void startUpstream('slow', (req, _body, res: http.ServerResponse) => {
-        if (req.url === '/slow') {
-          release = () => res.end('slow done');
-          resolveArrived();
-        } else res.end('fast');
-      }).then((u) => (upRef.u = u, upReady(u.port)));
+    let onArrive!: () => void;
+    const arrived = new Promise<void>((r) => (onArrive = r));
+    const up = await startUpstream('slow', (req, _body, res: http.ServerResponse) => {
+      if (req.url !== '/slow') return void res.end('fast');
+      release = () => res.end('slow done');
+      onArrive();
     });
-    const upRef: { u?: Awaited<ReturnType<typeof startUpstream>> } = {};
-    let upReady!: (p: number) => void;
-    const upPort = await new Promise<number>((r) => (upReady = r));
+    const upPort = up.port;
     const px = await startProxy(bootstrap({ clusters: staticCluster('service1', [upPort]) }));
     try {
       const port = px.port();
@@ -54,7 +51,7 @@ describe('admin: /drain_listeners', () => {
       assert.match((await px.admin('/stats?filter=drain_close')).body, /^http\.ingress_http\.downstream_cx_drain_close: [1-9]/m);
     } finally {
       await px.close();
-      await upRef.u?.close();
+      await up.close();
     }
   });
 });

@@ -10,6 +10,7 @@ import { decodeSocketAddress, type SocketAddr } from './address.js';
 import { decodeCluster, type ClusterConfig } from './cluster.js';
 import { decodeListener, type ListenerConfig } from './listener.js';
 import { checkSupported } from './support.js';
+import { checkAdsConfigSource, decodeDynamicResources, type DynamicResourcesConfig } from './dynamic-resources.js';
 
 export const BOOTSTRAP_TYPE = 'envoy.config.bootstrap.v3.Bootstrap';
 
@@ -24,6 +25,8 @@ export interface BootstrapConfig {
   readonly admin?: { address: SocketAddr; accessLogPath?: string };
   readonly listeners: ListenerConfig[];
   readonly clusters: ClusterConfig[];
+  /** Set when config comes over xDS (dynamic_resources). */
+  readonly dynamic?: DynamicResourcesConfig;
   readonly source: envoy_config_bootstrap_v3_Bootstrap;
 }
 
@@ -62,7 +65,7 @@ export function loadBootstrapText(text: string, errs: ConfigErrors): BootstrapCo
   return errs.hasErrors ? undefined : cfg;
 }
 
-const BOOTSTRAP_FIELDS = ['node', 'static_resources', 'admin', 'stats_flush_interval', 'stats_config'] as const;
+const BOOTSTRAP_FIELDS = ['node', 'static_resources', 'dynamic_resources', 'admin', 'stats_flush_interval', 'stats_config'] as const;
 
 export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: ConfigErrors): BootstrapConfig {
   checkSupported(b, '', errs, BOOTSTRAP_FIELDS);
@@ -83,12 +86,13 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
   const listeners: ListenerConfig[] = [];
   const clusters: ClusterConfig[] = [];
   const sr = b.static_resources;
+  const hasAds = b.dynamic_resources?.ads_config !== undefined;
   if (sr) {
     checkSupported(sr, 'static_resources', errs, ['listeners', 'clusters']);
     const seenL = new Map<string, number>();
     (sr.listeners ?? []).forEach((l, i) => {
       const p = joinPath('static_resources.listeners', i);
-      const cfg = decodeListener(l, p, errs, { allowRds: false });
+      const cfg = decodeListener(l, p, errs, { allowRds: hasAds });
       if (!cfg) return;
       const prev = seenL.get(cfg.name);
       if (prev !== undefined) errs.error(joinPath(p, 'name'), `duplicate listener name "${cfg.name}" (also static_resources.listeners[${prev}])`);
@@ -108,15 +112,17 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
       const p = joinPath('static_resources.clusters', i);
       const cfg = decodeCluster(c, p, errs);
       if (!cfg) return;
-      if (cfg.type === 'EDS') errs.error(joinPath(p, 'type'), 'EDS clusters need dynamic_resources (an xDS server); a static bootstrap can use STATIC, STRICT_DNS or LOGICAL_DNS');
+      if (cfg.type === 'EDS' && !hasAds) errs.error(joinPath(p, 'type'), 'EDS clusters need dynamic_resources (an xDS server); a static bootstrap can use STATIC, STRICT_DNS or LOGICAL_DNS');
+      if (cfg.type === 'EDS' && hasAds) checkAdsConfigSource(c.eds_cluster_config?.eds_config, joinPath(p, 'eds_cluster_config.eds_config'), errs);
       const prev = seenC.get(cfg.name);
       if (prev !== undefined) errs.error(joinPath(p, 'name'), `duplicate cluster name "${cfg.name}" (also static_resources.clusters[${prev}])`);
       seenC.set(cfg.name, i);
       clusters.push(cfg);
     });
-    checkRouteClusters(listeners, new Set(clusters.map((c) => c.name)), errs);
+    if (!hasAds) checkRouteClusters(listeners, new Set(clusters.map((c) => c.name)), errs);
   }
-  return { node, ...(admin ? { admin } : {}), listeners, clusters, source: b };
+  const dynamic = b.dynamic_resources ? decodeDynamicResources(b.dynamic_resources, 'dynamic_resources', errs, new Set(clusters.map((c) => c.name))) : undefined;
+  return { node, ...(admin ? { admin } : {}), listeners, clusters, ...(dynamic ? { dynamic } : {}), source: b };
 }
 
 /** Envoy validates that routes of a static config name clusters that exist (validate_clusters). */

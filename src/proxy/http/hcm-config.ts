@@ -10,6 +10,7 @@ import type { RouteTable } from '../router/route-table.js';
 import type { HttpFilterFactory } from './filter.js';
 import { decodeHttpFilter, ROUTER_TYPE_URL } from '../filters/registry.js';
 import { decodeAccessLogs, type AccessLogConfig } from '../access-log/decode.js';
+import { checkAdsConfigSource } from '../config/dynamic-resources.js';
 
 /** Defaults, as Envoy documents them. */
 export const HCM_DEFAULTS = {
@@ -98,6 +99,7 @@ export function decodeHcm(h: HcmProto & AnyMessage, path: string, errs: ConfigEr
     rdsName = h.rds.route_config_name ?? '';
     if (!rdsName) errs.error(joinPath(rp, 'route_config_name'), 'route_config_name is required');
     if (!ctx.allowRds) errs.error(rp, 'rds needs dynamic_resources with an xDS config source; use an inline route_config in a static bootstrap');
+    else checkAdsConfigSource(h.rds.config_source, joinPath(rp, 'config_source'), errs);
   } else if (h.scoped_routes) errs.unsupported(joinPath(path, 'scoped_routes'));
   else errs.error(path, 'one of route_config or rds is required');
 

@@ -1,0 +1,105 @@
+// One entry per xDS resource type the proxy consumes: its type URL, whether
+// it is subscribed by wildcard, how to name a resource, and how to decode and
+// validate it into runtime config (all errors collected, with paths).
+import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { isUnknownAny, unsupportedTypeMessage } from '../../xds/codec.js';
+import { CLUSTER_LOAD_ASSIGNMENT_TYPE_URL, CLUSTER_TYPE_URL, LISTENER_TYPE_URL, ROUTE_CONFIGURATION_TYPE_URL } from '../../xds/type-urls.js';
+import type {
+  AnyMessage,
+  envoy_config_cluster_v3_Cluster,
+  envoy_config_endpoint_v3_ClusterLoadAssignment,
+  envoy_config_listener_v3_Listener,
+  envoy_config_route_v3_RouteConfiguration,
+} from '../../xds/gen/types.js';
+import { decodeCluster, decodeLoadAssignment, type ClusterConfig, type EndpointConfig } from '../config/cluster.js';
+import { decodeListener, type ListenerConfig } from '../config/listener.js';
+import { checkAdsConfigSource } from '../config/dynamic-resources.js';
+import { decodeRouteConfiguration } from '../router/decode-route-config.js';
+import type { RouteTable } from '../router/route-table.js';
+
+export type XdsKind = 'LDS' | 'CDS' | 'RDS' | 'EDS';
+
+export interface Endpoints {
+  endpoints: EndpointConfig[];
+  overprovisioningFactor: number;
+}
+
+export interface DecodedResource<T> {
+  name: string;
+  value: T;
+  source: unknown;
+}
+
+export interface ResourceType<T> {
+  readonly kind: XdsKind;
+  readonly typeUrl: string;
+  /** LDS and CDS are subscribed by wildcard; RDS and EDS by name. */
+  readonly wildcard: boolean;
+  nameOf(res: AnyMessage): string;
+  decode(res: AnyMessage, path: string, errs: ConfigErrors): T | undefined;
+}
+
+function checkType(res: AnyMessage, url: string, path: string, errs: ConfigErrors): boolean {
+  if (isUnknownAny(res)) {
+    errs.error(path, unsupportedTypeMessage(res['@type']));
+    return false;
+  }
+  if (res['@type'] !== url) {
+    errs.error(joinPath(path, '@type'), `expected ${url}, got ${res['@type']}`);
+    return false;
+  }
+  return true;
+}
+
+export const LDS: ResourceType<ListenerConfig> = {
+  kind: 'LDS',
+  typeUrl: LISTENER_TYPE_URL,
+  wildcard: true,
+  nameOf: (r) => (r as envoy_config_listener_v3_Listener).name ?? '',
+  decode(r, path, errs) {
+    if (!checkType(r, LISTENER_TYPE_URL, path, errs)) return undefined;
+    const { '@type': _t, ...l } = r;
+    return decodeListener(l as envoy_config_listener_v3_Listener, path, errs, { allowRds: true });
+  },
+};
+
+export const CDS: ResourceType<ClusterConfig> = {
+  kind: 'CDS',
+  typeUrl: CLUSTER_TYPE_URL,
+  wildcard: true,
+  nameOf: (r) => (r as envoy_config_cluster_v3_Cluster).name ?? '',
+  decode(r, path, errs) {
+    if (!checkType(r, CLUSTER_TYPE_URL, path, errs)) return undefined;
+    const { '@type': _t, ...c } = r;
+    const cluster = c as envoy_config_cluster_v3_Cluster;
+    const cfg = decodeCluster(cluster, path, errs);
+    if (cfg?.type === 'EDS') checkAdsConfigSource(cluster.eds_cluster_config?.eds_config, joinPath(path, 'eds_cluster_config.eds_config'), errs);
+    return cfg;
+  },
+};
+
+export const RDS: ResourceType<RouteTable> = {
+  kind: 'RDS',
+  typeUrl: ROUTE_CONFIGURATION_TYPE_URL,
+  wildcard: false,
+  nameOf: (r) => (r as envoy_config_route_v3_RouteConfiguration).name ?? '',
+  decode(r, path, errs) {
+    if (!checkType(r, ROUTE_CONFIGURATION_TYPE_URL, path, errs)) return undefined;
+    const { '@type': _t, ...rc } = r;
+    return decodeRouteConfiguration(rc as envoy_config_route_v3_RouteConfiguration, path, errs);
+  },
+};
+
+export const EDS: ResourceType<Endpoints> = {
+  kind: 'EDS',
+  typeUrl: CLUSTER_LOAD_ASSIGNMENT_TYPE_URL,
+  wildcard: false,
+  nameOf: (r) => (r as envoy_config_endpoint_v3_ClusterLoadAssignment).cluster_name ?? '',
+  decode(r, path, errs) {
+    if (!checkType(r, CLUSTER_LOAD_ASSIGNMENT_TYPE_URL, path, errs)) return undefined;
+    const { '@type': _t, ...cla } = r;
+    return decodeLoadAssignment(cla as envoy_config_endpoint_v3_ClusterLoadAssignment, path, errs, false);
+  },
+};
+
+export const RESOURCE_TYPES = [CDS, EDS, LDS, RDS] as const;

@@ -1,0 +1,436 @@
+// weft proxy's xDS client: subscribes over ADS (state-of-the-world or
+// delta), decodes and validates every resource (a bad one NACKs the whole
+// response with every error and the last good config keeps serving), warms
+// new clusters and listeners as Envoy does, and applies config to the
+// running proxy without dropping requests.
+import { ConfigErrors } from '../../common/errors.js';
+import type { Logger } from '../../common/log.js';
+import { WEFT_VERSION } from '../../common/version.js';
+import { decodeBinary, encodeBinary } from '../../xds/codec.js';
+import type {
+  AnyMessage,
+  envoy_service_discovery_v3_DeltaDiscoveryRequest,
+  envoy_service_discovery_v3_DeltaDiscoveryResponse,
+  envoy_service_discovery_v3_DiscoveryRequest,
+  envoy_service_discovery_v3_DiscoveryResponse,
+} from '../../xds/gen/types.js';
+import type { ClusterConfig } from '../config/cluster.js';
+import type { DynamicResourcesConfig } from '../config/dynamic-resources.js';
+import type { ListenerConfig } from '../config/listener.js';
+import type { RouteTable } from '../router/route-table.js';
+import type { DynamicState, ProxyServer } from '../server.js';
+import { ADS_DELTA_METHOD, ADS_SOTW_METHOD, AdsStream } from './ads-stream.js';
+import { CDS, EDS, LDS, RDS, RESOURCE_TYPES, type Endpoints, type ResourceType, type XdsKind } from './resource-types.js';
+
+const REQ = 'envoy.service.discovery.v3.DiscoveryRequest';
+const RESP = 'envoy.service.discovery.v3.DiscoveryResponse';
+const DREQ = 'envoy.service.discovery.v3.DeltaDiscoveryRequest';
+const DRESP = 'envoy.service.discovery.v3.DeltaDiscoveryResponse';
+
+interface Held<T> {
+  value: T;
+  version: string;
+  source: unknown;
+  lastUpdated: string;
+}
+
+interface TypeState {
+  /** version_info of the last accepted (ACKed) SotW response. */
+  version: string;
+  nonce: string;
+  /** Names subscribed (RDS/EDS); LDS/CDS are wildcard. */
+  names: Set<string>;
+  /** Whether a response was ever accepted. */
+  received: boolean;
+  lastNack?: string;
+}
+
+/** Per-type sync status, for admin and `weft status`. */
+export interface XdsTypeStatus {
+  type: XdsKind;
+  version: string;
+  nonce: string;
+  received: boolean;
+  lastNack?: string;
+}
+
+export class XdsClient {
+  private stream: AdsStream;
+  private readonly state = new Map<XdsKind, TypeState>();
+  private readonly listeners = new Map<string, Held<ListenerConfig>>();
+  private readonly clusters = new Map<string, Held<ClusterConfig>>();
+  private readonly routes = new Map<string, Held<RouteTable>>();
+  private readonly endpoints = new Map<string, Held<Endpoints>>();
+  /** EDS clusters waiting for their first endpoints (Envoy's cluster warming). */
+  private readonly warming = new Set<string>();
+  private live = false;
+  private readonly log: Logger;
+  private applyChain: Promise<void> = Promise.resolve();
+  private initTimer: { cancel(): void } | undefined;
+
+  constructor(private readonly proxy: ProxyServer, private readonly cfg: DynamicResourcesConfig) {
+    this.log = proxy.logs.logger('xds');
+    for (const t of RESOURCE_TYPES) this.state.set(t.kind, { version: '', nonce: '', names: new Set(), received: false });
+    const ctx = proxy.ctx;
+    const delta = cfg.apiType === 'DELTA_GRPC';
+    this.stream = new AdsStream(
+      () => {
+        const c = ctx.clusters.get(cfg.cluster);
+        const h = c?.pickHost();
+        return h ? h.key : undefined;
+      },
+      delta ? ADS_DELTA_METHOD : ADS_SOTW_METHOD,
+      cfg.authority,
+      {
+        onOpen: () => this.onOpen(),
+        onMessage: (b) => (delta ? this.onDeltaResponse(b) : this.onSotwResponse(b)),
+        onClose: () => undefined,
+      },
+      ctx.clock,
+      ctx.random,
+      this.log,
+    );
+    proxy.dynamicState = () => this.dynamicState();
+  }
+
+  start(): void {
+    // Static EDS clusters are warming from the start.
+    for (const c of this.proxy.bootstrap.clusters) if (c.type === 'EDS') this.state.get('EDS')!.names.add(c.edsServiceName ?? c.name);
+    for (const l of this.proxy.bootstrap.listeners) this.addRdsNames(l, this.state.get('RDS')!.names);
+    this.initTimer = this.proxy.ctx.clock.setTimer(this.cfg.initialFetchTimeoutMs, () => {
+      if (!this.live) {
+        this.log.warn(`initial_fetch_timeout (${this.cfg.initialFetchTimeoutMs} ms) passed without a complete config; going LIVE with what there is`);
+        this.goLive();
+      }
+    });
+    this.stream.start();
+  }
+
+  stop(): void {
+    this.initTimer?.cancel();
+    this.stream.stop();
+  }
+
+  status(): XdsTypeStatus[] {
+    return RESOURCE_TYPES.map((t) => {
+      const s = this.state.get(t.kind)!;
+      return { type: t.kind, version: s.version, nonce: s.nonce, received: s.received, ...(s.lastNack ? { lastNack: s.lastNack } : {}) };
+    });
+  }
+
+  private node() {
+    const n = this.proxy.bootstrap.node;
+    return {
+      id: n.id,
+      cluster: n.cluster,
+      ...(Object.keys(n.metadata).length ? { metadata: n.metadata } : {}),
+      user_agent_name: 'weft',
+      user_agent_version: WEFT_VERSION,
+    };
+  }
+
+  private subscribedKinds(): ResourceType<unknown>[] {
+    const out: ResourceType<unknown>[] = [];
+    if (this.cfg.cds) out.push(CDS as ResourceType<unknown>);
+    out.push(EDS as ResourceType<unknown>);
+    if (this.cfg.lds) out.push(LDS as ResourceType<unknown>);
+    out.push(RDS as ResourceType<unknown>);
+    return out;
+  }
+
+  private onOpen(): void {
+    // (Re)subscribe everything: CDS, EDS, LDS, RDS, with what we already have.
+    for (const t of this.subscribedKinds()) {
+      const st = this.state.get(t.kind)!;
+      if (!t.wildcard && st.names.size === 0) continue;
+      st.nonce = '';
+      if (this.cfg.apiType === 'DELTA_GRPC') {
+        const held = this.heldFor(t.kind);
+        const initial: Record<string, string> = {};
+        for (const [name, h] of held) initial[name] = h.version;
+        this.sendDelta({ type_url: t.typeUrl, resource_names_subscribe: t.wildcard ? [] : [...st.names], ...(Object.keys(initial).length ? { initial_resource_versions: initial } : {}) });
+      } else {
+        this.sendSotw(t, st.version, '');
+      }
+    }
+  }
+
+  private heldFor(kind: XdsKind): Map<string, Held<unknown>> {
+    switch (kind) {
+      case 'LDS': return this.listeners as Map<string, Held<unknown>>;
+      case 'CDS': return this.clusters as Map<string, Held<unknown>>;
+      case 'RDS': return this.routes as Map<string, Held<unknown>>;
+      default: return this.endpoints as Map<string, Held<unknown>>;
+    }
+  }
+
+  private sendSotw(t: ResourceType<unknown>, version: string, nonce: string, error?: string): void {
+    const st = this.state.get(t.kind)!;
+    const req: envoy_service_discovery_v3_DiscoveryRequest = {
+      node: this.node(),
+      type_url: t.typeUrl,
+      ...(version ? { version_info: version } : {}),
+      ...(t.wildcard ? {} : { resource_names: [...st.names].sort() }),
+      ...(nonce ? { response_nonce: nonce } : {}),
+      ...(error ? { error_detail: { code: 3, message: error } } : {}),
+    };
+    this.stream.send(encodeBinary(REQ, req));
+  }
+
+  private sendDelta(req: envoy_service_discovery_v3_DeltaDiscoveryRequest): void {
+    this.stream.send(encodeBinary(DREQ, { node: this.node(), ...req }));
+  }
+
+  private typeOf(url: string | undefined): ResourceType<unknown> | undefined {
+    return RESOURCE_TYPES.find((t) => t.typeUrl === url) as ResourceType<unknown> | undefined;
+  }
+
+  // ---- state of the world ----
+
+  private onSotwResponse(bytes: Buffer): void {
+    let resp: envoy_service_discovery_v3_DiscoveryResponse;
+    try {
+      resp = decodeBinary<envoy_service_discovery_v3_DiscoveryResponse>(RESP, bytes);
+    } catch (err) {
+      this.log.error(`undecodable DiscoveryResponse: ${(err as Error).message}`);
+      return;
+    }
+    const t = this.typeOf(resp.type_url);
+    if (!t) {
+      this.log.warn(`ignoring response for unsubscribed type ${resp.type_url}`);
+      return;
+    }
+    const st = this.state.get(t.kind)!;
+    const nonce = resp.nonce ?? '';
+    const version = resp.version_info ?? '';
+    st.nonce = nonce;
+    const errs = new ConfigErrors();
+    const decoded = this.decodeAll(t, resp.resources ?? [], errs, version);
+    if (errs.hasErrors) {
+      this.nack(t, st, version, errs);
+      this.sendSotw(t, st.version, nonce, errs.format());
+      return;
+    }
+    // LDS/CDS responses carry the whole set; RDS/EDS only what was asked.
+    const held = this.heldFor(t.kind);
+    if (t.wildcard) for (const name of [...held.keys()]) if (!decoded.has(name)) held.delete(name);
+    for (const [name, h] of decoded) held.set(name, h);
+    st.version = version;
+    st.received = true;
+    delete st.lastNack;
+    this.sendSotw(t, version, nonce);
+    this.afterUpdate(t.kind);
+  }
+
+  private decodeAll(t: ResourceType<unknown>, resources: AnyMessage[], errs: ConfigErrors, version: string): Map<string, Held<unknown>> {
+    const out = new Map<string, Held<unknown>>();
+    const now = new Date().toISOString();
+    resources.forEach((r, i) => {
+      const name = t.nameOf(r);
+      const path = `${t.kind}[${name || i}]`;
+      if (!name) {
+        errs.error(path, 'resource has no name');
+        return;
+      }
+      if (out.has(name)) {
+        errs.error(path, `duplicate resource "${name}" in one response`);
+        return;
+      }
+      const value = t.decode(r, path, errs);
+      if (value !== undefined) out.set(name, { value, version, source: stripType(r), lastUpdated: now });
+    });
+    return out;
+  }
+
+  private nack(t: ResourceType<unknown>, st: TypeState, version: string, errs: ConfigErrors): void {
+    st.lastNack = `version ${version}: ${errs.format()}`;
+    this.proxy.ctx.stats.counter(`${statPrefix(t.kind)}.update_rejected`).inc();
+    this.log.warn(`rejected ${t.kind} version ${version} (keeping ${st.version || 'nothing'}):\n${errs.format()}`);
+  }
+
+  // ---- delta ----
+
+  private onDeltaResponse(bytes: Buffer): void {
+    let resp: envoy_service_discovery_v3_DeltaDiscoveryResponse;
+    try {
+      resp = decodeBinary<envoy_service_discovery_v3_DeltaDiscoveryResponse>(DRESP, bytes);
+    } catch (err) {
+      this.log.error(`undecodable DeltaDiscoveryResponse: ${(err as Error).message}`);
+      return;
+    }
+    const t = this.typeOf(resp.type_url);
+    if (!t) return;
+    const st = this.state.get(t.kind)!;
+    const nonce = resp.nonce ?? '';
+    st.nonce = nonce;
+    const errs = new ConfigErrors();
+    const decoded = new Map<string, Held<unknown>>();
+    const now = new Date().toISOString();
+    (resp.resources ?? []).forEach((res, i) => {
+      const name = res.name ?? '';
+      const path = `${t.kind}[${name || i}]`;
+      if (!res.resource) {
+        errs.error(path, 'resource body missing');
+        return;
+      }
+      if (t.nameOf(res.resource) !== name) errs.error(path, `resource name "${t.nameOf(res.resource)}" differs from its Resource.name "${name}"`);
+      const value = t.decode(res.resource, path, errs);
+      if (value !== undefined) decoded.set(name, { value, version: res.version ?? '', source: stripType(res.resource), lastUpdated: now });
+    });
+    if (errs.hasErrors) {
+      this.nack(t, st, resp.system_version_info ?? '', errs);
+      this.sendDelta({ type_url: t.typeUrl, response_nonce: nonce, error_detail: { code: 3, message: errs.format() } });
+      return;
+    }
+    const held = this.heldFor(t.kind);
+    for (const name of resp.removed_resources ?? []) held.delete(name);
+    for (const [name, h] of decoded) held.set(name, h);
+    st.version = resp.system_version_info ?? st.version;
+    st.received = true;
+    delete st.lastNack;
+    this.sendDelta({ type_url: t.typeUrl, response_nonce: nonce });
+    this.afterUpdate(t.kind);
+  }
+
+  // ---- applying ----
+
+  private addRdsNames(l: ListenerConfig, into: Set<string>): void {
+    for (const fc of [...l.filterChains, ...(l.defaultFilterChain ? [l.defaultFilterChain] : [])]) {
+      if (fc.terminal.kind === 'http' && fc.terminal.hcm.rdsName) into.add(fc.terminal.hcm.rdsName);
+    }
+  }
+
+  private updateSubscription(kind: 'RDS' | 'EDS', wanted: Set<string>): void {
+    const st = this.state.get(kind)!;
+    const t = kind === 'RDS' ? RDS : EDS;
+    const added = [...wanted].filter((n) => !st.names.has(n));
+    const removed = [...st.names].filter((n) => !wanted.has(n));
+    if (added.length === 0 && removed.length === 0) return;
+    st.names = wanted;
+    for (const n of removed) this.heldFor(kind).delete(n);
+    if (!this.stream.connected) return;
+    if (this.cfg.apiType === 'DELTA_GRPC') {
+      this.sendDelta({ type_url: t.typeUrl, resource_names_subscribe: added, resource_names_unsubscribe: removed });
+    } else this.sendSotw(t as ResourceType<unknown>, st.version, st.nonce);
+  }
+
+  private afterUpdate(kind: XdsKind): void {
+    // Serialize applies: listener binding is async.
+    this.applyChain = this.applyChain.then(() => this.apply(kind)).catch((err) => this.log.error(`applying ${kind}: ${(err as Error).stack ?? err}`));
+  }
+
+  private async apply(kind: XdsKind): Promise<void> {
+    const proxy = this.proxy;
+    const cm = proxy.ctx.clusters;
+    if (kind === 'CDS' || kind === 'EDS') {
+      const staticNames = new Set(proxy.bootstrap.clusters.map((c) => c.name));
+      const edsNames = new Set<string>();
+      for (const c of proxy.bootstrap.clusters) if (c.type === 'EDS') edsNames.add(c.edsServiceName ?? c.name);
+      // Remove clusters that left CDS.
+      if (kind === 'CDS') {
+        for (const c of cm.all()) if (!staticNames.has(c.config.name) && !this.clusters.has(c.config.name)) cm.remove(c.config.name);
+        for (const name of [...this.warming]) if (!this.clusters.has(name)) this.warming.delete(name);
+      }
+      for (const [name, h] of this.clusters) {
+        const cfg = h.value;
+        if (cfg.type === 'EDS') {
+          const svc = cfg.edsServiceName ?? name;
+          edsNames.add(svc);
+          const eps = this.endpoints.get(svc);
+          const active = cm.get(name);
+          if (!eps && !active) {
+            this.warming.add(name);
+            continue;
+          }
+          const live = cm.upsert(cfg);
+          live.addedViaApi = true;
+          if (eps) live.setEndpoints(eps.value.endpoints, eps.value.overprovisioningFactor);
+          this.warming.delete(name);
+        } else {
+          const live = cm.upsert(cfg);
+          live.addedViaApi = true;
+        }
+      }
+      // Static EDS clusters take their endpoints too.
+      for (const c of proxy.bootstrap.clusters) {
+        if (c.type !== 'EDS') continue;
+        const eps = this.endpoints.get(c.edsServiceName ?? c.name);
+        if (eps) cm.get(c.name)?.setEndpoints(eps.value.endpoints, eps.value.overprovisioningFactor);
+      }
+      this.updateSubscription('EDS', edsNames);
+    }
+    if (kind === 'RDS') {
+      for (const [name, h] of this.routes) proxy.setRouteTable(name, h.value);
+    }
+    if (kind === 'LDS' || kind === 'RDS') {
+      const rdsNames = new Set<string>();
+      for (const l of proxy.bootstrap.listeners) this.addRdsNames(l, rdsNames);
+      for (const h of this.listeners.values()) this.addRdsNames(h.value, rdsNames);
+      this.updateSubscription('RDS', rdsNames);
+      await this.applyListeners();
+    }
+    this.checkLive();
+  }
+
+  /** Static listeners plus dynamic ones whose routes have arrived (listener warming). */
+  private async applyListeners(): Promise<void> {
+    const proxy = this.proxy;
+    const ready: ListenerConfig[] = [...proxy.bootstrap.listeners];
+    const active = new Set(proxy.listenerStatuses().map((l) => l.name));
+    for (const h of this.listeners.values()) {
+      const names = new Set<string>();
+      this.addRdsNames(h.value, names);
+      const warm = [...names].every((n) => this.routes.has(n));
+      if (warm) ready.push(h.value);
+      else if (active.has(h.value.name)) {
+        // Keep the active version until the new one is warm.
+        const cur = proxy.activeListenerConfig(h.value.name);
+        if (cur) ready.push(cur);
+      }
+    }
+    await proxy.applyListeners(ready);
+  }
+
+  private checkLive(): void {
+    if (this.live) return;
+    const need: XdsKind[] = [];
+    if (this.cfg.cds) need.push('CDS');
+    if (this.cfg.lds) need.push('LDS');
+    if (!need.every((k) => this.state.get(k)!.received)) return;
+    if (this.warming.size > 0) return;
+    for (const h of this.listeners.values()) {
+      const names = new Set<string>();
+      this.addRdsNames(h.value, names);
+      if (![...names].every((n) => this.routes.has(n))) return;
+    }
+    this.goLive();
+  }
+
+  private goLive(): void {
+    if (this.live) return;
+    this.live = true;
+    this.initTimer?.cancel();
+    this.proxy.markLive();
+    this.log.info('initial xDS config applied: LIVE');
+  }
+
+  private dynamicState(): DynamicState {
+    const list = <T>(m: Map<string, Held<T>>) => [...m].map(([name, h]) => ({ name, version: h.version, source: h.source, lastUpdated: h.lastUpdated }));
+    return {
+      ldsVersion: this.state.get('LDS')!.version,
+      cdsVersion: this.state.get('CDS')!.version,
+      listeners: list(this.listeners),
+      clusters: list(this.clusters),
+      routes: list(this.routes),
+    };
+  }
+}
+
+function stripType(r: AnyMessage): unknown {
+  const { '@type': _t, ...rest } = r;
+  return rest;
+}
+
+function statPrefix(kind: XdsKind): string {
+  return kind === 'LDS' ? 'listener_manager.lds' : kind === 'CDS' ? 'cluster_manager.cds' : kind === 'RDS' ? 'http.rds' : 'cluster_manager.eds';
+}
