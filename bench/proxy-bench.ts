@@ -542,9 +542,13 @@ async function main(): Promise<void> {
     const up: Ports = { h1: await freePort(), h2: await freePort() };
     const conf = path.join(dir, 'upstream.conf');
     fs.writeFileSync(conf, upstreamNginxConf(dir, up.h1, up.h2));
-    upstream = startPinned('upstream', LOAD_CORE, 'nginx', ['-p', dir, '-e', path.join(dir, 'upstream-error.log'), '-c', conf]);
-    await waitUp(upstream, [up.h1, up.h2], path.join(dir, 'upstream-error.log'));
-    await checkResponse(up.h1);
+    const upstreamLog = path.join(dir, 'upstream-error.log');
+    const startUpstream = async () => {
+      upstream = startPinned('upstream', LOAD_CORE, 'nginx', ['-p', dir, '-e', upstreamLog, '-c', conf]);
+      await waitUp(upstream, [up.h1, up.h2], upstreamLog);
+      await checkResponse(up.h1);
+    };
+    await startUpstream();
     const env: Env = { dir, upstream: up, opts: o };
     log(`targets ${o.targets.join(', ')}; ${o.reps} repetition(s); budget ${budgetSec}s`);
 
@@ -556,6 +560,15 @@ async function main(): Promise<void> {
         if (failedToStart.has(target)) continue;
         const rec = await runOne(target, rep, env);
         records.push(rec);
+        if (upstream?.hasExited()) {
+          // Not the target's fault: void this repetition, say how the upstream ended, start a new one.
+          const how = await upstream.exited;
+          const detail = fs.existsSync(upstreamLog) ? tail(fs.readFileSync(upstreamLog, 'utf8').trim(), 5) : '';
+          rec.error = `upstream exited (${how}) during the run; repetition void${detail ? `\n${detail}` : ''}`;
+          log(rec.error);
+          await startUpstream();
+          continue;
+        }
         if (rec.error) {
           log(`${target}: ${rec.error}`);
           if (rec.error.startsWith('failed to start')) failedToStart.add(target);

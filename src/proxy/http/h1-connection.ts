@@ -30,7 +30,6 @@ export class H1Connection implements DownstreamSink {
   private tunnel: { onData: (c: Buffer) => void; onEnd: () => void } | undefined;
   private idleTimer: { cancel(): void } | undefined;
   private headerTimer: { cancel(): void } | undefined;
-  private corked = false;
 
   constructor(
     private readonly socket: net.Socket,
@@ -234,40 +233,64 @@ export class H1Connection implements DownstreamSink {
       if (!this.keepAlive) headers.set('connection', 'close');
       else if (this.protocol === 'HTTP/1.0') headers.set('connection', 'keep-alive');
     }
-    const head = serializeResponseHead(status, undefined, headers);
+    let head = serializeResponseHead(status, undefined, headers);
+    // Answer an HTTP/1.0 request in HTTP/1.0, as Envoy does.
+    if (this.protocol === 'HTTP/1.0') head = 'HTTP/1.0' + head.slice(8);
     this.hcm.stats.downstreamCxTxBytesTotal.add(head.length);
     if (end) {
       this.socket.write(head, 'latin1');
       this.responseDone();
     } else {
-      // Coalesce the head with the first body chunk into one packet.
-      if (!this.corked) {
-        this.corked = true;
-        this.socket.cork();
-        process.nextTick(() => {
-          this.corked = false;
-          this.socket.uncork();
-        });
+      // Hold the head so it leaves with the first body bytes in one write.
+      this.pendingHead = head;
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        process.nextTick(this.flushHead);
       }
-      this.socket.write(head, 'latin1');
     }
+  }
+
+  private pendingHead: string | undefined;
+  private flushScheduled = false;
+  private readonly flushHead = (): void => {
+    this.flushScheduled = false;
+    const h = this.pendingHead;
+    if (h !== undefined) {
+      this.pendingHead = undefined;
+      if (!this.socket.destroyed) this.socket.write(h, 'latin1');
+    }
+  };
+
+  /** Writes body bytes, together with a held head when there is one. */
+  private writeOut(chunk: Buffer): boolean {
+    const h = this.pendingHead;
+    if (h !== undefined) {
+      this.pendingHead = undefined;
+      const out = Buffer.allocUnsafe(h.length + chunk.length);
+      out.write(h, 0, 'latin1');
+      chunk.copy(out, h.length);
+      return this.socket.write(out);
+    }
+    return this.socket.write(chunk);
   }
 
   writeData(chunk: Buffer, end: boolean): boolean {
     let ok = true;
     if (!this.bodyless) {
       if (this.chunked) {
-        if (chunk.length) ok = this.socket.write(encodeChunk(chunk));
-        if (end) ok = this.socket.write(CHUNKED_TRAILERS);
-      } else if (chunk.length) ok = this.socket.write(chunk);
+        if (chunk.length) ok = this.writeOut(end ? Buffer.concat([encodeChunk(chunk), CHUNKED_TRAILERS]) : encodeChunk(chunk));
+        else if (end) ok = this.writeOut(CHUNKED_TRAILERS);
+      } else if (chunk.length) ok = this.writeOut(chunk);
       this.hcm.stats.downstreamCxTxBytesTotal.add(chunk.length);
     }
+    if (this.pendingHead !== undefined && end) this.flushHead();
     if (end) this.responseDone();
     return ok;
   }
 
   writeTrailers(trailers: HeaderMap): void {
-    if (this.chunked && !this.bodyless) this.socket.write(encodeLastChunk(trailers));
+    if (this.chunked && !this.bodyless) this.writeOut(encodeLastChunk(trailers));
+    else this.flushHead();
     this.responseDone();
   }
 
@@ -286,6 +309,7 @@ export class H1Connection implements DownstreamSink {
   }
 
   takeOverForUpgrade(onData: (chunk: Buffer) => void, onEnd: () => void) {
+    this.flushHead();
     this.tunnel = { onData, onEnd };
     this.idleTimer?.cancel();
     const backlog = this.tunnelBacklog;

@@ -350,20 +350,39 @@ export class HttpStream {
 
   // ---- timers ----
 
-  /** Marks activity for stream_idle_timeout. */
+  /** Marks activity for stream_idle_timeout: a timestamp only; the one timer re-checks it when it fires. */
   touch(): void {
-    if (this.hcm.config.streamIdleTimeoutMs > 0) this.armIdleTimer();
+    this.lastActivity = this.hcm.clock.now();
   }
 
-  private armIdleTimer(): void {
-    const ms = this.hcm.config.streamIdleTimeoutMs;
-    if (ms <= 0) return;
+  private lastActivity = 0;
+
+  /** Idle-timeout override from the route (RouteAction.idle_timeout); 0 disables. */
+  setIdleTimeout(ms: number): void {
+    this.idleTimeoutMs = ms;
     this.idleTimer?.cancel();
-    this.idleTimer = this.hcm.clock.setTimer(ms, () => {
+    this.idleTimer = undefined;
+    this.armIdleTimer();
+  }
+
+  private idleTimeoutMs = -1;
+
+  private armIdleTimer(): void {
+    const ms = this.idleTimeoutMs >= 0 ? this.idleTimeoutMs : this.hcm.config.streamIdleTimeoutMs;
+    if (ms <= 0) return;
+    this.lastActivity = this.hcm.clock.now();
+    const fire = () => {
+      if (this.state === 'done') return;
+      const idleFor = this.hcm.clock.now() - this.lastActivity;
+      if (idleFor < ms) {
+        this.idleTimer = this.hcm.clock.setTimer(ms - idleFor, fire);
+        return;
+      }
       this.hcm.stats.downstreamRqIdleTimeout.inc();
       if (this.sink.headersSent) this.resetStream('stream_idle_timeout');
       else this.sendLocalReply({ status: 408, code: 'WEFT_STREAM_IDLE_TIMEOUT', flag: SI, cause: 'stream idle timeout', body: 'stream timeout', details: 'stream_idle_timeout', source: `http_connection_manager=${this.hcm.config.statPrefix}` });
-    });
+    };
+    this.idleTimer = this.hcm.clock.setTimer(ms, fire);
   }
 
   private cancelRequestTimer(): void {

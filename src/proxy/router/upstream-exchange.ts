@@ -155,7 +155,15 @@ export class UpstreamExchange {
       }
     }
     const a = this.attempt;
-    if (a && !a.done) a.upstream.sendData(chunk, end);
+    if (a && !a.done && !a.upstream.sendData(chunk, end)) {
+      // The upstream is slow: stop reading the downstream until it drains.
+      const sink = this.s.sink;
+      sink.pauseRequest();
+      a.upstream.onDrain = () => {
+        a.upstream.onDrain = undefined;
+        sink.resumeRequest();
+      };
+    }
     for (const m of this.mirrors) m.sendData(chunk, end);
   }
 

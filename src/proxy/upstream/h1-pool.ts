@@ -160,7 +160,7 @@ export class H1UpstreamConnection {
       if (!this.connected) failConnect('connection_failure', err.code ?? err.message);
     });
     sock.on('close', () => this.onClose());
-    sock.on('drain', () => this.current?.onDrain());
+    sock.on('drain', () => this.current?.socketDrained());
   }
 
   get usable(): boolean {
@@ -393,6 +393,7 @@ class H1UpstreamRequest implements UpstreamRequest {
     const q = this.queued;
     this.queued = [];
     for (const c of q) this.writeBody(c);
+    if (q.length >= 16) queueMicrotask(() => this.onDrain?.());
     if (this.queuedTrailers) this.sendTrailers(this.queuedTrailers);
     else if (this.queuedEnd) this.finishBody();
   }
@@ -402,20 +403,23 @@ class H1UpstreamRequest implements UpstreamRequest {
     return this.conn!.write(this.chunked ? encodeChunk(c) : c);
   }
 
+  onDrain: (() => void) | undefined;
+
   private finishBody(): void {
     if (this.chunked) this.conn!.write(LAST_CHUNK);
     this.requestFullySent = true;
   }
 
-  sendData(chunk: Buffer, end: boolean): void {
-    if (this.done) return;
+  sendData(chunk: Buffer, end: boolean): boolean {
+    if (this.done) return true;
     if (!this.headersDone) {
       if (chunk.length) this.queued.push(chunk);
       if (end) this.queuedEnd = true;
-      return;
+      return this.queued.length < 16;
     }
-    this.writeBody(chunk);
+    const ok = this.writeBody(chunk);
     if (end) this.finishBody();
+    return ok;
   }
 
   sendTrailers(trailers: HeaderMap): void {
@@ -428,8 +432,9 @@ class H1UpstreamRequest implements UpstreamRequest {
     this.requestFullySent = true;
   }
 
-  onDrain(): void {
-    /* request body flow control is handled by the downstream buffer limit */
+  /** The upstream socket drained (called by the connection). */
+  socketDrained(): void {
+    this.onDrain?.();
   }
 
   onResponseHead(head: H1ResponseHead): void {

@@ -250,11 +250,13 @@ class H2UpstreamRequest implements UpstreamRequest {
       this.fail(code === http2.constants.NGHTTP2_REFUSED_STREAM ? 'remote_reset' : 'remote_reset', code === http2.constants.NGHTTP2_REFUSED_STREAM ? 'refused stream' : `stream reset (code ${code})`);
     });
     stream.on('error', () => undefined);
-    for (const q of this.queued) {
+    const queued = this.queued;
+    this.queued = [];
+    for (const q of queued) {
       if (q.trailers) this.sendTrailers(q.trailers);
       else this.sendData(q.chunk!, q.end);
     }
-    this.queued = [];
+    if (queued.length >= 16) queueMicrotask(() => this.onDrain?.());
   }
 
   private pendingTrailers: HeaderMap | undefined;
@@ -275,16 +277,25 @@ class H2UpstreamRequest implements UpstreamRequest {
     this.onStreamEnd = undefined;
   }
 
-  sendData(chunk: Buffer, end: boolean): void {
+  onDrain: (() => void) | undefined;
+
+  sendData(chunk: Buffer, end: boolean): boolean {
     const s = this.stream;
     if (!s) {
       this.queued.push({ chunk, end });
-      return;
+      return this.queued.length < 16;
     }
-    if (s.destroyed) return;
+    if (s.destroyed) return true;
     this.cluster.stats.upstreamCxTxBytesTotal.add(chunk.length);
-    if (end) s.end(chunk);
-    else if (chunk.length) s.write(chunk);
+    if (end) {
+      s.end(chunk);
+      return true;
+    }
+    if (chunk.length && !s.write(chunk)) {
+      s.once('drain', () => this.onDrain?.());
+      return false;
+    }
+    return true;
   }
 
   sendTrailers(trailers: HeaderMap): void {

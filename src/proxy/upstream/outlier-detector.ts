@@ -278,7 +278,7 @@ export class OutlierDetector {
     this.stats.enforced[type].inc();
     host.healthFlags.add(FLAG_FAILED_OUTLIER_CHECK);
     host.refreshHealth();
-    this.deps.log.debug(`cluster ${this.cluster.statPrefix}: ejected ${host.key} (${type}) for ${m.ejectionTimeMs} ms`);
+    this.deps.log.info(`outlier detection: ${this.name()}: ejected ${host.key} (${type}) for ${m.ejectionTimeMs} ms`);
     this.cluster.onHealthChanged();
   }
 
@@ -290,8 +290,12 @@ export class OutlierDetector {
     this.countUneject();
     host.healthFlags.delete(FLAG_FAILED_OUTLIER_CHECK);
     host.refreshHealth();
-    this.deps.log.debug(`cluster ${this.cluster.statPrefix}: unejected ${host.key}`);
+    this.deps.log.info(`outlier detection: ${this.name()}: unejected ${host.key}`);
     this.cluster.onHealthChanged();
+  }
+
+  private name(): string {
+    return this.cluster.config?.name ?? this.cluster.statPrefix;
   }
 
   private countUneject(): void {

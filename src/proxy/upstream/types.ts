@@ -36,7 +36,10 @@ export interface UpstreamRequestHead {
 
 /** One request on an upstream connection. */
 export interface UpstreamRequest {
-  sendData(chunk: Buffer, end: boolean): void;
+  /** Returns false when the upstream is slow: stop feeding until `onDrain` is called. */
+  sendData(chunk: Buffer, end: boolean): boolean;
+  /** Set by the router; called when sendData may be called again. */
+  onDrain?: (() => void) | undefined;
   sendTrailers(trailers: HeaderMap): void;
   /** Aborts the request; the pool closes or recycles the connection as needed. No callbacks follow. */
   reset(): void;

@@ -3,7 +3,7 @@
 // and parsing is index arithmetic: one `slice` per name and per value, no regex.
 
 import type { HeaderMap } from '../headers.js';
-import { CR, FIELD_VALUE, HOST_CHAR, HTAB, LF, SP, TCHAR, COLON } from './chars.js';
+import { CR, HOST_CHAR, HTAB, LF, SP, TCHAR, COLON } from './chars.js';
 import { H1Error, type H1ErrorCode, type H1Side } from './errors.js';
 
 /**
@@ -93,25 +93,27 @@ export function parseFieldLines(
     let name = s.slice(nameStart, i);
     if (upper & 2) name = name.toLowerCase();
     i++;
-    // OWS, value, OWS
-    while (i < n && ((c = s.charCodeAt(i)) === SP || c === HTAB)) i++;
+    // OWS, value, OWS. The value scan is a compare chain, not a table: it is
+    // the hottest loop of the codec. field-vchar = VCHAR / obs-text, plus SP and
+    // HTAB inside; charCodeAt past the end is NaN, which stops the loop.
+    while ((c = s.charCodeAt(i)) === SP || c === HTAB) i++;
     const valueStart = i;
+    while (c >= 0x20 ? c !== 0x7f : c === HTAB) c = s.charCodeAt(++i);
     let valueEnd = i;
-    while (i < n) {
-      c = s.charCodeAt(i);
-      const k = FIELD_VALUE[c]!;
-      if (k === 1) valueEnd = ++i;
-      else if (k === 2) i++;
-      else break;
-    }
-    if (c !== CR || s.charCodeAt(i + 1) !== LF || i >= n) throw charError(s, i, 'H1_BAD_HEADER_VALUE', `invalid byte in value of ${name}`, side);
+    while (valueEnd > valueStart && ((c = s.charCodeAt(valueEnd - 1)) === SP || c === HTAB)) valueEnd--;
+    if (s.charCodeAt(i) !== CR || s.charCodeAt(i + 1) !== LF) throw charError(s, i, 'H1_BAD_HEADER_VALUE', `invalid byte in value of ${name}`, side);
     const lineEnd = i;
     i += 2;
     if (++count > maxFields) throw new H1Error('H1_TOO_MANY_HEADERS', `more than ${maxFields} field lines`, side);
     const value = s.slice(valueStart, valueEnd);
     out.add(name, value);
-    if (scan !== null) noteField(name, value, scan, side, lineEnd > valueEnd && s.lastIndexOf('\t', lineEnd) >= valueEnd);
+    if (scan !== null) noteField(name, value, scan, side, lineEnd > valueEnd && hasTab(s, valueEnd, lineEnd));
   }
+}
+
+function hasTab(s: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (s.charCodeAt(k) === HTAB) return true;
+  return false;
 }
 
 /** `trailingTab`: the value was followed by a HTAB before CRLF (Node refuses that after Content-Length). */

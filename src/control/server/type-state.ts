@@ -1,0 +1,58 @@
+// Per stream, per resource type: what the proxy subscribed to, what it was
+// last sent, and whether that response still awaits its ACK. Holding only the
+// last response (never a queue of versions) is the flow-control rule: one
+// response in flight per type, the latest snapshot sent once it is answered.
+import type { CachedResource } from '../cache/cached-resource.js';
+import { CLUSTER_TYPE_URL, LISTENER_TYPE_URL } from '../../xds/type-urls.js';
+import type { NackRecord, TypeStatus } from './push-status.js';
+
+/** Types a client subscribes to with a wildcard when it names nothing (xDS "legacy wildcard"). */
+export function isWildcardType(typeUrl: string): boolean {
+  return typeUrl === LISTENER_TYPE_URL || typeUrl === CLUSTER_TYPE_URL;
+}
+
+export class TypeState {
+  /** The client has sent at least one request for this type. */
+  requested = false;
+  wildcard = false;
+  /** Explicitly subscribed names ('*' excluded). */
+  names = new Set<string>();
+  /** The client has named resources at least once, which ends legacy wildcard mode. */
+  namedEver = false;
+
+  sentVersion: string | undefined;
+  sentNonce: string | undefined;
+  sentTime: number | undefined;
+  /** SotW: identity of the resource set sent ('*' or the names), compared with the next plan. */
+  sentKey: string | undefined;
+  /** SotW: the resources last sent (shared with the snapshot for wildcard). */
+  sentResources: readonly CachedResource[] = [];
+  inFlight = false;
+  ackedVersion: string | undefined;
+  lastNack: NackRecord | undefined;
+  /** Delta: resource name → version the client holds (from initial_resource_versions and what was sent). */
+  known = new Map<string, string>();
+
+  pushes = 0;
+  acks = 0;
+  nacks = 0;
+
+  constructor(readonly typeUrl: string) {}
+
+  status(): TypeStatus {
+    const s: TypeStatus = {
+      typeUrl: this.typeUrl,
+      subscribed: this.wildcard ? '*' : [...this.names].sort(),
+      inFlight: this.inFlight,
+      pushes: this.pushes,
+      acks: this.acks,
+      nacks: this.nacks,
+    };
+    if (this.sentVersion !== undefined) s.sentVersion = this.sentVersion;
+    if (this.sentNonce !== undefined) s.sentNonce = this.sentNonce;
+    if (this.sentTime !== undefined) s.sentTime = this.sentTime;
+    if (this.ackedVersion !== undefined) s.ackedVersion = this.ackedVersion;
+    if (this.lastNack) s.lastNack = { ...this.lastNack };
+    return s;
+  }
+}
