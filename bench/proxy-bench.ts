@@ -209,6 +209,19 @@ async function waitUp(server: Managed, ports: number[], errorLog?: string): Prom
 
 class StartError extends Error {}
 
+/** Appends the command line of the process nginx says sent it a signal, while that process still exists. */
+function signalSender(errorLogTail: string): string {
+  const m = /signal \d+ \(\w+\) received from (\d+)/.exec(errorLogTail);
+  if (!m) return errorLogTail;
+  let cmd = 'gone';
+  try {
+    cmd = fs.readFileSync(`/proc/${m[1]}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    // exited already
+  }
+  return `${errorLogTail}\nsender ${m[1]}: ${cmd}`;
+}
+
 function tail(text: string, lines: number): string {
   return text.split('\n').slice(-lines).join('\n');
 }
@@ -563,7 +576,7 @@ async function main(): Promise<void> {
         if (upstream?.hasExited()) {
           // Not the target's fault: void this repetition, say how the upstream ended, start a new one.
           const how = await upstream.exited;
-          const detail = fs.existsSync(upstreamLog) ? tail(fs.readFileSync(upstreamLog, 'utf8').trim(), 5) : '';
+          const detail = fs.existsSync(upstreamLog) ? signalSender(tail(fs.readFileSync(upstreamLog, 'utf8').trim(), 5)) : '';
           rec.error = `upstream exited (${how}) during the run; repetition void${detail ? `\n${detail}` : ''}`;
           log(rec.error);
           await startUpstream();

@@ -185,7 +185,8 @@ export abstract class XdsStream<Plan> {
     });
   }
 
-  protected fail(code: number, message: string): void {
+  /** Ends the stream with a gRPC error status. */
+  fail(code: number, message: string): void {
     this.host.log?.warn(`stream ${this.id}: ${message}`);
     this.transport.fail(code, message);
     this.close();

@@ -9,6 +9,8 @@ import { decodeRouteConfiguration } from '../router/decode-route-config.js';
 import type { RouteTable } from '../router/route-table.js';
 import type { HttpFilterFactory } from './filter.js';
 import { decodeHttpFilter, ROUTER_TYPE_URL } from '../filters/registry.js';
+// Registers every HTTP filter weft implements.
+import '../filters/index.js';
 import { decodeAccessLogs, type AccessLogConfig } from '../access-log/decode.js';
 import { checkAdsConfigSource } from '../config/dynamic-resources.js';
 

@@ -2,6 +2,7 @@
 // RouteTable. Every problem is reported with its field path and decoding goes
 // on, so one run lists every error; the caller refuses the table when
 // errs.hasErrors (and keeps its last good one).
+import { PER_ROUTE_DECODERS } from '../filters/index.js';
 import { decodeRetryPolicy } from './retry-policy.js';
 import { decodeMirrorPolicies } from './mirror-policy.js';
 import { ConfigErrors, joinPath } from '../../common/errors.js';
@@ -47,7 +48,7 @@ export function decodeRouteConfiguration(rc: envoy_config_route_v3_RouteConfigur
   const ctx: TableContext = {
     mostSpecificWins: rc.most_specific_header_mutations_wins === true,
     maxBodyBytes: rc.max_direct_response_body_size_bytes?.value ?? DEFAULT_MAX_DIRECT_RESPONSE_BODY_BYTES,
-    perFilter: perFilterMap(rc.typed_per_filter_config),
+    perFilter: perFilterMap(rc.typed_per_filter_config, path, errs),
     requestHeaders: decodeHeaderMutation(rc.request_headers_to_add, joinPath(path, 'request_headers_to_add'), rc.request_headers_to_remove, joinPath(path, 'request_headers_to_remove'), errs),
     responseHeaders: decodeHeaderMutation(rc.response_headers_to_add, joinPath(path, 'response_headers_to_add'), rc.response_headers_to_remove, joinPath(path, 'response_headers_to_remove'), errs),
   };
@@ -70,8 +71,21 @@ export function decodeRouteConfiguration(rc: envoy_config_route_v3_RouteConfigur
   });
 }
 
-function perFilterMap(m: Record<string, AnyMessage> | undefined): ReadonlyMap<string, AnyMessage> {
-  return new Map(Object.entries(m ?? {}));
+/**
+ * typed_per_filter_config, validated at config time: each entry's type must
+ * be a filter weft implements, and its content must decode.
+ */
+function perFilterMap(m: Record<string, AnyMessage> | undefined, path?: string, errs?: ConfigErrors): ReadonlyMap<string, AnyMessage> {
+  const out = new Map(Object.entries(m ?? {}));
+  if (path !== undefined && errs) {
+    for (const [name, any] of out) {
+      const p = joinPath(path, `typed_per_filter_config["${name}"]`);
+      const dec = PER_ROUTE_DECODERS.get(any['@type']);
+      if (dec) dec(any, p, errs);
+      else errs.error(p, `per-route config of type "${any['@type'].replace('type.googleapis.com/', '')}" is not supported by weft (supported: ${[...PER_ROUTE_DECODERS.keys()].map((u) => u.replace('type.googleapis.com/', '')).join(', ')})`);
+    }
+  }
+  return out;
 }
 
 function merged(...maps: ReadonlyMap<string, AnyMessage>[]): ReadonlyMap<string, AnyMessage> {
@@ -139,7 +153,7 @@ function decodeVirtualHost(vh: envoy_config_route_v3_VirtualHost, path: string, 
     vh.retry_policy,
     vh.hedge_policy,
     vh.request_mirror_policies ?? [],
-    perFilterMap(vh.typed_per_filter_config),
+    perFilterMap(vh.typed_per_filter_config, path, errs),
     decodeHeaderMutation(vh.request_headers_to_add, joinPath(path, 'request_headers_to_add'), vh.request_headers_to_remove, joinPath(path, 'request_headers_to_remove'), errs),
     decodeHeaderMutation(vh.response_headers_to_add, joinPath(path, 'response_headers_to_add'), vh.response_headers_to_remove, joinPath(path, 'response_headers_to_remove'), errs),
     ctx.perFilter,
@@ -215,7 +229,7 @@ function decodeRoute(r: envoy_config_route_v3_Route, path: string, errs: ConfigE
       weightedResponseHeaders.set(w, chain([w.responseHeaders, respHeaders, vhost.responseHeaders, ctx.responseHeaders]));
     }
   }
-  const own = perFilterMap(r.typed_per_filter_config);
+  const own = perFilterMap(r.typed_per_filter_config, path, errs);
   return new Route(vhost, {
     name: r.name ?? '',
     match,

@@ -43,7 +43,10 @@ test('the random value is exposed on the result for weighted picks', () => {
 });
 
 test('typed_per_filter_config: route, else virtual host, else route table', () => {
-  const any = (v: string): AnyMessage => ({ '@type': 'type.googleapis.com/x', v });
+  // Per-route entries are validated at config time, so use a real filter type (fault) told apart by max_active_faults.
+  const level = { rc: 1, vh: 2, route: 3 } as const;
+  const any = (v: keyof typeof level): AnyMessage => ({ '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault', max_active_faults: { value: level[v] } });
+  const lv = (a: AnyMessage | undefined) => (a as { max_active_faults?: { value: number } } | undefined)?.max_active_faults?.value;
   const t = table({
     typed_per_filter_config: { f1: any('rc'), f2: any('rc'), f3: any('rc') },
     virtual_hosts: [{
@@ -53,28 +56,29 @@ test('typed_per_filter_config: route, else virtual host, else route table', () =
     }],
   });
   const m = t.route(req('/'), 0)!;
-  assert.equal(m.route.perFilterConfig('f1')!.v, 'route');
-  assert.equal(m.route.perFilterConfig('f2')!.v, 'vh');
-  assert.equal(m.route.perFilterConfig('f3')!.v, 'rc');
+  assert.equal(lv(m.route.perFilterConfig('f1')), 3);
+  assert.equal(lv(m.route.perFilterConfig('f2')), 2);
+  assert.equal(lv(m.route.perFilterConfig('f3')), 1);
   assert.equal(m.route.perFilterConfig('none'), undefined);
-  assert.equal(m.vhost.perFilterConfig('f1')!.v, 'vh');
-  assert.equal(m.vhost.perFilterConfig('f3')!.v, 'rc');
+  assert.equal(lv(m.vhost.perFilterConfig('f1')), 2);
+  assert.equal(lv(m.vhost.perFilterConfig('f3')), 1);
   assert.equal(m.route.typedPerFilterConfig.size, 1);
 });
 
-test('retry, hedge and mirror policies: the route\'s own, else the virtual host\'s, kept raw', () => {
+test('retry and mirror policies: the route\'s own, else the virtual host\'s (raw and compiled)', () => {
   const vhRetry = { retry_on: '5xx', num_retries: { value: 3 } };
   const t = tableOf([
-    { name: 'own', match: { path: '/own' }, route: { cluster: 'c', retry_policy: { retry_on: 'reset' }, request_mirror_policies: [{ cluster: 'm2' }], hedge_policy: { hedge_on_per_try_timeout: true } } },
+    { name: 'own', match: { path: '/own' }, route: { cluster: 'c', retry_policy: { retry_on: 'reset' }, request_mirror_policies: [{ cluster: 'm2' }] } },
     { name: 'inherit', match: { prefix: '/' }, route: { cluster: 'c' } },
-  ], { retry_policy: vhRetry, hedge_policy: { initial_requests: { value: 2 } }, request_mirror_policies: [{ cluster: 'm1' }], include_request_attempt_count: true, include_attempt_count_in_response: true });
+  ], { retry_policy: vhRetry, request_mirror_policies: [{ cluster: 'm1' }], include_request_attempt_count: true, include_attempt_count_in_response: true });
   const own = t.route(req('/own'), 0)!;
   const inh = t.route(req('/x'), 0)!;
   assert.ok(own.route.action.kind === 'forward' && inh.route.action.kind === 'forward');
   assert.deepEqual(own.route.action.retryPolicy, { retry_on: 'reset' });
   assert.deepEqual(inh.route.action.retryPolicy, vhRetry);
-  assert.deepEqual(own.route.action.hedgePolicy, { hedge_on_per_try_timeout: true });
-  assert.deepEqual(inh.route.action.hedgePolicy, { initial_requests: { value: 2 } });
+  assert.equal(own.route.action.retry!.numRetries, 1);
+  assert.equal(inh.route.action.retry!.numRetries, 3);
+  assert.deepEqual(own.route.action.mirrors.map((m) => m.cluster), ['m2']);
   assert.deepEqual(own.route.action.requestMirrorPolicies.map((p) => p.cluster), ['m2']);
   assert.deepEqual(inh.route.action.requestMirrorPolicies.map((p) => p.cluster), ['m1']);
   assert.equal(inh.vhost.includeRequestAttemptCount, true);

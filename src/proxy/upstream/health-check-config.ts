@@ -111,7 +111,6 @@ export function decodeHealthChecks(list: readonly envoy_config_core_v3_HealthChe
 
 export function decodeHealthCheck(h: envoy_config_core_v3_HealthCheck, path: string, errs: ConfigErrors): HealthCheckConfig | undefined {
   checkSupported(h, path, errs, FIELDS);
-  if (h.event_log_path !== undefined) errs.unsupported(joinPath(path, 'event_log_path'), 'health check event logging');
   const required = (f: 'timeout' | 'interval'): number => {
     const v = durationMs(h[f]);
     if (v === undefined) errs.error(joinPath(path, f), `${f} is required`);

@@ -61,7 +61,10 @@ export function decodeHealthCheckResponse(body: Buffer): number | string {
       if (wire === 0) {
         const v = varint();
         if (field === 1) status = v;
-      } else if (wire === 2) i += varint();
+      } else if (wire === 2) {
+        const n = varint();
+        i += n;
+      }
       else if (wire === 1) i += 8;
       else if (wire === 5) i += 4;
       else return `unexpected wire type ${wire}`;
@@ -121,17 +124,20 @@ export class GrpcProbe implements HealthProbe {
     let status = 0;
     let contentType = '';
     let grpcStatus: string | undefined;
+    let grpcMessage = '';
     const chunks: Buffer[] = [];
     stream.on('response', (h) => {
       status = Number(h[':status']);
       contentType = String(h['content-type'] ?? '');
       if (h['grpc-status'] !== undefined) grpcStatus = String(h['grpc-status']);
+      if (h['grpc-message'] !== undefined) grpcMessage = decodeURIComponent(String(h['grpc-message']));
     });
     stream.on('trailers', (t) => {
       if (t['grpc-status'] !== undefined) grpcStatus = String(t['grpc-status']);
+      if (t['grpc-message'] !== undefined) grpcMessage = decodeURIComponent(String(t['grpc-message']));
     });
     stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => finish(status ? this.evaluate(status, contentType, grpcStatus, Buffer.concat(chunks)) : networkFailure('no response headers')));
+    stream.on('end', () => finish(status ? this.evaluate(status, contentType, grpcStatus, grpcMessage, Buffer.concat(chunks)) : networkFailure('no response headers')));
     stream.on('error', (e) => finish(networkFailure(e.message)));
     stream.on('close', () => finish(networkFailure('stream reset')));
     stream.end(this.body);
@@ -148,10 +154,10 @@ export class GrpcProbe implements HealthProbe {
     this.abort();
   }
 
-  private evaluate(status: number, contentType: string, grpcStatus: string | undefined, body: Buffer): ProbeOutcome {
+  private evaluate(status: number, contentType: string, grpcStatus: string | undefined, grpcMessage: string, body: Buffer): ProbeOutcome {
     if (status !== 200) return activeFailure(`non-200 HTTP response ${status}`);
     if (!contentType.startsWith('application/grpc')) return activeFailure(`invalid gRPC content-type "${contentType}"`);
-    if (grpcStatus !== '0') return activeFailure(`grpc-status ${grpcStatus ?? 'missing'}`);
+    if (grpcStatus !== '0') return activeFailure(`grpc-status ${grpcStatus ?? 'missing'}${grpcMessage ? ` (${grpcMessage})` : ''}`);
     const s = decodeHealthCheckResponse(body);
     if (typeof s === 'string') return activeFailure(s);
     return s === 1 ? OK : activeFailure(`service status ${SERVING_STATUS[s] ?? s}`);

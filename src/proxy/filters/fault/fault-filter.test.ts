@@ -1,9 +1,11 @@
+import { decodeRouteConfiguration } from '../../router/decode-route-config.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AnyMessage, envoy_config_route_v3_Route } from '../../../xds/gen/types.js';
 import { DI, FI } from '../../access-log/response-flags.js';
 import { FAULT_TYPE_URL } from './defaults.js';
-import { decodeHttpFaultFilter } from './fault-filter.js';
+import { ConfigErrors } from '../../../common/errors.js';
+import { decodeHttpFaultFilter, decodeHttpFaultPerRoute } from './fault-filter.js';
 import { FilterHarness, seededRandom } from './test-stream.js';
 
 const NAME = 'envoy.filters.http.fault';
@@ -263,11 +265,22 @@ describe('fault filter: per-route override (typed_per_filter_config)', () => {
     assert.equal(h.send({ path: '/ratings' }).sink.status, 200);
   });
 
-  it('an invalid route override is reported once and injects nothing', () => {
-    const h = harness(ABORT_ALL, routes({ abort: { http_status: 99 } }));
-    assert.equal(h.send({ path: '/ratings' }).sink.status, 200);
-    assert.equal(h.send({ path: '/ratings' }).sink.status, 200);
-    assert.equal(h.errors.length, 1);
-    assert.match(h.errors[0]!, /abort\.http_status: must be in \[200, 600\)/);
+  it('an invalid route override is refused when the route config is decoded, with its field path', () => {
+    const errs = new ConfigErrors();
+    decodeRouteConfiguration({ name: 'rc', virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'c' }, typed_per_filter_config: { 'envoy.filters.http.fault': fault({ abort: { http_status: 99, percentage: { numerator: 100 } } }) } }] }] }, 'rc', errs);
+    assert.ok(errs.errors.some((e) => e.path === 'rc.virtual_hosts[0].routes[0].typed_per_filter_config["envoy.filters.http.fault"].abort.http_status' && /must be in \[200, 600\)/.test(e.message)), errs.format());
+  });
+
+  it('decodeHttpFaultPerRoute validates an entry at route-config time, with its field path', () => {
+    const path = 'rc.virtual_hosts[0].typed_per_filter_config["envoy.filters.http.fault"]';
+    const errs = new ConfigErrors();
+    assert.equal(decodeHttpFaultPerRoute(fault({ abort: { http_status: 700, percentage: { numerator: 1 } } }), path, errs), undefined);
+    assert.deepEqual(errs.errors.map((e) => e.path), [`${path}.abort.http_status`]);
+    const wrong = new ConfigErrors();
+    decodeHttpFaultPerRoute({ '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' }, path, wrong);
+    assert.deepEqual(wrong.errors.map((e) => e.path), [`${path}["@type"]`]);
+    const ok = new ConfigErrors();
+    assert.ok(decodeHttpFaultPerRoute(fault(ABORT_ALL), path, ok));
+    assert.equal(ok.issues.length, 0);
   });
 });

@@ -22,6 +22,8 @@ import { TokenBucket } from './token-bucket.js';
 /** Settings bound to their stats and bucket(s); one per listener-level config and one per route config. */
 export class HttpLocalRateLimiter {
   readonly stats: HttpLocalRateLimitStats;
+  /** One filter object for every stream when nothing per stream must be kept (no x-ratelimit-*, no gRPC override). */
+  readonly sharedFilter: HttpFilter | undefined;
   private readonly shared: TokenBucket | undefined;
   private readonly perConnection: WeakMap<ConnectionInfo, TokenBucket> | undefined;
 
@@ -30,6 +32,7 @@ export class HttpLocalRateLimiter {
     const spec = settings.bucket;
     if (spec && settings.perConnection) this.perConnection = new WeakMap();
     else if (spec) this.shared = new TokenBucket(spec, clock.now());
+    this.sharedFilter = settings.xRateLimitHeaders || settings.grpcStatus !== undefined ? undefined : new LocalRateLimitFilter(this);
   }
 
   /** The bucket for this stream's connection, or undefined when nothing is limited. */
@@ -98,7 +101,7 @@ export class HttpLocalRateLimitFactory implements HttpFilterFactory {
   create(stream: HttpStream): HttpFilter | undefined {
     const limiter = this.limiterFor(stream);
     if (!limiter || limiter.settings.enabled === 0) return undefined;
-    return new LocalRateLimitFilter(limiter);
+    return limiter.sharedFilter ?? new LocalRateLimitFilter(limiter);
   }
 
   /** The route's limiter when the route has its own config, else the listener's. */
@@ -113,7 +116,8 @@ export class HttpLocalRateLimitFactory implements HttpFilterFactory {
         e.reported = true;
         return undefined;
       }
-      if (!e.limiter || e.limiter.store !== hcm.ctx.stats) e.limiter = new HttpLocalRateLimiter(e.settings, hcm.ctx.stats, hcm.clock, `http_filter=${this.name}; route=${stream.route!.route.name}`);
+      // A virtual host's or route table's entry is one object for all its routes, hence one bucket, as in Envoy.
+      if (!e.limiter || e.limiter.store !== hcm.ctx.stats) e.limiter = new HttpLocalRateLimiter(e.settings, hcm.ctx.stats, hcm.clock, `http_filter=${this.name}; typed_per_filter_config stat_prefix=${e.settings.statPrefix}`);
       return e.limiter;
     }
     // Bound on first use: decoders do not see the stats store or clock.
@@ -122,7 +126,11 @@ export class HttpLocalRateLimitFactory implements HttpFilterFactory {
   }
 }
 
-/** Per-stream state: the bucket consulted (for x-ratelimit-*), and whether the gRPC status must be replaced. */
+/**
+ * Per-stream state: the bucket consulted (for x-ratelimit-*) and the gRPC
+ * status to put on our reply. Writes them only when the settings need them,
+ * so one instance can serve every stream otherwise (see sharedFilter).
+ */
 class LocalRateLimitFilter implements HttpFilter {
   private bucket: TokenBucket | undefined;
   private grpcStatus: string | undefined;
@@ -141,7 +149,7 @@ class LocalRateLimitFilter implements HttpFilter {
       l.stats.ok.inc();
       return CONTINUE;
     }
-    this.bucket = bucket;
+    if (s.xRateLimitHeaders) this.bucket = bucket;
     if (bucket.tryTake(hcm.clock.now())) {
       l.stats.ok.inc();
       return CONTINUE;
