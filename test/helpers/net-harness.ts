@@ -119,6 +119,8 @@ export interface TcpClient {
   received(): Buffer;
   /** Resolves once the received bytes contain `needle`. */
   waitFor(needle: string, timeoutMs?: number): Promise<Buffer>;
+  /** Resolves when the peer sends FIN (the client keeps its side open: half-close tests). */
+  ended: Promise<void>;
   /** Resolves when the socket closes (by either side). */
   closed: Promise<{ gotEnd: boolean; error?: NodeJS.ErrnoException }>;
 }
@@ -134,7 +136,10 @@ export function tcpConnect(port: number): Promise<TcpClient> {
       buf = Buffer.concat([buf, c]);
       for (const w of [...waiters]) w();
     });
-    s.on('end', () => (gotEnd = true));
+    const ended = new Promise<void>((r) => s.on('end', () => {
+      gotEnd = true;
+      r();
+    }));
     const closed = new Promise<{ gotEnd: boolean; error?: NodeJS.ErrnoException }>((r) => s.on('close', () => {
       for (const w of [...waiters]) w();
       r({ gotEnd, ...(error ? { error } : {}) });
@@ -145,6 +150,7 @@ export function tcpConnect(port: number): Promise<TcpClient> {
       resolve({
         socket: s,
         received: () => buf,
+        ended,
         closed,
         waitFor: (needle, timeoutMs = 3000) =>
           new Promise((res, rej) => {

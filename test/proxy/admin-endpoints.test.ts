@@ -6,7 +6,7 @@ import { bootstrap, request, staticCluster, startProxy, startUpstream, type Runn
 
 const NODE = 'node: { id: sidecar~10.0.0.1~web-1.default~default.svc.cluster.local, cluster: web.default }\n';
 
-describe('admin API (in-process proxy, real traffic)', () => {
+describe('admin API (in-process proxy, real traffic)', { timeout: 10_000 }, () => {
   let up: Upstream;
   let px: RunningProxy;
   const N = 3;
@@ -190,7 +190,7 @@ describe('admin API (in-process proxy, real traffic)', () => {
   });
 });
 
-describe('admin: health check fail/ok', () => {
+describe('admin: health check fail/ok', { timeout: 10_000 }, () => {
   let px: RunningProxy;
   let up: Upstream;
   before(async () => {

@@ -12,7 +12,7 @@ function sample(fams: Map<string, PromFamily>, family: string, labels: Record<st
   return s?.value;
 }
 
-describe('admin: /stats/prometheus', () => {
+describe('admin: /stats/prometheus', { timeout: 10_000 }, () => {
   let up: Upstream;
   let px: RunningProxy;
   const OK = 4;

@@ -175,3 +175,36 @@ describe('mirroring', () => {
     }
   });
 });
+
+describe('network local rate limit', () => {
+  it('admits exactly the bucket\'s tokens of connections, then closes new ones', async () => {
+    const up = await startUpstream('s');
+    const px = await startProxy(bootstrap({
+      clusters: staticCluster('service1', [up.port]),
+    }).replace(`    - filters:
+      - name: envoy.filters.network.http_connection_manager`, `    - filters:
+      - name: envoy.filters.network.local_ratelimit
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.local_ratelimit.v3.LocalRateLimit
+          stat_prefix: conn_limit
+          token_bucket: { max_tokens: 3, tokens_per_fill: 1, fill_interval: 3600s }
+      - name: envoy.filters.network.http_connection_manager`));
+    try {
+      const results: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        try {
+          const r = await request({ port: px.port(), path: '/' });
+          results.push(String(r.status));
+        } catch {
+          results.push('closed');
+        }
+      }
+      assert.deepEqual(results, ['200', '200', '200', 'closed', 'closed']);
+      const s = (await px.admin('/stats')).body;
+      assert.match(s, /^local_rate_limit\.conn_limit\.rate_limited: 2$/m);
+    } finally {
+      await px.close();
+      await up.close();
+    }
+  });
+});

@@ -11,6 +11,7 @@ import { decodeHcm, type HcmConfig } from '../http/hcm-config.js';
 import { decodeTcpProxy, type TcpProxyConfig } from '../tcp/tcp-proxy-config.js';
 import { decodeAccessLogs, type AccessLogConfig } from '../access-log/decode.js';
 import { decodeCidr, type Cidr } from './cidr.js';
+import { decodeNetworkLocalRateLimit, NETWORK_LOCAL_RATELIMIT_TYPE_URL, type NetworkLocalRateLimitConfig } from '../filters/index.js';
 
 const HCM_URL = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const TCP_PROXY_URL = 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
@@ -46,6 +47,8 @@ export type NetworkTerminal = { kind: 'http'; hcm: HcmConfig } | { kind: 'tcp'; 
 export interface FilterChainConfig {
   name: string;
   match: FilterChainMatch;
+  /** Non-terminal network filters, in order (only envoy.filters.network.local_ratelimit today). */
+  rateLimits: NetworkLocalRateLimitConfig[];
   terminal: NetworkTerminal;
 }
 
@@ -124,6 +127,7 @@ function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: strin
   const match = decodeFilterChainMatch(fc.filter_chain_match, joinPath(path, 'filter_chain_match'), errs);
   const filters = fc.filters ?? [];
   let terminal: NetworkTerminal | undefined;
+  const rateLimits: NetworkLocalRateLimitConfig[] = [];
   filters.forEach((f, i) => {
     const p = joinPath(joinPath(path, 'filters'), i);
     checkSupported(f, p, errs, ['name', 'typed_config']);
@@ -143,13 +147,17 @@ function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: strin
       if (!isLast) errs.error(p, 'tcp_proxy is a terminal filter and must be last');
       const tcp = decodeTcpProxy(tc, tp, errs);
       if (tcp) terminal = { kind: 'tcp', tcp };
+    } else if (tc['@type'] === NETWORK_LOCAL_RATELIMIT_TYPE_URL) {
+      if (isLast) errs.error(p, 'local_ratelimit is not a terminal filter: http_connection_manager or tcp_proxy must follow it');
+      const rl = decodeNetworkLocalRateLimit(tc, tp, errs);
+      if (rl) rateLimits.push(rl);
     } else {
-      errs.error(tp, `network filter "${tc['@type'].replace('type.googleapis.com/', '')}" is not supported by weft (supported: envoy.filters.network.http_connection_manager, envoy.filters.network.tcp_proxy)`);
+      errs.error(tp, `network filter "${tc['@type'].replace('type.googleapis.com/', '')}" is not supported by weft (supported: envoy.filters.network.http_connection_manager, envoy.filters.network.tcp_proxy, envoy.filters.network.local_ratelimit)`);
     }
   });
   if (filters.length === 0) errs.error(joinPath(path, 'filters'), 'a filter chain needs a terminal filter (http_connection_manager or tcp_proxy)');
   if (!terminal || !match) return undefined;
-  return { name: fc.name || (index >= 0 ? `filter_chain_${index}` : 'default_filter_chain'), match, terminal };
+  return { name: fc.name || (index >= 0 ? `filter_chain_${index}` : 'default_filter_chain'), match, rateLimits, terminal };
 }
 
 function decodeFilterChainMatch(m: envoy_config_listener_v3_FilterChainMatch | undefined, path: string, errs: ConfigErrors): FilterChainMatch | undefined {

@@ -8,6 +8,7 @@ import type { FilterChainConfig, ListenerConfig } from '../config/listener.js';
 import { HcmRuntime } from '../http/hcm-runtime.js';
 import type { RouteTable } from '../router/route-table.js';
 import { TcpProxy } from '../tcp/tcp-proxy.js';
+import { NetworkLocalRateLimiter } from '../filters/index.js';
 import { HttpHandler } from './http-handler.js';
 import { selectFilterChain, type ConnectionFacts } from './filter-chain-match.js';
 import { detectHttp, parseClientHello } from './inspectors.js';
@@ -15,6 +16,7 @@ import type { Counter, Gauge } from '../../stats/index.js';
 
 interface RuntimeChain {
   readonly config: FilterChainConfig;
+  readonly limiters: NetworkLocalRateLimiter[];
   readonly match: FilterChainConfig['match'];
   readonly http?: HttpHandler;
   readonly tcp?: TcpProxy;
@@ -55,9 +57,13 @@ export class ActiveListener {
       const inline = hcmCfg.routeTable;
       const rdsName = hcmCfg.rdsName;
       const routes = inline ? () => inline : () => (rdsName ? this.rds(rdsName) : undefined);
-      return { config: fc, match: fc.match, http: new HttpHandler(new HcmRuntime(hcmCfg, this.ctx, routes)) };
+      return { config: fc, match: fc.match, limiters: this.limiters(fc), http: new HttpHandler(new HcmRuntime(hcmCfg, this.ctx, routes)) };
     }
-    return { config: fc, match: fc.match, tcp: new TcpProxy(t.tcp, this.ctx) };
+    return { config: fc, match: fc.match, limiters: this.limiters(fc), tcp: new TcpProxy(t.tcp, this.ctx) };
+  }
+
+  private limiters(fc: FilterChainConfig): NetworkLocalRateLimiter[] {
+    return fc.rateLimits.map((c) => new NetworkLocalRateLimiter(c, this.ctx.stats, this.ctx.clock));
   }
 
   private buildChains(cfg: ListenerConfig): void {
@@ -166,6 +172,12 @@ export class ActiveListener {
       this.noChain.inc();
       socket.destroy();
       return;
+    }
+    for (const l of chain.limiters) {
+      if (!l.onConnection()) {
+        socket.destroy();
+        return;
+      }
     }
     const id = nextConnectionId++;
     if (chain.tcp) {
