@@ -216,6 +216,8 @@ export class UpstreamExchange {
     a.upstream = cluster.newRequest(host, s.protocol, head, {
       onPoolReady: (local) => {
         s.info.upstreamLocalAddress = local;
+        // The connection was made: a local-origin success for outlier detection.
+        this.cluster.outlier?.putLocalOrigin(host, 'success');
       },
       onHeaders: (status, headers, end) => this.onHeaders(a, status, headers, end),
       onData: (chunk, end) => this.onData(a, chunk, end),
@@ -433,6 +435,7 @@ export class UpstreamExchange {
     const a = this.attempt;
     if (a && !a.done) {
       a.host.rqTimeout++;
+      if (!a.committed) this.cluster.outlier?.putLocalOrigin(a.host, 'timeout');
       a.upstream.reset();
       this.endAttempt(a, false);
     }

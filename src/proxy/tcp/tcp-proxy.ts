@@ -119,6 +119,7 @@ export class TcpProxy {
         }
         cluster.stats.upstreamCxConnectFail.inc();
         host.cxConnectFail++;
+        cluster.outlier?.putLocalOrigin(host, 'connect_failed');
         info.upstreamTransportFailureReason = err.message;
         if (attempts < this.config.maxConnectAttempts && !down.destroyed) connect();
         else {
@@ -130,6 +131,7 @@ export class TcpProxy {
       up.once('connect', () => {
         connected = true;
         timer.cancel();
+        cluster.outlier?.putLocalOrigin(host, 'success_final');
         info.upstreamLocalAddress = `${up.localAddress}:${up.localPort}`;
         pipe(down, up, (n) => {
           info.bytesReceived += n;

@@ -145,6 +145,8 @@ test('awaitingResponse tracks the announced request', () => {
   p.execute(b('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'));
   assert.equal(p.awaitingResponse, false);
   assert.equal(p.isIdle, true);
+  p.expectResponse('GET');
+  assert.throws(() => p.expectResponse('GET'), /already outstanding/);
 });
 
 const RESPONSES = [

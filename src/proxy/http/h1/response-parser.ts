@@ -61,9 +61,11 @@ export class H1ResponseParser extends H1MessageParser {
   /**
    * Announces that a request with `method` was sent; its response is the next
    * one parsed. Call it before the request's bytes leave (a fast upstream can
-   * answer before the write returns).
+   * answer before the write returns). One request at a time: weft does not
+   * pipeline to upstreams, so announcing a second one is a programming error.
    */
   expectResponse(method: string): void {
+    if (this.method !== undefined) throw new Error('H1ResponseParser: a response is already outstanding');
     this.method = method;
   }
 
