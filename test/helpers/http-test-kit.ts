@@ -266,3 +266,142 @@ export const H2_UPSTREAM_OPTIONS = `    typed_extension_protocol_options:
 export function oneSocketAgent(): http.Agent {
   return new http.Agent({ keepAlive: true, maxSockets: 1 });
 }
+
+/** Any JSON-shaped config object (proto3 JSON mapping, snake_case). */
+export type Json = Record<string, unknown>;
+
+/**
+ * A bootstrap built from objects (JSON is YAML, so startProxy takes it):
+ * one HTTP listener on port 0 whose connection manager gets `routeConfig`,
+ * `hcm` extra fields and `httpFilters` before the router; admin on port 0.
+ */
+export function jsonBootstrap(o: { routeConfig: Json; clusters: Json[]; hcm?: Json; httpFilters?: Json[] }): string {
+  return JSON.stringify({
+    admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
+    static_resources: {
+      listeners: [{
+        name: 'listener_0',
+        address: { socket_address: { address: '127.0.0.1', port_value: 0 } },
+        filter_chains: [{
+          filters: [{
+            name: 'envoy.filters.network.http_connection_manager',
+            typed_config: {
+              '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+              stat_prefix: 'ingress_http',
+              route_config: { name: 'local_route', ...o.routeConfig },
+              http_filters: [...(o.httpFilters ?? []), { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
+              ...o.hcm,
+            },
+          }],
+        }],
+      }],
+      clusters: o.clusters,
+    },
+  });
+}
+
+/** A cluster object; `endpoints` are [port] or [port, weight] or {port, weight, priority, address}. */
+export function jsonCluster(name: string, endpoints: (number | { port: number; weight?: number; priority?: number; address?: string })[], extra: Json = {}): Json {
+  const byPriority = new Map<number, Json[]>();
+  for (const e of endpoints) {
+    const ep = typeof e === 'number' ? { port: e } : e;
+    const p = ep.priority ?? 0;
+    const list = byPriority.get(p) ?? [];
+    list.push({
+      endpoint: { address: { socket_address: { address: ep.address ?? '127.0.0.1', port_value: ep.port } } },
+      ...(ep.weight !== undefined ? { load_balancing_weight: ep.weight } : {}),
+    });
+    byPriority.set(p, list);
+  }
+  return {
+    name,
+    connect_timeout: '1s',
+    type: 'STATIC',
+    load_assignment: { cluster_name: name, endpoints: [...byPriority].map(([priority, lb_endpoints]) => ({ ...(priority ? { priority } : {}), lb_endpoints })) },
+    ...extra,
+  };
+}
+
+/** A route to a cluster, for jsonBootstrap route lists. */
+export function toCluster(match: Json, cluster: string, extra: Json = {}): Json {
+  return { match, route: { cluster, ...extra } };
+}
+
+/** A route answering `body` directly (status 200), naming which route matched. */
+export function answer(match: Json, body: string, status = 200): Json {
+  return { match, direct_response: { status, body: { inline_string: body } } };
+}
+
+/** A pool of named upstreams that answer their own name, with every request recorded. */
+export interface NamedUpstreams {
+  ports: Record<string, number>;
+  seen: Record<string, { url: string; headers: http.IncomingHttpHeaders }[]>;
+  /** Upstream name from a response body ("<name> ..."). */
+  close(): Promise<void>;
+}
+
+export async function startNamedUpstreams(names: string[], extraHeaders: Record<string, string> = {}): Promise<NamedUpstreams> {
+  const ports: Record<string, number> = {};
+  const seen: NamedUpstreams['seen'] = {};
+  const servers: http.Server[] = [];
+  for (const name of names) {
+    seen[name] = [];
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        seen[name]!.push({ url: req.url ?? '', headers: req.headers });
+        for (const [k, v] of Object.entries(extraHeaders)) res.setHeader(k, v);
+        res.setHeader('x-upstream', name);
+        res.end(name);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    ports[name] = (server.address() as net.AddressInfo).port;
+    servers.push(server);
+  }
+  return {
+    ports,
+    seen,
+    close: async () => {
+      await Promise.all(servers.map((s) => new Promise<void>((r) => {
+        s.closeAllConnections();
+        s.close(() => r());
+      })));
+    },
+  };
+}
+
+/** Runs `n` GETs with at most `concurrency` in flight on keep-alive connections; returns each response's body. */
+export async function manyRequests(port: number, n: number, opts: { path?: (i: number) => string; headers?: (i: number) => http.OutgoingHttpHeaders; concurrency?: number; localAddress?: (i: number) => string } = {}): Promise<string[]> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency ?? 8 });
+  const out: string[] = new Array(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      out[i] = await new Promise<string>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, path: opts.path?.(i) ?? '/', headers: opts.headers?.(i), agent: opts.localAddress ? false : agent, ...(opts.localAddress ? { localAddress: opts.localAddress(i) } : {}) }, (res) => {
+          let b = '';
+          res.on('data', (c: Buffer) => (b += c.toString()));
+          res.on('end', () => resolve(b));
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    }
+  };
+  try {
+    await within(Promise.all(Array.from({ length: opts.concurrency ?? 8 }, worker)), 15000, `${n} requests`);
+  } finally {
+    agent.destroy();
+  }
+  return out;
+}
+
+/** Counts occurrences of each string. */
+export function tally(xs: string[]): Record<string, number> {
+  const t: Record<string, number> = {};
+  for (const x of xs) t[x] = (t[x] ?? 0) + 1;
+  return t;
+}

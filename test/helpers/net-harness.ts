@@ -25,9 +25,9 @@ export interface TcpUpstream {
 }
 
 /**
- * A TCP upstream. `mode` 'echo' writes every chunk back; 'record' only
- * records. With `allowHalfOpen` the server keeps its side open after the
- * peer's FIN, so tests can see half-close pass through the proxy.
+ * A TCP upstream. `mode` 'echo' writes every chunk back and closes after the
+ * peer's FIN; 'record' only records and keeps its side open after the peer's
+ * FIN (half-open), so tests can see half-close pass through the proxy.
  */
 export async function startTcpUpstream(mode: 'echo' | 'record' = 'echo', onConnection?: (c: UpstreamConnection) => void): Promise<TcpUpstream> {
   const connections: UpstreamConnection[] = [];
@@ -46,6 +46,7 @@ export async function startTcpUpstream(mode: 'echo' | 'record' = 'echo', onConne
     });
     socket.on('end', () => {
       c.ended = true;
+      if (mode === 'echo') socket.end();
       notify();
     });
     onConnection?.(c);
@@ -85,6 +86,16 @@ export interface ClientResult {
   /** True when the proxy sent FIN (rather than only a reset). */
   gotEnd: boolean;
   error?: NodeJS.ErrnoException;
+}
+
+/** Sends `msg` to an echo path, waits for it to come back, then closes; returns what came back. */
+export async function echoOnce(port: number, msg: string): Promise<Buffer> {
+  const c = await tcpConnect(port);
+  c.socket.write(msg);
+  const got = await c.waitFor(msg);
+  c.socket.end();
+  await c.closed;
+  return got;
 }
 
 /** Connects, writes `send` (then FIN when `end`), and collects everything until the socket closes. */

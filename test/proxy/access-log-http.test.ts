@@ -74,7 +74,6 @@ describe('access log: HCM file logs', { timeout: 15_000 }, () => {
     assert.equal((await request({ port, path: '/slow', headers: ua })).status, 504);
     await px.proxy.ctx.accessLogs.flush();
     defLines = fileLines(files.def);
-    if (process.env.SHOWLOG) console.log(defLines.join("\n"));
   });
   after(async () => {
     for (const r of held) r.destroy();

@@ -63,8 +63,8 @@ describe('HTTP/1.1 data path', () => {
     px = await startProxy(bootstrap({ clusters: staticCluster('service1', [up.port]) }));
   });
   after(async () => {
-    await px.close();
-    await up.close();
+    await px?.close();
+    await up?.close();
   });
 
   it('keep-alive: two requests on one client socket use one downstream and one upstream connection', async () => {

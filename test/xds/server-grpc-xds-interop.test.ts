@@ -29,7 +29,7 @@ async function startBackend(): Promise<{ server: grpc.Server; port: number }> {
   return { server, port };
 }
 
-test('a @grpc/grpc-js-xds client resolves xds:///my-svc:port through weft and reaches the backend', async (t) => {
+test('a @grpc/grpc-js-xds client resolves xds:///my-svc:50051 (a numeric port: grpc-js builds an http2 URL from the authority) through weft and reaches the backend', async (t) => {
   const backend = await startBackend();
   t.after(() => backend.server.forceShutdown());
   const cache = new SnapshotCache();
@@ -39,7 +39,7 @@ test('a @grpc/grpc-js-xds client resolves xds:///my-svc:port through weft and re
 
   cache.setSnapshot('weft-interop', Snapshot.create('1', {
     listeners: [{
-      name: 'my-svc:port',
+      name: 'my-svc:50051',
       api_listener: {
         api_listener: {
           '@type': HCM_TYPE_URL,
@@ -70,7 +70,7 @@ test('a @grpc/grpc-js-xds client resolves xds:///my-svc:port through weft and re
   });
   (require('@grpc/grpc-js-xds') as { register(): void }).register();
 
-  const client = new grpc.Client('xds:///my-svc:port', grpc.credentials.createInsecure());
+  const client = new grpc.Client('xds:///my-svc:50051', grpc.credentials.createInsecure());
   t.after(() => client.close());
   const reply = await new Promise<Buffer>((resolve, reject) => {
     client.makeUnaryRequest(METHOD, identity, identity, Buffer.from('hi'), { deadline: Date.now() + 10_000 },

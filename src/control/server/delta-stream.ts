@@ -36,6 +36,7 @@ export class DeltaStream extends XdsStream<DeltaPlan> {
   }
 
   private subscribe(ts: TypeState, first: boolean, sub: readonly string[], unsub: readonly string[]): void {
+    const names = ts.names as Set<string>; // delta streams own their set (SotW ones share an interned one)
     if (first && sub.length === 0 && isWildcardType(ts.typeUrl)) ts.wildcard = true;
     for (const n of sub) {
       if (n === '*') {
@@ -45,7 +46,7 @@ export class DeltaStream extends XdsStream<DeltaPlan> {
       // Subscribing again to a name the client has not declared holding means
       // it lost it: forget its version so it is sent.
       if (!first) ts.known.delete(n);
-      ts.names.add(n);
+      names.add(n);
     }
     for (const n of unsub) {
       if (n === '*') {
@@ -53,7 +54,7 @@ export class DeltaStream extends XdsStream<DeltaPlan> {
         for (const k of [...ts.known.keys()]) if (!ts.names.has(k)) ts.known.delete(k);
         continue;
       }
-      ts.names.delete(n);
+      names.delete(n);
       if (!ts.wildcard) ts.known.delete(n);
     }
   }

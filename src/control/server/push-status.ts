@@ -60,8 +60,10 @@ export interface XdsCounters {
   /** Requests whose response_nonce was not the latest sent for the type: ignored for ACK/NACK. */
   staleNonces: number;
   bytesSent: number;
+  /** Responses not sent because a resource did not encode (a bug in the snapshot's builder; see the log). */
+  encodeErrors: number;
 }
 
 export function newCounters(): XdsCounters {
-  return { streamsOpened: 0, streamsClosed: 0, activeStreams: 0, pushes: 0, acks: 0, nacks: 0, staleNonces: 0, bytesSent: 0 };
+  return { streamsOpened: 0, streamsClosed: 0, activeStreams: 0, pushes: 0, acks: 0, nacks: 0, staleNonces: 0, bytesSent: 0, encodeErrors: 0 };
 }

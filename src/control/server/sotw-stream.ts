@@ -39,15 +39,14 @@ export class SotwStream extends XdsStream<SotwPlan> {
 
   /** SotW requests carry the whole subscription; '*' or (for LDS/CDS, before any name) nothing means all. */
   private subscribe(ts: TypeState, names: readonly string[]): void {
-    let explicitWildcard = false;
-    const named = new Set<string>();
-    for (const n of names) {
-      if (n === '*') explicitWildcard = true;
-      else named.add(n);
-    }
-    if (named.size) ts.namedEver = true;
+    const explicitWildcard = names.includes('*');
+    const named = explicitWildcard ? names.filter((n) => n !== '*') : names;
+    if (named.length) ts.namedEver = true;
     ts.wildcard = explicitWildcard || (names.length === 0 && !ts.namedEver && isWildcardType(ts.typeUrl));
-    ts.names = named;
+    if (ts.subscription?.key !== named.join('\n')) {
+      ts.subscription = this.host.internNames(named);
+      ts.names = ts.subscription.names;
+    }
   }
 
   protected plan(ts: TypeState, snapshot: Snapshot): SotwPlan | undefined {
@@ -58,9 +57,7 @@ export class SotwStream extends XdsStream<SotwPlan> {
       plan = { version: tr.version, key: '*', resources: tr.list, body: () => tr.sotwBodyAll() };
       if (ts.typeUrl === CLUSTER_TYPE_URL) plan = this.retainRemovedClusters(ts, snapshot, plan);
     } else {
-      const names = [...ts.names].filter((n) => tr.byName.has(n)).sort();
-      const key = names.join('\n');
-      const resources = names.map((n) => tr.byName.get(n)!);
+      const { key, resources } = ts.subscription ? ts.subscription.select(tr) : { key: '', resources: [] };
       plan = { version: tr.version, key, resources, body: () => tr.sotwBodyOf(resources, key) };
     }
     if (ts.sentVersion === plan.version && ts.sentKey === plan.key) return undefined;

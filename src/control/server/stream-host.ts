@@ -3,6 +3,7 @@
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import type { SnapshotCache } from '../cache/snapshot-cache.js';
+import type { NameSet } from './name-set.js';
 import type { NackRecord, ProxyStatus, XdsCounters } from './push-status.js';
 
 /** Where a stream writes. gRPC's server call in production. */
@@ -41,6 +42,8 @@ export interface StreamHost {
   /** Accounts `n` bytes written until release(n) is called. */
   reserve(n: number): void;
   release(n: number): void;
+  /** The shared NameSet for a subscription list. */
+  internNames(names: readonly string[]): NameSet;
   /** Queues the stream for a push on a later event-loop turn (deduplicated). */
   schedule(stream: { pushAll(): void }): void;
 }

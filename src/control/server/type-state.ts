@@ -4,6 +4,7 @@
 // response in flight per type, the latest snapshot sent once it is answered.
 import type { CachedResource } from '../cache/cached-resource.js';
 import { CLUSTER_TYPE_URL, LISTENER_TYPE_URL } from '../../xds/type-urls.js';
+import type { NameSet } from './name-set.js';
 import type { NackRecord, TypeStatus } from './push-status.js';
 
 /** Types a client subscribes to with a wildcard when it names nothing (xDS "legacy wildcard"). */
@@ -15,8 +16,10 @@ export class TypeState {
   /** The client has sent at least one request for this type. */
   requested = false;
   wildcard = false;
-  /** Explicitly subscribed names ('*' excluded). */
-  names = new Set<string>();
+  /** Explicitly subscribed names ('*' excluded). SotW: shared with `subscription`; delta: the stream's own. */
+  names: Set<string> | ReadonlySet<string> = new Set<string>();
+  /** SotW: the interned name list of the last request. */
+  subscription: NameSet | undefined;
   /** The client has named resources at least once, which ends legacy wildcard mode. */
   namedEver = false;
 

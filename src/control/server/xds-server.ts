@@ -9,6 +9,7 @@ import { XDS_SERVER_DEFAULTS } from './defaults.js';
 import { DeltaStream } from './delta-stream.js';
 import { HdsService, type EndpointHealth, type HealthCheckSpecifier, type HealthReportCallback } from './hds-service.js';
 import { newCounters, type ProxyStatus, type XdsCounters } from './push-status.js';
+import { NameSetInterner } from './name-set.js';
 import { PushQueue } from './push-queue.js';
 import {
   DISCOVERY_SERVICES, discoveryServiceDefinition, hdsServiceDefinition, HDS_STREAM_METHOD,
@@ -48,6 +49,7 @@ export class XdsServer {
   private readonly host: StreamHost;
   private bytesInFlight = 0;
   private nonceSeq = 0;
+  private readonly names = new NameSetInterner();
   private closing = false;
 
   constructor(options: XdsServerOptions) {
@@ -72,6 +74,7 @@ export class XdsServer {
         if (this.bytesInFlight <= limits.maxBytesInFlight) this.queue.drained();
       },
       schedule: (s) => this.queue.add(s as AnyStream),
+      internNames: (names) => this.names.intern(names),
     };
     this.hds = new HdsService(this.cache.nodeHash, clock, options.onHealthReport, options.log);
     this.grpc = new grpc.Server({

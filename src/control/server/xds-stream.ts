@@ -149,7 +149,15 @@ export abstract class XdsStream<Plan> {
         continue;
       }
       if (blocked) continue;
-      this.send(ts, plan, snapshot);
+      try {
+        this.send(ts, plan, snapshot);
+      } catch (e) {
+        // A resource that does not encode is a bug in whoever built the
+        // snapshot: report it, keep the stream and the other types going.
+        this.host.counters.encodeErrors++;
+        this.host.log?.error(`stream ${this.id}: cannot send ${ts.typeUrl}: ${(e as Error).message}`);
+        if (this.aggregated) blocked = true;
+      }
     }
   }
 

@@ -107,7 +107,7 @@ export function parseFieldLines(
     if (++count > maxFields) throw new H1Error('H1_TOO_MANY_HEADERS', `more than ${maxFields} field lines`, side);
     const value = s.slice(valueStart, valueEnd);
     out.add(name, value);
-    if (scan !== null) noteField(name, value, scan, side, lineEnd > valueEnd && hasTab(s, valueEnd, lineEnd));
+    if (scan !== null) noteField(name, value, scan, side, s, valueStart, valueEnd, lineEnd);
   }
 }
 
@@ -116,14 +116,23 @@ function hasTab(s: string, from: number, to: number): boolean {
   return false;
 }
 
-/** `trailingTab`: the value was followed by a HTAB before CRLF (Node refuses that after Content-Length). */
-function noteField(name: string, value: string, scan: FieldScan, side: H1Side, trailingTab: boolean): void {
+/** `s[valueStart, lineEnd)` is the raw value with its trailing OWS (checks run on the flat head string). */
+function noteField(
+  name: string,
+  value: string,
+  scan: FieldScan,
+  side: H1Side,
+  s: string,
+  valueStart: number,
+  valueEnd: number,
+  lineEnd: number,
+): void {
   switch (name.length) {
     case 4:
       if (name === 'host') {
         scan.hostCount++;
-        for (let j = 0; j < value.length; j++) {
-          if (HOST_CHAR[value.charCodeAt(j)] !== 1) throw new H1Error('H1_BAD_HOST', 'invalid byte in Host', side);
+        for (let j = valueStart; j < valueEnd; j++) {
+          if (HOST_CHAR[s.charCodeAt(j)] !== 1) throw new H1Error('H1_BAD_HOST', 'invalid byte in Host', side);
         }
       }
       return;
@@ -140,7 +149,8 @@ function noteField(name: string, value: string, scan: FieldScan, side: H1Side, t
       if (name === 'content-length') {
         // Node rejects any repeated Content-Length, even an identical one; so does weft.
         if (scan.clCount++ > 0) throw new H1Error('H1_BAD_CONTENT_LENGTH', 'repeated Content-Length', side);
-        if (trailingTab) throw new H1Error('H1_BAD_CONTENT_LENGTH', 'HTAB after Content-Length value', side);
+        // Node refuses a HTAB after the number; so does weft.
+        if (lineEnd > valueEnd && hasTab(s, valueEnd, lineEnd)) throw new H1Error('H1_BAD_CONTENT_LENGTH', 'HTAB after Content-Length value', side);
         scan.contentLength = parseContentLength(value, side);
       }
       return;
