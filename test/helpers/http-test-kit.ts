@@ -332,11 +332,10 @@ export function answer(match: Json, body: string, status = 200): Json {
   return { match, direct_response: { status, body: { inline_string: body } } };
 }
 
-/** A pool of named upstreams that answer their own name, with every request recorded. */
+/** Named HTTP/1.1 upstreams: each answers its own name (body and x-upstream) and records what it received. */
 export interface NamedUpstreams {
   ports: Record<string, number>;
   seen: Record<string, { url: string; headers: http.IncomingHttpHeaders }[]>;
-  /** Upstream name from a response body ("<name> ..."). */
   close(): Promise<void>;
 }
 

@@ -190,7 +190,7 @@ describe('admin API (in-process proxy, real traffic)', { timeout: 10_000 }, () =
   });
 });
 
-describe('admin: health check fail/ok', { timeout: 10_000 }, () => {
+describe('admin: health check fail/ok, reset_counters', { timeout: 10_000 }, () => {
   let px: RunningProxy;
   let up: Upstream;
   before(async () => {
@@ -209,6 +209,16 @@ describe('admin: health check fail/ok', { timeout: 10_000 }, () => {
     assert.equal((await px.admin('/healthcheck/ok', 'POST')).status, 200);
     assert.equal(px.proxy.healthCheckFailed, false);
     assert.equal((await px.admin('/ready')).status, 200);
+  });
+
+  it('POST /reset_counters zeroes counters but keeps gauges', async () => {
+    assert.equal((await request({ port: px.port() })).status, 200);
+    assert.match((await px.admin('/stats?filter=^cluster\\.service1\\.upstream_rq_total$')).body, /: [1-9]/);
+    assert.equal((await px.admin('/reset_counters', 'POST')).status, 200);
+    assert.equal((await px.admin('/stats?filter=^cluster\\.service1\\.upstream_rq_total$')).body, 'cluster.service1.upstream_rq_total: 0\n');
+    assert.equal((await px.admin('/stats?filter=^cluster\\.service1\\.membership_total$')).body, 'cluster.service1.membership_total: 1\n');
+    assert.equal((await request({ port: px.port() })).status, 200);
+    assert.equal((await px.admin('/stats?filter=^cluster\\.service1\\.upstream_rq_total$')).body, 'cluster.service1.upstream_rq_total: 1\n');
   });
 
   it('after /healthcheck/fail, /ready is 503 DRAINING and server.live is 0 (Envoy serverState)', { todo: 'weft bug: /healthcheck/fail leaves /ready 200 LIVE, server_info state LIVE and server.live 1' }, async () => {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
-import { staticCluster, startProxy, type RunningProxy } from '../helpers/proxy-harness.js';
+import { bootstrap, request, request2, staticCluster, startProxy, startUpstream, type RunningProxy } from '../helpers/proxy-harness.js';
 import { fileLines, startTcpUpstream, tcpConnect, tempDir, waitUntil, type TcpUpstream } from '../helpers/net-harness.js';
 
 const TCP_PROXY = 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
@@ -185,5 +185,36 @@ ${names.map((n) => staticCluster(n, [ups[n].port])).join('')}`);
   it('a listener without stat_prefix counts under its address', async () => {
     const stats = (await px.admin('/stats?filter=^listener\\.127')).body;
     assert.match(stats, /^listener\.127\.0\.0\.1_0\.downstream_cx_total: [1-9]/m);
+  });
+});
+
+describe('listener: HTTP connection manager behind listener filters', { timeout: 10_000 }, () => {
+  const LF = `    listener_filters:\n${TLS_INSPECTOR}\n${HTTP_INSPECTOR}`;
+
+  it('serves HTTP/1.1 after tls_inspector and http_inspector have peeked', async () => {
+    const up = await startUpstream('service1');
+    const px = await startProxy(bootstrap({ clusters: staticCluster('service1', [up.port]), listenerExtra: LF }));
+    try {
+      const r = await request({ port: px.port(), path: '/one', method: 'POST', body: 'b'.repeat(1000) });
+      assert.equal(r.status, 200);
+      assert.equal(r.body.toString(), 'service1 POST /one');
+      assert.equal(up.requests[0]!.body.length, 1000);
+    } finally {
+      await px.close();
+      await up.close();
+    }
+  });
+
+  it('serves h2c (codec_type HTTP2) after the listener filters have peeked', { todo: 'weft bug: with any listener filter, h2c fails (GOAWAY): bytes the listener unshift()s are not seen by node:http2' }, async () => {
+    const up = await startUpstream('service1');
+    const px = await startProxy(bootstrap({ clusters: staticCluster('service1', [up.port]), hcmExtra: '          codec_type: HTTP2', listenerExtra: LF }));
+    try {
+      const r = await request2({ port: px.port(), path: '/two' });
+      assert.equal(r.status, 200);
+      assert.equal(r.body.toString(), 'service1 GET /two');
+    } finally {
+      await px.close();
+      await up.close();
+    }
   });
 });

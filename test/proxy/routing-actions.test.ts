@@ -112,7 +112,7 @@ describe('routing: actions', () => {
     assert.equal(r.body.length, 0);
   });
 
-  it('redirect path_redirect with response_code FOUND: 302, query dropped (strip_query is false but path_redirect replaces path and query)', async () => {
+  it('redirect path_redirect with response_code FOUND: 302 to the new path on the same host', async () => {
     const r = await request({ port: px.port(), path: '/moved', headers: { host: 'site.example' } });
     assert.equal(r.status, 302);
     assert.equal(r.headers.location, 'http://site.example/new-home');

@@ -179,3 +179,20 @@ describe('tcp_proxy: weighted_clusters', { timeout: 10_000 }, () => {
     assert.deepEqual(b.connections.map((c) => c.data.toString()), ['to-b']);
   });
 });
+
+describe('tcp_proxy: max_connect_attempts', { timeout: 10_000 }, () => {
+  it('tries another host after a refused connection', async () => {
+    const echo = await startTcpUpstream('echo');
+    const dead = await closedPort();
+    const px = await startProxy(tcpBootstrap([{ name: 'r', proxy: '          stat_prefix: r\n          cluster: two\n          max_connect_attempts: 2' }], staticCluster('two', [dead, echo.port])));
+    try {
+      for (let i = 0; i < 4; i++) assert.equal((await echoOnce(px.port('r'), `try-${i}`)).toString(), `try-${i}`);
+      assert.equal(echo.connections.length, 4);
+      const fails = await statValue(px, 'cluster.two.upstream_cx_connect_fail');
+      assert.ok(fails! >= 1 && fails! <= 4, `connect failures ${fails}`);
+    } finally {
+      await px.close();
+      await echo.close();
+    }
+  });
+});

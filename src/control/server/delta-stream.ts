@@ -81,7 +81,9 @@ export class DeltaStream extends XdsStream<DeltaPlan> {
   }
 
   protected send(ts: TypeState, plan: DeltaPlan): void {
-    const nonce = this.host.nextNonce();
+    const seq = this.host.nextSeq();
+    ts.lastSeq = seq;
+    const nonce = seq.toString(36);
     for (const r of plan.resources) ts.known.set(r.name, r.version());
     for (const n of plan.removed) ts.known.delete(n);
     this.write(ts, deltaResponseBytes(plan.version, ts.typeUrl, nonce, plan.resources, plan.removed), plan.version, nonce);

@@ -317,3 +317,26 @@ test('close() ends streams with OK and shuts down', async () => {
   assert.equal(h.server.counters().activeStreams, 0);
   h.client.close();
 });
+
+test('streams share one prepared response, but a stream never gets a nonce it had before', async (t) => {
+  const h = await startHarness();
+  t.after(() => h.close());
+  h.cache.setSnapshot(node.id, Snapshot.create('v1', input()));
+  const a = h.client.sotw();
+  const b = h.client.sotw();
+  a.send({ node, type_url: EDS, resource_names: ['c1'] });
+  const ra = await a.next();
+  b.send({ node, type_url: EDS, resource_names: ['c1'] });
+  const rb = await b.next();
+  assert.equal(ra.nonce, rb.nonce, 'same resources, same bytes, same nonce');
+  ack(a, ra, ['c1', 'c2']);
+  const ra2 = await a.next();
+  assert.deepEqual(names(ra2), ['c1', 'c2']);
+  ack(a, ra2, ['c1']);
+  const ra3 = await a.next();
+  assert.deepEqual(names(ra3), ['c1']);
+  assert.notEqual(ra3.nonce, ra.nonce);
+  assert.notEqual(ra3.nonce, ra2.nonce);
+  a.end();
+  b.end();
+});

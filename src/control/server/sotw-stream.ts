@@ -4,6 +4,7 @@
 import type { CachedResource } from '../cache/cached-resource.js';
 import { sotwResponseBytes } from '../cache/response-bytes.js';
 import type { Snapshot } from '../cache/snapshot.js';
+import type { TypeResources } from '../cache/type-resources.js';
 import { CLUSTER_TYPE_URL } from '../../xds/type-urls.js';
 import type { DiscoveryRequest } from './service-definitions.js';
 import { isWildcardType, type TypeState } from './type-state.js';
@@ -17,6 +18,8 @@ interface SotwPlan {
   key: string;
   resources: readonly CachedResource[];
   body: () => Uint8Array;
+  /** Set when the response is exactly `key` of this snapshot type, so it can be shared by streams. */
+  shared?: TypeResources;
 }
 
 export class SotwStream extends XdsStream<SotwPlan> {
@@ -54,11 +57,11 @@ export class SotwStream extends XdsStream<SotwPlan> {
     if (!tr) return undefined;
     let plan: SotwPlan;
     if (ts.wildcard) {
-      plan = { version: tr.version, key: '*', resources: tr.list, body: () => tr.sotwBodyAll() };
+      plan = { version: tr.version, key: '*', resources: tr.list, body: () => tr.sotwBodyAll(), shared: tr };
       if (ts.typeUrl === CLUSTER_TYPE_URL) plan = this.retainRemovedClusters(ts, snapshot, plan);
     } else {
       const { key, resources } = ts.subscription ? ts.subscription.select(tr) : { key: '', resources: [] };
-      plan = { version: tr.version, key, resources, body: () => tr.sotwBodyOf(resources, key) };
+      plan = { version: tr.version, key, resources, body: () => tr.sotwBodyOf(resources, key), shared: tr };
     }
     if (ts.sentVersion === plan.version && ts.sentKey === plan.key) return undefined;
     return plan;
@@ -71,7 +74,8 @@ export class SotwStream extends XdsStream<SotwPlan> {
    */
   private retainRemovedClusters(ts: TypeState, snapshot: Snapshot, plan: SotwPlan): SotwPlan {
     const tr = snapshot.resources(CLUSTER_TYPE_URL)!;
-    const removed = ts.sentResources.filter((r) => !tr.byName.has(r.name));
+    if (ts.sentResources === tr.list) return plan;
+    const removed = removedSince(ts.sentResources, tr);
     if (removed.length === 0 || !this.listenersSettling(snapshot)) return plan;
     const resources = [...tr.list, ...removed];
     return {
@@ -83,9 +87,32 @@ export class SotwStream extends XdsStream<SotwPlan> {
   }
 
   protected send(ts: TypeState, plan: SotwPlan): void {
-    const nonce = this.host.nextNonce();
     ts.sentKey = plan.key;
     ts.sentResources = plan.resources;
+    if (plan.shared) {
+      const p = this.host.sharedResponses.get(plan.shared, plan.key, plan.body);
+      if (p.seq > ts.lastSeq) {
+        ts.lastSeq = p.seq;
+        this.write(ts, p.bytes, plan.version, p.nonce);
+        return;
+      }
+    }
+    const seq = this.host.nextSeq();
+    ts.lastSeq = seq;
+    const nonce = seq.toString(36);
     this.write(ts, sotwResponseBytes(plan.version, ts.typeUrl, nonce, plan.body()), plan.version, nonce);
   }
+}
+
+/**
+ * Resources of an earlier response that `tr` no longer has. Streams share
+ * their last response's list, so the answer is memoized per (list, tr).
+ */
+const removedMemo = new WeakMap<readonly CachedResource[], { tr: TypeResources; removed: readonly CachedResource[] }>();
+function removedSince(sent: readonly CachedResource[], tr: TypeResources): readonly CachedResource[] {
+  const m = removedMemo.get(sent);
+  if (m && m.tr === tr) return m.removed;
+  const removed = sent.filter((r) => !tr.byName.has(r.name));
+  removedMemo.set(sent, { tr, removed });
+  return removed;
 }

@@ -4,6 +4,7 @@ import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import type { SnapshotCache } from '../cache/snapshot-cache.js';
 import type { NameSet } from './name-set.js';
+import type { SharedResponses } from './shared-responses.js';
 import type { NackRecord, ProxyStatus, XdsCounters } from './push-status.js';
 
 /** Where a stream writes. gRPC's server call in production. */
@@ -35,8 +36,10 @@ export interface StreamHost {
   readonly counters: XdsCounters;
   readonly callbacks: XdsServerCallbacks;
   readonly log: Logger | undefined;
-  /** A nonce unique within the server's lifetime. */
-  nextNonce(): string;
+  /** Next number of the server-wide nonce sequence (a nonce is its base-36 form). */
+  nextSeq(): number;
+  /** SotW responses shared by streams getting the same resources. */
+  readonly sharedResponses: SharedResponses;
   /** True when writes in flight are over budget: push later, via schedule(). */
   overBudget(): boolean;
   /** Accounts `n` bytes written until release(n) is called. */

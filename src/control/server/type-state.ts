@@ -25,6 +25,8 @@ export class TypeState {
 
   sentVersion: string | undefined;
   sentNonce: string | undefined;
+  /** Sequence number of the last nonce sent for this type (nonces only move forward per stream and type). */
+  lastSeq = 0;
   sentTime: number | undefined;
   /** SotW: identity of the resource set sent ('*' or the names), compared with the next plan. */
   sentKey: string | undefined;

@@ -10,6 +10,7 @@ import { DeltaStream } from './delta-stream.js';
 import { HdsService, type EndpointHealth, type HealthCheckSpecifier, type HealthReportCallback } from './hds-service.js';
 import { newCounters, type ProxyStatus, type XdsCounters } from './push-status.js';
 import { NameSetInterner } from './name-set.js';
+import { SharedResponses } from './shared-responses.js';
 import { PushQueue } from './push-queue.js';
 import {
   DISCOVERY_SERVICES, discoveryServiceDefinition, hdsServiceDefinition, HDS_STREAM_METHOD,
@@ -64,7 +65,8 @@ export class XdsServer {
       counters: this.counterValues,
       callbacks: options.callbacks ?? {},
       log: options.log,
-      nextNonce: () => (++this.nonceSeq).toString(36),
+      nextSeq: () => ++this.nonceSeq,
+      sharedResponses: new SharedResponses(() => ++this.nonceSeq),
       overBudget: () => this.bytesInFlight > limits.maxBytesInFlight,
       reserve: (n) => {
         this.bytesInFlight += n;

@@ -1,0 +1,143 @@
+// The control plane's model: services and workloads (from a registry) and
+// Istio config, indexed into one immutable PushContext per config version.
+// Translators (src/control/translate) read only these types: never YAML,
+// never a registry directly. The ingest layer (src/control/ingest) builds them.
+import type {
+  DestinationRule,
+  Gateway,
+  Sidecar,
+  VirtualService,
+} from '../../api/networking.js';
+
+/** Istio's port protocols, upper-cased ("http" → "HTTP"); unknown names become 'UNSUPPORTED'. */
+export type PortProtocol = 'HTTP' | 'HTTP2' | 'GRPC' | 'GRPC-WEB' | 'HTTPS' | 'TLS' | 'TCP' | 'MONGO' | 'REDIS' | 'MYSQL' | 'UDP' | 'UNSUPPORTED';
+
+export interface ServicePortModel {
+  name: string;
+  port: number;
+  protocol: PortProtocol;
+  /** Port on the workload, when it differs (ServiceEntry targetPort). */
+  targetPort?: number;
+}
+
+/** One service (a ServiceEntry host, or later a Kubernetes Service). */
+export interface ServiceModel {
+  /** Fully qualified, e.g. reviews.default.svc.cluster.local or api.example.com. */
+  readonly hostname: string;
+  readonly namespace: string;
+  readonly ports: readonly ServicePortModel[];
+  readonly resolution: 'NONE' | 'STATIC' | 'DNS' | 'DNS_ROUND_ROBIN';
+  readonly location: 'MESH_INTERNAL' | 'MESH_EXTERNAL';
+  /** Namespaces the service is visible in; ['*'] = all, ['.'] = own namespace (Istio's exportTo). */
+  readonly exportTo: readonly string[];
+  readonly addresses: readonly string[];
+  /** Where it came from, for messages: e.g. "ServiceEntry reviews.default". */
+  readonly source: string;
+}
+
+/** One endpoint of a service port. */
+export interface ServiceEndpoint {
+  readonly hostname: string;
+  /** Service port number this endpoint serves. */
+  readonly servicePort: number;
+  readonly address: string;
+  /** Port to connect to on the workload. */
+  readonly port: number;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly serviceAccount: string;
+  readonly namespace: string;
+  readonly weight: number;
+  /** region/zone/subzone */
+  readonly locality: string;
+  readonly healthy: boolean;
+  /** Workload name (WorkloadEntry name), for the graph and messages. */
+  readonly workload: string;
+}
+
+/**
+ * A source of services and endpoints. The file-based registry (ServiceEntry,
+ * WorkloadEntry, `weft up`'s workloads file) implements it now; a Kubernetes
+ * registry (Services, EndpointSlices, Pods) plugs in later.
+ */
+export interface ServiceRegistry {
+  services(): readonly ServiceModel[];
+  /** Endpoints of `hostname` on service port `port`. */
+  endpoints(hostname: string, port: number): readonly ServiceEndpoint[];
+  /** Called with what changed: 'endpoints' (EDS-only push) or 'services'. */
+  onChange(cb: (what: 'endpoints' | 'services') => void): void;
+}
+
+/** Who is asking for config: decoded from the xDS node (id, cluster, metadata). */
+export interface ProxyInfo {
+  readonly id: string;
+  /** sidecar (weft proxy / Envoy beside a workload), router (a Gateway), grpc (proxyless gRPC client). */
+  readonly type: 'sidecar' | 'router' | 'grpc';
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Workload IP addresses (node metadata INSTANCE_IPS), used for inbound config. */
+  readonly ips: readonly string[];
+  readonly serviceAccount: string;
+  /** Workload name (node metadata WORKLOAD_NAME), optional. */
+  readonly workloadName: string;
+  /** Raw node metadata. */
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+/** A config object accepted by validation, with where it came from. */
+export interface Accepted<T> {
+  readonly obj: T;
+  /** "Kind name.namespace" */
+  readonly key: string;
+  /** File it was read from, when from a file. */
+  readonly file?: string;
+}
+
+/**
+ * One immutable, indexed view of all config and services at a version. Built
+ * by the ingest layer; read by translators. Nothing here changes after
+ * construction; a new version is a new PushContext.
+ */
+export interface PushContext {
+  readonly version: string;
+  /** Mesh-wide settings (domain suffix, default outbound policy, root namespace). */
+  readonly mesh: MeshConfig;
+  readonly services: readonly ServiceModel[];
+  serviceByHost(hostname: string): ServiceModel | undefined;
+  endpoints(hostname: string, port: number): readonly ServiceEndpoint[];
+  /** VirtualServices visible from `namespace` bound to gateway `gateway` ('mesh' for sidecars), merged per host as Istio does. */
+  virtualServices(namespace: string, gateway: string): readonly Accepted<VirtualService>[];
+  /** The DestinationRule for `hostname` as seen from `namespace` (Istio's lookup order: proxy ns, service ns, root ns). */
+  destinationRule(namespace: string, hostname: string): Accepted<DestinationRule> | undefined;
+  /** The Sidecar resource that applies to a proxy (workloadSelector match, else namespace default, else root). */
+  sidecarFor(proxy: ProxyInfo): Accepted<Sidecar> | undefined;
+  /** Gateways whose selector matches the proxy's labels. */
+  gatewaysFor(proxy: ProxyInfo): readonly Accepted<Gateway>[];
+  /** Services the proxy may see (exportTo, then Sidecar egress hosts). */
+  servicesVisibleTo(proxy: ProxyInfo): readonly ServiceModel[];
+  /** Resolves a short host as Istio does (`reviews` in `default` → `reviews.default.svc.cluster.local`). */
+  resolveHost(host: string, namespace: string): string;
+}
+
+export interface MeshConfig {
+  /** "cluster.local" */
+  readonly domainSuffix: string;
+  /** "istio-system" (where mesh-wide defaults live). */
+  readonly rootNamespace: string;
+  readonly outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
+  readonly trustDomain: string;
+}
+
+export const DEFAULT_MESH: MeshConfig = {
+  domainSuffix: 'cluster.local',
+  rootNamespace: 'istio-system',
+  outboundTrafficPolicy: 'ALLOW_ANY',
+  trustDomain: 'cluster.local',
+};
+
+/** Canonical xDS resources for one proxy, in weft's canonical proto shape (src/xds/codec.ts). */
+export interface ProxyResources {
+  listeners: unknown[];
+  routes: unknown[];
+  clusters: unknown[];
+  endpoints: unknown[];
+}
