@@ -1,6 +1,9 @@
 // weft's command line: one module per command.
 import { WEFT_VERSION } from '../common/version.js';
 import { runProxy } from './proxy.js';
+import { runValidate } from './validate.js';
+import { runAnalyze } from './analyze.js';
+import { runControl } from './control.js';
 
 const USAGE = `weft ${WEFT_VERSION} — a service mesh with Envoy's config model and Istio's APIs
 
@@ -8,6 +11,9 @@ usage: weft <command> [options]
 
 commands:
   proxy     run the sidecar proxy from an Envoy v3 bootstrap file (weft proxy -c bootstrap.yaml)
+  control   run the control plane: Istio YAML from a folder, served to proxies over xDS
+  validate  check Istio config files (weft validate -f FILE...)
+  analyze   cross-resource checks of a folder of Istio config (weft analyze DIR)
   version   print the version
 
 run "weft <command> --help" for a command's options.
@@ -18,6 +24,15 @@ export async function main(argv: string[]): Promise<void> {
   switch (cmd) {
     case 'proxy':
       process.exitCode = await runProxy(rest);
+      return;
+    case 'validate':
+      process.exitCode = await runValidate(rest);
+      return;
+    case 'analyze':
+      process.exitCode = await runAnalyze(rest);
+      return;
+    case 'control':
+      process.exitCode = await runControl(rest);
       return;
     case 'version':
     case '--version':
