@@ -43,8 +43,26 @@ export class ProxyServer {
   readonly ctx: ProxyContext;
   readonly logs: LogRegistry;
   readonly log: Logger;
-  state: ServerState = 'PRE_INITIALIZING';
-  healthCheckFailed = false;
+  private lifecycle: ServerState = 'PRE_INITIALIZING';
+  private hcFailed = false;
+
+  /** /healthcheck/fail: the server reports DRAINING (Envoy's serverState) until /healthcheck/ok. */
+  get healthCheckFailed(): boolean {
+    return this.hcFailed;
+  }
+
+  set healthCheckFailed(v: boolean) {
+    this.hcFailed = v;
+    if (this.lifecycle === 'LIVE') this.ctx.stats.gauge('server.live', 'never_import').set(v ? 0 : 1);
+  }
+
+  get state(): ServerState {
+    return this.healthCheckFailed && this.lifecycle === 'LIVE' ? 'DRAINING' : this.lifecycle;
+  }
+
+  set state(s: ServerState) {
+    this.lifecycle = s;
+  }
   configAppliedAt = Date.now();
   private readonly listeners = new Map<string, ActiveListener>();
   private readonly routeTables = new Map<string, RouteTable>();

@@ -237,25 +237,6 @@ export async function startH2Upstream(onStream: (stream: http2.ServerHttp2Stream
   };
 }
 
-/** A raw TCP upstream: `onConn` gets each accepted socket. */
-export async function startRawUpstream(onConn: (s: net.Socket) => void): Promise<{ port: number; close(): Promise<void> }> {
-  const socks = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    socks.add(s);
-    s.on('close', () => socks.delete(s));
-    s.on('error', () => undefined);
-    onConn(s);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () => new Promise((r) => {
-      for (const s of socks) s.destroy();
-      server.close(() => r());
-    }),
-  };
-}
-
 /** YAML for an HTTP/2 (h2c) upstream, to pass as `staticCluster(..., extra)`. */
 export const H2_UPSTREAM_OPTIONS = `    typed_extension_protocol_options:
       envoy.extensions.upstreams.http.v3.HttpProtocolOptions:

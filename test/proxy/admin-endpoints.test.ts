@@ -114,12 +114,12 @@ describe('admin API (in-process proxy, real traffic)', { timeout: 10_000 }, () =
     assert.equal(d.configs[0].cluster['@type'], 'type.googleapis.com/envoy.config.cluster.v3.Cluster');
   });
 
-  it('/config_dump?resource= entries are Anys typed ClustersConfigDump.StaticCluster', { todo: 'weft bug: config_dump?resource= entries lack "@type" (Envoy packs each as Any)' }, async () => {
+  it('/config_dump?resource= entries are Anys typed ClustersConfigDump.StaticCluster', async () => {
     const d = JSON.parse((await px.admin('/config_dump?resource=static_clusters')).body) as { configs: any[] };
     assert.equal(d.configs[0]['@type'], 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump.StaticCluster');
   });
 
-  it('/config_dump?resource=<unknown> is 404', { todo: 'weft bug: unknown config_dump resource answers 200 {"configs":[]} instead of 404' }, async () => {
+  it('/config_dump?resource=<unknown> is 404', async () => {
     const r = await px.admin('/config_dump?resource=no_such_field');
     assert.equal(r.status, 404);
   });
@@ -221,7 +221,7 @@ describe('admin: health check fail/ok, reset_counters', { timeout: 10_000 }, () 
     assert.equal((await px.admin('/stats?filter=^cluster\\.service1\\.upstream_rq_total$')).body, 'cluster.service1.upstream_rq_total: 1\n');
   });
 
-  it('after /healthcheck/fail, /ready is 503 DRAINING and server.live is 0 (Envoy serverState)', { todo: 'weft bug: /healthcheck/fail leaves /ready 200 LIVE, server_info state LIVE and server.live 1' }, async () => {
+  it('after /healthcheck/fail, /ready is 503 DRAINING and server.live is 0 (Envoy serverState)', async () => {
     await px.admin('/healthcheck/fail', 'POST');
     try {
       const r = await px.admin('/ready');

@@ -115,7 +115,7 @@ describe('WebSocket upgrade with upgrade_configs', () => {
     const c = await rawConnect(px.port());
     try {
       c.write(handshake('/early'));
-      const buf = await c.until((b) => b.indexOf('\r\n\r\n') >= 0 && b.length >= b.indexOf('\r\n\r\n') + 7);
+      const buf = await c.until((b) => b.indexOf('\r\n\r\n') >= 0 && b.length >= b.indexOf('\r\n\r\n') + 7, 1000);
       assert.equal(buf.subarray(buf.indexOf('\r\n\r\n') + 4).toString(), 'up:');
     } finally {
       c.destroy();

@@ -82,7 +82,7 @@ describe('tcp_proxy', { timeout: 15_000 }, () => {
     await c.ended;
   });
 
-  it('passes a half-close through: the upstream still answers after the client FIN', { todo: 'weft bug: tcp_proxy sockets are not allowHalfOpen, so a client FIN closes the downstream write side' }, async () => {
+  it('passes a half-close through: the upstream still answers after the client FIN', async () => {
     const n = halfOpen.connections.length;
     const c = await tcpConnect(px.port('half'));
     c.socket.end('ping');
@@ -112,7 +112,7 @@ describe('tcp_proxy', { timeout: 15_000 }, () => {
     assert.equal(g.upstream, `127.0.0.1:${echo.port}`);
   });
 
-  it('a request followed at once by FIN still gets the whole reply', { todo: 'weft bug: tcp_proxy sockets are not allowHalfOpen, so a client FIN closes the downstream write side' }, async () => {
+  it('a request followed at once by FIN still gets the whole reply', async () => {
     const r = await tcpExchange(px.port('echo'), 'request then FIN', { end: true });
     assert.equal(r.data.toString(), 'request then FIN');
     assert.ok(r.gotEnd);
@@ -129,7 +129,7 @@ describe('tcp_proxy', { timeout: 15_000 }, () => {
     assert.equal(await statValue(px, 'tcp.dead_tcp.downstream_cx_total'), 1);
   });
 
-  it('UF,URX: with max_connect_attempts used up Envoy also sets URX and counts upstream_cx_connect_attempts_exceeded', { todo: 'weft bug: tcp_proxy logs only UF when connect attempts are exhausted (Envoy: UF,URX + cluster upstream_cx_connect_attempts_exceeded)' }, async () => {
+  it('UF,URX: with max_connect_attempts used up Envoy also sets URX and counts upstream_cx_connect_attempts_exceeded', async () => {
     await px.proxy.ctx.accessLogs.flush();
     assert.equal(fileLines(deadLog)[0], `dead UF,URX 127.0.0.1:${deadPort} 0`);
     assert.equal(await statValue(px, 'cluster.dead.upstream_cx_connect_attempts_exceeded'), 1);

@@ -81,9 +81,12 @@ export class AdminServer {
         if (!r.ok) return send(400, r.error + '\n');
         return send(200, renderPrometheus(p.ctx.stats, r.params), PROMETHEUS_CONTENT_TYPE);
       }
-      case '/config_dump':
-        json(configDump(p, q.get('resource') ?? undefined));
+      case '/config_dump': {
+        const dump = configDump(p, q.get('resource') ?? undefined);
+        if (dump === undefined) return send(404, `unknown resource "${q.get('resource')}"\n`);
+        json(dump);
         return;
+      }
       case '/clusters':
         if (q.get('format') === 'json') json(clustersJson(p));
         else send(200, clustersText(p));

@@ -27,11 +27,20 @@ export function configDump(p: ProxyServer, resource?: string): unknown {
   };
   const all = [bootstrap, clusters, listeners, routes];
   if (resource) {
-    const key = resource;
+    // Envoy types each entry of a ?resource= dump by its message.
+    const entryTypes: Record<string, string> = {
+      static_clusters: 'ClustersConfigDump.StaticCluster',
+      dynamic_active_clusters: 'ClustersConfigDump.DynamicCluster',
+      static_listeners: 'ListenersConfigDump.StaticListener',
+      dynamic_listeners: 'ListenersConfigDump.DynamicListener',
+      dynamic_route_configs: 'RoutesConfigDump.DynamicRouteConfig',
+    };
+    const t = entryTypes[resource];
+    if (!t) return undefined;
     const out: unknown[] = [];
     for (const d of all) {
-      const v = (d as Record<string, unknown>)[key];
-      if (Array.isArray(v)) out.push(...v);
+      const v = (d as Record<string, unknown>)[resource];
+      if (Array.isArray(v)) for (const e of v) out.push({ '@type': `${T}${t}`, ...(e as object) });
     }
     return { configs: out };
   }

@@ -2,6 +2,7 @@
 // node:http2: each stream becomes an HttpStream with an H2Sink.
 import http2 from 'node:http2';
 import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { HeaderMap } from './headers.js';
 import type { ConnectionInfo, DownstreamSink, HttpProtocol } from './downstream.js';
 import type { HcmRuntime } from './hcm-runtime.js';
@@ -9,13 +10,17 @@ import type { HttpStream } from './stream.js';
 
 const FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host']);
 const EMPTY = Buffer.alloc(0);
+const CONN_INFO = Symbol('weft.connectionInfo');
 
 /** One http2 "server" object per connection manager; sockets are handed to it. */
 export class H2Server {
   private readonly server: http2.Http2Server;
   private readonly sessions = new Set<http2.ServerHttp2Session>();
 
-  constructor(private readonly hcm: HcmRuntime, private readonly connInfo: WeakMap<net.Socket, ConnectionInfo>) {
+  /** Info of the connection being handed over; 'session' fires synchronously inside handle(). */
+  private handing: ConnectionInfo | undefined;
+
+  constructor(private readonly hcm: HcmRuntime) {
     const cfg = hcm.config;
     this.server = http2.createServer({
       settings: { maxConcurrentStreams: Math.min(cfg.http2MaxConcurrentStreams, 2 ** 31 - 1) },
@@ -29,6 +34,7 @@ export class H2Server {
       st.downstreamCxHttp2Total.inc();
       st.downstreamCxHttp2Active.inc();
       this.sessions.add(session);
+      if (this.handing) (session as unknown as { [CONN_INFO]?: ConnectionInfo })[CONN_INFO] = this.handing;
       session.on('error', () => undefined);
       session.once('close', () => {
         this.sessions.delete(session);
@@ -44,14 +50,19 @@ export class H2Server {
     this.server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => this.onStream(stream, headers));
   }
 
-  /** Hands over an accepted socket (peeked bytes already unshifted). */
-  handle(socket: net.Socket): void {
-    this.server.emit('connection', socket);
+  /** Hands over an accepted connection (a socket, or a Duplex replaying peeked bytes). */
+  handle(socket: net.Socket | Duplex, info: ConnectionInfo): void {
+    this.handing = info;
+    try {
+      this.server.emit('connection', socket);
+    } finally {
+      this.handing = undefined;
+    }
   }
 
   private onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
     const sock = stream.session?.socket as net.Socket | undefined;
-    const info = (sock && this.connInfo.get(sock)) ?? {
+    const info = (stream.session as unknown as { [CONN_INFO]?: ConnectionInfo } | undefined)?.[CONN_INFO] ?? {
       id: 0, remoteAddress: sock?.remoteAddress ?? '', remotePort: sock?.remotePort ?? 0,
       localAddress: sock?.localAddress ?? '', localPort: sock?.localPort ?? 0, scheme: 'http' as const,
     };

@@ -2,6 +2,7 @@
 // HTTP/1.1 (weft's codec), HTTP/2 (node:http2), or AUTO — decided by whether
 // the first bytes are the HTTP/2 connection preface, or by TLS ALPN.
 import type net from 'node:net';
+import { Duplex } from 'node:stream';
 import type { ConnectionInfo } from '../http/downstream.js';
 import { H1Connection } from '../http/h1-connection.js';
 import { H2Server } from '../http/h2-connection.js';
@@ -11,49 +12,60 @@ import { isH2Preface } from './inspectors.js';
 export class HttpHandler {
   private h2: H2Server | undefined;
   private readonly h1Conns = new Set<H1Connection>();
-  private readonly infos = new WeakMap<net.Socket, ConnectionInfo>();
 
   constructor(readonly hcm: HcmRuntime) {}
 
   private h2Server(): H2Server {
-    return (this.h2 ??= new H2Server(this.hcm, this.infos));
+    return (this.h2 ??= new H2Server(this.hcm));
   }
 
-  /** `alpn` is the negotiated TLS protocol, when there is TLS. */
-  handle(socket: net.Socket, info: ConnectionInfo, alpn?: string): void {
+  /**
+   * Takes an accepted socket. `peeked` are bytes a listener filter already
+   * read (the socket is paused then); `alpn` is the negotiated TLS protocol.
+   */
+  handle(socket: net.Socket, peeked: Buffer | undefined, info: ConnectionInfo, alpn?: string): void {
     const codec = this.hcm.config.codecType;
-    if (codec === 'HTTP2' || alpn === 'h2') return this.toH2(socket, info);
-    if (codec === 'HTTP1' || alpn === 'http/1.1') return this.toH1(socket, info, undefined);
+    if (codec === 'HTTP2' || alpn === 'h2') return this.toH2(socket, info, peeked);
+    if (codec === 'HTTP1' || alpn === 'http/1.1') return this.toH1(socket, info, peeked);
     // AUTO without ALPN: look at the first bytes.
-    let buf: Buffer | undefined;
-    const onData = (chunk: Buffer) => {
-      buf = buf ? Buffer.concat([buf, chunk]) : chunk;
+    let buf = peeked;
+    const decide = (): boolean => {
+      if (!buf) return false;
       const h2 = isH2Preface(buf);
-      if (h2 === undefined) return;
+      if (h2 === undefined) return false;
       socket.removeListener('data', onData);
       socket.removeListener('close', onClose);
-      if (h2) {
-        socket.pause();
-        socket.unshift(buf);
-        this.toH2(socket, info);
-        socket.resume();
-      } else this.toH1(socket, info, buf);
+      if (h2) this.toH2(socket, info, buf);
+      else this.toH1(socket, info, buf);
+      return true;
+    };
+    const onData = (chunk: Buffer) => {
+      buf = buf ? Buffer.concat([buf, chunk]) : chunk;
+      decide();
     };
     const onClose = () => socket.removeListener('data', onData);
+    socket.on('error', () => undefined);
+    if (decide()) return;
     socket.on('data', onData);
     socket.once('close', onClose);
-    socket.on('error', () => undefined);
+    socket.resume();
   }
 
   private toH1(socket: net.Socket, info: ConnectionInfo, first: Buffer | undefined): void {
     const c = new H1Connection(socket, this.hcm, info, (x) => this.h1Conns.delete(x));
     this.h1Conns.add(c);
     if (first) c.feed(first);
+    socket.resume();
   }
 
-  private toH2(socket: net.Socket, info: ConnectionInfo): void {
-    this.infos.set(socket, info);
-    this.h2Server().handle(socket);
+  /**
+   * node:http2 reads the socket's handle directly, so bytes already read
+   * cannot be put back with unshift(): such a connection goes through a
+   * small Duplex that replays them first.
+   */
+  private toH2(socket: net.Socket, info: ConnectionInfo, first: Buffer | undefined): void {
+    this.h2Server().handle(first && first.length ? replayingSocket(socket, first) : socket, info);
+    socket.resume();
   }
 
   /** Asks every connection to close once its current request is done. */
@@ -65,4 +77,35 @@ export class HttpHandler {
   get activeConnections(): number {
     return this.h1Conns.size;
   }
+}
+
+/** A Duplex over `socket` whose readable side starts with `head`. */
+function replayingSocket(socket: net.Socket, head: Buffer): Duplex {
+  const d = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      socket.write(chunk, cb);
+    },
+    final(cb) {
+      socket.end();
+      cb();
+    },
+    destroy(err, cb) {
+      socket.destroy(err ?? undefined);
+      cb(err);
+    },
+  });
+  d.push(head);
+  socket.on('data', (c: Buffer) => {
+    if (!d.push(c)) socket.pause();
+  });
+  socket.on('end', () => d.push(null));
+  socket.on('close', () => d.destroy());
+  socket.on('error', (e) => d.destroy(e));
+  for (const k of ['remoteAddress', 'remotePort', 'remoteFamily', 'localAddress', 'localPort'] as const) {
+    Object.defineProperty(d, k, { get: () => socket[k] });
+  }
+  return d;
 }

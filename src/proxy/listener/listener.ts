@@ -9,6 +9,8 @@ import { HcmRuntime } from '../http/hcm-runtime.js';
 import type { RouteTable } from '../router/route-table.js';
 import { TcpProxy } from '../tcp/tcp-proxy.js';
 import { NetworkLocalRateLimiter } from '../filters/index.js';
+import { StreamInfo } from '../access-log/stream-info.js';
+import { NR } from '../access-log/response-flags.js';
 import { HttpHandler } from './http-handler.js';
 import { selectFilterChain, type ConnectionFacts } from './filter-chain-match.js';
 import { detectHttp, parseClientHello } from './inspectors.js';
@@ -85,7 +87,8 @@ export class ActiveListener {
   /** Binds the socket. Resolves with the bound port (useful with port 0). */
   listen(): Promise<number> {
     const { host, port } = this.config.address;
-    const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (s) => this.onConnection(s));
+    // allowHalfOpen: a client's FIN must not close our side before the response (tcp_proxy half-close).
+    const server = net.createServer({ noDelay: true, pauseOnConnect: false, allowHalfOpen: true }, (s) => this.onConnection(s));
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -132,9 +135,8 @@ export class ActiveListener {
       timer.cancel();
       socket.removeListener('data', onData);
       socket.pause();
-      if (buf) socket.unshift(buf);
-      this.dispatch(socket, this.facts(socket, sni, transport, alpn));
-      socket.resume();
+      // The handler gets the peeked bytes back and resumes reading itself.
+      this.dispatch(socket, this.facts(socket, sni, transport, alpn), buf);
     };
     const onData = (chunk: Buffer) => {
       buf = buf ? Buffer.concat([buf, chunk]) : chunk;
@@ -166,10 +168,11 @@ export class ActiveListener {
     };
   }
 
-  private dispatch(socket: net.Socket, f: ConnectionFacts): void {
+  private dispatch(socket: net.Socket, f: ConnectionFacts, peeked?: Buffer): void {
     const chain = selectFilterChain(this.chains, f) ?? this.defaultChain;
     if (!chain) {
       this.noChain.inc();
+      this.logNoChain(socket, f);
       socket.destroy();
       return;
     }
@@ -181,10 +184,11 @@ export class ActiveListener {
     }
     const id = nextConnectionId++;
     if (chain.tcp) {
+      if (peeked) socket.unshift(peeked);
       chain.tcp.handle(socket, id);
       return;
     }
-    chain.http!.handle(socket, {
+    chain.http!.handle(socket, peeked, {
       id,
       remoteAddress: stripMapped(f.sourceIp),
       remotePort: f.sourcePort,
@@ -193,6 +197,22 @@ export class ActiveListener {
       scheme: 'http',
       ...(f.serverName ? { serverName: f.serverName } : {}),
     });
+  }
+
+  /** Listener access logs record connections no filter chain accepted (flag NR), as Envoy does. */
+  private logNoChain(socket: net.Socket, f: ConnectionFacts): void {
+    if (this.config.accessLogs.length === 0) return;
+    const info = new StreamInfo();
+    info.startTime = this.ctx.clock.wallNow();
+    info.startMonotonic = this.ctx.clock.now();
+    info.duration = 0;
+    info.downstreamRemoteAddress = `${f.sourceIp}:${f.sourcePort}`;
+    info.downstreamDirectRemoteAddress = info.downstreamRemoteAddress;
+    info.downstreamLocalAddress = `${f.destinationIp}:${f.destinationPort}`;
+    if (f.serverName) info.requestedServerName = f.serverName;
+    info.setResponseFlag(NR);
+    for (const a of this.config.accessLogs) this.ctx.accessLogs.get(a).log(info);
+    void socket;
   }
 
   /** Stops accepting; open connections get `connection: close` / GOAWAY and finish. */

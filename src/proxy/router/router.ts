@@ -21,6 +21,7 @@ export class Router {
   decodeHeaders(s: HttpStream): void {
     const m = s.route;
     const stats = this.hcm.stats;
+    stats.rqTotal.inc();
     if (!m) {
       stats.noRoute.inc();
       const table = this.hcm.routeTable();

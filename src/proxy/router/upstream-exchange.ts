@@ -456,6 +456,8 @@ export class UpstreamExchange {
     if (this.done) return;
     this.done = true;
     this.globalTimer?.cancel();
+    // Envoy charges an upstream abort to the cluster's response-code stats (chargeUpstreamAbort).
+    if (r.code !== 'WEFT_NO_HEALTHY_UPSTREAM') this.cluster.stats.recordResponse(r.status);
     this.s.sendLocalReply(r);
   }
 

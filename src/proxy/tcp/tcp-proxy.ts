@@ -5,7 +5,7 @@ import type { ProxyContext } from '../context.js';
 import type { Counter, Gauge } from '../../stats/index.js';
 import type { TcpProxyConfig } from './tcp-proxy-config.js';
 import { StreamInfo } from '../access-log/stream-info.js';
-import { UF, UH, NC } from '../access-log/response-flags.js';
+import { UF, UH, NC, URX } from '../access-log/response-flags.js';
 import type { AccessLogger } from '../access-log/logger.js';
 import { xxHash64 } from '../lb/xxhash64.js';
 
@@ -97,7 +97,7 @@ export class TcpProxy {
       host.cxTotal++;
       host.cxActive++;
       let connected = false;
-      const up = net.connect({ host: host.address, port: host.port, noDelay: true });
+      const up = net.connect({ host: host.address, port: host.port, noDelay: true, allowHalfOpen: true });
       const timer = this.ctx.clock.setTimer(cluster.config.connectTimeoutMs, () => {
         if (!connected) {
           cluster.stats.upstreamCxConnectTimeout.inc();
@@ -124,6 +124,9 @@ export class TcpProxy {
         if (attempts < this.config.maxConnectAttempts && !down.destroyed) connect();
         else {
           info.setResponseFlag(UF);
+          // Envoy: connect attempts used up is URX, counted per cluster.
+          info.setResponseFlag(URX);
+          this.ctx.stats.counter(`cluster.${cluster.config.statName}.upstream_cx_connect_attempts_exceeded`).inc();
           down.destroy();
           finish();
         }
