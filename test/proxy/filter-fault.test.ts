@@ -5,14 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/common/clock.js';
-import { supportedHttpFilters } from '../../src/proxy/filters/registry.js';
-import { FAULT_TYPE_URL } from '../../src/proxy/filters/fault/defaults.js';
 import { bootstrap, request, staticCluster, startProxy, startUpstream, type RunningProxy, type Upstream } from '../helpers/proxy-harness.js';
 
-// The connection manager registers every filter by importing src/proxy/filters/index.js;
-// until it does, these tests run as todo (this file deliberately does not import it).
-const wired = supportedHttpFilters().includes(FAULT_TYPE_URL);
-const todo = wired ? undefined : 'needs `import \'../filters/index.js\'` in src/proxy/http/hcm-config.ts';
 
 const FILTERS = `          - name: envoy.filters.http.fault
             typed_config:
@@ -41,14 +35,14 @@ describe('fault filter (integration)', () => {
   const clock = new ManualClock();
   before(async () => {
     up = await startUpstream('service1');
-    if (wired) px = await startProxy(bootstrap({ clusters: staticCluster('service1', [up.port]), httpFilters: FILTERS, routes: ROUTES }), { clock });
+    px = await startProxy(bootstrap({ clusters: staticCluster('service1', [up.port]), httpFilters: FILTERS, routes: ROUTES }), { clock });
   });
   after(async () => {
     await px?.close();
     await up.close();
   });
 
-  it('a route\'s HTTPFault aborts that route only, with Envoy\'s body and stats', { todo }, async () => {
+  it('a route\'s HTTPFault aborts that route only, with Envoy\'s body and stats', async () => {
     const r = await request({ port: px.port(), path: '/ratings/1' });
     assert.equal(r.status, 418);
     assert.equal(r.body.toString(), 'fault filter abort');
@@ -59,7 +53,7 @@ describe('fault filter (integration)', () => {
     assert.match((await px.admin('/stats')).body, /^http\.ingress_http\.fault\.aborts_injected: 1$/m);
   });
 
-  it('a route\'s fixed delay holds the request until the clock moves', { todo }, async () => {
+  it('a route\'s fixed delay holds the request until the clock moves', async () => {
     const pending = request({ port: px.port(), path: '/reviews/1' });
     const active = () => px.proxy.ctx.stats.findGauge('http.ingress_http.fault.active_faults')?.value ?? 0;
     while (active() === 0) await new Promise((r) => setImmediate(r));

@@ -3,14 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/common/clock.js';
-import { supportedHttpFilters } from '../../src/proxy/filters/registry.js';
 import { HTTP_LOCAL_RATELIMIT_TYPE_URL } from '../../src/proxy/filters/local-ratelimit/defaults.js';
 import { bootstrap, request, staticCluster, startProxy, startUpstream, type RunningProxy, type Upstream } from '../helpers/proxy-harness.js';
 
-// The connection manager registers every filter by importing src/proxy/filters/index.js;
-// until it does, these tests run as todo (this file deliberately does not import it).
-const wired = supportedHttpFilters().includes(HTTP_LOCAL_RATELIMIT_TYPE_URL);
-const todo = wired ? undefined : 'needs `import \'../filters/index.js\'` in src/proxy/http/hcm-config.ts';
 
 const FILTERS = `          - name: envoy.filters.http.local_ratelimit
             typed_config:
@@ -29,14 +24,14 @@ describe('HTTP local rate limit (integration)', () => {
   const clock = new ManualClock();
   before(async () => {
     up = await startUpstream('service1');
-    if (wired) px = await startProxy(bootstrap({ clusters: staticCluster('service1', [up.port]), httpFilters: FILTERS }), { clock });
+    px = await startProxy(bootstrap({ clusters: staticCluster('service1', [up.port]), httpFilters: FILTERS }), { clock });
   });
   after(async () => {
     await px?.close();
     await up.close();
   });
 
-  it('admits max_tokens, answers 429 local_rate_limited, refills after fill_interval', { todo }, async () => {
+  it('admits max_tokens, answers 429 local_rate_limited, refills after fill_interval', async () => {
     const codes: number[] = [];
     for (let i = 0; i < 3; i++) codes.push((await request({ port: px.port(), path: '/' })).status);
     assert.deepEqual(codes, [200, 200, 429]);

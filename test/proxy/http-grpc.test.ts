@@ -97,9 +97,8 @@ describe('gRPC through the proxy (HTTP/2 upstream)', () => {
     srv?.server.forceShutdown();
   });
 
-  const TODO = { todo: 'weft bug: gRPC requests carry a body, and every request with a body to an HTTP/2 upstream is reset (h2-pool wantTrailers → stream.close())' };
 
-  it('unary call: response, metadata both ways, trailers', TODO, async () => {
+  it('unary call: response, metadata both ways, trailers', async () => {
     const md = new grpc.Metadata();
     md.set('x-client-md', 'hello');
     const r = await unary(client, 'Unary', Buffer.from('ping'), md);
@@ -110,7 +109,7 @@ describe('gRPC through the proxy (HTTP/2 upstream)', () => {
     assert.deepEqual(r.status.metadata.get('x-server-trailer'), ['bye']);
   });
 
-  it('server streaming: every message, then OK in trailers', TODO, async () => {
+  it('server streaming: every message, then OK in trailers', async () => {
     const got = await within(new Promise<string[]>((resolve, reject) => {
       const out: string[] = [];
       const call = client.Stream(Buffer.from('25'), new grpc.Metadata(), { deadline: Date.now() + 3000 });
@@ -121,7 +120,7 @@ describe('gRPC through the proxy (HTTP/2 upstream)', () => {
     assert.deepEqual(got, Array.from({ length: 25 }, (_, i) => `msg${i}`));
   });
 
-  it('a status error arrives intact: grpc-status, percent-encoded grpc-message, trailing metadata', { todo: `${TODO.todo}; and a trailers-only upstream response (HEADERS with END_STREAM) is relayed as headers + empty trailers, so the client reports INTERNAL (h2-pool reads stream.endAfterHeaders in 'response' instead of the END_STREAM flag; H2Sink sends empty trailers)` }, async () => {
+  it('a status error arrives intact: grpc-status, percent-encoded grpc-message, trailing metadata', async () => {
     const r = await unary(client, 'Fail', Buffer.from('x'));
     assert.equal(r.status.code, grpc.status.NOT_FOUND);
     assert.equal(r.status.details, FAIL_MESSAGE);
@@ -163,7 +162,7 @@ describe('gRPC local replies', () => {
     assert.match(r.status.details, /upstream connect error/);
   });
 
-  it('refused upstream: grpc-message carries the reset reason, percent-encoded only where gRPC requires', { todo: 'weft bug: local-reply grpc-message uses encodeURIComponent, so "/" and ":" arrive as %2F/%3A (gRPC percent-encodes only bytes outside 0x20-0x7E and "%"; stream.ts sendLocalReply)' }, async () => {
+  it('refused upstream: grpc-message carries the reset reason, percent-encoded only where gRPC requires', async () => {
     const r = await refusedCall();
     assert.match(r.status.details, /^upstream connect error or disconnect\/reset before headers\. reset reason: connection failure/);
   });

@@ -95,12 +95,12 @@ describe('routing: actions', () => {
     assert.equal(last('A').headers.host, 'rewritten.example');
   });
 
-  it('host_rewrite_literal does not add x-forwarded-host unless append_x_forwarded_host is set', { todo: 'weft bug: every host rewrite adds x-forwarded-host (route-view.ts hostRewrite); Envoy only does with append_x_forwarded_host' }, async () => {
+  it('host_rewrite_literal does not add x-forwarded-host unless append_x_forwarded_host is set', async () => {
     await request({ port: px.port(), path: '/hostlit', headers: { host: 'orig.example' } });
     assert.equal(last('A').headers['x-forwarded-host'], undefined);
   });
 
-  it('auto_host_rewrite has no effect on a STATIC cluster (its hosts have no hostname)', { todo: 'weft bug: auto_host_rewrite on a STATIC cluster sets Host to the endpoint ip:port (route-view.ts hostRewrite); Envoy leaves Host unchanged' }, async () => {
+  it('auto_host_rewrite has no effect on a STATIC cluster (its hosts have no hostname)', async () => {
     await request({ port: px.port(), path: '/hostauto', headers: { host: 'orig.example' } });
     assert.equal(last('A').headers.host, 'orig.example');
   });

@@ -63,6 +63,7 @@ export class H1Connection implements DownstreamSink {
   }
 
   private onSocketData(chunk: Buffer): void {
+    if (this.dead) return;
     this.hcm.stats.downstreamCxRxBytesTotal.add(chunk.length);
     if (this.tunnel) {
       this.tunnel.onData(chunk);
@@ -111,7 +112,13 @@ export class H1Connection implements DownstreamSink {
     this.onClose(this);
   }
 
+  /** Set after a codec error: the framing can no longer be trusted, nothing more is parsed. */
+  private dead = false;
+
   private onCodecError(err: unknown): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.keepAlive = false;
     const st = this.hcm.stats;
     st.downstreamCxProtocolError.inc();
     if (!(err instanceof H1Error)) {
@@ -387,9 +394,14 @@ export class H1Connection implements DownstreamSink {
     if (ms <= 0) return;
     this.headerTimer?.cancel();
     this.headerTimer = this.hcm.clock.setTimer(ms, () => {
-      if (this.stream || this.headersSent) return;
+      if (this.stream || this.headersSent || this.socket.destroyed) return;
       this.hcm.stats.downstreamRqHeaderTimeout.inc();
-      this.socket.destroy();
+      // Envoy answers 408 when the request head does not arrive in time.
+      this.dead = true;
+      const h = new HeaderMap();
+      h.add('x-weft-error', `WEFT_REQUEST_TIMEOUT request headers not received within request_headers_timeout; http_connection_manager=${this.hcm.config.statPrefix}`);
+      this.socket.end(buildLocalReply({ status: 408, headers: h, body: 'request header timeout', close: true }));
+      this.socket.destroySoon();
     });
   }
 }

@@ -32,6 +32,7 @@ export class HcmStats {
   readonly rqRedirect: Counter;
   readonly rqTotal: Counter;
   readonly rqRetryOrShadowAbandoned: Counter;
+  readonly downstreamRqWsOnNonWsRoute: Counter;
   private readonly byClass: Counter[];
   private readonly rqTime: Histogram;
 
@@ -69,6 +70,7 @@ export class HcmStats {
     this.rqRedirect = c('rq_redirect');
     this.rqTotal = c('rq_total');
     this.rqRetryOrShadowAbandoned = c('rq_retry_or_shadow_abandoned');
+    this.downstreamRqWsOnNonWsRoute = c('downstream_rq_ws_on_non_ws_route');
     this.byClass = [1, 2, 3, 4, 5].map((k) => c(`downstream_rq_${k}xx`));
     this.rqTime = store.histogram(p + 'downstream_rq_time', 'milliseconds');
   }

@@ -285,7 +285,7 @@ export class HttpStream {
     if (this.isGrpc) {
       h.set('content-type', 'application/grpc');
       h.set('grpc-status', String(grpcStatusForHttp(r.status)));
-      h.set('grpc-message', encodeURIComponent(body).replace(/%20/g, ' '));
+      h.set('grpc-message', grpcPercentEncode(body));
       this.encodeHeaders(200, h, true);
       return;
     }
@@ -401,4 +401,15 @@ export class HttpStream {
     requestIdCounter++;
     return crypto.randomUUID();
   }
+}
+
+/** gRPC's grpc-message encoding: percent-encode bytes outside 0x20–0x7E, and "%". */
+export function grpcPercentEncode(msg: string): string {
+  const b = Buffer.from(msg, 'utf8');
+  let out = '';
+  for (const c of b) {
+    if (c >= 0x20 && c <= 0x7e && c !== 0x25) out += String.fromCharCode(c);
+    else out += '%' + c.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return out;
 }

@@ -91,12 +91,10 @@ export class RouteView {
   /** The :authority to send upstream (host_rewrite_*, auto_host_rewrite). */
   hostRewrite(s: HttpStream, host: UpstreamHost): string {
     const a = this.m.route.action;
-    if (a.kind === 'forward' && a.hostRewrite?.kind === 'auto') return host.hostname === host.address ? host.key : host.hostname;
+    // auto_host_rewrite uses the endpoint's hostname; an endpoint without one leaves Host alone (Envoy).
+    if (a.kind === 'forward' && a.hostRewrite?.kind === 'auto') return host.hostname && host.hostname !== host.address ? host.hostname : s.authority;
     const h = this.m.route.rewriteHost(this.m.view, this.picked);
-    if (h !== undefined) {
-      s.headers.set('x-forwarded-host', s.authority);
-      s.authority = h;
-    }
+    if (h !== undefined) s.authority = h;
     return s.authority;
   }
 

@@ -115,6 +115,14 @@ export class UpstreamExchange {
     rv.applyRequestHeaders(s.headers, s, cluster.config.name);
     for (const h of this.router.hcm.routeTable()?.internalOnlyHeaders ?? []) s.headers.remove(h);
     const upgrade = this.upgradeType();
+    const asked = s.headers.get('upgrade');
+    if (asked !== undefined && !upgrade && s.protocol !== 'HTTP/2' && asked.toLowerCase() !== 'h2c' && /(^|,)\s*upgrade\s*(,|$)/i.test(s.headers.getJoined('connection') ?? '')) {
+      // Envoy refuses an upgrade the connection manager or route does not allow.
+      this.router.hcm.stats.downstreamRqWsOnNonWsRoute.inc();
+      this.done = true;
+      this.s.sendLocalReply({ status: 403, flag: 0, code: 'WEFT_BAD_REQUEST', details: 'upgrade_failed', body: '', cause: `upgrade "${asked}" is not enabled (upgrade_configs)`, source: `route=${this.rv.name || '(unnamed)'}` });
+      return;
+    }
     for (const n of HOP_BY_HOP) if (n !== 'upgrade' || !upgrade) s.headers.remove(n);
     if (this.timeoutMs > 0 && !this.router.cfg.suppressEnvoyHeaders) s.headers.set('x-envoy-expected-rq-timeout-ms', String(this.timeoutMs));
     if (this.timeoutMs > 0) this.globalTimer = this.router.hcm.clock.setTimer(this.timeoutMs, () => this.onGlobalTimeout());

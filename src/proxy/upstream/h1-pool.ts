@@ -226,7 +226,12 @@ export class H1UpstreamConnection {
     }
     try {
       const rest = this.parser.execute(chunk);
-      if (rest !== undefined && rest.length) this.tunnelBacklog = this.tunnelBacklog ? Buffer.concat([this.tunnelBacklog, rest]) : rest;
+      if (rest !== undefined && rest.length) {
+        // Bytes after a 101 in the same read: the tunnel may already be set up (synchronously).
+        const tunnel = this.tunnel as ((c: Buffer) => void) | undefined;
+        if (tunnel) tunnel(rest);
+        else this.tunnelBacklog = this.tunnelBacklog ? Buffer.concat([this.tunnelBacklog, rest]) : rest;
+      }
     } catch (err) {
       this.pool.cluster.stats.upstreamCxProtocolError.inc();
       const r = this.current;
@@ -374,6 +379,8 @@ class H1UpstreamRequest implements UpstreamRequest {
     for (let i = 0; i < names.length; i++) {
       const n = names[i]!;
       if (n === 'content-length') hasCl = true;
+      // An upgrade's connection/upgrade headers are written once, below.
+      else if (h.upgrade && (n === 'upgrade' || n === 'connection')) continue;
       head += n + ': ' + values[i] + '\r\n';
     }
     if (h.upgrade) {

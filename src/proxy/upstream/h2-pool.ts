@@ -195,7 +195,11 @@ class H2UpstreamRequest implements UpstreamRequest {
     }
     let stream: http2.ClientHttp2Stream;
     try {
-      stream = session.request(out, { endStream: h.end, waitForTrailers: true });
+      // Only gRPC (or an announced `trailer`) can end the request with trailers; otherwise let
+      // node:http2 end the stream with the last DATA frame.
+      const ct = hm.get('content-type');
+      this.mayHaveTrailers = !h.end && ((ct !== undefined && ct.startsWith('application/grpc')) || hm.has('trailer') || hm.get('te') === 'trailers');
+      stream = session.request(out, { endStream: h.end, waitForTrailers: this.mayHaveTrailers });
     } catch (err) {
       this.onStreamEnd?.();
       this.fail('connection_failure', (err as Error).message);
@@ -206,10 +210,10 @@ class H2UpstreamRequest implements UpstreamRequest {
     this.cb.onPoolReady?.(sock ? `${sock.localAddress}:${sock.localPort}` : '');
     stream.on('wantTrailers', () => {
       const t = this.pendingTrailers;
-      if (t) stream.sendTrailers(t.toObject());
-      else stream.close();
+      // An empty HEADERS frame with END_STREAM ends a stream that waited for trailers.
+      stream.sendTrailers(t ? t.toObject() : {});
     });
-    stream.on('response', (headers) => {
+    stream.on('response', (headers, flags: number) => {
       const status = Number(headers[':status']);
       if (status >= 100 && status < 200) return;
       this.gotHeaders = true;
@@ -219,7 +223,7 @@ class H2UpstreamRequest implements UpstreamRequest {
         if (Array.isArray(v)) for (const x of v) map.add(k, x);
         else if (v !== undefined) map.add(k, String(v));
       }
-      const end = stream.endAfterHeaders;
+      const end = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
       this.cb.onHeaders(status, map, end);
       if (end) this.finish();
     });
@@ -261,6 +265,7 @@ class H2UpstreamRequest implements UpstreamRequest {
 
   private pendingTrailers: HeaderMap | undefined;
   private trailersSeen = false;
+  private mayHaveTrailers = false;
 
   fail(reason: ResetReason, detail: string): void {
     if (this.done) return;
@@ -306,6 +311,7 @@ class H2UpstreamRequest implements UpstreamRequest {
     }
     this.pendingTrailers = trailers;
     if (!s.destroyed) s.end();
+    // Trailers the request head did not announce cannot be sent on this stream; they are dropped.
   }
 
   reset(): void {

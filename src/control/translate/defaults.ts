@@ -1,0 +1,70 @@
+// Istio's defaults for generated config, each in one place with its reason.
+// Values are Istio's (pilot/pkg/networking/core, mesh config defaults), so a
+// mesh behaves the same under weft as under Istio.
+
+export const TRANSLATE_DEFAULTS = {
+  /** Mesh connectTimeout: Istio's default is 10 s (Envoy's own is 5 s). */
+  connectTimeoutMs: 10_000,
+  /**
+   * Circuit-breaker thresholds Istio sets on every cluster: effectively
+   * unlimited (Envoy's 1024 / 3 retries trip during pod churn before new
+   * endpoints arrive, giving client-facing 503s).
+   */
+  circuitBreakerMax: 4294967295,
+  /** Ring hash minimum_ring_size when a consistentHash sets none (Envoy's default). */
+  minimumRingSize: 1024,
+  /** Route-level upper bound on direct_response bodies (Istio: 1 MiB; Envoy's own default is 4 KiB). */
+  maxDirectResponseBodyBytes: 1024 * 1024,
+  /** DNS refresh rate for STRICT_DNS/LOGICAL_DNS clusters (mesh dnsRefreshRate: 60 s). */
+  dnsRefreshRateMs: 60_000,
+  /** Outbound bind address for per-port listeners; node metadata OUTBOUND_BIND_ADDRESS overrides it. */
+  outboundBindAddress: '0.0.0.0',
+  /** Istio's outbound capture port (virtualOutbound); weft names it but does not build it (see translation.md). */
+  virtualOutboundPort: 15001,
+  /** Istio's inbound capture port (virtualInbound). */
+  virtualInboundPort: 15006,
+  /** Address the sidecar reaches its own app on (inbound clusters). */
+  inboundAppAddress: '127.0.0.1',
+} as const;
+
+/**
+ * Istio's default HTTP retry policy (route/retry/retry.go): 2 retries on
+ * connection failures, refused streams, gRPC unavailable/cancelled and 503,
+ * trying other hosts (previous_hosts, up to 5 host selections).
+ */
+export const DEFAULT_RETRY = {
+  numRetries: 2,
+  retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
+  retriableStatusCodes: [503] as readonly number[],
+  hostSelectionRetryMaxAttempts: 5,
+} as const;
+
+/** Well-known names, as Istio spells them. */
+export const NAMES = {
+  blackHoleCluster: 'BlackHoleCluster',
+  passthroughCluster: 'PassthroughCluster',
+  virtualOutbound: 'virtualOutbound',
+  virtualInbound: 'virtualInbound',
+  /** Virtual host answering unknown hosts under REGISTRY_ONLY. */
+  blockAll: 'block_all',
+  /** Virtual host answering unknown hosts under ALLOW_ANY. */
+  allowAny: 'allow_any',
+  /** Route name of a route built without a VirtualService. */
+  defaultRoute: 'default',
+  /** Local mode (`weft up`): the outbound HTTP proxy listener and its route configuration. */
+  localOutboundHttp: 'weft_outbound_http',
+  /** The 'mesh' gateway: sidecars. */
+  meshGateway: 'mesh',
+} as const;
+
+/** Node metadata keys weft reads (strings or JSON). */
+export const METADATA_KEYS = {
+  /** Bind address for per-port outbound listeners (default 0.0.0.0). */
+  outboundBindAddress: 'OUTBOUND_BIND_ADDRESS',
+  /** Local mode: port of the 127.0.0.1 outbound HTTP proxy listener apps use as HTTP_PROXY. */
+  outboundHttpProxyPort: 'WEFT_OUTBOUND_HTTP_PROXY_PORT',
+  /** Local mode: JSON map service port → port the sidecar listens on for inbound traffic. */
+  inboundPorts: 'WEFT_INBOUND_PORTS',
+  /** Local mode: JSON map service port → port the app listens on (127.0.0.1). */
+  appPorts: 'WEFT_APP_PORTS',
+} as const;

@@ -1,0 +1,70 @@
+// What a proxy asks for through its node metadata, read once per translation.
+// Metadata arrives as a Struct, so numbers may be strings and maps may be JSON
+// strings; both are accepted. Malformed values are reported, not guessed.
+import type { ProxyInfo } from '../model/types.js';
+import { METADATA_KEYS, TRANSLATE_DEFAULTS } from './defaults.js';
+import { MESSAGE_CODES, MessageCollector } from './messages.js';
+
+export interface ProxyOptions {
+  /** Address per-port outbound listeners bind to. */
+  readonly outboundBindAddress: string;
+  /** Local mode: port of the outbound HTTP proxy listener, when set. */
+  readonly outboundHttpProxyPort: number | undefined;
+  /** Local mode: service port → inbound listen port, when set. */
+  readonly inboundPorts: ReadonlyMap<number, number> | undefined;
+  /** Local mode: service port → app port on 127.0.0.1. */
+  readonly appPorts: ReadonlyMap<number, number>;
+}
+
+/** Reads weft's node metadata keys (METADATA_KEYS) from a proxy. */
+export function readProxyOptions(proxy: ProxyInfo, messages: MessageCollector): ProxyOptions {
+  const md = proxy.metadata ?? {};
+  const key = `Proxy ${proxy.id}`;
+  const bind = md[METADATA_KEYS.outboundBindAddress];
+  const portRaw = md[METADATA_KEYS.outboundHttpProxyPort];
+  let outboundHttpProxyPort: number | undefined;
+  if (portRaw !== undefined && portRaw !== '') {
+    const p = toPort(portRaw);
+    if (p === undefined) messages.warn(MESSAGE_CODES.BAD_METADATA, key, `metadata.${METADATA_KEYS.outboundHttpProxyPort}`, `not a port number: ${JSON.stringify(portRaw)}`);
+    else outboundHttpProxyPort = p;
+  }
+  return {
+    outboundBindAddress: typeof bind === 'string' && bind !== '' ? bind : TRANSLATE_DEFAULTS.outboundBindAddress,
+    outboundHttpProxyPort,
+    inboundPorts: readPortMap(md[METADATA_KEYS.inboundPorts], METADATA_KEYS.inboundPorts, key, messages),
+    appPorts: readPortMap(md[METADATA_KEYS.appPorts], METADATA_KEYS.appPorts, key, messages) ?? new Map(),
+  };
+}
+
+function toPort(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : NaN;
+  return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : undefined;
+}
+
+function readPortMap(raw: unknown, name: string, key: string, messages: MessageCollector): Map<number, number> | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let obj: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      obj = JSON.parse(raw);
+    } catch {
+      messages.warn(MESSAGE_CODES.BAD_METADATA, key, `metadata.${name}`, 'not a JSON object of port → port');
+      return undefined;
+    }
+  }
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
+    messages.warn(MESSAGE_CODES.BAD_METADATA, key, `metadata.${name}`, 'not a JSON object of port → port');
+    return undefined;
+  }
+  const out = new Map<number, number>();
+  for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+    const from = toPort(k);
+    const to = toPort(v);
+    if (from === undefined || to === undefined) {
+      messages.warn(MESSAGE_CODES.BAD_METADATA, key, `metadata.${name}["${k}"]`, `not a port → port entry: ${JSON.stringify(v)}`);
+      continue;
+    }
+    out.set(from, to);
+  }
+  return out;
+}
