@@ -224,10 +224,14 @@ async function runOne(streams: number, clusters: number, rounds: number): Promis
   });
   const wait = (key: string) => new Promise<ChildEv>((r) => waiters.set(key, r));
   const synced = wait('synced');
+  const progress = process.env.XDS_BENCH_DEBUG
+    ? setInterval(() => console.error(JSON.stringify({ ...server.counters(), queued: server.queuedPushes, rssMiB: Math.round(rssMiB()) })), 5000)
+    : undefined;
   const t0 = now();
   proc.send({ cmd: 'connect', port, streams, clusters } satisfies ChildCmd);
   await synced;
   const connectMs = now() - t0;
+  if (progress) clearInterval(progress);
   await new Promise((r) => setTimeout(r, 200));
   gc();
   const rssPerStreamKiB = ((rssMiB() - rssBefore) * 1024) / streams;

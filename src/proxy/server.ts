@@ -89,13 +89,12 @@ export class ProxyServer {
     stats.gauge('server.state').set(2);
     stats.gauge('server.uptime');
     stats.gauge('server.concurrency').set(1);
-    stats.counter('server.initialization_time_ms');
   }
 
   /** Binds admin, creates clusters, binds listeners; LIVE when done. */
   async start(): Promise<void> {
     this.state = 'INITIALIZING';
-    this.ctx.stats.gauge('server.state').set(1);
+    this.ctx.stats.gauge('server.state').set(3);
     const b = this.bootstrap;
     if (b.admin) {
       this.admin = new AdminServer(this);
@@ -118,7 +117,7 @@ export class ProxyServer {
 
   /** Envoy flushes stats (histogram intervals, counter deltas) every stats_flush_interval (default 5 s). */
   private statsFlushTimer(): void {
-    const t = this.ctx.clock.setTimer(DEFAULT_STATS_FLUSH_INTERVAL_MS, () => {
+    const t = this.ctx.clock.setTimer(this.bootstrap.statsFlushIntervalMs ?? DEFAULT_STATS_FLUSH_INTERVAL_MS, () => {
       if (this.shuttingDown) return;
       this.ctx.stats.gauge('server.uptime').set(Math.floor((Date.now() - this.startedAt) / 1000));
       this.ctx.stats.flush();
@@ -182,7 +181,7 @@ export class ProxyServer {
 
   drainListeners(opts: { inboundOnly?: boolean; graceful?: boolean } = {}): void {
     this.state = 'DRAINING';
-    this.ctx.stats.gauge('server.state').set(3);
+    this.ctx.stats.gauge('server.state').set(1);
     for (const l of this.listeners.values()) {
       if (opts.inboundOnly && l.config.source.traffic_direction !== 'INBOUND') continue;
       l.drain();

@@ -51,6 +51,7 @@ export const CODES = {
   WEFT0150: { severity: 'warning', meaning: 'a route can never match (earlier catch-all or identical matches), as IST0130' },
   WEFT0151: { severity: 'warning', meaning: 'a match is shadowed by an identical earlier match, as IST0131' },
   WEFT0152: { severity: 'warning', meaning: 'valid but probably not what was meant (Istio validation warnings)' },
+  WEFT0153: { severity: 'info', meaning: 'a VirtualService without hosts only takes effect as a delegate of another one' },
   // ---- deprecated fields (still work) ----
   WEFT0201: { severity: 'warning', meaning: 'fault delay.percent (integer) is deprecated; use delay.percentage.value' },
   WEFT0202: { severity: 'warning', meaning: 'outlierDetection.consecutiveErrors is deprecated; use consecutiveGatewayErrors / consecutive5xxErrors' },

@@ -9,7 +9,7 @@ import type { envoy_config_bootstrap_v3_Bootstrap } from '../../xds/gen/types.js
 import { decodeSocketAddress, type SocketAddr } from './address.js';
 import { decodeCluster, type ClusterConfig } from './cluster.js';
 import { decodeListener, type ListenerConfig } from './listener.js';
-import { checkSupported } from './support.js';
+import { checkSupported, durationMs } from './support.js';
 import { checkAdsConfigSource, decodeDynamicResources, type DynamicResourcesConfig } from './dynamic-resources.js';
 
 export const BOOTSTRAP_TYPE = 'envoy.config.bootstrap.v3.Bootstrap';
@@ -25,6 +25,8 @@ export interface BootstrapConfig {
   readonly admin?: { address: SocketAddr; accessLogPath?: string };
   readonly listeners: ListenerConfig[];
   readonly clusters: ClusterConfig[];
+  /** stats_flush_interval (Envoy's default 5 s). */
+  readonly statsFlushIntervalMs?: number;
   /** Set when config comes over xDS (dynamic_resources). */
   readonly dynamic?: DynamicResourcesConfig;
   readonly source: envoy_config_bootstrap_v3_Bootstrap;
@@ -69,7 +71,12 @@ const BOOTSTRAP_FIELDS = ['node', 'static_resources', 'dynamic_resources', 'admi
 
 export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: ConfigErrors): BootstrapConfig {
   checkSupported(b, '', errs, BOOTSTRAP_FIELDS);
-  if (b.stats_config) checkSupported(b.stats_config, 'stats_config', errs, ['use_all_default_tags']);
+  if (b.stats_config) {
+    checkSupported(b.stats_config, 'stats_config', errs, ['use_all_default_tags']);
+    if (b.stats_config.use_all_default_tags?.value === false) errs.unsupported('stats_config.use_all_default_tags', 'turning off the default tag extractors');
+  }
+  const flush = b.stats_flush_interval ? durationMs(b.stats_flush_interval, 5000) : undefined;
+  if (flush !== undefined && (flush < 1 || flush > 300_000)) errs.error('stats_flush_interval', 'must be between 1 ms and 300 s');
   const node: NodeIdentity = {
     id: b.node?.id ?? '',
     cluster: b.node?.cluster ?? '',
@@ -122,7 +129,7 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
     if (!hasAds) checkRouteClusters(listeners, new Set(clusters.map((c) => c.name)), errs);
   }
   const dynamic = b.dynamic_resources ? decodeDynamicResources(b.dynamic_resources, 'dynamic_resources', errs, new Set(clusters.map((c) => c.name))) : undefined;
-  return { node, ...(admin ? { admin } : {}), listeners, clusters, ...(dynamic ? { dynamic } : {}), source: b };
+  return { node, ...(admin ? { admin } : {}), listeners, clusters, ...(dynamic ? { dynamic } : {}), ...(flush !== undefined ? { statsFlushIntervalMs: flush } : {}), source: b };
 }
 
 /** Envoy validates that routes of a static config name clusters that exist (validate_clusters). */
@@ -134,7 +141,8 @@ function checkRouteClusters(listeners: ListenerConfig[], clusters: Set<string>, 
         for (const c of fc.terminal.tcp.clusters) if (!clusters.has(c.name)) errs.error(`${base}.filters`, `tcp_proxy names unknown cluster "${c.name}"`);
       } else {
         const rt = fc.terminal.hcm.routeTable;
-        if (!rt) return;
+        // validate_clusters defaults to true for inline route configs; false turns the check off.
+        if (!rt || rt.validateClusters === false) return;
         for (const name of rt.clusterNames()) {
           if (!clusters.has(name)) errs.error(`${base}.filters[0].typed_config.route_config`, `route names unknown cluster "${name}" (defined clusters: ${[...clusters].join(', ') || 'none'})`);
         }

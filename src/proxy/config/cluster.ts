@@ -70,12 +70,12 @@ export interface ClusterConfig {
 
 const CLUSTER_FIELDS = [
   'name', 'alt_stat_name', 'type', 'connect_timeout', 'lb_policy', 'load_assignment', 'dns_refresh_rate', 'dns_lookup_family',
-  'respect_dns_ttl', 'typed_extension_protocol_options', 'http2_protocol_options', 'http_protocol_options',
+  'typed_extension_protocol_options', 'http2_protocol_options', 'http_protocol_options',
   'common_http_protocol_options', 'max_requests_per_connection', 'circuit_breakers', 'outlier_detection', 'health_checks',
   'common_lb_config', 'least_request_lb_config', 'ring_hash_lb_config', 'maglev_lb_config', 'round_robin_lb_config',
   'eds_cluster_config', 'per_connection_buffer_limit_bytes', 'upstream_connection_options',
   'close_connections_on_host_health_failure', 'ignore_health_on_host_removal', 'metadata', 'cleanup_interval',
-  'wait_for_warm_on_init', 'dns_failure_refresh_rate', 'protocol_selection',
+  'wait_for_warm_on_init', 'protocol_selection',
 ] as const;
 
 const HTTP_PROTOCOL_OPTIONS_URL = 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
@@ -169,7 +169,7 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
     connectTimeoutMs,
     dnsRefreshRateMs: durationMs(c.dns_refresh_rate, CLUSTER_DEFAULTS.dnsRefreshRateMs),
     dnsLookupFamily: family as ClusterConfig['dnsLookupFamily'],
-    respectDnsTtl: c.respect_dns_ttl ?? false,
+    respectDnsTtl: false,
     endpoints,
     ...(type === 'EDS' ? { edsServiceName: c.eds_cluster_config?.service_name || name } : {}),
     lb,

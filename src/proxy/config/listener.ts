@@ -191,7 +191,7 @@ function decodeFilterChainMatch(m: envoy_config_listener_v3_FilterChainMatch | u
 }
 
 function matchKey(m: FilterChainMatch): string {
-  return JSON.stringify([m.destinationPort, m.prefixRanges.map((c) => `${c.address}/${c.prefixLen}`).sort(), [...m.serverNames].sort(), m.transportProtocol, [...m.applicationProtocols].sort(), m.sourcePrefixRanges.map((c) => `${c.address}/${c.prefixLen}`).sort(), [...m.sourcePorts].sort(), m.sourceType]);
+  return JSON.stringify([m.destinationPort, m.prefixRanges.map((c) => `${c.address}/${c.prefixLen}`).sort(), [...m.serverNames].sort(), m.transportProtocol, [...m.applicationProtocols].sort(), m.sourcePrefixRanges.map((c) => `${c.address}/${c.prefixLen}`).sort(), m.directSourcePrefixRanges.map((c) => `${c.address}/${c.prefixLen}`).sort(), [...m.sourcePorts].sort(), m.sourceType]);
 }
 
 /** Envoy refuses listeners whose filter chains have identical matches. */

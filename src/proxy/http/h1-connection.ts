@@ -149,7 +149,6 @@ export class H1Connection implements DownstreamSink {
 
   onRequestHead(head: H1RequestHead): void {
     this.headerTimer?.cancel();
-    this.idleTimer?.cancel();
     const cfg = this.hcm.config;
     const headers = head.headers;
     let authority = headers.get('host');
@@ -177,6 +176,10 @@ export class H1Connection implements DownstreamSink {
       return;
     }
     headers.remove('host');
+    if (cfg.headersWithUnderscores === 'REJECT_REQUEST' && headers.names.some((n) => n.includes('_'))) {
+      this.rejectEarly(400, 'Bad Request', 'WEFT_BAD_REQUEST', 'header name with an underscore (headers_with_underscores_action: REJECT_REQUEST)');
+      return;
+    }
     this.keepAlive = head.keepAlive && !this.draining;
     if (cfg.maxRequestsPerConnection > 0 && this.requestsServed + 1 >= cfg.maxRequestsPerConnection) this.keepAlive = false;
     this.headersSent = false;
@@ -352,16 +355,18 @@ export class H1Connection implements DownstreamSink {
     // The stream finishes itself; let the next pipelined request in.
     this.stream = undefined;
     this.armIdle();
-    if (this.parser.isPaused) {
-      queueMicrotask(() => {
-        if (this.closed || this.stream) return;
-        try {
-          const rest = this.parser.resume();
-          if (rest !== undefined && rest.length) this.tunnelBacklog = rest;
-        } catch (err) {
-          this.onCodecError(err);
-        }
-      });
+    this.armHeaderTimer();
+    if (this.parser.isPaused) queueMicrotask(this.resumeParser);
+  }
+
+  /** Lets the next pipelined request in once the previous response is out. */
+  private readonly resumeParser = (): void => {
+    if (this.closed || this.stream) return;
+    try {
+      const rest = this.parser.resume();
+      if (rest !== undefined && rest.length) this.tunnelBacklog = rest;
+    } catch (err) {
+      this.onCodecError(err);
     }
   }
 
@@ -378,16 +383,36 @@ export class H1Connection implements DownstreamSink {
     this.socket.destroySoon();
   }
 
+  /**
+   * Marks the connection idle from now. One timer per connection re-checks
+   * the idle time when it fires, so keep-alive requests do not each create
+   * and cancel a timer.
+   */
   private armIdle(): void {
     const ms = this.hcm.config.idleTimeoutMs;
     if (ms <= 0) return;
-    this.idleTimer?.cancel();
-    this.idleTimer = this.hcm.clock.setTimer(ms, () => {
-      if (this.stream) return;
+    this.idleSince = this.hcm.clock.now();
+    if (this.idleTimer) return;
+    const fire = () => {
+      this.idleTimer = undefined;
+      if (this.closed) return;
+      if (this.stream) {
+        // Busy: check again a full period after the current request started.
+        this.idleTimer = this.hcm.clock.setTimer(ms, fire);
+        return;
+      }
+      const idle = this.hcm.clock.now() - this.idleSince;
+      if (idle < ms) {
+        this.idleTimer = this.hcm.clock.setTimer(ms - idle, fire);
+        return;
+      }
       this.hcm.stats.downstreamCxIdleTimeout.inc();
       this.close();
-    });
+    };
+    this.idleTimer = this.hcm.clock.setTimer(ms, fire);
   }
+
+  private idleSince = 0;
 
   private armHeaderTimer(): void {
     const ms = this.hcm.config.requestHeadersTimeoutMs;

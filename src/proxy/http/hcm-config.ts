@@ -140,7 +140,8 @@ export function decodeHcm(h: HcmProto & AnyMessage, path: string, errs: ConfigEr
 
   const maxKb = wrapped(h.max_request_headers_kb, HCM_DEFAULTS.maxRequestHeadersKb);
   if (maxKb < 1 || maxKb > 8192) errs.error(joinPath(path, 'max_request_headers_kb'), 'must be between 1 and 8192');
-  if (h.internal_address_config) checkSupported(h.internal_address_config, joinPath(path, 'internal_address_config'), errs, ['unix_sockets', 'cidr_ranges']);
+  if (h.internal_address_config) errs.unsupported(joinPath(path, 'internal_address_config'));
+  if ((h.xff_num_trusted_hops ?? 0) > 0) errs.unsupported(joinPath(path, 'xff_num_trusted_hops'), 'a non-zero xff_num_trusted_hops');
 
   return {
     statPrefix,

@@ -101,6 +101,15 @@ export class HcmRuntime {
       const rid = h.get('x-request-id');
       if (!rid || (c.useRemoteAddress && external && !c.preserveExternalRequestId)) h.set('x-request-id', HttpStream.newRequestId());
     }
+    if (c.useRemoteAddress && external) {
+      // Envoy never lets an external client steer retries or timeouts.
+      for (const n of EXTERNAL_STRIPPED) h.remove(n);
+      for (const n of this.routeTable()?.internalOnlyHeaders ?? []) h.remove(n);
+    }
+    if (c.normalizePath || c.mergeSlashes) s.path = normalizePath(s.path, c.normalizePath, c.mergeSlashes);
+    if (c.headersWithUnderscores === 'DROP_HEADER') {
+      for (let i = h.names.length - 1; i >= 0; i--) if (h.names[i]!.includes('_')) h.remove(h.names[i]!);
+    }
     const te = h.get('te');
     if (te !== undefined && te.toLowerCase() !== 'trailers') h.remove('te');
     // Envoy never forwards its own debugging headers from outside.
@@ -131,6 +140,44 @@ export class HcmRuntime {
       h.set('via', v ? `${v}, ${c.via}` : c.via);
     }
   }
+}
+
+/** Control headers Envoy strips from external requests (ConnectionManagerUtility). */
+const EXTERNAL_STRIPPED = [
+  'x-envoy-retry-on', 'x-envoy-retry-grpc-on', 'x-envoy-max-retries', 'x-envoy-upstream-alt-stat-name',
+  'x-envoy-upstream-rq-timeout-ms', 'x-envoy-upstream-rq-per-try-timeout-ms', 'x-envoy-upstream-rq-timeout-alt-response',
+  'x-envoy-expected-rq-timeout-ms', 'x-envoy-ip-tags', 'x-envoy-downstream-service-cluster', 'x-envoy-downstream-service-node',
+];
+
+/**
+ * RFC 3986 §6.2.2 normalization of the path part (dot segments removed,
+ * percent-encoded unreserved characters decoded) and/or merged slashes.
+ */
+export function normalizePath(raw: string, normalize: boolean, merge: boolean): string {
+  const q = raw.search(/[?#]/);
+  let path = q < 0 ? raw : raw.slice(0, q);
+  const rest = q < 0 ? '' : raw.slice(q);
+  if (normalize) {
+    path = path.replace(/%([0-9A-Fa-f]{2})/g, (m, hex: string) => {
+      const c = parseInt(hex, 16);
+      const ch = String.fromCharCode(c);
+      return /[A-Za-z0-9\-._~]/.test(ch) ? ch : `%${hex.toUpperCase()}`;
+    });
+    const out: string[] = [];
+    for (const seg of path.split('/')) {
+      if (seg === '.') continue;
+      if (seg === '..') {
+        if (out.length > 1) out.pop();
+        continue;
+      }
+      out.push(seg);
+    }
+    path = out.join('/');
+    if (/\/\.\.?$/.test(raw.slice(0, q < 0 ? raw.length : q)) && !path.endsWith('/')) path += '/';
+    if (!path.startsWith('/')) path = '/' + path;
+  }
+  if (merge) path = path.replace(/\/{2,}/g, '/');
+  return path + rest;
 }
 
 /** Envoy's default notion of internal: RFC 1918, loopback, and their IPv6 equivalents. */

@@ -141,6 +141,8 @@ export type ResetKind = 'connect_failure' | 'refused_stream' | 'reset' | 'timeou
 /** Whether an attempt that ended without a response should be retried. */
 export function retriableReset(retryOn: number, kind: ResetKind): boolean {
   if (retryOn & (R.R5XX | R.GATEWAY | R.RESET)) return true;
+  // reset-before-request: the request never reached the upstream (connect failure or refused stream).
+  if (retryOn & R.RESET_BEFORE_REQUEST && (kind === 'connect_failure' || kind === 'refused_stream')) return true;
   if (kind === 'connect_failure' && retryOn & R.CONNECT_FAILURE) return true;
   if (kind === 'refused_stream' && retryOn & R.REFUSED_STREAM) return true;
   return false;

@@ -1,3 +1,4 @@
+import os from 'node:os';
 // The router's per-request view of a matched route: the route's compiled
 // actions bound to this request (its split path, the random value it was
 // matched with, the weighted cluster it picked).
@@ -24,6 +25,12 @@ export class RouteView {
       const route = m.route;
       this.redirect = { status: a.redirect.status, location: () => route.buildRedirectLocation(m.view) ?? '' };
     }
+  }
+
+  /** RouteAction.idle_timeout: overrides the stream idle timeout (0 disables); undefined keeps the HCM's. */
+  get idleTimeoutMs(): number | undefined {
+    const a = this.m.route.action;
+    return a.kind === 'forward' ? a.idleTimeoutMs : undefined;
   }
 
   get retryPolicy(): RetryPolicy | undefined {
@@ -68,6 +75,11 @@ export class RouteView {
     return this.picked?.name;
   }
 
+  get hasHashPolicy(): boolean {
+    const a = this.m.route.action;
+    return a.kind === 'forward' && a.hashPolicy !== undefined;
+  }
+
   computeHash(s: HttpStream): bigint | undefined {
     return this.m.route.computeHash(this.m.view, s.conn.remoteAddress);
   }
@@ -104,18 +116,23 @@ export class RouteView {
       downstreamLocalAddress: { ip: s.conn.localAddress, port: s.conn.localPort },
       ...(cluster ? { upstreamCluster: cluster } : {}),
       protocol: s.protocol,
+      hostname: HOSTNAME,
       request: s,
     };
   }
 
   applyRequestHeaders(headers: HeaderMap, s: HttpStream, cluster: string | undefined): void {
+    if (this.picked?.weighted === undefined && this.m.route.requestHeaders.isEmpty) return;
     this.m.route.finalizeRequestHeaders(headers, this.ctx(s, cluster), this.picked);
   }
 
   applyResponseHeaders(headers: HeaderMap, s: HttpStream, cluster: string | undefined): void {
+    if (this.picked?.weighted === undefined && this.m.route.responseHeaders.isEmpty) return;
     this.m.route.finalizeResponseHeaders(headers, this.ctx(s, cluster), this.picked);
   }
 }
+
+const HOSTNAME = os.hostname();
 
 export function routeView(m: RouteMatchResult): RouteView {
   return new RouteView(m);

@@ -7,7 +7,7 @@ import type { LocalReply } from '../http/local-reply.js';
 import { UC, UF, UO, UPE, UR, URX, UT, UH } from '../access-log/response-flags.js';
 import type { UpstreamCluster } from '../upstream/cluster.js';
 import type { UpstreamHost } from '../upstream/host.js';
-import type { ResetReason, UpstreamRequest } from '../upstream/types.js';
+import type { ResetReason, UpstreamCallbacks, UpstreamRequest } from '../upstream/types.js';
 import type { Router } from './router.js';
 import type { RouteView } from './route-view.js';
 import { backoffMs, parseRetryOn, retriableReset, retriableResponse, type ResetKind, type RetryPolicy } from './retry-policy.js';
@@ -20,14 +20,31 @@ export const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'tran
 const RETRY_BUFFER_LIMIT = 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
 
-interface Attempt {
-  host: UpstreamHost;
-  upstream: UpstreamRequest;
-  start: number;
-  perTry?: { cancel(): void };
-  done: boolean;
+/** One try upstream; it is also the pool's callback object (no closures per request). */
+class Attempt implements UpstreamCallbacks {
+  upstream!: UpstreamRequest;
+  perTry: { cancel(): void } | undefined = undefined;
+  done = false;
   /** Response headers were relayed downstream. */
-  committed: boolean;
+  committed = false;
+
+  constructor(readonly ex: UpstreamExchange, readonly host: UpstreamHost, readonly start: number) {}
+
+  onPoolReady(local: string): void {
+    this.ex.onPoolReady(this, local);
+  }
+  onHeaders(status: number, headers: HeaderMap, end: boolean): void {
+    this.ex.onHeaders(this, status, headers, end);
+  }
+  onData(chunk: Buffer, end: boolean): void {
+    this.ex.onData(this, chunk, end);
+  }
+  onTrailers(t: HeaderMap): void {
+    this.ex.onTrailers(this, t);
+  }
+  onReset(reason: ResetReason, detail: string): void {
+    this.ex.onReset(this, reason, detail);
+  }
 }
 
 export class UpstreamExchange {
@@ -41,7 +58,8 @@ export class UpstreamExchange {
   private readonly retryOn: number;
   private retriesLeft: number;
   private retriesDone = 0;
-  private readonly tried = new Set<UpstreamHost>();
+  /** Hosts tried so far (only tracked for the previous_hosts retry predicate). */
+  private tried: Set<UpstreamHost> | undefined;
   /** Request body seen so far, for replay on retries and for mirrors. */
   private body: Buffer[] = [];
   private bodyBytes = 0;
@@ -126,6 +144,10 @@ export class UpstreamExchange {
     for (const n of HOP_BY_HOP) if (n !== 'upgrade' || !upgrade) s.headers.remove(n);
     if (this.timeoutMs > 0 && !this.router.cfg.suppressEnvoyHeaders) s.headers.set('x-envoy-expected-rq-timeout-ms', String(this.timeoutMs));
     if (this.timeoutMs > 0) this.globalTimer = this.router.hcm.clock.setTimer(this.timeoutMs, () => this.onGlobalTimeout());
+    const idle = this.rv.idleTimeoutMs;
+    if (idle !== undefined) s.setIdleTimeout(idle);
+    // retriable_request_headers: only requests that match are retried.
+    if (this.retry && this.retry.retriableRequestHeaders.length > 0 && s.route && !this.retry.retriableRequestHeaders.some((c) => c.matches(s.route!.view))) this.retriesLeft = 0;
     s.onEnd(() => this.cleanup());
     // The request body feeds the current attempt, the retry buffer and the mirrors.
     if (!(s.requestComplete && !s.hasRequestBody)) {
@@ -193,18 +215,18 @@ export class UpstreamExchange {
       this.finishWithReply({ status: 503, flag: UO, code: 'WEFT_UPSTREAM_OVERFLOW', details: 'overflow', body: 'upstream connect error or disconnect/reset before headers. reset reason: overflow', cause: `circuit breaker max_requests (${cluster.resources.limits.maxRequests}) reached`, source: `cluster=${cluster.config.name}` });
       return;
     }
-    const avoid = this.retry?.avoidPreviousHosts && this.tried.size > 0;
-    const host = cluster.pickHost({
-      hash: this.rv.computeHash(s),
-      attempt: this.retriesDone + 1,
-      ...(avoid ? { shouldSkipHost: (h) => this.tried.has(h as UpstreamHost), hostSelectionRetryCount: this.retry!.hostSelectionRetryMaxAttempts } : {}),
-    });
+    const tried = this.tried;
+    const host = cluster.pickHost(
+      tried
+        ? { hash: this.rv.computeHash(s), attempt: this.retriesDone + 1, shouldSkipHost: (h) => tried.has(h as UpstreamHost), hostSelectionRetryCount: this.retry!.hostSelectionRetryMaxAttempts }
+        : this.rv.hasHashPolicy ? { hash: this.rv.computeHash(s) } : undefined,
+    );
     if (!host) {
       cluster.stats.upstreamCxNoneHealthy.inc();
       this.finishWithReply({ status: 503, flag: UH, code: 'WEFT_NO_HEALTHY_UPSTREAM', details: 'no_healthy_upstream', body: 'no healthy upstream', cause: `cluster "${cluster.config.name}" has no healthy host (${cluster.hosts.length} hosts)`, source: `cluster=${cluster.config.name}` });
       return;
     }
-    this.tried.add(host);
+    if (this.retry?.avoidPreviousHosts) (this.tried ??= new Set()).add(host);
     s.info.upstreamHost = host.key;
     s.info.attemptCount++;
     const vhost = s.route?.vhost;
@@ -219,19 +241,9 @@ export class UpstreamExchange {
     const replay = this.body.length > 0 || this.bodyTrailers !== undefined;
     const endNow = this.bodyEnded && !replay;
     const head = { method: s.method, path: s.path, authority: this.rv.hostRewrite(s, host), scheme: s.scheme, headers: s.headers, end: endNow, ...(upgrade ? { upgrade } : {}) };
-    const a: Attempt = { host, upstream: undefined as unknown as UpstreamRequest, start: now, done: false, committed: false };
+    const a = new Attempt(this, host, now);
     this.attempt = a;
-    a.upstream = cluster.newRequest(host, s.protocol, head, {
-      onPoolReady: (local) => {
-        s.info.upstreamLocalAddress = local;
-        // The connection was made: a local-origin success for outlier detection.
-        this.cluster.outlier?.putLocalOrigin(host, 'success');
-      },
-      onHeaders: (status, headers, end) => this.onHeaders(a, status, headers, end),
-      onData: (chunk, end) => this.onData(a, chunk, end),
-      onTrailers: (t) => this.onTrailers(a, t),
-      onReset: (reason, detail) => this.onReset(a, reason, detail),
-    });
+    a.upstream = cluster.newRequest(host, s.protocol, head, a);
     if (replay) {
       const chunks = this.body;
       for (let i = 0; i < chunks.length; i++) a.upstream.sendData(chunks[i]!, this.bodyEnded && !this.bodyTrailers && i === chunks.length - 1);
@@ -262,7 +274,13 @@ export class UpstreamExchange {
     else a.host.rqError++;
   }
 
-  private onHeaders(a: Attempt, status: number, headers: HeaderMap, end: boolean): void {
+  onPoolReady(a: Attempt, local: string): void {
+    this.s.info.upstreamLocalAddress = local;
+    // The connection was made: a local-origin success for outlier detection.
+    this.cluster.outlier?.putLocalOrigin(a.host, 'success');
+  }
+
+  onHeaders(a: Attempt, status: number, headers: HeaderMap, end: boolean): void {
     if (a !== this.attempt || this.done) return;
     const s = this.s;
     const now = this.router.hcm.clock.now();
@@ -296,14 +314,14 @@ export class UpstreamExchange {
     s.encodeHeaders(status, headers, end);
   }
 
-  private onData(a: Attempt, chunk: Buffer, end: boolean): void {
+  onData(a: Attempt, chunk: Buffer, end: boolean): void {
     if (a !== this.attempt || !a.committed) return;
     if (end) this.finishAttempt(a, true);
     else if (this.retry?.perTryIdleTimeoutMs) this.armPerTryIdle(a);
     if (!this.s.encodeData(chunk, end)) a.upstream.pauseResponse();
   }
 
-  private onTrailers(a: Attempt, t: HeaderMap): void {
+  onTrailers(a: Attempt, t: HeaderMap): void {
     if (a !== this.attempt || !a.committed) return;
     this.finishAttempt(a, true);
     this.s.encodeTrailers(t);
@@ -317,7 +335,7 @@ export class UpstreamExchange {
     }
   }
 
-  private onReset(a: Attempt, reason: ResetReason, detail: string): void {
+  onReset(a: Attempt, reason: ResetReason, detail: string): void {
     if (a !== this.attempt || this.done) return;
     const s = this.s;
     const c = this.cluster;

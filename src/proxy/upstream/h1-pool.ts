@@ -171,20 +171,34 @@ export class H1UpstreamConnection {
     return `${this.socket.localAddress}:${this.socket.localPort}`;
   }
 
+  /** Back in the pool: idle from now (one lazily re-checked timer per connection). */
   setIdle(): void {
     const ms = this.pool.cluster.config.idleTimeoutMs;
-    if (ms > 0) {
-      this.idleTimer?.cancel();
-      this.idleTimer = this.pool.cluster.clock.setTimer(ms, () => {
-        if (this.current) return;
-        this.pool.cluster.stats.upstreamCxIdleTimeout.inc();
-        this.destroy();
-      });
-    }
+    if (ms <= 0) return;
+    const clock = this.pool.cluster.clock;
+    this.idleSince = clock.now();
+    if (this.idleTimer) return;
+    const fire = () => {
+      this.idleTimer = undefined;
+      if (this.closed) return;
+      if (this.current) {
+        this.idleTimer = clock.setTimer(ms, fire);
+        return;
+      }
+      const idle = clock.now() - this.idleSince;
+      if (idle < ms) {
+        this.idleTimer = clock.setTimer(ms - idle, fire);
+        return;
+      }
+      this.pool.cluster.stats.upstreamCxIdleTimeout.inc();
+      this.destroy();
+    };
+    this.idleTimer = clock.setTimer(ms, fire);
   }
 
+  private idleSince = 0;
+
   assign(req: H1UpstreamRequest): void {
-    this.idleTimer?.cancel();
     this.current = req;
     this.requests++;
     const max = this.pool.cluster.config.maxRequestsPerConnection;

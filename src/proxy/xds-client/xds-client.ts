@@ -97,7 +97,8 @@ export class XdsClient {
     // Static EDS clusters are warming from the start.
     for (const c of this.proxy.bootstrap.clusters) if (c.type === 'EDS') this.state.get('EDS')!.names.add(c.edsServiceName ?? c.name);
     for (const l of this.proxy.bootstrap.listeners) this.addRdsNames(l, this.state.get('RDS')!.names);
-    this.initTimer = this.proxy.ctx.clock.setTimer(this.cfg.initialFetchTimeoutMs, () => {
+    // initial_fetch_timeout 0 means wait for the first config without a time limit.
+    if (this.cfg.initialFetchTimeoutMs > 0) this.initTimer = this.proxy.ctx.clock.setTimer(this.cfg.initialFetchTimeoutMs, () => {
       if (!this.live) {
         this.log.warn(`initial_fetch_timeout (${this.cfg.initialFetchTimeoutMs} ms) passed without a complete config; going LIVE with what there is`);
         this.goLive();

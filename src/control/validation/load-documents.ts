@@ -1,0 +1,106 @@
+// Reads config text (multi-document YAML, or JSON) into documents, keeping
+// where each field came from so messages can say FILE:LINE. Kubernetes
+// `kind: List` documents (kubectl get -o yaml) are unpacked into their items;
+// empty documents (a trailing `---`) are skipped.
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import { parsePath } from './field-path.js';
+import { Reporter, type LineLocator, type ValidationMessage } from './message.js';
+
+export interface LoadedDocument {
+  /** The parsed document (plain JSON values). */
+  readonly obj: unknown;
+  readonly file?: string;
+  /** 1-based line where the document starts. */
+  readonly line?: number;
+  /** Finds the line of a field path inside this document. */
+  readonly lineOf?: LineLocator;
+}
+
+export interface LoadResult {
+  readonly docs: LoadedDocument[];
+  /** Parse errors (WEFT0001); documents with errors are left out. */
+  readonly messages: ValidationMessage[];
+}
+
+// Anchors and aliases are fine; a document that expands into millions of nodes is not config.
+const MAX_ALIAS_COUNT = 1000;
+
+/** Descends the YAML tree along `segments`; returns the deepest node found (the key node for map fields). */
+function nodeAt(root: Node | null, segments: readonly (string | number)[]): Node | undefined {
+  let node: Node | null | undefined = root;
+  let last: Node | undefined = root ?? undefined;
+  for (const seg of segments) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
+      if (!pair) return last;
+      last = (isScalar(pair.key) ? pair.key : undefined) ?? last;
+      node = pair.value as Node | null;
+      // A key whose value starts on the next line is best reported at the key.
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg] as Node | undefined;
+      if (!item) return last;
+      node = item;
+      last = item;
+    } else return last;
+  }
+  return last;
+}
+
+function locator(root: Node | null, counter: LineCounter, prefix: readonly (string | number)[]): LineLocator {
+  return (path: string) => {
+    const segs = parsePath(path);
+    if (!segs) return undefined;
+    const node = nodeAt(root, [...prefix, ...segs]);
+    const offset = node?.range?.[0];
+    return offset === undefined ? undefined : counter.linePos(offset).line;
+  };
+}
+
+/** Splits config text into documents. `file` names the source in messages. */
+export function loadConfigDocuments(text: string, file?: string): LoadResult {
+  const counter = new LineCounter();
+  const docs: LoadedDocument[] = [];
+  const messages: ValidationMessage[] = [];
+  const parsed = parseAllDocuments(text, { lineCounter: counter, merge: true, prettyErrors: false });
+  for (const doc of parsed) {
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) {
+        const line = e.linePos?.[0]?.line;
+        const r = new Reporter('', file, () => line);
+        r.report('WEFT0001', '', `YAML: ${e.message.split('\n')[0]}`);
+        messages.push(...r.messages);
+      }
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      const r = new Reporter('', file, () => (doc.contents?.range ? counter.linePos(doc.contents.range[0]).line : undefined));
+      r.report('WEFT0001', '', `YAML: ${(e as Error).message}`);
+      messages.push(...r.messages);
+      continue;
+    }
+    if (value === null || value === undefined) continue;
+    const root = doc.contents as Node | null;
+    const push = (obj: unknown, prefix: (string | number)[]): void => {
+      const lineOf = locator(root, counter, prefix);
+      const line = lineOf('');
+      docs.push({ obj, ...(file !== undefined ? { file } : {}), ...(line !== undefined ? { line } : {}), lineOf });
+    };
+    if (Array.isArray(value)) {
+      // A JSON array of objects (or a YAML sequence) holds one object per element.
+      value.forEach((item, i) => push(item, [i]));
+    } else if (isKubeList(value)) {
+      (value.items as unknown[]).forEach((item, i) => push(item, ['items', i]));
+    } else push(value, []);
+  }
+  return { docs, messages };
+}
+
+function isKubeList(v: unknown): v is { kind: string; items: unknown[] } {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items) && o.spec === undefined;
+}
+
