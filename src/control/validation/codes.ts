@@ -69,6 +69,7 @@ export const CODES = {
   WEFT0307: { severity: 'error', meaning: 'a VirtualService references a Gateway that does not exist (IST0101)' },
   WEFT0308: { severity: 'error', meaning: 'the same object (kind, namespace, name) is defined more than once' },
   WEFT0309: { severity: 'warning', meaning: 'a destination port is not a port of the service, or a port is needed (IST0101, IST0112)' },
+  WEFT0310: { severity: 'error', meaning: 'an HTTP route delegates to a VirtualService that does not exist' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

@@ -327,10 +327,11 @@ export class XdsClient {
       const staticNames = new Set(proxy.bootstrap.clusters.map((c) => c.name));
       const edsNames = new Set<string>();
       for (const c of proxy.bootstrap.clusters) if (c.type === 'EDS') edsNames.add(c.edsServiceName ?? c.name);
-      // Remove clusters that left CDS.
+      // Clusters that left CDS go once no active route refers to them any more
+      // (make-before-break on the client side too: a route update may still be on its way).
       if (kind === 'CDS') {
-        for (const c of cm.all()) if (!staticNames.has(c.config.name) && !this.clusters.has(c.config.name)) cm.remove(c.config.name);
         for (const name of [...this.warming]) if (!this.clusters.has(name)) this.warming.delete(name);
+        this.removeUnreferencedClusters();
       }
       for (const [name, h] of this.clusters) {
         const cfg = h.value;
@@ -360,9 +361,8 @@ export class XdsClient {
       }
       this.updateSubscription('EDS', edsNames);
     }
-    if (kind === 'RDS') {
-      for (const [name, h] of this.routes) proxy.setRouteTable(name, h.value);
-    }
+    if (kind === 'RDS' || kind === 'CDS' || kind === 'EDS') this.applyRoutes();
+    if (kind === 'RDS') this.removeUnreferencedClusters();
     if (kind === 'LDS' || kind === 'RDS') {
       const rdsNames = new Set<string>();
       for (const l of proxy.bootstrap.listeners) this.addRdsNames(l, rdsNames);
@@ -371,6 +371,50 @@ export class XdsClient {
       await this.applyListeners();
     }
     this.checkLive();
+  }
+
+  /**
+   * Activates route tables, except a new version that names a cluster still
+   * warming: the previous version keeps serving until the cluster is ready,
+   * so no request meets a cluster that is not there yet.
+   */
+  private applyRoutes(): void {
+    for (const [name, h] of this.routes) {
+      const waiting = [...h.value.clusterNames()].some((c) => this.warming.has(c));
+      if (waiting && this.activeRoutes.has(name)) continue;
+      if (this.activeRoutes.get(name) !== h.value) {
+        this.proxy.setRouteTable(name, h.value);
+        this.activeRoutes.set(name, h.value);
+      }
+    }
+    for (const name of [...this.activeRoutes.keys()]) {
+      if (!this.routes.has(name)) {
+        this.proxy.setRouteTable(name, undefined);
+        this.activeRoutes.delete(name);
+      }
+    }
+  }
+
+  private readonly activeRoutes = new Map<string, RouteTable>();
+
+  /** Removes dynamic clusters that left CDS and that no active route table or listener names. */
+  private removeUnreferencedClusters(): void {
+    const cm = this.proxy.ctx.clusters;
+    const staticNames = new Set(this.proxy.bootstrap.clusters.map((c) => c.name));
+    const referenced = new Set<string>();
+    for (const t of this.activeRoutes.values()) for (const c of t.clusterNames()) referenced.add(c);
+    for (const l of this.listeners.values()) {
+      for (const fc of l.value.filterChains) {
+        if (fc.terminal.kind === 'tcp') for (const c of fc.terminal.tcp.clusters) referenced.add(c.name);
+        else if (fc.terminal.hcm.routeTable) for (const c of fc.terminal.hcm.routeTable.clusterNames()) referenced.add(c);
+      }
+    }
+    for (const c of cm.all()) {
+      const name = c.config.name;
+      if (staticNames.has(name) || this.clusters.has(name)) continue;
+      if (referenced.has(name)) continue;
+      cm.remove(name);
+    }
   }
 
   /** Static listeners plus dynamic ones whose routes have arrived (listener warming). */

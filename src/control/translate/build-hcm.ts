@@ -1,0 +1,53 @@
+// HTTP connection managers, Istio-shaped, limited to what weft's proxy
+// accepts. Outbound managers load routes over RDS and run the fault filter
+// (empty, so a route's typed_per_filter_config can inject faults) before the
+// router; inbound managers carry their one route inline.
+import type {
+  AnyMessage,
+  envoy_config_route_v3_RouteConfiguration,
+  envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager,
+  envoy_extensions_filters_network_http_connection_manager_v3_HttpFilter,
+} from '../../xds/gen/types.js';
+import { adsConfigSource, anyOf, FILTER_NAMES, TYPE_URLS } from './proto-helpers.js';
+
+type Hcm = envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager;
+
+/** fault (empty) then router: the filters of every outbound manager. */
+export function outboundHttpFilters(): envoy_extensions_filters_network_http_connection_manager_v3_HttpFilter[] {
+  return [
+    { name: FILTER_NAMES.fault, typed_config: anyOf(TYPE_URLS.fault) },
+    { name: FILTER_NAMES.router, typed_config: anyOf(TYPE_URLS.router) },
+  ];
+}
+
+export interface HcmOptions {
+  readonly statPrefix: string;
+  /** RDS route configuration name, or an inline table. */
+  readonly rds?: string;
+  readonly routeConfig?: envoy_config_route_v3_RouteConfiguration;
+  readonly filters: envoy_extensions_filters_network_http_connection_manager_v3_HttpFilter[];
+  /** Gateways trust the connection's address (Istio: use_remote_address true at the edge). */
+  readonly useRemoteAddress: boolean;
+  /** Accept absolute-form request URLs (an explicit HTTP proxy, local mode's HTTP_PROXY). */
+  readonly allowAbsoluteUrl?: boolean;
+}
+
+/** An HCM packed as an Any, ready for a filter chain or an API listener. */
+export function buildHcm(o: HcmOptions): AnyMessage {
+  const hcm: Hcm = {
+    stat_prefix: o.statPrefix,
+    ...(o.rds !== undefined ? { rds: { config_source: adsConfigSource(), route_config_name: o.rds } } : {}),
+    ...(o.routeConfig ? { route_config: o.routeConfig } : {}),
+    http_filters: o.filters,
+    use_remote_address: { value: o.useRemoteAddress },
+    ...(o.allowAbsoluteUrl ? { http_protocol_options: { allow_absolute_url: { value: true } } } : {}),
+    upgrade_configs: [{ upgrade_type: 'websocket' }],
+    normalize_path: { value: true },
+  };
+  return anyOf(TYPE_URLS.hcm, hcm);
+}
+
+/** A network filter entry holding an HCM. */
+export function hcmFilter(o: HcmOptions) {
+  return { name: FILTER_NAMES.hcm, typed_config: buildHcm(o) };
+}

@@ -1,0 +1,256 @@
+// Cross-resource analysis (Istio's analyzers, re-expressed): references that
+// point nowhere, subsets that do not exist or select nothing, weights, route
+// conflicts between VirtualServices, Sidecars that hide routed hosts. Runs on
+// the objects that pass validation; returns only WEFT03xx messages (callers
+// print validation messages themselves).
+import type { Destination, HTTPRoute, NetworkingObject, RouteDestination, VirtualService } from '../../api/networking.js';
+import { DEFAULT_MESH } from '../model/types.js';
+import { AnalysisIndex, type AcceptedObject, type AnalysisRegistry } from './analysis-index.js';
+import { childPath } from './field-path.js';
+import { hostCoveredBy } from './host-match.js';
+import { Reporter, type LineLocator, type ValidationMessage } from './message.js';
+import { validateObject } from './validate-object.js';
+
+/** One document to analyze: as parsed (validated again here) and where it came from. */
+export interface AnalyzeInput {
+  readonly obj: unknown;
+  readonly file?: string;
+  readonly lineOf?: LineLocator;
+}
+
+export interface AnalyzeOptions {
+  /** Services and endpoints beyond the ServiceEntries in the input (weft up's workloads, Kubernetes). */
+  readonly registry?: AnalysisRegistry;
+  /** Kubernetes domain suffix for short host names; default cluster.local. */
+  readonly domainSuffix?: string;
+}
+
+interface DestinationRef {
+  readonly dest: Destination;
+  readonly path: string;
+}
+
+function routeDestinations(vs: VirtualService): DestinationRef[] {
+  const out: DestinationRef[] = [];
+  const add = (d: Destination | undefined, path: string): void => {
+    if (d?.host) out.push({ dest: d, path });
+  };
+  (vs.spec.http ?? []).forEach((h, i) => {
+    if (!h) return;
+    (h.route ?? []).forEach((rd, j) => add(rd?.destination, `spec.http[${i}].route[${j}].destination`));
+    add(h.mirror, `spec.http[${i}].mirror`);
+    (h.mirrors ?? []).forEach((m, j) => add(m?.destination, `spec.http[${i}].mirrors[${j}].destination`));
+  });
+  for (const kind of ['tcp', 'tls'] as const) {
+    (vs.spec[kind] ?? []).forEach((t, i) => (t?.route ?? []).forEach((rd, j) => add(rd?.destination, `spec.${kind}[${i}].route[${j}].destination`)));
+  }
+  return out;
+}
+
+function boundToMesh(vs: VirtualService): boolean {
+  const gws = vs.spec.gateways ?? [];
+  return gws.length === 0 || gws.includes('mesh');
+}
+
+/** "ns/name" of a gateway reference as Istio resolves it from a VirtualService in `namespace`. */
+function gatewayKey(ref: string, namespace: string): string {
+  if (ref.includes('/')) return ref;
+  const dot = ref.indexOf('.');
+  if (dot > 0) return `${ref.slice(dot + 1).split('.')[0]}/${ref.slice(0, dot)}`;
+  return `${namespace}/${ref}`;
+}
+
+function reporterFor(a: AcceptedObject): Reporter {
+  return new Reporter(a.key, a.file, a.lineOf);
+}
+
+function matchKey(m: unknown): string {
+  const { name: _n, ...rest } = (m ?? {}) as Record<string, unknown>;
+  return JSON.stringify(rest, Object.keys(rest).sort());
+}
+
+/** Cross-resource checks over a set of documents (a folder, or the control plane's whole config). */
+export function analyze(docs: readonly AnalyzeInput[], options: AnalyzeOptions = {}): ValidationMessage[] {
+  const accepted: AcceptedObject[] = [];
+  const out: ValidationMessage[] = [];
+  const seen = new Map<string, AcceptedObject>();
+  for (const d of docs) {
+    const res = validateObject(d.obj, d.file, d.lineOf ? { lineOf: d.lineOf } : {});
+    if (!res.object) continue;
+    const o: NetworkingObject = res.object;
+    const namespace = o.metadata.namespace ?? 'default';
+    const a: AcceptedObject = { obj: o, key: `${o.kind} ${o.metadata.name}.${namespace}`, namespace, ...(d.file !== undefined ? { file: d.file } : {}), ...(d.lineOf ? { lineOf: d.lineOf } : {}) };
+    const prev = seen.get(a.key);
+    if (prev) {
+      const r = reporterFor(a);
+      const where = prev.file ? ` at ${prev.file}${prev.lineOf?.('') ? `:${prev.lineOf('')}` : ''}` : '';
+      r.report('WEFT0308', 'metadata.name', `${a.key} is defined more than once (also${where || ' earlier in the input'}); only one can apply`);
+      out.push(...r.messages);
+      continue;
+    }
+    seen.set(a.key, a);
+    accepted.push(a);
+  }
+  const index = new AnalysisIndex(accepted, options.registry, options.domainSuffix ?? DEFAULT_MESH.domainSuffix);
+  for (const vs of index.virtualServices) out.push(...analyzeVirtualService(vs, index));
+  out.push(...findConflicts(index));
+  for (const dr of index.destinationRules) out.push(...analyzeSubsetSelection(dr, index));
+  return out;
+}
+
+function analyzeVirtualService(a: AcceptedObject<VirtualService>, index: AnalysisIndex): ValidationMessage[] {
+  const r = reporterFor(a);
+  const vs = a.obj;
+  const ns = a.namespace;
+  const sidecars = boundToMesh(vs) ? index.sidecars.filter((s) => s.namespace === ns && (s.obj.spec.egress ?? []).length > 0) : [];
+  const hidden = new Set<string>();
+
+  for (const { dest, path } of routeDestinations(vs)) {
+    const host = dest.host;
+    const fq = index.resolve(host, ns);
+    const shown = fq === host ? `"${host}"` : `"${host}" (${fq})`;
+    const svc = index.findService(host, ns);
+    if (!svc) r.report('WEFT0301', childPath(path, 'host'), `host ${shown} is not defined by any ServiceEntry or registry service; requests routed here get no endpoints`);
+    else if (dest.port?.number !== undefined) {
+      if (svc.ports.length > 0 && !svc.ports.includes(dest.port.number)) {
+        r.report('WEFT0309', childPath(path, 'port.number'), `port ${dest.port.number} is not a port of ${svc.host} (ports: ${svc.ports.join(', ')}; from ${svc.source})`);
+      }
+    } else if (svc.ports.length > 1) {
+      r.report('WEFT0309', path, `${svc.host} has several ports (${svc.ports.join(', ')}); name one with port.number`);
+    }
+
+    if (dest.subset) {
+      const drs = index.destinationRulesFor(host, ns);
+      if (drs.length === 0) {
+        r.report('WEFT0302', childPath(path, 'subset'), `subset "${dest.subset}" is used but no DestinationRule defines subsets for host ${fq}`);
+      } else if (!drs.some((d) => (d.obj.spec.subsets ?? []).some((s) => s?.name === dest.subset))) {
+        const names = drs.map((d) => `${d.obj.metadata.name}.${d.namespace}`).join(', ');
+        r.report('WEFT0302', childPath(path, 'subset'), `subset "${dest.subset}" not found in DestinationRule ${names}`);
+      }
+    }
+
+    for (const sc of sidecars) {
+      const hostNs = index.serviceNamespace(host, ns);
+      const imported = (sc.obj.spec.egress ?? []).some((l) =>
+        (l?.hosts ?? []).some((entry) => {
+          const slash = entry.indexOf('/');
+          const eNs = entry.slice(0, slash);
+          const eHost = entry.slice(slash + 1);
+          const nsOk = eNs === '*' || (eNs === '.' && hostNs === sc.namespace) || eNs === hostNs;
+          return nsOk && (eHost === '*' || eHost === host || hostCoveredBy(fq, eHost));
+        }),
+      );
+      const k = `${sc.key}|${fq}`;
+      if (!imported && !hidden.has(k)) {
+        hidden.add(k);
+        r.report('WEFT0306', childPath(path, 'host'), `host ${fq} is hidden by ${sc.key}: none of its egress hosts imports "${hostNs}/${fq}", so its workloads cannot reach it`);
+      }
+    }
+  }
+
+  const checkWeights = (routes: readonly (RouteDestination | undefined)[] | undefined, path: string): void => {
+    if (!routes || routes.length < 2) return;
+    const sum = routes.reduce((acc, d) => acc + (d?.weight ?? 0), 0);
+    if (sum !== 100 && sum > 0) {
+      r.report('WEFT0303', path, `weights sum to ${sum}, not 100; weft (like Istio 1.20+) sends each destination weight/${sum} of the traffic (older Istio refused this)`);
+    }
+  };
+  (vs.spec.http ?? []).forEach((h, i) => h && checkWeights(h.route, `spec.http[${i}].route`));
+  (vs.spec.tcp ?? []).forEach((t, i) => t && checkWeights(t.route, `spec.tcp[${i}].route`));
+  (vs.spec.tls ?? []).forEach((t, i) => t && checkWeights(t.route, `spec.tls[${i}].route`));
+
+  const checkGateway = (ref: string, path: string): void => {
+    if (ref === 'mesh') return;
+    const key = gatewayKey(ref, ns);
+    if (!index.gateways.has(key)) {
+      const [gns, gname] = key.split('/');
+      r.report('WEFT0307', path, `Gateway "${ref}" not found (looked for Gateway ${gname}.${gns})`);
+    }
+  };
+  (vs.spec.gateways ?? []).forEach((g, i) => g && checkGateway(g, `spec.gateways[${i}]`));
+  (vs.spec.http ?? []).forEach((h, i) => (h?.match ?? []).forEach((m, j) => (m?.gateways ?? []).forEach((g, k) => checkGateway(g, `spec.http[${i}].match[${j}].gateways[${k}]`))));
+
+  (vs.spec.http ?? []).forEach((h, i) => {
+    if (!h?.delegate?.name) return;
+    const dns = h.delegate.namespace || ns;
+    const found = index.virtualServices.some((o) => o.obj.metadata.name === h.delegate!.name && o.namespace === dns);
+    if (!found) r.report('WEFT0310', `spec.http[${i}].delegate`, `delegate VirtualService ${h.delegate.name}.${dns} not found`);
+  });
+  return r.messages;
+}
+
+/**
+ * VirtualServices for the same host. Bound to sidecars (the mesh), Istio uses
+ * only one per host (the oldest); bound to a gateway, Istio merges their HTTP
+ * routes in creation order (load order here), so a catch-all route or an
+ * identical match in an earlier one shadows routes in later ones.
+ */
+function findConflicts(index: AnalysisIndex): ValidationMessage[] {
+  const out: ValidationMessage[] = [];
+  const groups = new Map<string, AcceptedObject<VirtualService>[]>();
+  const add = (key: string, a: AcceptedObject<VirtualService>): void => {
+    const g = groups.get(key) ?? [];
+    if (!g.includes(a)) g.push(a);
+    groups.set(key, g);
+  };
+  for (const a of index.virtualServices) {
+    const exportTo = a.obj.spec.exportTo ?? [];
+    const scope = exportTo.length > 0 && exportTo.every((e) => e === '.' || e === a.namespace) ? a.namespace : '*';
+    for (const host of a.obj.spec.hosts ?? []) {
+      if (!host) continue;
+      if (boundToMesh(a.obj)) add(`mesh|${scope}|${index.resolve(host, a.namespace)}`, a);
+      for (const g of a.obj.spec.gateways ?? []) if (g && g !== 'mesh') add(`gw|${gatewayKey(g, a.namespace)}|${host}`, a);
+    }
+  }
+  for (const [key, vss] of groups) {
+    if (vss.length < 2) continue;
+    const [kind, where, host] = key.split('|') as [string, string, string];
+    if (kind === 'mesh') {
+      for (const a of vss.slice(1)) {
+        const r = reporterFor(a);
+        r.report('WEFT0304', 'spec.hosts', `VirtualServices ${vss.map((v) => v.key).join(', ')} all define host ${host} for sidecars; Istio applies only one of them (the oldest), so merge their routes into one VirtualService`);
+        out.push(...r.messages);
+      }
+      continue;
+    }
+    // Gateway-bound: merged in order; find the first catch-all and repeated matches.
+    let catchAll: { vs: AcceptedObject<VirtualService>; route: number } | undefined;
+    const matches = new Map<string, string>();
+    for (const a of vss) {
+      const r = reporterFor(a);
+      (a.obj.spec.http ?? []).forEach((h: HTTPRoute | undefined, i) => {
+        if (!h) return;
+        if (catchAll && catchAll.vs !== a) {
+          r.report('WEFT0304', `spec.http[${i}]`, `host ${host} on Gateway ${where}: Istio merges the routes of ${vss.map((v) => v.key).join(', ')} in creation order and route #${catchAll.route} of ${catchAll.vs.key} matches every request first, so this route never applies`);
+          return;
+        }
+        if ((h.match ?? []).length === 0) catchAll ??= { vs: a, route: i };
+        (h.match ?? []).forEach((m, j) => {
+          const mk = matchKey(m);
+          const prev = matches.get(mk);
+          if (prev && !prev.startsWith(a.key)) r.report('WEFT0304', `spec.http[${i}].match[${j}]`, `host ${host} on Gateway ${where}: the same match is already routed by ${prev}, which comes first when Istio merges them`);
+          else if (!prev) matches.set(mk, `${a.key} route #${i}`);
+        });
+      });
+      out.push(...r.messages);
+    }
+  }
+  return out;
+}
+
+/** DestinationRule subsets whose labels select none of the service's known workloads (IST0173). */
+function analyzeSubsetSelection(a: AcceptedObject, index: AnalysisIndex): ValidationMessage[] {
+  if (a.obj.kind !== 'DestinationRule' || !a.obj.spec.host) return [];
+  const svc = index.findService(a.obj.spec.host, a.namespace);
+  if (!svc?.workloads) return [];
+  const r = reporterFor(a);
+  const known = [...new Set(svc.workloads.map((w) => Object.entries(w).map(([k, v]) => `${k}=${v}`).join(',') || '<no labels>'))];
+  (a.obj.spec.subsets ?? []).forEach((s, i) => {
+    const labels = s?.labels ?? {};
+    if (!s || Object.keys(labels).length === 0) return;
+    if (svc.workloads!.some((w) => Object.entries(labels).every(([k, v]) => w[k] === v))) return;
+    const want = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+    r.report('WEFT0305', `spec.subsets[${i}].labels`, `subset "${s.name}" (${want}) selects no workload of ${svc.host}; known workloads: ${known.length > 0 ? known.join('; ') : 'none'} (from ${svc.source})`);
+  });
+  return r.messages;
+}
