@@ -11,7 +11,7 @@ import type { TranslateContext } from './translate-context.js';
 
 /** Applies `pool` (or Istio's defaults when undefined) to the draft; `key`/`path` name it in messages. */
 export function applyConnectionPool(d: ClusterDraft, pool: ConnectionPoolSettings | undefined, ctx: TranslateContext, key: string, path: string): void {
-  const max = TRANSLATE_DEFAULTS.circuitBreakerMax;
+  const max: number = TRANSLATE_DEFAULTS.circuitBreakerMax;
   const t = {
     max_connections: { value: max },
     max_pending_requests: { value: max },

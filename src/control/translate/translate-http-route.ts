@@ -130,7 +130,7 @@ function buildRouteAction(
     }
   } else {
     const clusters: envoy_config_route_v3_WeightedCluster_ClusterWeight[] = [];
-    const hashes = [];
+    const hashes: NonNullable<envoy_config_route_v3_RouteAction['hash_policy']> = [];
     dests.forEach((dst, j) => {
       if (!dst.weight) return; // Istio drops zero-weight destinations when there are several.
       const d = resolveDestination(ctx, dst.destination, vsNs, i.listenPort, key, `${path}.route[${j}].destination`);

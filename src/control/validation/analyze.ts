@@ -10,6 +10,7 @@ import { childPath } from './field-path.js';
 import { hostCoveredBy } from './host-match.js';
 import { Reporter, type LineLocator, type ValidationMessage } from './message.js';
 import { validateObject } from './validate-object.js';
+import { matchKey } from './validate-virtual-service.js';
 
 /** One document to analyze: as parsed (validated again here) and where it came from. */
 export interface AnalyzeInput {
@@ -62,11 +63,6 @@ function gatewayKey(ref: string, namespace: string): string {
 
 function reporterFor(a: AcceptedObject): Reporter {
   return new Reporter(a.key, a.file, a.lineOf);
-}
-
-function matchKey(m: unknown): string {
-  const { name: _n, ...rest } = (m ?? {}) as Record<string, unknown>;
-  return JSON.stringify(rest, Object.keys(rest).sort());
 }
 
 /** Cross-resource checks over a set of documents (a folder, or the control plane's whole config). */

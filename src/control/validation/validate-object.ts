@@ -10,6 +10,7 @@ import {
   SECURITY_KINDS,
   type NetworkingObject,
   type ObjectMeta,
+  type ServiceEntrySpec,
 } from '../../api/networking.js';
 import { checkLabels } from './common-checks.js';
 import { normalizeDestinationRule, normalizeVirtualService } from './deprecations.js';
@@ -135,7 +136,7 @@ function validateSpec(kind: string, spec: Record<string, unknown>, name: string,
     case 'DestinationRule':
       return validateDestinationRule(spec as DestinationRuleInput, namespace, r);
     case 'ServiceEntry':
-      return validateServiceEntry(spec, namespace, r);
+      return validateServiceEntry(spec as unknown as ServiceEntrySpec, namespace, r);
     case 'WorkloadEntry':
       return validateWorkloadEntry(spec, 'spec', r);
     case 'Sidecar':

@@ -380,7 +380,7 @@ function validateL4Match(
 }
 
 /** Canonical JSON of a match without its name, to compare matches. */
-function matchKey(m: unknown): string {
+export function matchKey(m: unknown): string {
   const { name: _name, ...rest } = (m ?? {}) as Record<string, unknown>;
   const sort = (v: unknown): unknown =>
     Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v;

@@ -1,0 +1,161 @@
+// One consistent view of a config folder: the accepted objects (oldest
+// first) and every document that was not accepted, with the reasons.
+//
+// Order stands in for Istio's creation time: an object keeps the position it
+// got when first seen, so editing a file never makes an old object "newer";
+// objects seen for the first time follow in file-path and document order.
+//
+// Identity is "Kind name.namespace" (namespace "default" when unset). When
+// two documents define the same object, the one accepted before keeps it
+// (on first load: the first in path order) and the other is rejected with
+// WEFT_INGEST_DUPLICATE, as Kubernetes refuses to create an object whose
+// name is taken.
+import type { ConfigObject } from '../../api/networking.js';
+import { keyOf, namespaceOf } from '../model/config-key.js';
+import { deepFreeze } from '../model/freeze.js';
+import type { Accepted } from '../model/types.js';
+import type { ValidationMessage, ValidationResult } from '../validation/index.js';
+import type { ParsedFile } from './read-documents.js';
+
+/** Message codes of the ingest layer itself (validation's codes are WEFT00xx–03xx). */
+export const INGEST_CODES = {
+  /** A file that cannot be read or a document that does not parse (validation's input code). */
+  unreadable: 'WEFT0001',
+  /** A second document defining an object that another document already defines. */
+  duplicate: 'WEFT_INGEST_DUPLICATE',
+  /** The validator threw, or returned neither an object nor a message. */
+  validatorFailed: 'WEFT_INGEST_VALIDATOR',
+} as const;
+
+export interface RejectedDocument {
+  readonly file: string;
+  /** Position of the document in the file (0-based). */
+  readonly index: number;
+  /** 1-based line where the document starts. */
+  readonly line: number;
+  /** "Kind name.namespace" when the document got that far. */
+  readonly key?: string;
+  /** Why: at least one error. */
+  readonly messages: readonly ValidationMessage[];
+}
+
+export interface ConfigSnapshot {
+  /** Increases with every snapshot a source emits. */
+  readonly version: number;
+  /** Accepted objects, oldest first; frozen; metadata.namespace and metadata.generation filled in. */
+  readonly accepted: readonly Accepted<ConfigObject>[];
+  /** Documents refused, each alone; never dropped silently. */
+  readonly rejected: readonly RejectedDocument[];
+  /** Warnings and infos of documents that were accepted or skipped (e.g. a Kubernetes Service in the folder). */
+  readonly messages: readonly ValidationMessage[];
+  /** Files read, sorted. */
+  readonly files: readonly string[];
+}
+
+export type Validate = (doc: unknown, file?: string) => ValidationResult;
+
+interface Seen {
+  seq: number;
+  file: string;
+  json: string;
+  generation: number;
+}
+
+/** Builds snapshots and remembers first-seen order and generations across builds. */
+export class SnapshotAssembler {
+  private readonly seen = new Map<string, Seen>();
+  private nextSeq = 0;
+  private version = 0;
+
+  constructor(private readonly validate: Validate) {}
+
+  /** `files`: path → parsed contents, or an Error when the file could not be read. */
+  build(files: ReadonlyMap<string, ParsedFile | Error>): ConfigSnapshot {
+    const rejected: RejectedDocument[] = [];
+    const messages: ValidationMessage[] = [];
+    const candidates: { key: string; obj: ConfigObject; file: string; index: number; line: number; json: string }[] = [];
+    const paths = [...files.keys()].sort();
+    for (const file of paths) {
+      const parsed = files.get(file)!;
+      if (parsed instanceof Error) {
+        rejected.push({ file, index: 0, line: 1, messages: [msg(INGEST_CODES.unreadable, '', `cannot read file: ${parsed.message}`, file)] });
+        continue;
+      }
+      for (const e of parsed.errors) {
+        rejected.push({ file, index: e.index, line: e.line, messages: [msg(INGEST_CODES.unreadable, '', `document ${e.index + 1} is not valid YAML/JSON: ${e.message}`, file, e.line)] });
+      }
+      for (const d of parsed.docs) {
+        let result: ValidationResult;
+        try {
+          result = this.validate(d.value, file);
+        } catch (e) {
+          rejected.push({ file, index: d.index, line: d.line, messages: [msg(INGEST_CODES.validatorFailed, '', `validation failed: ${(e as Error).message}`, file, d.line)] });
+          continue;
+        }
+        const errors = result.messages.filter((m) => m.severity === 'error');
+        const key = result.object ? keyOf(result.object) : result.messages.find((m) => m.key)?.key;
+        if (errors.length > 0 || (!result.object && result.messages.length === 0)) {
+          const why = errors.length > 0 ? result.messages : [msg(INGEST_CODES.validatorFailed, key ?? '', 'validation returned no object and no reason', file, d.line)];
+          rejected.push(key === undefined ? { file, index: d.index, line: d.line, messages: why } : { file, index: d.index, line: d.line, key, messages: why });
+          continue;
+        }
+        messages.push(...result.messages);
+        if (!result.object) continue; // skipped kind; its warning says so
+        const obj = result.object as ConfigObject;
+        candidates.push({ key: keyOf(obj), obj, file, index: d.index, line: d.line, json: JSON.stringify(obj) });
+      }
+    }
+
+    // Duplicates: the object accepted before keeps its key; else the first in path order.
+    const winners = new Map<string, (typeof candidates)[number]>();
+    for (const c of candidates) {
+      const cur = winners.get(c.key);
+      if (!cur) winners.set(c.key, c);
+      else if (this.seen.get(c.key)?.file === c.file && this.seen.get(c.key)?.file !== cur.file) winners.set(c.key, c);
+    }
+    for (const c of candidates) {
+      const w = winners.get(c.key)!;
+      if (w === c) continue;
+      rejected.push({
+        file: c.file,
+        index: c.index,
+        line: c.line,
+        key: c.key,
+        messages: [msg(INGEST_CODES.duplicate, c.key, `${c.key} is already defined in ${w.file} (document ${w.index + 1}); this definition is ignored`, c.file, c.line)],
+      });
+    }
+
+    const accepted: { seq: number; acc: Accepted<ConfigObject> }[] = [];
+    const present = new Set<string>();
+    for (const [key, c] of winners) {
+      present.add(key);
+      let s = this.seen.get(key);
+      if (!s) {
+        s = { seq: this.nextSeq++, file: c.file, json: c.json, generation: 1 };
+        this.seen.set(key, s);
+      } else if (s.json !== c.json) {
+        s.json = c.json;
+        s.generation += 1;
+      }
+      s.file = c.file;
+      const obj = { ...c.obj, metadata: { ...c.obj.metadata, namespace: namespaceOf(c.obj), generation: s.generation } } as ConfigObject;
+      accepted.push({ seq: s.seq, acc: deepFreeze({ obj, key, file: c.file }) });
+    }
+    for (const key of [...this.seen.keys()]) if (!present.has(key)) this.seen.delete(key);
+    accepted.sort((a, b) => a.seq - b.seq);
+    rejected.sort((a, b) => (a.file === b.file ? a.index - b.index : a.file < b.file ? -1 : 1));
+    return Object.freeze({
+      version: ++this.version,
+      accepted: Object.freeze(accepted.map((a) => a.acc)),
+      rejected: Object.freeze(rejected),
+      messages: Object.freeze(messages),
+      files: Object.freeze(paths),
+    });
+  }
+}
+
+function msg(code: string, key: string, message: string, file: string, line?: number): ValidationMessage {
+  const m: ValidationMessage & { line?: number } = { code, severity: 'error', key, path: '', message, file };
+  if (line !== undefined) m.line = line;
+  return m;
+}

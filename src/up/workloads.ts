@@ -1,0 +1,128 @@
+// The workloads file of `weft up`: which processes make up the local mesh,
+// what service each belongs to, and how to start it. Validated with every
+// error at once and its field path, like every other config in weft.
+import fs from 'node:fs';
+import { ConfigErrors, joinPath } from '../common/errors.js';
+import { parseConfigText } from '../proxy/config/bootstrap.js';
+
+export interface WorkloadPort {
+  name: string;
+  port: number;
+  /** Istio port protocol: HTTP (default), HTTP2, GRPC, TCP. */
+  protocol: string;
+}
+
+export interface Workload {
+  name: string;
+  namespace: string;
+  serviceAccount: string;
+  labels: Record<string, string>;
+  /** Service name; the host is `<service>.<namespace>.svc.cluster.local`. */
+  service: string;
+  ports: WorkloadPort[];
+  /** argv; run from the folder given by `cwd` (default: the current directory). */
+  command: string[];
+  env: Record<string, string>;
+  cwd?: string;
+}
+
+const PROTOCOLS = ['HTTP', 'HTTP2', 'GRPC', 'TCP'];
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export function loadWorkloads(file: string, errs: ConfigErrors): Workload[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    errs.error('', `cannot read ${file}: ${(e as Error).message}`);
+    return [];
+  }
+  return parseWorkloads(parseConfigText(text, errs), errs);
+}
+
+export function parseWorkloads(doc: unknown, errs: ConfigErrors): Workload[] {
+  if (!doc || typeof doc !== 'object' || !Array.isArray((doc as { workloads?: unknown }).workloads)) {
+    errs.error('workloads', 'a list of workloads is required');
+    return [];
+  }
+  const out: Workload[] = [];
+  const names = new Set<string>();
+  ((doc as { workloads: unknown[] }).workloads).forEach((w, i) => {
+    const p = joinPath('workloads', i);
+    if (!w || typeof w !== 'object') {
+      errs.error(p, 'must be an object');
+      return;
+    }
+    const o = w as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      if (!['name', 'namespace', 'serviceAccount', 'labels', 'service', 'ports', 'command', 'env', 'cwd'].includes(k)) errs.error(joinPath(p, k), `unknown field "${k}"`);
+    }
+    const str = (k: string, dflt?: string): string => {
+      const v = o[k];
+      if (v === undefined && dflt !== undefined) return dflt;
+      if (typeof v !== 'string' || !v) {
+        errs.error(joinPath(p, k), 'a non-empty string is required');
+        return '';
+      }
+      return v;
+    };
+    const name = str('name');
+    if (name && !NAME.test(name)) errs.error(joinPath(p, 'name'), 'must be a DNS label (lower case, digits, "-")');
+    if (names.has(name)) errs.error(joinPath(p, 'name'), `duplicate workload "${name}"`);
+    names.add(name);
+    const namespace = str('namespace', 'default');
+    const service = str('service', name);
+    if (service && !NAME.test(service)) errs.error(joinPath(p, 'service'), 'must be a DNS label');
+    const strMap = (k: string): Record<string, string> => {
+      const v = o[k];
+      if (v === undefined || v === null) return {};
+      if (typeof v !== 'object' || Array.isArray(v)) {
+        errs.error(joinPath(p, k), 'must be a map of strings');
+        return {};
+      }
+      const m: Record<string, string> = {};
+      for (const [kk, vv] of Object.entries(v)) {
+        if (typeof vv !== 'string' && typeof vv !== 'number' && typeof vv !== 'boolean') errs.error(joinPath(joinPath(p, k), kk), 'must be a string');
+        else m[kk] = String(vv);
+      }
+      return m;
+    };
+    const ports: WorkloadPort[] = [];
+    if (!Array.isArray(o.ports) || o.ports.length === 0) errs.error(joinPath(p, 'ports'), 'at least one port is required');
+    else {
+      o.ports.forEach((pt, j) => {
+        const pp = joinPath(joinPath(p, 'ports'), j);
+        const q = (pt ?? {}) as Record<string, unknown>;
+        const port = q.port;
+        if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) errs.error(joinPath(pp, 'port'), 'a port number 1-65535 is required');
+        const protocol = String(q.protocol ?? 'HTTP').toUpperCase();
+        if (!PROTOCOLS.includes(protocol)) errs.error(joinPath(pp, 'protocol'), `unsupported protocol "${String(q.protocol)}" (${PROTOCOLS.join(', ')})`);
+        ports.push({ name: typeof q.name === 'string' ? q.name : `${protocol.toLowerCase()}-${String(port)}`, port: Number(port), protocol });
+      });
+    }
+    const command = o.command;
+    if (!Array.isArray(command) || command.length === 0 || command.some((c) => typeof c !== 'string')) errs.error(joinPath(p, 'command'), 'a non-empty list of strings is required');
+    out.push({
+      name,
+      namespace,
+      serviceAccount: str('serviceAccount', 'default'),
+      labels: strMap('labels'),
+      service,
+      ports,
+      command: Array.isArray(command) ? (command as string[]) : [],
+      env: strMap('env'),
+      ...(typeof o.cwd === 'string' ? { cwd: o.cwd } : {}),
+    });
+  });
+  // One service, one set of ports: workloads of a service must agree.
+  const byService = new Map<string, Workload>();
+  out.forEach((w, i) => {
+    const key = `${w.service}.${w.namespace}`;
+    const first = byService.get(key);
+    if (!first) byService.set(key, w);
+    else if (JSON.stringify(first.ports.map((p) => [p.port, p.protocol])) !== JSON.stringify(w.ports.map((p) => [p.port, p.protocol]))) {
+      errs.error(joinPath(joinPath('workloads', i), 'ports'), `workloads of service ${key} must declare the same ports as "${first.name}"`);
+    }
+  });
+  return out;
+}
