@@ -1,7 +1,7 @@
 // details v1: the book's facts as JSON. Calls nothing.
 //   GET /details/<id> → 200 BookDetails (+ served_by), 404 for an unknown id.
 import { BOOKS } from './catalog.js';
-import { readAppEnv, type AppEnv } from './lib/app-env.js';
+import type { AppEnv } from './lib/app-env.js';
 import { idAfter, notFound, sendJson } from './lib/http-util.js';
 import { isMainModule, runMain, startService, type RunningService } from './lib/run-service.js';
 
@@ -18,7 +18,4 @@ export function startDetails(env: AppEnv, log?: (line: string) => void): Promise
   });
 }
 
-if (isMainModule(import.meta.url)) {
-  const env = readAppEnv('details');
-  runMain(() => startDetails(env), env);
-}
+if (isMainModule(import.meta.url)) runMain('details', (env) => startDetails(env));

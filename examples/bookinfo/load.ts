@@ -136,7 +136,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadSummary> {
   };
   const slotFree = (): Promise<void> => (inFlight < o.concurrency ? Promise.resolve() : new Promise((r) => (wake = r)));
 
-  while (started < o.requests && performance.now() < deadline) {
+  // At most rps × seconds starts, so `--rps 200 --seconds 5` means 1000 requests.
+  const limit = o.rps > 0 ? Math.min(o.requests, Math.ceil(o.rps * o.seconds)) : o.requests;
+  while (started < limit && performance.now() < deadline) {
     if (o.rps > 0) {
       const due = start + (started * 1000) / o.rps;
       const wait = due - performance.now();

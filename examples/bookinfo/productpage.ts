@@ -16,7 +16,7 @@
 //   x-bookinfo-details  ok | unavailable
 import type { IncomingMessage } from 'node:http';
 import { BOOKS, type BookDetails } from './catalog.js';
-import { readAppEnv, readIntEnv, type AppEnv } from './lib/app-env.js';
+import { readIntEnv, type AppEnv } from './lib/app-env.js';
 import { idAfter, notFound, parseCookies, readBody, redirect, sendHtml, sendJson } from './lib/http-util.js';
 import { MeshClient, type CallResult } from './lib/mesh-client.js';
 import { pickPropagated } from './lib/propagation.js';
@@ -157,7 +157,4 @@ function asReviews(r: CallResult): Fetched<ReviewsAnswer> {
   return { ok: true, value: a as ReviewsAnswer, ms: r.ms };
 }
 
-if (isMainModule(import.meta.url)) {
-  const env = readAppEnv('productpage');
-  runMain(() => startProductPage(env, readProductPageOptions()), env);
-}
+if (isMainModule(import.meta.url)) runMain('productpage', (env) => startProductPage(env, readProductPageOptions()));

@@ -5,7 +5,7 @@
 //   RATINGS_DELAY_PERCENT  share of requests (0–100) that get the delay (default 100)
 //   GET /ratings/<id> → 200 {id, ratings: {reviewer: stars}}, or 503 when flaky.
 import { RATINGS } from './catalog.js';
-import { readAppEnv, readIntEnv, type AppEnv } from './lib/app-env.js';
+import { readIntEnv, type AppEnv } from './lib/app-env.js';
 import { idAfter, notFound, sendJson } from './lib/http-util.js';
 import { isMainModule, runMain, startService, type RunningService } from './lib/run-service.js';
 
@@ -59,10 +59,9 @@ export function startRatings(env: AppEnv, behaviour: RatingsBehaviour, log?: (li
 }
 
 if (isMainModule(import.meta.url)) {
-  const env = readAppEnv('ratings');
-  const behaviour = readRatingsBehaviour();
-  runMain(() => startRatings(env, behaviour), env);
-  if (behaviour.flakyPercent > 0 || behaviour.delayMs > 0) {
-    console.log(`${env.workload}: flaky ${behaviour.flakyPercent}%, delay ${behaviour.delayMs} ms for ${behaviour.delayPercent}% of requests`);
-  }
+  runMain('ratings', (env) => {
+    const b = readRatingsBehaviour();
+    if (b.flakyPercent > 0 || b.delayMs > 0) console.log(`${env.workload}: flaky ${b.flakyPercent}%, delay ${b.delayMs} ms for ${b.delayPercent}% of requests`);
+    return startRatings(env, b);
+  });
 }

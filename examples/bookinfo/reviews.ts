@@ -5,7 +5,7 @@
 // unavailable") instead of stars; reviews itself still answers 200.
 //   GET /reviews/<id> → 200 ReviewsAnswer
 import { REVIEWS } from './catalog.js';
-import { readAppEnv, readIntEnv, type AppEnv } from './lib/app-env.js';
+import { readIntEnv, type AppEnv } from './lib/app-env.js';
 import { idAfter, notFound, sendJson } from './lib/http-util.js';
 import { MeshClient } from './lib/mesh-client.js';
 import { pickPropagated } from './lib/propagation.js';
@@ -96,7 +96,4 @@ function starsOf(body: unknown): Record<string, number> | undefined {
   return out;
 }
 
-if (isMainModule(import.meta.url)) {
-  const env = readAppEnv('reviews');
-  runMain(() => startReviews(env, readReviewsOptions()), env);
-}
+if (isMainModule(import.meta.url)) runMain('reviews', (env) => startReviews(env, readReviewsOptions()));

@@ -20,6 +20,11 @@ run "weft <command> --help" for a command's options.
 `;
 
 export async function main(argv: string[]): Promise<void> {
+  // `weft validate … | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'proxy':

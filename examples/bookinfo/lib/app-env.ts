@@ -41,7 +41,8 @@ export function readAppEnv(defaultService: string, env: NodeJS.ProcessEnv = proc
     workload: env.WORKLOAD_NAME || `${serviceName}-${serviceVersion}`,
     logRequests: env.LOG_REQUESTS === '1' || env.LOG_REQUESTS === 'true',
   };
-  const proxy = env.HTTP_PROXY ?? env.http_proxy;
+  // Upper case only: a lower-case http_proxy in a shell usually means a corporate proxy, not a sidecar.
+  const proxy = env.HTTP_PROXY;
   if (proxy) out.httpProxy = parseProxyUrl(proxy);
   return out;
 }

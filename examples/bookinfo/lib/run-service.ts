@@ -4,7 +4,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AppEnv } from './app-env.js';
+import { readAppEnv, type AppEnv } from './app-env.js';
 import { sendJson, splitUrl } from './http-util.js';
 import { RequestStats } from './request-stats.js';
 
@@ -90,21 +90,34 @@ export function isMainModule(metaUrl: string): boolean {
   return path.resolve(entry) === fileURLToPath(metaUrl);
 }
 
-/** Starts an app as a process: logs where it listens and how it reaches others, stops on SIGTERM/SIGINT. */
-export function runMain(start: () => Promise<RunningService>, env: AppEnv): void {
-  start().then(
-    (svc) => {
-      const out = env.httpProxy ? `outbound via HTTP_PROXY http://${env.httpProxy.host}:${env.httpProxy.port}` : env.directHosts.size > 0 ? `outbound via DIRECT_HOSTS (${[...env.directHosts.keys()].join(', ')})` : 'no outbound proxy';
-      console.log(`${env.workload} listening on ${svc.url} (${out})`);
-      const stop = (): void => {
-        svc.close().then(() => process.exit(0));
-      };
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
-    },
-    (err: unknown) => {
-      console.error(`${env.workload} failed to start: ${err instanceof Error ? err.message : String(err)}`);
-      process.exit(1);
-    },
-  );
+/**
+ * Starts an app as a process: reads its environment, logs where it listens and
+ * how it reaches others, stops on SIGTERM/SIGINT. A bad setting ends the
+ * process with exit code 1 and a one-line message naming the variable.
+ */
+export function runMain(defaultService: string, start: (env: AppEnv) => Promise<RunningService>): void {
+  let env: AppEnv;
+  const fail = (who: string, err: unknown): never => {
+    console.error(`${who} failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  };
+  try {
+    env = readAppEnv(defaultService);
+  } catch (err) {
+    return fail(defaultService, err);
+  }
+  Promise.resolve()
+    .then(() => start(env))
+    .then(
+      (svc) => {
+        const out = env.httpProxy ? `outbound via HTTP_PROXY http://${env.httpProxy.host}:${env.httpProxy.port}` : env.directHosts.size > 0 ? `outbound via DIRECT_HOSTS (${[...env.directHosts.keys()].join(', ')})` : 'no outbound proxy';
+        console.log(`${env.workload} listening on ${svc.url} (${out})`);
+        const stop = (): void => {
+          svc.close().then(() => process.exit(0));
+        };
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      },
+      (err: unknown) => fail(env.workload, err),
+    );
 }

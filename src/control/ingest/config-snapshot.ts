@@ -14,7 +14,7 @@ import type { ConfigObject } from '../../api/networking.js';
 import { keyOf, namespaceOf } from '../model/config-key.js';
 import { deepFreeze } from '../model/freeze.js';
 import type { Accepted } from '../model/types.js';
-import type { ValidationMessage, ValidationResult } from '../validation/index.js';
+import type { LineLocator, ValidationMessage, ValidationResult } from '../validation/index.js';
 import type { ParsedFile } from './read-documents.js';
 
 /** Message codes of the ingest layer itself (validation's codes are WEFT00xx–03xx). */
@@ -29,7 +29,7 @@ export const INGEST_CODES = {
 
 export interface RejectedDocument {
   readonly file: string;
-  /** Position of the document in the file (0-based). */
+  /** Position among the file's parsed documents (0-based); -1 for a file or document that could not be read or parsed. */
   readonly index: number;
   /** 1-based line where the document starts. */
   readonly line: number;
@@ -52,7 +52,13 @@ export interface ConfigSnapshot {
   readonly files: readonly string[];
 }
 
-export type Validate = (doc: unknown, file?: string) => ValidationResult;
+export type Validate = (doc: unknown, file?: string, options?: { lineOf?: LineLocator }) => ValidationResult;
+
+/** A validation result with the object's JSON (for change detection), computed once per parsed document. */
+interface Validated {
+  readonly result: ValidationResult;
+  readonly json: string;
+}
 
 interface Seen {
   seq: number;
@@ -66,6 +72,8 @@ export class SnapshotAssembler {
   private readonly seen = new Map<string, Seen>();
   private nextSeq = 0;
   private version = 0;
+  /** Validation results per parsed file: a file whose text did not change is not validated again. */
+  private validated = new WeakMap<ParsedFile, (Validated | Error)[]>();
 
   constructor(private readonly validate: Validate) {}
 
@@ -78,20 +86,30 @@ export class SnapshotAssembler {
     for (const file of paths) {
       const parsed = files.get(file)!;
       if (parsed instanceof Error) {
-        rejected.push({ file, index: 0, line: 1, messages: [msg(INGEST_CODES.unreadable, '', `cannot read file: ${parsed.message}`, file)] });
+        rejected.push({ file, index: -1, line: 1, messages: [msg(INGEST_CODES.unreadable, '', `cannot read file: ${parsed.message}`, file)] });
         continue;
       }
-      for (const e of parsed.errors) {
-        rejected.push({ file, index: e.index, line: e.line, messages: [msg(INGEST_CODES.unreadable, '', `document ${e.index + 1} is not valid YAML/JSON: ${e.message}`, file, e.line)] });
+      for (const e of parsed.errors) rejected.push({ file, index: -1, line: e.line ?? 1, messages: [e] });
+      let results = this.validated.get(parsed);
+      if (!results) {
+        results = parsed.docs.map((d) => {
+          try {
+            const result = this.validate(d.value, file, d.lineOf ? { lineOf: d.lineOf } : {});
+            return { result, json: result.object ? JSON.stringify(result.object) : '' };
+          } catch (e) {
+            return e instanceof Error ? e : new Error(String(e));
+          }
+        });
+        this.validated.set(parsed, results);
       }
-      for (const d of parsed.docs) {
-        let result: ValidationResult;
-        try {
-          result = this.validate(d.value, file);
-        } catch (e) {
-          rejected.push({ file, index: d.index, line: d.line, messages: [msg(INGEST_CODES.validatorFailed, '', `validation failed: ${(e as Error).message}`, file, d.line)] });
+      for (let i = 0; i < parsed.docs.length; i++) {
+        const d = parsed.docs[i]!;
+        const validated = results[i]!;
+        if (validated instanceof Error) {
+          rejected.push({ file, index: d.index, line: d.line, messages: [msg(INGEST_CODES.validatorFailed, '', `validation failed: ${validated.message}`, file, d.line)] });
           continue;
         }
+        const result = validated.result;
         const errors = result.messages.filter((m) => m.severity === 'error');
         const key = result.object ? keyOf(result.object) : result.messages.find((m) => m.key)?.key;
         if (errors.length > 0 || (!result.object && result.messages.length === 0)) {
@@ -102,7 +120,7 @@ export class SnapshotAssembler {
         messages.push(...result.messages);
         if (!result.object) continue; // skipped kind; its warning says so
         const obj = result.object as ConfigObject;
-        candidates.push({ key: keyOf(obj), obj, file, index: d.index, line: d.line, json: JSON.stringify(obj) });
+        candidates.push({ key: keyOf(obj), obj, file, index: d.index, line: d.line, json: validated.json });
       }
     }
 
@@ -143,7 +161,7 @@ export class SnapshotAssembler {
     }
     for (const key of [...this.seen.keys()]) if (!present.has(key)) this.seen.delete(key);
     accepted.sort((a, b) => a.seq - b.seq);
-    rejected.sort((a, b) => (a.file === b.file ? a.index - b.index : a.file < b.file ? -1 : 1));
+    rejected.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
     return Object.freeze({
       version: ++this.version,
       accepted: Object.freeze(accepted.map((a) => a.acc)),
@@ -155,7 +173,5 @@ export class SnapshotAssembler {
 }
 
 function msg(code: string, key: string, message: string, file: string, line?: number): ValidationMessage {
-  const m: ValidationMessage & { line?: number } = { code, severity: 'error', key, path: '', message, file };
-  if (line !== undefined) m.line = line;
-  return m;
+  return line === undefined ? { code, severity: 'error', key, path: '', message, file } : { code, severity: 'error', key, path: '', message, file, line };
 }

@@ -55,6 +55,8 @@ export class DirectoryConfigSource {
   private reloading: Promise<void> | undefined;
   private dirty = false;
   private running = false;
+  /** Parsed files by path, reused while a file's text is unchanged (YAML parsing dominates reload time). */
+  private fileCache = new Map<string, { text: string; parsed: ParsedFile }>();
 
   constructor(dir: string, options: DirectorySourceOptions = {}) {
     this.dir = path.resolve(dir);
@@ -89,15 +91,21 @@ export class DirectoryConfigSource {
   async load(): Promise<ConfigSnapshot> {
     const files = await this.listFiles();
     const parsed = new Map<string, ParsedFile | Error>();
+    const cache = new Map<string, { text: string; parsed: ParsedFile }>();
     await Promise.all(
       files.map(async (f) => {
         try {
-          parsed.set(f, parseDocuments(await fsp.readFile(f, 'utf8')));
+          const text = await fsp.readFile(f, 'utf8');
+          const hit = this.fileCache.get(f);
+          const entry = hit && hit.text === text ? hit : { text, parsed: parseDocuments(text, f) };
+          cache.set(f, entry);
+          parsed.set(f, entry.parsed);
         } catch (e) {
           parsed.set(f, e as Error);
         }
       }),
     );
+    this.fileCache = cache;
     const snap = this.assembler.build(parsed);
     this.current = snap;
     this.fingerprint = fingerprintOf(snap);
@@ -279,8 +287,9 @@ export class DirectoryConfigSource {
   }
 }
 
+/** Content identity of a snapshot: an object's generation changes whenever its content does. */
 function fingerprintOf(s: ConfigSnapshot): string {
-  return JSON.stringify([s.accepted.map((a) => [a.key, a.file, a.obj]), s.rejected, s.messages]);
+  return JSON.stringify([s.accepted.map((a) => `${a.key}|${a.file}|${a.obj.metadata.generation}`), s.rejected, s.messages]);
 }
 
 async function statOrUndefined(p: string) {

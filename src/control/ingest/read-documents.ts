@@ -1,65 +1,38 @@
-// Splits one config file into documents: YAML with "---" separators (JSON is
-// YAML too), a Kubernetes `kind: List` expanded into its items. A document
-// that does not parse is reported alone; the file's other documents are kept.
-import { LineCounter, parseAllDocuments } from 'yaml';
+// Splits one config file into documents with the validation package's loader
+// (loadConfigDocuments: multi-document YAML, JSON, `kind: List` unpacked,
+// field paths mapped to lines), so ingest messages carry FILE:LINE exactly
+// like `weft validate`. A document that does not parse is reported alone; the
+// file's other documents are kept.
+import { loadConfigDocuments, type LineLocator, type ValidationMessage } from '../validation/index.js';
 
 export interface ParsedDocument {
-  /** 0-based position of the document in its file (items of a List count one each). */
+  /** 0-based position among the file's parsed documents (items of a List count one each). */
   readonly index: number;
   /** 1-based line where the document starts. */
   readonly line: number;
   readonly value: unknown;
-}
-
-export interface DocumentError {
-  readonly index: number;
-  readonly line: number;
-  readonly message: string;
+  /** Line of a field path, for validation messages. */
+  readonly lineOf?: LineLocator;
 }
 
 export interface ParsedFile {
   readonly docs: readonly ParsedDocument[];
-  readonly errors: readonly DocumentError[];
+  /** Parse errors (WEFT0001), one per problem, with their lines. */
+  readonly errors: readonly ValidationMessage[];
 }
 
-/** Parses `text`; empty documents (a trailing "---", comments only) are skipped. */
-export function parseDocuments(text: string): ParsedFile {
-  const lineCounter = new LineCounter();
-  const docs: ParsedDocument[] = [];
-  const errors: DocumentError[] = [];
-  let index = 0;
-  let parsed;
+/** Parses `text` read from `file`; empty documents (a trailing "---", comments only) are skipped. */
+export function parseDocuments(text: string, file?: string): ParsedFile {
+  let loaded;
   try {
-    parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    loaded = loadConfigDocuments(text, file);
   } catch (e) {
-    return { docs, errors: [{ index: 0, line: 1, message: (e as Error).message }] };
+    const m: ValidationMessage = { code: 'WEFT0001', severity: 'error', key: '', path: '', message: `cannot parse: ${(e as Error).message}`, line: 1, ...(file !== undefined ? { file } : {}) };
+    return { docs: [], errors: [m] };
   }
-  const list = Array.isArray(parsed) ? parsed : [];
-  for (const doc of list) {
-    const line = lineCounter.linePos(doc.range?.[0] ?? 0).line;
-    if (doc.errors.length > 0) {
-      errors.push({ index: index++, line, message: doc.errors.map((e) => e.message).join('; ') });
-      continue;
-    }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 100 });
-    } catch (e) {
-      errors.push({ index: index++, line, message: (e as Error).message });
-      continue;
-    }
-    if (value === null || value === undefined) continue;
-    if (isList(value)) {
-      for (const item of value.items) docs.push({ index: index++, line, value: item });
-      continue;
-    }
-    docs.push({ index: index++, line, value });
-  }
-  return { docs, errors };
-}
-
-function isList(v: unknown): v is { items: unknown[] } {
-  if (!v || typeof v !== 'object') return false;
-  const o = v as Record<string, unknown>;
-  return typeof o.kind === 'string' && o.kind.endsWith('List') && o.apiVersion === 'v1' && Array.isArray(o.items);
+  const docs = loaded.docs.map((d, index) => {
+    const doc: ParsedDocument = { index, line: d.line ?? 1, value: d.obj };
+    return d.lineOf ? { ...doc, lineOf: d.lineOf } : doc;
+  });
+  return { docs, errors: loaded.messages.filter((m) => m.severity === 'error') };
 }

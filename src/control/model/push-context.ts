@@ -45,7 +45,7 @@ export function buildPushContext(input: PushContextInput): IndexedPushContext {
 
 export class IndexedPushContext implements PushContext {
   readonly mesh: MeshConfig;
-  /** Every accepted config object this context was built from, oldest first. */
+  /** Every accepted config object this context was built from, oldest first, as given (the ingest layer freezes its own). */
   readonly configs: readonly Accepted<ConfigObject>[];
   /** How conflicting config was combined (merged DestinationRules, ignored subsets): shown, never silent. */
   readonly notes: readonly ModelNote[];
@@ -97,9 +97,11 @@ export class IndexedPushContext implements PushContext {
         case 'Sidecar':
           sc.push(c as Accepted<Sidecar>);
           break;
-        case 'Gateway':
-          gw.push({ accepted: deepFreeze(c as Accepted<Gateway>), selector: (c.obj as Gateway).spec?.selector ?? {} });
+        case 'Gateway': {
+          const copy = deepFreeze(structuredClone(c) as Accepted<Gateway>);
+          gw.push({ accepted: copy, selector: copy.obj.spec?.selector ?? {} });
           break;
+        }
       }
     }
     this.namespaces = namespaces;

@@ -18,8 +18,8 @@ export class SidecarIndex {
   private readonly byNamespace = new Map<string, NamespaceSidecars>();
 
   constructor(items: readonly Accepted<Sidecar>[], private readonly rootNamespace: string) {
-    for (const item of items) {
-      deepFreeze(item);
+    for (const input of items) {
+      const item = deepFreeze(structuredClone(input)); // a frozen copy: callers' objects stay theirs
       const ns = namespaceOf(item.obj);
       let entry = this.byNamespace.get(ns);
       if (!entry) this.byNamespace.set(ns, (entry = { selected: [] }));

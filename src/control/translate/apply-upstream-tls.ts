@@ -4,8 +4,8 @@
 import type { ClientTLSSettings } from '../../api/networking.js';
 import { MESSAGE_CODES, type MessageCollector } from './messages.js';
 
-export function applyUpstreamTls(tls: ClientTLSSettings | undefined, messages: MessageCollector, key: string, path: string, cluster: string): void {
+export function applyUpstreamTls(tls: ClientTLSSettings | undefined, messages: MessageCollector, key: string, path: string, hostname: string): void {
   const mode = tls?.mode;
   if (!mode || mode === 'DISABLE') return;
-  messages.warn(MESSAGE_CODES.TLS_UNSUPPORTED, key, `${path}.mode`, `tls mode ${mode} not yet supported by weft; ${cluster} sends plaintext`);
+  messages.warn(MESSAGE_CODES.TLS_UNSUPPORTED, key, `${path}.mode`, `tls mode ${mode} not yet supported by weft; traffic to ${hostname} is sent in plaintext`);
 }

@@ -17,7 +17,7 @@ import { buildLocalityLbEndpoints, labelsMatch } from './locality-endpoints.js';
 import { MESSAGE_CODES } from './messages.js';
 import { configKey, configPath, outboundClusterName } from './names.js';
 import { adsConfigSource, durationFromMs } from './proto-helpers.js';
-import { effectiveTrafficPolicy } from './traffic-policy.js';
+import { effectiveTrafficPolicy, policyPartPath } from './traffic-policy.js';
 import { isHttp2Protocol, serviceKey, type TranslateContext } from './translate-context.js';
 
 /** Every outbound cluster of the proxy's visible services, plus BlackHoleCluster (sorted by name). */
@@ -84,7 +84,6 @@ function buildServiceCluster(
     c.load_assignment = { cluster_name: name, ...(localities.length > 0 ? { endpoints: localities } : {}) };
     c.dns_lookup_family = 'V4_ONLY';
     c.dns_refresh_rate = durationFromMs(TRANSLATE_DEFAULTS.dnsRefreshRateMs);
-    c.respect_dns_ttl = true;
   }
   c.metadata = { filter_metadata: { istio: clusterMetadata(svc, port, dr, subset) } };
 
@@ -92,13 +91,14 @@ function buildServiceCluster(
   if (isHttp2Protocol(port.protocol)) d.protocol = 'http2';
   const policy = effectiveTrafficPolicy(dr?.obj.spec, port.port, subset);
   const key = dr ? configKey('DestinationRule', dr.obj.metadata.name, dr.obj.metadata.namespace) : serviceKey(svc);
-  const path = subsetIndex >= 0 ? `spec.subsets[${subsetIndex}].trafficPolicy` : 'spec.trafficPolicy';
-  applyConnectionPool(d, policy?.connectionPool, ctx, key, `${path}.connectionPool`);
+  const spec = dr?.obj.spec;
+  const path = (part: Parameters<typeof policyPartPath>[4]) => policyPartPath(spec, port.port, subset, subsetIndex, part);
+  applyConnectionPool(d, policy?.connectionPool, ctx, key, path('connectionPool'));
   const h2 = policy?.connectionPool?.http?.h2UpgradePolicy;
   if (h2 === 'UPGRADE' && d.protocol !== 'downstream') d.protocol = 'http2';
   applyOutlierDetection(d, policy?.outlierDetection);
-  applyLoadBalancer(d, policy?.loadBalancer, ctx, { grpc, key, path: `${path}.loadBalancer` });
-  applyUpstreamTls(policy?.tls, ctx.messages, key, `${path}.tls`, name);
+  applyLoadBalancer(d, policy?.loadBalancer, ctx, { grpc, key, path: path('loadBalancer') });
+  applyUpstreamTls(policy?.tls, ctx.messages, key, path('tls'), svc.hostname);
   return finishDraft(d);
 }
 

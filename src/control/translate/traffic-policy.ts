@@ -41,3 +41,21 @@ function portOnly(p: PortTrafficPolicy): EffectivePolicy {
     ...(p.tls ? { tls: p.tls } : {}),
   };
 }
+
+type Part = 'connectionPool' | 'outlierDetection' | 'loadBalancer' | 'tls';
+
+/**
+ * Field path of the policy a part of the effective policy came from, so a
+ * message names what the user wrote (one message for a top-level setting that
+ * every subset inherits, not one per subset).
+ */
+export function policyPartPath(dr: DestinationRuleSpec | undefined, port: number, subset: Subset | undefined, subsetIndex: number, part: Part): string {
+  if (subset?.trafficPolicy) {
+    const j = subset.trafficPolicy.portLevelSettings?.findIndex((p) => p.port?.number === port) ?? -1;
+    if (j >= 0) return `spec.subsets[${subsetIndex}].trafficPolicy.portLevelSettings[${j}].${part}`;
+    if (subset.trafficPolicy[part] !== undefined) return `spec.subsets[${subsetIndex}].trafficPolicy.${part}`;
+  }
+  const j = dr?.trafficPolicy?.portLevelSettings?.findIndex((p) => p.port?.number === port) ?? -1;
+  if (j >= 0) return `spec.trafficPolicy.portLevelSettings[${j}].${part}`;
+  return `spec.trafficPolicy.${part}`;
+}

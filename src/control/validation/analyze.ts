@@ -79,7 +79,8 @@ export function analyze(docs: readonly AnalyzeInput[], options: AnalyzeOptions =
     const prev = seen.get(a.key);
     if (prev) {
       const r = reporterFor(a);
-      const where = prev.file ? ` at ${prev.file}${prev.lineOf?.('') ? `:${prev.lineOf('')}` : ''}` : '';
+      const prevLine = prev.lineOf?.('metadata.name');
+      const where = prev.file ? ` at ${prev.file}${prevLine ? `:${prevLine}` : ''}` : '';
       r.report('WEFT0308', 'metadata.name', `${a.key} is defined more than once (also${where || ' earlier in the input'}); only one can apply`);
       out.push(...r.messages);
       continue;
@@ -109,7 +110,7 @@ function analyzeVirtualService(a: AcceptedObject<VirtualService>, index: Analysi
     if (!svc) r.report('WEFT0301', childPath(path, 'host'), `host ${shown} is not defined by any ServiceEntry or registry service; requests routed here get no endpoints`);
     else if (dest.port?.number !== undefined) {
       if (svc.ports.length > 0 && !svc.ports.includes(dest.port.number)) {
-        r.report('WEFT0309', childPath(path, 'port.number'), `port ${dest.port.number} is not a port of ${svc.host} (ports: ${svc.ports.join(', ')}; from ${svc.source})`);
+        r.report('WEFT0309', `${path}.port.number`, `port ${dest.port.number} is not a port of ${svc.host} (ports: ${svc.ports.join(', ')}; from ${svc.source})`);
       }
     } else if (svc.ports.length > 1) {
       r.report('WEFT0309', path, `${svc.host} has several ports (${svc.ports.join(', ')}); name one with port.number`);

@@ -42,9 +42,3 @@ export function parseDuration(text: string): number | undefined {
   return sign * Math.round(total);
 }
 
-/** A short human form for messages ("1.5s", "100ms"). */
-export function formatNanos(ns: number): string {
-  if (ns % 1e9 === 0) return `${ns / 1e9}s`;
-  if (ns % 1e6 === 0) return `${ns / 1e6}ms`;
-  return `${ns}ns`;
-}

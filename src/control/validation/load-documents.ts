@@ -65,7 +65,7 @@ export function loadConfigDocuments(text: string, file?: string): LoadResult {
   for (const doc of parsed) {
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
-        const line = e.linePos?.[0]?.line;
+        const line = e.linePos?.[0]?.line ?? counter.linePos(e.pos[0]).line;
         const r = new Reporter('', file, () => line);
         r.report('WEFT0001', '', `YAML: ${e.message.split('\n')[0]}`);
         messages.push(...r.messages);

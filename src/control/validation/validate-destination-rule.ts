@@ -58,7 +58,7 @@ export function validateTrafficPolicy(tp: TrafficPolicy | undefined, path: strin
   each(tp.portLevelSettings, (pl: PortTrafficPolicy, i) => {
     const p = childPath(childPath(path, 'portLevelSettings'), i);
     if (!pl.port) r.report('WEFT0107', childPath(p, 'port'), 'a portLevelSettings entry needs a port');
-    else checkPort(pl.port.number ?? 0, childPath(p, 'port.number'), r);
+    else checkPort(pl.port.number ?? 0, `${p}.port.number`, r);
     if (!pl.loadBalancer && !pl.connectionPool && !pl.outlierDetection && !pl.tls) r.report('WEFT0107', p, 'a portLevelSettings entry must set at least one policy');
     else validatePolicyParts(pl, p, r);
   });
@@ -113,8 +113,8 @@ function validateConnectionPool(c: ConnectionPoolSettings | undefined, path: str
     checkDuration(t.connectTimeout, childPath(p, 'connectTimeout'), r);
     checkDuration(t.maxConnectionDuration, childPath(p, 'maxConnectionDuration'), r);
     checkDuration(t.idleTimeout, childPath(p, 'idleTimeout'), r);
-    checkDuration(t.tcpKeepalive?.time, childPath(p, 'tcpKeepalive.time'), r);
-    checkDuration(t.tcpKeepalive?.interval, childPath(p, 'tcpKeepalive.interval'), r);
+    checkDuration(t.tcpKeepalive?.time, `${p}.tcpKeepalive.time`, r);
+    checkDuration(t.tcpKeepalive?.interval, `${p}.tcpKeepalive.interval`, r);
   }
 }
 
@@ -131,13 +131,13 @@ function validateLoadBalancer(lb: LoadBalancerSettings | undefined, outlier: Out
   const ch = lb.consistentHash;
   if (ch) {
     const p = childPath(path, 'consistentHash');
-    if (ch.httpCookie && !ch.httpCookie.name) r.report('WEFT0107', childPath(p, 'httpCookie.name'), 'httpCookie needs a name');
+    if (ch.httpCookie && !ch.httpCookie.name) r.report('WEFT0107', `${p}.httpCookie.name`, 'httpCookie needs a name');
     if (ch.minimumRingSize !== undefined && (ch.ringHash || ch.maglev)) {
       r.report('WEFT0106', childPath(p, 'minimumRingSize'), 'set the deprecated minimumRingSize or ringHash/maglev, not both');
     }
     if (ch.maglev) {
       const size = ch.maglev.tableSize ?? 0;
-      const sp = childPath(p, 'maglev.tableSize');
+      const sp = `${p}.maglev.tableSize`;
       if (size === 0) r.report('WEFT0107', sp, 'maglev needs tableSize');
       else if (size >= MAGLEV_TABLE_LIMIT) r.report('WEFT0102', sp, `maglev tableSize must be less than ${MAGLEV_TABLE_LIMIT}`);
       else if (!isPrime(size)) r.report('WEFT0102', sp, `maglev tableSize ${size} must be a prime number`);

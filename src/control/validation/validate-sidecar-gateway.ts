@@ -166,10 +166,10 @@ export function validateGateway(spec: GatewaySpec, name: string, r: Reporter): v
     validateServer(s, p, r);
     const portName = s.port?.name;
     if (portName !== undefined) {
-      if (portNames.has(portName)) r.report('WEFT0108', childPath(p, 'port.name'), `port names of servers must be unique: "${portName}" is used twice`);
+      if (portNames.has(portName)) r.report('WEFT0108', `${p}.port.name`, `port names of servers must be unique: "${portName}" is used twice`);
       portNames.add(portName);
     }
-    if (s.tls?.httpsRedirect && s.port && !isHttpProtocol(s.port.protocol)) r.report('WEFT0152', childPath(p, 'tls.httpsRedirect'), 'httpsRedirect only makes sense on HTTP servers');
+    if (s.tls?.httpsRedirect && s.port && !isHttpProtocol(s.port.protocol)) r.report('WEFT0152', `${p}.tls.httpsRedirect`, 'httpsRedirect only makes sense on HTTP servers');
   });
   checkLabels(spec.selector, 'spec.selector', r, true);
 }
@@ -195,7 +195,7 @@ function validateServer(s: GatewayServer, path: string, r: Reporter): void {
   if (unix) {
     const err = checkUnixPath(s.bind!.slice(UNIX_PREFIX.length));
     if (err) r.report('WEFT0114', childPath(path, 'bind'), err);
-    if (s.port?.number) r.report('WEFT0106', childPath(path, 'port.number'), 'port number must be 0 for a unix socket bind');
+    if (s.port?.number) r.report('WEFT0106', `${path}.port.number`, 'port number must be 0 for a unix socket bind');
   } else checkBindIp(s.bind, childPath(path, 'bind'), r);
 
   const tls = s.tls;

@@ -145,7 +145,7 @@ function validateHttpRoute(h: HTTPRoute, path: string, inDelegate: boolean, r: R
     if (h.redirect) r.report('WEFT0106', childPath(path, 'redirect'), 'an HTTP route with delegate must not specify redirect');
     if (h.route) r.report('WEFT0106', childPath(path, 'route'), 'an HTTP route with delegate must not specify route');
     if (h.directResponse) r.report('WEFT0106', childPath(path, 'directResponse'), 'an HTTP route with delegate must not specify directResponse');
-    if (!h.delegate.name) r.report('WEFT0107', childPath(path, 'delegate.name'), 'delegate needs the name of the VirtualService to delegate to');
+    if (!h.delegate.name) r.report('WEFT0107', `${path}.delegate.name`, 'delegate needs the name of the VirtualService to delegate to');
   } else if (h.redirect) {
     if (hasRoute) r.report('WEFT0106', childPath(path, 'redirect'), 'an HTTP route cannot have both route and redirect');
     if (h.fault) r.report('WEFT0106', childPath(path, 'fault'), 'an HTTP route cannot have both fault and redirect');
@@ -240,7 +240,7 @@ function checkAuthorityRewrite(h: HTTPRoute, path: string, r: Reporter): void {
     for (const [k, v] of Object.entries(h.headers?.request?.[verb] ?? {})) {
       if (k.toLowerCase() !== ':authority' && k.toLowerCase() !== 'host') continue;
       if (current !== undefined) {
-        r.report('WEFT0106', childPath(childPath(childPath(path, 'headers.request'), verb), k), `the authority is set more than once: have "${current}", also "${v}"`);
+        r.report('WEFT0106', childPath(childPath(`${path}.headers.request`, verb), k), `the authority is set more than once: have "${current}", also "${v}"`);
         return;
       }
       current = v;

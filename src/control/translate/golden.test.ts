@@ -1,0 +1,103 @@
+// Golden files for a Bookinfo-like mesh under each of Istio's Bookinfo sample
+// files (../shared/istio-samples) that applies, plus the seed's examples and
+// each proxy kind. Refresh with WEFT_UPDATE_GOLDEN=1. Every scenario's output
+// must also (a) be in the canonical proto shape (binary round trip is exact),
+// (b) be accepted by weft's proxy decoders with zero errors, and (c) be a
+// consistent snapshot (every RDS and EDS name it references exists).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { NetworkingObject } from '../../api/networking.js';
+import type { ProxyInfo } from '../model/types.js';
+import { clusterEdsName, listenerRouteNames } from '../cache/references.js';
+import { decodeBinary, encodeBinary } from '../../xds/codec.js';
+import { translateProxy } from './translate-proxy.js';
+import {
+  bookinfoPush, bookinfoService, destinationRule, gatewayProxy, golden, grpcProxy, loadSample, sidecarProxy, virtualService,
+} from './test-bookinfo.js';
+import { decodeWithProxy } from './test-proxy-decode.js';
+import type { TestPushInput } from './test-push-context.js';
+
+interface Scenario {
+  name: string;
+  objects: () => NetworkingObject[];
+  proxy?: ProxyInfo;
+  extra?: Partial<TestPushInput>;
+  /** Resource types kept in the golden file (all are checked for canonical shape and acceptance). */
+  parts: ('listeners' | 'routes' | 'clusters' | 'endpoints')[];
+}
+
+const ALL = ['listeners', 'routes', 'clusters', 'endpoints'] as const;
+const withDr = (file: string) => () => [...loadSample(file), ...loadSample('destination-rule-all.yaml')];
+
+// The seed's examples (virtual-svc → service-a, circuit-breaker → service-c).
+const seedServices = { services: [bookinfoService('service-a'), bookinfoService('service-c')] };
+const seedRetries = () => [virtualService('virtual-svc', { hosts: ['service-a'], http: [{ route: [{ destination: { host: 'service-a' } }], retries: { attempts: 5, perTryTimeout: '2s', retryOn: '5xx' }, timeout: '120s' }] })];
+const seedFault = () => [virtualService('virtual-svc', { hosts: ['service-a'], http: [{ route: [{ destination: { host: 'service-a' } }], fault: { delay: { percent: 50, fixedDelay: '5s' } } }] })];
+const seedCircuitBreaker = () => [destinationRule('circuit-breaker', { host: 'service-c', trafficPolicy: {
+  connectionPool: { tcp: { maxConnections: 100 }, http: { http2MaxRequests: 1024, maxRequestsPerConnection: 10 } },
+  outlierDetection: { consecutiveErrors: 7, interval: '5m', baseEjectionTime: '3m', maxEjectionPercent: 100 },
+} })];
+
+const SCENARIOS: Scenario[] = [
+  { name: 'sidecar-base', objects: () => [], parts: [...ALL] },
+  { name: 'sidecar-destination-rule-all', objects: () => loadSample('destination-rule-all.yaml'), parts: [...ALL] },
+  { name: 'sidecar-destination-rule-all-mtls', objects: () => loadSample('destination-rule-all-mtls.yaml'), parts: ['clusters'] },
+  { name: 'sidecar-destination-rule-reviews', objects: () => loadSample('destination-rule-reviews.yaml'), parts: ['clusters'] },
+  ...[
+    'virtual-service-all-v1', 'virtual-service-details-v2', 'virtual-service-ratings-db', 'virtual-service-ratings-mysql',
+    'virtual-service-ratings-mysql-vm', 'virtual-service-ratings-test-abort', 'virtual-service-ratings-test-delay',
+    'virtual-service-reviews-50-v3', 'virtual-service-reviews-80-20', 'virtual-service-reviews-90-10',
+    'virtual-service-reviews-jason-v2-v3', 'virtual-service-reviews-test-v2', 'virtual-service-reviews-v2-v3', 'virtual-service-reviews-v3',
+  ].map((f): Scenario => ({ name: `sidecar-${f}`, objects: withDr(`${f}.yaml`), parts: ['routes'] })),
+  { name: 'sidecar-fault-injection-details-v1', objects: () => loadSample('fault-injection-details-v1.yaml'), parts: ['routes', 'clusters'] },
+  { name: 'sidecar-egress-rule-google-apis', objects: () => loadSample('egress-rule-google-apis.yaml'), parts: [...ALL] },
+  { name: 'sidecar-seed-retries-timeout', objects: seedRetries, extra: seedServices, parts: ['routes'] },
+  { name: 'sidecar-seed-fault-delay', objects: seedFault, extra: seedServices, parts: ['routes'] },
+  { name: 'sidecar-seed-circuit-breaker', objects: seedCircuitBreaker, extra: seedServices, parts: ['clusters'] },
+  {
+    name: 'sidecar-local-mode', objects: withDr('virtual-service-reviews-jason-v2-v3.yaml'), parts: [...ALL],
+    proxy: sidecarProxy({ id: 'sidecar~127.0.0.1~productpage-v1.default~default.svc.cluster.local', ips: ['127.0.0.1'], metadata: { WEFT_OUTBOUND_HTTP_PROXY_PORT: '15080', WEFT_INBOUND_PORTS: '{"9080":16001}', WEFT_APP_PORTS: '{"9080":19080}' } }),
+  },
+  { name: 'gateway-bookinfo-gateway', objects: () => [...loadSample('bookinfo-gateway.yaml'), ...loadSample('destination-rule-all.yaml')], proxy: gatewayProxy(), parts: ['listeners', 'routes'] },
+  { name: 'gateway-certmanager-gateway', objects: () => loadSample('certmanager-gateway.yaml'), proxy: gatewayProxy(), parts: ['listeners', 'routes'] },
+  { name: 'grpc-reviews-jason-v2-v3', objects: withDr('virtual-service-reviews-jason-v2-v3.yaml'), proxy: grpcProxy(), parts: [...ALL] },
+];
+
+const TYPES = {
+  listeners: 'envoy.config.listener.v3.Listener',
+  routes: 'envoy.config.route.v3.RouteConfiguration',
+  clusters: 'envoy.config.cluster.v3.Cluster',
+  endpoints: 'envoy.config.endpoint.v3.ClusterLoadAssignment',
+} as const;
+
+for (const s of SCENARIOS) {
+  test(`golden: ${s.name}`, () => {
+    const out = translateProxy(s.proxy ?? sidecarProxy(), bookinfoPush(s.objects(), s.extra));
+    const kept: Record<string, unknown> = {};
+    for (const p of s.parts) kept[p] = out.resources[p];
+    kept.messages = out.messages;
+    const g = golden(`${s.name}.json`, kept);
+    assert.ok(g.expected !== undefined, `missing golden file testdata/${s.name}.json (run with WEFT_UPDATE_GOLDEN=1)`);
+    assert.equal(g.actual, g.expected, `testdata/${s.name}.json differs (run with WEFT_UPDATE_GOLDEN=1 if the change is intended)`);
+  });
+
+  test(`canonical shape, accepted by weft's proxy, consistent: ${s.name}`, () => {
+    const out = translateProxy(s.proxy ?? sidecarProxy(), bookinfoPush(s.objects(), s.extra));
+    for (const [kind, typeName] of Object.entries(TYPES)) {
+      for (const r of out.resources[kind as keyof typeof TYPES] as object[]) {
+        assert.deepEqual(decodeBinary(typeName, encodeBinary(typeName, r)), r, `${kind} ${JSON.stringify((r as { name?: string; cluster_name?: string }).name ?? (r as { cluster_name?: string }).cluster_name)} is not canonical`);
+      }
+    }
+    const routeNames = new Set((out.resources.routes as { name: string }[]).map((r) => r.name));
+    for (const l of out.resources.listeners) for (const n of listenerRouteNames(l as object)) assert.ok(routeNames.has(n), `route configuration ${n} is referenced but not built`);
+    const edsNames = new Set((out.resources.endpoints as { cluster_name: string }[]).map((e) => e.cluster_name));
+    for (const c of out.resources.clusters) {
+      const n = clusterEdsName(c as object);
+      if (n) assert.ok(edsNames.has(n), `EDS assignment ${n} is referenced but not built`);
+    }
+    if ((s.proxy ?? sidecarProxy()).type !== 'grpc') {
+      const d = decodeWithProxy(out.resources);
+      assert.deepEqual(d.errors, [], 'weft\'s proxy must accept everything translation emits');
+    }
+  });
+}

@@ -1,0 +1,312 @@
+// Cross-resource analysis, one scenario per rule: a small world (services,
+// workloads, a DestinationRule) plus the objects under test, and the exact
+// codes, objects and paths expected.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ServiceEndpoint, ServiceModel } from '../model/types.js';
+import { analyze } from './analyze.js';
+import { loadConfigDocuments } from './load-documents.js';
+
+const WORLD = `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: reviews }
+spec:
+  hosts: [reviews.default.svc.cluster.local]
+  ports: [{ number: 9080, name: http, protocol: HTTP }]
+  resolution: STATIC
+  workloadSelector: { labels: { app: reviews } }
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: { name: reviews-v1 }
+spec: { address: 10.0.0.1, labels: { app: reviews, version: v1 } }
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: { name: reviews-v2 }
+spec: { address: 10.0.0.2, labels: { app: reviews, version: v2 } }
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: ratings }
+spec:
+  hosts: [ratings]
+  ports: [{ number: 9080, name: http, protocol: HTTP }, { number: 9443, name: https, protocol: HTTPS }]
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: reviews }
+spec:
+  host: reviews
+  subsets:
+  - { name: v1, labels: { version: v1 } }
+  - { name: v2, labels: { version: v2 } }
+`;
+
+const vsReviews = (routes: string, name = 'reviews', extra = '') => `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: ${name} }
+spec:
+  hosts: [reviews]
+${extra}  http:
+  - route:
+${routes}`;
+
+const dest = (subset: string, weight?: number) => `    - destination: { host: reviews, subset: ${subset} }\n${weight !== undefined ? `      weight: ${weight}\n` : ''}`;
+
+interface Scenario {
+  name: string;
+  yaml: string;
+  /** Exactly these "CODE key path" lines, in any order. */
+  expect: string[];
+  registry?: { services: ServiceModel[]; endpoints: Record<string, Record<string, string>[]> };
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'consistent config has no findings', yaml: vsReviews(dest('v1', 50) + dest('v2', 50)), expect: [] },
+  {
+    name: 'subset missing from the DestinationRule (error)',
+    yaml: vsReviews(dest('v1', 50) + dest('v4', 50)),
+    expect: ['WEFT0302 VirtualService reviews.default spec.http[0].route[1].destination.subset'],
+  },
+  {
+    name: 'subset used but no DestinationRule for the host',
+    yaml: `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: ratings }
+spec:
+  hosts: [ratings]
+  http:
+  - route: [{ destination: { host: ratings, subset: v1, port: { number: 9080 } } }]
+`,
+    expect: ['WEFT0302 VirtualService ratings.default spec.http[0].route[0].destination.subset'],
+  },
+  {
+    name: 'destination host defined nowhere (warning)',
+    yaml: `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: details }
+spec:
+  hosts: [details]
+  http:
+  - route: [{ destination: { host: details } }]
+`,
+    expect: ['WEFT0301 VirtualService details.default spec.http[0].route[0].destination.host'],
+  },
+  { name: 'weights not summing to 100', yaml: vsReviews(dest('v1', 80) + dest('v2', 30)), expect: ['WEFT0303 VirtualService reviews.default spec.http[0].route'] },
+  {
+    name: 'two VirtualServices for one host on the mesh',
+    yaml: vsReviews(dest('v1')) + '---' + vsReviews(dest('v2'), 'reviews-canary'),
+    expect: ['WEFT0304 VirtualService reviews-canary.default spec.hosts'],
+  },
+  {
+    name: 'gateway-bound VirtualServices: an earlier catch-all shadows later routes',
+    yaml: `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: gw }
+spec:
+  selector: { istio: ingressgateway }
+  servers: [{ port: { number: 80, name: http, protocol: HTTP }, hosts: ["*"] }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: front }
+spec:
+  hosts: ["*"]
+  gateways: [gw]
+  http:
+  - route: [{ destination: { host: reviews, port: { number: 9080 } } }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: api }
+spec:
+  hosts: ["*"]
+  gateways: [default/gw]
+  http:
+  - match: [{ uri: { prefix: /api } }]
+    route: [{ destination: { host: reviews } }]
+`,
+    expect: ['WEFT0304 VirtualService api.default spec.http[0]'],
+  },
+  {
+    name: 'gateway-bound VirtualServices with distinct matches merge cleanly',
+    yaml: `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: gw }
+spec:
+  servers: [{ port: { number: 80, name: http, protocol: HTTP }, hosts: ["*"] }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: a }
+spec:
+  hosts: ["*"]
+  gateways: [gw]
+  http: [{ match: [{ uri: { prefix: /a } }], route: [{ destination: { host: reviews } }] }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: b }
+spec:
+  hosts: ["*"]
+  gateways: [gw]
+  http: [{ match: [{ uri: { prefix: /b } }], route: [{ destination: { host: reviews } }] }]
+`,
+    expect: [],
+  },
+  {
+    name: 'subset selecting no workload',
+    yaml: `
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: reviews, namespace: prod }
+spec:
+  host: reviews.default.svc.cluster.local
+  subsets:
+  - { name: v1, labels: { version: v1 } }
+  - { name: v3, labels: { version: v3 } }
+`,
+    expect: ['WEFT0305 DestinationRule reviews.prod spec.subsets[1].labels'],
+  },
+  {
+    name: 'Sidecar hiding a routed host',
+    yaml:
+      vsReviews(dest('v1')) +
+      `---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: { name: default }
+spec:
+  egress: [{ hosts: ["istio-system/*", "./ratings.default.svc.cluster.local"] }]
+`,
+    expect: ['WEFT0306 VirtualService reviews.default spec.http[0].route[0].destination.host'],
+  },
+  {
+    name: 'Sidecar importing the host is fine',
+    yaml: vsReviews(dest('v1')) + '---\napiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: { name: default }\nspec:\n  egress: [{ hosts: ["./*"] }]\n',
+    expect: [],
+  },
+  {
+    name: 'Gateway that does not exist',
+    yaml: vsReviews(dest('v1'), 'reviews', '  gateways: [mesh, missing-gw, other/gw2]\n'),
+    expect: ['WEFT0307 VirtualService reviews.default spec.gateways[1]', 'WEFT0307 VirtualService reviews.default spec.gateways[2]'],
+  },
+  {
+    name: 'same object twice',
+    yaml: vsReviews(dest('v1')) + '---' + vsReviews(dest('v2')),
+    expect: ['WEFT0308 VirtualService reviews.default metadata.name'],
+  },
+  {
+    name: 'destination port not on the service, and a port needed',
+    yaml: `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: ratings }
+spec:
+  hosts: [ratings]
+  http:
+  - route: [{ destination: { host: ratings, port: { number: 8080 } }, weight: 50 }, { destination: { host: ratings }, weight: 50 }]
+`,
+    expect: ['WEFT0309 VirtualService ratings.default spec.http[0].route[0].destination.port.number', 'WEFT0309 VirtualService ratings.default spec.http[0].route[1].destination'],
+  },
+  {
+    name: 'delegate that does not exist',
+    yaml: `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: root }
+spec:
+  hosts: [reviews]
+  http: [{ delegate: { name: reviews-routes } }]
+`,
+    expect: ['WEFT0310 VirtualService root.default spec.http[0].delegate'],
+  },
+  {
+    name: 'DestinationRule in the root namespace applies as a last resort',
+    yaml:
+      vsReviews(dest('v1', 50) + dest('canary', 50)).replace('host: reviews, subset: v1', 'host: reviews, subset: v1').replace(/metadata: \{ name: reviews \}/, 'metadata: { name: reviews, namespace: team }').replace(/host: reviews,/g, 'host: reviews.default.svc.cluster.local,') +
+      `---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: reviews-global, namespace: istio-system }
+spec:
+  host: reviews.default.svc.cluster.local
+  subsets: [{ name: canary, labels: { version: v2 } }]
+`,
+    // team has no DestinationRule, the service namespace (default) has one without "canary": Istio uses default's.
+    expect: ['WEFT0302 VirtualService reviews.team spec.http[0].route[1].destination.subset'],
+  },
+  {
+    name: 'invalid objects are left to validation',
+    yaml: vsReviews(dest('v9')).replace('hosts: [reviews]', 'hosts: "*"'),
+    expect: [],
+  },
+  {
+    name: 'registry services and endpoints count',
+    yaml: `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: productpage }
+spec:
+  hosts: [productpage]
+  http: [{ route: [{ destination: { host: productpage, subset: v1 } }] }]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: productpage }
+spec:
+  host: productpage
+  subsets: [{ name: v1, labels: { version: v1 } }, { name: v9, labels: { version: v9 } }]
+`,
+    registry: {
+      services: [
+        {
+          hostname: 'productpage.default.svc.cluster.local',
+          namespace: 'default',
+          ports: [{ name: 'http', port: 9080, protocol: 'HTTP' }],
+          resolution: 'STATIC',
+          location: 'MESH_INTERNAL',
+          exportTo: ['*'],
+          addresses: [],
+          source: 'workloads file',
+        },
+      ],
+      endpoints: { 'productpage.default.svc.cluster.local': [{ app: 'productpage', version: 'v1' }] },
+    },
+    expect: ['WEFT0305 DestinationRule productpage.default spec.subsets[1].labels'],
+  },
+];
+
+describe('analyze', () => {
+  for (const s of SCENARIOS) {
+    it(s.name, () => {
+      const { docs, messages } = loadConfigDocuments(WORLD + '---' + s.yaml, 'world.yaml');
+      assert.deepEqual(messages, []);
+      const registry = s.registry && {
+        services: () => s.registry!.services,
+        endpoints: (host: string) => (s.registry!.endpoints[host] ?? []).map((labels) => ({ labels }) as unknown as ServiceEndpoint),
+      };
+      const found = analyze(docs, registry ? { registry } : {});
+      assert.deepEqual(found.map((m) => `${m.code} ${m.key} ${m.path}`).sort(), [...s.expect].sort(), found.map((m) => m.message).join('\n'));
+      for (const m of found) {
+        assert.equal(m.file, 'world.yaml');
+        assert.ok(m.line !== undefined && m.line > 0, `line of ${m.code}`);
+      }
+    });
+  }
+
+  it('names the missing subset and the DestinationRule, Istio style', () => {
+    const { docs } = loadConfigDocuments(WORLD + '---' + vsReviews(dest('v1', 50) + dest('v4', 50)));
+    const [m] = analyze(docs);
+    assert.equal(m!.severity, 'error');
+    assert.equal(m!.message, 'subset "v4" not found in DestinationRule reviews.default');
+  });
+});

@@ -1,0 +1,87 @@
+// `weft analyze DIR` as a user runs it: validation and cross-resource
+// messages together, exit 1 on errors, --registry for services defined
+// elsewhere, on a consistent slice of Istio's Bookinfo samples.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from '../helpers/net-harness.js';
+import { runWeft } from '../helpers/process-harness.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const SAMPLES = path.resolve(ROOT, '../shared/istio-samples/bookinfo-networking');
+
+/** The Bookinfo services, as weft up's registry would describe them. */
+const REGISTRY = ['productpage', 'reviews', 'ratings', 'details']
+  .map(
+    (s) => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: ${s} }
+spec:
+  hosts: [${s}.default.svc.cluster.local]
+  location: MESH_INTERNAL
+  ports: [{ number: 9080, name: http, protocol: HTTP }]
+  resolution: STATIC
+  endpoints: [{ address: 127.0.0.1, labels: { app: ${s}, version: v1 } }, { address: 127.0.0.2, labels: { app: ${s}, version: v2 } }]
+`,
+  )
+  .join('---\n');
+
+describe('weft analyze', { timeout: 30_000 }, () => {
+  const tmp = tempDir('weft-analyze-');
+  after(() => tmp.cleanup());
+  const dir = path.join(tmp.dir, 'bookinfo');
+  fs.mkdirSync(dir);
+  // One consistent configuration taken from the samples: gateway, all DestinationRules, all-v1 routes.
+  for (const f of ['bookinfo-gateway.yaml', 'destination-rule-all.yaml', 'virtual-service-all-v1.yaml']) fs.copyFileSync(path.join(SAMPLES, f), path.join(dir, f));
+  const registry = tmp.file('registry.yaml', REGISTRY);
+
+  it('without a registry: hosts unknown are warnings, exit 0', async () => {
+    const r = await runWeft(['analyze', dir]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const codes = r.stdout.trim().split('\n').map((l) => /\[(WEFT\d+)\]/.exec(l)?.[1]);
+    assert.deepEqual([...new Set(codes)], ['WEFT0301']);
+    assert.equal(codes.length, 5, r.stdout); // productpage twice (gateway + mesh), reviews, ratings, details
+  });
+
+  it('with --registry the slice is clean, except subsets selecting no workload', async () => {
+    const r = await runWeft(['analyze', dir, '--registry', registry]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    // ratings has v2-mysql and v2-mysql-vm subsets; reviews has v3: no such workloads in the registry.
+    const lines = r.stdout.trim().split('\n');
+    assert.deepEqual(lines.map((l) => /\[(WEFT\d+)\] \((\S+ \S+)\) (\S+):/.exec(l)?.slice(1).join(' ')), [
+      'WEFT0305 DestinationRule reviews.default spec.subsets[2].labels',
+      'WEFT0305 DestinationRule ratings.default spec.subsets[2].labels',
+      'WEFT0305 DestinationRule ratings.default spec.subsets[3].labels',
+    ]);
+  });
+
+  it('exits 1 when a route uses a subset no DestinationRule defines', async () => {
+    const f = tmp.file('bookinfo/reviews-v4.yaml', fs.readFileSync(path.join(SAMPLES, 'virtual-service-reviews-v3.yaml'), 'utf8').replace('subset: v3', 'subset: v4').replace('name: reviews', 'name: reviews-v4'));
+    try {
+      const r = await runWeft(['analyze', dir, '--registry', registry]);
+      assert.equal(r.code, 1);
+      assert.match(r.stdout, /^Error \[WEFT0302\] \(VirtualService reviews-v4\.default\) spec\.http\[0\]\.route\[0\]\.destination\.subset: subset "v4" not found in DestinationRule reviews\.default at .*reviews-v4\.yaml:\d+$/m);
+      assert.match(r.stdout, /^Warning \[WEFT0304\] \(VirtualService (reviews|reviews-v4)\.default\) spec\.hosts: /m);
+    } finally {
+      fs.rmSync(f);
+    }
+  });
+
+  it('prints validation errors too', async () => {
+    const f = tmp.file('bookinfo/zz-bad.yaml', 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: { name: bad }\nspec: { servers: [] }\n');
+    try {
+      const r = await runWeft(['analyze', dir, '-o', 'json']);
+      assert.equal(r.code, 1);
+      const out = JSON.parse(r.stdout) as { messages: { code: string; key: string }[] };
+      assert.ok(out.messages.some((m) => m.code === 'WEFT0107' && m.key === 'Gateway bad.default'));
+    } finally {
+      fs.rmSync(f);
+    }
+  });
+
+  it('exits 2 without input', async () => {
+    assert.equal((await runWeft(['analyze'])).code, 2);
+  });
+});
