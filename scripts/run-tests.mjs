@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const roots = ['dist/src', 'dist/test', 'dist/bench'];
+const roots = ['dist/src', 'dist/test', 'dist/bench', 'dist/examples'];
 const filters = process.argv.slice(2);
 const files = [];
 const walk = (dir) => {
