@@ -4,6 +4,8 @@ import { runProxy } from './proxy.js';
 import { runValidate } from './validate.js';
 import { runAnalyze } from './analyze.js';
 import { runControl } from './control.js';
+import { runUp } from './up.js';
+import { runStatus } from './status.js';
 
 const USAGE = `weft ${WEFT_VERSION} — a service mesh with Envoy's config model and Istio's APIs
 
@@ -14,6 +16,8 @@ commands:
   control   run the control plane: Istio YAML from a folder, served to proxies over xDS
   validate  check Istio config files (weft validate -f FILE...)
   analyze   cross-resource checks of a folder of Istio config (weft analyze DIR)
+  up        the whole mesh on this machine: control plane, workloads and their sidecars (weft up DIR)
+  status    each proxy's config sync state per xDS type (SYNCED, STALE, NACKED)
   version   print the version
 
 run "weft <command> --help" for a command's options.
@@ -38,6 +42,12 @@ export async function main(argv: string[]): Promise<void> {
       return;
     case 'control':
       process.exitCode = await runControl(rest);
+      return;
+    case 'up':
+      process.exitCode = await runUp(rest);
+      return;
+    case 'status':
+      process.exitCode = await runStatus(rest);
       return;
     case 'version':
     case '--version':

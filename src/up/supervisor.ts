@@ -19,7 +19,8 @@ const BACKOFF = { baseMs: 500, maxMs: 30_000, stableMs: 30_000 };
 export class Supervised {
   private child: ChildProcess | undefined;
   private tail: string[] = [];
-  private stopping = false;
+  /** Set when the whole mesh is stopping: an exit is then not a crash. */
+  stopping = false;
   private restarts = 0;
   private startedAt = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -38,7 +39,9 @@ export class Supervised {
   start(): void {
     const [cmd, ...args] = this.spec.command;
     this.startedAt = Date.now();
-    const child = spawn(cmd!, args, { cwd: this.spec.cwd, env: { ...process.env, ...this.spec.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+    // Its own process group: a Ctrl-C in the terminal reaches only `weft up`,
+    // which then stops everything in order (sidecars drain before apps stop).
+    const child = spawn(cmd!, args, { cwd: this.spec.cwd, env: { ...process.env, ...this.spec.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.child = child;
     const pipe = (stream: NodeJS.ReadableStream | null) => {
       let buf = '';

@@ -29,15 +29,53 @@ export interface Workload {
 const PROTOCOLS = ['HTTP', 'HTTP2', 'GRPC', 'TCP'];
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-export function loadWorkloads(file: string, errs: ConfigErrors): Workload[] {
+/** A host port that reaches a service through its sidecar (like an ingress). */
+export interface Expose {
+  service: string;
+  namespace: string;
+  port: number;
+  /** 0 = any free port. */
+  hostPort: number;
+}
+
+export interface WorkloadsFile {
+  /** Folder of Istio YAML, relative to the workloads file (default "config"). */
+  config: string;
+  expose: Expose[];
+  workloads: Workload[];
+}
+
+export function loadWorkloadsFile(file: string, errs: ConfigErrors): WorkloadsFile {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     errs.error('', `cannot read ${file}: ${(e as Error).message}`);
-    return [];
+    return { config: 'config', expose: [], workloads: [] };
   }
-  return parseWorkloads(parseConfigText(text, errs), errs);
+  const doc = parseConfigText(text, errs);
+  const o = (doc && typeof doc === 'object' ? doc : {}) as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!['config', 'expose', 'workloads'].includes(k)) errs.error(k, `unknown field "${k}"`);
+  const workloads = parseWorkloads(doc, errs);
+  const config = o.config === undefined ? 'config' : typeof o.config === 'string' ? o.config : (errs.error('config', 'must be a folder name'), 'config');
+  const expose: Expose[] = [];
+  if (o.expose !== undefined) {
+    if (!Array.isArray(o.expose)) errs.error('expose', 'must be a list');
+    else o.expose.forEach((e, i) => {
+      const p = joinPath('expose', i);
+      const x = (e ?? {}) as Record<string, unknown>;
+      const service = typeof x.service === 'string' ? x.service : '';
+      const namespace = typeof x.namespace === 'string' ? x.namespace : 'default';
+      const port = Number(x.port);
+      const hostPort = x.hostPort === undefined ? 0 : Number(x.hostPort);
+      const svc = workloads.find((w) => w.service === service && w.namespace === namespace);
+      if (!svc) errs.error(joinPath(p, 'service'), `no workload serves "${service}" in namespace ${namespace}`);
+      else if (!svc.ports.some((q) => q.port === port)) errs.error(joinPath(p, 'port'), `service ${service} has no port ${String(x.port)}`);
+      if (!Number.isInteger(hostPort) || hostPort < 0 || hostPort > 65535) errs.error(joinPath(p, 'hostPort'), 'must be a port number (0 = any free port)');
+      expose.push({ service, namespace, port, hostPort });
+    });
+  }
+  return { config, expose, workloads };
 }
 
 export function parseWorkloads(doc: unknown, errs: ConfigErrors): Workload[] {

@@ -5,7 +5,7 @@
 import type { LoadBalancerSettings } from '../../api/networking.js';
 import type { ClusterDraft } from './cluster-draft.js';
 import { TRANSLATE_DEFAULTS } from './defaults.js';
-import { MESSAGE_CODES } from './messages.js';
+import { MESSAGE_CODES, type MessageCollector } from './messages.js';
 
 export interface LbOptions {
   /** Proxyless gRPC understands only ROUND_ROBIN and RING_HASH. */
@@ -14,7 +14,7 @@ export interface LbOptions {
   readonly path: string;
 }
 
-export function applyLoadBalancer(d: ClusterDraft, lb: LoadBalancerSettings | undefined, ctx: { messages: import('./messages.js').MessageCollector }, o: LbOptions): void {
+export function applyLoadBalancer(d: ClusterDraft, lb: LoadBalancerSettings | undefined, ctx: { readonly messages: MessageCollector }, o: LbOptions): void {
   const c = d.cluster;
   const m = ctx.messages;
   if (lb?.localityLbSetting) {

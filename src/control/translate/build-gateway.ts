@@ -3,7 +3,9 @@
 // come from the VirtualServices bound to the gateway, for the hosts where the
 // server's `hosts` and the VirtualService's hosts meet. Routes of several
 // VirtualServices for one host are merged, catch-alls last (as Istio merges
-// for gateways). TLS servers are reported: the proxy has no TLS yet.
+// for gateways). TLS servers are reported: the proxy has no TLS yet. The HCM
+// strips the port from Host before matching, as Istio's gateways do with
+// ISTIO_GATEWAY_STRIP_HOST_PORT, so virtual hosts list hosts without ports.
 import type { Gateway, GatewayServer, VirtualService } from '../../api/networking.js';
 import type { Accepted } from '../model/types.js';
 import type { envoy_config_listener_v3_Listener, envoy_config_route_v3_Route, envoy_config_route_v3_RouteConfiguration, envoy_config_route_v3_VirtualHost } from '../../xds/gen/types.js';
@@ -61,7 +63,7 @@ export function buildGatewayListeners(ctx: TranslateContext): envoy_config_liste
       name: listenerName(bind, port),
       address: socketAddress(bind, port),
       traffic_direction: 'OUTBOUND',
-      filter_chains: [{ filters: [hcmFilter({ statPrefix: `outbound_${bind}_${port}`, rds: gatewayRouteName(port), filters: outboundHttpFilters(), useRemoteAddress: true })] }],
+      filter_chains: [{ filters: [hcmFilter({ statPrefix: `outbound_${bind}_${port}`, rds: gatewayRouteName(port), filters: outboundHttpFilters(), useRemoteAddress: true, stripAnyHostPort: true })] }],
     });
   }
   return out;
@@ -101,7 +103,9 @@ export function buildGatewayRouteConfigs(ctx: TranslateContext): envoy_config_ro
     }
     const list: envoy_config_route_v3_VirtualHost[] = [...vhosts.entries()].map(([host, e]) => ({
       name: `${host}:${port}`,
-      domains: host === '*' ? ['*'] : [host, `${host}:*`],
+      // The HCM strips the port before matching (strip_any_host_port), so the host alone matches
+      // `host` and `host:<any port>`, and wildcards stay valid (`*.a.com:*` is not a domain Envoy takes).
+      domains: [host],
       routes: e.routes,
       ...(e.redirect ? { require_tls: 'ALL' as const } : {}),
     }));

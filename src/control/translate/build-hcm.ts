@@ -28,6 +28,8 @@ export interface HcmOptions {
   readonly filters: envoy_extensions_filters_network_http_connection_manager_v3_HttpFilter[];
   /** Gateways trust the connection's address (Istio: use_remote_address true at the edge). */
   readonly useRemoteAddress: boolean;
+  /** Match virtual hosts on the host without its port (gateways: clients send `host:port`). */
+  readonly stripAnyHostPort?: boolean;
   /** Accept absolute-form request URLs (an explicit HTTP proxy, local mode's HTTP_PROXY). */
   readonly allowAbsoluteUrl?: boolean;
 }
@@ -43,6 +45,7 @@ export function buildHcm(o: HcmOptions): AnyMessage {
     ...(o.allowAbsoluteUrl ? { http_protocol_options: { allow_absolute_url: { value: true } } } : {}),
     upgrade_configs: [{ upgrade_type: 'websocket' }],
     normalize_path: { value: true },
+    ...(o.stripAnyHostPort ? { strip_any_host_port: true } : {}),
   };
   return anyOf(TYPE_URLS.hcm, hcm);
 }

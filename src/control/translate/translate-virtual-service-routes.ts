@@ -52,8 +52,10 @@ export function matchApplies(ctx: TranslateContext, m: HTTPMatchRequest, o: VsRo
   return !m.sourceNamespace || m.sourceNamespace === ctx.proxy.namespace;
 }
 
-/** A gateway reference as `<ns>/<name>` ('mesh' stays 'mesh'); short names are in the VirtualService's namespace. */
+/** A gateway reference as `<ns>/<name>` ('mesh' stays 'mesh'); short and `./` names are in the VirtualService's namespace. */
 export function qualifyGateway(g: string, vsNamespace: string): string {
-  if (g === NAMES.meshGateway || g.includes('/')) return g;
+  if (g === NAMES.meshGateway) return g;
+  if (g.startsWith('./')) return `${vsNamespace}/${g.slice(2)}`;
+  if (g.includes('/')) return g;
   return `${vsNamespace}/${g}`;
 }

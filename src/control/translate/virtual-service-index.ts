@@ -34,6 +34,8 @@ export function buildVirtualServiceIndex(ctx: TranslateContext, virtualServices:
       }
       if (!ctx.serviceByHost.has(host)) {
         otherHosts.push({ host, vs });
+        ctx.messages.info(MESSAGE_CODES.UNKNOWN_DESTINATION, vsKey(vs), 'spec.hosts',
+          `${host} is not a service this proxy can see (add a ServiceEntry for external hosts); no virtual host is built for it`);
         continue;
       }
       const prev = byService.get(host);

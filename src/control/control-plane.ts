@@ -1,0 +1,211 @@
+// The control plane as one object: a config folder (validated, watched) and
+// service registries feed the PushContext; each connected proxy gets its
+// config translated from it, cached as a versioned snapshot and served over
+// xDS. Used by `weft control` and by `weft up`.
+import http from 'node:http';
+import type net from 'node:net';
+import { LogRegistry, type Logger } from '../common/log.js';
+import { Snapshot, SnapshotCache } from './cache/index.js';
+import { DirectoryConfigSource, ModelController, type ConfigSnapshot } from './ingest/index.js';
+import type { IndexedPushContext } from './model/index.js';
+import { proxyInfoFromNode } from './model/index.js';
+import type { ProxyInfo, ServiceRegistry } from './model/types.js';
+import { createDebugHandler, XdsServer, type ProxyStatus } from './server/index.js';
+import { buildEndpoints, translateProxy, type TranslationMessage } from './translate/index.js';
+import { analyze, type ValidationMessage } from './validation/index.js';
+
+export interface ControlPlaneOptions {
+  /** Folder of Istio YAML/JSON, validated and watched. */
+  configDir: string;
+  /** Extra registries (e.g. `weft up`'s workloads); ServiceEntries in the folder are always one. */
+  registries?: ServiceRegistry[];
+  /** gRPC listen address for xDS, e.g. 127.0.0.1:15010 (port 0 picks one). */
+  xdsAddress: string;
+  /** Debug/status HTTP endpoint (host:port); omitted = none. */
+  debugAddress?: string;
+  /** Config change debounce window (default 100 ms). */
+  debounceMs?: number;
+  logs?: LogRegistry;
+}
+
+interface ProxyEntry {
+  info: ProxyInfo;
+  /** Node as sent by the proxy (for status). */
+  nodeId: string;
+  messages: TranslationMessage[];
+  version: number;
+  snapshot?: Snapshot;
+  snapshotVersion?: string;
+}
+
+export class ControlPlane {
+  readonly cache = new SnapshotCache();
+  readonly server: XdsServer;
+  private readonly source: DirectoryConfigSource;
+  private readonly model: ModelController;
+  private readonly proxies = new Map<string, ProxyEntry>();
+  private debug: http.Server | undefined;
+  private readonly log: Logger;
+  private configSnapshot: ConfigSnapshot | undefined;
+  private analysis: ValidationMessage[] = [];
+  xdsPort = 0;
+  debugPort = 0;
+  /** Increments on every push; the snapshot version of each proxy is `<push>.<proxy version>`. */
+  private pushSeq = 0;
+
+  constructor(readonly opts: ControlPlaneOptions) {
+    const logs = opts.logs ?? new LogRegistry();
+    this.log = logs.logger('control');
+    this.source = new DirectoryConfigSource(opts.configDir, { ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}) });
+    this.model = new ModelController({ registries: opts.registries ?? [] });
+    this.server = new XdsServer({
+      cache: this.cache,
+      log: logs.logger('xds'),
+      callbacks: {
+        onStreamOpen: (st) => this.onProxy(st),
+        onNack: (st, typeUrl, nack) => this.log.warn(`proxy ${st.nodeId} rejected ${typeUrl.split('.').pop()} version ${nack.version}: ${nack.message}`),
+      },
+    });
+  }
+
+  async start(): Promise<void> {
+    this.source.onSnapshot((s) => this.onConfig(s));
+    this.source.onError((e) => this.log.error(`config folder: ${e.message}`));
+    await this.source.start();
+    if (this.source.snapshot) this.onConfig(this.source.snapshot);
+    this.model.onPush((ev) => this.push(ev.kind));
+    this.model.follow(this.source);
+    this.xdsPort = await this.server.listen(this.opts.xdsAddress);
+    if (this.opts.debugAddress) {
+      const [host, port] = splitHostPort(this.opts.debugAddress);
+      const xdsDebug = createDebugHandler(this.server);
+      this.debug = http.createServer((req, res) => {
+        if (req.url?.startsWith('/debug/config')) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(this.configStatus(), null, 2));
+          return;
+        }
+        if (req.url?.startsWith('/debug/proxies')) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(this.proxyStatus(), null, 2));
+          return;
+        }
+        xdsDebug(req, res);
+      });
+      await new Promise<void>((resolve, reject) => {
+        this.debug!.once('error', reject);
+        this.debug!.listen(port, host, () => resolve());
+      });
+      this.debugPort = (this.debug.address() as net.AddressInfo).port;
+    }
+  }
+
+  get push_(): IndexedPushContext {
+    return this.model.current;
+  }
+
+  private onConfig(s: ConfigSnapshot): void {
+    if (s === this.configSnapshot) return;
+    this.configSnapshot = s;
+    for (const r of s.rejected) {
+      for (const m of r.messages) if (m.severity === 'error') this.log.error(`rejected ${r.key ?? r.file}: ${m.path ? `${m.path}: ` : ''}${m.message} (${m.code}) [${r.file}${r.line ? `:${r.line}` : ''}]`);
+    }
+    try {
+      this.analysis = analyze(s.accepted.map((a) => ({ obj: a.obj, ...(a.file ? { file: a.file } : {}) })), { registry: this.model.registry });
+      for (const m of this.analysis) if (m.severity !== 'info') this.log.warn(`analysis ${m.code} (${m.key}) ${m.path}: ${m.message}`);
+    } catch (err) {
+      this.log.error(`analysis failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** A proxy connected: build its config now (it waits for a snapshot otherwise). */
+  private onProxy(st: ProxyStatus): void {
+    const node = { id: st.nodeId, cluster: st.nodeCluster, ...(st.nodeMetadata ? { metadata: st.nodeMetadata } : {}) };
+    const info = proxyInfoFromNode(node);
+    let e = this.proxies.get(st.nodeId);
+    if (!e) {
+      e = { info, nodeId: st.nodeId, messages: [], version: 0 };
+      this.proxies.set(st.nodeId, e);
+    } else e.info = info;
+    this.translateFor(e, 'full');
+  }
+
+  private push(kind: 'full' | 'endpoints'): void {
+    this.pushSeq++;
+    for (const e of this.proxies.values()) this.translateFor(e, kind);
+  }
+
+  private translateFor(e: ProxyEntry, kind: 'full' | 'endpoints'): void {
+    const push = this.model.current;
+    const version = `${push.version}.${++e.version}`;
+    try {
+      if (kind === 'endpoints' && e.snapshot) {
+        const eds = buildEndpoints(e.info, push);
+        e.snapshot = e.snapshot.update(version, { endpoints: eds.resources as object[] });
+      } else {
+        const t = translateProxy(e.info, push);
+        e.messages = t.messages;
+        for (const m of t.messages) this.log.debug(`translate ${e.nodeId}: ${m.code} ${m.message}`);
+        e.snapshot = Snapshot.create(version, {
+          listeners: t.resources.listeners as object[],
+          routes: t.resources.routes as object[],
+          clusters: t.resources.clusters as object[],
+          endpoints: t.resources.endpoints as object[],
+        });
+      }
+      this.cache.setSnapshot(e.nodeId, e.snapshot);
+      e.snapshotVersion = version;
+    } catch (err) {
+      // The previous snapshot keeps serving; the error is reported, never swallowed.
+      this.log.error(`config for ${e.nodeId} not updated: ${(err as Error).message}`);
+    }
+  }
+
+  /** Accepted/rejected config and analysis, for `weft status` and the debug endpoint. */
+  configStatus(): unknown {
+    const s = this.configSnapshot;
+    return {
+      version: s?.version,
+      accepted: s?.accepted.map((a) => a.key) ?? [],
+      rejected: s?.rejected ?? [],
+      warnings: s?.messages ?? [],
+      analysis: this.analysis,
+    };
+  }
+
+  /** Per-proxy sync state per xDS type, with translation messages. */
+  proxyStatus(): unknown {
+    const byNode = new Map<string, ProxyStatus>();
+    for (const st of this.server.status()) byNode.set(st.nodeId, st);
+    return [...this.proxies.values()].map((e) => {
+      const st = byNode.get(e.nodeId);
+      return {
+        id: e.nodeId,
+        type: e.info.type,
+        namespace: e.info.namespace,
+        connected: st !== undefined,
+        version: e.snapshotVersion,
+        types: (st?.types ?? []).map((t) => ({
+          type: t.typeUrl.split('.').pop(),
+          sent: t.sentVersion,
+          acked: t.ackedVersion,
+          state: t.lastNack && t.lastNack.version === t.sentVersion ? 'NACKED' : t.inFlight ? 'STALE' : t.sentVersion !== undefined && t.sentVersion === t.ackedVersion ? 'SYNCED' : 'STALE',
+          ...(t.lastNack ? { nack: t.lastNack.message } : {}),
+        })),
+        messages: e.messages,
+      };
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.source.stop();
+    await this.server.close();
+    this.debug?.close();
+    this.debug?.closeAllConnections();
+  }
+}
+
+function splitHostPort(a: string): [string, number] {
+  const i = a.lastIndexOf(':');
+  return [a.slice(0, i) || '127.0.0.1', Number(a.slice(i + 1))];
+}
