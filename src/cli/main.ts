@@ -1,11 +1,7 @@
 // weft's command line: one module per command.
 import { WEFT_VERSION } from '../common/version.js';
-import { runProxy } from './proxy.js';
-import { runValidate } from './validate.js';
-import { runAnalyze } from './analyze.js';
-import { runControl } from './control.js';
-import { runUp } from './up.js';
-import { runStatus } from './status.js';
+// Each command's module is loaded only when that command runs: the proxy
+// (a sidecar beside every workload) must not pay for the control plane's code.
 
 const USAGE = `weft ${WEFT_VERSION} — a service mesh with Envoy's config model and Istio's APIs
 
@@ -32,22 +28,22 @@ export async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'proxy':
-      process.exitCode = await runProxy(rest);
+      process.exitCode = await (await import('./proxy.js')).runProxy(rest);
       return;
     case 'validate':
-      process.exitCode = await runValidate(rest);
+      process.exitCode = await (await import('./validate.js')).runValidate(rest);
       return;
     case 'analyze':
-      process.exitCode = await runAnalyze(rest);
+      process.exitCode = await (await import('./analyze.js')).runAnalyze(rest);
       return;
     case 'control':
-      process.exitCode = await runControl(rest);
+      process.exitCode = await (await import('./control.js')).runControl(rest);
       return;
     case 'up':
-      process.exitCode = await runUp(rest);
+      process.exitCode = await (await import('./up.js')).runUp(rest);
       return;
     case 'status':
-      process.exitCode = await runStatus(rest);
+      process.exitCode = await (await import('./status.js')).runStatus(rest);
       return;
     case 'version':
     case '--version':
