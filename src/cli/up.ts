@@ -32,8 +32,15 @@ export async function runUp(argv: string[]): Promise<number> {
     return 1;
   }
   if (parsed.options.has('check')) {
-    process.stdout.write(`${dir}: ${file.workloads.length} workloads OK\n`);
-    return 0;
+    // The Istio YAML too: the same checks `weft validate` makes.
+    const { loadConfigInputs, validateObject, formatMessage } = await import('../control/validation/index.js');
+    const inputs = await loadConfigInputs([path.resolve(dir, file.config)]);
+    const msgs = [...inputs.messages];
+    for (const d of inputs.docs) msgs.push(...validateObject(d.obj, d.file, d.lineOf ? { lineOf: d.lineOf } : undefined).messages);
+    for (const m of msgs) process.stdout.write(formatMessage(m) + '\n');
+    const errors = msgs.filter((m) => m.severity === 'error').length;
+    process.stdout.write(`${dir}: ${file.workloads.length} workloads, ${inputs.docs.length} config documents, ${errors} errors\n`);
+    return errors ? 1 : 0;
   }
   const weftBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/weft.js');
   const up = new WeftUp({ dir, weftBin, ...(parsed.options.has('log-level') ? { logLevel: String(parsed.options.get('log-level')) } : {}) });
@@ -57,7 +64,7 @@ export async function runUp(argv: string[]): Promise<number> {
       `  control plane   xDS 127.0.0.1:${st.xdsPort}   status http://127.0.0.1:${st.debugPort}/debug/proxies`,
       ...st.workloads.map((w) => `  ${w.name.padEnd(16)} app :${Object.values(w.appPorts).join(',')}   sidecar admin http://127.0.0.1:${w.ports.admin}/  outbound :${w.ports.outbound}  inbound :${Object.values(w.ports.inbound).join(',')}`),
       ...st.exposed.map((e) => `  ${`${e.service}:${e.port}`.padEnd(16)} ${e.url}`),
-      `  config          ${path.resolve(dir)} (edit or copy YAML in to change routing live)`,
+      `  config          ${path.resolve(dir, file.config)} (edit or copy YAML in to change routing live)`,
       '  weft status shows each proxy\'s sync state; Ctrl-C stops everything.',
       '',
     ];

@@ -10,9 +10,10 @@ import { DirectoryConfigSource, ModelController, type ConfigSnapshot } from './i
 import type { IndexedPushContext } from './model/index.js';
 import { proxyInfoFromNode } from './model/index.js';
 import type { ProxyInfo, ServiceRegistry } from './model/types.js';
-import { createDebugHandler, XdsServer, type ProxyStatus } from './server/index.js';
+import { createDebugHandler, endpointKey, XdsServer, type EndpointHealthResponse, type HealthCheckSpecifier, type ProxyStatus } from './server/index.js';
 import { buildEndpoints, translateProxy, type TranslationMessage } from './translate/index.js';
 import { analyze, type ValidationMessage } from './validation/index.js';
+import type { envoy_config_endpoint_v3_ClusterLoadAssignment as ClusterLoadAssignment } from '../xds/gen/types.js';
 
 export interface ControlPlaneOptions {
   /** Folder of Istio YAML/JSON, validated and watched. */
@@ -52,6 +53,10 @@ export class ControlPlane {
   debugPort = 0;
   /** Increments on every push; the snapshot version of each proxy is `<push>.<proxy version>`. */
   private pushSeq = 0;
+  /** HDS: node ids that were handed the specifier. */
+  private hdsNodes: readonly string[] = [];
+  /** HDS: endpoints (`ip:port`) last reported UNHEALTHY or TIMEOUT; EDS sends them as UNHEALTHY. */
+  private readonly hdsUnhealthy = new Set<string>();
 
   constructor(readonly opts: ControlPlaneOptions) {
     const logs = opts.logs ?? new LogRegistry();
@@ -61,6 +66,7 @@ export class ControlPlane {
     this.server = new XdsServer({
       cache: this.cache,
       log: logs.logger('xds'),
+      onHealthReport: (_node, report) => this.onHealthReport(report),
       callbacks: {
         onStreamOpen: (st) => this.onProxy(st),
         onNack: (st, typeUrl, nack) => this.log.warn(`proxy ${st.nodeId} rejected ${typeUrl.split('.').pop()} version ${nack.version}: ${nack.message}`),
@@ -141,7 +147,7 @@ export class ControlPlane {
     try {
       if (kind === 'endpoints' && e.snapshot) {
         const eds = buildEndpoints(e.info, push);
-        e.snapshot = e.snapshot.update(version, { endpoints: eds.resources as object[] });
+        e.snapshot = e.snapshot.update(version, { endpoints: this.withHdsHealth(eds.resources as ClusterLoadAssignment[]) });
       } else {
         const t = translateProxy(e.info, push);
         e.messages = t.messages;
@@ -150,7 +156,7 @@ export class ControlPlane {
           listeners: t.resources.listeners as object[],
           routes: t.resources.routes as object[],
           clusters: t.resources.clusters as object[],
-          endpoints: t.resources.endpoints as object[],
+          endpoints: this.withHdsHealth(t.resources.endpoints as ClusterLoadAssignment[]),
         });
       }
       this.cache.setSnapshot(e.nodeId, e.snapshot);
@@ -159,6 +165,78 @@ export class ControlPlane {
       // The previous snapshot keeps serving; the error is reported, never swallowed.
       this.log.error(`config for ${e.nodeId} not updated: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * Health Discovery Service: the proxies `nodeIds` health-check what `spec`
+   * names and report back; an endpoint a report calls UNHEALTHY or TIMEOUT
+   * goes to every proxy's EDS as health_status UNHEALTHY until a report says
+   * HEALTHY (or DEGRADED) again. Calling it again replaces the specifier;
+   * nodes no longer listed get an empty one, and endpoints it no longer names
+   * lose their mark.
+   */
+  enableHds(spec: HealthCheckSpecifier, nodeIds: readonly string[]): void {
+    for (const id of this.hdsNodes) if (!nodeIds.includes(id)) this.server.setHealthCheckSpecifier(id, {});
+    this.hdsNodes = [...nodeIds];
+    for (const id of nodeIds) this.server.setHealthCheckSpecifier(id, spec);
+    const named = new Set<string>();
+    for (const c of spec.cluster_health_checks ?? []) {
+      for (const le of c.locality_endpoints ?? []) for (const ep of le.endpoints ?? []) {
+        const k = endpointKey(ep);
+        if (k) named.add(k);
+      }
+    }
+    let changed = false;
+    for (const k of [...this.hdsUnhealthy]) {
+      if (named.has(k)) continue;
+      this.hdsUnhealthy.delete(k);
+      changed = true;
+    }
+    if (changed) this.push('endpoints');
+  }
+
+  /** Endpoints currently marked unhealthy from HDS reports (`ip:port`), for status and tests. */
+  hdsUnhealthyEndpoints(): string[] {
+    return [...this.hdsUnhealthy].sort();
+  }
+
+  private onHealthReport(report: EndpointHealthResponse): void {
+    let changed = false;
+    const note = (ep: Parameters<typeof endpointKey>[0], status: string | undefined): void => {
+      const k = endpointKey(ep);
+      // UNKNOWN (not checked yet) says nothing: the mark stays as it is.
+      if (!k || status === undefined || status === 'UNKNOWN') return;
+      const bad = status === 'UNHEALTHY' || status === 'TIMEOUT';
+      if (bad === this.hdsUnhealthy.has(k)) return;
+      if (bad) this.hdsUnhealthy.add(k);
+      else this.hdsUnhealthy.delete(k);
+      this.log.info(`HDS: endpoint ${k} reported ${status}`);
+      changed = true;
+    };
+    for (const c of report.cluster_endpoints_health ?? []) {
+      for (const le of c.locality_endpoints_health ?? []) for (const eh of le.endpoints_health ?? []) note(eh.endpoint, eh.health_status);
+    }
+    for (const eh of report.endpoints_health ?? []) note(eh.endpoint, eh.health_status);
+    if (changed) this.push('endpoints');
+  }
+
+  /** Post-processes translated EDS: HDS-unhealthy endpoints become UNHEALTHY (untouched assignments keep their identity, so their encoding). */
+  private withHdsHealth(list: ClusterLoadAssignment[]): ClusterLoadAssignment[] {
+    if (this.hdsUnhealthy.size === 0) return list;
+    const marked = (lb: { endpoint?: Parameters<typeof endpointKey>[0]; health_status?: string }) => {
+      const k = endpointKey(lb.endpoint);
+      return k !== undefined && this.hdsUnhealthy.has(k) && lb.health_status !== 'UNHEALTHY';
+    };
+    return list.map((cla) => {
+      if (!cla.endpoints?.some((le) => le.lb_endpoints?.some(marked))) return cla;
+      return {
+        ...cla,
+        endpoints: cla.endpoints.map((le) => ({
+          ...le,
+          ...(le.lb_endpoints ? { lb_endpoints: le.lb_endpoints.map((lb) => (marked(lb) ? { ...lb, health_status: 'UNHEALTHY' as const } : lb)) } : {}),
+        })),
+      };
+    });
   }
 
   /** Accepted/rejected config and analysis, for `weft status` and the debug endpoint. */

@@ -17,6 +17,7 @@ import type { RouteTable } from './router/route-table.js';
 import { AdminServer } from './admin/admin.js';
 import { WEFT_VERSION } from '../common/version.js';
 import type { XdsClient } from './xds-client/xds-client.js';
+import type { HdsClient } from './hds/hds-client.js';
 import { DEFAULT_STATS_FLUSH_INTERVAL_MS } from '../stats/index.js';
 
 export type ServerState = 'PRE_INITIALIZING' | 'INITIALIZING' | 'LIVE' | 'DRAINING';
@@ -74,6 +75,8 @@ export class ProxyServer {
   dynamicState: () => DynamicState = () => ({ listeners: [], clusters: [], routes: [] });
   private shuttingDown: Promise<void> | undefined;
   xds: XdsClient | undefined;
+  /** Health Discovery Service client, when the bootstrap has hds_config. */
+  hds: HdsClient | undefined;
 
   constructor(public bootstrap: BootstrapConfig, readonly opts: ProxyOptions = {}) {
     this.logs = opts.logs ?? new LogRegistry();
@@ -105,6 +108,12 @@ export class ProxyServer {
     await Promise.all(this.ctx.clusters.all().map((c) => c.initialized));
     await this.applyListeners(b.listeners);
     this.configAppliedAt = Date.now();
+    if (b.hds) {
+      // Lazily loaded for the same reason as the xDS client (gRPC's memory).
+      const { HdsClient } = await import('./hds/hds-client.js');
+      this.hds = HdsClient.forProxy(this, b.hds);
+      this.hds.start();
+    }
     if (b.dynamic) {
       // LIVE once the first full config from xDS is applied and ACKed.
       // Loaded only when needed: gRPC costs ~13 MiB of RSS a static proxy does not need.
@@ -211,6 +220,7 @@ export class ProxyServer {
     this.shuttingDown = (async () => {
       this.drainListeners();
       this.xds?.stop();
+      this.hds?.stop();
       const deadline = Date.now() + this.drainTimeMs;
       while (Date.now() < deadline && [...this.listeners.values()].some((l) => l.activeConnections > 0)) {
         await new Promise((r) => setTimeout(r, 20));

@@ -30,6 +30,8 @@ export interface UpState {
   debugPort: number;
   workloads: { name: string; service: string; appPorts: Record<number, number>; ports: SidecarPorts }[];
   exposed: { service: string; port: number; url: string }[];
+  /** Pids of every child (sidecars, apps, edge proxies), so a later run can clean up after a crash. */
+  children: number[];
 }
 
 const DOMAIN = 'svc.cluster.local';
@@ -63,6 +65,7 @@ export class WeftUp {
     const dir = path.resolve(this.opts.dir);
     const { file, errors } = WeftUp.load(dir);
     if (!file) throw new Error(`${dir}/workloads.yaml:\n${errors.format()}`);
+    this.reapStale(dir);
     this.stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-up-'));
 
     // Ports for every sidecar and app, asked of the kernel: two runs never clash.
@@ -93,7 +96,7 @@ export class WeftUp {
     }
     const registry = new StaticRegistry([...services.values()], endpoints);
 
-    const logs = new LogRegistry((this.opts.logLevel ?? 'info') as never, (l) => this.out(`[control] ${l.trimEnd()}`));
+    const logs = new LogRegistry((this.opts.logLevel ?? 'info') as never, (l) => this.out(l.trimEnd()));
     this.cp = new ControlPlane({ configDir: path.resolve(dir, file.config), registries: [registry], xdsAddress: '127.0.0.1:0', debugAddress: '127.0.0.1:0', logs });
     await this.cp.start();
     const xdsPort = this.cp.xdsPort;
@@ -151,10 +154,39 @@ export class WeftUp {
       debugPort: this.cp.debugPort,
       workloads: file.workloads.map((w) => ({ name: w.name, service: w.service, appPorts: plan.get(w)!.app, ports: plan.get(w)! })),
       exposed,
+      children: [...this.sidecars, ...this.apps].map((p) => p.pid).filter((p): p is number => p !== undefined),
     };
     fs.mkdirSync(path.join(dir, '.weft'), { recursive: true });
     fs.writeFileSync(path.join(dir, '.weft', 'state.json'), JSON.stringify(this.state, null, 2));
     return this.state;
+  }
+
+  /**
+   * A previous `weft up` of this folder that died without stopping (SIGKILL,
+   * crash) left its children running: stop them before starting anew.
+   */
+  private reapStale(dir: string): void {
+    const f = path.join(dir, '.weft', 'state.json');
+    let prev: Partial<UpState>;
+    try {
+      prev = JSON.parse(fs.readFileSync(f, 'utf8')) as Partial<UpState>;
+    } catch {
+      return;
+    }
+    if (prev.pid && alive(prev.pid)) throw new Error(`weft up is already running for ${dir} (pid ${prev.pid}); stop it first`);
+    let n = 0;
+    for (const pid of prev.children ?? []) {
+      if (alive(pid)) {
+        try {
+          process.kill(pid, 'SIGTERM');
+          n++;
+        } catch {
+          /* gone meanwhile */
+        }
+      }
+    }
+    if (n) this.out(`weft up: stopped ${n} processes left by an earlier run that did not shut down`);
+    fs.rmSync(f, { force: true });
   }
 
   /** Drains sidecars, stops apps, then the control plane. */
@@ -207,6 +239,15 @@ async function portFree(port: number): Promise<boolean> {
     s.once('error', () => resolve(false));
     s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Polls a proxy's /ready until 200 (LIVE), bounded. */

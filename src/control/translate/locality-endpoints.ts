@@ -58,7 +58,8 @@ export function buildLocalityLbEndpoints(eps: readonly ServiceEndpoint[], o: Loc
       };
     });
     const locality = parseLocality(loc);
-    out.push({ ...(locality ? { locality } : {}), lb_endpoints: lbEndpoints, load_balancing_weight: { value: total } });
+    // Always a locality (empty when unknown): gRPC's xDS client refuses an assignment without one.
+    out.push({ locality: locality ?? {}, lb_endpoints: lbEndpoints, load_balancing_weight: { value: total } });
   }
   return out;
 }

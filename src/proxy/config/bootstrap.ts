@@ -17,6 +17,7 @@ import { decodeCluster, type ClusterConfig } from './cluster.js';
 import { decodeListener, type ListenerConfig } from './listener.js';
 import { checkSupported, durationMs } from './support.js';
 import { checkAdsConfigSource, decodeDynamicResources, type DynamicResourcesConfig } from './dynamic-resources.js';
+import { decodeHdsConfig, type HdsConfig } from '../hds/hds-config.js';
 
 export const BOOTSTRAP_TYPE = 'envoy.config.bootstrap.v3.Bootstrap';
 
@@ -35,6 +36,8 @@ export interface BootstrapConfig {
   readonly statsFlushIntervalMs?: number;
   /** Set when config comes over xDS (dynamic_resources). */
   readonly dynamic?: DynamicResourcesConfig;
+  /** Set when hds_config names an HDS server: the proxy health-checks what it is told to and reports back. */
+  readonly hds?: HdsConfig;
   readonly source: envoy_config_bootstrap_v3_Bootstrap;
 }
 
@@ -81,7 +84,7 @@ export function loadBootstrapText(text: string, errs: ConfigErrors): BootstrapCo
   return errs.hasErrors ? undefined : cfg;
 }
 
-const BOOTSTRAP_FIELDS = ['node', 'static_resources', 'dynamic_resources', 'admin', 'stats_flush_interval', 'stats_config'] as const;
+const BOOTSTRAP_FIELDS = ['node', 'static_resources', 'dynamic_resources', 'admin', 'stats_flush_interval', 'stats_config', 'hds_config'] as const;
 
 export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: ConfigErrors): BootstrapConfig {
   checkSupported(b, '', errs, BOOTSTRAP_FIELDS);
@@ -143,7 +146,8 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
     if (!hasAds) checkRouteClusters(listeners, new Set(clusters.map((c) => c.name)), errs);
   }
   const dynamic = b.dynamic_resources ? decodeDynamicResources(b.dynamic_resources, 'dynamic_resources', errs, new Set(clusters.map((c) => c.name))) : undefined;
-  return { node, ...(admin ? { admin } : {}), listeners, clusters, ...(dynamic ? { dynamic } : {}), ...(flush !== undefined ? { statsFlushIntervalMs: flush } : {}), source: b };
+  const hds = b.hds_config ? decodeHdsConfig(b.hds_config, 'hds_config', errs, new Set(clusters.map((c) => c.name))) : undefined;
+  return { node, ...(admin ? { admin } : {}), listeners, clusters, ...(dynamic ? { dynamic } : {}), ...(hds ? { hds } : {}), ...(flush !== undefined ? { statsFlushIntervalMs: flush } : {}), source: b };
 }
 
 /** Envoy validates that routes of a static config name clusters that exist (validate_clusters). */

@@ -73,6 +73,10 @@ export class H1Pool {
 
   /** A connection finished a request (or connected) and can take the next waiter. */
   onConnectionFree(conn: H1UpstreamConnection): void {
+    // A connection closed meanwhile (e.g. reset by a retry while its response
+    // was still being parsed) must never be handed to a waiter; its 'close'
+    // event opens a replacement for them.
+    if (!conn.usable) return;
     const pool = this.poolFor(conn.host);
     while (pool.waiting.length) {
       const w = pool.waiting.shift()!;
@@ -80,7 +84,6 @@ export class H1Pool {
       conn.assign(w);
       return;
     }
-    if (!conn.usable) return;
     conn.setIdle();
     pool.idle.push(conn);
   }
