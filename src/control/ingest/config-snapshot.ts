@@ -25,6 +25,8 @@ export const INGEST_CODES = {
   duplicate: 'WEFT_INGEST_DUPLICATE',
   /** The validator threw, or returned neither an object nor a message. */
   validatorFailed: 'WEFT_INGEST_VALIDATOR',
+  /** An object's new version was rejected; its last accepted version keeps serving. */
+  keptLastGood: 'WEFT_INGEST_KEPT_LAST_GOOD',
 } as const;
 
 export interface RejectedDocument {
@@ -36,7 +38,7 @@ export interface RejectedDocument {
   /** "Kind name.namespace" when the document got that far. */
   readonly key?: string;
   /** Why: at least one error. */
-  readonly messages: readonly ValidationMessage[];
+  messages: readonly ValidationMessage[];
 }
 
 export interface ConfigSnapshot {
@@ -70,6 +72,8 @@ interface Seen {
 /** Builds snapshots and remembers first-seen order and generations across builds. */
 export class SnapshotAssembler {
   private readonly seen = new Map<string, Seen>();
+  /** The last accepted version of each object: an edit that breaks an object does not take it away. */
+  private lastGood = new Map<string, { seq: number; acc: Accepted<ConfigObject> }>();
   private nextSeq = 0;
   private version = 0;
   /** Validation results per parsed file: a file whose text did not change is not validated again. */
@@ -159,7 +163,19 @@ export class SnapshotAssembler {
       const obj = { ...c.obj, metadata: { ...c.obj.metadata, namespace: namespaceOf(c.obj), generation: s.generation } } as ConfigObject;
       accepted.push({ seq: s.seq, acc: deepFreeze({ obj, key, file: c.file }) });
     }
+    // An object whose new version was rejected keeps serving its last accepted
+    // version (as a Kubernetes API server keeps the stored object when an update
+    // is refused); the rejection says so.
+    for (const r of rejected) {
+      if (r.key === undefined || present.has(r.key)) continue;
+      const prev = this.lastGood.get(r.key);
+      if (!prev || prev.acc.file !== r.file) continue;
+      present.add(r.key);
+      accepted.push(prev);
+      r.messages = [...r.messages, msgInfo(INGEST_CODES.keptLastGood, r.key, `${r.key}: the last accepted version (generation ${prev.acc.obj.metadata.generation ?? 1}) keeps serving until this one is fixed`, r.file, r.line)];
+    }
     for (const key of [...this.seen.keys()]) if (!present.has(key)) this.seen.delete(key);
+    this.lastGood = new Map(accepted.map((a) => [a.acc.key, a]));
     accepted.sort((a, b) => a.seq - b.seq);
     rejected.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
     return Object.freeze({
@@ -170,6 +186,10 @@ export class SnapshotAssembler {
       files: Object.freeze(paths),
     });
   }
+}
+
+function msgInfo(code: string, key: string, message: string, file: string, line?: number): ValidationMessage {
+  return { ...msg(code, key, message, file, line), severity: 'info' };
 }
 
 function msg(code: string, key: string, message: string, file: string, line?: number): ValidationMessage {

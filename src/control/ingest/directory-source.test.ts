@@ -115,7 +115,9 @@ test('watch: a change is re-emitted after the debounce window, including files i
   const broken = nextSnapshot(src, (s) => s.rejected.length === 1);
   await writeFile(path.join(dir, 'b.yaml'), vsDoc('ratings', 'ratings').replace('hosts', 'bad: true\n  hosts'));
   const s3 = await broken;
-  assert.deepEqual(s3.accepted.map((a) => a.key), ['VirtualService reviews.default'], 'the rest is still served');
+  // The rest is still served, and the broken object keeps its last accepted version.
+  assert.deepEqual(s3.accepted.map((a) => a.key), ['VirtualService reviews.default', 'VirtualService ratings.default']);
+  assert.ok(s3.rejected[0]!.messages.some((m) => m.code === 'WEFT_INGEST_KEPT_LAST_GOOD'));
 
   await mkdir(path.join(dir, 'team'));
   const sub = nextSnapshot(src, (s) => s.accepted.some((a) => a.key === 'VirtualService team-vs.default'));
