@@ -2,17 +2,7 @@
 import { Session } from 'node:inspector/promises';
 import type { LbHost } from './types.js';
 
-/** mulberry32: small, fast, good enough for distribution tests; same seed, same sequence. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../common/seeded-random.js';
 
 export function host(port: number, opts: Partial<LbHost> = {}): LbHost {
   return { address: opts.address ?? '10.0.0.1', port, weight: 1, priority: 0, healthy: true, activeRequests: 0, ...opts };

@@ -16,17 +16,8 @@ import { HttpStream } from '../../http/stream.js';
 import { decodeRouteConfiguration } from '../../router/decode-route-config.js';
 import type { RouteTable } from '../../router/route-table.js';
 
-/** Deterministic uniform [0, 1) source (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../common/seeded-random.js';
+export { seededRandom };
 
 /** What the downstream saw. */
 export class FakeSink implements DownstreamSink {

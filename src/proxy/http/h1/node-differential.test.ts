@@ -1,3 +1,4 @@
+import { seededRandom } from '../../../common/seeded-random.js';
 // Differential test against Node's own strict HTTP parser (llhttp behind
 // node:http, insecureHTTPParser off). Valid requests are mutated with a seeded
 // PRNG, sent over real sockets to a node:http server, and also fed to weft's
@@ -20,16 +21,7 @@ const SEED = Number(process.env.H1_DIFF_SEED ?? 0x5eed1);
 /** Statuses Node's parser (not the app) answers a refused stream with. */
 const NODE_REJECT = new Set([400, 413, 414, 431, 501, 505]);
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const mulberry32 = seededRandom;
 
 const rnd = mulberry32(SEED);
 const int = (n: number) => Math.floor(rnd() * n);
