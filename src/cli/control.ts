@@ -52,6 +52,7 @@ export async function runControl(argv: string[]): Promise<number> {
     await cp.start();
   } catch (err) {
     process.stderr.write(`weft control: failed to start: ${(err as Error).message}\n`);
+    await cp.stop().catch(() => undefined);
     return 1;
   }
   logs.logger('control').info(`weft control serving xDS on port ${cp.xdsPort}; debug on port ${cp.debugPort}; config from ${dir}`);

@@ -57,8 +57,14 @@ export async function runStatus(argv: string[]): Promise<number> {
   for (const p of rows.sort((a, b) => a.id.localeCompare(b.id))) {
     const cells = TYPES.map((t) => {
       const s = p.types.find((x) => x.type === t);
-      if (!p.connected) return 'DISCONNECTED';
-      if (!s) return 'NOT SENT';
+      if (!p.connected) {
+        problems++;
+        return 'DISCONNECTED';
+      }
+      if (!s) {
+        problems++;
+        return 'NOT SENT';
+      }
       if (s.state !== 'SYNCED') problems++;
       return s.state;
     });

@@ -54,7 +54,10 @@ export class ProxyServer {
 
   set healthCheckFailed(v: boolean) {
     this.hcFailed = v;
-    if (this.lifecycle === 'LIVE') this.ctx.stats.gauge('server.live', 'never_import').set(v ? 0 : 1);
+    if (this.lifecycle === 'LIVE') {
+      this.ctx.stats.gauge('server.live', 'never_import').set(v ? 0 : 1);
+      this.ctx.stats.gauge('server.state').set(v ? 1 : 0);
+    }
   }
 
   get state(): ServerState {
@@ -137,8 +140,8 @@ export class ProxyServer {
 
   markLive(): void {
     this.state = 'LIVE';
-    this.ctx.stats.gauge('server.live', 'never_import').set(1);
-    this.ctx.stats.gauge('server.state').set(0);
+    this.ctx.stats.gauge('server.live', 'never_import').set(this.hcFailed ? 0 : 1);
+    this.ctx.stats.gauge('server.state').set(this.hcFailed ? 1 : 0);
   }
 
   /** Adds, updates or removes listeners to match `cfgs`. */

@@ -419,7 +419,8 @@ export class H1Connection implements DownstreamSink {
     if (ms <= 0) return;
     this.headerTimer?.cancel();
     this.headerTimer = this.hcm.clock.setTimer(ms, () => {
-      if (this.stream || this.headersSent || this.socket.destroyed) return;
+      // A request head arriving cancels this timer; `headersSent` may still be true from the previous response.
+      if (this.stream || this.socket.destroyed || this.dead) return;
       this.hcm.stats.downstreamRqHeaderTimeout.inc();
       // Envoy answers 408 when the request head does not arrive in time.
       this.dead = true;

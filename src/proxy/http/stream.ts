@@ -102,6 +102,10 @@ export class HttpStream {
     if (hcm.config.requestTimeoutMs > 0) {
       this.requestTimer = hcm.clock.setTimer(hcm.config.requestTimeoutMs, () => this.onRequestTimeout());
     }
+    if (this.protocol === 'HTTP/2' && hcm.config.headersWithUnderscores === 'REJECT_REQUEST' && this.headers.names.some((n) => n.includes('_'))) {
+      this.sendLocalReply({ status: 400, code: 'WEFT_BAD_REQUEST', flag: 0, cause: 'header name with an underscore (headers_with_underscores_action: REJECT_REQUEST)', details: 'unexpected_underscore', source: `http_connection_manager=${hcm.config.statPrefix}` });
+      return;
+    }
     hcm.mutateRequestHeaders(this);
     this.info.method = this.method;
     this.info.path = this.path;

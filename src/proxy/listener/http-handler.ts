@@ -35,6 +35,7 @@ export class HttpHandler {
       if (h2 === undefined) return false;
       socket.removeListener('data', onData);
       socket.removeListener('close', onClose);
+      timer?.cancel();
       if (h2) this.toH2(socket, info, buf);
       else this.toH1(socket, info, buf);
       return true;
@@ -43,9 +44,17 @@ export class HttpHandler {
       buf = buf ? Buffer.concat([buf, chunk]) : chunk;
       decide();
     };
-    const onClose = () => socket.removeListener('data', onData);
+    // A connection that sends nothing is closed after the request headers timeout (or idle timeout).
+    const cfg = this.hcm.config;
+    const waitMs = cfg.requestHeadersTimeoutMs > 0 ? cfg.requestHeadersTimeoutMs : cfg.idleTimeoutMs;
+    let timer: { cancel(): void } | undefined;
+    const onClose = () => {
+      timer?.cancel();
+      socket.removeListener('data', onData);
+    };
     socket.on('error', () => undefined);
     if (decide()) return;
+    if (waitMs > 0) timer = this.hcm.clock.setTimer(waitMs, () => socket.destroy());
     socket.on('data', onData);
     socket.once('close', onClose);
     socket.resume();
