@@ -19,5 +19,7 @@ const walk = (dir) => {
 roots.forEach(walk);
 files.sort();
 if (files.length === 0) { console.error('run-tests: no test files found'); process.exit(1); }
-const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+// --test-force-exit: a file whose tests are done must not hang the run because a
+// third-party client (e.g. @grpc/grpc-js-xds's xDS channel) keeps reconnecting.
+const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=2', '--test-force-exit', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
