@@ -213,7 +213,8 @@ export interface DestinationRuleSpec {
   trafficPolicy?: TrafficPolicy;
   subsets?: Subset[];
   exportTo?: string[];
-  workloadSelector?: WorkloadSelector;
+  /** Istio's type.v1beta1.WorkloadSelector: `matchLabels` (not `labels`, unlike Sidecar/ServiceEntry). */
+  workloadSelector?: { matchLabels?: Record<string, string> };
 }
 
 export interface Subset {

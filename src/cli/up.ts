@@ -46,7 +46,12 @@ export async function runUp(argv: string[]): Promise<number> {
   const up = new WeftUp({ dir, weftBin, ...(parsed.options.has('log-level') ? { logLevel: String(parsed.options.get('log-level')) } : {}) });
   let stopping = false;
   const stop = (sig: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second Ctrl-C: stop at once, but never leave children behind.
+      process.stdout.write(`\nweft up: ${sig} again: killing everything now\n`);
+      up.killAll();
+      process.exit(130);
+    }
     stopping = true;
     process.stdout.write(`\nweft up: ${sig}: draining sidecars, stopping apps, then the control plane…\n`);
     void up.stop().then(() => {
@@ -54,8 +59,8 @@ export async function runUp(argv: string[]): Promise<number> {
       process.exit(0);
     });
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
   try {
     const st = await up.start();
     const lines = [

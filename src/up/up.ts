@@ -201,6 +201,20 @@ export class WeftUp {
     fs.rmSync(this.stateDir, { recursive: true, force: true });
   }
 
+  /** SIGKILL to every child, synchronously (a second Ctrl-C). */
+  killAll(): void {
+    for (const p of [...this.sidecars, ...this.apps]) {
+      p.stopping = true;
+      if (p.pid !== undefined) {
+        try {
+          process.kill(p.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    }
+  }
+
   get controlPlane(): ControlPlane | undefined {
     return this.cp;
   }

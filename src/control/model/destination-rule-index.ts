@@ -72,7 +72,7 @@ export class DestinationRuleIndex {
         exportTo: normalizeExportTo(item.obj.spec?.exportTo),
         mergedFrom: [],
       };
-      const selector = obj.spec.workloadSelector?.labels;
+      const selector = obj.spec.workloadSelector?.matchLabels;
       if (hasSelectorLabels(selector)) {
         const list = this.selected.get(ns) ?? [];
         list.push({ entry, selector: selector! });

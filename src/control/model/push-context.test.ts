@@ -63,7 +63,7 @@ test('destinationRule: workloadSelector rules need the proxy labels; same-host r
   const ctx = ctxOf([
     dr('a', 'default', { host: 'reviews', subsets: [{ name: 'v1', labels: { version: 'v1' } }], trafficPolicy: { loadBalancer: { simple: 'RANDOM' } } }),
     dr('b', 'default', { host, subsets: [{ name: 'v1', labels: { version: 'x' } }, { name: 'v2', labels: { version: 'v2' } }], trafficPolicy: { loadBalancer: { simple: 'LEAST_REQUEST' } } }),
-    dr('sel', 'default', { host, workloadSelector: { labels: { app: 'productpage' } } }),
+    dr('sel', 'default', { host, workloadSelector: { matchLabels: { app: 'productpage' } } }),
   ]);
   const merged = ctx.destinationRule('default', host)!;
   assert.equal(merged.key, 'DestinationRule a.default');

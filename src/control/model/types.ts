@@ -104,10 +104,14 @@ export interface PushContext {
   readonly services: readonly ServiceModel[];
   serviceByHost(hostname: string): ServiceModel | undefined;
   endpoints(hostname: string, port: number): readonly ServiceEndpoint[];
-  /** VirtualServices visible from `namespace` bound to gateway `gateway` ('mesh' for sidecars), merged per host as Istio does. */
+  /** VirtualServices visible from `namespace` bound to gateway `gateway` ('mesh' for sidecars), oldest first; not merged (translators merge). */
   virtualServices(namespace: string, gateway: string): readonly Accepted<VirtualService>[];
-  /** The DestinationRule for `hostname` as seen from `namespace` (Istio's lookup order: proxy ns, service ns, root ns). */
-  destinationRule(namespace: string, hostname: string): Accepted<DestinationRule> | undefined;
+  /**
+   * The DestinationRule for `hostname` as seen from `namespace` (Istio's lookup
+   * order: proxy ns, service ns, root ns). With `proxyLabels`, rules with a
+   * workloadSelector that matches them apply too (Istio's selector rules).
+   */
+  destinationRule(namespace: string, hostname: string, proxyLabels?: Readonly<Record<string, string>>): Accepted<DestinationRule> | undefined;
   /** The Sidecar resource that applies to a proxy (workloadSelector match, else namespace default, else root). */
   sidecarFor(proxy: ProxyInfo): Accepted<Sidecar> | undefined;
   /** Gateways whose selector matches the proxy's labels. */

@@ -33,7 +33,7 @@ export function newTranslateContext(proxy: ProxyInfo, push: PushContext, message
     services,
     serviceByHost,
     destinationRule(hostname: string) {
-      if (!drCache.has(hostname)) drCache.set(hostname, push.destinationRule(proxy.namespace, hostname));
+      if (!drCache.has(hostname)) drCache.set(hostname, push.destinationRule(proxy.namespace, hostname, proxy.labels));
       return drCache.get(hostname);
     },
   };
