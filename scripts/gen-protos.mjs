@@ -151,8 +151,7 @@ function prune(ns) {
       if (f.options) {
         const o = {};
         for (const [k, v] of Object.entries(f.options)) if (KEEP_FIELD_OPTIONS.has(k)) o[k] = v;
-        if (f.options['(udpa.annotations.field_migrate).oneof_promotion'] === undefined && Object.keys(o).length) fj.options = o;
-        else if (Object.keys(o).length) fj.options = o;
+        if (Object.keys(o).length) fj.options = o;
       }
       out.fields[f.name] = fj;
     }

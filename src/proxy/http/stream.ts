@@ -23,7 +23,6 @@ export interface RequestBodySink {
 /** Receives the stream's end for the router and filters to release resources. */
 export type StreamState = 'decoding' | 'encoding' | 'done';
 
-let requestIdCounter = 0;
 
 export class HttpStream {
   // Request, as the filters and router see and change it.
@@ -402,7 +401,6 @@ export class HttpStream {
 
   /** Generates an x-request-id (UUID v4). */
   static newRequestId(): string {
-    requestIdCounter++;
     return crypto.randomUUID();
   }
 }

@@ -59,7 +59,8 @@ export class H1Pool {
 
   private connect(host: UpstreamHost, pool: HostPool): void {
     pool.connecting++;
-    const conn = new H1UpstreamConnection(this, host, () => {
+    // The connection registers itself with its socket's events; the callbacks hand it on.
+    const conn: H1UpstreamConnection = new H1UpstreamConnection(this, host, () => {
       pool.connecting--;
       this.onConnectionFree(conn);
     }, (reason, detail) => {
@@ -68,7 +69,6 @@ export class H1Pool {
       const w = pool.waiting.shift();
       w?.fail(reason, detail);
     });
-    void conn;
   }
 
   /** A connection finished a request (or connected) and can take the next waiter. */

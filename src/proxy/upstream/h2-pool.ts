@@ -251,7 +251,8 @@ class H2UpstreamRequest implements UpstreamRequest {
     stream.on('close', () => {
       if (this.done) return;
       const code = stream.rstCode;
-      this.fail(code === http2.constants.NGHTTP2_REFUSED_STREAM ? 'remote_reset' : 'remote_reset', code === http2.constants.NGHTTP2_REFUSED_STREAM ? 'refused stream' : `stream reset (code ${code})`);
+      // The router reads 'refused stream' to apply retry_on refused-stream.
+      this.fail('remote_reset', code === http2.constants.NGHTTP2_REFUSED_STREAM ? 'refused stream' : `stream reset (code ${code})`);
     });
     stream.on('error', () => undefined);
     const queued = this.queued;
