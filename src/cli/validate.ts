@@ -8,9 +8,13 @@ import {
   loadConfigInputs,
   sortMessages,
   validateObject,
+  analyze,
   type ValidationMessage,
 } from '../control/validation/index.js';
 import { parseArgs, usage, type OptionSpec } from './args.js';
+
+/** Cross-resource reference errors `weft validate` reports for the files it is given. */
+const REFERENCE_CODES = new Set(['WEFT0302', 'WEFT0307', 'WEFT0310']);
 
 const SPECS: OptionSpec[] = [
   { name: 'filename', short: 'f', value: true, help: 'file or folder (recursive: *.yaml, *.yml, *.json) to check, or "-" for stdin; repeatable' },
@@ -74,5 +78,9 @@ export async function runValidate(argv: string[]): Promise<number> {
   const loaded = await loadConfigInputs(inputs);
   const messages: ValidationMessage[] = [...loaded.messages];
   for (const d of loaded.docs) messages.push(...validateObject(d.obj, d.file, d.lineOf ? { lineOf: d.lineOf } : {}).messages);
+  // References between the files given are checked too: a subset, gateway or
+  // delegate named but missing among them is an error here (warnings such as
+  // hosts unknown to a registry are left to `weft analyze`, which sees the whole folder).
+  messages.push(...analyze(loaded.docs).filter((m) => m.severity === 'error' && REFERENCE_CODES.has(m.code)));
   return printReport('validate', messages, loaded.docs.length, loaded.files, output === 'json');
 }

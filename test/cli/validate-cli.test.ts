@@ -122,3 +122,31 @@ describe('weft validate', { timeout: 30_000 }, () => {
     assert.match(help.stdout, /usage: weft validate/);
   });
 });
+
+describe('weft validate: references between the files given', () => {
+  it('a subset missing from the DestinationRule given alongside is an error with the issue\'s wording', async () => {
+    const dir = tempDir();
+    const f = dir.file('reviews.yaml', `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews }
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: { host: reviews, subset: v1 }
+      weight: 50
+    - destination: { host: reviews, subset: v4 }
+      weight: 50
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: reviews }
+spec:
+  host: reviews
+  subsets: [{ name: v1, labels: { version: v1 } }]
+`);
+    const r = await runWeft(['validate', '-f', f]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^Error \[WEFT0302\] \(VirtualService reviews\.default\) spec\.http\[0\]\.route\[1\]\.destination\.subset: subset "v4" not found in DestinationRule reviews\.default/m);
+  });
+});
