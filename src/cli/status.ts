@@ -14,7 +14,7 @@ interface ProxyRow {
   connected: boolean;
   version?: string;
   types: { type: string; sent?: string; acked?: string; state: string; nack?: string }[];
-  messages: { code: string; message: string }[];
+  messages: { code: string; severity?: string; message: string }[];
 }
 
 export async function runStatus(argv: string[]): Promise<number> {
@@ -70,7 +70,8 @@ export async function runStatus(argv: string[]): Promise<number> {
     });
     lines.push([p.id, ...cells, p.version ?? '-'].join('\t'));
     for (const t of p.types) if (t.nack) lines.push(`  ${short[t.type] ?? t.type} NACK: ${t.nack}`);
-    for (const m of p.messages) lines.push(`  note ${m.code}: ${m.message}`);
+    // Warnings are shown; informational notes only with -o json.
+    for (const m of p.messages) if (m.severity !== 'info') lines.push(`  warning ${m.code}: ${m.message}`);
   }
   process.stdout.write(lines.join('\n') + '\n');
   return problems ? 3 : 0;
