@@ -16,7 +16,7 @@ import { decodeSocketAddress, type SocketAddr } from './address.js';
 import { decodeCluster, type ClusterConfig } from './cluster.js';
 import { decodeListener, type ListenerConfig } from './listener.js';
 import { checkSupported, durationMs } from './support.js';
-import { checkAdsConfigSource, decodeDynamicResources, type DynamicResourcesConfig } from './dynamic-resources.js';
+import { checkAdsConfigSource, decodeApiConfigSource, decodeDynamicResources, INITIAL_FETCH_TIMEOUT_MS, type DynamicResourcesConfig } from './dynamic-resources.js';
 import { decodeHdsConfig, type HdsConfig } from '../hds/hds-config.js';
 
 export const BOOTSTRAP_TYPE = 'envoy.config.bootstrap.v3.Bootstrap';
@@ -111,6 +111,7 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
   const clusters: ClusterConfig[] = [];
   const sr = b.static_resources;
   const hasAds = b.dynamic_resources?.ads_config !== undefined;
+  const edsSources: { cluster: string; authority: string; path: string }[] = [];
   if (sr) {
     checkSupported(sr, 'static_resources', errs, ['listeners', 'clusters']);
     const seenL = new Map<string, number>();
@@ -136,8 +137,16 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
       const p = joinPath('static_resources.clusters', i);
       const cfg = decodeCluster(c, p, errs);
       if (!cfg) return;
-      if (cfg.type === 'EDS' && !hasAds) errs.error(joinPath(p, 'type'), 'EDS clusters need dynamic_resources (an xDS server); a static bootstrap can use STATIC, STRICT_DNS or LOGICAL_DNS');
-      if (cfg.type === 'EDS' && hasAds) checkAdsConfigSource(c.eds_cluster_config?.eds_config, joinPath(p, 'eds_cluster_config.eds_config'), errs);
+      if (cfg.type === 'EDS') {
+        const src = c.eds_cluster_config?.eds_config;
+        const sp = joinPath(p, 'eds_cluster_config.eds_config');
+        if (src?.api_config_source) {
+          // The seed's form: EDS over its own gRPC stream (EndpointDiscoveryService) to a static cluster.
+          const eds = decodeApiConfigSource(src.api_config_source, joinPath(sp, 'api_config_source'), errs);
+          if (eds) edsSources.push({ ...eds, path: sp });
+        } else if (hasAds) checkAdsConfigSource(src, sp, errs);
+        else errs.error(joinPath(p, 'type'), 'EDS clusters need an xDS server: eds_config with api_config_source (gRPC), or dynamic_resources with ads_config');
+      }
       const prev = seenC.get(cfg.name);
       if (prev !== undefined) errs.error(joinPath(p, 'name'), `duplicate cluster name "${cfg.name}" (also static_resources.clusters[${prev}])`);
       seenC.set(cfg.name, i);
@@ -145,7 +154,16 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
     });
     if (!hasAds) checkRouteClusters(listeners, new Set(clusters.map((c) => c.name)), errs);
   }
-  const dynamic = b.dynamic_resources ? decodeDynamicResources(b.dynamic_resources, 'dynamic_resources', errs, new Set(clusters.map((c) => c.name))) : undefined;
+  let dynamic = b.dynamic_resources ? decodeDynamicResources(b.dynamic_resources, 'dynamic_resources', errs, new Set(clusters.map((c) => c.name))) : undefined;
+  const staticNames = new Set(clusters.map((c) => c.name));
+  for (const e of edsSources) {
+    if (!staticNames.has(e.cluster)) errs.error(joinPath(e.path, 'api_config_source.grpc_services[0].envoy_grpc.cluster_name'), `cluster "${e.cluster}" must be defined in static_resources.clusters`);
+    if (e.cluster !== edsSources[0]!.cluster) errs.unsupported(e.path, 'EDS from more than one xDS cluster');
+  }
+  if (edsSources.length > 0) {
+    if (dynamic) errs.unsupported(edsSources[0]!.path, 'api_config_source for EDS together with ads_config');
+    else dynamic = { apiType: 'GRPC', cluster: edsSources[0]!.cluster, authority: edsSources[0]!.authority, lds: false, cds: false, initialFetchTimeoutMs: INITIAL_FETCH_TIMEOUT_MS, edsOnly: true };
+  }
   const hds = b.hds_config ? decodeHdsConfig(b.hds_config, 'hds_config', errs, new Set(clusters.map((c) => c.name))) : undefined;
   return { node, ...(admin ? { admin } : {}), listeners, clusters, ...(dynamic ? { dynamic } : {}), ...(hds ? { hds } : {}), ...(flush !== undefined ? { statsFlushIntervalMs: flush } : {}), source: b };
 }

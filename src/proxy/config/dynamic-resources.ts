@@ -2,7 +2,7 @@
 // weft's proxy speaks ADS over gRPC (state-of-the-world or delta) to a
 // cluster named in static_resources, as in the seed's xds_cluster example.
 import { ConfigErrors, joinPath } from '../../common/errors.js';
-import type { envoy_config_bootstrap_v3_Bootstrap_DynamicResources, envoy_config_core_v3_ConfigSource } from '../../xds/gen/types.js';
+import type { envoy_config_bootstrap_v3_Bootstrap_DynamicResources, envoy_config_core_v3_ApiConfigSource, envoy_config_core_v3_ConfigSource } from '../../xds/gen/types.js';
 import { checkSupported, durationMs } from './support.js';
 
 /** Envoy's default initial_fetch_timeout: 15 s. */
@@ -17,6 +17,23 @@ export interface DynamicResourcesConfig {
   readonly lds: boolean;
   readonly cds: boolean;
   readonly initialFetchTimeoutMs: number;
+  /** EDS only, over its own EndpointDiscoveryService stream (eds_config.api_config_source, the seed's form). */
+  readonly edsOnly?: boolean;
+}
+
+/** An api_config_source with api_type GRPC and one envoy_grpc service naming a cluster. */
+export function decodeApiConfigSource(a: envoy_config_core_v3_ApiConfigSource, path: string, errs: ConfigErrors): { cluster: string; authority: string } | undefined {
+  checkSupported(a, path, errs, ['api_type', 'transport_api_version', 'grpc_services', 'set_node_on_first_message_only']);
+  if ((a.api_type ?? 'LEGACY') !== 'GRPC') errs.error(joinPath(path, 'api_type'), `api_type must be GRPC (got ${a.api_type ?? 'LEGACY'})`);
+  if (a.transport_api_version === 'V2') errs.error(joinPath(path, 'transport_api_version'), 'the v2 xDS API is gone; use V3');
+  const g = a.grpc_services ?? [];
+  if (g.length !== 1 || !g[0]!.envoy_grpc?.cluster_name) {
+    errs.error(joinPath(path, 'grpc_services'), 'exactly one grpc_services entry with envoy_grpc.cluster_name is required');
+    return undefined;
+  }
+  checkSupported(g[0]!, joinPath(joinPath(path, 'grpc_services'), 0), errs, ['envoy_grpc', 'timeout']);
+  const eg = g[0]!.envoy_grpc!;
+  return { cluster: eg.cluster_name!, authority: eg.authority || eg.cluster_name! };
 }
 
 /** Checks a ConfigSource that must point at ADS (lds_config, cds_config, rds, eds_config). */

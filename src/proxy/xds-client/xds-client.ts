@@ -20,6 +20,9 @@ import type { ListenerConfig } from '../config/listener.js';
 import type { RouteTable } from '../router/route-table.js';
 import type { DynamicState, ProxyServer } from '../server.js';
 import { ADS_DELTA_METHOD, ADS_SOTW_METHOD, AdsStream } from './ads-stream.js';
+
+/** The per-type EDS service (eds_config.api_config_source). */
+const EDS_SOTW_METHOD = '/envoy.service.endpoint.v3.EndpointDiscoveryService/StreamEndpoints';
 import { CDS, EDS, LDS, RDS, RESOURCE_TYPES, type Endpoints, type ResourceType, type XdsKind } from './resource-types.js';
 
 const REQ = 'envoy.service.discovery.v3.DiscoveryRequest';
@@ -79,7 +82,7 @@ export class XdsClient {
         const h = c?.pickHost();
         return h ? h.key : undefined;
       },
-      delta ? ADS_DELTA_METHOD : ADS_SOTW_METHOD,
+      cfg.edsOnly ? EDS_SOTW_METHOD : delta ? ADS_DELTA_METHOD : ADS_SOTW_METHOD,
       cfg.authority,
       {
         onOpen: () => this.onOpen(),
