@@ -147,6 +147,21 @@ export class Route {
     this.weightedResponseHeaders = init.weightedResponseHeaders;
   }
 
+  /**
+   * The config object responsible, for x-weft-error: `route=<name>`, or for an
+   * unnamed route translated from Istio, the VirtualService it came from
+   * (route metadata `istio.config`), else its virtual host.
+   */
+  describe(): string {
+    if (this.name) return `route=${this.name}`;
+    const cfg = (this.metadata?.filter_metadata?.['istio'] as { config?: unknown } | undefined)?.config;
+    if (typeof cfg === 'string') {
+      const m = /\/namespaces\/([^/]+)\/virtual-service\/([^/]+)$/.exec(cfg);
+      if (m) return `virtual_service=${m[2]}.${m[1]}; virtual_host=${this.vhost.name}`;
+    }
+    return `route=(unnamed); virtual_host=${this.vhost.name}`;
+  }
+
   /** Per-filter config for `filterName`: the route's, else the virtual host's, else the route table's. */
   perFilterConfig(filterName: string): AnyMessage | undefined {
     return this.effectivePerFilter.get(filterName);

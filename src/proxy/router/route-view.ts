@@ -60,6 +60,11 @@ export class RouteView {
     return this.m.route.name;
   }
 
+  /** The config object responsible, for x-weft-error. */
+  get source(): string {
+    return this.m.route.describe();
+  }
+
   get timeoutMs(): number {
     const a = this.m.route.action;
     return a.kind === 'forward' ? a.timeoutMs : 0;

@@ -68,7 +68,7 @@ export class Router {
       s.sendLocalReply({
         status: rv.clusterNotFoundStatus, flag: NC, code: 'WEFT_NO_CLUSTER', details: 'cluster_not_found', body: '',
         cause: clusterName ? `cluster "${clusterName}" does not exist` : 'no cluster selected (cluster_header missing?)',
-        source: `route=${rv.name || '(unnamed)'}`,
+        source: rv.source,
       });
       return;
     }

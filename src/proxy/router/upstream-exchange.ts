@@ -138,7 +138,7 @@ export class UpstreamExchange {
       // Envoy refuses an upgrade the connection manager or route does not allow.
       this.router.hcm.stats.downstreamRqWsOnNonWsRoute.inc();
       this.done = true;
-      this.s.sendLocalReply({ status: 403, flag: 0, code: 'WEFT_BAD_REQUEST', details: 'upgrade_failed', body: '', cause: `upgrade "${asked}" is not enabled (upgrade_configs)`, source: `route=${this.rv.name || '(unnamed)'}` });
+      this.s.sendLocalReply({ status: 403, flag: 0, code: 'WEFT_BAD_REQUEST', details: 'upgrade_failed', body: '', cause: `upgrade "${asked}" is not enabled (upgrade_configs)`, source: this.rv.source });
       return;
     }
     for (const n of HOP_BY_HOP) if (n !== 'upgrade' || !upgrade) s.headers.remove(n);
@@ -451,7 +451,7 @@ export class UpstreamExchange {
       if (this.retriesLeft > 0 && this.maybeRetry(a, 'per_try_timeout')) return;
       if (this.retriesLeft === 0) this.retryLimitReached();
     }
-    this.finishWithReply({ status: 504, flag: UT, code: 'WEFT_UPSTREAM_TIMEOUT', details: 'upstream_per_try_timeout', body: 'upstream request timeout', cause: `no response from ${a.host.key} within per_try_timeout ${this.retry?.perTryTimeoutMs} ms`, source: `route=${this.rv.name || '(unnamed)'}` });
+    this.finishWithReply({ status: 504, flag: UT, code: 'WEFT_UPSTREAM_TIMEOUT', details: 'upstream_per_try_timeout', body: 'upstream request timeout', cause: `no response from ${a.host.key} within per_try_timeout ${this.retry?.perTryTimeoutMs} ms`, source: this.rv.source });
   }
 
   private onGlobalTimeout(): void {
@@ -475,7 +475,7 @@ export class UpstreamExchange {
       this.s.resetStream('upstream_response_timeout');
       return;
     }
-    this.finishWithReply({ status: 504, flag: UT, code: 'WEFT_UPSTREAM_TIMEOUT', details: 'upstream_response_timeout', body: 'upstream request timeout', cause: `no response from ${a?.host.key ?? 'upstream'} within ${this.timeoutMs} ms (route timeout)`, source: `route=${this.rv.name || '(unnamed)'}` });
+    this.finishWithReply({ status: 504, flag: UT, code: 'WEFT_UPSTREAM_TIMEOUT', details: 'upstream_response_timeout', body: 'upstream request timeout', cause: `no response from ${a?.host.key ?? 'upstream'} within ${this.timeoutMs} ms (route timeout)`, source: this.rv.source });
   }
 
   private finishWithReply(r: LocalReply): void {

@@ -69,7 +69,7 @@ export class FaultFilterFactory implements HttpFilterFactory {
         return undefined;
       }
       settings = e.settings;
-      source = `http_filter=${this.name}; route=${stream.route!.route.name}`;
+      source = `http_filter=${this.name}; ${stream.route!.route.describe()}`;
     }
     if (!settings.delay && !settings.abort) return undefined;
     // Bound on first use: decoders do not see the stats store.
