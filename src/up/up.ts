@@ -144,7 +144,7 @@ export class WeftUp {
       edge.start();
       this.sidecars.push(edge);
       await waitReady(admin!, 10_000);
-      exposed.push({ service: e.service, port: e.port, url: `http://127.0.0.1:${hostPort}/` });
+      exposed.push({ service: e.service, port: e.port, url: `http://127.0.0.1:${hostPort}${e.path}` });
     }
 
     this.state = {

@@ -36,6 +36,8 @@ export interface Expose {
   port: number;
   /** 0 = any free port. */
   hostPort: number;
+  /** Path shown in the printed URL (default "/"). */
+  path: string;
 }
 
 export interface WorkloadsFile {
@@ -68,11 +70,13 @@ export function loadWorkloadsFile(file: string, errs: ConfigErrors): WorkloadsFi
       const namespace = typeof x.namespace === 'string' ? x.namespace : 'default';
       const port = Number(x.port);
       const hostPort = x.hostPort === undefined ? 0 : Number(x.hostPort);
+      const urlPath = typeof x.path === 'string' && x.path.startsWith('/') ? x.path : '/';
+      if (x.path !== undefined && urlPath !== x.path) errs.error(joinPath(p, 'path'), 'must start with "/"');
       const svc = workloads.find((w) => w.service === service && w.namespace === namespace);
       if (!svc) errs.error(joinPath(p, 'service'), `no workload serves "${service}" in namespace ${namespace}`);
       else if (!svc.ports.some((q) => q.port === port)) errs.error(joinPath(p, 'port'), `service ${service} has no port ${String(x.port)}`);
       if (!Number.isInteger(hostPort) || hostPort < 0 || hostPort > 65535) errs.error(joinPath(p, 'hostPort'), 'must be a port number (0 = any free port)');
-      expose.push({ service, namespace, port, hostPort });
+      expose.push({ service, namespace, port, hostPort, path: urlPath });
     });
   }
   return { config, expose, workloads };
