@@ -46,7 +46,7 @@ describe('bookinfo config', () => {
       workloads: Array<{ name: string; namespace: string; serviceAccount: string; labels: Record<string, string>; service: string; ports: Array<{ name: string; port: number; protocol: string }>; command: string[]; env: Record<string, string> }>;
     };
     assert.equal(w.config, 'config');
-    assert.deepEqual(w.expose, [{ service: 'productpage', port: 9080, hostPort: 9080 }]);
+    assert.deepEqual(w.expose, [{ service: 'productpage', port: 9080, hostPort: 9080, path: '/productpage' }]);
     assert.deepEqual(w.workloads.map((x) => x.name), ['productpage-v1', 'details-v1', 'reviews-v1', 'reviews-v2', 'reviews-v3', 'ratings-v1']);
     for (const x of w.workloads) {
       assert.equal(x.name, `${x.labels.app}-${x.labels.version}`);
