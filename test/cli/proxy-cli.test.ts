@@ -2,48 +2,15 @@
 // config error with its field path, validate mode, v2 configs refused with
 // the v3 spelling, unknown options.
 import assert from 'node:assert/strict';
+import { FRONT_PROXY_BOOTSTRAP_YAML } from '../../src/xds/codec-fixtures.js';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { closedPort } from '../helpers/proxy-harness.js';
 import { portIsFree, tempDir } from '../helpers/net-harness.js';
 import { runWeft, WEFT_BIN } from '../helpers/process-harness.js';
 
-/** The seed's front-proxy example (listener_0 on :80 → service1) in Envoy v3 form. */
-const SEED_V3 = `
-static_resources:
-  listeners:
-  - name: listener_0
-    address:
-      socket_address: { address: 0.0.0.0, port_value: 80 }
-    filter_chains:
-    - filters:
-      - name: envoy.filters.network.http_connection_manager
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: ingress_http
-          route_config:
-            name: route
-            virtual_hosts:
-            - name: backend
-              domains: ["*"]
-              routes:
-              - match: { prefix: "/" }
-                route: { cluster: service1 }
-          http_filters:
-          - name: envoy.filters.http.router
-            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-  clusters:
-  - name: service1
-    type: STRICT_DNS
-    connect_timeout: 0.25s
-    load_assignment:
-      cluster_name: service1
-      endpoints:
-      - lb_endpoints:
-        - endpoint:
-            address:
-              socket_address: { address: sevice1.example.com, port_value: 80 }
-`;
+/** The seed's front-proxy example (listener_0 on :80 → service1) in Envoy v3 form (shared with the codec tests). */
+const SEED_V3 = FRONT_PROXY_BOOTSTRAP_YAML;
 
 /** The seed's example as the slides print it: Envoy v2 (`config:`, `envoy.http_connection_manager`). */
 const SEED_V2 = `
