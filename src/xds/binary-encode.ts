@@ -4,7 +4,7 @@
 // proto3 defaults without presence are left out (as protobuf does), and a key
 // that is not a field of the type throws, because a canonical object built by
 // weft's own code that does not match its schema is a bug to surface.
-import { ProtoCodecError } from './codec-error.js';
+import { ProtoCodecError, PathedFailure, within } from './codec-error.js';
 import {
   canonicalUnderValueInAny, hasMessageType, K_BOOL, K_BYTES, K_DOUBLE, K_ENUM, K_FIXED32, K_FIXED64, K_FLOAT,
   K_INT32, K_INT64, K_MESSAGE, K_SFIXED32, K_SFIXED64, K_SINT32, K_SINT64, K_STRING, K_UINT32, K_UINT64, KIND_NAMES,
@@ -20,19 +20,6 @@ type Writer = WireWriter;
 let shared: WireWriter | undefined;
 type Json = Record<string, unknown>;
 
-/** Thrown inside the walk; decorated with the full path on the way out. */
-class EncodeFailure extends Error {
-  constructor(public path: string, message: string) {
-    super(message);
-  }
-}
-
-function within(segment: string, err: unknown): never {
-  if (err instanceof EncodeFailure) {
-    err.path = err.path ? (err.path.startsWith('[') ? segment + err.path : `${segment}.${err.path}`) : segment;
-  }
-  throw err;
-}
 
 /**
  * Encodes a canonical object of message `typeName`. Anys are packed by their
@@ -48,7 +35,7 @@ export function encodeBinary(typeName: string, obj: unknown): Uint8Array {
     return w.finish();
   } catch (err) {
     w.finish();
-    if (err instanceof EncodeFailure) throw new ProtoCodecError(typeName, err.path, err.message);
+    if (err instanceof PathedFailure) throw new ProtoCodecError(typeName, err.path, err.message);
     throw err;
   } finally {
     if (w.reusable) shared = w;
@@ -80,7 +67,7 @@ function nullIsValue(f: FieldSchema): boolean {
 }
 
 function writeFields(w: Writer, s: MessageSchema, obj: unknown, inAny: boolean): void {
-  if (!isObject(obj)) throw new EncodeFailure('', `expected object for ${s.fullName}, got ${obj === null ? 'null' : Array.isArray(obj) ? 'array' : typeof obj}`);
+  if (!isObject(obj)) throw new PathedFailure('', `expected object for ${s.fullName}, got ${obj === null ? 'null' : Array.isArray(obj) ? 'array' : typeof obj}`);
   let used = inAny ? 1 : 0; // the "@type" key of an Any
   for (const f of s.encodeOrder) {
     const v = obj[f.name];
@@ -99,7 +86,7 @@ function writeFields(w: Writer, s: MessageSchema, obj: unknown, inAny: boolean):
   for (const _ in obj) total++;
   if (total !== used) {
     for (const key of Object.keys(obj)) {
-      if (!s.byName.has(key) && !(inAny && key === '@type')) throw new EncodeFailure(key, `unknown field "${key}" for ${s.fullName}`);
+      if (!s.byName.has(key) && !(inAny && key === '@type')) throw new PathedFailure(key, `unknown field "${key}" for ${s.fullName}`);
     }
   }
 }
@@ -117,7 +104,7 @@ function writeOne(w: Writer, f: FieldSchema, v: unknown): void {
 }
 
 function writeRepeated(w: Writer, f: FieldSchema, v: unknown): void {
-  if (!Array.isArray(v)) throw new EncodeFailure('', `expected array, got ${typeof v}`);
+  if (!Array.isArray(v)) throw new PathedFailure('', `expected array, got ${typeof v}`);
   if (v.length === 0) return;
   let i = 0;
   try {
@@ -135,7 +122,7 @@ function writeRepeated(w: Writer, f: FieldSchema, v: unknown): void {
 }
 
 function writeMap(w: Writer, f: FieldSchema, v: unknown): void {
-  if (!isObject(v)) throw new EncodeFailure('', `expected object (map), got ${typeof v}`);
+  if (!isObject(v)) throw new PathedFailure('', `expected object (map), got ${typeof v}`);
   const keyTag = (8 | WIRE_TYPES[f.keyKind]) >>> 0;
   const valueTag = (16 | WIRE_TYPES[f.kind]) >>> 0;
   for (const key of Object.keys(v)) {
@@ -164,7 +151,7 @@ function writeMap(w: Writer, f: FieldSchema, v: unknown): void {
 
 function writeScalar(w: Writer, kind: number, enumType: EnumSchema | undefined, v: unknown): void {
   const bad = (): never => {
-    throw new EncodeFailure('', `expected ${KIND_NAMES[kind]}, got ${v === null ? 'null' : typeof v} ${typeof v === 'object' ? '' : String(v)}`.trimEnd());
+    throw new PathedFailure('', `expected ${KIND_NAMES[kind]}, got ${v === null ? 'null' : typeof v} ${typeof v === 'object' ? '' : String(v)}`.trimEnd());
   };
   switch (kind) {
     case K_DOUBLE: if (typeof v !== 'number') bad(); w.double(v as number); return;
@@ -189,7 +176,7 @@ function writeScalar(w: Writer, kind: number, enumType: EnumSchema | undefined, 
     case K_BYTES: if (!(v instanceof Uint8Array)) bad(); w.bytes(v as Uint8Array); return;
     case K_ENUM: {
       const n = typeof v === 'string' ? enumType!.numberByName.get(v) : Number.isInteger(v) ? v as number : undefined;
-      if (n === undefined) throw new EncodeFailure('', `unknown ${enumType!.fullName} value ${JSON.stringify(v)}`);
+      if (n === undefined) throw new PathedFailure('', `unknown ${enumType!.fullName} value ${JSON.stringify(v)}`);
       w.int32(n);
       return;
     }
@@ -198,18 +185,18 @@ function writeScalar(w: Writer, kind: number, enumType: EnumSchema | undefined, 
 }
 
 function writeAny(w: Writer, obj: unknown): void {
-  if (!isObject(obj)) throw new EncodeFailure('', `expected object for google.protobuf.Any, got ${typeof obj}`);
+  if (!isObject(obj)) throw new PathedFailure('', `expected object for google.protobuf.Any, got ${typeof obj}`);
   const url = obj['@type'];
-  if (typeof url !== 'string') throw new EncodeFailure('', 'an Any needs a string "@type"');
+  if (typeof url !== 'string') throw new PathedFailure('', 'an Any needs a string "@type"');
   if (obj['@unknown'] === true) {
     w.uint32(10).string(url);
     const value = obj.value;
-    if (!(value instanceof Uint8Array)) throw new EncodeFailure('value', 'an unknown Any keeps its bytes in "value"');
+    if (!(value instanceof Uint8Array)) throw new PathedFailure('value', 'an unknown Any keeps its bytes in "value"');
     if (value.length) w.uint32(18).bytes(value);
     return;
   }
   const name = typeNameFromUrl(url);
-  if (!hasMessageType(name)) throw new EncodeFailure('', unsupportedTypeMessage(url));
+  if (!hasMessageType(name)) throw new PathedFailure('', unsupportedTypeMessage(url));
   const inner = messageSchema(name);
   w.uint32(10).string(url);
   let keys = 0;
@@ -218,7 +205,7 @@ function writeAny(w: Writer, obj: unknown): void {
   w.uint32(18);
   const m0 = w.fork();
   if (canonicalUnderValueInAny(inner.wellKnown)) {
-    if (keys !== 2 || !Object.hasOwn(obj, 'value')) throw new EncodeFailure('', `an Any of ${name} holds only "@type" and "value"`);
+    if (keys !== 2 || !Object.hasOwn(obj, 'value')) throw new PathedFailure('', `an Any of ${name} holds only "@type" and "value"`);
     try {
       writeMessage(w, inner, obj.value);
     } catch (err) {
@@ -234,7 +221,7 @@ function writeAny(w: Writer, obj: unknown): void {
 // as in binary-decode.ts.
 
 function writeStruct(w: Writer, obj: unknown): void {
-  if (!isObject(obj)) throw new EncodeFailure('', `expected object for google.protobuf.Struct, got ${typeof obj}`);
+  if (!isObject(obj)) throw new PathedFailure('', `expected object for google.protobuf.Struct, got ${typeof obj}`);
   for (const key of Object.keys(obj)) {
     w.uint32(10);
     const m0 = w.fork();
@@ -267,12 +254,12 @@ function writeValue(w: Writer, v: unknown): void {
     writeStruct(w, v);
     w.ldelim(m0);
   } else {
-    throw new EncodeFailure('', `${typeof v} is not a JSON value`);
+    throw new PathedFailure('', `${typeof v} is not a JSON value`);
   }
 }
 
 function writeListValue(w: Writer, v: unknown): void {
-  if (!Array.isArray(v)) throw new EncodeFailure('', `expected array for google.protobuf.ListValue, got ${typeof v}`);
+  if (!Array.isArray(v)) throw new PathedFailure('', `expected array for google.protobuf.ListValue, got ${typeof v}`);
   for (let i = 0; i < v.length; i++) {
     w.uint32(10);
     const m0 = w.fork();

@@ -2,7 +2,7 @@
 // (snake_case) field names in declaration order, enums by name, 64-bit
 // integers as strings, bytes as base64, Durations as "1.5s", Timestamps in
 // RFC 3339, wrappers as their plain value, Struct as JSON, Any with "@type".
-import { ProtoCodecError } from './codec-error.js';
+import { ProtoCodecError, PathedFailure, within } from './codec-error.js';
 import {
   canonicalUnderValueInAny, hasMessageType, is64Bit, jsonUnderValueInAny, K_BYTES, K_DOUBLE, K_ENUM, K_FLOAT,
   K_MESSAGE, messageSchema, scalarDefault, type FieldSchema, type MessageSchema,
@@ -13,18 +13,6 @@ import { formatBase64, formatDuration, formatFieldMask, formatTimestamp } from '
 
 type Json = Record<string, unknown>;
 
-class ToJsonFailure extends Error {
-  constructor(public path: string, message: string) {
-    super(message);
-  }
-}
-
-function within(segment: string, err: unknown): never {
-  if (err instanceof ToJsonFailure) {
-    err.path = err.path ? (err.path.startsWith('[') ? segment + err.path : `${segment}.${err.path}`) : segment;
-  }
-  throw err;
-}
 
 /**
  * proto3 JSON of a canonical object of message `typeName`. An UnknownAny is
@@ -35,7 +23,7 @@ export function toJson(typeName: string, obj: unknown): unknown {
   try {
     return messageJson(messageSchema(typeName), obj);
   } catch (err) {
-    if (err instanceof ToJsonFailure) throw new ProtoCodecError(typeName, err.path, err.message);
+    if (err instanceof PathedFailure) throw new ProtoCodecError(typeName, err.path, err.message);
     throw err;
   }
 }
@@ -61,7 +49,7 @@ function messageJson(s: MessageSchema, obj: unknown): unknown {
 }
 
 function expectObject(s: MessageSchema, obj: unknown): Json {
-  if (!isObject(obj)) throw new ToJsonFailure('', `expected object for ${s.fullName}, got ${obj === null ? 'null' : typeof obj}`);
+  if (!isObject(obj)) throw new PathedFailure('', `expected object for ${s.fullName}, got ${obj === null ? 'null' : typeof obj}`);
   return obj;
 }
 
@@ -82,14 +70,14 @@ function fieldsJson(s: MessageSchema, obj: Json, out: Json, inAny: boolean): Jso
   for (const _ in obj) total++;
   if (total !== used) {
     for (const key of Object.keys(obj)) {
-      if (!s.byName.has(key) && !(inAny && key === '@type')) throw new ToJsonFailure(key, `unknown field "${key}" for ${s.fullName}`);
+      if (!s.byName.has(key) && !(inAny && key === '@type')) throw new PathedFailure(key, `unknown field "${key}" for ${s.fullName}`);
     }
   }
   return out;
 }
 
 function listJson(f: FieldSchema, v: unknown): unknown[] {
-  if (!Array.isArray(v)) throw new ToJsonFailure('', `expected array, got ${typeof v}`);
+  if (!Array.isArray(v)) throw new PathedFailure('', `expected array, got ${typeof v}`);
   const out: unknown[] = new Array(v.length);
   for (let i = 0; i < v.length; i++) {
     try {
@@ -102,7 +90,7 @@ function listJson(f: FieldSchema, v: unknown): unknown[] {
 }
 
 function mapJson(f: FieldSchema, v: unknown): Json {
-  if (!isObject(v)) throw new ToJsonFailure('', `expected object (map), got ${typeof v}`);
+  if (!isObject(v)) throw new PathedFailure('', `expected object (map), got ${typeof v}`);
   const out: Json = {};
   for (const key of Object.keys(v)) {
     try {
@@ -130,17 +118,17 @@ function scalarJson(f: FieldSchema, v: unknown): unknown {
   } else if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') {
     return v;
   }
-  throw new ToJsonFailure('', `unexpected ${typeof v} for a ${f.kind === K_ENUM ? f.enumType!.fullName : 'scalar'} field`);
+  throw new PathedFailure('', `unexpected ${typeof v} for a ${f.kind === K_ENUM ? f.enumType!.fullName : 'scalar'} field`);
 }
 
 function anyJson(obj: unknown): Json {
-  if (!isObject(obj) || typeof obj['@type'] !== 'string') throw new ToJsonFailure('', 'an Any needs a string "@type"');
+  if (!isObject(obj) || typeof obj['@type'] !== 'string') throw new PathedFailure('', 'an Any needs a string "@type"');
   const url = obj['@type'];
   if (obj['@unknown'] === true) {
     return { '@type': url, '@unknown': true, value: obj.value instanceof Uint8Array ? formatBase64(obj.value) : '' };
   }
   const name = typeNameFromUrl(url);
-  if (!hasMessageType(name)) throw new ToJsonFailure('', unsupportedTypeMessage(url));
+  if (!hasMessageType(name)) throw new PathedFailure('', unsupportedTypeMessage(url));
   const inner = messageSchema(name);
   const out: Json = { '@type': url };
   if (!jsonUnderValueInAny(inner.wellKnown)) return fieldsJson(inner, obj, out, true);
