@@ -1,6 +1,8 @@
 // `weft analyze DIR` as a user runs it: validation and cross-resource
 // messages together, exit 1 on errors, --registry for services defined
-// elsewhere, on a consistent slice of Istio's Bookinfo samples.
+// elsewhere, on the demo's own config (examples/bookinfo) and on a
+// consistent slice of Istio's Bookinfo samples (interop: skipped with the
+// reason when ../shared is absent).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,9 +10,10 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../helpers/net-harness.js';
 import { runWeft } from '../helpers/process-harness.js';
+import { SAMPLES_DIR as SAMPLES, SAMPLES_SKIP } from '../../src/control/translate/test-bookinfo.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SAMPLES = path.resolve(ROOT, '../shared/istio-samples/bookinfo-networking');
+const EXAMPLES = path.join(ROOT, 'examples', 'bookinfo');
 
 /** The Bookinfo services, as weft up's registry would describe them. */
 const REGISTRY = ['productpage', 'reviews', 'ratings', 'details']
@@ -28,13 +31,38 @@ spec:
   )
   .join('---\n');
 
-describe('weft analyze', { timeout: 30_000 }, () => {
+describe('weft analyze: the demo\'s config', { timeout: 30_000 }, () => {
+  const tmp = tempDir('weft-analyze-ex-');
+  after(() => tmp.cleanup());
+  const registry = tmp.file('registry.yaml', REGISTRY);
+
+  it('config/ with each scenario and the Bookinfo registry: no error', async () => {
+    for (const f of fs.readdirSync(path.join(EXAMPLES, 'scenarios')).filter((x) => x.endsWith('.yaml')).sort()) {
+      const r = await runWeft(['analyze', path.join(EXAMPLES, 'config'), '-f', path.join(EXAMPLES, 'scenarios', f), '--registry', registry]);
+      assert.equal(r.code, 0, `${f}: ${r.stdout}${r.stderr}`);
+      assert.doesNotMatch(r.stdout, /^Error /m, f);
+    }
+  });
+
+  it('a route to a subset no DestinationRule defines: exit 1, WEFT0302', async () => {
+    const f = tmp.file('reviews-v4.yaml', fs.readFileSync(path.join(EXAMPLES, 'scenarios', '03-jason-to-v2.yaml'), 'utf8').replace('subset: v2', 'subset: v4'));
+    const r = await runWeft(['analyze', path.join(EXAMPLES, 'config'), '-f', f, '--registry', registry]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^Error \[WEFT0302\] \(VirtualService reviews\.default\) spec\.http\[0\]\.route\[0\]\.destination\.subset: /m);
+  });
+
+  it('exits 2 without input', async () => {
+    assert.equal((await runWeft(['analyze'])).code, 2);
+  });
+});
+
+describe('weft analyze: Istio\'s Bookinfo samples', { timeout: 30_000, skip: SAMPLES_SKIP }, () => {
   const tmp = tempDir('weft-analyze-');
   after(() => tmp.cleanup());
   const dir = path.join(tmp.dir, 'bookinfo');
   fs.mkdirSync(dir);
   // One consistent configuration taken from the samples: gateway, all DestinationRules, all-v1 routes.
-  for (const f of ['bookinfo-gateway.yaml', 'destination-rule-all.yaml', 'virtual-service-all-v1.yaml']) fs.copyFileSync(path.join(SAMPLES, f), path.join(dir, f));
+  if (!SAMPLES_SKIP) for (const f of ['bookinfo-gateway.yaml', 'destination-rule-all.yaml', 'virtual-service-all-v1.yaml']) fs.copyFileSync(path.join(SAMPLES, f), path.join(dir, f));
   const registry = tmp.file('registry.yaml', REGISTRY);
 
   it('without a registry: hosts unknown are warnings, exit 0', async () => {
@@ -79,9 +107,5 @@ describe('weft analyze', { timeout: 30_000 }, () => {
     } finally {
       fs.rmSync(f);
     }
-  });
-
-  it('exits 2 without input', async () => {
-    assert.equal((await runWeft(['analyze'])).code, 2);
   });
 });

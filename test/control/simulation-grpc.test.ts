@@ -9,7 +9,7 @@ import * as rt from '@grpc/grpc-js-xds/build/src/xds-resource-type/route-config-
 import * as ct from '@grpc/grpc-js-xds/build/src/xds-resource-type/cluster-resource-type.js';
 import * as et from '@grpc/grpc-js-xds/build/src/xds-resource-type/endpoint-resource-type.js';
 import { translateProxy } from '../../src/control/translate/index.js';
-import { bookinfoPush, destinationRule, grpcProxy, loadSample } from '../../src/control/translate/test-bookinfo.js';
+import { bookinfoPush, destinationRule, exampleScenario, grpcProxy } from '../../src/control/translate/test-bookinfo.js';
 import { routeThrough } from '../../src/control/translate/test-simulation.js';
 import { decodeRouteConfiguration } from '../../src/proxy/router/decode-route-config.js';
 import { ConfigErrors } from '../../src/common/errors.js';
@@ -32,7 +32,7 @@ function grpcDecode(kind: string, resource: object): { name: string; error?: str
 }
 
 test('grpc-js-xds accepts every listener, route configuration, cluster and assignment', () => {
-  const objs = [...loadSample('virtual-service-reviews-jason-v2-v3.yaml'), ...loadSample('virtual-service-ratings-test-delay.yaml'), ...loadSample('destination-rule-all.yaml'),
+  const objs = [...exampleScenario('04-fault-delay-jason.yaml'),
     destinationRule('details', { host: 'details', trafficPolicy: { loadBalancer: { consistentHash: { httpHeaderName: 'x-user' } }, outlierDetection: { consecutive5xxErrors: 3, interval: '10s' } } })];
   const out = translateProxy(grpcProxy(), bookinfoPush(objs));
   let n = 0;
@@ -51,8 +51,8 @@ test('the check can fail: grpc-js-xds refuses what it cannot use (a LEAST_REQUES
   assert.match(d.error ?? '', /lb_policy/);
 });
 
-test('gRPC routes: jason → v2, else v3; the delay fault rides on the route', () => {
-  const objs = [...loadSample('virtual-service-reviews-jason-v2-v3.yaml'), ...loadSample('virtual-service-ratings-test-delay.yaml'), ...loadSample('destination-rule-all.yaml')];
+test('gRPC routes (the demo\'s scenario 04): jason → v2, else v1; the delay fault rides on the route', () => {
+  const objs = exampleScenario('04-fault-delay-jason.yaml');
   const out = translateProxy(grpcProxy(), bookinfoPush(objs));
   const table = (name: string) => {
     const errs = new ConfigErrors();
@@ -64,7 +64,7 @@ test('gRPC routes: jason → v2, else v3; the delay fault rides on the route', (
   const reviews = table('reviews.default.svc.cluster.local:9080');
   const authority = 'reviews.default.svc.cluster.local:9080';
   assert.equal(routeThrough(reviews, { authority, path: '/reviews.Reviews/Get', headers: { 'end-user': 'jason' } })?.cluster, 'outbound|9080|v2|reviews.default.svc.cluster.local');
-  assert.equal(routeThrough(reviews, { authority, path: '/reviews.Reviews/Get' })?.cluster, 'outbound|9080|v3|reviews.default.svc.cluster.local');
+  assert.equal(routeThrough(reviews, { authority, path: '/reviews.Reviews/Get' })?.cluster, 'outbound|9080|v1|reviews.default.svc.cluster.local');
   const ratings = table('ratings.default.svc.cluster.local:9080');
   assert.equal(routeThrough(ratings, { authority: 'ratings.default.svc.cluster.local:9080', headers: { 'end-user': 'jason' } })?.fault?.delay?.kind, 'fixed');
 });

@@ -1,12 +1,14 @@
 // Simulation: translated sidecar config, decoded by weft's proxy with zero
 // errors, then requests matched by the proxy's own route table, for each of
-// Istio's Bookinfo routing samples and the seed's examples.
+// the project's Bookinfo scenarios (examples/bookinfo), Istio's Bookinfo
+// routing samples (interop: skipped with the reason when ../shared is absent)
+// and the seed's examples.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NetworkingObject } from '../../src/api/networking.js';
 import { translateProxy } from '../../src/control/translate/index.js';
 import {
-  bookinfoPush, bookinfoService, destinationRule, loadSample, sidecarProxy, virtualService,
+  bookinfoModel, bookinfoPush, bookinfoService, destinationRule, exampleScenario, loadExample, loadSample, SAMPLES_SKIP, sidecarProxy, virtualService,
 } from '../../src/control/translate/test-bookinfo.js';
 import { distribution, Simulation } from '../../src/control/translate/test-simulation.js';
 import { R as RETRY_BITS } from '../../src/proxy/router/retry-policy.js';
@@ -23,9 +25,17 @@ function sim(objects: NetworkingObject[], extra: Partial<TestPushInput> = {}): S
   return s;
 }
 const withDr = (f: string) => [...loadSample(f), ...loadSample('destination-rule-all.yaml')];
+const EXAMPLE_CONFIG = () => loadExample('config/destination-rules.yaml');
+/** The demo's config with one scenario, in the control plane's real PushContext (same-host DestinationRules merge). */
+function simExample(file: string): Simulation {
+  const s = new Simulation(translateProxy(sidecarProxy(), bookinfoModel(exampleScenario(file))).resources);
+  assert.deepEqual(s.decoded.errors, [], 'weft\'s proxy accepts the translated config');
+  return s;
+}
+const INTEROP = { skip: SAMPLES_SKIP };
 
 test('no VirtualService: the default route to outbound|9080||<host>, Istio\'s retry policy, no timeout', () => {
-  const s = sim(loadSample('destination-rule-all.yaml'));
+  const s = sim(EXAMPLE_CONFIG());
   const r = s.route(L, { authority: 'reviews:9080', path: '/reviews/0' })!;
   assert.equal(r.routeName, 'default');
   assert.equal(r.cluster, c('', 'reviews'));
@@ -48,20 +58,20 @@ test('every name form of a service finds its virtual host; unknown hosts get the
   assert.equal(ro.route(L, { authority: 'www.example.com' })?.routeName, 'block_all');
 });
 
-test('virtual-service-reviews-jason-v2-v3: end-user jason → v2, everyone else → v3', () => {
+test('virtual-service-reviews-jason-v2-v3: end-user jason → v2, everyone else → v3', INTEROP, () => {
   const s = sim(withDr('virtual-service-reviews-jason-v2-v3.yaml'));
   assert.equal(s.route(L, { authority: 'reviews:9080', headers: JASON })?.cluster, 'outbound|9080|v2|reviews.default.svc.cluster.local');
   assert.equal(s.route(L, { authority: 'reviews:9080', headers: { 'end-user': 'kim' } })?.cluster, c('v3', 'reviews'));
   assert.equal(s.route(L, { authority: 'reviews:9080' })?.cluster, c('v3', 'reviews'));
 });
 
-test('virtual-service-reviews-test-v2: jason → v2, else v1', () => {
+test('virtual-service-reviews-test-v2: jason → v2, else v1', INTEROP, () => {
   const s = sim(withDr('virtual-service-reviews-test-v2.yaml'));
   assert.equal(s.route(L, { authority: 'reviews', headers: JASON })?.cluster, c('v2', 'reviews'));
   assert.equal(s.route(L, { authority: 'reviews' })?.cluster, c('v1', 'reviews'));
 });
 
-test('weighted samples split traffic exactly by weight', () => {
+test('weighted samples split traffic exactly by weight', INTEROP, () => {
   const cases: [string, Record<string, number>][] = [
     ['virtual-service-reviews-90-10.yaml', { [c('v1', 'reviews')]: 90, [c('v2', 'reviews')]: 10 }],
     ['virtual-service-reviews-80-20.yaml', { [c('v1', 'reviews')]: 80, [c('v2', 'reviews')]: 20 }],
@@ -72,7 +82,7 @@ test('weighted samples split traffic exactly by weight', () => {
   for (const [file, want] of cases) assert.deepEqual(distribution(sim(withDr(file)), L, { authority: 'reviews:9080' }), want, file);
 });
 
-test('virtual-service-all-v1 and the ratings samples route to their subsets', () => {
+test('virtual-service-all-v1 and the ratings samples route to their subsets', INTEROP, () => {
   const all = sim(withDr('virtual-service-all-v1.yaml'));
   for (const svc of ['productpage', 'reviews', 'ratings', 'details']) assert.equal(all.route(L, { authority: svc })?.cluster, c('v1', svc), svc);
   assert.equal(sim(withDr('virtual-service-details-v2.yaml')).route(L, { authority: 'details' })?.cluster, c('v2', 'details'));
@@ -88,7 +98,7 @@ test('virtual-service-all-v1 and the ratings samples route to their subsets', ()
   }
 });
 
-test('virtual-service-ratings-test-abort: jason gets a 100% HTTP 500 abort; others no fault', () => {
+test('virtual-service-ratings-test-abort: jason gets a 100% HTTP 500 abort; others no fault', INTEROP, () => {
   const s = sim(withDr('virtual-service-ratings-test-abort.yaml'));
   const j = s.route(L, { authority: 'ratings:9080', headers: JASON })!;
   assert.equal(j.cluster, c('v1', 'ratings'));
@@ -96,13 +106,13 @@ test('virtual-service-ratings-test-abort: jason gets a 100% HTTP 500 abort; othe
   assert.equal(s.route(L, { authority: 'ratings:9080' })?.fault, undefined);
 });
 
-test('virtual-service-ratings-test-delay: jason gets a 7 s delay at 100%', () => {
+test('virtual-service-ratings-test-delay: jason gets a 7 s delay at 100%', INTEROP, () => {
   const s = sim(withDr('virtual-service-ratings-test-delay.yaml'));
   assert.deepEqual(s.route(L, { authority: 'ratings', headers: JASON })?.fault?.delay, { kind: 'fixed', ms: 7000, percentage: { numerator: 1_000_000, denominator: 1_000_000 } });
   assert.equal(s.route(L, { authority: 'ratings' })?.fault, undefined);
 });
 
-test('fault-injection-details-v1: every request to details aborts with 555', () => {
+test('fault-injection-details-v1: every request to details aborts with 555', INTEROP, () => {
   const s = sim(loadSample('fault-injection-details-v1.yaml'));
   const r = s.route(L, { authority: 'details:9080' })!;
   assert.equal(r.cluster, c('v1', 'details'));
@@ -143,7 +153,7 @@ test('the seed\'s circuit breaker DestinationRule, as the proxy decodes it', () 
   assert.equal(cc.lb.healthyPanicThresholdPercent, 0);
 });
 
-test('destination-rule-reviews: RANDOM load balancing on every reviews cluster', () => {
+test('destination-rule-reviews: RANDOM load balancing on every reviews cluster', INTEROP, () => {
   const s = sim(loadSample('destination-rule-reviews.yaml'));
   for (const subset of ['', 'v1', 'v2', 'v3']) assert.equal(s.decoded.clusters.get(c(subset, 'reviews'))?.lb.policy, 'RANDOM', subset);
   assert.equal(s.decoded.clusters.get(c('', 'ratings'))?.lb.policy, 'LEAST_REQUEST');
@@ -157,7 +167,7 @@ test('match features land where they should: uri, method, query, withoutHeaders,
     { match: [{ uri: { exact: '/moved' } }], redirect: { uri: '/here', redirectCode: 302 } },
     { match: [{ uri: { exact: '/teapot' }, ignoreUriCase: true }], directResponse: { status: 418 } },
   ] });
-  const s = sim([vs, ...loadSample('destination-rule-all.yaml')]);
+  const s = sim([vs, ...EXAMPLE_CONFIG()]);
   const old = s.route(L, { authority: 'reviews', path: '/old/x' })!;
   assert.deepEqual([old.cluster, old.rewrittenPath, old.hostRewrite], [c('v1', 'reviews'), '/new/x', 'reviews.internal']);
   const post = s.route(L, { authority: 'reviews', method: 'POST', path: '/a?debug=1' })!;
@@ -184,4 +194,64 @@ test('consistent hashing: RING_HASH on the cluster, the hash key on the route (s
   assert.notEqual(hashOf('a'), undefined);
   assert.equal(hashOf('a'), hashOf('a'));
   assert.notEqual(hashOf('a'), hashOf('b'));
+});
+
+// The project's own scenarios (examples/bookinfo/scenarios, each applied over config/), on every clone.
+
+test('example 01-all-v1: every service to v1', () => {
+  const s = simExample('01-all-v1.yaml');
+  for (const svc of ['productpage', 'reviews', 'ratings', 'details']) assert.equal(s.route(L, { authority: `${svc}:9080` })?.cluster, c('v1', svc), svc);
+});
+
+test('example 02a/02b canaries split reviews exactly by weight', () => {
+  assert.deepEqual(distribution(simExample('02a-canary-90-10.yaml'), L, { authority: 'reviews:9080' }), { [c('v1', 'reviews')]: 90, [c('v3', 'reviews')]: 10 });
+  assert.deepEqual(distribution(simExample('02b-canary-50-50.yaml'), L, { authority: 'reviews:9080' }), { [c('v1', 'reviews')]: 50, [c('v3', 'reviews')]: 50 });
+});
+
+test('example 03-jason-to-v2: end-user jason → v2, everyone else → v1', () => {
+  const s = simExample('03-jason-to-v2.yaml');
+  assert.equal(s.route(L, { authority: 'reviews:9080', headers: JASON })?.cluster, c('v2', 'reviews'));
+  assert.equal(s.route(L, { authority: 'reviews:9080', headers: { 'end-user': 'kim' } })?.cluster, c('v1', 'reviews'));
+});
+
+test('example 04-fault-delay-jason: jason gets a 7 s delay at 100% on ratings; others no fault', () => {
+  const s = simExample('04-fault-delay-jason.yaml');
+  const j = s.route(L, { authority: 'ratings:9080', headers: JASON })!;
+  assert.equal(j.cluster, c('v1', 'ratings'));
+  assert.deepEqual(j.fault?.delay, { kind: 'fixed', ms: 7000, percentage: { numerator: 1_000_000, denominator: 1_000_000 } });
+  assert.equal(s.route(L, { authority: 'ratings:9080' })?.fault, undefined);
+});
+
+test('example 05-fault-abort-ratings: half of ratings requests abort with 500', () => {
+  const s = simExample('05-fault-abort-ratings.yaml');
+  const r = s.route(L, { authority: 'ratings:9080' })!;
+  assert.equal(r.cluster, c('v1', 'ratings'));
+  assert.deepEqual(r.fault?.abort, { kind: 'http', status: 500, percentage: { numerator: 500_000, denominator: 1_000_000 } });
+  assert.equal(s.route(L, { authority: 'reviews:9080' })?.cluster, c('v2', 'reviews'));
+});
+
+test('example 06-retries-flaky-ratings: 5 attempts of 500 ms on 5xx, gateway-error, connect-failure', () => {
+  const r = simExample('06-retries-flaky-ratings.yaml').route(L, { authority: 'ratings:9080' })!;
+  assert.equal(r.cluster, c('v1', 'ratings'));
+  assert.equal(r.retry?.numRetries, 5);
+  assert.equal(r.retry?.perTryTimeoutMs, 500);
+  assert.equal(r.retry?.retryOn, RETRY_BITS.R5XX | RETRY_BITS.GATEWAY | RETRY_BITS.CONNECT_FAILURE);
+});
+
+test('example 07/07b circuit breakers: one connection, one pending request, outlier detection on 5xx', () => {
+  for (const [file, svc] of [['07-circuit-breaker.yaml', 'productpage'], ['07b-circuit-breaker-ratings.yaml', 'ratings']] as const) {
+    const s = simExample(file);
+    for (const subset of ['', 'v1']) {
+      const cc = s.decoded.clusters.get(c(subset, svc))!;
+      assert.deepEqual([cc.circuitBreakers.default.maxConnections, cc.circuitBreakers.default.maxPendingRequests, cc.circuitBreakers.default.maxRequests, cc.maxRequestsPerConnection], [1, 1, 1, 1], `${file} ${subset}`);
+      const od = cc.outlierDetection!;
+      assert.deepEqual([od.consecutive5xx, od.enforcingConsecutive5xx, od.intervalMs, od.baseEjectionTimeMs, od.maxEjectionPercent], [5, 100, 10_000, 30_000, 100], `${file} ${subset}`);
+    }
+  }
+});
+
+test('example 08-mirror-reviews-v3: reviews to v1, mirrored to v3', () => {
+  const r = simExample('08-mirror-reviews-v3.yaml').route(L, { authority: 'reviews:9080' })!;
+  assert.equal(r.cluster, c('v1', 'reviews'));
+  assert.deepEqual(r.mirrors, [c('v3', 'reviews')]);
 });

@@ -1,9 +1,13 @@
-// Golden files for a Bookinfo-like mesh under each of Istio's Bookinfo sample
-// files (../shared/istio-samples) that applies, plus the seed's examples and
-// each proxy kind. Refresh with WEFT_UPDATE_GOLDEN=1. Every scenario's output
+// Golden files for a Bookinfo-like mesh under the project's own Bookinfo
+// config (examples/bookinfo: config/ with each scenario, for each proxy kind:
+// always run), under each of Istio's Bookinfo sample files that applies
+// (../shared/istio-samples: interop, skipped with the reason when absent),
+// and under the seed's examples. Refresh with WEFT_UPDATE_GOLDEN=1. Every scenario's output
 // must also (a) be in the canonical proto shape (binary round trip is exact),
 // (b) be accepted by weft's proxy decoders with zero errors, and (c) be a
 // consistent snapshot (every RDS and EDS name it references exists).
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NetworkingObject } from '../../api/networking.js';
@@ -12,8 +16,10 @@ import { clusterEdsName, listenerRouteNames } from '../cache/references.js';
 import { decodeBinary, encodeBinary } from '../../xds/codec.js';
 import { translateProxy } from './translate-proxy.js';
 import {
-  bookinfoPush, bookinfoService, destinationRule, gatewayProxy, golden, grpcProxy, loadSample, sidecarProxy, virtualService,
+  bookinfoModel, bookinfoPush, bookinfoService, destinationRule, EXAMPLES_DIR, exampleScenario, gatewayProxy, golden, grpcProxy, loadExample, loadSample,
+  SAMPLES_SKIP, sidecarProxy, virtualService,
 } from './test-bookinfo.js';
+
 import { decodeWithProxy } from './test-proxy-decode.js';
 import type { TestPushInput } from './test-push-context.js';
 
@@ -24,6 +30,10 @@ interface Scenario {
   extra?: Partial<TestPushInput>;
   /** Resource types kept in the golden file (all are checked for canonical shape and acceptance). */
   parts: ('listeners' | 'routes' | 'clusters' | 'endpoints')[];
+  /** Reads Istio's samples beside the repository: skipped when they are absent. */
+  interop?: boolean;
+  /** Translate against the control plane's real PushContext (bookinfoModel) instead of TestPushContext. */
+  model?: boolean;
 }
 
 const ALL = ['listeners', 'routes', 'clusters', 'endpoints'] as const;
@@ -38,29 +48,47 @@ const seedCircuitBreaker = () => [destinationRule('circuit-breaker', { host: 'se
   outlierDetection: { consecutiveErrors: 7, interval: '5m', baseEjectionTime: '3m', maxEjectionPercent: 100 },
 } })];
 
+const LOCAL_MODE_PROXY = sidecarProxy({ id: 'sidecar~127.0.0.1~productpage-v1.default~default.svc.cluster.local', ips: ['127.0.0.1'], metadata: { WEFT_OUTBOUND_HTTP_PROXY_PORT: '15080', WEFT_INBOUND_PORTS: '{"9080":16001}', WEFT_APP_PORTS: '{"9080":19080}' } });
+
+// A Gateway for productpage in the spirit of Istio's bookinfo-gateway.yaml, written here so the
+// gateway path has a golden file on every clone.
+const exampleGateway = (): NetworkingObject[] => [
+  { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'bookinfo-gateway', namespace: 'istio-system' }, spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 8080, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] } },
+  virtualService('bookinfo', { hosts: ['*'], gateways: ['istio-system/bookinfo-gateway'], http: [{ match: [{ uri: { exact: '/productpage' } }, { uri: { prefix: '/static' } }], route: [{ destination: { host: 'productpage', port: { number: 9080 } } }] }] }),
+  ...loadExample('config/destination-rules.yaml'),
+];
+
+// Every scenario file of examples/bookinfo, with the config folder, as the demo applies them.
+const EXAMPLE_SCENARIOS = fs.readdirSync(path.join(EXAMPLES_DIR, 'scenarios')).filter((f) => f.endsWith('.yaml')).sort();
+
 const SCENARIOS: Scenario[] = [
+  { name: 'example-config', objects: () => loadExample('config/destination-rules.yaml'), parts: [...ALL], model: true },
+  ...EXAMPLE_SCENARIOS.map((f): Scenario => ({ name: `example-${f.replace(/\.yaml$/, '')}`, objects: () => exampleScenario(f), parts: ['routes', 'clusters'], model: true })),
+  { name: 'example-local-mode', objects: () => exampleScenario('03-jason-to-v2.yaml'), proxy: LOCAL_MODE_PROXY, parts: [...ALL], model: true },
+  { name: 'example-gateway', objects: exampleGateway, proxy: gatewayProxy(), parts: ['listeners', 'routes'], model: true },
+  { name: 'example-grpc-fault-delay-jason', objects: () => exampleScenario('04-fault-delay-jason.yaml'), proxy: grpcProxy(), parts: [...ALL], model: true },
   { name: 'sidecar-base', objects: () => [], parts: [...ALL] },
-  { name: 'sidecar-destination-rule-all', objects: () => loadSample('destination-rule-all.yaml'), parts: [...ALL] },
-  { name: 'sidecar-destination-rule-all-mtls', objects: () => loadSample('destination-rule-all-mtls.yaml'), parts: ['clusters'] },
-  { name: 'sidecar-destination-rule-reviews', objects: () => loadSample('destination-rule-reviews.yaml'), parts: ['clusters'] },
+  { name: 'sidecar-destination-rule-all', objects: () => loadSample('destination-rule-all.yaml'), interop: true, parts: [...ALL] },
+  { name: 'sidecar-destination-rule-all-mtls', objects: () => loadSample('destination-rule-all-mtls.yaml'), interop: true, parts: ['clusters'] },
+  { name: 'sidecar-destination-rule-reviews', objects: () => loadSample('destination-rule-reviews.yaml'), interop: true, parts: ['clusters'] },
   ...[
     'virtual-service-all-v1', 'virtual-service-details-v2', 'virtual-service-ratings-db', 'virtual-service-ratings-mysql',
     'virtual-service-ratings-mysql-vm', 'virtual-service-ratings-test-abort', 'virtual-service-ratings-test-delay',
     'virtual-service-reviews-50-v3', 'virtual-service-reviews-80-20', 'virtual-service-reviews-90-10',
     'virtual-service-reviews-jason-v2-v3', 'virtual-service-reviews-test-v2', 'virtual-service-reviews-v2-v3', 'virtual-service-reviews-v3',
-  ].map((f): Scenario => ({ name: `sidecar-${f}`, objects: withDr(`${f}.yaml`), parts: ['routes'] })),
-  { name: 'sidecar-fault-injection-details-v1', objects: () => loadSample('fault-injection-details-v1.yaml'), parts: ['routes', 'clusters'] },
-  { name: 'sidecar-egress-rule-google-apis', objects: () => loadSample('egress-rule-google-apis.yaml'), parts: [...ALL] },
+  ].map((f): Scenario => ({ name: `sidecar-${f}`, objects: withDr(`${f}.yaml`), parts: ['routes'], interop: true })),
+  { name: 'sidecar-fault-injection-details-v1', objects: () => loadSample('fault-injection-details-v1.yaml'), interop: true, parts: ['routes', 'clusters'] },
+  { name: 'sidecar-egress-rule-google-apis', objects: () => loadSample('egress-rule-google-apis.yaml'), interop: true, parts: [...ALL] },
   { name: 'sidecar-seed-retries-timeout', objects: seedRetries, extra: seedServices, parts: ['routes'] },
   { name: 'sidecar-seed-fault-delay', objects: seedFault, extra: seedServices, parts: ['routes'] },
   { name: 'sidecar-seed-circuit-breaker', objects: seedCircuitBreaker, extra: seedServices, parts: ['clusters'] },
   {
-    name: 'sidecar-local-mode', objects: withDr('virtual-service-reviews-jason-v2-v3.yaml'), parts: [...ALL],
-    proxy: sidecarProxy({ id: 'sidecar~127.0.0.1~productpage-v1.default~default.svc.cluster.local', ips: ['127.0.0.1'], metadata: { WEFT_OUTBOUND_HTTP_PROXY_PORT: '15080', WEFT_INBOUND_PORTS: '{"9080":16001}', WEFT_APP_PORTS: '{"9080":19080}' } }),
+    name: 'sidecar-local-mode', objects: withDr('virtual-service-reviews-jason-v2-v3.yaml'), parts: [...ALL], interop: true,
+    proxy: LOCAL_MODE_PROXY,
   },
-  { name: 'gateway-bookinfo-gateway', objects: () => [...loadSample('bookinfo-gateway.yaml'), ...loadSample('destination-rule-all.yaml')], proxy: gatewayProxy(), parts: ['listeners', 'routes'] },
-  { name: 'gateway-certmanager-gateway', objects: () => loadSample('certmanager-gateway.yaml'), proxy: gatewayProxy(), parts: ['listeners', 'routes'] },
-  { name: 'grpc-reviews-jason-v2-v3', objects: withDr('virtual-service-reviews-jason-v2-v3.yaml'), proxy: grpcProxy(), parts: [...ALL] },
+  { name: 'gateway-bookinfo-gateway', objects: () => [...loadSample('bookinfo-gateway.yaml'), ...loadSample('destination-rule-all.yaml')], proxy: gatewayProxy(), interop: true, parts: ['listeners', 'routes'] },
+  { name: 'gateway-certmanager-gateway', objects: () => loadSample('certmanager-gateway.yaml'), proxy: gatewayProxy(), interop: true, parts: ['listeners', 'routes'] },
+  { name: 'grpc-reviews-jason-v2-v3', objects: withDr('virtual-service-reviews-jason-v2-v3.yaml'), proxy: grpcProxy(), interop: true, parts: [...ALL] },
 ];
 
 const TYPES = {
@@ -70,9 +98,12 @@ const TYPES = {
   endpoints: 'envoy.config.endpoint.v3.ClusterLoadAssignment',
 } as const;
 
+const pushOf = (s: Scenario) => (s.model ? bookinfoModel(s.objects()) : bookinfoPush(s.objects(), s.extra));
+
 for (const s of SCENARIOS) {
-  test(`golden: ${s.name}`, () => {
-    const out = translateProxy(s.proxy ?? sidecarProxy(), bookinfoPush(s.objects(), s.extra));
+  const opts = { skip: s.interop ? SAMPLES_SKIP : false };
+  test(`golden: ${s.name}`, opts, () => {
+    const out = translateProxy(s.proxy ?? sidecarProxy(), pushOf(s));
     const kept: Record<string, unknown> = {};
     for (const p of s.parts) kept[p] = out.resources[p];
     kept.messages = out.messages;
@@ -81,8 +112,8 @@ for (const s of SCENARIOS) {
     assert.equal(g.actual, g.expected, `testdata/${s.name}.json differs (run with WEFT_UPDATE_GOLDEN=1 if the change is intended)`);
   });
 
-  test(`canonical shape, accepted by weft's proxy, consistent: ${s.name}`, () => {
-    const out = translateProxy(s.proxy ?? sidecarProxy(), bookinfoPush(s.objects(), s.extra));
+  test(`canonical shape, accepted by weft's proxy, consistent: ${s.name}`, opts, () => {
+    const out = translateProxy(s.proxy ?? sidecarProxy(), pushOf(s));
     for (const [kind, typeName] of Object.entries(TYPES)) {
       for (const r of out.resources[kind as keyof typeof TYPES] as object[]) {
         assert.deepEqual(decodeBinary(typeName, encodeBinary(typeName, r)), r, `${kind} ${JSON.stringify((r as { name?: string; cluster_name?: string }).name ?? (r as { cluster_name?: string }).cluster_name)} is not canonical`);

@@ -1,11 +1,17 @@
 // A Bookinfo-like mesh for translator tests (productpage, details, reviews
-// v1/v2/v3, ratings), Istio's sample YAML loaded from ../shared/istio-samples,
-// and small helpers. Test support only.
+// v1/v2/v3, ratings), Istio's sample YAML loaded from ../shared/istio-samples
+// (interop tests: skipped with a reason when that folder is absent), the
+// project's own Bookinfo config from examples/bookinfo (always present), and
+// small helpers. Test support only.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import type { DestinationRule, Gateway, NetworkingObject, ServiceEntry, Sidecar, VirtualService } from '../../api/networking.js';
+import type { ConfigObject } from '../../api/networking.js';
+import { StaticRegistry } from '../ingest/static-registry.js';
+import { keyOf } from '../model/config-key.js';
+import { buildPushContext, type IndexedPushContext } from '../model/push-context.js';
 import type { ProxyInfo, ServiceEndpoint, ServiceModel } from '../model/types.js';
 import { TestPushContext, type TestPushInput } from './test-push-context.js';
 
@@ -13,6 +19,16 @@ import { TestPushContext, type TestPushInput } from './test-push-context.js';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 export const SAMPLES_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'istio-samples', 'bookinfo-networking');
 export const GOLDEN_DIR = path.join(REPO_ROOT, 'src', 'control', 'translate', 'testdata');
+/** The project's own Bookinfo config (config/ and scenarios/), which every clone has. */
+export const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples', 'bookinfo');
+
+/**
+ * `skip` option for interop tests that read Istio's samples beside the
+ * repository: false when they are there, else the reason the test is skipped.
+ */
+export const SAMPLES_SKIP: string | false = fs.existsSync(SAMPLES_DIR)
+  ? false
+  : `interop test: Istio's Bookinfo samples not found at ${SAMPLES_DIR}`;
 
 export const NS = 'default';
 export const host = (name: string) => `${name}.${NS}.svc.cluster.local`;
@@ -80,6 +96,19 @@ export function loadSample(file: string): NetworkingObject[] {
   return parseObjects(fs.readFileSync(path.join(SAMPLES_DIR, file), 'utf8'));
 }
 
+/**
+ * Reads files of examples/bookinfo (paths relative to it, e.g.
+ * `config/destination-rules.yaml`, `scenarios/03-jason-to-v2.yaml`).
+ */
+export function loadExample(...files: string[]): NetworkingObject[] {
+  return files.flatMap((f) => parseObjects(fs.readFileSync(path.join(EXAMPLES_DIR, f), 'utf8')));
+}
+
+/** The example's config folder plus one scenario file, as `cp scenarios/<f> config/` makes it. */
+export function exampleScenario(file: string): NetworkingObject[] {
+  return loadExample('config/destination-rules.yaml', `scenarios/${file}`);
+}
+
 /** The Bookinfo mesh plus `objects` (VirtualServices, DestinationRules, Gateways, Sidecars, ServiceEntries). */
 export function bookinfoPush(objects: NetworkingObject[] = [], extra: Partial<TestPushInput> = {}): TestPushContext {
   const services = [...BOOKINFO_SERVICES, ...(extra.services ?? [])];
@@ -93,6 +122,17 @@ export function bookinfoPush(objects: NetworkingObject[] = [], extra: Partial<Te
     gateways: [...objects.filter((o): o is Gateway => o.kind === 'Gateway'), ...(extra.gateways ?? [])],
     sidecars: [...objects.filter((o): o is Sidecar => o.kind === 'Sidecar'), ...(extra.sidecars ?? [])],
   });
+}
+
+/**
+ * The Bookinfo mesh plus `objects` (oldest first) in the control plane's real
+ * PushContext, as `weft up` and `weft control` build it: same-host
+ * DestinationRules merge as Istio merges them (the demo's scenarios 07 and 07b
+ * rely on it), which TestPushContext does not do.
+ */
+export function bookinfoModel(objects: NetworkingObject[]): IndexedPushContext {
+  const configs = objects.map((obj) => ({ obj: obj as unknown as ConfigObject, key: keyOf(obj) }));
+  return buildPushContext({ configs, registry: new StaticRegistry(BOOKINFO_SERVICES, BOOKINFO_ENDPOINTS), version: 'test' });
 }
 
 /** A ServiceEntry's hosts as ServiceModels (the ingest layer does this for real). */
