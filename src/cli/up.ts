@@ -1,12 +1,19 @@
 // weft up DIR: the local mesh with its workloads, each behind its own sidecar.
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WeftUp } from '../up/up.js';
+import { countBySeverity } from '../control/validation/index.js';
+import { checkUpFolder } from '../up/check.js';
+import { UP_DEFAULTS } from '../up/up-defaults.js';
+import { WeftUp, type UpState } from '../up/up.js';
 import { parseArgs, usage, type OptionSpec } from './args.js';
+import { printReport } from './validate.js';
 
 const SPECS: OptionSpec[] = [
   { name: 'log-level', short: 'l', value: true, help: 'control plane log level (default info)' },
-  { name: 'check', value: false, help: 'check the folder (workloads file and Istio YAML) and exit' },
+  { name: 'check', value: false, help: 'check the folder (workloads file, commands, and the Istio YAML as weft validate and weft analyze do) and exit' },
+  { name: 'bind', value: true, help: `address the sidecars' inbound listeners and exposed ports bind (default ${UP_DEFAULTS.bindAddress}; 0.0.0.0 makes the mesh reachable from other machines)` },
+  { name: 'access-log', value: false, help: 'sidecars log each request (Envoy\'s default format) to this output, prefixed by the workload' },
   { name: 'help', short: 'h', value: false, help: 'show this help' },
 ];
 
@@ -26,24 +33,35 @@ export async function runUp(argv: string[]): Promise<number> {
     process.stderr.write(`weft up: DIR is required\n\n${usage('up', SPECS, synopsis)}`);
     return 2;
   }
-  const { file, errors } = WeftUp.load(dir);
-  if (!file) {
-    process.stderr.write(`weft up: ${path.join(dir, 'workloads.yaml')} rejected:\n${errors.format().split('\n').map((l) => `  ${l}`).join('\n')}\n`);
-    return 1;
+  const bind = parsed.options.get('bind');
+  if (bind !== undefined && (typeof bind !== 'string' || !net.isIP(bind))) {
+    process.stderr.write(`weft up: --bind needs an IP address (e.g. 127.0.0.1, 0.0.0.0, ::1), got "${String(bind)}"\n`);
+    return 2;
   }
+  const rejected = (errors: { format(): string }) => process.stderr.write(`weft up: ${path.join(dir, 'workloads.yaml')} rejected:\n${errors.format().split('\n').map((l) => `  ${l}`).join('\n')}\n`);
   if (parsed.options.has('check')) {
-    // The Istio YAML too: the same checks `weft validate` makes.
-    const { loadConfigInputs, validateObject, formatMessage } = await import('../control/validation/index.js');
-    const inputs = await loadConfigInputs([path.resolve(dir, file.config)]);
-    const msgs = [...inputs.messages];
-    for (const d of inputs.docs) msgs.push(...validateObject(d.obj, d.file, d.lineOf ? { lineOf: d.lineOf } : undefined).messages);
-    for (const m of msgs) process.stdout.write(formatMessage(m) + '\n');
-    const errors = msgs.filter((m) => m.severity === 'error').length;
-    process.stdout.write(`${dir}: ${file.workloads.length} workloads, ${inputs.docs.length} config documents, ${errors} errors\n`);
+    const c = await checkUpFolder(dir);
+    if (!c.file) {
+      rejected(c.workloadErrors);
+      return 1;
+    }
+    printReport('up --check', c.messages, c.documents, c.files, false);
+    const errors = countBySeverity(c.messages).errors;
+    process.stdout.write(`${dir}: ${c.file.workloads.length} workloads, ${c.documents} config documents, ${errors} errors\n`);
     return errors ? 1 : 0;
   }
+  const { file, errors } = WeftUp.load(dir);
+  if (!file) {
+    rejected(errors);
+    return 1;
+  }
   const weftBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/weft.js');
-  const up = new WeftUp({ dir, weftBin, ...(parsed.options.has('log-level') ? { logLevel: String(parsed.options.get('log-level')) } : {}) });
+  const up = new WeftUp({
+    dir, weftBin,
+    ...(parsed.options.has('log-level') ? { logLevel: String(parsed.options.get('log-level')) } : {}),
+    ...(typeof bind === 'string' ? { bind } : {}),
+    accessLog: parsed.options.has('access-log'),
+  });
   let stopping = false;
   const stop = (sig: string) => {
     if (stopping) {
@@ -65,7 +83,9 @@ export async function runUp(argv: string[]): Promise<number> {
     const st = await up.start();
     const lines = [
       '',
-      `weft up: mesh running (${st.workloads.length} workloads)`,
+      headline(st),
+      ...st.health.filter((h) => !h.running).map((h) => `  NOT RUNNING ${h.name}: ${h.reason ?? ''}`),
+      ...st.notes.map((n) => `  note: ${n}`),
       `  control plane   xDS 127.0.0.1:${st.xdsPort}   status http://127.0.0.1:${st.debugPort}/debug/proxies`,
       ...st.workloads.map((w) => `  ${w.name.padEnd(16)} app :${Object.values(w.appPorts).join(',')}   sidecar admin http://127.0.0.1:${w.ports.admin}/  outbound :${w.ports.outbound}  inbound :${Object.values(w.ports.inbound).join(',')}`),
       ...st.exposed.map((e) => `  ${`${e.service}:${e.port}`.padEnd(16)} ${e.url}`),
@@ -80,4 +100,11 @@ export async function runUp(argv: string[]): Promise<number> {
     return 1;
   }
   return new Promise<number>(() => undefined);
+}
+
+/** "mesh running" only when every app accepts connections on its port. */
+function headline(st: UpState): string {
+  const down = st.health.filter((h) => !h.running).length;
+  if (down === 0) return `weft up: mesh running (${st.workloads.length} workloads)`;
+  return `weft up: mesh NOT running: ${down} of ${st.workloads.length} workloads are not running (their lines above say why)`;
 }

@@ -1,7 +1,33 @@
 // The Envoy v3 bootstrap of one workload's sidecar in local mode: its node
 // identity (Istio's conventions, so the control plane treats it like an
 // Istio sidecar), its admin port, and ADS to the local control plane.
+import { istioStatsConfig } from './istio-stats-tags.js';
 import type { Workload } from './workloads.js';
+
+/**
+ * Node metadata weft up sets beyond Istio's own keys. The control plane
+ * builds the local-mode listeners from them (src/control/translate, METADATA_KEYS).
+ */
+export const UP_METADATA_KEYS = {
+  /** Address the inbound listeners bind (weft up's `--bind`; default 127.0.0.1). */
+  inboundBindAddress: 'WEFT_INBOUND_BIND_ADDRESS',
+  /** Like Istio's mesh config `accessLogFile`: where the sidecar writes access logs (`/dev/stdout` with `--access-log`). */
+  accessLogFile: 'WEFT_ACCESS_LOG_FILE',
+} as const;
+
+/** Envoy's stdout access logger with its default format (no format given). */
+export const STDOUT_ACCESS_LOG = {
+  name: 'envoy.access_loggers.stdout',
+  typed_config: { '@type': 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog' },
+} as const;
+
+export interface SidecarOptions {
+  /** Address the inbound listeners bind. */
+  bind: string;
+  /** Address other sidecars dial this workload on (INSTANCE_IPS). */
+  dialAddress: string;
+  accessLog: boolean;
+}
 
 export interface SidecarPorts {
   admin: number;
@@ -13,26 +39,29 @@ export interface SidecarPorts {
   app: Record<number, number>;
 }
 
-export function sidecarNodeId(w: Workload): string {
-  return `sidecar~127.0.0.1~${w.name}.${w.namespace}~${w.namespace}.svc.cluster.local`;
+export function sidecarNodeId(w: Workload, ip = '127.0.0.1'): string {
+  return `sidecar~${ip}~${w.name}.${w.namespace}~${w.namespace}.svc.cluster.local`;
 }
 
-export function sidecarBootstrap(w: Workload, ports: SidecarPorts, xdsPort: number): object {
+export function sidecarBootstrap(w: Workload, ports: SidecarPorts, xdsPort: number, o: SidecarOptions = { bind: '127.0.0.1', dialAddress: '127.0.0.1', accessLog: false }): object {
   return {
     node: {
-      id: sidecarNodeId(w),
+      id: sidecarNodeId(w, o.dialAddress),
       cluster: `${w.service}.${w.namespace}`,
       metadata: {
         NAMESPACE: w.namespace,
         LABELS: { ...w.labels },
-        INSTANCE_IPS: '127.0.0.1',
+        INSTANCE_IPS: o.dialAddress,
         SERVICE_ACCOUNT: w.serviceAccount,
         WORKLOAD_NAME: w.name,
         WEFT_OUTBOUND_HTTP_PROXY_PORT: String(ports.outbound),
         WEFT_INBOUND_PORTS: JSON.stringify(ports.inbound),
         WEFT_APP_PORTS: JSON.stringify(ports.app),
+        [UP_METADATA_KEYS.inboundBindAddress]: o.bind,
+        ...(o.accessLog ? { [UP_METADATA_KEYS.accessLogFile]: '/dev/stdout' } : {}),
       },
     },
+    stats_config: istioStatsConfig(),
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: ports.admin } } },
     dynamic_resources: {
       ads_config: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds-grpc' } }] },

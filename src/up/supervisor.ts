@@ -25,6 +25,10 @@ export class Supervised {
   private startedAt = 0;
   private timer: NodeJS.Timeout | undefined;
   exitCode: number | null = null;
+  /** Times the process exited on its own (not stopped by weft up). */
+  exits = 0;
+  /** How it last exited: `code N` or the signal. */
+  lastExit = '';
 
   constructor(readonly spec: ProcessSpec, private readonly out: (line: string) => void) {}
 
@@ -62,6 +66,8 @@ export class Supervised {
     child.on('exit', (code, signal) => {
       this.exitCode = code;
       if (this.stopping) return;
+      this.exits++;
+      this.lastExit = signal ?? `code ${code}`;
       const uptime = Date.now() - this.startedAt;
       if (uptime > BACKOFF.stableMs) this.restarts = 0;
       this.out(`[${this.spec.name}] exited (${signal ?? `code ${code}`}); last lines:\n${this.tail.map((l) => `[${this.spec.name}]   ${l}`).join('\n')}`);

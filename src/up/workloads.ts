@@ -29,6 +29,28 @@ export interface Workload {
 const PROTOCOLS = ['HTTP', 'HTTP2', 'GRPC', 'TCP'];
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
+/** The fields each object of the file may have: anything else is an error with its path (a typo never becomes a default). */
+const FIELDS = {
+  file: ['config', 'expose', 'workloads'],
+  expose: ['service', 'namespace', 'port', 'hostPort', 'path'],
+  workload: ['name', 'namespace', 'serviceAccount', 'labels', 'service', 'ports', 'command', 'env', 'cwd'],
+  port: ['name', 'port', 'protocol'],
+} as const;
+
+/** Reports every key of `o` not in `allowed` at `<path>.<key>`. */
+function checkFields(o: Record<string, unknown>, allowed: readonly string[], path: string, errs: ConfigErrors): void {
+  for (const k of Object.keys(o)) if (!allowed.includes(k)) errs.error(joinPath(path, k), `unknown field "${k}" (expected one of ${allowed.join(', ')})`);
+}
+
+/** A list's entry must be a map; returns it, or reports and returns undefined. */
+function entryObject(v: unknown, path: string, errs: ConfigErrors): Record<string, unknown> | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) {
+    errs.error(path, 'must be a map');
+    return undefined;
+  }
+  return v as Record<string, unknown>;
+}
+
 /** A host port that reaches a service through its sidecar (like an ingress). */
 export interface Expose {
   service: string;
@@ -57,7 +79,7 @@ export function loadWorkloadsFile(file: string, errs: ConfigErrors): WorkloadsFi
   }
   const doc = parseConfigText(text, errs);
   const o = (doc && typeof doc === 'object' ? doc : {}) as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!['config', 'expose', 'workloads'].includes(k)) errs.error(k, `unknown field "${k}"`);
+  checkFields(o, FIELDS.file, '', errs);
   const workloads = parseWorkloads(doc, errs);
   const config = o.config === undefined ? 'config' : typeof o.config === 'string' ? o.config : (errs.error('config', 'must be a folder name'), 'config');
   const expose: Expose[] = [];
@@ -65,7 +87,11 @@ export function loadWorkloadsFile(file: string, errs: ConfigErrors): WorkloadsFi
     if (!Array.isArray(o.expose)) errs.error('expose', 'must be a list');
     else o.expose.forEach((e, i) => {
       const p = joinPath('expose', i);
-      const x = (e ?? {}) as Record<string, unknown>;
+      const x = entryObject(e, p, errs);
+      if (!x) return;
+      checkFields(x, FIELDS.expose, p, errs);
+      if (x.service === undefined) errs.error(joinPath(p, 'service'), 'required');
+      if (x.port === undefined) errs.error(joinPath(p, 'port'), 'required');
       const service = typeof x.service === 'string' ? x.service : '';
       const namespace = typeof x.namespace === 'string' ? x.namespace : 'default';
       const port = Number(x.port);
@@ -73,7 +99,9 @@ export function loadWorkloadsFile(file: string, errs: ConfigErrors): WorkloadsFi
       const urlPath = typeof x.path === 'string' && x.path.startsWith('/') ? x.path : '/';
       if (x.path !== undefined && urlPath !== x.path) errs.error(joinPath(p, 'path'), 'must start with "/"');
       const svc = workloads.find((w) => w.service === service && w.namespace === namespace);
-      if (!svc) errs.error(joinPath(p, 'service'), `no workload serves "${service}" in namespace ${namespace}`);
+      if (!svc) {
+        if (x.service !== undefined) errs.error(joinPath(p, 'service'), `no workload serves "${service}" in namespace ${namespace}`);
+      }
       else if (!svc.ports.some((q) => q.port === port)) errs.error(joinPath(p, 'port'), `service ${service} has no port ${String(x.port)}`);
       if (!Number.isInteger(hostPort) || hostPort < 0 || hostPort > 65535) errs.error(joinPath(p, 'hostPort'), 'must be a port number (0 = any free port)');
       expose.push({ service, namespace, port, hostPort, path: urlPath });
@@ -91,14 +119,9 @@ export function parseWorkloads(doc: unknown, errs: ConfigErrors): Workload[] {
   const names = new Set<string>();
   ((doc as { workloads: unknown[] }).workloads).forEach((w, i) => {
     const p = joinPath('workloads', i);
-    if (!w || typeof w !== 'object') {
-      errs.error(p, 'must be an object');
-      return;
-    }
-    const o = w as Record<string, unknown>;
-    for (const k of Object.keys(o)) {
-      if (!['name', 'namespace', 'serviceAccount', 'labels', 'service', 'ports', 'command', 'env', 'cwd'].includes(k)) errs.error(joinPath(p, k), `unknown field "${k}"`);
-    }
+    const o = entryObject(w, p, errs);
+    if (!o) return;
+    checkFields(o, FIELDS.workload, p, errs);
     const str = (k: string, dflt?: string): string => {
       const v = o[k];
       if (v === undefined && dflt !== undefined) return dflt;
@@ -134,7 +157,10 @@ export function parseWorkloads(doc: unknown, errs: ConfigErrors): Workload[] {
     else {
       o.ports.forEach((pt, j) => {
         const pp = joinPath(joinPath(p, 'ports'), j);
-        const q = (pt ?? {}) as Record<string, unknown>;
+        const q = entryObject(pt, pp, errs);
+        if (!q) return;
+        checkFields(q, FIELDS.port, pp, errs);
+        if (q.name !== undefined && (typeof q.name !== 'string' || q.name === '')) errs.error(joinPath(pp, 'name'), 'must be a non-empty string');
         const port = q.port;
         if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) errs.error(joinPath(pp, 'port'), 'a port number 1-65535 is required');
         const protocol = String(q.protocol ?? 'HTTP').toUpperCase();
@@ -155,6 +181,7 @@ export function parseWorkloads(doc: unknown, errs: ConfigErrors): Workload[] {
       env: strMap('env'),
       ...(typeof o.cwd === 'string' ? { cwd: o.cwd } : {}),
     });
+    if (o.cwd !== undefined && (typeof o.cwd !== 'string' || o.cwd === '')) errs.error(joinPath(p, 'cwd'), 'must be a non-empty string (a folder relative to DIR)');
   });
   // One service, one set of ports: workloads of a service must agree.
   const byService = new Map<string, Workload>();

@@ -35,7 +35,9 @@ export interface UpState {
 export function copyBookinfo(edit: (workloadsYaml: string) => string = (s) => s): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-e2e-bookinfo-'));
   fs.mkdirSync(path.join(dir, 'config'));
-  fs.writeFileSync(path.join(dir, 'workloads.yaml'), edit(fs.readFileSync(path.join(BOOKINFO, 'workloads.yaml'), 'utf8')));
+  // The demo's apps run from the repository root (`cwd: ../..` beside the demo); from the copy, name it.
+  const yaml = fs.readFileSync(path.join(BOOKINFO, 'workloads.yaml'), 'utf8').replaceAll('cwd: ../..', `cwd: ${JSON.stringify(REPO_ROOT)}`);
+  fs.writeFileSync(path.join(dir, 'workloads.yaml'), edit(yaml));
   for (const f of fs.readdirSync(path.join(BOOKINFO, 'config'))) {
     if (/\.(ya?ml|json)$/.test(f)) fs.copyFileSync(path.join(BOOKINFO, 'config', f), path.join(dir, 'config', f));
   }
@@ -59,11 +61,11 @@ export class WeftUpProcess {
   /** Direct children seen while running (sidecars, edge, apps): checked after shutdown. */
   childPids: number[] = [];
 
-  constructor(readonly dir: string) {
+  constructor(readonly dir: string, args: string[] = [], cwd = REPO_ROOT) {
     const env = { ...process.env };
     // Not for the apps: node:test's marker, and demo knobs a developer may have exported.
     for (const k of Object.keys(env)) if (k === 'NODE_TEST_CONTEXT' || k.startsWith('RATINGS_') || k.endsWith('_TIMEOUT_MS')) delete env[k];
-    this.child = spawn(process.execPath, [WEFT_BIN, 'up', dir], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [WEFT_BIN, 'up', dir, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.out += d));
     this.child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.out += d));
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve((this.exit = { code, signal }))));
