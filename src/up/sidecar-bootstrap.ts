@@ -27,6 +27,8 @@ export interface SidecarOptions {
   /** Address other sidecars dial this workload on (INSTANCE_IPS). */
   dialAddress: string;
   accessLog: boolean;
+  /** Istio's stats_config (stats_tags); weft up sets it, tests that need a bare bootstrap leave it out. */
+  istioStatsTags?: boolean;
 }
 
 export interface SidecarPorts {
@@ -61,7 +63,7 @@ export function sidecarBootstrap(w: Workload, ports: SidecarPorts, xdsPort: numb
         ...(o.accessLog ? { [UP_METADATA_KEYS.accessLogFile]: '/dev/stdout' } : {}),
       },
     },
-    stats_config: istioStatsConfig(),
+    ...(o.istioStatsTags ? { stats_config: istioStatsConfig() } : {}),
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: ports.admin } } },
     dynamic_resources: {
       ads_config: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds-grpc' } }] },

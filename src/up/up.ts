@@ -126,7 +126,7 @@ export class WeftUp {
     const notes: string[] = [];
     const bootstraps = new Map<Workload, object>();
     for (const w of file.workloads) {
-      const b = sidecarBootstrap(w, plan.get(w)!, xdsPort, { bind, accessLog: this.opts.accessLog === true, dialAddress });
+      const b = sidecarBootstrap(w, plan.get(w)!, xdsPort, { bind, accessLog: this.opts.accessLog === true, dialAddress, istioStatsTags: true });
       bootstraps.set(w, acceptedBootstrap(b, w.name, notes));
     }
     for (const w of file.workloads) {
