@@ -36,12 +36,11 @@ describe('weft analyze: the demo\'s config', { timeout: 30_000 }, () => {
   after(() => tmp.cleanup());
   const registry = tmp.file('registry.yaml', REGISTRY);
 
-  it('config/ with each scenario and the Bookinfo registry: no error', async () => {
-    for (const f of fs.readdirSync(path.join(EXAMPLES, 'scenarios')).filter((x) => x.endsWith('.yaml')).sort()) {
-      const r = await runWeft(['analyze', path.join(EXAMPLES, 'config'), '-f', path.join(EXAMPLES, 'scenarios', f), '--registry', registry]);
-      assert.equal(r.code, 0, `${f}: ${r.stdout}${r.stderr}`);
-      assert.doesNotMatch(r.stdout, /^Error /m, f);
-    }
+  it('config/ with a scenario and the Bookinfo registry: no error', async () => {
+    // 07 adds a second DestinationRule for productpage, which merges with config/'s.
+    const r = await runWeft(['analyze', path.join(EXAMPLES, 'config'), '-f', path.join(EXAMPLES, 'scenarios', '07-circuit-breaker.yaml'), '--registry', registry]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.doesNotMatch(r.stdout, /^Error /m);
   });
 
   it('a route to a subset no DestinationRule defines: exit 1, WEFT0302', async () => {

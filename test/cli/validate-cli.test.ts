@@ -3,7 +3,6 @@
 // stdin, folders, and Istio's Bookinfo samples validating clean.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -63,15 +62,12 @@ describe('weft validate', { timeout: 30_000 }, () => {
   const bad = tmp.file('bad.yaml', BAD);
   const seed = tmp.file('seed.yaml', SEED);
 
-  it('passes the demo\'s config and each of its scenarios (examples/bookinfo) with no message', async () => {
-    const scenarios = fs.readdirSync(path.join(EXAMPLES, 'scenarios')).filter((f) => f.endsWith('.yaml')).sort();
-    assert.ok(scenarios.length >= 10);
-    for (const f of scenarios) {
-      const r = await runWeft(['validate', '-f', path.join(EXAMPLES, 'config'), '-f', path.join(EXAMPLES, 'scenarios', f)]);
-      assert.equal(r.code, 0, `${f}: ${r.stdout}${r.stderr}`);
-      assert.equal(r.stdout, '', `${f}: no error or warning`);
-      assert.match(r.stderr, /: 0 errors, 0 warnings/, f);
-    }
+  it('passes the demo\'s config with a scenario (examples/bookinfo) with no message', async () => {
+    // Each scenario is validated in-process by examples/bookinfo/config.test.ts; here the command, once.
+    const r = await runWeft(['validate', '-f', path.join(EXAMPLES, 'config'), '-f', path.join(EXAMPLES, 'scenarios', '04-fault-delay-jason.yaml')]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.stdout, '', 'no error or warning');
+    assert.match(r.stderr, /: 6 objects in 2 files: 0 errors, 0 warnings/);
   });
 
   it('passes every Istio Bookinfo sample (folder), with the one warning Istio also gives', { skip: SAMPLES_SKIP }, async () => {
