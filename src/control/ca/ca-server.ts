@@ -27,7 +27,9 @@ class ServingCertificateProvider {
 
   addIdentityCertificateListener(l: IdentityListener): void {
     this.listeners.add(l);
-    if (this.latest) l(this.latest);
+    // later, not now: grpc-js registers its own watcher only after this call returns
+    const latest = this.latest;
+    if (latest) queueMicrotask(() => { if (this.listeners.has(l)) l(latest); });
   }
 
   removeIdentityCertificateListener(l: IdentityListener): void {
