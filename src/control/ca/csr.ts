@@ -2,15 +2,16 @@
 // weft's DER reader: the CA needs only the public key, the requested SANs
 // and the self-signature check, and a full ASN.1 library costs far more per
 // request than the signature itself.
-import { verify } from 'node:crypto';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { CSR_SIGNATURE_HASHES, MIN_RSA_BITS, type KeyKind } from './algorithms.js';
 import { CsrError } from './ca-error.js';
 import { DER_TAG } from './der-writer.js';
+import { derOid } from './der-writer.js';
 import {
-  derBitStringBytes, derChildren, derContent, derOidString, derRaw, expectTag, readRoot, readTlv, type DerNode,
+  derBitStringBytes, derChildren, derContent, derOidIs, derOidString, derRaw, expectTag, readRoot, readTlv, type DerNode,
 } from './der-reader.js';
 import { readGeneralNames } from './certificate-info.js';
-import { pemDecodeAll } from './pem.js';
+import { pemDecodeOne } from './pem.js';
 import { OID } from './x509-extensions.js';
 
 export interface DecodedCsr {
@@ -30,24 +31,28 @@ export interface DecodeCsrOptions {
   verifySignature?: boolean;
 }
 
-const CSR_LABELS = ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'];
-const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
-const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
-const CURVES: Record<string, KeyKind> = { '1.2.840.10045.3.1.7': 'ec-p256', '1.3.132.0.34': 'ec-p384' };
+// OIDs compared as DER bytes: building dotted strings per request showed in profiles
+const EC_PUBLIC_KEY = derOid('1.2.840.10045.2.1');
+const RSA_ENCRYPTION = derOid('1.2.840.113549.1.1.1');
+const P256 = derOid('1.2.840.10045.3.1.7');
+const P384 = derOid('1.3.132.0.34');
+const EXTENSION_REQUEST = derOid(OID.extensionRequest);
+const SUBJECT_ALT_NAME = derOid(OID.subjectAltName);
+/** Signature algorithms by the latin1 string of their OID content bytes. */
+const SIGNATURE_HASHES = new Map([...CSR_SIGNATURE_HASHES].map(([oid, v]) => [derOid(oid).subarray(2).toString('latin1'), { ...v, oid }]));
 
 /** The key kind of a SubjectPublicKeyInfo, read from its algorithm (and RSA modulus size). */
 function spkiKind(spki: DerNode): KeyKind {
   const [alg, bits] = derChildren(expectTag(spki, DER_TAG.sequence, 'subjectPublicKeyInfo'));
   const [algOid, params] = derChildren(expectTag(alg, DER_TAG.sequence, 'algorithm'));
-  const oid = derOidString(algOid);
   const key = derBitStringBytes(bits, 'subjectPublicKey');
-  if (oid === EC_PUBLIC_KEY) {
+  if (derOidIs(algOid, EC_PUBLIC_KEY)) {
+    if (derOidIs(params, P256)) return 'ec-p256';
+    if (derOidIs(params, P384)) return 'ec-p384';
     const curve = params?.tag === DER_TAG.oid ? derOidString(params) : 'implicit or explicit parameters';
-    const kind = CURVES[curve];
-    if (!kind) throw new CsrError('CSR_KEY_UNSUPPORTED', `ECDSA curve ${curve} is not supported (P-256 and P-384 are)`);
-    return kind;
+    throw new CsrError('CSR_KEY_UNSUPPORTED', `ECDSA curve ${curve} is not supported (P-256 and P-384 are)`);
   }
-  if (oid === RSA_ENCRYPTION) {
+  if (derOidIs(algOid, RSA_ENCRYPTION)) {
     const rsaKey = readRoot(key);
     const [modulus] = derChildren(expectTag(rsaKey, DER_TAG.sequence, 'RSAPublicKey'));
     const m = derContent(expectTag(modulus, DER_TAG.integer, 'modulus'));
@@ -55,7 +60,26 @@ function spkiKind(spki: DerNode): KeyKind {
     if (bitsLen < MIN_RSA_BITS) throw new CsrError('CSR_KEY_UNSUPPORTED', `RSA key of ${bitsLen} bits (at least ${MIN_RSA_BITS} are required)`);
     return 'rsa';
   }
-  throw new CsrError('CSR_KEY_UNSUPPORTED', `public key algorithm ${oid} is not supported (ECDSA P-256/P-384 and RSA are)`);
+  throw new CsrError('CSR_KEY_UNSUPPORTED', `public key algorithm ${derOidString(algOid)} is not supported (ECDSA P-256/P-384 and RSA are)`);
+}
+
+/**
+ * The public key as a KeyObject. An uncompressed EC point goes in as a JWK:
+ * OpenSSL 3's SPKI decoder costs about twice as much as the JWK path (both
+ * check the point), and this import is a third of a request's cost.
+ */
+function publicKeyOf(spki: Buffer, kind: KeyKind): KeyObject {
+  if (kind !== 'rsa') {
+    const size = kind === 'ec-p256' ? 32 : 48;
+    const point = spki.subarray(spki.length - (2 * size + 1));
+    if (point[0] === 0x04 && spki[spki.length - (2 * size + 1) - 1] === 0x00) {
+      return createPublicKey({
+        key: { kty: 'EC', crv: kind === 'ec-p256' ? 'P-256' : 'P-384', x: point.toString('base64url', 1, 1 + size), y: point.toString('base64url', 1 + size) },
+        format: 'jwk',
+      });
+    }
+  }
+  return createPublicKey({ key: spki, format: 'der', type: 'spki' });
 }
 
 function decodeDer(der: Buffer, options: DecodeCsrOptions): DecodedCsr {
@@ -72,11 +96,11 @@ function decodeDer(der: Buffer, options: DecodeCsrOptions): DecodedCsr {
   if (f[3]) {
     for (const attr of derChildren(expectTag(f[3], 0xa0, 'attributes'))) {
       const [type, values] = derChildren(expectTag(attr, DER_TAG.sequence, 'attribute'));
-      if (derOidString(type) !== OID.extensionRequest) continue;
+      if (!derOidIs(type, EXTENSION_REQUEST)) continue;
       for (const exts of derChildren(expectTag(values, DER_TAG.set, 'attribute values'))) {
         for (const ext of derChildren(expectTag(exts, DER_TAG.sequence, 'extensions'))) {
           const parts = derChildren(ext);
-          if (derOidString(parts[0]) !== OID.subjectAltName) continue;
+          if (!derOidIs(parts[0], SUBJECT_ALT_NAME)) continue;
           const v = expectTag(parts[parts.length - 1], DER_TAG.octetString, 'subjectAltName');
           const names = readGeneralNames(readTlv(v.buf, v.contentStart, v.end));
           uriSans.push(...names.uris);
@@ -85,18 +109,18 @@ function decodeDer(der: Buffer, options: DecodeCsrOptions): DecodedCsr {
       }
     }
   }
-  const algOid = derOidString(derChildren(expectTag(sigAlg, DER_TAG.sequence, 'signatureAlgorithm'))[0]);
-  const alg = CSR_SIGNATURE_HASHES.get(algOid);
-  if (!alg) throw new CsrError('CSR_SIGNATURE_ALGORITHM_UNSUPPORTED', `signature algorithm ${algOid} is not supported`);
+  const algOid = expectTag(derChildren(expectTag(sigAlg, DER_TAG.sequence, 'signatureAlgorithm'))[0], DER_TAG.oid, 'signature algorithm');
+  const alg = SIGNATURE_HASHES.get(derContent(algOid).toString('latin1'));
+  if (!alg) throw new CsrError('CSR_SIGNATURE_ALGORITHM_UNSUPPORTED', `signature algorithm ${derOidString(algOid)} is not supported`);
   if ((alg.family === 'rsa') !== (keyKind === 'rsa')) {
-    throw new CsrError('CSR_SIGNATURE_ALGORITHM_UNSUPPORTED', `signature algorithm ${algOid} does not fit a ${keyKind} key`);
+    throw new CsrError('CSR_SIGNATURE_ALGORITHM_UNSUPPORTED', `signature algorithm ${alg.oid} does not fit a ${keyKind} key`);
   }
   const signature = derBitStringBytes(sig, 'signature');
   const spki = derRaw(spkiNode);
   if (options.verifySignature !== false) {
     let ok: boolean;
     try {
-      ok = verify(alg.hash, derRaw(info), { key: spki, format: 'der', type: 'spki' }, signature);
+      ok = verify(alg.hash, derRaw(info), publicKeyOf(spki, keyKind), signature);
     } catch (e) {
       throw new CsrError('CSR_SIGNATURE_INVALID', `CSR signature check failed: ${(e as Error).message}`);
     }
@@ -111,15 +135,10 @@ function decodeDer(der: Buffer, options: DecodeCsrOptions): DecodedCsr {
  * PKCS#10 request.
  */
 export function decodeCsr(pem: string, options: DecodeCsrOptions = {}): DecodedCsr {
-  let blocks: Buffer[];
+  const der = typeof pem === 'string' ? pemDecodeOne(pem, 'CERTIFICATE REQUEST') ?? pemDecodeOne(pem, 'NEW CERTIFICATE REQUEST') : undefined;
+  if (!der) throw new CsrError('CSR_MALFORMED', 'expected exactly one CERTIFICATE REQUEST PEM block');
   try {
-    blocks = pemDecodeAll(pem, CSR_LABELS);
-  } catch (e) {
-    throw new CsrError('CSR_MALFORMED', (e as Error).message);
-  }
-  if (blocks.length !== 1) throw new CsrError('CSR_MALFORMED', `expected one CERTIFICATE REQUEST PEM block, found ${blocks.length}`);
-  try {
-    return decodeDer(blocks[0], options);
+    return decodeDer(der, options);
   } catch (e) {
     if (e instanceof CsrError) throw e;
     throw new CsrError('CSR_MALFORMED', `not a PKCS#10 request: ${(e as Error).message}`);

@@ -66,6 +66,11 @@ export const derRaw = (n: DerNode): Buffer => n.buf.subarray(n.start, n.end);
 /** The content bytes, without copying. */
 export const derContent = (n: DerNode): Buffer => n.buf.subarray(n.contentStart, n.end);
 
+/** Whether `node` is the OBJECT IDENTIFIER whose whole DER is `oid` (compared as bytes: no string is built). */
+export function derOidIs(node: DerNode | undefined, oid: Buffer): boolean {
+  return node !== undefined && node.end - node.start === oid.length && node.buf.compare(oid, 0, oid.length, node.start, node.end) === 0;
+}
+
 /** An OBJECT IDENTIFIER's dotted form. */
 export function derOidString(n: DerNode): string {
   expectTag(n, DER_TAG.oid, 'object identifier');

@@ -70,6 +70,7 @@ function ipBytes(ip: string): Buffer {
   const v = isIP(ip);
   if (v === 4) return Buffer.from(ip.split('.').map(Number));
   if (v === 6) {
+    if (ip.includes('.')) throw new RangeError(`IPv4-mapped address "${ip}" is not supported; give the IPv4 form`);
     const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, undefined];
     const h = head ? head.split(':') : [];
     const t = tail ? tail.split(':') : [];
