@@ -98,11 +98,18 @@ export class CaServer {
     });
   }
 
-  close(): Promise<void> {
+  /** Stops accepting calls; calls in flight get `graceMs` to finish before connections are cut. */
+  close(graceMs = 5_000): Promise<void> {
     this.closed = true;
     this.renewal?.cancel();
     return new Promise((resolve) => {
-      this.grpc.tryShutdown(() => resolve());
+      // a real timer on purpose: a manual test clock must not keep a server open
+      const force = setTimeout(() => this.grpc.forceShutdown(), graceMs);
+      force.unref();
+      this.grpc.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
     });
   }
 }
