@@ -22,11 +22,20 @@ export const OID = {
   extensionRequest: '1.2.840.113549.1.9.14',
 } as const;
 
+const oidCache = new Map<string, Buffer>();
+/** The DER of an OID, encoded once (the SAN extension is built for every leaf). */
+function cachedOid(oid: string): Buffer {
+  let der = oidCache.get(oid);
+  if (!der) oidCache.set(oid, (der = derOid(oid)));
+  return der;
+}
+const CRITICAL = derBoolean(true);
+
 /** One Extension: SEQUENCE { extnID, critical (only when true: DER omits defaults), extnValue }. */
 export function extension(oid: string, critical: boolean, value: Uint8Array): Buffer {
   return critical
-    ? derSequence(derOid(oid), derBoolean(true), derOctetString(value))
-    : derSequence(derOid(oid), derOctetString(value));
+    ? derSequence(cachedOid(oid), CRITICAL, derOctetString(value))
+    : derSequence(cachedOid(oid), derOctetString(value));
 }
 
 /** Key usage bits by name (RFC 5280 4.2.1.3). */
