@@ -44,7 +44,7 @@ function opensslVerify(work: string, rootPems: readonly string[], chain: readonl
   fs.writeFileSync(path.join(work, 'bundle.pem'), rootPems.join(''));
   fs.writeFileSync(path.join(work, 'leaf.pem'), chain[0]);
   fs.writeFileSync(path.join(work, 'untrusted.pem'), chain.slice(1).join(''));
-  return openssl(['verify', '-CAfile', 'bundle.pem', '-untrusted', 'untrusted.pem', '-purpose', 'sslclient', 'leaf.pem'], work);
+  return openssl(['verify', '-x509_strict', '-CAfile', 'bundle.pem', '-untrusted', 'untrusted.pem', '-purpose', 'sslclient', 'leaf.pem'], work);
 }
 
 describe('self-signed CA', () => {
@@ -259,6 +259,8 @@ describe('root rotation', () => {
     const bundle = ca.trustBundle.current.roots;
     assert.equal(opensslVerify(path.join(d), bundle, oldLeaf).status, 0);
     assert.equal(opensslVerify(path.join(d), bundle, newLeaf).status, 0);
+    // and the overlap is what makes it work: the old root alone does not trust the new leaf
+    assert.notEqual(opensslVerify(path.join(d), [oldLeaf[1]], newLeaf).status, 0);
 
     assert.throws(() => ca.retireRoot(nextFp), (e: unknown) => e instanceof CaError && e.code === 'CA_ROOT_STILL_NEEDED');
     assert.throws(() => ca.retireRoot(oldRoot), (e: unknown) => e instanceof CaError && e.code === 'CA_ROOT_STILL_NEEDED');
