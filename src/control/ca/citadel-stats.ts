@@ -1,0 +1,36 @@
+// The CA server's counters, under Istio's metric names
+// (security/pkg/server/ca/monitoring.go), so existing dashboards and alerts
+// keep working.
+import type { Counter, StatsStore } from '../../stats/index.js';
+
+/** Label values of `citadel_server_csr_sign_err_count{error}`, Istio's caerror types. */
+export type SignErrorKind = 'CSR_ERROR' | 'TTL_ERROR' | 'CERT_GEN_ERROR';
+
+export class CitadelStats {
+  /** Every CreateCertificate call. */
+  readonly csr: Counter;
+  /** Calls answered with a certificate. */
+  readonly success: Counter;
+  /** Requests or CSRs that do not decode or whose signature does not verify. */
+  readonly csrParsingError: Counter;
+  /** Unknown or missing tokens, refused impersonation, and identities the caller may not have. */
+  readonly authenticationFailure: Counter;
+  private readonly signErrors = new Map<SignErrorKind, Counter>();
+
+  constructor(private readonly store: StatsStore) {
+    this.csr = store.labeledCounter('citadel_server_csr_count', {});
+    this.success = store.labeledCounter('citadel_server_success_cert_issuance_count', {});
+    this.csrParsingError = store.labeledCounter('citadel_server_csr_parsing_err_count', {});
+    this.authenticationFailure = store.labeledCounter('citadel_server_authentication_failure_count', {});
+  }
+
+  /** `citadel_server_csr_sign_err_count{error=kind}`. */
+  signError(kind: SignErrorKind): Counter {
+    let c = this.signErrors.get(kind);
+    if (!c) {
+      c = this.store.labeledCounter('citadel_server_csr_sign_err_count', { error: kind });
+      this.signErrors.set(kind, c);
+    }
+    return c;
+  }
+}
