@@ -39,6 +39,8 @@ export class ActiveListener {
   private readonly cxActive: Gauge;
   private readonly noChain: Counter;
   private readonly cxDestroy: Counter;
+  /** Refused at accept by the global connection cap, or by reject_incoming_connections. */
+  private readonly refused: Record<'downstream_global_cx_overflow' | 'downstream_cx_overload_reject', Counter>;
   private draining = false;
   config: ListenerConfig;
 
@@ -49,6 +51,7 @@ export class ActiveListener {
     this.cxActive = ctx.stats.gauge(p + 'downstream_cx_active');
     this.noChain = ctx.stats.counter(p + 'no_filter_chain_match');
     this.cxDestroy = ctx.stats.counter(p + 'downstream_cx_destroy');
+    this.refused = { downstream_global_cx_overflow: ctx.stats.counter(p + 'downstream_global_cx_overflow'), downstream_cx_overload_reject: ctx.stats.counter(p + 'downstream_cx_overload_reject') };
     this.buildChains(config);
   }
 
@@ -110,10 +113,17 @@ export class ActiveListener {
       socket.destroy();
       return;
     }
+    const admitted = this.ctx.overload.admit();
+    if (admitted !== 'admitted') {
+      this.refused[admitted].inc();
+      socket.destroy();
+      return;
+    }
     this.cxTotal.inc();
     this.cxActive.inc();
     this.sockets.add(socket);
     socket.once('close', () => {
+      this.ctx.overload.release();
       this.sockets.delete(socket);
       this.cxActive.dec();
       this.cxDestroy.inc();
