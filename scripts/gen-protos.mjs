@@ -99,6 +99,8 @@ const ROOT_TYPES = [
   'envoy.service.health.v3.HealthDiscoveryService',
   'envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig',
   'envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig',
+  // stats sinks from the bootstrap's own stats.proto: decoded so stats_sinks can refuse them by name with the other errors
+  'envoy.config.metrics.v3.StatsdSink', 'envoy.config.metrics.v3.DogStatsdSink', 'envoy.config.metrics.v3.HystrixSink',
   'envoy.admin.v3.ConfigDump',
   'envoy.admin.v3.BootstrapConfigDump',
   'envoy.admin.v3.ListenersConfigDump',
