@@ -31,6 +31,7 @@ export class Runtime {
   private current: RuntimeSnapshot;
   private readonly watchers: fs.FSWatcher[] = [];
   private readonly warned = new Set<string>();
+  private readonly listeners: (() => void)[] = [];
 
   /**
    * @param knownKeys runtime key names the config itself chose (e.g. a fault filter's abort_percent_runtime), so they are not reported as unknown.
@@ -67,6 +68,7 @@ export class Runtime {
     }
     this.stats.gauge('runtime.admin_overrides_active').set(admin.values.size > 0 ? 1 : 0);
     this.current = this.merge();
+    for (const fn of this.listeners) fn();
   }
 
   /** Starts watching disk layers' symlink roots; a swap (Envoy's MovedTo) reloads them. */
@@ -79,6 +81,7 @@ export class Runtime {
           if (file !== null && file !== path.basename(watch)) return;
           l.values = this.readDisk(dir);
           this.current = this.merge();
+          for (const fn of this.listeners) fn();
         });
         w.on('error', (e) => this.log.warn(`runtime: watching ${watch}: ${e.message}`));
         this.watchers.push(w);
@@ -86,6 +89,11 @@ export class Runtime {
         this.log.warn(`runtime: cannot watch ${watch}: ${(e as Error).message}`);
       }
     }
+  }
+
+  /** Calls `fn` after each new snapshot (an admin change or a disk layer reload). */
+  onChange(fn: () => void): void {
+    this.listeners.push(fn);
   }
 
   close(): void {
