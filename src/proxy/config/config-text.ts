@@ -24,5 +24,11 @@ export function parseConfigText(text: string, errs: ConfigErrors): unknown {
     for (const e of doc.errors) errs.error('', `YAML syntax: ${e.message.split('\n')[0]}`);
     return undefined;
   }
-  return doc.toJS({ maxAliasCount: 100 });
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // yaml throws when aliases expand past maxAliasCount (a "billion laughs" document): refuse it like a syntax error.
+    errs.error('', `YAML: ${(e as Error).message}`);
+    return undefined;
+  }
 }
