@@ -6,8 +6,6 @@ import fs from 'node:fs';
 import { ConfigErrors, joinPath } from '../../common/errors.js';
 import { fromJson } from '../../xds/codec.js';
 import { parseConfigText } from './config-text.js';
-
-export { parseConfigText };
 import type { envoy_config_bootstrap_v3_Bootstrap, envoy_config_core_v3_Locality } from '../../xds/gen/types.js';
 import { decodeSocketAddress, type SocketAddr } from './address.js';
 import { decodeCluster, type ClusterConfig } from './cluster.js';
@@ -20,6 +18,9 @@ import { decodeStringMatcher } from '../router/string-matcher.js';
 import { decodeLayeredRuntime, type RuntimeConfig } from '../runtime/decode.js';
 import { runtimeKeysNamedIn } from '../runtime/known-keys.js';
 import { decodeOverloadManager, type OverloadConfig } from '../overload/decode.js';
+
+/** Also used by `weft up`'s workloads file. */
+export { parseConfigText };
 
 export const BOOTSTRAP_TYPE = 'envoy.config.bootstrap.v3.Bootstrap';
 
