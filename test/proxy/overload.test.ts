@@ -77,3 +77,31 @@ for (const [what, yaml] of CAPS) {
     });
   });
 }
+
+describe('a listener\'s own connection cap (envoy.resource_limits.listener.<name>.connection_limit)', { timeout: 10_000 }, () => {
+  it('closes the connection past the listener\'s limit at accept and counts downstream_cx_overflow', async () => {
+    const up = await startUpstream('service1');
+    // The nested form of Envoy's edge-proxy advice.
+    const px = await startProxy(bootstrap({ clusters: staticCluster('service1', [up.port]) }) + `
+layered_runtime:
+  layers:
+  - name: static_layer_0
+    static_layer:
+      envoy: { resource_limits: { listener: { listener_0: { connection_limit: 1 } } } }
+      overload: { global_downstream_max_connections: 50000 }
+`);
+    const open: net.Socket[] = [];
+    try {
+      const port = px.port();
+      open.push(await admittedConnection(port));
+      assert.equal(await closedAtAccept(port), true);
+      const stats = (await px.admin('/stats?filter=downstream_(global_)?cx_overflow')).body;
+      assert.match(stats, /\.downstream_cx_overflow: 1$/m);
+      assert.match(stats, /\.downstream_global_cx_overflow: 0$/m);
+    } finally {
+      for (const s of open) s.destroy();
+      await px.close();
+      await up.close();
+    }
+  });
+});

@@ -12,6 +12,11 @@ export const DEFAULT_PREMATURE_RESET_MIN_STREAM_LIFETIME_SECONDS = 1;
 export const RK_PREMATURE_RESET_TOTAL_STREAM_COUNT = 'overload.premature_reset_total_stream_count';
 export const DEFAULT_PREMATURE_RESET_TOTAL_STREAM_COUNT = 500;
 
+/** A listener's own connection cap (Envoy's edge-proxy advice sets it in a static layer); unset means no cap. */
+export function listenerConnectionLimitKey(listenerName: string): string {
+  return `envoy.resource_limits.listener.${listenerName}.connection_limit`;
+}
+
 /** The fault filter's keys (its *_runtime fields default to these; each can be renamed in the filter's config). */
 export const FAULT_RUNTIME_KEYS = {
   delayPercent: 'fault.http.delay.fixed_delay_percent',
@@ -34,7 +39,8 @@ const KNOWN_PREFIXES = ['fault.http.'];
 
 /** Does weft read this key (by default name)? `extra` holds the key names a config chose (e.g. a fault filter's abort_percent_runtime). */
 export function isKnownRuntimeKey(key: string, extra: ReadonlySet<string> = new Set()): boolean {
-  return KNOWN.has(key) || extra.has(key) || KNOWN_PREFIXES.some((p) => key.startsWith(p));
+  return KNOWN.has(key) || extra.has(key) || KNOWN_PREFIXES.some((p) => key.startsWith(p))
+    || (key.startsWith('envoy.resource_limits.listener.') && key.endsWith('.connection_limit'));
 }
 
 /**

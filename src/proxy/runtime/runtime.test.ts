@@ -38,7 +38,7 @@ describe('Runtime: layers', () => {
     const lines: string[] = [];
     const log = new LogRegistry('warning', (l) => lines.push(l)).logger('runtime');
     const rt = new Runtime({ layers: [{ kind: 'admin', name: 'admin' }] }, new StatsStore(), log, new Set(['my.abort']));
-    rt.mergeAdminValues([['fault.http.abort.abort_percent', '1'], ['fault.http.reviews.abort.http_status', '500'], ['my.abort', '2'], ['upstream.use_http2', 'true']]);
+    rt.mergeAdminValues([['fault.http.abort.abort_percent', '1'], ['fault.http.reviews.abort.http_status', '500'], ['my.abort', '2'], ['envoy.resource_limits.listener.l.connection_limit', '5'], ['upstream.use_http2', 'true']]);
     rt.mergeAdminValues([['upstream.use_http2', 'false']]);
     assert.equal(lines.length, 1);
     assert.match(lines[0]!, /"upstream\.use_http2"/);
