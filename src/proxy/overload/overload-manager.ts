@@ -109,7 +109,7 @@ export class OverloadManager {
       a.saturated = scale >= 1;
       a.active.set(a.saturated ? 1 : 0);
       a.scalePercent.set(Math.floor(scale * 100));
-      if (a.saturated !== wasSaturated) this.deps.log.warn(`overload: ${a.config.name} ${a.saturated ? 'active' : 'inactive'}`);
+      if (a.saturated !== wasSaturated) this.deps.log.warn(`${a.config.name} ${a.saturated ? 'active' : 'inactive'}`);
     }
     this.timer = this.deps.clock.setTimer(this.config!.refreshIntervalMs, () => this.refresh());
   }

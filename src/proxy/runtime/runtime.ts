@@ -83,10 +83,10 @@ export class Runtime {
           this.current = this.merge();
           for (const fn of this.listeners) fn();
         });
-        w.on('error', (e) => this.log.warn(`runtime: watching ${watch}: ${e.message}`));
+        w.on('error', (e) => this.log.warn(`watching ${watch}: ${e.message}`));
         this.watchers.push(w);
       } catch (e) {
-        this.log.warn(`runtime: cannot watch ${watch}: ${(e as Error).message}`);
+        this.log.warn(`cannot watch ${watch}: ${(e as Error).message}`);
       }
     }
   }
@@ -109,7 +109,7 @@ export class Runtime {
     for (const k of merged.keys()) {
       if (this.warned.has(k) || isKnownRuntimeKey(k, this.knownKeys)) continue;
       this.warned.add(k);
-      this.log.warn(`runtime: key "${k}" is not used by weft (it is kept and shown by /runtime)`);
+      this.log.warn(`key "${k}" is not used by weft (it is kept and shown by /runtime)`);
     }
     return merged.size === 0 ? RuntimeSnapshot.EMPTY : new RuntimeSnapshot(merged);
   }
@@ -133,7 +133,7 @@ export class Runtime {
       const err = e as NodeJS.ErrnoException;
       if (err.code !== 'ENOENT') this.stats.counter('runtime.load_error').inc();
       this.stats.counter(err.code === 'ENOENT' ? 'runtime.override_dir_not_exists' : 'runtime.load_error');
-      if (err.code !== 'ENOENT') this.log.warn(`runtime: reading ${dir}: ${err.message}`);
+      if (err.code !== 'ENOENT') this.log.warn(`reading ${dir}: ${err.message}`);
       return new Map();
     }
     return out;
