@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
-import { bootstrap, staticCluster, startProxy, startUpstream } from '../helpers/proxy-harness.js';
+import { bootstrap, request, staticCluster, startProxy, startUpstream } from '../helpers/proxy-harness.js';
 
 /** A keep-alive connection that has had one response: the proxy has admitted it. */
 async function admittedConnection(port: number): Promise<net.Socket> {
@@ -100,6 +100,53 @@ layered_runtime:
       assert.match(stats, /\.downstream_global_cx_overflow: 0$/m);
     } finally {
       for (const s of open) s.destroy();
+      await px.close();
+      await up.close();
+    }
+  });
+});
+
+/** A fixed_heap monitor so small that the process is always over it: the action is saturated from the first sample. */
+const saturated = (action: string) => `
+overload_manager:
+  refresh_interval: 60s
+  resource_monitors:
+  - name: envoy.resource_monitors.fixed_heap
+    typed_config:
+      "@type": type.googleapis.com/envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig
+      max_heap_size_bytes: 1
+  actions:
+  - name: ${action}
+    triggers: [{ name: envoy.resource_monitors.fixed_heap, threshold: { value: 0.95 } }]
+`;
+
+describe('overload actions driven by the fixed_heap monitor', { timeout: 10_000 }, () => {
+  it('stop_accepting_requests answers 503 "envoy overloaded" (flag OM) without reaching the upstream', async () => {
+    const up = await startUpstream('service1');
+    const px = await startProxy(bootstrap({ clusters: staticCluster('service1', [up.port]) }) + saturated('envoy.overload_actions.stop_accepting_requests'));
+    try {
+      const r = await request({ port: px.port(), path: '/' });
+      assert.equal(r.status, 503);
+      assert.equal(r.body.toString(), 'envoy overloaded');
+      assert.match(String(r.headers['x-weft-error']), /^WEFT_OVERLOADED /);
+      assert.equal(up.requests.length, 0);
+      const stats = (await px.admin('/stats?filter=overload')).body;
+      assert.match(stats, /^http\.ingress_http\.downstream_rq_overload_close: 1$/m);
+      assert.match(stats, /^overload\.envoy\.overload_actions\.stop_accepting_requests\.active: 1$/m);
+      assert.match(stats, /^overload\.envoy\.resource_monitors\.fixed_heap\.pressure: 100$/m);
+    } finally {
+      await px.close();
+      await up.close();
+    }
+  });
+
+  it('reject_incoming_connections closes new connections at accept (downstream_cx_overload_reject)', async () => {
+    const up = await startUpstream('service1');
+    const px = await startProxy(bootstrap({ clusters: staticCluster('service1', [up.port]) }) + saturated('envoy.overload_actions.reject_incoming_connections'));
+    try {
+      assert.equal(await closedAtAccept(px.port()), true);
+      assert.match((await px.admin('/stats?filter=downstream_cx_overload_reject')).body, /downstream_cx_overload_reject: 1$/m);
+    } finally {
       await px.close();
       await up.close();
     }

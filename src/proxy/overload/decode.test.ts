@@ -45,7 +45,7 @@ describe('overload_manager: decoding', () => {
       ],
       actions: [
         { name: 'envoy.overload_actions.shrink_heap', triggers: [{ name: 'envoy.resource_monitors.fixed_heap', threshold: { value: 0.9 } }] },
-        { name: 'envoy.overload_actions.stop_accepting_requests', triggers: [{ name: 'envoy.resource_monitors.fixed_heap', threshold: { value: 0.9 } }] },
+        { name: 'envoy.overload_actions.reduce_timeouts', triggers: [{ name: 'envoy.resource_monitors.fixed_heap', threshold: { value: 0.9 } }] },
         { name: 'envoy.overload_actions.reject_incoming_connections', triggers: [{ name: 'nope', threshold: { value: 0.9 } }, { name: 'envoy.resource_monitors.fixed_heap', scaled: { scaling_threshold: 0.9, saturation_threshold: 0.8 } }] },
       ],
     });
@@ -83,6 +83,27 @@ describe('OverloadManager', () => {
     heap.bytes = 10;
     d.clock.advance(1000);
     assert.equal(om.admit(), 'admitted');
+    om.close();
+  });
+
+  it('stop_accepting_requests rejects with the action\'s scale as probability (scaled trigger)', () => {
+    const heap = { bytes: 0 };
+    const d = deps(heap);
+    const { cfg } = decode({ resource_monitors: [HEAP_MONITOR], actions: [{ name: 'envoy.overload_actions.stop_accepting_requests', triggers: [{ name: 'envoy.resource_monitors.fixed_heap', scaled: { scaling_threshold: 0.5, saturation_threshold: 0.9 } }] }] });
+    const om = new OverloadManager(cfg, d);
+    om.start();
+    let draws = 0;
+    const r = (v: number) => () => (draws++, v);
+    assert.equal(om.rejectRequest(r(0)), false);
+    assert.equal(draws, 0, 'no draw below the scaling threshold');
+    heap.bytes = 700; // pressure 0.7: scale 0.5
+    d.clock.advance(1000);
+    assert.equal(om.rejectRequest(r(0.49)), true);
+    assert.equal(om.rejectRequest(r(0.5)), false);
+    assert.equal(om.admit(), 'admitted', 'stop_accepting_requests does not refuse connections');
+    heap.bytes = 950;
+    d.clock.advance(1000);
+    assert.equal(om.rejectRequest(r(0.999)), true);
     om.close();
   });
 

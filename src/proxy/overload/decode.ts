@@ -14,6 +14,8 @@ export const FIXED_HEAP_TYPE = 'envoy.extensions.resource_monitors.fixed_heap.v3
 export const DOWNSTREAM_CONNECTIONS_TYPE = 'envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig';
 /** Accept, then close at once, new connections while saturated (counted as downstream_cx_overload_reject). */
 export const REJECT_INCOMING_CONNECTIONS = 'envoy.overload_actions.reject_incoming_connections';
+/** Answer new requests 503 "envoy overloaded" with the action's scale as probability (downstream_rq_overload_close). */
+export const STOP_ACCEPTING_REQUESTS = 'envoy.overload_actions.stop_accepting_requests';
 
 /** Envoy's default refresh_interval: monitors are sampled once a second. */
 export const DEFAULT_OVERLOAD_REFRESH_MS = 1000;
@@ -29,7 +31,7 @@ export type TriggerConfig =
   | { readonly monitor: string; readonly kind: 'scaled'; readonly scaling: number; readonly saturation: number };
 
 export interface ActionConfig {
-  readonly name: typeof REJECT_INCOMING_CONNECTIONS;
+  readonly name: typeof REJECT_INCOMING_CONNECTIONS | typeof STOP_ACCEPTING_REQUESTS;
   readonly triggers: readonly TriggerConfig[];
 }
 
@@ -39,10 +41,9 @@ export interface OverloadConfig {
   readonly actions: readonly ActionConfig[];
 }
 
-const SUPPORTED_ACTIONS: readonly string[] = [REJECT_INCOMING_CONNECTIONS];
+const SUPPORTED_ACTIONS: readonly string[] = [REJECT_INCOMING_CONNECTIONS, STOP_ACCEPTING_REQUESTS];
 const REFUSED_ACTIONS: Record<string, string> = {
   'envoy.overload_actions.shrink_heap': 'Node.js gives a program no way to return heap memory to the system',
-  'envoy.overload_actions.stop_accepting_requests': 'answering new requests 503 on overload is not implemented yet',
   'envoy.overload_actions.stop_accepting_connections': 'a Node.js server cannot pause accepting; use envoy.overload_actions.reject_incoming_connections',
 };
 
@@ -114,7 +115,7 @@ export function decodeOverloadManager(om: envoy_config_overload_v3_OverloadManag
       } else errs.error(tp, 'one of threshold, scaled is required');
     });
     if (triggers.length === 0 && (a.triggers ?? []).length === 0) errs.error(joinPath(p, 'triggers'), 'at least one trigger is required');
-    actions.push({ name: REJECT_INCOMING_CONNECTIONS, triggers });
+    actions.push({ name: name as ActionConfig['name'], triggers });
   });
   return { refreshIntervalMs, monitors, actions };
 }

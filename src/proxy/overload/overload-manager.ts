@@ -9,7 +9,7 @@ import type { Gauge } from '../../stats/gauge.js';
 import type { StatsStore } from '../../stats/stats-store.js';
 import { RK_GLOBAL_DOWNSTREAM_MAX_CONNECTIONS } from '../runtime/known-keys.js';
 import type { Runtime } from '../runtime/runtime.js';
-import type { ActionConfig, MonitorConfig, OverloadConfig, TriggerConfig } from './decode.js';
+import { STOP_ACCEPTING_REQUESTS, type ActionConfig, type MonitorConfig, type OverloadConfig, type TriggerConfig } from './decode.js';
 
 /** Why a new connection was refused, as the listener counts it. */
 export type AdmitResult = 'admitted' | 'downstream_global_cx_overflow' | 'downstream_cx_overload_reject';
@@ -34,6 +34,7 @@ interface LiveAction {
   readonly active: Gauge;
   readonly scalePercent: Gauge;
   saturated: boolean;
+  scale: number;
 }
 
 export class OverloadManager {
@@ -44,6 +45,7 @@ export class OverloadManager {
   private readonly actions: LiveAction[];
   private readonly activeGauge: Gauge | undefined;
   private timer: TimerHandle | undefined;
+  private readonly stopRequests: LiveAction | undefined;
 
   constructor(readonly config: OverloadConfig | undefined, private readonly deps: OverloadDeps) {
     const monitors = config?.monitors ?? [];
@@ -56,7 +58,9 @@ export class OverloadManager {
       active: deps.stats.gauge(`overload.${a.name}.active`),
       scalePercent: deps.stats.gauge(`overload.${a.name}.scale_percent`),
       saturated: false,
+      scale: 0,
     }));
+    this.stopRequests = this.actions.find((a) => a.config.name === STOP_ACCEPTING_REQUESTS);
   }
 
   /** Starts sampling monitors (only when a sampled monitor exists). */
@@ -72,7 +76,7 @@ export class OverloadManager {
 
   /** Called for every accepted socket; on 'admitted' the caller must call release() when it closes. */
   admit(): AdmitResult {
-    for (const a of this.actions) if (a.saturated) return 'downstream_cx_overload_reject';
+    for (const a of this.actions) if (a.saturated && a.config.name !== STOP_ACCEPTING_REQUESTS) return 'downstream_cx_overload_reject';
     const limit = this.maxConnections ?? this.deps.runtime.snapshot().getInteger(RK_GLOBAL_DOWNSTREAM_MAX_CONNECTIONS, Number.POSITIVE_INFINITY);
     if (this.active >= limit) return 'downstream_global_cx_overflow';
     this.active++;
@@ -83,6 +87,15 @@ export class OverloadManager {
   release(): void {
     this.active--;
     this.updateConnectionPressure();
+  }
+
+  /**
+   * stop_accepting_requests: should this new request be answered 503? As
+   * Envoy, a bernoulli draw with the action's scale (0 never draws, 1 always).
+   */
+  rejectRequest(random: () => number): boolean {
+    const s = this.stopRequests?.scale ?? 0;
+    return s > 0 && (s >= 1 || random() < s);
   }
 
   /** Connections admitted and not yet closed, across listeners. */
@@ -107,6 +120,7 @@ export class OverloadManager {
       for (const t of a.config.triggers) scale = Math.max(scale, triggerScale(t, this.pressure.get(t.monitor) ?? 0));
       const wasSaturated = a.saturated;
       a.saturated = scale >= 1;
+      a.scale = scale;
       a.active.set(a.saturated ? 1 : 0);
       a.scalePercent.set(Math.floor(scale * 100));
       if (a.saturated !== wasSaturated) this.deps.log.warn(`${a.config.name} ${a.saturated ? 'active' : 'inactive'}`);

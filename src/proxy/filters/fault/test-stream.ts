@@ -103,7 +103,7 @@ export class FilterHarness {
     const fake = {
       clock: this.clock,
       log,
-      ctx: { clock: this.clock, stats: this.store, log, random: () => self.random(), runtime: { snapshot: () => self.runtime } },
+      ctx: { clock: this.clock, stats: this.store, log, random: () => self.random(), runtime: { snapshot: () => self.runtime }, overload: { rejectRequest: () => false } },
       stats: new HcmStats(this.store, statPrefix),
       config: { statPrefix, requestTimeoutMs: 0, streamIdleTimeoutMs: 0 },
       get filterFactories() {
