@@ -49,6 +49,9 @@ const FILES = [
   'envoy/service/endpoint/v3/eds.proto',
   'envoy/service/secret/v3/sds.proto',
   'envoy/service/health/v3/hds.proto',
+  // overload_manager resource monitors weft implements
+  'envoy/extensions/resource_monitors/fixed_heap/v3/fixed_heap.proto',
+  'envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections.proto',
   'envoy/admin/v3/config_dump.proto',
   'google/protobuf/wrappers.proto',
   'google/protobuf/struct.proto',
@@ -94,6 +97,10 @@ const ROOT_TYPES = [
   'envoy.service.endpoint.v3.EndpointDiscoveryService',
   'envoy.service.secret.v3.SecretDiscoveryService',
   'envoy.service.health.v3.HealthDiscoveryService',
+  'envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig',
+  'envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig',
+  // stats sinks from the bootstrap's own stats.proto: decoded so stats_sinks can refuse them by name with the other errors
+  'envoy.config.metrics.v3.StatsdSink', 'envoy.config.metrics.v3.DogStatsdSink', 'envoy.config.metrics.v3.HystrixSink',
   'envoy.admin.v3.ConfigDump',
   'envoy.admin.v3.BootstrapConfigDump',
   'envoy.admin.v3.ListenersConfigDump',

@@ -5,6 +5,8 @@ import type { Logger } from '../common/log.js';
 import type { StatsStore } from '../stats/stats-store.js';
 import type { AccessLogManager } from './access-log/access-log-manager.js';
 import type { ClusterManager } from './upstream/cluster-manager.js';
+import type { Runtime } from './runtime/runtime.js';
+import type { OverloadManager } from './overload/overload-manager.js';
 
 export interface ProxyContext {
   readonly clock: Clock;
@@ -14,4 +16,8 @@ export interface ProxyContext {
   readonly log: Logger;
   readonly clusters: ClusterManager;
   readonly accessLogs: AccessLogManager;
+  /** Envoy's runtime (layered_runtime): take `runtime.snapshot()` when a request or connection starts. */
+  readonly runtime: Runtime;
+  /** Admits new downstream connections (global cap, overload actions). */
+  readonly overload: OverloadManager;
 }

@@ -19,6 +19,9 @@ import { WEFT_VERSION } from '../common/version.js';
 import type { XdsClient } from './xds-client/xds-client.js';
 import type { HdsClient } from './hds/hds-client.js';
 import { DEFAULT_STATS_FLUSH_INTERVAL_MS } from '../stats/index.js';
+import { Runtime } from './runtime/runtime.js';
+import { EMPTY_RUNTIME_CONFIG } from './runtime/decode.js';
+import { OverloadManager } from './overload/overload-manager.js';
 
 export type ServerState = 'PRE_INITIALIZING' | 'INITIALIZING' | 'LIVE' | 'DRAINING';
 
@@ -86,10 +89,12 @@ export class ProxyServer {
     this.log = this.logs.logger('main');
     const clock = opts.clock ?? systemClock;
     const random = opts.random ?? Math.random;
-    const stats = new StatsStore();
+    const stats = new StatsStore(bootstrap.statsOptions);
     const log = this.logs.logger('upstream');
     const clusters = new ClusterManager({ clock, random, stats, log });
-    this.ctx = { clock, random, stats, log: this.logs.logger('http'), clusters, accessLogs: new AccessLogManager({ clock }) };
+    const runtime = new Runtime(bootstrap.runtime ?? EMPTY_RUNTIME_CONFIG, stats, this.logs.logger('runtime'), bootstrap.runtimeKeys);
+    const overload = new OverloadManager(bootstrap.overload, { runtime, stats, clock, log: this.logs.logger('overload') });
+    this.ctx = { clock, random, stats, log: this.logs.logger('http'), clusters, accessLogs: new AccessLogManager({ clock }), runtime, overload };
     this.drainTimeMs = opts.drainTimeMs ?? 5000;
     stats.gauge('server.live', 'never_import').set(0);
     stats.gauge('server.state').set(2);
@@ -102,6 +107,8 @@ export class ProxyServer {
     this.state = 'INITIALIZING';
     this.ctx.stats.gauge('server.state').set(3);
     const b = this.bootstrap;
+    this.ctx.runtime.watch();
+    this.ctx.overload.start();
     if (b.admin) {
       this.admin = new AdminServer(this);
       this.adminPort = await this.admin.listen(b.admin.address.host, b.admin.address.port);
@@ -231,6 +238,8 @@ export class ProxyServer {
       for (const l of this.listeners.values()) l.close();
       this.listeners.clear();
       this.ctx.clusters.close();
+      this.ctx.runtime.close();
+      this.ctx.overload.close();
       await this.ctx.accessLogs.close();
       this.admin?.close();
       if (exitCode !== undefined) process.exit(exitCode);

@@ -166,6 +166,39 @@ describe('fromJson: enums', () => {
   });
 });
 
+describe('fromJson: enum names read as Envoy reads them (case_insensitive_enum_parsing)', () => {
+  const HCM = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+  const TLS_PARAMS = 'envoy.extensions.transport_sockets.tls.v3.TlsParameters';
+  // [type, field, written, stored or undefined when refused]
+  const table: [string, string, string, string | undefined][] = [
+    [HCM, 'codec_type', 'auto', undefined], // AUTO is the default: stored as unset
+    [HCM, 'codec_type', 'http2', 'HTTP2'],
+    [HCM, 'codec_type', 'Http1', 'HTTP1'],
+    [CLUSTER, 'type', 'strict_dns', 'STRICT_DNS'],
+    [CLUSTER, 'type', 'Logical_Dns', 'LOGICAL_DNS'],
+    [CLUSTER, 'lb_policy', 'least_request', 'LEAST_REQUEST'],
+    [CLUSTER, 'lb_policy', 'round_robin', undefined],
+    [CLUSTER, 'lb_policy', 'maglev', 'MAGLEV'],
+    // mixed-case names match exactly; only upper-casing is tried after that
+    [TLS_PARAMS, 'tls_minimum_protocol_version', 'TLSv1_2', 'TLSv1_2'],
+    [TLS_PARAMS, 'tls_minimum_protocol_version', 'tlsv1_2', '!'],
+    [CLUSTER, 'type', 'strict-dns', '!'],
+    [CLUSTER, 'type', 'strictdns', '!'],
+  ];
+  for (const [type, field, written, stored] of table) {
+    it(`${field}: ${JSON.stringify(written)} → ${stored ?? '(default)'}`, () => {
+      const { out, issues } = decode(type, { [field]: written });
+      if (stored === '!') {
+        assert.equal(issues.length, 1);
+        assert.match(issues[0]!, new RegExp(`^${field}: unknown enum value`));
+        return;
+      }
+      assert.deepEqual(issues, []);
+      assert.equal(out?.[field], stored);
+    });
+  }
+});
+
 describe('fromJson: repeated fields, maps and oneofs', () => {
   it('requires arrays for repeated fields and refuses null elements', () => {
     assert.equal(onlyIssue('envoy.config.route.v3.VirtualHost', { name: 'v', domains: '*' }), 'domains: expected array (repeated string), got string "*"');

@@ -219,7 +219,10 @@ function decodeSingle(f: FieldSchema, value: unknown, path: string, errs: Config
 function decodeEnum(e: EnumSchema, value: unknown, path: string, errs: ConfigErrors): string | undefined {
   const expected = `expected one of ${e.names.join(', ')}`;
   if (typeof value === 'string') {
-    const n = e.numberByName.get(value);
+    // Envoy parses JSON/YAML with protobuf's case_insensitive_enum_parsing: a
+    // name that is not found is upper-cased (ASCII) and looked up again, so
+    // `codec_type: auto` is AUTO while `tlsv1_2` (TLSv1_2) stays unknown.
+    const n = e.numberByName.get(value) ?? e.numberByName.get(asciiUpper(value));
     if (n === undefined) {
       errs.error(path, `unknown enum value "${value}" (${expected})`);
       return undefined;
@@ -233,6 +236,10 @@ function decodeEnum(e: EnumSchema, value: unknown, path: string, errs: ConfigErr
   }
   errs.error(path, `expected ${shortName(e.fullName)} enum name (${expected}), got ${describe(value)}`);
   return undefined;
+}
+
+function asciiUpper(s: string): string {
+  return s.replace(/[a-z]+/g, (m) => m.toUpperCase());
 }
 
 const INT32_MIN = -0x8000_0000;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Snapshot, SnapshotCache } from '../../src/control/cache/index.js';
 import { XdsServer } from '../../src/control/server/index.js';
+import type { envoy_config_core_v3_Node } from '../../src/xds/gen/types.js';
 import { bootstrap, request, startProxy, startUpstream, type RunningProxy, type Upstream } from '../helpers/proxy-harness.js';
 
 const cla = (ports: number[]) => ({
@@ -26,15 +27,17 @@ describe('EDS over api_config_source (the seed\'s xds_cluster example)', { timeo
   let server: XdsServer;
   let cache: SnapshotCache;
   let px: RunningProxy;
+  /** Each node the proxy sent, as the server saw it. */
+  const nodes: envoy_config_core_v3_Node[] = [];
 
   before(async () => {
     a = await startUpstream('A');
     b = await startUpstream('B');
-    cache = new SnapshotCache();
+    cache = new SnapshotCache({ nodeHash: (n) => (nodes.push(n), n.id ?? '') });
     server = new XdsServer({ cache });
     const xdsPort = await server.listen('127.0.0.1:0');
     cache.setSnapshot('front-proxy', Snapshot.create('v1', { endpoints: [cla([a.port])] }));
-    px = await startProxy(`node: { id: front-proxy, cluster: front }
+    px = await startProxy(`node: { id: front-proxy, cluster: front, locality: { region: eu, zone: eu-1 } }
 ` + bootstrap({
       clusters: `  - name: service1
     type: EDS
@@ -77,5 +80,10 @@ describe('EDS over api_config_source (the seed\'s xds_cluster example)', { timeo
     const st = server.status();
     assert.equal(st[0]!.service, 'eds');
     assert.equal(st[0]!.types[0]!.ackedVersion, 'v2');
+  });
+
+  it('sends the bootstrap node\'s locality to the xDS server', () => {
+    assert.ok(nodes.length > 0);
+    assert.deepEqual(nodes[0]!.locality, { region: 'eu', zone: 'eu-1' });
   });
 });

@@ -8,8 +8,9 @@ import { parseStatsParams, renderPrometheus, renderStatsJson, renderStatsText, P
 import type { ProxyServer } from '../server.js';
 import { configDump } from './config-dump.js';
 import { clustersJson, clustersText } from './clusters.js';
+import { runtimeJson, runtimeModify } from './runtime.js';
 
-const MUTATING = new Set(['/healthcheck/fail', '/healthcheck/ok', '/drain_listeners', '/quitquitquit', '/reset_counters', '/logging']);
+const MUTATING = new Set(['/healthcheck/fail', '/healthcheck/ok', '/drain_listeners', '/quitquitquit', '/reset_counters', '/logging', '/runtime_modify']);
 
 export class AdminServer {
   private server: http.Server | undefined;
@@ -56,6 +57,13 @@ export class AdminServer {
       return;
     }
     const p = this.proxy;
+    if (path === '/runtime_modify' && [...q.keys()].length === 0) {
+      // Envoy takes the pairs from the query string or, when it has none, from a form body.
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => send(...runtimeModify(p.ctx.runtime, new URLSearchParams(Buffer.concat(chunks).toString()))));
+      return;
+    }
     switch (path) {
       case '/':
       case '/help':
@@ -94,6 +102,12 @@ export class AdminServer {
       case '/listeners':
         if (q.get('format') === 'json') json({ listener_statuses: p.listenerStatuses().map((l) => ({ name: l.name, local_address: { socket_address: { address: l.host, port_value: l.port } } })) });
         else send(200, p.listenerStatuses().map((l) => `${l.name}::${l.host}:${l.port}`).join('\n') + '\n');
+        return;
+      case '/runtime':
+        json(runtimeJson(p.ctx.runtime));
+        return;
+      case '/runtime_modify':
+        send(...runtimeModify(p.ctx.runtime, q));
         return;
       case '/healthcheck/fail':
         p.healthCheckFailed = true;
@@ -152,6 +166,8 @@ const ENDPOINTS: [string, string][] = [
   ['/quitquitquit', 'exit the server (POST)'],
   ['/ready', 'print server state, 200 only when LIVE'],
   ['/reset_counters', 'reset all counters to zero (POST)'],
+  ['/runtime', 'print runtime values (JSON: layers, and per key its value in each layer and the final value)'],
+  ['/runtime_modify', 'add or change runtime values in the admin layer (POST; ?key=value, an empty value removes the key)'],
   ['/server_info', 'print server version/status information'],
   ['/stats', 'print server stats (?format=json|prometheus, ?filter=, ?usedonly)'],
   ['/stats/prometheus', 'print server stats in prometheus format'],

@@ -1,23 +1,26 @@
 // Bootstrap loading: a YAML or JSON file in Envoy's v3 bootstrap format,
 // read through the strict proto3 JSON mapping, then decoded into the
 // proxy's runtime config. Every error is collected with its field path.
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import type YAMLModule from 'yaml';
-
-// The YAML parser costs ~8 MiB of RSS: loaded only when a config is not JSON.
-const requireCjs = createRequire(import.meta.url);
-let yamlModule: typeof YAMLModule | undefined;
-const yaml = (): typeof YAMLModule => (yamlModule ??= requireCjs('yaml') as typeof YAMLModule);
 import { ConfigErrors, joinPath } from '../../common/errors.js';
 import { fromJson } from '../../xds/codec.js';
-import type { envoy_config_bootstrap_v3_Bootstrap } from '../../xds/gen/types.js';
+import { parseConfigText } from './config-text.js';
+import type { envoy_config_bootstrap_v3_Bootstrap, envoy_config_core_v3_Locality } from '../../xds/gen/types.js';
 import { decodeSocketAddress, type SocketAddr } from './address.js';
 import { decodeCluster, type ClusterConfig } from './cluster.js';
 import { decodeListener, type ListenerConfig } from './listener.js';
 import { checkSupported, durationMs } from './support.js';
 import { checkAdsConfigSource, decodeApiConfigSource, decodeDynamicResources, INITIAL_FETCH_TIMEOUT_MS, type DynamicResourcesConfig } from './dynamic-resources.js';
 import { decodeHdsConfig, type HdsConfig } from '../hds/hds-config.js';
+import { decodeStatsConfig, type StatsStoreOptions } from '../../stats/index.js';
+import { decodeStringMatcher } from '../router/string-matcher.js';
+import { decodeLayeredRuntime, type RuntimeConfig } from '../runtime/decode.js';
+import { runtimeKeysNamedIn } from '../runtime/known-keys.js';
+import { decodeOverloadManager, type OverloadConfig } from '../overload/decode.js';
+
+/** Also used by `weft up`'s workloads file. */
+export { parseConfigText };
 
 export const BOOTSTRAP_TYPE = 'envoy.config.bootstrap.v3.Bootstrap';
 
@@ -25,6 +28,8 @@ export interface NodeIdentity {
   id: string;
   cluster: string;
   metadata: Record<string, unknown>;
+  /** Sent to xDS and HDS servers as given. */
+  locality?: envoy_config_core_v3_Locality;
 }
 
 export interface BootstrapConfig {
@@ -38,25 +43,16 @@ export interface BootstrapConfig {
   readonly dynamic?: DynamicResourcesConfig;
   /** Set when hds_config names an HDS server: the proxy health-checks what it is told to and reports back. */
   readonly hds?: HdsConfig;
+  /** layered_runtime; unset: no layers (every runtime key reads its default). */
+  readonly runtime?: RuntimeConfig;
+  /** Runtime key names the config itself chose (fault filters' *_runtime fields): not reported as unknown. */
+  readonly runtimeKeys?: ReadonlySet<string>;
+  /** stats_config: tag extraction, stats_matcher, histogram buckets. */
+  readonly statsOptions?: StatsStoreOptions;
+  /** cluster_manager.local_cluster_name: a static cluster (weft does no zone-aware routing with it yet). */
+  readonly localClusterName?: string;
+  readonly overload?: OverloadConfig;
   readonly source: envoy_config_bootstrap_v3_Bootstrap;
-}
-
-/** Parses YAML or JSON text into a plain value; syntax errors go to `errs`. */
-export function parseConfigText(text: string, errs: ConfigErrors): unknown {
-  const t = text.trimStart();
-  if (t.startsWith('{')) {
-    try {
-      return JSON.parse(text);
-    } catch {
-      /* not valid JSON: let the YAML parser (a JSON superset) report where */
-    }
-  }
-  const doc = yaml().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length) {
-    for (const e of doc.errors) errs.error('', `YAML syntax: ${e.message.split('\n')[0]}`);
-    return undefined;
-  }
-  return doc.toJS({ maxAliasCount: 100 });
 }
 
 /** Reads and decodes a bootstrap file. Returns undefined when errors were found. */
@@ -84,22 +80,33 @@ export function loadBootstrapText(text: string, errs: ConfigErrors): BootstrapCo
   return errs.hasErrors ? undefined : cfg;
 }
 
-const BOOTSTRAP_FIELDS = ['node', 'static_resources', 'dynamic_resources', 'admin', 'stats_flush_interval', 'stats_config', 'hds_config'] as const;
+const BOOTSTRAP_FIELDS = [
+  'node', 'static_resources', 'dynamic_resources', 'admin', 'stats_flush_interval', 'stats_config', 'stats_sinks', 'hds_config',
+  'layered_runtime', 'cluster_manager', 'overload_manager',
+] as const;
+
+/** Node fields weft sends or, like Envoy, replaces with its own (user_agent_*: Envoy sends "envoy" and its build). */
+const NODE_FIELDS = ['id', 'cluster', 'metadata', 'locality', 'user_agent_name', 'user_agent_version', 'user_agent_build_version'];
 
 export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: ConfigErrors): BootstrapConfig {
   checkSupported(b, '', errs, BOOTSTRAP_FIELDS);
-  if (b.stats_config) {
-    checkSupported(b.stats_config, 'stats_config', errs, ['use_all_default_tags']);
-    if (b.stats_config.use_all_default_tags?.value === false) errs.unsupported('stats_config.use_all_default_tags', 'turning off the default tag extractors');
-  }
+  const statsOptions = decodeStatsConfig(b.stats_config, 'stats_config', errs, decodeStringMatcher);
+  // Push sinks (statsd, metrics_service, ...): weft serves /stats/prometheus to be scraped instead.
+  (b.stats_sinks ?? []).forEach((s, i) => {
+    const t = s.typed_config?.['@type'];
+    errs.unsupported(joinPath('stats_sinks', i), `stats sink ${t ? t.replace('type.googleapis.com/', '') : `"${s.name ?? ''}"`}`);
+  });
   const flush = b.stats_flush_interval ? durationMs(b.stats_flush_interval, 5000) : undefined;
   if (flush !== undefined && (flush < 1 || flush > 300_000)) errs.error('stats_flush_interval', 'must be between 1 ms and 300 s');
   const node: NodeIdentity = {
     id: b.node?.id ?? '',
     cluster: b.node?.cluster ?? '',
     metadata: (b.node?.metadata as Record<string, unknown> | undefined) ?? {},
+    ...(b.node?.locality ? { locality: b.node.locality } : {}),
   };
-  if (b.node) checkSupported(b.node, 'node', errs, ['id', 'cluster', 'metadata', 'locality', 'user_agent_name', 'user_agent_version']);
+  if (b.node) checkSupported(b.node, 'node', errs, NODE_FIELDS);
+  const runtime = b.layered_runtime ? decodeLayeredRuntime(b.layered_runtime, 'layered_runtime', errs, node.cluster) : undefined;
+  const overload = b.overload_manager ? decodeOverloadManager(b.overload_manager, 'overload_manager', errs) : undefined;
   let admin: BootstrapConfig['admin'];
   if (b.admin) {
     checkSupported(b.admin, 'admin', errs, ['address', 'access_log_path', 'access_log']);
@@ -117,8 +124,13 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
     const seenL = new Map<string, number>();
     (sr.listeners ?? []).forEach((l, i) => {
       const p = joinPath('static_resources.listeners', i);
-      const cfg = decodeListener(l, p, errs, { allowRds: hasAds });
+      // Envoy names an unnamed static listener with a random UUID; only explicit names can clash.
+      const cfg = decodeListener(l, p, errs, { allowRds: hasAds, generatedName: randomUUID() });
       if (!cfg) return;
+      if (!l.name) {
+        listeners.push(cfg);
+        return;
+      }
       const prev = seenL.get(cfg.name);
       if (prev !== undefined) errs.error(joinPath(p, 'name'), `duplicate listener name "${cfg.name}" (also static_resources.listeners[${prev}])`);
       seenL.set(cfg.name, i);
@@ -164,8 +176,25 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
     if (dynamic) errs.unsupported(edsSources[0]!.path, 'api_config_source for EDS together with ads_config');
     else dynamic = { apiType: 'GRPC', cluster: edsSources[0]!.cluster, authority: edsSources[0]!.authority, lds: false, cds: false, initialFetchTimeoutMs: INITIAL_FETCH_TIMEOUT_MS, edsOnly: true };
   }
+  let localClusterName: string | undefined;
+  if (b.cluster_manager) {
+    const cm = b.cluster_manager;
+    checkSupported(cm, 'cluster_manager', errs, ['local_cluster_name']);
+    if (cm.local_cluster_name) {
+      localClusterName = cm.local_cluster_name;
+      // Envoy requires the local cluster among the static clusters.
+      if (!staticNames.has(localClusterName)) errs.error('cluster_manager.local_cluster_name', `local cluster "${localClusterName}" must be defined in static_resources.clusters`);
+      else errs.warn('cluster_manager.local_cluster_name', 'accepted, but weft does no zone-aware routing: traffic is not kept in the local zone');
+    }
+  }
   const hds = b.hds_config ? decodeHdsConfig(b.hds_config, 'hds_config', errs, new Set(clusters.map((c) => c.name))) : undefined;
-  return { node, ...(admin ? { admin } : {}), listeners, clusters, ...(dynamic ? { dynamic } : {}), ...(hds ? { hds } : {}), ...(flush !== undefined ? { statsFlushIntervalMs: flush } : {}), source: b };
+  return { node, ...(admin ? { admin } : {}), listeners, clusters, ...(dynamic ? { dynamic } : {}), ...(hds ? { hds } : {}), ...(flush !== undefined ? { statsFlushIntervalMs: flush } : {}),
+    ...(runtime ? { runtime, runtimeKeys: runtimeKeysNamedIn(b) } : {}),
+    statsOptions,
+    ...(localClusterName ? { localClusterName } : {}),
+    ...(overload ? { overload } : {}),
+    source: b,
+  };
 }
 
 /** Envoy validates that routes of a static config name clusters that exist (validate_clusters). */

@@ -69,6 +69,12 @@ export interface ListenerConfig {
 
 export interface ListenerDecodeContext {
   allowRds: boolean;
+  /**
+   * Name for a listener without one. Envoy makes `name` optional for static
+   * listeners (it generates a unique one); over LDS the name is the resource's
+   * name, so callers there leave this unset and a missing name is an error.
+   */
+  generatedName?: string;
 }
 
 const LISTENER_FIELDS = [
@@ -79,7 +85,7 @@ const LISTENER_FIELDS = [
 
 export function decodeListener(l: envoy_config_listener_v3_Listener, path: string, errs: ConfigErrors, ctx: ListenerDecodeContext): ListenerConfig | undefined {
   checkSupported(l, path, errs, LISTENER_FIELDS);
-  const name = l.name ?? '';
+  const name = l.name || ctx.generatedName || '';
   if (!name) errs.error(joinPath(path, 'name'), 'name is required');
   const address = decodeSocketAddress(l.address, joinPath(path, 'address'), errs, { allowHostname: false, allowPortZero: true });
   let tlsInspector = false;

@@ -83,6 +83,7 @@ export class HdsClient {
         id: n.id,
         cluster: n.cluster,
         ...(Object.keys(n.metadata).length ? { metadata: n.metadata } : {}),
+        ...(n.locality ? { locality: n.locality } : {}),
         user_agent_name: 'weft',
         user_agent_version: WEFT_VERSION,
       },

@@ -22,6 +22,7 @@ export type WeftErrorCode =
   | 'WEFT_FAULT_ABORT'
   | 'WEFT_RATE_LIMITED'
   | 'WEFT_DRAINING'
+  | 'WEFT_OVERLOADED'
   | 'WEFT_INTERNAL';
 
 export interface LocalReply {

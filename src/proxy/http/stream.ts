@@ -12,7 +12,7 @@ import { grpcStatusForHttp, isGrpcContentType, weftErrorHeader, type LocalReply 
 import type { HcmRuntime } from './hcm-runtime.js';
 import type { RouteMatchResult } from '../router/route-table.js';
 import { StreamInfo } from '../access-log/stream-info.js';
-import { DC, SI } from '../access-log/response-flags.js';
+import { DC, OM, SI } from '../access-log/response-flags.js';
 
 /** Consumes the request body once something (the router) is ready for it. */
 export interface RequestBodySink {
@@ -103,6 +103,12 @@ export class HttpStream {
     }
     if (this.protocol === 'HTTP/2' && hcm.config.headersWithUnderscores === 'REJECT_REQUEST' && this.headers.names.some((n) => n.includes('_'))) {
       this.sendLocalReply({ status: 400, code: 'WEFT_BAD_REQUEST', flag: 0, cause: 'header name with an underscore (headers_with_underscores_action: REJECT_REQUEST)', details: 'unexpected_underscore', source: `http_connection_manager=${hcm.config.statPrefix}` });
+      return;
+    }
+    if (hcm.ctx.overload.rejectRequest(() => hcm.random())) {
+      // Envoy's overload action: no filter chain is built for the request.
+      hcm.ctx.stats.counter(`http.${hcm.config.statPrefix}.downstream_rq_overload_close`).inc();
+      this.sendLocalReply({ status: 503, code: 'WEFT_OVERLOADED', flag: OM, cause: 'overload manager: envoy.overload_actions.stop_accepting_requests', body: 'envoy overloaded', details: 'overload', source: `http_connection_manager=${hcm.config.statPrefix}` });
       return;
     }
     hcm.mutateRequestHeaders(this);

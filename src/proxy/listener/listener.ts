@@ -15,6 +15,7 @@ import { HttpHandler } from './http-handler.js';
 import { selectFilterChain, type ConnectionFacts } from './filter-chain-match.js';
 import { detectHttp, parseClientHello } from './inspectors.js';
 import type { Counter, Gauge } from '../../stats/index.js';
+import { listenerConnectionLimitKey } from '../runtime/known-keys.js';
 
 interface RuntimeChain {
   readonly config: FilterChainConfig;
@@ -39,6 +40,10 @@ export class ActiveListener {
   private readonly cxActive: Gauge;
   private readonly noChain: Counter;
   private readonly cxDestroy: Counter;
+  /** Refused at accept: this listener's connection_limit (runtime), the global cap, or reject_incoming_connections. */
+  private readonly refused: Record<'downstream_cx_overflow' | 'downstream_global_cx_overflow' | 'downstream_cx_overload_reject', Counter>;
+  /** envoy.resource_limits.listener.<name>.connection_limit */
+  private readonly connectionLimitKey: string;
   private draining = false;
   config: ListenerConfig;
 
@@ -49,6 +54,12 @@ export class ActiveListener {
     this.cxActive = ctx.stats.gauge(p + 'downstream_cx_active');
     this.noChain = ctx.stats.counter(p + 'no_filter_chain_match');
     this.cxDestroy = ctx.stats.counter(p + 'downstream_cx_destroy');
+    this.refused = {
+      downstream_cx_overflow: ctx.stats.counter(p + 'downstream_cx_overflow'),
+      downstream_global_cx_overflow: ctx.stats.counter(p + 'downstream_global_cx_overflow'),
+      downstream_cx_overload_reject: ctx.stats.counter(p + 'downstream_cx_overload_reject'),
+    };
+    this.connectionLimitKey = listenerConnectionLimitKey(config.name);
     this.buildChains(config);
   }
 
@@ -110,10 +121,18 @@ export class ActiveListener {
       socket.destroy();
       return;
     }
+    const limited = this.sockets.size >= this.ctx.runtime.snapshot().getInteger(this.connectionLimitKey, Number.POSITIVE_INFINITY);
+    const admitted = limited ? 'downstream_cx_overflow' : this.ctx.overload.admit();
+    if (admitted !== 'admitted') {
+      this.refused[admitted].inc();
+      socket.destroy();
+      return;
+    }
     this.cxTotal.inc();
     this.cxActive.inc();
     this.sockets.add(socket);
     socket.once('close', () => {
+      this.ctx.overload.release();
       this.sockets.delete(socket);
       this.cxActive.dec();
       this.cxDestroy.inc();

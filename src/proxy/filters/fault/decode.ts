@@ -10,6 +10,7 @@ import type {
   envoy_extensions_filters_http_fault_v3_HTTPFault,
   envoy_type_v3_FractionalPercent,
 } from '../../../xds/gen/types.js';
+import { FAULT_RUNTIME_KEYS } from '../../runtime/known-keys.js';
 import { DEFAULT_FAULT_PERCENTAGE, MAX_ABORT_STATUS_EXCLUSIVE, MIN_ABORT_STATUS, UNLIMITED_ACTIVE_FAULTS } from './defaults.js';
 
 /** A FractionalPercent kept as numerator/denominator: header percentages are capped by the numerator. */
@@ -42,11 +43,15 @@ export interface FaultSettings {
   /** Streams with an active fault, beyond which no new fault starts (faults_overflow). */
   readonly maxActiveFaults: number;
   readonly disableDownstreamClusterStats: boolean;
+  /** Runtime keys that override the percentages, delay, statuses and max_active_faults (the *_runtime fields, or Envoy's default names). */
+  readonly runtimeKeys: FaultRuntimeKeys;
 }
+
+export type FaultRuntimeKeys = { readonly [K in keyof typeof FAULT_RUNTIME_KEYS]: string };
 
 const SUPPORTED = [
   'delay', 'abort', 'upstream_cluster', 'headers', 'downstream_nodes', 'max_active_faults',
-  // Runtime keys name Envoy runtime overrides; weft has no runtime layer, so the configured values always apply.
+  // Runtime keys: read from the bootstrap's layered_runtime at request time.
   'delay_percent_runtime', 'abort_percent_runtime', 'delay_duration_runtime', 'abort_http_status_runtime',
   'max_active_faults_runtime', 'response_rate_limit_percent_runtime', 'abort_grpc_status_runtime',
   'disable_downstream_cluster_stats',
@@ -81,6 +86,14 @@ export function decodeHttpFault(cfg: envoy_extensions_filters_http_fault_v3_HTTP
     downstreamNodes: nodes.length > 0 ? new Set(nodes) : undefined,
     maxActiveFaults,
     disableDownstreamClusterStats: cfg.disable_downstream_cluster_stats === true,
+    runtimeKeys: {
+      delayPercent: cfg.delay_percent_runtime || FAULT_RUNTIME_KEYS.delayPercent,
+      abortPercent: cfg.abort_percent_runtime || FAULT_RUNTIME_KEYS.abortPercent,
+      delayDuration: cfg.delay_duration_runtime || FAULT_RUNTIME_KEYS.delayDuration,
+      abortHttpStatus: cfg.abort_http_status_runtime || FAULT_RUNTIME_KEYS.abortHttpStatus,
+      abortGrpcStatus: cfg.abort_grpc_status_runtime || FAULT_RUNTIME_KEYS.abortGrpcStatus,
+      maxActiveFaults: cfg.max_active_faults_runtime || FAULT_RUNTIME_KEYS.maxActiveFaults,
+    },
   };
 }
 

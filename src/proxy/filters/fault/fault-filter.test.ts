@@ -7,6 +7,7 @@ import { FAULT_TYPE_URL } from './defaults.js';
 import { ConfigErrors } from '../../../common/errors.js';
 import { decodeHttpFaultFilter, decodeHttpFaultPerRoute } from './fault-filter.js';
 import { FilterHarness, seededRandom } from './test-stream.js';
+import { createRuntimeEntry, RuntimeSnapshot } from '../../runtime/runtime-snapshot.js';
 
 const NAME = 'envoy.filters.http.fault';
 const P = 'http.ingress_http.fault.';
@@ -282,5 +283,63 @@ describe('fault filter: per-route override (typed_per_filter_config)', () => {
     const ok = new ConfigErrors();
     assert.ok(decodeHttpFaultPerRoute(fault(ABORT_ALL), path, ok));
     assert.equal(ok.issues.length, 0);
+  });
+});
+
+describe('fault filter: runtime overrides (layered_runtime)', () => {
+  const rt = (values: Record<string, string>) => new RuntimeSnapshot(new Map(Object.entries(values).map(([k, v]) => [k, createRuntimeEntry(v)])));
+
+  it('fault.http.abort.abort_percent replaces the configured percentage (0 turns a 100% abort off)', () => {
+    const h = harness(ABORT_ALL);
+    h.runtime = rt({ 'fault.http.abort.abort_percent': '0' });
+    assert.equal(h.send().sink.status, 200);
+    h.runtime = rt({ 'fault.http.abort.abort_percent': '100' });
+    assert.equal(h.send().sink.status, 503);
+  });
+
+  it('a FractionalPercent value and an integer above 100 (always) as Envoy reads them', () => {
+    const h = harness({ abort: { http_status: 500, percentage: { numerator: 0 } } });
+    h.runtime = rt({ 'fault.http.abort.abort_percent': '{numerator: 1, denominator: TEN_THOUSAND}' });
+    h.random = () => 0.00009;
+    assert.equal(h.send().sink.status, 500);
+    h.random = () => 0.0001;
+    assert.equal(h.send().sink.status, 200);
+    h.runtime = rt({ 'fault.http.abort.abort_percent': '150' });
+    h.random = () => 0.99;
+    assert.equal(h.send().sink.status, 500);
+  });
+
+  it('http_status, fixed_duration_ms and max_active_faults follow their keys', () => {
+    const h = harness({ ...ABORT_ALL, ...DELAY_1S });
+    h.runtime = rt({ 'fault.http.abort.http_status': '429', 'fault.http.delay.fixed_duration_ms': '10' });
+    const { sink } = h.send();
+    h.clock.advance(10);
+    assert.equal(sink.status, 429);
+    h.runtime = rt({ 'fault.http.max_active_faults': '0' });
+    assert.equal(h.send().sink.status, 200);
+    // the delay and then the abort each find the limit reached (Envoy counts both)
+    assert.equal(h.counter(`${P}faults_overflow`), 2);
+  });
+
+  it('an http_status outside [200, 600) from runtime is ignored', () => {
+    const h = harness(ABORT_ALL);
+    h.runtime = rt({ 'fault.http.abort.http_status': '99' });
+    assert.equal(h.send().sink.status, 503);
+  });
+
+  it('renamed keys (abort_percent_runtime) are read instead of the default names', () => {
+    const h = harness({ ...ABORT_ALL, abort_percent_runtime: 'my.abort' });
+    h.runtime = rt({ 'fault.http.abort.abort_percent': '100', 'my.abort': '0' });
+    assert.equal(h.send().sink.status, 200);
+  });
+
+  it('with x-envoy-downstream-service-cluster the caller\'s keys replace the filter\'s', () => {
+    const h = harness(ABORT_ALL);
+    h.runtime = rt({ 'fault.http.abort.abort_percent': '100', 'fault.http.productpage.abort.abort_percent': '0' });
+    assert.equal(h.send({ headers: [['x-envoy-downstream-service-cluster', 'productpage']] }).sink.status, 200);
+    // another caller has no key of its own: the configured 100% applies (Envoy does not fall back to the filter's key)
+    h.runtime = rt({ 'fault.http.abort.abort_percent': '0' });
+    assert.equal(h.send({ headers: [['x-envoy-downstream-service-cluster', 'reviews']] }).sink.status, 503);
+    assert.equal(h.send().sink.status, 200);
   });
 });

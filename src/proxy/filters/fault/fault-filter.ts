@@ -18,6 +18,7 @@ import {
   HEADER_DELAY_PERCENTAGE, HEADER_DELAY_REQUEST, HEADER_DOWNSTREAM_CLUSTER, HEADER_DOWNSTREAM_NODE, MAX_ABORT_STATUS_EXCLUSIVE, MIN_ABORT_STATUS,
 } from './defaults.js';
 import { FaultStats } from './fault-stats.js';
+import { RuntimeSnapshot } from '../../runtime/runtime-snapshot.js';
 
 // A route's HTTPFault, decoded once per config object (route tables are immutable).
 interface PerRouteEntry {
@@ -90,6 +91,10 @@ class FaultFilter implements HttpFilter {
   private active = false;
   private downstreamCluster: string | undefined;
   private grpcStatus: string | undefined;
+  /** The runtime values as this request started (one snapshot for the whole stream, as Envoy's per-request reads see one). */
+  private runtime: RuntimeSnapshot = RuntimeSnapshot.EMPTY;
+  /** x-envoy-downstream-service-cluster: its `fault.http.<cluster>.…` keys replace the filter's. */
+  private callerCluster: string | undefined;
 
   constructor(private readonly settings: FaultSettings, private readonly stats: FaultStats, private readonly source: string) {}
 
@@ -108,7 +113,10 @@ class FaultFilter implements HttpFilter {
       const view = stream.route?.view ?? new RequestView(stream);
       for (const c of s.headers) if (!c.matches(view)) return CONTINUE;
     }
-    if (!s.disableDownstreamClusterStats) this.downstreamCluster = h.get(HEADER_DOWNSTREAM_CLUSTER) || undefined;
+    const caller = h.get(HEADER_DOWNSTREAM_CLUSTER);
+    if (!s.disableDownstreamClusterStats) this.downstreamCluster = caller || undefined;
+    this.callerCluster = caller;
+    this.runtime = stream.hcm.ctx.runtime.snapshot();
 
     const delayMs = this.delayMs(stream);
     if (delayMs !== undefined && this.tryActivate()) {
@@ -155,31 +163,54 @@ class FaultFilter implements HttpFilter {
     const d = this.settings.delay;
     if (!d) return undefined;
     const h = stream.headers;
-    const pct = d.kind === 'header' ? headerPercentage(d.percentage, h.get(HEADER_DELAY_PERCENTAGE)) : d.percentage;
-    if (!percentageHit(pct, stream)) return undefined;
-    const ms = d.kind === 'fixed' ? d.ms : parseUint(h.get(HEADER_DELAY_REQUEST));
-    return ms !== undefined && ms > 0 ? ms : undefined;
+    const keys = this.settings.runtimeKeys;
+    const rt = this.runtime;
+    const configured = d.kind === 'header' ? headerPercentage(d.percentage, h.get(HEADER_DELAY_PERCENTAGE)) : d.percentage;
+    if (!rt.featureEnabled(this.callerKey('delay.fixed_delay_percent') ?? keys.delayPercent, configured, () => stream.hcm.random())) return undefined;
+    let ms = d.kind === 'fixed' ? d.ms : parseUint(h.get(HEADER_DELAY_REQUEST));
+    if (ms === undefined) return undefined;
+    ms = rt.getInteger(keys.delayDuration, ms);
+    const callerKey = this.callerKey('delay.fixed_duration_ms');
+    if (callerKey) ms = rt.getInteger(callerKey, ms);
+    return ms > 0 ? ms : undefined;
   }
 
   private abortStatus(stream: HttpStream): AbortStatus | undefined {
     const a = this.settings.abort;
     if (!a) return undefined;
     const h = stream.headers;
-    const pct = a.kind === 'header' ? headerPercentage(a.percentage, h.get(HEADER_ABORT_PERCENTAGE)) : a.percentage;
-    if (!percentageHit(pct, stream)) return undefined;
+    const configured = a.kind === 'header' ? headerPercentage(a.percentage, h.get(HEADER_ABORT_PERCENTAGE)) : a.percentage;
+    if (!this.runtime.featureEnabled(this.callerKey('abort.abort_percent') ?? this.settings.runtimeKeys.abortPercent, configured, () => stream.hcm.random())) return undefined;
     switch (a.kind) {
       case 'http':
-        return { http: a.status, grpc: undefined };
+        return { http: this.runtimeHttpStatus(a.status), grpc: undefined };
       case 'grpc':
         // As Envoy: a gRPC abort answers HTTP 200 (the status travels in grpc-status).
-        return { http: 200, grpc: a.grpcStatus };
+        return { http: 200, grpc: this.runtimeGrpcStatus(a.grpcStatus) };
       case 'header': {
         const code = parseUint(h.get(HEADER_ABORT_REQUEST));
-        if (code !== undefined && code >= MIN_ABORT_STATUS && code < MAX_ABORT_STATUS_EXCLUSIVE) return { http: code, grpc: undefined };
+        if (code !== undefined && code >= MIN_ABORT_STATUS && code < MAX_ABORT_STATUS_EXCLUSIVE) return { http: this.runtimeHttpStatus(code), grpc: undefined };
         const grpc = parseUint(h.get(HEADER_ABORT_GRPC_REQUEST));
-        return grpc !== undefined ? { http: 200, grpc } : undefined;
+        return grpc !== undefined ? { http: 200, grpc: this.runtimeGrpcStatus(grpc) } : undefined;
       }
     }
+  }
+
+  /** `fault.http.<caller>.<suffix>` when the caller's cluster is known (Envoy then reads it instead of the filter's key). */
+  private callerKey(suffix: string): string | undefined {
+    return this.callerCluster === undefined || this.runtime.size === 0 ? undefined : `fault.http.${this.callerCluster}.${suffix}`;
+  }
+
+  /** The abort status after runtime overrides (the caller's key wins); a value outside [200, 600) is ignored. */
+  private runtimeHttpStatus(dflt: number): number {
+    const key = this.callerKey('abort.http_status') ?? this.settings.runtimeKeys.abortHttpStatus;
+    const v = this.runtime.getInteger(key, dflt);
+    return v >= MIN_ABORT_STATUS && v < MAX_ABORT_STATUS_EXCLUSIVE ? v : dflt;
+  }
+
+  private runtimeGrpcStatus(dflt: number): number {
+    const v = this.runtime.getInteger(this.callerKey('abort.grpc_status') ?? this.settings.runtimeKeys.abortGrpcStatus, dflt);
+    return v <= UINT32_MAX ? v : dflt;
   }
 
   private abort(stream: HttpStream, st: AbortStatus): void {
@@ -201,7 +232,7 @@ class FaultFilter implements HttpFilter {
   private tryActivate(): boolean {
     if (this.active) return true;
     const g = this.stats.activeFaults;
-    if (g.value >= this.settings.maxActiveFaults) {
+    if (g.value >= this.runtime.getInteger(this.settings.runtimeKeys.maxActiveFaults, this.settings.maxActiveFaults)) {
       this.stats.faultsOverflow.inc();
       return false;
     }
@@ -215,13 +246,6 @@ class FaultFilter implements HttpFilter {
     this.active = false;
     this.stats.activeFaults.dec();
   }
-}
-
-/** Envoy's featureEnabled: `random % denominator < numerator`; 0% and 100% skip the draw. */
-function percentageHit(p: FaultPercentage, stream: HttpStream): boolean {
-  if (p.numerator >= p.denominator) return true;
-  if (p.numerator === 0) return false;
-  return Math.floor(stream.hcm.random() * p.denominator) < p.numerator;
 }
 
 /** A header's percentage replaces the numerator, never above the configured one. */

@@ -15,6 +15,7 @@ import { HeaderMap } from '../../http/headers.js';
 import { HttpStream } from '../../http/stream.js';
 import { decodeRouteConfiguration } from '../../router/decode-route-config.js';
 import type { RouteTable } from '../../router/route-table.js';
+import { RuntimeSnapshot } from '../../runtime/runtime-snapshot.js';
 
 import { seededRandom } from '../../../common/seeded-random.js';
 export { seededRandom };
@@ -86,6 +87,8 @@ export class FilterHarness {
   readonly errors: string[] = [];
   readonly factories: HttpFilterFactory[] = [];
   routes: RouteTable | undefined;
+  /** Runtime values the filters see (replace to test runtime overrides). */
+  runtime: RuntimeSnapshot = RuntimeSnapshot.EMPTY;
   readonly hcm: HcmRuntime;
 
   constructor(readonly statPrefix = 'ingress_http') {
@@ -100,7 +103,7 @@ export class FilterHarness {
     const fake = {
       clock: this.clock,
       log,
-      ctx: { clock: this.clock, stats: this.store, log, random: () => self.random() },
+      ctx: { clock: this.clock, stats: this.store, log, random: () => self.random(), runtime: { snapshot: () => self.runtime }, overload: { rejectRequest: () => false } },
       stats: new HcmStats(this.store, statPrefix),
       config: { statPrefix, requestTimeoutMs: 0, streamIdleTimeoutMs: 0 },
       get filterFactories() {

@@ -1,0 +1,34 @@
+// YAML or JSON text into a plain value, as a bootstrap (and a runtime value
+// such as a FractionalPercent written into /runtime_modify) is read.
+import { createRequire } from 'node:module';
+import type YAMLModule from 'yaml';
+import type { ConfigErrors } from '../../common/errors.js';
+
+// The YAML parser costs ~8 MiB of RSS: loaded only when a config is not JSON.
+const requireCjs = createRequire(import.meta.url);
+let yamlModule: typeof YAMLModule | undefined;
+const yaml = (): typeof YAMLModule => (yamlModule ??= requireCjs('yaml') as typeof YAMLModule);
+
+/** Parses YAML or JSON text into a plain value; syntax errors go to `errs`. */
+export function parseConfigText(text: string, errs: ConfigErrors): unknown {
+  const t = text.trimStart();
+  if (t.startsWith('{')) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      /* not valid JSON: let the YAML parser (a JSON superset) report where */
+    }
+  }
+  const doc = yaml().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length) {
+    for (const e of doc.errors) errs.error('', `YAML syntax: ${e.message.split('\n')[0]}`);
+    return undefined;
+  }
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // yaml throws when aliases expand past maxAliasCount (a "billion laughs" document): refuse it like a syntax error.
+    errs.error('', `YAML: ${(e as Error).message}`);
+    return undefined;
+  }
+}
