@@ -44,7 +44,13 @@ export interface Outcome {
   /** Refused: every error as `path` or `path (extension)`, sorted. */
   refused?: string[];
   /** Accepted: what the started proxy did. */
-  started?: { ready: number; httpListeners: number; httpServing: number; tcpListeners: number };
+  started?: { ready: number; httpListeners: number; httpServing: number; tcpListeners: number; files?: Record<string, string> };
+}
+
+/** Polls a condition (the proxy has no event for LIVE); bounded, never a fixed sleep. */
+async function waitFor(cond: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }
 
 function listFixtures(): string[] {
@@ -154,6 +160,14 @@ async function outcome(rel: string): Promise<Outcome> {
   const proxy = new ProxyServer(runCfg, { logs: new LogRegistry('error'), drainTimeMs: 50 });
   try {
     await proxy.start();
+    // LDS/CDS read from files apply asynchronously; LIVE comes after them.
+    if (runCfg.dynamic?.withoutAds) await waitFor(() => proxy.state === 'LIVE', 10_000);
+    const files: Record<string, string> = {};
+    for (const [k, prefix] of [['lds', 'listener_manager.lds'], ['cds', 'cluster_manager.cds']] as const) {
+      const ok = proxy.ctx.stats.findCounter(`${prefix}.update_success`)?.value ?? 0;
+      const bad = proxy.ctx.stats.findCounter(`${prefix}.update_rejected`)?.value ?? 0;
+      if (ok || bad) files[k] = `update_success ${ok}, update_rejected ${bad}`;
+    }
     const adminPort = proxy.adminPort;
     const ready = adminPort === undefined ? 0 : await get(adminPort, false, '/ready');
     let httpListeners = 0;
@@ -174,7 +188,7 @@ async function outcome(rel: string): Promise<Outcome> {
       const status = await get(l.port, tls, '/').catch(() => 0);
       if (status >= 100) httpServing++;
     }
-    return { result: 'accepted', started: { ready, httpListeners, httpServing, tcpListeners } };
+    return { result: 'accepted', started: { ready, httpListeners, httpServing, tcpListeners, ...(Object.keys(files).length ? { files } : {}) } };
   } finally {
     await proxy.shutdown();
     fs.rmSync(tmp, { recursive: true, force: true });
