@@ -47,7 +47,8 @@ test('reads every supported field', () => {
 });
 
 test('refuses unsupported policies and sub-fields with their paths', () => {
-  assert.deepEqual(decode({ lb_policy: 'CLUSTER_PROVIDED' }).errorPaths, ['clusters[0].lb_policy']);
+  // CLUSTER_PROVIDED is decoded here and paired with ORIGINAL_DST by the cluster decoder.
+  assert.deepEqual(decode({ lb_policy: 'CLUSTER_PROVIDED' }).errorPaths, []);
   assert.deepEqual(decode({ lb_policy: 'LOAD_BALANCING_POLICY_CONFIG' }).errorPaths, ['clusters[0].lb_policy']);
   assert.deepEqual(decode({ lb_policy: 'BOGUS' as 'RANDOM' }).errorPaths, ['clusters[0].lb_policy']);
   assert.deepEqual(

@@ -16,7 +16,8 @@ export const LB_CLUSTER_FIELDS = [
   'lb_policy', 'common_lb_config', 'least_request_lb_config', 'ring_hash_lb_config', 'maglev_lb_config', 'round_robin_lb_config',
 ] as const;
 
-const POLICIES: readonly LbPolicy[] = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'RING_HASH', 'MAGLEV'];
+// CLUSTER_PROVIDED: the cluster type brings its own LB (ORIGINAL_DST; the pairing is checked by upstream/original-dst.ts).
+const POLICIES: readonly LbPolicy[] = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'RING_HASH', 'MAGLEV', 'CLUSTER_PROVIDED'];
 
 /** Which lb_policy each per-policy config block belongs to (Envoy's `lb_config` oneof). */
 const CONFIG_POLICY = {
@@ -37,7 +38,7 @@ export function decodeLbConfig(c: envoy_config_cluster_v3_Cluster, path: string,
   const raw = c.lb_policy;
   if (raw !== undefined) {
     if ((POLICIES as readonly string[]).includes(raw)) policy = raw as LbPolicy;
-    else if (raw === 'CLUSTER_PROVIDED' || raw === 'LOAD_BALANCING_POLICY_CONFIG') errs.unsupported(policyPath, `lb_policy ${raw}`);
+    else if (raw === 'LOAD_BALANCING_POLICY_CONFIG') errs.unsupported(policyPath, `lb_policy ${raw}`);
     else errs.error(policyPath, `unknown lb_policy "${String(raw)}"`);
   }
 

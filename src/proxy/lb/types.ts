@@ -49,6 +49,21 @@ export interface LbContext {
    * allowed when `shouldSkipHost` rejects a host. Default 1 ("retry once").
    */
   hostSelectionRetryCount?: number;
+  /**
+   * Where the request was going, for CLUSTER_PROVIDED (ORIGINAL_DST)
+   * clusters only; the router passes it to those alone.
+   */
+  downstream?: DownstreamDestination;
+}
+
+/** What an original destination load balancer picks from (upstream/original-dst.ts). */
+export interface DownstreamDestination {
+  /** A request header (lower-case name); undefined for TCP. */
+  header(name: string): string | undefined;
+  /** The connection's local address: the address it arrived on. */
+  readonly local: { ip: string; port: number };
+  /** Set when envoy.filters.listener.original_dst ran on the listener. */
+  readonly restored?: { ip: string; port: number };
 }
 
 /** A load-balancing policy over one cluster's hosts. */
@@ -78,7 +93,7 @@ export interface LoadBalancer {
 }
 
 /** Envoy's Cluster.lb_policy values that weft implements. */
-export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'RING_HASH' | 'MAGLEV';
+export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'RING_HASH' | 'MAGLEV' | 'CLUSTER_PROVIDED';
 
 /** Validated load-balancing settings of one cluster (see decode.ts for their sources). */
 export interface LbOptions {

@@ -200,6 +200,8 @@ export class ActiveListener {
       localPort: f.destinationPort,
       scheme: 'http',
       ...(f.serverName ? { serverName: f.serverName } : {}),
+      // Node has no SO_ORIGINAL_DST: what the filter can restore is the local address.
+      ...(this.config.originalDst ? { originalDst: { ip: stripMapped(f.destinationIp), port: f.destinationPort } } : {}),
     });
   }
 
