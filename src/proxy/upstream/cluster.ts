@@ -62,7 +62,7 @@ export class UpstreamCluster implements OutlierCluster {
     this.resources = new ResourceManager(config.circuitBreakers.default, this.stats);
     this.lb = config.originalDst
       ? (this.originalDst = new OriginalDstLoadBalancer(this, config.originalDst, deps.clock, deps.stats.counter(`cluster.${config.statName}.original_dst_host_invalid`)))
-      : createLoadBalancer(config.lb.policy, [], { ...config.lb, overprovisioningFactor: config.overprovisioningFactor }, deps.random);
+      : createLoadBalancer(config.lb.policy, [], { ...config.lb, overprovisioningFactor: config.overprovisioningFactor }, deps.random, () => deps.clock.now());
     this.h1 = new H1Pool(this);
     this.h2 = new H2Pool(this);
     this.initialized = new Promise((r) => (this.markInitialized = r));
@@ -101,7 +101,10 @@ export class UpstreamCluster implements OutlierCluster {
         prev.refreshHealth();
         next.push(prev);
         old.delete(probe.key + '|' + e.priority);
-      } else next.push(probe);
+      } else {
+        probe.slowStartFrom = this.clock.now();
+        next.push(probe);
+      }
     }
     for (const gone of old.values()) gone.removed = true;
     const changed = old.size > 0 || next.length !== this.hosts.length || next.some((h, i) => h !== this.hosts[i]);
