@@ -15,6 +15,7 @@ import { decodeCircuitBreakers, type CircuitBreakerLimits } from '../upstream/ci
 import { decodeOutlierDetection, type OutlierConfig } from '../upstream/outlier-config.js';
 import { decodeHealthChecks, type HealthCheckConfig } from '../upstream/health-check-config.js';
 import { decodeOriginalDst, type OriginalDstConfig } from '../upstream/original-dst.js';
+import { decodeH2Keepalive, type H2KeepaliveConfig } from '../upstream/h2-keepalive.js';
 
 /** Defaults, each as Envoy documents it. */
 export const CLUSTER_DEFAULTS = {
@@ -60,7 +61,7 @@ export interface ClusterConfig {
   readonly idleTimeoutMs: number;
   /** 0 means unlimited. */
   readonly maxRequestsPerConnection: number;
-  readonly http2: { maxConcurrentStreams: number; initialStreamWindowSize?: number; initialConnectionWindowSize?: number };
+  readonly http2: { maxConcurrentStreams: number; initialStreamWindowSize?: number; initialConnectionWindowSize?: number; keepalive?: H2KeepaliveConfig };
   readonly circuitBreakers: CircuitBreakerLimits;
   readonly outlierDetection?: OutlierConfig;
   readonly healthChecks: HealthCheckConfig[];
@@ -155,6 +156,7 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
     checkSupported(common, joinPath(path, 'common_http_protocol_options'), errs, ['idle_timeout', 'max_requests_per_connection', 'max_connection_duration', 'max_headers_count']);
   }
   if (h2opts) checkSupported(h2opts, joinPath(path, 'http2_protocol_options'), errs, ['max_concurrent_streams', 'initial_stream_window_size', 'initial_connection_window_size', 'hpack_table_size', 'allow_connect', 'connection_keepalive']);
+  const keepalive = h2opts?.connection_keepalive ? decodeH2Keepalive(h2opts.connection_keepalive, joinPath(path, 'http2_protocol_options.connection_keepalive'), errs) : undefined;
   const maxReqPerConn = wrapped(common?.max_requests_per_connection, wrapped(c.max_requests_per_connection, 0));
 
   const connectTimeoutMs = durationMs(c.connect_timeout, CLUSTER_DEFAULTS.connectTimeoutMs);
@@ -183,6 +185,7 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
       maxConcurrentStreams: wrapped(h2opts?.max_concurrent_streams, 2147483647),
       ...(h2opts?.initial_stream_window_size ? { initialStreamWindowSize: h2opts.initial_stream_window_size.value ?? 65535 } : {}),
       ...(h2opts?.initial_connection_window_size ? { initialConnectionWindowSize: h2opts.initial_connection_window_size.value ?? 65535 } : {}),
+      ...(keepalive ? { keepalive } : {}),
     },
     circuitBreakers,
     ...(outlierDetection ? { outlierDetection } : {}),
