@@ -21,6 +21,7 @@ import { ConfigErrors, type ConfigIssue } from '../../src/common/errors.js';
 import { LogRegistry } from '../../src/common/log.js';
 import { loadBootstrapText, parseConfigText } from '../../src/proxy/config/bootstrap.js';
 import { ProxyServer } from '../../src/proxy/server.js';
+import { waitUntil } from '../helpers/net-harness.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURES = path.join(ROOT, 'test/fixtures/envoy-examples');
@@ -45,12 +46,6 @@ export interface Outcome {
   refused?: string[];
   /** Accepted: what the started proxy did. */
   started?: { ready: number; httpListeners: number; httpServing: number; tcpListeners: number; files?: Record<string, string> };
-}
-
-/** Polls a condition (the proxy has no event for LIVE); bounded, never a fixed sleep. */
-async function waitFor(cond: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }
 
 function listFixtures(): string[] {
@@ -161,7 +156,7 @@ async function outcome(rel: string): Promise<Outcome> {
   try {
     await proxy.start();
     // LDS/CDS read from files apply asynchronously; LIVE comes after them.
-    if (runCfg.dynamic?.withoutAds) await waitFor(() => proxy.state === 'LIVE', 10_000);
+    if (runCfg.dynamic?.withoutAds) await waitUntil(() => proxy.state === 'LIVE', 'LIVE', 10_000);
     const files: Record<string, string> = {};
     for (const [k, prefix] of [['lds', 'listener_manager.lds'], ['cds', 'cluster_manager.cds']] as const) {
       const ok = proxy.ctx.stats.findCounter(`${prefix}.update_success`)?.value ?? 0;

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { request, startProxy, type RunningProxy } from '../helpers/proxy-harness.js';
+import { waitUntil } from '../helpers/net-harness.js';
+import { bootstrap, request, startProxy, staticCluster, type RunningProxy } from '../helpers/proxy-harness.js';
 
 /** A TCP relay that counts client PING frames and can turn into a black hole. */
 async function startRelay(target: number) {
@@ -54,14 +55,6 @@ async function startRelay(target: number) {
   };
 }
 
-async function waitFor(what: string, cond: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('HTTP/2 upstream connection_keepalive', () => {
   let h2: http2.Http2Server;
   let relay: Awaited<ReturnType<typeof startRelay>>;
@@ -70,43 +63,16 @@ describe('HTTP/2 upstream connection_keepalive', () => {
     h2 = http2.createServer((_req, res) => res.end('h2 upstream'));
     await new Promise<void>((r) => h2.listen(0, '127.0.0.1', r));
     relay = await startRelay((h2.address() as net.AddressInfo).port);
-    px = await startProxy(`
-admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }
-static_resources:
-  listeners:
-  - name: listener_0
-    address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-    filter_chains:
-    - filters:
-      - name: envoy.filters.network.http_connection_manager
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: ingress_http
-          route_config:
-            virtual_hosts:
-            - name: all
-              domains: ["*"]
-              routes:
-              - match: { prefix: "/" }
-                route: { cluster: backend }
-          http_filters:
-          - name: envoy.filters.http.router
-            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-  clusters:
-  - name: backend
-    connect_timeout: 1s
-    typed_extension_protocol_options:
+    px = await startProxy(bootstrap({
+      routes: `              - match: { prefix: "/" }
+                route: { cluster: backend }`,
+      clusters: staticCluster('backend', [relay.port], `    typed_extension_protocol_options:
       envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
         "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
         explicit_http_config:
           http2_protocol_options:
-            connection_keepalive: { interval: 0.1s, timeout: 0.3s, interval_jitter: { value: 0 } }
-    load_assignment:
-      cluster_name: backend
-      endpoints:
-      - lb_endpoints:
-        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${relay.port} } } }
-`);
+            connection_keepalive: { interval: 0.1s, timeout: 0.3s, interval_jitter: { value: 0 } }`),
+    }));
   });
   after(async () => {
     await px.close();
@@ -124,7 +90,7 @@ static_resources:
     assert.equal(r.status, 200);
     assert.equal(r.body.toString(), 'h2 upstream');
     const before = relay.state.pings;
-    await waitFor('three PINGs on the idle connection', () => relay.state.pings >= before + 3);
+    await waitUntil(() => relay.state.pings >= before + 3, 'three PINGs on the idle connection', 10_000);
     assert.equal(await stat('cluster.backend.http2.keepalive_timeout'), 0);
     assert.equal(await stat('cluster.backend.upstream_cx_total'), 1);
     assert.equal(await stat('cluster.backend.upstream_cx_active'), 1);
@@ -132,7 +98,7 @@ static_resources:
 
   it('closes a connection whose PING is not answered, and the next request gets a new one', async () => {
     relay.state.blackhole = true;
-    await waitFor('keepalive_timeout', async () => (await stat('cluster.backend.http2.keepalive_timeout')) === 1);
+    await waitUntil(async () => (await stat('cluster.backend.http2.keepalive_timeout')) === 1, 'keepalive_timeout', 10_000);
     assert.equal(await stat('cluster.backend.upstream_cx_active'), 0);
     relay.state.blackhole = false;
     const r = await request({ port: px.port() });

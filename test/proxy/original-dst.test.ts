@@ -4,41 +4,21 @@
 // address, never used as a destination), and no destination at all.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { request, startProxy, startUpstream, type RunningProxy, type Upstream } from '../helpers/proxy-harness.js';
+import { bootstrap, request, startProxy, startUpstream, type RunningProxy, type Upstream } from '../helpers/proxy-harness.js';
 
-function bootstrap(lbConfig: string): string {
-  return `
-admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }
-static_resources:
-  listeners:
-  - name: listener_0
-    address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-    listener_filters:
+function originalDstBootstrap(lbConfig: string): string {
+  return bootstrap({
+    routes: `              - match: { prefix: "/" }
+                route: { cluster: passthrough }`,
+    listenerExtra: `    listener_filters:
     - name: envoy.filters.listener.original_dst
-      typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst }
-    filter_chains:
-    - filters:
-      - name: envoy.filters.network.http_connection_manager
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: ingress_http
-          route_config:
-            virtual_hosts:
-            - name: all
-              domains: ["*"]
-              routes:
-              - match: { prefix: "/" }
-                route: { cluster: passthrough }
-          http_filters:
-          - name: envoy.filters.http.router
-            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-  clusters:
-  - name: passthrough
+      typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst }`,
+    clusters: `  - name: passthrough
     type: ORIGINAL_DST
     lb_policy: CLUSTER_PROVIDED
     connect_timeout: 1s
-${lbConfig}
-`;
+${lbConfig}`,
+  });
 }
 
 describe('ORIGINAL_DST cluster', () => {
@@ -56,7 +36,7 @@ describe('ORIGINAL_DST cluster', () => {
   describe('use_http_header', () => {
     let px: RunningProxy;
     before(async () => {
-      px = await startProxy(bootstrap('    original_dst_lb_config: { use_http_header: true }'));
+      px = await startProxy(originalDstBootstrap('    original_dst_lb_config: { use_http_header: true }'));
     });
     after(() => px.close());
 
@@ -85,7 +65,7 @@ describe('ORIGINAL_DST cluster', () => {
   });
 
   it('upstream_port_override takes precedence over the header port', async () => {
-    const px = await startProxy(bootstrap(`    original_dst_lb_config: { use_http_header: true, http_header_name: x-dst, upstream_port_override: ${b.port} }`));
+    const px = await startProxy(originalDstBootstrap(`    original_dst_lb_config: { use_http_header: true, http_header_name: x-dst, upstream_port_override: ${b.port} }`));
     try {
       const r = await request({ port: px.port(), headers: { 'x-dst': `127.0.0.1:${a.port}` } });
       assert.equal(r.body.toString(), 'B GET /');

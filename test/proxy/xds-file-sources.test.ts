@@ -12,6 +12,7 @@ import { ConfigErrors } from '../../src/common/errors.js';
 import { LogRegistry } from '../../src/common/log.js';
 import { loadBootstrapText } from '../../src/proxy/config/bootstrap.js';
 import { ProxyServer } from '../../src/proxy/server.js';
+import { waitUntil } from '../helpers/net-harness.js';
 import { request, startUpstream, type Upstream } from '../helpers/proxy-harness.js';
 
 function lds(cluster: string, version: string): string {
@@ -87,21 +88,9 @@ function counter(p: ProxyServer, name: string): number {
   return p.ctx.stats.findCounter(name)?.value ?? 0;
 }
 
-/** Waits for a stat to reach a value (bounded; polls, no fixed sleep). */
-async function waitForStat(p: ProxyServer, name: string, atLeast: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (counter(p, name) < atLeast) {
-    if (Date.now() > deadline) throw new Error(`${name} stayed at ${counter(p, name)} (waited for ${atLeast})`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-async function waitLive(p: ProxyServer): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (p.state !== 'LIVE') {
-    if (Date.now() > deadline) throw new Error(`proxy state ${p.state}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+/** Waits for a stat to reach a value (polls: the file watcher gives the test no event). */
+function waitForStat(p: ProxyServer, name: string, atLeast: number): Promise<boolean> {
+  return waitUntil(() => counter(p, name) >= atLeast, `${name} >= ${atLeast}`, 10_000);
 }
 
 async function start(yaml: string, drainTimeMs = 100): Promise<ProxyServer> {
@@ -110,7 +99,7 @@ async function start(yaml: string, drainTimeMs = 100): Promise<ProxyServer> {
   if (!cfg) throw new Error(errs.format());
   const p = new ProxyServer(cfg, { logs: new LogRegistry('error'), drainTimeMs });
   await p.start();
-  await waitLive(p);
+  await waitUntil(() => p.state === 'LIVE', 'LIVE', 10_000);
   return p;
 }
 
