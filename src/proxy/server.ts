@@ -12,6 +12,7 @@ import type { BootstrapConfig } from './config/bootstrap.js';
 import type { ListenerConfig } from './config/listener.js';
 import type { ProxyContext } from './context.js';
 import { ClusterManager } from './upstream/cluster-manager.js';
+import type { ClusterDeps } from './upstream/cluster.js';
 import { ActiveListener } from './listener/listener.js';
 import type { RouteTable } from './router/route-table.js';
 import { AdminServer } from './admin/admin.js';
@@ -30,6 +31,8 @@ export interface ProxyOptions {
   drainTimeMs?: number;
   /** Where an entry's name came from, for server_info. */
   configPath?: string;
+  /** DNS seam for DNS clusters (tests resolve names without a DNS server). */
+  lookup?: ClusterDeps['lookup'];
 }
 
 export interface DynamicState {
@@ -88,7 +91,7 @@ export class ProxyServer {
     const random = opts.random ?? Math.random;
     const stats = new StatsStore();
     const log = this.logs.logger('upstream');
-    const clusters = new ClusterManager({ clock, random, stats, log });
+    const clusters = new ClusterManager({ clock, random, stats, log, ...(opts.lookup ? { lookup: opts.lookup } : {}) });
     this.ctx = { clock, random, stats, log: this.logs.logger('http'), clusters, accessLogs: new AccessLogManager({ clock }) };
     this.drainTimeMs = opts.drainTimeMs ?? 5000;
     stats.gauge('server.live', 'never_import').set(0);

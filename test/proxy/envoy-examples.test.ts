@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -129,6 +130,12 @@ function runnable(rel: string, text: string, tmp: string): string {
   return JSON.stringify(b);
 }
 
+/** Every name fails as on a machine without those hosts; IP literals pass through. */
+async function unresolvable(name: string): Promise<string[]> {
+  if (net.isIP(name)) return [name];
+  throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+}
+
 function get(port: number, tls: boolean, p: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const mod = tls ? https : http;
@@ -152,7 +159,8 @@ async function outcome(rel: string): Promise<Outcome> {
   const runErrs = new ConfigErrors();
   const runCfg = loadBootstrapText(runnable(rel, text, tmp), runErrs);
   assert.ok(runCfg, `${rel}: accepted as published but refused with ports moved:\n${runErrs.format()}`);
-  const proxy = new ProxyServer(runCfg, { logs: new LogRegistry('error'), drainTimeMs: 50 });
+  // Hermetic: the examples' DNS names (service1, www.envoyproxy.io, …) resolve to nothing and no query leaves the machine.
+  const proxy = new ProxyServer(runCfg, { logs: new LogRegistry('error'), drainTimeMs: 50, lookup: unresolvable });
   try {
     await proxy.start();
     // LDS/CDS read from files apply asynchronously; LIVE comes after them.
