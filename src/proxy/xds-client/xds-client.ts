@@ -301,7 +301,7 @@ export class XdsClient {
       return;
     }
     const t = this.typeOf(resp.type_url);
-    if (!t) return;
+    if (!t || this.files.some((f) => f.type === t)) return;
     const st = this.state.get(t.kind)!;
     const nonce = resp.nonce ?? '';
     st.nonce = nonce;
