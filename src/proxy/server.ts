@@ -12,6 +12,7 @@ import type { BootstrapConfig } from './config/bootstrap.js';
 import type { ListenerConfig } from './config/listener.js';
 import type { ProxyContext } from './context.js';
 import { ClusterManager } from './upstream/cluster-manager.js';
+import type { ClusterDeps } from './upstream/cluster.js';
 import { ActiveListener } from './listener/listener.js';
 import type { RouteTable } from './router/route-table.js';
 import { AdminServer } from './admin/admin.js';
@@ -33,6 +34,8 @@ export interface ProxyOptions {
   drainTimeMs?: number;
   /** Where an entry's name came from, for server_info. */
   configPath?: string;
+  /** DNS seam for DNS clusters (tests resolve names without a DNS server). */
+  lookup?: ClusterDeps['lookup'];
 }
 
 export interface DynamicState {
@@ -91,7 +94,7 @@ export class ProxyServer {
     const random = opts.random ?? Math.random;
     const stats = new StatsStore(bootstrap.statsOptions);
     const log = this.logs.logger('upstream');
-    const clusters = new ClusterManager({ clock, random, stats, log });
+    const clusters = new ClusterManager({ clock, random, stats, log, ...(opts.lookup ? { lookup: opts.lookup } : {}) });
     const runtime = new Runtime(bootstrap.runtime ?? EMPTY_RUNTIME_CONFIG, stats, this.logs.logger('runtime'), bootstrap.runtimeKeys);
     const overload = new OverloadManager(bootstrap.overload, { runtime, stats, clock, log: this.logs.logger('overload') });
     this.ctx = { clock, random, stats, log: this.logs.logger('http'), clusters, accessLogs: new AccessLogManager({ clock }), runtime, overload };

@@ -14,6 +14,8 @@ import { checkSupported, durationMs, wrapped } from './support.js';
 import { decodeCircuitBreakers, type CircuitBreakerLimits } from '../upstream/circuit-breaker-config.js';
 import { decodeOutlierDetection, type OutlierConfig } from '../upstream/outlier-config.js';
 import { decodeHealthChecks, type HealthCheckConfig } from '../upstream/health-check-config.js';
+import { decodeOriginalDst, type OriginalDstConfig } from '../upstream/original-dst.js';
+import { decodeH2Keepalive, type H2KeepaliveConfig } from '../upstream/h2-keepalive.js';
 
 /** Defaults, each as Envoy documents it. */
 export const CLUSTER_DEFAULTS = {
@@ -27,7 +29,7 @@ export const CLUSTER_DEFAULTS = {
   overprovisioningFactor: 140,
 };
 
-export type DiscoveryType = 'STATIC' | 'STRICT_DNS' | 'LOGICAL_DNS' | 'EDS';
+export type DiscoveryType = 'STATIC' | 'STRICT_DNS' | 'LOGICAL_DNS' | 'EDS' | 'ORIGINAL_DST';
 
 export interface EndpointConfig {
   host: string;
@@ -59,11 +61,13 @@ export interface ClusterConfig {
   readonly idleTimeoutMs: number;
   /** 0 means unlimited. */
   readonly maxRequestsPerConnection: number;
-  readonly http2: { maxConcurrentStreams: number; initialStreamWindowSize?: number; initialConnectionWindowSize?: number };
+  readonly http2: { maxConcurrentStreams: number; initialStreamWindowSize?: number; initialConnectionWindowSize?: number; keepalive?: H2KeepaliveConfig };
   readonly circuitBreakers: CircuitBreakerLimits;
   readonly outlierDetection?: OutlierConfig;
   readonly healthChecks: HealthCheckConfig[];
   readonly overprovisioningFactor: number;
+  /** ORIGINAL_DST clusters: where hosts come from and when they go. */
+  readonly originalDst?: OriginalDstConfig;
   /** The proto, for config_dump. */
   readonly source: envoy_config_cluster_v3_Cluster;
 }
@@ -75,7 +79,7 @@ const CLUSTER_FIELDS = [
   'common_lb_config', 'least_request_lb_config', 'ring_hash_lb_config', 'maglev_lb_config', 'round_robin_lb_config',
   'eds_cluster_config', 'per_connection_buffer_limit_bytes', 'upstream_connection_options',
   'close_connections_on_host_health_failure', 'ignore_health_on_host_removal', 'metadata', 'cleanup_interval',
-  'wait_for_warm_on_init', 'protocol_selection',
+  'wait_for_warm_on_init', 'protocol_selection', 'original_dst_lb_config',
 ] as const;
 
 const HTTP_PROTOCOL_OPTIONS_URL = 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
@@ -84,9 +88,9 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
   checkSupported(c, path, errs, CLUSTER_FIELDS);
   const name = c.name ?? '';
   if (!name) errs.error(joinPath(path, 'name'), 'name is required');
-  const type = (c.type ?? 'STATIC') as DiscoveryType | 'ORIGINAL_DST';
+  const type = (c.type ?? 'STATIC') as DiscoveryType;
   if (c.cluster_type) errs.unsupported(joinPath(path, 'cluster_type'));
-  if (type === 'ORIGINAL_DST') errs.unsupported(joinPath(path, 'type'), 'ORIGINAL_DST');
+  const originalDst = decodeOriginalDst(c, path, errs);
   const isDns = type === 'STRICT_DNS' || type === 'LOGICAL_DNS';
 
   let endpoints: EndpointConfig[] = [];
@@ -97,7 +101,7 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
     if (eds) checkSupported(eds, joinPath(path, 'eds_cluster_config'), errs, ['eds_config', 'service_name']);
   } else {
     if (c.eds_cluster_config) errs.error(joinPath(path, 'eds_cluster_config'), 'only valid for type EDS');
-    if (c.load_assignment) {
+    if (c.load_assignment && type !== 'ORIGINAL_DST') {
       const la = decodeLoadAssignment(c.load_assignment, joinPath(path, 'load_assignment'), errs, isDns);
       endpoints = la.endpoints;
       overprovisioningFactor = la.overprovisioningFactor;
@@ -152,6 +156,7 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
     checkSupported(common, joinPath(path, 'common_http_protocol_options'), errs, ['idle_timeout', 'max_requests_per_connection', 'max_connection_duration', 'max_headers_count']);
   }
   if (h2opts) checkSupported(h2opts, joinPath(path, 'http2_protocol_options'), errs, ['max_concurrent_streams', 'initial_stream_window_size', 'initial_connection_window_size', 'hpack_table_size', 'allow_connect', 'connection_keepalive']);
+  const keepalive = h2opts?.connection_keepalive ? decodeH2Keepalive(h2opts.connection_keepalive, joinPath(path, 'http2_protocol_options.connection_keepalive'), errs) : undefined;
   const maxReqPerConn = wrapped(common?.max_requests_per_connection, wrapped(c.max_requests_per_connection, 0));
 
   const connectTimeoutMs = durationMs(c.connect_timeout, CLUSTER_DEFAULTS.connectTimeoutMs);
@@ -165,7 +170,7 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
   return {
     name,
     statName: c.alt_stat_name || name,
-    type: type === 'ORIGINAL_DST' ? 'STATIC' : type,
+    type,
     connectTimeoutMs,
     dnsRefreshRateMs: durationMs(c.dns_refresh_rate, CLUSTER_DEFAULTS.dnsRefreshRateMs),
     dnsLookupFamily: family as ClusterConfig['dnsLookupFamily'],
@@ -180,11 +185,13 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
       maxConcurrentStreams: wrapped(h2opts?.max_concurrent_streams, 2147483647),
       ...(h2opts?.initial_stream_window_size ? { initialStreamWindowSize: h2opts.initial_stream_window_size.value ?? 65535 } : {}),
       ...(h2opts?.initial_connection_window_size ? { initialConnectionWindowSize: h2opts.initial_connection_window_size.value ?? 65535 } : {}),
+      ...(keepalive ? { keepalive } : {}),
     },
     circuitBreakers,
     ...(outlierDetection ? { outlierDetection } : {}),
     healthChecks,
     overprovisioningFactor,
+    ...(originalDst ? { originalDst } : {}),
     source: c,
   };
 }

@@ -1,6 +1,9 @@
 // dynamic_resources: where LDS/CDS (and through them RDS/EDS) come from.
 // weft's proxy speaks ADS over gRPC (state-of-the-world or delta) to a
-// cluster named in static_resources, as in the seed's xds_cluster example.
+// cluster named in static_resources, as in the seed's xds_cluster example,
+// or reads LDS/CDS from files as Envoy's filesystem subscription does
+// (path_config_source, or the deprecated `path`), for people with no
+// control plane.
 import { ConfigErrors, joinPath } from '../../common/errors.js';
 import type { envoy_config_bootstrap_v3_Bootstrap_DynamicResources, envoy_config_core_v3_ApiConfigSource, envoy_config_core_v3_ConfigSource } from '../../xds/gen/types.js';
 import { checkSupported, durationMs } from './support.js';
@@ -19,6 +22,53 @@ export interface DynamicResourcesConfig {
   readonly initialFetchTimeoutMs: number;
   /** EDS only, over its own EndpointDiscoveryService stream (eds_config.api_config_source, the seed's form). */
   readonly edsOnly?: boolean;
+  /** No ads_config: every dynamic type comes from a file, no gRPC stream is opened. */
+  readonly withoutAds?: boolean;
+  /** lds_config read from a file instead of ADS. */
+  readonly ldsPath?: PathSourceConfig;
+  /** cds_config read from a file instead of ADS. */
+  readonly cdsPath?: PathSourceConfig;
+}
+
+/**
+ * A ConfigSource's path_config_source (or its deprecated `path`): a file
+ * holding a DiscoveryResponse, re-read when it is moved into place (Envoy's
+ * atomic-rename convention) or, with watched_directory, when anything is
+ * moved into that directory.
+ */
+export interface PathSourceConfig {
+  readonly path: string;
+  readonly watchedDirectory?: string;
+  /** Field path of the source, for errors found when the file is read. */
+  readonly fieldPath: string;
+}
+
+/** ads: {} or a file; anything else is refused by name. */
+type ConfigSourceChoice = { kind: 'ads' } | { kind: 'path'; source: PathSourceConfig } | undefined;
+
+function decodeDynamicConfigSource(cs: envoy_config_core_v3_ConfigSource, path: string, errs: ConfigErrors): ConfigSourceChoice {
+  if (cs.path === undefined && cs.path_config_source === undefined) {
+    checkAdsConfigSource(cs, path, errs);
+    return cs.ads ? { kind: 'ads' } : undefined;
+  }
+  checkSupported(cs, path, errs, ['path', 'path_config_source', 'resource_api_version', 'initial_fetch_timeout']);
+  if (cs.resource_api_version === 'V2') errs.error(joinPath(path, 'resource_api_version'), 'the v2 xDS API is gone; use V3');
+  if (cs.path !== undefined) {
+    errs.warn(joinPath(path, 'path'), 'deprecated in Envoy: use path_config_source.path');
+    if (!cs.path) errs.error(joinPath(path, 'path'), 'must not be empty');
+    return { kind: 'path', source: { path: cs.path, fieldPath: joinPath(path, 'path') } };
+  }
+  const pcs = cs.path_config_source!;
+  const pp = joinPath(path, 'path_config_source');
+  checkSupported(pcs, pp, errs, ['path', 'watched_directory']);
+  if (!pcs.path) errs.error(joinPath(pp, 'path'), 'path is required');
+  let watchedDirectory: string | undefined;
+  if (pcs.watched_directory) {
+    checkSupported(pcs.watched_directory, joinPath(pp, 'watched_directory'), errs, ['path']);
+    watchedDirectory = pcs.watched_directory.path;
+    if (!watchedDirectory) errs.error(joinPath(pp, 'watched_directory.path'), 'path is required');
+  }
+  return { kind: 'path', source: { path: pcs.path ?? '', fieldPath: joinPath(pp, 'path'), ...(watchedDirectory ? { watchedDirectory } : {}) } };
 }
 
 /** An api_config_source with api_type GRPC and one envoy_grpc service naming a cluster. */
@@ -49,13 +99,23 @@ export function checkAdsConfigSource(cs: envoy_config_core_v3_ConfigSource | und
 
 export function decodeDynamicResources(d: envoy_config_bootstrap_v3_Bootstrap_DynamicResources, path: string, errs: ConfigErrors, staticClusters: ReadonlySet<string>): DynamicResourcesConfig | undefined {
   checkSupported(d, path, errs, ['lds_config', 'cds_config', 'ads_config']);
-  if (d.lds_config) checkAdsConfigSource(d.lds_config, joinPath(path, 'lds_config'), errs);
-  if (d.cds_config) checkAdsConfigSource(d.cds_config, joinPath(path, 'cds_config'), errs);
+  const lds = d.lds_config ? decodeDynamicConfigSource(d.lds_config, joinPath(path, 'lds_config'), errs) : undefined;
+  const cds = d.cds_config ? decodeDynamicConfigSource(d.cds_config, joinPath(path, 'cds_config'), errs) : undefined;
+  const files = {
+    ...(lds?.kind === 'path' ? { ldsPath: lds.source } : {}),
+    ...(cds?.kind === 'path' ? { cdsPath: cds.source } : {}),
+  };
+  const initialFetchTimeoutMs = durationMs(d.lds_config?.initial_fetch_timeout ?? d.cds_config?.initial_fetch_timeout, INITIAL_FETCH_TIMEOUT_MS);
   const ads = d.ads_config;
   const ap = joinPath(path, 'ads_config');
   if (!ads) {
-    errs.error(ap, 'ads_config is required for dynamic resources');
-    return undefined;
+    // Files alone need no xDS server (Envoy's dynamic-config-fs example).
+    const needsAds = lds?.kind === 'ads' || cds?.kind === 'ads' || (!lds && !cds);
+    if (needsAds) {
+      errs.error(ap, 'ads_config is required for dynamic resources');
+      return undefined;
+    }
+    return { apiType: 'GRPC', cluster: '', authority: '', lds: lds !== undefined, cds: cds !== undefined, initialFetchTimeoutMs, withoutAds: true, ...files };
   }
   checkSupported(ads, ap, errs, ['api_type', 'transport_api_version', 'grpc_services', 'set_node_on_first_message_only']);
   const apiType = ads.api_type ?? 'LEGACY';
@@ -83,6 +143,7 @@ export function decodeDynamicResources(d: envoy_config_bootstrap_v3_Bootstrap_Dy
     authority,
     lds: d.lds_config !== undefined,
     cds: d.cds_config !== undefined,
-    initialFetchTimeoutMs: durationMs(d.lds_config?.initial_fetch_timeout ?? d.cds_config?.initial_fetch_timeout, INITIAL_FETCH_TIMEOUT_MS),
+    initialFetchTimeoutMs,
+    ...files,
   };
 }

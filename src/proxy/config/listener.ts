@@ -17,6 +17,7 @@ const HCM_URL = 'type.googleapis.com/envoy.extensions.filters.network.http_conne
 const TCP_PROXY_URL = 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
 const TLS_INSPECTOR_URL = 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector';
 const HTTP_INSPECTOR_URL = 'type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector';
+const ORIGINAL_DST_URL = 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst';
 
 /** Envoy's v2-era filter names, so a pasted v2 config gets the v3 spelling in its error. */
 const V2_FILTER_NAMES: Record<string, string> = {
@@ -60,6 +61,8 @@ export interface ListenerConfig {
   readonly defaultFilterChain?: FilterChainConfig;
   readonly tlsInspector: boolean;
   readonly httpInspector: boolean;
+  /** envoy.filters.listener.original_dst: see upstream/original-dst.ts for what it recovers on weft. */
+  readonly originalDst: boolean;
   readonly listenerFiltersTimeoutMs: number;
   readonly continueOnListenerFiltersTimeout: boolean;
   readonly accessLogs: AccessLogConfig[];
@@ -90,13 +93,15 @@ export function decodeListener(l: envoy_config_listener_v3_Listener, path: strin
   const address = decodeSocketAddress(l.address, joinPath(path, 'address'), errs, { allowHostname: false, allowPortZero: true });
   let tlsInspector = false;
   let httpInspector = false;
+  let originalDst = false;
   (l.listener_filters ?? []).forEach((lf, i) => {
     const p = joinPath(joinPath(path, 'listener_filters'), i);
     checkSupported(lf, p, errs, ['name', 'typed_config']);
     const url = lf.typed_config?.['@type'];
     if (url === TLS_INSPECTOR_URL) tlsInspector = true;
     else if (url === HTTP_INSPECTOR_URL) httpInspector = true;
-    else errs.error(joinPath(p, 'typed_config'), url ? `listener filter "${url.replace('type.googleapis.com/', '')}" is not supported by weft (supported: tls_inspector, http_inspector)` : 'typed_config is required');
+    else if (url === ORIGINAL_DST_URL) originalDst = true;
+    else errs.error(joinPath(p, 'typed_config'), url ? `listener filter "${url.replace('type.googleapis.com/', '')}" is not supported by weft (supported: tls_inspector, http_inspector, original_dst)` : 'typed_config is required');
   });
   const filterChains: FilterChainConfig[] = [];
   (l.filter_chains ?? []).forEach((fc, i) => {
@@ -120,6 +125,7 @@ export function decodeListener(l: envoy_config_listener_v3_Listener, path: strin
     ...(defaultFilterChain ? { defaultFilterChain } : {}),
     tlsInspector,
     httpInspector,
+    originalDst,
     listenerFiltersTimeoutMs: durationMs(l.listener_filters_timeout, LISTENER_DEFAULTS.listenerFiltersTimeoutMs),
     continueOnListenerFiltersTimeout: l.continue_on_listener_filters_timeout ?? false,
     accessLogs: decodeAccessLogs(l.access_log, joinPath(path, 'access_log'), errs),

@@ -39,4 +39,6 @@ export interface ConnectionInfo {
   /** 'https' when the connection is TLS. */
   readonly scheme: 'http' | 'https';
   readonly serverName?: string;
+  /** The original destination restored by envoy.filters.listener.original_dst (on weft: the local address). */
+  readonly originalDst?: { ip: string; port: number };
 }

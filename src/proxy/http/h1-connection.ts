@@ -371,10 +371,11 @@ export class H1Connection implements DownstreamSink {
   }
 
   /** Stops keep-alive: the current response (if any) gets `connection: close`, then the socket closes. */
-  drain(): void {
+  /** Responses from now on close the connection; an idle one closes now unless `closeIdle` is false. */
+  drain(closeIdle = true): void {
+    if (!this.draining) this.hcm.stats.downstreamCxDrainClose.inc();
     this.draining = true;
-    this.hcm.stats.downstreamCxDrainClose.inc();
-    if (!this.stream) this.close();
+    if (closeIdle && !this.stream) this.close();
   }
 
   private close(): void {

@@ -34,16 +34,25 @@ export function createLoadBalancer(
   hosts: readonly LbHost[],
   options: LbBuildOptions = {},
   random?: RandomSource,
+  /** Monotonic ms (the cluster's clock), for slow start. */
+  now?: () => number,
 ): LoadBalancer {
   const rng = new Rng(random);
   const o = resolveLbOptions(options);
   const opf = options.overprovisioningFactor ?? DEFAULT_OVERPROVISIONING_FACTOR;
   const panic = o.healthyPanicThresholdPercent;
+  const slowStart = options.slowStart;
   switch (policy ?? o.policy) {
-    case 'ROUND_ROBIN':
-      return new RoundRobinLoadBalancer(hosts, opf, panic, rng);
-    case 'LEAST_REQUEST':
-      return new LeastRequestLoadBalancer(hosts, opf, panic, rng, o.choiceCount, o.activeRequestBias);
+    case 'ROUND_ROBIN': {
+      const lb = new RoundRobinLoadBalancer(hosts, opf, panic, rng);
+      if (slowStart) lb.enableSlowStart(slowStart, now ?? Date.now);
+      return lb;
+    }
+    case 'LEAST_REQUEST': {
+      const lb = new LeastRequestLoadBalancer(hosts, opf, panic, rng, o.choiceCount, o.activeRequestBias);
+      if (slowStart) lb.enableSlowStart(slowStart, now ?? Date.now);
+      return lb;
+    }
     case 'RANDOM':
       return new RandomLoadBalancer(hosts, opf, panic, rng);
     case 'RING_HASH':

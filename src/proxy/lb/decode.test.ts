@@ -47,16 +47,17 @@ test('reads every supported field', () => {
 });
 
 test('refuses unsupported policies and sub-fields with their paths', () => {
-  assert.deepEqual(decode({ lb_policy: 'CLUSTER_PROVIDED' }).errorPaths, ['clusters[0].lb_policy']);
+  // CLUSTER_PROVIDED is decoded here and paired with ORIGINAL_DST by the cluster decoder.
+  assert.deepEqual(decode({ lb_policy: 'CLUSTER_PROVIDED' }).errorPaths, []);
   assert.deepEqual(decode({ lb_policy: 'LOAD_BALANCING_POLICY_CONFIG' }).errorPaths, ['clusters[0].lb_policy']);
   assert.deepEqual(decode({ lb_policy: 'BOGUS' as 'RANDOM' }).errorPaths, ['clusters[0].lb_policy']);
   assert.deepEqual(
-    decode({ lb_policy: 'ROUND_ROBIN', round_robin_lb_config: { slow_start_config: {} } }).errorPaths,
-    ['clusters[0].round_robin_lb_config.slow_start_config'],
+    decode({ lb_policy: 'ROUND_ROBIN', round_robin_lb_config: { slow_start_config: { min_weight_percent: { value: 101 } } } }).errorPaths,
+    ['clusters[0].round_robin_lb_config.slow_start_config.min_weight_percent.value'],
   );
   assert.deepEqual(
-    decode({ lb_policy: 'LEAST_REQUEST', least_request_lb_config: { slow_start_config: {} } }).errorPaths,
-    ['clusters[0].least_request_lb_config.slow_start_config'],
+    decode({ lb_policy: 'LEAST_REQUEST', least_request_lb_config: { slow_start_config: { slow_start_window: { seconds: 1 }, aggression: { default_value: 1, runtime_key: 'a' } } } }).errorPaths,
+    [],
   );
   assert.deepEqual(
     decode({ lb_policy: 'RING_HASH', ring_hash_lb_config: { hash_function: 'MURMUR_HASH_2' } }).errorPaths,

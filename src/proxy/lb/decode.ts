@@ -1,8 +1,10 @@
 // Cluster → LbOptions: the load-balancing fields of envoy.config.cluster.v3.Cluster,
 // validated with Envoy's rules, every problem reported with its field path.
 import { ConfigErrors, joinPath } from '../../common/errors.js';
-import type { envoy_config_cluster_v3_Cluster } from '../../xds/gen/types.js';
-import { checkSupported, wrapped } from '../config/support.js';
+import type { envoy_config_cluster_v3_Cluster, envoy_config_cluster_v3_Cluster_SlowStartConfig } from '../../xds/gen/types.js';
+import { checkSupported, durationMs, wrapped } from '../config/support.js';
+import { SLOW_START_DEFAULTS } from './slow-start.js';
+import type { SlowStartConfig } from './types.js';
 import { LB_DEFAULTS, MAX_MAGLEV_TABLE_SIZE, MAX_RING_SIZE } from './defaults.js';
 import type { LbOptions, LbPolicy } from './types.js';
 
@@ -16,7 +18,8 @@ export const LB_CLUSTER_FIELDS = [
   'lb_policy', 'common_lb_config', 'least_request_lb_config', 'ring_hash_lb_config', 'maglev_lb_config', 'round_robin_lb_config',
 ] as const;
 
-const POLICIES: readonly LbPolicy[] = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'RING_HASH', 'MAGLEV'];
+// CLUSTER_PROVIDED: the cluster type brings its own LB (ORIGINAL_DST; the pairing is checked by upstream/original-dst.ts).
+const POLICIES: readonly LbPolicy[] = ['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'RING_HASH', 'MAGLEV', 'CLUSTER_PROVIDED'];
 
 /** Which lb_policy each per-policy config block belongs to (Envoy's `lb_config` oneof). */
 const CONFIG_POLICY = {
@@ -37,7 +40,7 @@ export function decodeLbConfig(c: envoy_config_cluster_v3_Cluster, path: string,
   const raw = c.lb_policy;
   if (raw !== undefined) {
     if ((POLICIES as readonly string[]).includes(raw)) policy = raw as LbPolicy;
-    else if (raw === 'CLUSTER_PROVIDED' || raw === 'LOAD_BALANCING_POLICY_CONFIG') errs.unsupported(policyPath, `lb_policy ${raw}`);
+    else if (raw === 'LOAD_BALANCING_POLICY_CONFIG') errs.unsupported(policyPath, `lb_policy ${raw}`);
     else errs.error(policyPath, `unknown lb_policy "${String(raw)}"`);
   }
 
@@ -54,7 +57,7 @@ export function decodeLbConfig(c: envoy_config_cluster_v3_Cluster, path: string,
   const lr = c.least_request_lb_config;
   if (lr) {
     const p = joinPath(path, 'least_request_lb_config');
-    checkSupported(lr, p, errs, ['choice_count', 'active_request_bias']);
+    checkSupported(lr, p, errs, ['choice_count', 'active_request_bias', 'slow_start_config']);
     choiceCount = wrapped(lr.choice_count, LB_DEFAULTS.choiceCount);
     if (!Number.isInteger(choiceCount) || choiceCount < 2) {
       errs.error(joinPath(p, 'choice_count'), 'must be at least 2');
@@ -105,7 +108,10 @@ export function decodeLbConfig(c: envoy_config_cluster_v3_Cluster, path: string,
     } else maglevTableSize = size;
   }
 
-  if (c.round_robin_lb_config) checkSupported(c.round_robin_lb_config, joinPath(path, 'round_robin_lb_config'), errs, []);
+  if (c.round_robin_lb_config) checkSupported(c.round_robin_lb_config, joinPath(path, 'round_robin_lb_config'), errs, ['slow_start_config']);
+  const ssBlock = policy === 'ROUND_ROBIN' ? 'round_robin_lb_config' : policy === 'LEAST_REQUEST' ? 'least_request_lb_config' : undefined;
+  const ss = ssBlock ? c[ssBlock]?.slow_start_config : undefined;
+  const slowStart = ss ? decodeSlowStart(ss, joinPath(joinPath(path, ssBlock!), 'slow_start_config'), errs) : undefined;
 
   let healthyPanicThresholdPercent = LB_DEFAULTS.healthyPanicThresholdPercent;
   let useHostnameForHashing = LB_DEFAULTS.useHostnameForHashing;
@@ -140,7 +146,31 @@ export function decodeLbConfig(c: envoy_config_cluster_v3_Cluster, path: string,
     maglevTableSize,
     healthyPanicThresholdPercent,
     useHostnameForHashing,
+    ...(slowStart ? { slowStart } : {}),
   };
+}
+
+/** slow_start_config; undefined (off) without a slow_start_window, as in Envoy. */
+function decodeSlowStart(ss: envoy_config_cluster_v3_Cluster_SlowStartConfig, p: string, errs: ConfigErrors): SlowStartConfig | undefined {
+  checkSupported(ss, p, errs, ['slow_start_window', 'aggression', 'min_weight_percent']);
+  const windowMs = durationMs(ss.slow_start_window, 0);
+  let aggression = SLOW_START_DEFAULTS.aggression;
+  if (ss.aggression) {
+    const ap = joinPath(p, 'aggression');
+    checkSupported(ss.aggression, ap, errs, ['default_value', 'runtime_key']);
+    if (ss.aggression.runtime_key) errs.warn(joinPath(ap, 'runtime_key'), 'weft has no runtime layer; default_value is used');
+    const v = ss.aggression.default_value ?? SLOW_START_DEFAULTS.aggression;
+    // Envoy logs an aggression <= 0 (or NaN) and uses 1.0.
+    if (!Number.isFinite(v) || v <= 0) errs.warn(joinPath(ap, 'default_value'), 'must be a finite number > 0; using 1.0 as Envoy does');
+    else aggression = v;
+  }
+  const pct = ss.min_weight_percent ? ss.min_weight_percent.value ?? 0 : SLOW_START_DEFAULTS.minWeightPercent;
+  if (!Number.isFinite(pct) || pct < 0 || pct > 100) errs.error(joinPath(p, 'min_weight_percent.value'), 'must be between 0 and 100');
+  if (windowMs <= 0) {
+    errs.warn(joinPath(p, 'slow_start_window'), 'not set: slow start is off');
+    return undefined;
+  }
+  return { windowMs, aggression, minWeight: Math.min(100, Math.max(0, pct)) / 100 };
 }
 
 function ringSize(w: { value?: number } | undefined, dflt: number, path: string, errs: ConfigErrors): number {

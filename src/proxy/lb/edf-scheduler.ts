@@ -21,13 +21,17 @@ export class EdfScheduler {
   private readonly slot: Int32Array;
   private seq = 0;
 
-  constructor(private readonly hosts: readonly LbHost[], private readonly activeRequestBias = 0) {
+  /**
+   * @param weights effective weights by host index (slow start), used instead
+   *   of `host.weight` when given.
+   */
+  constructor(private readonly hosts: readonly LbHost[], private readonly activeRequestBias = 0, private readonly weights?: Float64Array) {
     const n = hosts.length;
     this.deadline = new Float64Array(n);
     this.order = new Float64Array(n);
     this.slot = new Int32Array(n);
     for (let i = 0; i < n; i++) {
-      this.deadline[i] = 1 / this.weightOf(hosts[i]!);
+      this.deadline[i] = 1 / this.weightOf(hosts[i]!, i);
       this.order[i] = this.seq++;
       this.slot[i] = i;
     }
@@ -41,11 +45,12 @@ export class EdfScheduler {
   /** Returns the host with the earliest deadline and schedules its next turn. */
   pickAndAdd(): LbHost | undefined {
     if (this.slot.length === 0) return undefined;
-    const host = this.hosts[this.slot[0]!]!;
+    const index = this.slot[0]!;
+    const host = this.hosts[index]!;
     const now = this.deadline[0]!; // the scheduler's clock is the earliest deadline
     // weightOf, inlined by hand: a double returned from a call that the JIT
     // does not inline is boxed.
-    const w = host.weight >= 1 ? host.weight : 1;
+    const w = this.weights !== undefined ? this.weights[index]! : host.weight >= 1 ? host.weight : 1;
     const bias = this.activeRequestBias;
     let step = 1 / w;
     if (bias !== 0) {
@@ -59,8 +64,8 @@ export class EdfScheduler {
   }
 
   /** Build-time weight; pickAndAdd repeats this computation inline. */
-  private weightOf(h: LbHost): number {
-    const w = h.weight >= 1 ? h.weight : 1;
+  private weightOf(h: LbHost, index: number): number {
+    const w = this.weights !== undefined ? this.weights[index]! : h.weight >= 1 ? h.weight : 1;
     const bias = this.activeRequestBias;
     if (bias === 0) return w;
     const active = h.activeRequests > 0 ? h.activeRequests : 0;

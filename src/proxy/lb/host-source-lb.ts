@@ -5,7 +5,8 @@
 import { DEFAULT_HOST_SELECTION_RETRIES } from './defaults.js';
 import { PrioritySet } from './priority-set.js';
 import type { Rng } from './rng.js';
-import type { LbContext, LbHost, LoadBalancer } from './types.js';
+import { anyInSlowStart, SLOW_START_REFRESH_MS, slowStartWeights } from './slow-start.js';
+import type { LbContext, LbHost, LoadBalancer, SlowStartConfig } from './types.js';
 
 /** Policy state per host source is indexed `priority * 2 + (allHosts ? 1 : 0)`. */
 export abstract class HostSourceLoadBalancer implements LoadBalancer {
@@ -19,6 +20,11 @@ export abstract class HostSourceLoadBalancer implements LoadBalancer {
   private sourcesStale = true;
   /** Whether the last pickOnce() chose from a level in panic (any host is acceptable then). */
   private pickedInPanic = false;
+  /** slow_start_config and the clock it is measured with; see enableSlowStart(). */
+  private slowStart: SlowStartConfig | undefined;
+  private now: () => number = () => 0;
+  /** Per source: when its slow-start weights are due to be recomputed (Infinity: no host in slow start). */
+  private slowStartRebuildAt: number[] = [];
 
   constructor(
     hosts: readonly LbHost[],
@@ -43,6 +49,24 @@ export abstract class HostSourceLoadBalancer implements LoadBalancer {
     this.set.refresh();
   }
 
+  /** Scales the weights of hosts in slow start (round robin and least request). */
+  enableSlowStart(cfg: SlowStartConfig, now: () => number): void {
+    this.slowStart = cfg;
+    this.now = now;
+    this.sourcesStale = true;
+  }
+
+  /**
+   * Effective weights of a source's hosts when some are in slow start, for
+   * the EDF schedule; undefined when none is (plain weights apply).
+   */
+  protected slowStartWeights(hosts: readonly LbHost[]): Float64Array | undefined {
+    const cfg = this.slowStart;
+    if (cfg === undefined) return undefined;
+    const now = this.now();
+    return anyInSlowStart(hosts, cfg, now) ? slowStartWeights(hosts, cfg, now) : undefined;
+  }
+
   update(hosts: readonly LbHost[], overprovisioningFactor?: number): void {
     this.set.update(hosts, overprovisioningFactor);
     this.sourcesStale = true;
@@ -58,6 +82,7 @@ export abstract class HostSourceLoadBalancer implements LoadBalancer {
   private resetSources(): void {
     const count = this.set.levels.length * 2;
     this.builtFor = new Array<number>(count).fill(-1);
+    this.slowStartRebuildAt = new Array<number>(count).fill(Infinity);
     this.clearSources(count);
     this.sourcesStale = false;
   }
@@ -83,9 +108,13 @@ export abstract class HostSourceLoadBalancer implements LoadBalancer {
     const source = p * 2 + (all ? 1 : 0);
     // The all-hosts list only changes on update(), which resets every source.
     const version = all ? 0 : level.healthyVersion;
-    if (this.builtFor[source] !== version) {
+    if (this.builtFor[source] !== version || (this.slowStart !== undefined && this.now() >= this.slowStartRebuildAt[source]!)) {
       this.buildSource(source, hosts);
       this.builtFor[source] = version;
+      if (this.slowStart !== undefined) {
+        const now = this.now();
+        this.slowStartRebuildAt[source] = anyInSlowStart(hosts, this.slowStart, now) ? now + SLOW_START_REFRESH_MS : Infinity;
+      }
     }
     return this.pickFromSource(source, hosts);
   }

@@ -27,7 +27,9 @@ export class LeastRequestLoadBalancer extends HostSourceLoadBalancer {
   }
 
   protected buildSource(source: number, hosts: readonly LbHost[]): void {
-    this.schedulers[source] = weightsEqual(hosts) ? undefined : new EdfScheduler(hosts, this.activeRequestBias);
+    // As Envoy: power-of-N choices only when weights are equal and no host is in slow start.
+    const weights = this.slowStartWeights(hosts);
+    this.schedulers[source] = weights === undefined && weightsEqual(hosts) ? undefined : new EdfScheduler(hosts, this.activeRequestBias, weights);
   }
 
   protected pickFromSource(source: number, hosts: readonly LbHost[]): LbHost | undefined {

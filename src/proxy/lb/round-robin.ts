@@ -19,7 +19,9 @@ export class RoundRobinLoadBalancer extends HostSourceLoadBalancer {
   }
 
   protected buildSource(source: number, hosts: readonly LbHost[]): void {
-    if (weightsEqual(hosts)) {
+    // As Envoy: the unweighted path only when weights are equal and no host is in slow start.
+    const weights = this.slowStartWeights(hosts);
+    if (weights === undefined && weightsEqual(hosts)) {
       this.schedulers[source] = undefined;
       // Start at a random host so proxies that start together do not all hit
       // the same first host; keep the position across health changes.
@@ -27,7 +29,7 @@ export class RoundRobinLoadBalancer extends HostSourceLoadBalancer {
       this.cursors[source] = c < 0 ? this.rng.below(hosts.length) : c % hosts.length;
       return;
     }
-    const s = new EdfScheduler(hosts);
+    const s = new EdfScheduler(hosts, 0, weights);
     // Envoy also starts a new schedule at a random point for the same reason.
     for (let i = this.rng.below(hosts.length); i > 0; i--) s.pickAndAdd();
     this.schedulers[source] = s;

@@ -24,6 +24,12 @@ export interface LbHost {
    * `envoy.lb` metadata `hash_key`). The cluster fills it; LBs only read it.
    */
   readonly hashKey?: string;
+  /**
+   * Monotonic ms when the host joined the cluster or last passed an active
+   * health check: slow start scales its weight until slow_start_window has
+   * passed. Unset: never in slow start.
+   */
+  readonly slowStartFrom?: number;
   healthy: boolean;
   activeRequests: number;
 }
@@ -49,6 +55,21 @@ export interface LbContext {
    * allowed when `shouldSkipHost` rejects a host. Default 1 ("retry once").
    */
   hostSelectionRetryCount?: number;
+  /**
+   * Where the request was going, for CLUSTER_PROVIDED (ORIGINAL_DST)
+   * clusters only; the router passes it to those alone.
+   */
+  downstream?: DownstreamDestination;
+}
+
+/** What an original destination load balancer picks from (upstream/original-dst.ts). */
+export interface DownstreamDestination {
+  /** A request header (lower-case name); undefined for TCP. */
+  header(name: string): string | undefined;
+  /** The connection's local address: the address it arrived on. */
+  readonly local: { ip: string; port: number };
+  /** Set when envoy.filters.listener.original_dst ran on the listener. */
+  readonly restored?: { ip: string; port: number };
 }
 
 /** A load-balancing policy over one cluster's hosts. */
@@ -77,8 +98,17 @@ export interface LoadBalancer {
   refreshHealth(): void;
 }
 
+/** Envoy's slow_start_config, validated (see slow-start.ts for the formula). */
+export interface SlowStartConfig {
+  readonly windowMs: number;
+  /** Aggression (> 0); 1 ramps linearly, larger ramps faster. */
+  readonly aggression: number;
+  /** Floor of the factor, as a fraction (Envoy's min_weight_percent / 100). */
+  readonly minWeight: number;
+}
+
 /** Envoy's Cluster.lb_policy values that weft implements. */
-export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'RING_HASH' | 'MAGLEV';
+export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'RING_HASH' | 'MAGLEV' | 'CLUSTER_PROVIDED';
 
 /** Validated load-balancing settings of one cluster (see decode.ts for their sources). */
 export interface LbOptions {
@@ -101,6 +131,8 @@ export interface LbOptions {
    * the cluster puts the endpoint's hostname in `hashKey`.
    */
   readonly useHostnameForHashing: boolean;
+  /** round_robin_lb_config / least_request_lb_config .slow_start_config, when set. */
+  readonly slowStart?: SlowStartConfig;
 }
 
 /** What createLoadBalancer accepts: any subset of LbOptions plus the EDS overprovisioning factor. */

@@ -77,11 +77,18 @@ export class HttpHandler {
     socket.resume();
   }
 
-  /** Asks every connection to close once its current request is done. */
-  drain(): void {
-    for (const c of this.h1Conns) c.drain();
-    this.h2?.drain();
+  /**
+   * Asks every connection to close once its current request is done; idle
+   * HTTP/1 connections close now unless `closeIdle` is false (the first,
+   * gentle step of a listener update: clients stop reusing them on their own).
+   */
+  drain(closeIdle = true): void {
+    for (const c of this.h1Conns) c.drain(closeIdle);
+    if (!this.h2Drained) this.h2?.drain();
+    this.h2Drained = true;
   }
+
+  private h2Drained = false;
 
   get activeConnections(): number {
     return this.h1Conns.size;

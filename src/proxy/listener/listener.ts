@@ -91,6 +91,10 @@ export class ActiveListener {
     this.buildChains(config);
     for (const c of old) {
       this.oldChains.push(c);
+      // As Envoy's drain: responses on old chains close their connections at
+      // once (so keep-alive clients move to the new chains by themselves), and
+      // what is still idle when the drain time is over is closed.
+      c.http?.drain(false);
       this.ctx.clock.setTimer(drainTimeMs, () => c.http?.drain());
     }
   }
@@ -215,6 +219,8 @@ export class ActiveListener {
       localPort: f.destinationPort,
       scheme: 'http',
       ...(f.serverName ? { serverName: f.serverName } : {}),
+      // Node has no SO_ORIGINAL_DST: what the filter can restore is the local address.
+      ...(this.config.originalDst ? { originalDst: { ip: stripMapped(f.destinationIp), port: f.destinationPort } } : {}),
     });
   }
 

@@ -7,6 +7,7 @@ import type { LocalReply } from '../http/local-reply.js';
 import { UC, UF, UO, UPE, UR, URX, UT, UH } from '../access-log/response-flags.js';
 import type { UpstreamCluster } from '../upstream/cluster.js';
 import type { UpstreamHost } from '../upstream/host.js';
+import type { DownstreamDestination, LbContext } from '../lb/types.js';
 import type { ResetReason, UpstreamCallbacks, UpstreamRequest } from '../upstream/types.js';
 import type { Router } from './router.js';
 import type { RouteView } from './route-view.js';
@@ -216,11 +217,11 @@ export class UpstreamExchange {
       return;
     }
     const tried = this.tried;
-    const host = cluster.pickHost(
-      tried
-        ? { hash: this.rv.computeHash(s), attempt: this.retriesDone + 1, shouldSkipHost: (h) => tried.has(h as UpstreamHost), hostSelectionRetryCount: this.retry!.hostSelectionRetryMaxAttempts }
-        : this.rv.hasHashPolicy ? { hash: this.rv.computeHash(s) } : undefined,
-    );
+    const lbCtx: LbContext | undefined = tried
+      ? { hash: this.rv.computeHash(s), attempt: this.retriesDone + 1, shouldSkipHost: (h) => tried.has(h as UpstreamHost), hostSelectionRetryCount: this.retry!.hostSelectionRetryMaxAttempts }
+      : this.rv.hasHashPolicy ? { hash: this.rv.computeHash(s) } : undefined;
+    // ORIGINAL_DST clusters pick from where the request was going.
+    const host = cluster.pickHost(cluster.originalDst ? { ...lbCtx, downstream: downstreamDestination(s) } : lbCtx);
     if (!host) {
       cluster.stats.upstreamCxNoneHealthy.inc();
       this.finishWithReply({ status: 503, flag: UH, code: 'WEFT_NO_HEALTHY_UPSTREAM', details: 'no_healthy_upstream', body: 'no healthy upstream', cause: `cluster "${cluster.config.name}" has no healthy host (${cluster.hosts.length} hosts)`, source: `cluster=${cluster.config.name}` });
@@ -604,4 +605,13 @@ export function parseGrpcTimeout(v: string | undefined): number | undefined {
     case 'u': return Math.ceil(n / 1000);
     default: return Math.ceil(n / 1_000_000);
   }
+}
+
+/** Where a request was going, for an ORIGINAL_DST cluster's load balancer. */
+function downstreamDestination(s: HttpStream): DownstreamDestination {
+  return {
+    header: (name) => s.headers.get(name),
+    local: { ip: s.conn.localAddress, port: s.conn.localPort },
+    ...(s.conn.originalDst ? { restored: s.conn.originalDst } : {}),
+  };
 }

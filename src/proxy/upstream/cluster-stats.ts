@@ -34,6 +34,8 @@ export class ClusterStats {
   readonly upstreamCxTxBytesTotal: Counter;
   readonly upstreamCxMaxRequests: Counter;
   readonly upstreamCxIdleTimeout: Counter;
+  /** Envoy's http2.keepalive_timeout: connections closed because a PING went unanswered. */
+  readonly http2KeepaliveTimeout: Counter;
   readonly upstreamCxProtocolError: Counter;
   readonly membershipTotal: Gauge;
   readonly membershipHealthy: Gauge;
@@ -85,6 +87,7 @@ export class ClusterStats {
     this.upstreamCxTxBytesTotal = c('upstream_cx_tx_bytes_total');
     this.upstreamCxMaxRequests = c('upstream_cx_max_requests');
     this.upstreamCxIdleTimeout = c('upstream_cx_idle_timeout');
+    this.http2KeepaliveTimeout = c('http2.keepalive_timeout');
     this.upstreamCxProtocolError = c('upstream_cx_protocol_error');
     this.membershipTotal = g('membership_total');
     this.membershipHealthy = g('membership_healthy');

@@ -15,6 +15,7 @@ import { UpstreamHost } from './host.js';
 import { ResourceManager } from './resources.js';
 import { OutlierDetector, type OutlierCluster } from './outlier-detector.js';
 import { HealthChecker } from './health-checker.js';
+import { OriginalDstLoadBalancer } from './original-dst.js';
 import type { UpstreamCallbacks, UpstreamRequest, UpstreamRequestHead } from './types.js';
 
 export interface ClusterDeps {
@@ -40,6 +41,8 @@ export class UpstreamCluster implements OutlierCluster {
   /** True for clusters from CDS (admin /clusters shows it). */
   addedViaApi = false;
   private lb: LoadBalancer;
+  /** The ORIGINAL_DST load balancer, which the router feeds where each request was going. */
+  originalDst: OriginalDstLoadBalancer | undefined;
   private readonly h1: H1Pool;
   private readonly h2: H2Pool;
   private dnsTimer: { cancel(): void } | undefined;
@@ -57,7 +60,9 @@ export class UpstreamCluster implements OutlierCluster {
     this.log = deps.log;
     this.stats = new ClusterStats(deps.stats, `cluster.${config.statName}.`);
     this.resources = new ResourceManager(config.circuitBreakers.default, this.stats);
-    this.lb = createLoadBalancer(config.lb.policy, [], { ...config.lb, overprovisioningFactor: config.overprovisioningFactor }, deps.random);
+    this.lb = config.originalDst
+      ? (this.originalDst = new OriginalDstLoadBalancer(this, config.originalDst, deps.clock, deps.stats.counter(`cluster.${config.statName}.original_dst_host_invalid`)))
+      : createLoadBalancer(config.lb.policy, [], { ...config.lb, overprovisioningFactor: config.overprovisioningFactor }, deps.random, () => deps.clock.now());
     this.h1 = new H1Pool(this);
     this.h2 = new H2Pool(this);
     this.initialized = new Promise((r) => (this.markInitialized = r));
@@ -69,6 +74,9 @@ export class UpstreamCluster implements OutlierCluster {
     if (config.type === 'STATIC' || config.type === 'EDS') {
       this.setEndpoints(config.endpoints, config.overprovisioningFactor);
       if (config.type === 'STATIC') this.markInitialized();
+    } else if (config.type === 'ORIGINAL_DST') {
+      // No hosts until requests name them.
+      this.markInitialized();
     } else {
       void this.resolveDns();
     }
@@ -93,7 +101,10 @@ export class UpstreamCluster implements OutlierCluster {
         prev.refreshHealth();
         next.push(prev);
         old.delete(probe.key + '|' + e.priority);
-      } else next.push(probe);
+      } else {
+        probe.slowStartFrom = this.clock.now();
+        next.push(probe);
+      }
     }
     for (const gone of old.values()) gone.removed = true;
     const changed = old.size > 0 || next.length !== this.hosts.length || next.some((h, i) => h !== this.hosts[i]);
@@ -104,6 +115,11 @@ export class UpstreamCluster implements OutlierCluster {
     for (const h of this.healthCheckers) h.onHostsChanged();
     this.refreshMembership();
     if (this.config.type === 'EDS') this.markInitialized();
+  }
+
+  /** ORIGINAL_DST: the host set the load balancer builds on demand. */
+  setHosts(addrs: readonly { ip: string; port: number }[]): void {
+    this.setEndpoints(addrs.map((a) => ({ host: a.ip, port: a.port, hostname: a.ip, weight: 1, priority: 0, locality: '', healthy: true })));
   }
 
   get statPrefix(): string {
@@ -170,6 +186,7 @@ export class UpstreamCluster implements OutlierCluster {
   close(): void {
     this.closed = true;
     this.dnsTimer?.cancel();
+    this.originalDst?.close();
     this.outlier?.close();
     for (const h of this.healthCheckers) h.close();
     this.h1.close();

@@ -6,6 +6,7 @@ import type { UpstreamHost } from './host.js';
 import type { UpstreamCluster } from './cluster.js';
 import { HeaderMap } from '../http/headers.js';
 import type { ResetReason, UpstreamCallbacks, UpstreamRequest, UpstreamRequestHead } from './types.js';
+import { startH2Keepalive } from './h2-keepalive.js';
 
 /** Connection-specific headers that HTTP/2 forbids (RFC 9113 §8.2.2). */
 const H2_FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host', 'te']);
@@ -114,6 +115,14 @@ export class H2Pool {
       const w = st.waiters;
       st.waiters = [];
       for (const fn of w) fn();
+      // connection_keepalive: a session whose PING goes unanswered is closed.
+      if (h2.keepalive) {
+        const stopKeepalive = startH2Keepalive(session, h2.keepalive, cluster.clock, Math.random, () => {
+          stats.http2KeepaliveTimeout.inc();
+          if (this.sessions.get(host) === st) this.sessions.delete(host);
+        });
+        session.once('close', stopKeepalive);
+      }
     });
     session.on('error', () => {
       if (!st.ready) fail('connection_failure', 'connection failure');

@@ -170,6 +170,8 @@ export class HealthChecker {
       if (s.firstCheck || ++s.numHealthy >= this.config.healthyThreshold) {
         host.healthFlags.delete(FLAG_FAILED_ACTIVE_HC);
         host.refreshHealth();
+        // Envoy's lastHcPassTime: slow start counts from here.
+        host.slowStartFrom = this.deps.clock.now();
         this.stats.healthy.inc();
         t = 'changed';
         this.deps.log.info(`health check: ${this.name()} ${host.key} is healthy${s.firstCheck ? ' (first check)' : ''}`);

@@ -20,6 +20,8 @@ export class UpstreamHost implements LbHost {
   readonly healthFlags = new Set<string>();
   /** Set when the host left the cluster: its connections drain and close. */
   removed = false;
+  /** When the host joined, or last became healthy by active health checking (slow start). */
+  slowStartFrom: number | undefined = undefined;
 
   constructor(
     readonly address: string,

@@ -19,6 +19,11 @@ import type { RouteTable } from '../router/route-table.js';
 
 export type XdsKind = 'LDS' | 'CDS' | 'RDS' | 'EDS';
 
+/** Envoy's stat prefix of each subscription (update_attempt, update_success, update_rejected, …). */
+export function statPrefix(kind: XdsKind): string {
+  return kind === 'LDS' ? 'listener_manager.lds' : kind === 'CDS' ? 'cluster_manager.cds' : kind === 'RDS' ? 'http.rds' : 'cluster_manager.eds';
+}
+
 export interface Endpoints {
   endpoints: EndpointConfig[];
   overprovisioningFactor: number;

@@ -2,7 +2,9 @@
 // delta), decodes and validates every resource (a bad one NACKs the whole
 // response with every error and the last good config keeps serving), warms
 // new clusters and listeners as Envoy does, and applies config to the
-// running proxy without dropping requests.
+// running proxy without dropping requests. LDS and CDS may instead come from
+// files (path_config_source, see file-subscription.ts): the same decoding and
+// applying, with the file's errors logged and counted instead of a NACK.
 import { ConfigErrors } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { WEFT_VERSION } from '../../common/version.js';
@@ -20,17 +22,19 @@ import type { ListenerConfig } from '../config/listener.js';
 import type { RouteTable } from '../router/route-table.js';
 import type { DynamicState, ProxyServer } from '../server.js';
 import { ADS_DELTA_METHOD, ADS_SOTW_METHOD, AdsStream } from './ads-stream.js';
+import { FileSubscription } from './file-subscription.js';
 
 /** The per-type EDS service (eds_config.api_config_source). */
 const EDS_SOTW_METHOD = '/envoy.service.endpoint.v3.EndpointDiscoveryService/StreamEndpoints';
-import { CDS, EDS, LDS, RDS, RESOURCE_TYPES, type Endpoints, type ResourceType, type XdsKind } from './resource-types.js';
+import { CDS, EDS, LDS, RDS, RESOURCE_TYPES, statPrefix, type Endpoints, type ResourceType, type XdsKind } from './resource-types.js';
 
 const REQ = 'envoy.service.discovery.v3.DiscoveryRequest';
 const RESP = 'envoy.service.discovery.v3.DiscoveryResponse';
 const DREQ = 'envoy.service.discovery.v3.DeltaDiscoveryRequest';
 const DRESP = 'envoy.service.discovery.v3.DeltaDiscoveryResponse';
 
-interface Held<T> {
+/** A decoded resource as held by the client, with what config_dump shows of it. */
+export interface Held<T> {
   value: T;
   version: string;
   source: unknown;
@@ -46,6 +50,8 @@ interface TypeState {
   /** Whether a response was ever accepted. */
   received: boolean;
   lastNack?: string;
+  /** A file source's first read was rejected: like Envoy, initialization does not wait for it. */
+  initialFailed?: boolean;
 }
 
 /** Per-type sync status, for admin and `weft status`. */
@@ -58,7 +64,9 @@ export interface XdsTypeStatus {
 }
 
 export class XdsClient {
-  private stream: AdsStream;
+  /** Absent when every dynamic type comes from a file (no ads_config). */
+  private stream: AdsStream | undefined;
+  private readonly files: FileSubscription[] = [];
   private readonly state = new Map<XdsKind, TypeState>();
   private readonly listeners = new Map<string, Held<ListenerConfig>>();
   private readonly clusters = new Map<string, Held<ClusterConfig>>();
@@ -76,7 +84,9 @@ export class XdsClient {
     for (const t of RESOURCE_TYPES) this.state.set(t.kind, { version: '', nonce: '', names: new Set(), received: false });
     const ctx = proxy.ctx;
     const delta = cfg.apiType === 'DELTA_GRPC';
-    this.stream = new AdsStream(
+    if (cfg.ldsPath) this.files.push(new FileSubscription(LDS as ResourceType<unknown>, cfg.ldsPath, this, proxy.ctx.stats, !cfg.withoutAds, this.log));
+    if (cfg.cdsPath) this.files.push(new FileSubscription(CDS as ResourceType<unknown>, cfg.cdsPath, this, proxy.ctx.stats, !cfg.withoutAds, this.log));
+    this.stream = cfg.withoutAds ? undefined : new AdsStream(
       () => {
         const c = ctx.clusters.get(cfg.cluster);
         const h = c?.pickHost();
@@ -107,12 +117,15 @@ export class XdsClient {
         this.goLive();
       }
     });
-    this.stream.start();
+    // Files are read at once (and a missing one refuses the start, as in Envoy).
+    for (const f of this.files) f.start();
+    this.stream?.start();
   }
 
   stop(): void {
     this.initTimer?.cancel();
-    this.stream.stop();
+    for (const f of this.files) f.stop();
+    this.stream?.stop();
   }
 
   status(): XdsTypeStatus[] {
@@ -136,9 +149,9 @@ export class XdsClient {
 
   private subscribedKinds(): ResourceType<unknown>[] {
     const out: ResourceType<unknown>[] = [];
-    if (this.cfg.cds) out.push(CDS as ResourceType<unknown>);
+    if (this.cfg.cds && !this.cfg.cdsPath) out.push(CDS as ResourceType<unknown>);
     out.push(EDS as ResourceType<unknown>);
-    if (this.cfg.lds) out.push(LDS as ResourceType<unknown>);
+    if (this.cfg.lds && !this.cfg.ldsPath) out.push(LDS as ResourceType<unknown>);
     out.push(RDS as ResourceType<unknown>);
     return out;
   }
@@ -179,11 +192,11 @@ export class XdsClient {
       ...(nonce ? { response_nonce: nonce } : {}),
       ...(error ? { error_detail: { code: 3, message: error } } : {}),
     };
-    this.stream.send(encodeBinary(REQ, req));
+    this.stream?.send(encodeBinary(REQ, req));
   }
 
   private sendDelta(req: envoy_service_discovery_v3_DeltaDiscoveryRequest): void {
-    this.stream.send(encodeBinary(DREQ, { node: this.node(), ...req }));
+    this.stream?.send(encodeBinary(DREQ, { node: this.node(), ...req }));
   }
 
   private typeOf(url: string | undefined): ResourceType<unknown> | undefined {
@@ -205,16 +218,31 @@ export class XdsClient {
       this.log.warn(`ignoring response for unsubscribed type ${resp.type_url}`);
       return;
     }
-    const st = this.state.get(t.kind)!;
+    if (this.files.some((f) => f.type === t)) {
+      this.log.warn(`ignoring ${t.kind} over ADS: it is read from a file`);
+      return;
+    }
     const nonce = resp.nonce ?? '';
-    const version = resp.version_info ?? '';
-    st.nonce = nonce;
+    this.state.get(t.kind)!.nonce = nonce;
     const errs = new ConfigErrors();
-    const decoded = this.decodeAll(t, resp.resources ?? [], errs, version);
+    const version = resp.version_info ?? '';
+    if (this.applySotw(t, version, resp.resources ?? [], errs)) this.sendSotw(t, version, nonce);
+    else this.sendSotw(t, this.state.get(t.kind)!.version, nonce, errs.format());
+  }
+
+  /**
+   * Decodes and applies one state-of-the-world update, from the ADS stream or
+   * a file; `errs` may already hold the errors of reading it. Counts Envoy's
+   * update_attempt/update_success/update_rejected. Returns whether it was accepted.
+   */
+  applySotw(t: ResourceType<unknown>, version: string, resources: AnyMessage[], errs: ConfigErrors, check?: (decoded: Map<string, Held<unknown>>, errs: ConfigErrors) => void): boolean {
+    const st = this.state.get(t.kind)!;
+    this.proxy.ctx.stats.counter(`${statPrefix(t.kind)}.update_attempt`).inc();
+    const decoded = this.decodeAll(t, resources, errs, version);
+    if (!errs.hasErrors) check?.(decoded, errs);
     if (errs.hasErrors) {
       this.nack(t, st, version, errs);
-      this.sendSotw(t, st.version, nonce, errs.format());
-      return;
+      return false;
     }
     // LDS/CDS responses carry the whole set; RDS/EDS only what was asked.
     const held = this.heldFor(t.kind);
@@ -223,8 +251,18 @@ export class XdsClient {
     st.version = version;
     st.received = true;
     delete st.lastNack;
-    this.sendSotw(t, version, nonce);
+    this.proxy.ctx.stats.counter(`${statPrefix(t.kind)}.update_success`).inc();
     this.afterUpdate(t.kind);
+    return true;
+  }
+
+  /** A file source's first read failed: initialization goes on without it (Envoy's init target becomes ready). */
+  initialUpdateFailed(t: ResourceType<unknown>): void {
+    const st = this.state.get(t.kind)!;
+    if (st.received || st.initialFailed) return;
+    st.initialFailed = true;
+    // After any apply already queued, so LIVE never comes before its listeners.
+    this.applyChain = this.applyChain.then(() => this.checkLive());
   }
 
   private decodeAll(t: ResourceType<unknown>, resources: AnyMessage[], errs: ConfigErrors, version: string): Map<string, Held<unknown>> {
@@ -264,7 +302,7 @@ export class XdsClient {
       return;
     }
     const t = this.typeOf(resp.type_url);
-    if (!t) return;
+    if (!t || this.files.some((f) => f.type === t)) return;
     const st = this.state.get(t.kind)!;
     const nonce = resp.nonce ?? '';
     st.nonce = nonce;
@@ -282,6 +320,7 @@ export class XdsClient {
       const value = t.decode(res.resource, path, errs);
       if (value !== undefined) decoded.set(name, { value, version: res.version ?? '', source: stripType(res.resource), lastUpdated: now });
     });
+    this.proxy.ctx.stats.counter(`${statPrefix(t.kind)}.update_attempt`).inc();
     if (errs.hasErrors) {
       this.nack(t, st, resp.system_version_info ?? '', errs);
       this.sendDelta({ type_url: t.typeUrl, response_nonce: nonce, error_detail: { code: 3, message: errs.format() } });
@@ -293,6 +332,7 @@ export class XdsClient {
     st.version = resp.system_version_info ?? st.version;
     st.received = true;
     delete st.lastNack;
+    this.proxy.ctx.stats.counter(`${statPrefix(t.kind)}.update_success`).inc();
     this.sendDelta({ type_url: t.typeUrl, response_nonce: nonce });
     this.afterUpdate(t.kind);
   }
@@ -313,7 +353,7 @@ export class XdsClient {
     if (added.length === 0 && removed.length === 0) return;
     st.names = wanted;
     for (const n of removed) this.heldFor(kind).delete(n);
-    if (!this.stream.connected) return;
+    if (!this.stream?.connected) return;
     if (this.cfg.apiType === 'DELTA_GRPC') {
       this.sendDelta({ type_url: t.typeUrl, resource_names_subscribe: added, resource_names_unsubscribe: removed });
     } else this.sendSotw(t as ResourceType<unknown>, st.version, st.nonce);
@@ -445,7 +485,7 @@ export class XdsClient {
     const need: XdsKind[] = [];
     if (this.cfg.cds) need.push('CDS');
     if (this.cfg.lds) need.push('LDS');
-    if (!need.every((k) => this.state.get(k)!.received)) return;
+    if (!need.every((k) => this.state.get(k)!.received || this.state.get(k)!.initialFailed)) return;
     if (this.warming.size > 0) return;
     for (const h of this.listeners.values()) {
       const names = new Set<string>();
@@ -478,8 +518,4 @@ export class XdsClient {
 function stripType(r: AnyMessage): unknown {
   const { '@type': _t, ...rest } = r;
   return rest;
-}
-
-function statPrefix(kind: XdsKind): string {
-  return kind === 'LDS' ? 'listener_manager.lds' : kind === 'CDS' ? 'cluster_manager.cds' : kind === 'RDS' ? 'http.rds' : 'cluster_manager.eds';
 }
