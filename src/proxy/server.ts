@@ -13,7 +13,7 @@ import type { ListenerConfig } from './config/listener.js';
 import type { ProxyContext } from './context.js';
 import { ClusterManager } from './upstream/cluster-manager.js';
 import { ActiveListener } from './listener/listener.js';
-import type { RouteTable } from './router/route-table.js';
+import type { RouteTable } from './route/route-table.js';
 import { AdminServer } from './admin/admin.js';
 import { WEFT_VERSION } from '../common/version.js';
 import type { XdsClient } from './xds-client/xds-client.js';

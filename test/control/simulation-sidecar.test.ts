@@ -9,7 +9,7 @@ import {
   bookinfoPush, bookinfoService, destinationRule, loadSample, sidecarProxy, virtualService,
 } from '../../src/control/translate/test-bookinfo.js';
 import { distribution, Simulation } from '../../src/control/translate/test-simulation.js';
-import { R as RETRY_BITS } from '../../src/proxy/router/retry-policy.js';
+import { R as RETRY_BITS } from '../../src/proxy/route/retry-policy.js';
 import { HeaderMap } from '../../src/proxy/http/headers.js';
 import type { TestPushInput } from '../../src/control/translate/test-push-context.js';
 

@@ -7,7 +7,7 @@ import type {
 } from '../../xds/gen/types.js';
 import { decodeSocketAddress, type SocketAddr } from './address.js';
 import { checkSupported, durationMs } from './support.js';
-import { decodeHcm, type HcmConfig } from '../http/hcm-config.js';
+import { decodeHcm, type HcmConfig } from '../hcm/hcm-config.js';
 import { decodeTcpProxy, type TcpProxyConfig } from '../tcp/tcp-proxy-config.js';
 import { decodeAccessLogs, type AccessLogConfig } from '../access-log/decode.js';
 import { decodeCidr, type Cidr } from './cidr.js';

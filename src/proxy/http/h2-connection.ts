@@ -5,7 +5,7 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { HeaderMap } from './headers.js';
 import type { ConnectionInfo, DownstreamSink, HttpProtocol } from './downstream.js';
-import type { HcmRuntime } from './hcm-runtime.js';
+import type { HcmRuntime } from '../hcm/hcm-runtime.js';
 import type { HttpStream } from './stream.js';
 
 const FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host']);

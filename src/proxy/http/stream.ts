@@ -9,8 +9,8 @@ import { HeaderMap } from './headers.js';
 import { CONTINUE, type HttpFilter } from './filter.js';
 import type { ConnectionInfo, DownstreamSink, HttpProtocol } from './downstream.js';
 import { grpcStatusForHttp, isGrpcContentType, weftErrorHeader, type LocalReply } from './local-reply.js';
-import type { HcmRuntime } from './hcm-runtime.js';
-import type { RouteMatchResult } from '../router/route-table.js';
+import type { HcmRuntime } from '../hcm/hcm-runtime.js';
+import type { RouteMatchResult } from '../route/route-table.js';
 import { StreamInfo } from '../access-log/stream-info.js';
 import { DC, SI } from '../access-log/response-flags.js';
 

@@ -6,7 +6,7 @@ import { Duplex } from 'node:stream';
 import type { ConnectionInfo } from '../http/downstream.js';
 import { H1Connection } from '../http/h1-connection.js';
 import { H2Server } from '../http/h2-connection.js';
-import type { HcmRuntime } from '../http/hcm-runtime.js';
+import type { HcmRuntime } from '../hcm/hcm-runtime.js';
 import { isH2Preface } from './inspectors.js';
 
 export class HttpHandler {

@@ -3,7 +3,7 @@
 // circuit breaking, timeouts — and relays the response. Every failure becomes
 // a local reply with Envoy's status and flag and weft's x-weft-error.
 import type { ProxyContext } from '../context.js';
-import type { HcmRuntime } from '../http/hcm-runtime.js';
+import type { HcmRuntime } from '../hcm/hcm-runtime.js';
 import { HeaderMap } from '../http/headers.js';
 import type { HttpStream } from '../http/stream.js';
 import { NC, NR } from '../access-log/response-flags.js';

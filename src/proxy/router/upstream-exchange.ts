@@ -10,8 +10,8 @@ import type { UpstreamHost } from '../upstream/host.js';
 import type { ResetReason, UpstreamCallbacks, UpstreamRequest } from '../upstream/types.js';
 import type { Router } from './router.js';
 import type { RouteView } from './route-view.js';
-import { backoffMs, parseRetryOn, retriableReset, retriableResponse, type ResetKind, type RetryPolicy } from './retry-policy.js';
-import { shadowAuthority, type MirrorPolicy } from './mirror-policy.js';
+import { backoffMs, parseRetryOn, retriableReset, retriableResponse, type ResetKind, type RetryPolicy } from '../route/retry-policy.js';
+import { shadowAuthority, type MirrorPolicy } from '../route/mirror-policy.js';
 
 /** Hop-by-hop headers never forwarded (RFC 9110 §7.6.1). */
 export const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'];

@@ -12,7 +12,7 @@ import type {
   envoy_type_v3_Int64Range,
 } from '../../xds/gen/types.js';
 import { checkSupported, durationMs, wrapped } from '../config/support.js';
-import { decodeStringMatcher, type StringPredicate } from '../router/string-matcher.js';
+import { decodeStringMatcher, type StringPredicate } from '../route/string-matcher.js';
 
 /** Envoy's defaults for the optional HealthCheck fields (health_check.proto, health_checker_base_impl). */
 export const HEALTH_CHECK_DEFAULTS = {

@@ -17,7 +17,7 @@ import type {
 import type { ClusterConfig } from '../config/cluster.js';
 import type { DynamicResourcesConfig } from '../config/dynamic-resources.js';
 import type { ListenerConfig } from '../config/listener.js';
-import type { RouteTable } from '../router/route-table.js';
+import type { RouteTable } from '../route/route-table.js';
 import type { DynamicState, ProxyServer } from '../server.js';
 import { ADS_DELTA_METHOD, ADS_SOTW_METHOD, AdsStream } from './ads-stream.js';
 

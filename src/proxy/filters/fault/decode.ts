@@ -3,7 +3,7 @@
 // route's typed_per_filter_config (how Istio's VirtualService `fault` arrives).
 import { ConfigErrors, joinPath } from '../../../common/errors.js';
 import { checkSupported, durationMs } from '../../config/support.js';
-import { decodeHeaderMatcher, type HeaderCondition } from '../../router/route-match-header.js';
+import { decodeHeaderMatcher, type HeaderCondition } from '../../route/route-match-header.js';
 import type {
   envoy_extensions_filters_common_fault_v3_FaultDelay,
   envoy_extensions_filters_http_fault_v3_FaultAbort,

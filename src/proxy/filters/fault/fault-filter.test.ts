@@ -1,4 +1,4 @@
-import { decodeRouteConfiguration } from '../../router/decode-route-config.js';
+import { decodeRouteConfiguration } from '../../route/decode-route-config.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AnyMessage, envoy_config_route_v3_Route } from '../../../xds/gen/types.js';

@@ -11,7 +11,7 @@ import { DI, FI } from '../../access-log/response-flags.js';
 import { CONTINUE, STOP, type FilterDecodeContext, type FilterStatus, type HttpFilter, type HttpFilterFactory } from '../../http/filter.js';
 import type { HeaderMap } from '../../http/headers.js';
 import type { HttpStream } from '../../http/stream.js';
-import { RequestView } from '../../router/route-request.js';
+import { RequestView } from '../../route/route-request.js';
 import { decodeHttpFault, type FaultPercentage, type FaultSettings } from './decode.js';
 import {
   ABORT_BODY, ABORT_DETAILS, FAULT_TYPE_URL, HEADER_ABORT_GRPC_REQUEST, HEADER_ABORT_PERCENTAGE, HEADER_ABORT_REQUEST,

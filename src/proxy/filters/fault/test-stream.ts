@@ -9,12 +9,12 @@ import { StatsStore } from '../../../stats/stats-store.js';
 import type { AnyMessage, envoy_config_route_v3_RouteConfiguration } from '../../../xds/gen/types.js';
 import type { ConnectionInfo, DownstreamSink } from '../../http/downstream.js';
 import type { FilterDecodeContext, HttpFilterFactory } from '../../http/filter.js';
-import type { HcmRuntime } from '../../http/hcm-runtime.js';
+import type { HcmRuntime } from '../../hcm/hcm-runtime.js';
 import { HcmStats } from '../../http/hcm-stats.js';
 import { HeaderMap } from '../../http/headers.js';
 import { HttpStream } from '../../http/stream.js';
-import { decodeRouteConfiguration } from '../../router/decode-route-config.js';
-import type { RouteTable } from '../../router/route-table.js';
+import { decodeRouteConfiguration } from '../../route/decode-route-config.js';
+import type { RouteTable } from '../../route/route-table.js';
 
 import { seededRandom } from '../../../common/seeded-random.js';
 export { seededRandom };

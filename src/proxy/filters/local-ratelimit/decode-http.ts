@@ -4,7 +4,7 @@
 // does not implement (descriptors and what only matters with them) are refused.
 import { ConfigErrors, joinPath } from '../../../common/errors.js';
 import { checkSupported, fractionalPercent } from '../../config/support.js';
-import { decodeHeaderMutation, type HeaderMutation } from '../../router/header-mutation.js';
+import { decodeHeaderMutation, type HeaderMutation } from '../../route/header-mutation.js';
 import { enumSchema } from '../../../xds/schema.js';
 import type {
   envoy_config_core_v3_RuntimeFractionalPercent,

@@ -13,7 +13,7 @@ import type { ConnectionInfo } from '../../http/downstream.js';
 import { CONTINUE, STOP, type FilterDecodeContext, type FilterStatus, type HttpFilter, type HttpFilterFactory } from '../../http/filter.js';
 import { HeaderMap } from '../../http/headers.js';
 import type { HttpStream } from '../../http/stream.js';
-import type { HeaderFormatContext } from '../../router/header-formatter.js';
+import type { HeaderFormatContext } from '../../route/header-formatter.js';
 import { decodeHttpLocalRateLimit, type HttpLocalRateLimitSettings } from './decode-http.js';
 import { HTTP_LOCAL_RATELIMIT_TYPE_URL, RATE_LIMITED_BODY, RATE_LIMITED_DETAILS, X_RATELIMIT_LIMIT, X_RATELIMIT_REMAINING, X_RATELIMIT_RESET } from './defaults.js';
 import { HttpLocalRateLimitStats } from './http-stats.js';

@@ -5,9 +5,9 @@ import type {
   envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager as HcmProto,
 } from '../../xds/gen/types.js';
 import { checkSupported, durationMs, wrapped } from '../config/support.js';
-import { decodeRouteConfiguration } from '../router/decode-route-config.js';
-import type { RouteTable } from '../router/route-table.js';
-import type { HttpFilterFactory } from './filter.js';
+import { decodeRouteConfiguration } from '../route/decode-route-config.js';
+import type { RouteTable } from '../route/route-table.js';
+import type { HttpFilterFactory } from '../http/filter.js';
 import { decodeHttpFilter, ROUTER_TYPE_URL } from '../filters/registry.js';
 // Registers every HTTP filter weft implements.
 import '../filters/index.js';
