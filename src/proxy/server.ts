@@ -19,8 +19,9 @@ import { WEFT_VERSION } from '../common/version.js';
 import type { XdsClient } from './xds-client/xds-client.js';
 import type { HdsClient } from './hds/hds-client.js';
 import { DEFAULT_STATS_FLUSH_INTERVAL_MS } from '../stats/index.js';
+import type { AdminRuntime, DynamicState, HdsRuntime, ListenerStatus, ServerState, XdsRuntime } from './runtime.js';
 
-export type ServerState = 'PRE_INITIALIZING' | 'INITIALIZING' | 'LIVE' | 'DRAINING';
+export type { ServerState, DynamicState } from './runtime.js';
 
 export interface ProxyOptions {
   clock?: Clock;
@@ -32,15 +33,7 @@ export interface ProxyOptions {
   configPath?: string;
 }
 
-export interface DynamicState {
-  ldsVersion?: string;
-  cdsVersion?: string;
-  listeners: { name: string; version: string; source: unknown; lastUpdated: string }[];
-  clusters: { name: string; version: string; source: unknown; lastUpdated: string }[];
-  routes: { name: string; version: string; source: unknown; lastUpdated: string }[];
-}
-
-export class ProxyServer {
+export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
   readonly ctx: ProxyContext;
   readonly logs: LogRegistry;
   readonly log: Logger;
@@ -182,7 +175,7 @@ export class ProxyServer {
     else this.routeTables.delete(name);
   }
 
-  listenerStatuses(): { name: string; host: string; port: number }[] {
+  listenerStatuses(): ListenerStatus[] {
     return [...this.listeners.values()].map((l) => ({ name: l.config.name, host: l.config.address.host, port: l.boundPort ?? l.config.address.port }));
   }
 

@@ -18,7 +18,7 @@ import type { ClusterConfig } from '../config/cluster.js';
 import type { DynamicResourcesConfig } from '../config/dynamic-resources.js';
 import type { ListenerConfig } from '../config/listener.js';
 import type { RouteTable } from '../route/route-table.js';
-import type { DynamicState, ProxyServer } from '../server.js';
+import type { DynamicState, XdsRuntime } from '../runtime.js';
 import { ADS_DELTA_METHOD, ADS_SOTW_METHOD, AdsStream } from './ads-stream.js';
 
 /** The per-type EDS service (eds_config.api_config_source). */
@@ -71,7 +71,7 @@ export class XdsClient {
   private applyChain: Promise<void> = Promise.resolve();
   private initTimer: { cancel(): void } | undefined;
 
-  constructor(private readonly proxy: ProxyServer, private readonly cfg: DynamicResourcesConfig) {
+  constructor(private readonly proxy: XdsRuntime, private readonly cfg: DynamicResourcesConfig) {
     this.log = proxy.logs.logger('xds');
     for (const t of RESOURCE_TYPES) this.state.set(t.kind, { version: '', nonce: '', names: new Set(), received: false });
     const ctx = proxy.ctx;
