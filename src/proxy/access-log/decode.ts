@@ -11,7 +11,7 @@ import type {
 } from '../../xds/gen/types.js';
 import { type AccessLogFilter, decodeAccessLogFilter } from './access-log-filter.js';
 import type { Formatter } from './formatter.js';
-import type { SinkSpec } from './access-log-manager.js';
+import type { SinkSpec } from './sink-target.js';
 import { decodeJsonFormat, decodeSubstitutionFormat, decodeTextFormat, defaultFormatter } from './substitution-format.js';
 
 export const STDOUT_ACCESS_LOG_TYPE = 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog';

@@ -11,7 +11,8 @@ import type { HttpFilterFactory } from '../http/filter.js';
 import { decodeHttpFilter, ROUTER_TYPE_URL } from '../filters/registry.js';
 // Registers every HTTP filter weft implements.
 import '../filters/index.js';
-import { decodeAccessLogs, type AccessLogConfig } from '../access-log/decode.js';
+import { decodeAccessLogs } from '../access-log/decode.js';
+import type { HcmConfig } from '../http/connection-manager-config.js';
 import { checkAdsConfigSource } from '../config/dynamic-resources.js';
 
 /** Defaults, as Envoy documents them. */
@@ -34,41 +35,7 @@ export const HCM_DEFAULTS = {
   serverName: 'envoy',
 };
 
-export interface HcmConfig {
-  readonly statPrefix: string;
-  readonly codecType: 'AUTO' | 'HTTP1' | 'HTTP2';
-  /** Inline route table, or the RDS name to wait for (dynamic config). */
-  readonly routeTable?: RouteTable;
-  readonly rdsName?: string;
-  readonly filters: readonly HttpFilterFactory[];
-  readonly accessLogs: readonly AccessLogConfig[];
-  readonly useRemoteAddress: boolean;
-  readonly xffNumTrustedHops: number;
-  readonly skipXffAppend: boolean;
-  readonly via: string;
-  readonly generateRequestId: boolean;
-  readonly preserveExternalRequestId: boolean;
-  readonly alwaysSetRequestIdInResponse: boolean;
-  readonly serverName: string;
-  readonly serverHeaderTransformation: 'OVERWRITE' | 'APPEND_IF_ABSENT' | 'PASS_THROUGH';
-  readonly maxRequestHeadersKb: number;
-  readonly maxHeadersCount: number;
-  readonly streamIdleTimeoutMs: number;
-  readonly requestTimeoutMs: number;
-  readonly requestHeadersTimeoutMs: number;
-  readonly drainTimeoutMs: number;
-  readonly idleTimeoutMs: number;
-  readonly maxRequestsPerConnection: number;
-  /** Upgrade types allowed (lower-case), e.g. "websocket". */
-  readonly upgradeTypes: ReadonlySet<string>;
-  readonly acceptHttp10: boolean;
-  readonly defaultHostForHttp10: string;
-  readonly http2MaxConcurrentStreams: number;
-  readonly normalizePath: boolean;
-  readonly mergeSlashes: boolean;
-  readonly stripPortMode: 'none' | 'matching' | 'any';
-  readonly headersWithUnderscores: 'ALLOW' | 'REJECT_REQUEST' | 'DROP_HEADER';
-}
+export type { HcmConfig } from '../http/connection-manager-config.js';
 
 const HCM_FIELDS = [
   'codec_type', 'stat_prefix', 'rds', 'route_config', 'http_filters', 'access_log', 'use_remote_address', 'xff_num_trusted_hops',

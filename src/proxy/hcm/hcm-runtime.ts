@@ -13,7 +13,7 @@ import type { ProxyContext } from '../context.js';
 import type { HttpFilterFactory } from '../http/filter.js';
 import type { HcmConfig } from './hcm-config.js';
 import type { HeaderMap } from '../http/headers.js';
-import { HttpStream } from '../http/stream.js';
+import { HttpStream, type ConnectionManager } from '../http/stream.js';
 import { dateHeader } from '../http/date.js';
 import { HcmStats } from '../http/hcm-stats.js';
 import { ROUTER_TYPE_URL } from '../filters/registry.js';
@@ -22,7 +22,7 @@ import type { RouterFilterConfig } from '../router/router-config.js';
 /** Request body bytes buffered before reading from the downstream pauses (Envoy's default buffer limit is 1 MiB). */
 const DEFAULT_BUFFER_LIMIT = 1024 * 1024;
 
-export class HcmRuntime {
+export class HcmRuntime implements ConnectionManager {
   readonly stats: HcmStats;
   readonly router: Router;
   readonly filterFactories: readonly HttpFilterFactory[];

@@ -2,13 +2,14 @@
 // timeouts, host re-selection), the overall route timeout, request body
 // buffering for replay, request mirroring, and relaying the response.
 import { HeaderMap } from '../http/headers.js';
-import type { HttpStream } from '../http/stream.js';
+import type { ConnectionManager, HttpStream } from '../http/stream.js';
+import type { ProxyContext } from '../context.js';
 import type { LocalReply } from '../http/local-reply.js';
 import { UC, UF, UO, UPE, UR, URX, UT, UH } from '../access-log/response-flags.js';
 import type { UpstreamCluster } from '../upstream/cluster.js';
 import type { UpstreamHost } from '../upstream/host.js';
 import type { ResetReason, UpstreamCallbacks, UpstreamRequest } from '../upstream/types.js';
-import type { Router } from './router.js';
+import type { RouterFilterConfig } from './router-config.js';
 import type { RouteView } from './route-view.js';
 import { backoffMs, parseRetryOn, retriableReset, retriableResponse, type ResetKind, type RetryPolicy } from '../route/retry-policy.js';
 import { shadowAuthority, type MirrorPolicy } from '../route/mirror-policy.js';
@@ -47,6 +48,13 @@ class Attempt implements UpstreamCallbacks {
   }
 }
 
+/** What an exchange reads from the router that started it (router.ts's Router). */
+export interface ExchangeOwner {
+  readonly ctx: ProxyContext;
+  readonly hcm: ConnectionManager;
+  readonly cfg: RouterFilterConfig;
+}
+
 export class UpstreamExchange {
   private attempt: Attempt | undefined;
   private gotHeaders = false;
@@ -70,7 +78,7 @@ export class UpstreamExchange {
   private retryActive = false;
 
   constructor(
-    private readonly router: Router,
+    private readonly router: ExchangeOwner,
     private readonly s: HttpStream,
     private readonly rv: RouteView,
     private readonly cluster: UpstreamCluster,

@@ -8,9 +8,8 @@ import { ConfigErrors, type ConfigIssue } from '../../../common/errors.js';
 import type { TimerHandle } from '../../../common/clock.js';
 import type { AnyMessage, envoy_extensions_filters_http_fault_v3_HTTPFault } from '../../../xds/gen/types.js';
 import { DI, FI } from '../../access-log/response-flags.js';
-import { CONTINUE, STOP, type FilterDecodeContext, type FilterStatus, type HttpFilter, type HttpFilterFactory } from '../../http/filter.js';
+import { CONTINUE, STOP, type FilterDecodeContext, type FilterStatus, type FilterStream, type HttpFilter, type HttpFilterFactory } from '../../http/filter.js';
 import type { HeaderMap } from '../../http/headers.js';
-import type { HttpStream } from '../../http/stream.js';
 import { RequestView } from '../../route/route-request.js';
 import { decodeHttpFault, type FaultPercentage, type FaultSettings } from './decode.js';
 import {
@@ -55,7 +54,7 @@ export class FaultFilterFactory implements HttpFilterFactory {
 
   constructor(readonly name: string, readonly settings: FaultSettings, private readonly hcmStatPrefix: string) {}
 
-  create(stream: HttpStream): HttpFilter | undefined {
+  create(stream: FilterStream): HttpFilter | undefined {
     const hcm = stream.hcm;
     let settings = this.settings;
     let source = `http_filter=${this.name}`;
@@ -93,7 +92,7 @@ class FaultFilter implements HttpFilter {
 
   constructor(private readonly settings: FaultSettings, private readonly stats: FaultStats, private readonly source: string) {}
 
-  decodeHeaders(stream: HttpStream): FilterStatus {
+  decodeHeaders(stream: FilterStream): FilterStatus {
     const s = this.settings;
     const h = stream.headers;
     if (s.upstreamCluster !== undefined) {
@@ -126,7 +125,7 @@ class FaultFilter implements HttpFilter {
     return CONTINUE;
   }
 
-  encodeHeaders(_stream: HttpStream, _status: number, headers: HeaderMap): void {
+  encodeHeaders(_stream: FilterStream, _status: number, headers: HeaderMap): void {
     // sendLocalReply derives grpc-status from the HTTP status; an abort with grpc_status sets its own.
     if (this.grpcStatus !== undefined) headers.set('grpc-status', this.grpcStatus);
   }
@@ -137,7 +136,7 @@ class FaultFilter implements HttpFilter {
     this.release();
   }
 
-  private afterDelay(stream: HttpStream): void {
+  private afterDelay(stream: FilterStream): void {
     this.timer = undefined;
     if (stream.state !== 'decoding') return;
     // A delay may be followed by an abort (its percentage is drawn now, once).
@@ -151,7 +150,7 @@ class FaultFilter implements HttpFilter {
     stream.continueDecoding();
   }
 
-  private delayMs(stream: HttpStream): number | undefined {
+  private delayMs(stream: FilterStream): number | undefined {
     const d = this.settings.delay;
     if (!d) return undefined;
     const h = stream.headers;
@@ -161,7 +160,7 @@ class FaultFilter implements HttpFilter {
     return ms !== undefined && ms > 0 ? ms : undefined;
   }
 
-  private abortStatus(stream: HttpStream): AbortStatus | undefined {
+  private abortStatus(stream: FilterStream): AbortStatus | undefined {
     const a = this.settings.abort;
     if (!a) return undefined;
     const h = stream.headers;
@@ -182,7 +181,7 @@ class FaultFilter implements HttpFilter {
     }
   }
 
-  private abort(stream: HttpStream, st: AbortStatus): void {
+  private abort(stream: FilterStream, st: AbortStatus): void {
     this.stats.abortsInjected.inc();
     if (this.downstreamCluster) this.stats.downstream(this.downstreamCluster, 'aborts_injected').inc();
     if (st.grpc !== undefined && stream.isGrpc) this.grpcStatus = String(st.grpc);
@@ -218,7 +217,7 @@ class FaultFilter implements HttpFilter {
 }
 
 /** Envoy's featureEnabled: `random % denominator < numerator`; 0% and 100% skip the draw. */
-function percentageHit(p: FaultPercentage, stream: HttpStream): boolean {
+function percentageHit(p: FaultPercentage, stream: FilterStream): boolean {
   if (p.numerator >= p.denominator) return true;
   if (p.numerator === 0) return false;
   return Math.floor(stream.hcm.random() * p.denominator) < p.numerator;

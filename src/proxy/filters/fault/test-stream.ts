@@ -9,10 +9,9 @@ import { StatsStore } from '../../../stats/stats-store.js';
 import type { AnyMessage, envoy_config_route_v3_RouteConfiguration } from '../../../xds/gen/types.js';
 import type { ConnectionInfo, DownstreamSink } from '../../http/downstream.js';
 import type { FilterDecodeContext, HttpFilterFactory } from '../../http/filter.js';
-import type { HcmRuntime } from '../../hcm/hcm-runtime.js';
 import { HcmStats } from '../../http/hcm-stats.js';
 import { HeaderMap } from '../../http/headers.js';
-import { HttpStream } from '../../http/stream.js';
+import { HttpStream, type ConnectionManager } from '../../http/stream.js';
 import { decodeRouteConfiguration } from '../../route/decode-route-config.js';
 import type { RouteTable } from '../../route/route-table.js';
 
@@ -86,7 +85,7 @@ export class FilterHarness {
   readonly errors: string[] = [];
   readonly factories: HttpFilterFactory[] = [];
   routes: RouteTable | undefined;
-  readonly hcm: HcmRuntime;
+  readonly hcm: ConnectionManager;
 
   constructor(readonly statPrefix = 'ingress_http') {
     const log: Logger = {
@@ -121,7 +120,7 @@ export class FilterHarness {
       logAccess: () => {},
       onStreamDone: () => {},
     };
-    this.hcm = fake as unknown as HcmRuntime;
+    this.hcm = fake as unknown as ConnectionManager;
   }
 
   /** Decodes a filter with `decoder` and appends it to the chain; throws with every error when refused. */
