@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Clock } from '../../common/clock.js';
 import { BufferedSink } from './buffered-sink.js';
-import type { AccessLogConfig } from './decode.js';
+import type { AccessLogConfig } from './access-log-config.js';
 import { AccessLogger } from './logger.js';
 import { FdTarget, FileTarget, type SinkSpec, type SinkTarget } from './sink-target.js';
 

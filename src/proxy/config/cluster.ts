@@ -14,6 +14,7 @@ import { checkSupported, durationMs, wrapped } from './support.js';
 import { decodeCircuitBreakers, type CircuitBreakerLimits } from '../upstream/circuit-breaker-config.js';
 import { decodeOutlierDetection, type OutlierConfig } from '../upstream/outlier-config.js';
 import { decodeHealthChecks, type HealthCheckConfig } from '../upstream/health-check-config.js';
+import { decodeTransportSocket } from '../extensions/transport-sockets.js';
 
 /** Defaults, each as Envoy documents it. */
 export const CLUSTER_DEFAULTS = {
@@ -75,13 +76,14 @@ const CLUSTER_FIELDS = [
   'common_lb_config', 'least_request_lb_config', 'ring_hash_lb_config', 'maglev_lb_config', 'round_robin_lb_config',
   'eds_cluster_config', 'per_connection_buffer_limit_bytes', 'upstream_connection_options',
   'close_connections_on_host_health_failure', 'ignore_health_on_host_removal', 'metadata', 'cleanup_interval',
-  'wait_for_warm_on_init', 'protocol_selection',
+  'wait_for_warm_on_init', 'protocol_selection', 'transport_socket',
 ] as const;
 
 const HTTP_PROTOCOL_OPTIONS_URL = 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
 export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, errs: ConfigErrors): ClusterConfig | undefined {
   checkSupported(c, path, errs, CLUSTER_FIELDS);
+  if (c.transport_socket) decodeTransportSocket(c.transport_socket, joinPath(path, 'transport_socket'), errs);
   const name = c.name ?? '';
   if (!name) errs.error(joinPath(path, 'name'), 'name is required');
   const type = (c.type ?? 'STATIC') as DiscoveryType | 'ORIGINAL_DST';

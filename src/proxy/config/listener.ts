@@ -1,5 +1,5 @@
 // Listener decoding: envoy.config.listener.v3.Listener → ListenerConfig.
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import type {
   envoy_config_listener_v3_FilterChain,
   envoy_config_listener_v3_FilterChainMatch,
@@ -7,16 +7,15 @@ import type {
 } from '../../xds/gen/types.js';
 import { decodeSocketAddress, type SocketAddr } from './address.js';
 import { checkSupported, durationMs } from './support.js';
-import { decodeHcm, type HcmConfig } from '../hcm/hcm-config.js';
-import { decodeTcpProxy, type TcpProxyConfig } from '../tcp/tcp-proxy-config.js';
 import { decodeAccessLogs, type AccessLogConfig } from '../access-log/decode.js';
 import { decodeCidr, type Cidr } from './cidr.js';
-import { decodeNetworkLocalRateLimit, NETWORK_LOCAL_RATELIMIT_TYPE_URL, type NetworkLocalRateLimitConfig } from '../filters/index.js';
+import type { NetworkLocalRateLimitConfig } from '../filters/local-ratelimit/network-limiter.js';
+import { NETWORK_FILTERS } from '../extensions/network-filters.js';
+import { LISTENER_FILTERS } from '../extensions/listener-filters.js';
+import { decodeTransportSocket } from '../extensions/transport-sockets.js';
+import type { NetworkTerminal } from '../extensions/network-filter-spec.js';
 
-const HCM_URL = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
-const TCP_PROXY_URL = 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
-const TLS_INSPECTOR_URL = 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector';
-const HTTP_INSPECTOR_URL = 'type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector';
+export type { NetworkTerminal } from '../extensions/network-filter-spec.js';
 
 /** Envoy's v2-era filter names, so a pasted v2 config gets the v3 spelling in its error. */
 const V2_FILTER_NAMES: Record<string, string> = {
@@ -41,8 +40,6 @@ export interface FilterChainMatch {
   sourcePorts: number[];
   sourceType: 'ANY' | 'SAME_IP_OR_LOOPBACK' | 'EXTERNAL';
 }
-
-export type NetworkTerminal = { kind: 'http'; hcm: HcmConfig } | { kind: 'tcp'; tcp: TcpProxyConfig };
 
 export interface FilterChainConfig {
   name: string;
@@ -87,10 +84,9 @@ export function decodeListener(l: envoy_config_listener_v3_Listener, path: strin
   (l.listener_filters ?? []).forEach((lf, i) => {
     const p = joinPath(joinPath(path, 'listener_filters'), i);
     checkSupported(lf, p, errs, ['name', 'typed_config']);
-    const url = lf.typed_config?.['@type'];
-    if (url === TLS_INSPECTOR_URL) tlsInspector = true;
-    else if (url === HTTP_INSPECTOR_URL) httpInspector = true;
-    else errs.error(joinPath(p, 'typed_config'), url ? `listener filter "${url.replace('type.googleapis.com/', '')}" is not supported by weft (supported: tls_inspector, http_inspector)` : 'typed_config is required');
+    const kind = LISTENER_FILTERS.lookup(lf.typed_config, p, errs, lf.name)?.decode(lf.typed_config!, joinPath(p, 'typed_config'), errs, undefined);
+    if (kind === 'tls_inspector') tlsInspector = true;
+    else if (kind === 'http_inspector') httpInspector = true;
   });
   const filterChains: FilterChainConfig[] = [];
   (l.filter_chains ?? []).forEach((fc, i) => {
@@ -123,7 +119,8 @@ export function decodeListener(l: envoy_config_listener_v3_Listener, path: strin
 }
 
 function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: string, errs: ConfigErrors, ctx: ListenerDecodeContext, index: number): FilterChainConfig | undefined {
-  checkSupported(fc, path, errs, ['filter_chain_match', 'filters', 'name', 'metadata']);
+  checkSupported(fc, path, errs, ['filter_chain_match', 'filters', 'name', 'metadata', 'transport_socket']);
+  if (fc.transport_socket) decodeTransportSocket(fc.transport_socket, joinPath(path, 'transport_socket'), errs);
   const match = decodeFilterChainMatch(fc.filter_chain_match, joinPath(path, 'filter_chain_match'), errs);
   const filters = fc.filters ?? [];
   let terminal: NetworkTerminal | undefined;
@@ -135,25 +132,19 @@ function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: strin
     if (v3) errs.error(joinPath(p, 'name'), `"${f.name}" is the Envoy v2 name; v3 uses "${v3}" with a typed_config`);
     const tc = f.typed_config;
     if (!tc) {
-      if (!v3) errs.error(joinPath(p, 'typed_config'), 'typed_config is required');
+      if (!v3) errs.required(joinPath(p, 'typed_config'), `typed_config is required (supported here: ${NETWORK_FILTERS.supportedList()})`);
       return;
     }
-    const tp = joinPath(p, 'typed_config');
+    const reg = NETWORK_FILTERS.lookup(tc, p, errs, f.name);
+    if (!reg) return;
     const isLast = i === filters.length - 1;
-    if (tc['@type'] === HCM_URL) {
-      if (!isLast) errs.error(p, 'http_connection_manager is a terminal filter and must be last');
-      terminal = { kind: 'http', hcm: decodeHcm(tc, tp, errs, ctx) };
-    } else if (tc['@type'] === TCP_PROXY_URL) {
-      if (!isLast) errs.error(p, 'tcp_proxy is a terminal filter and must be last');
-      const tcp = decodeTcpProxy(tc, tp, errs);
-      if (tcp) terminal = { kind: 'tcp', tcp };
-    } else if (tc['@type'] === NETWORK_LOCAL_RATELIMIT_TYPE_URL) {
-      if (isLast) errs.error(p, 'local_ratelimit is not a terminal filter: http_connection_manager or tcp_proxy must follow it');
-      const rl = decodeNetworkLocalRateLimit(tc, tp, errs);
-      if (rl) rateLimits.push(rl);
-    } else {
-      errs.error(tp, `network filter "${tc['@type'].replace('type.googleapis.com/', '')}" is not supported by weft (supported: envoy.filters.network.http_connection_manager, envoy.filters.network.tcp_proxy, envoy.filters.network.local_ratelimit)`);
-    }
+    if (reg.terminal && !isLast) errs.error(p, `${reg.name} is a terminal filter and must be last`, CFG.CONFLICT);
+    if (!reg.terminal && isLast) errs.error(p, `${reg.name} is not a terminal filter: http_connection_manager or tcp_proxy must follow it`, CFG.CONFLICT);
+    const cfg = reg.decode(tc, joinPath(p, 'typed_config'), errs, ctx);
+    if (cfg === undefined) return;
+    const spec = reg.factory(cfg);
+    if ('terminal' in spec) terminal = spec.terminal;
+    else rateLimits.push(spec.rateLimit);
   });
   if (filters.length === 0) errs.error(joinPath(path, 'filters'), 'a filter chain needs a terminal filter (http_connection_manager or tcp_proxy)');
   if (!terminal || !match) return undefined;

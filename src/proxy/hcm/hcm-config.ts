@@ -1,16 +1,16 @@
 // envoy.filters.network.http_connection_manager → HcmConfig (immutable).
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import type {
   AnyMessage,
   envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager as HcmProto,
+  envoy_extensions_filters_network_http_connection_manager_v3_HttpFilter as HttpFilterProto,
 } from '../../xds/gen/types.js';
 import { checkSupported, durationMs, wrapped } from '../config/support.js';
 import { decodeRouteConfiguration } from '../route/decode-route-config.js';
 import type { RouteTable } from '../route/route-table.js';
 import type { HttpFilterFactory } from '../http/filter.js';
-import { decodeHttpFilter, ROUTER_TYPE_URL } from '../filters/registry.js';
-// Registers every HTTP filter weft implements.
-import '../filters/index.js';
+import { HTTP_FILTERS } from '../extensions/http-filters.js';
+import type { FilterDecodeContext } from '../http/filter.js';
 import { decodeAccessLogs } from '../access-log/decode.js';
 import type { HcmConfig } from '../http/connection-manager-config.js';
 import { checkAdsConfigSource } from '../config/dynamic-resources.js';
@@ -80,9 +80,9 @@ export function decodeHcm(h: HcmProto & AnyMessage, path: string, errs: ConfigEr
     const fp = joinPath(joinPath(path, 'http_filters'), i);
     checkSupported(f, fp, errs, ['name', 'typed_config', 'disabled', 'is_optional']);
     const isLast = i === hf.length - 1;
-    const isRouter = f.typed_config?.['@type'] === ROUTER_TYPE_URL;
-    if (isLast && !isRouter) errs.error(fp, 'the last HTTP filter must be envoy.filters.http.router');
-    if (!isLast && isRouter) errs.error(fp, 'envoy.filters.http.router must be the last HTTP filter');
+    const reg = f.typed_config ? HTTP_FILTERS.forTypeUrl(f.typed_config['@type']) : undefined;
+    if (isLast && !reg?.terminal) errs.error(fp, 'the last HTTP filter must be envoy.filters.http.router', CFG.CONFLICT);
+    if (!isLast && reg?.terminal) errs.error(fp, `${reg.name} must be the last HTTP filter`, CFG.CONFLICT);
     if (f.disabled) return;
     const factory = decodeHttpFilter(f, fp, errs, { name: f.name ?? '', statPrefix });
     if (factory) filters.push(factory);
@@ -143,4 +143,25 @@ export function decodeHcm(h: HcmProto & AnyMessage, path: string, errs: ConfigEr
     stripPortMode: h.strip_any_host_port ? 'any' : h.strip_matching_host_port ? 'matching' : 'none',
     headersWithUnderscores: common?.headers_with_underscores_action ?? 'ALLOW',
   };
+}
+
+/** One http_filters entry: found in the HTTP filter registry by its typed_config type, decoded, and made a factory. */
+function decodeHttpFilter(f: HttpFilterProto, path: string, errs: ConfigErrors, ctx: FilterDecodeContext): HttpFilterFactory | undefined {
+  if (!f.name) errs.required(joinPath(path, 'name'));
+  const tc = f.typed_config;
+  const tp = joinPath(path, 'typed_config');
+  if (!tc) {
+    if (f.name === 'envoy.router' || f.name === 'envoy.filters.http.router') {
+      errs.required(tp, 'typed_config is required; Envoy v3 spells the router as typed_config: {"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}');
+    } else errs.required(tp);
+    return undefined;
+  }
+  const reg = HTTP_FILTERS.forTypeUrl(tc['@type']);
+  if (!reg) {
+    // is_optional: Envoy skips a filter it does not know instead of refusing the config.
+    if (!f.is_optional) errs.unsupportedExtension(tp, HTTP_FILTERS.unsupportedMessage(tc['@type'], f.name));
+    return undefined;
+  }
+  const config = reg.decode(tc, tp, errs, ctx);
+  return config === undefined ? undefined : reg.factory(config, ctx);
 }

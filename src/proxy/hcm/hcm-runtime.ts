@@ -16,8 +16,7 @@ import type { HeaderMap } from '../http/headers.js';
 import { HttpStream, type ConnectionManager } from '../http/stream.js';
 import { dateHeader } from '../http/date.js';
 import { HcmStats } from '../http/hcm-stats.js';
-import { ROUTER_TYPE_URL } from '../filters/registry.js';
-import type { RouterFilterConfig } from '../router/router-config.js';
+import type { RouterFactory } from '../router/registration.js';
 
 /** Request body bytes buffered before reading from the downstream pauses (Envoy's default buffer limit is 1 MiB). */
 const DEFAULT_BUFFER_LIMIT = 1024 * 1024;
@@ -43,7 +42,7 @@ export class HcmRuntime implements ConnectionManager {
     this.log = ctx.log;
     this.stats = new HcmStats(ctx.stats, config.statPrefix);
     const all = config.filters;
-    const routerFactory = all.find((f) => (f as { typeUrl?: string }).typeUrl === ROUTER_TYPE_URL) as (HttpFilterFactory & { routerConfig?: RouterFilterConfig }) | undefined;
+    const routerFactory = all.find((f): f is RouterFactory => (f as Partial<RouterFactory>).terminal === true);
     this.filterFactories = all.filter((f) => f !== routerFactory);
     this.router = new Router(ctx, this, routerFactory?.routerConfig);
     this.accessLoggers = config.accessLogs.map((a) => ctx.accessLogs.get(a));

@@ -2,7 +2,7 @@
 // stream and the connection manager read them. Declared here, below the
 // connection manager, as Envoy declares ConnectionManagerConfig in http/;
 // hcm/hcm-config.ts decodes the proto into it (defaults in HCM_DEFAULTS there).
-import type { AccessLogConfig } from '../access-log/decode.js';
+import type { AccessLogConfig } from '../access-log/access-log-config.js';
 import type { RouteTable } from '../route/route-table.js';
 import type { HttpFilterFactory } from './filter.js';
 

@@ -12,7 +12,7 @@ import type { ConfigErrors } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { AnyMessage } from '../../xds/gen/types.js';
 import type { StreamInfo } from '../access-log/stream-info.js';
-import type { ProxyContext } from '../context.js';
+import type { StatsStore } from '../../stats/stats-store.js';
 import type { RouteMatchResult } from '../route/route-entry.js';
 import type { ConnectionInfo, HttpProtocol } from './downstream.js';
 import type { HeaderMap } from './headers.js';
@@ -31,8 +31,8 @@ export interface FilterServices {
   readonly log: Logger;
   /** Uniform [0, 1), the proxy's random source (seeded in tests). */
   random(): number;
-  /** Process-wide services; filters create their stats in ctx.stats. */
-  readonly ctx: ProxyContext;
+  /** The process's stats store, where filters create their stats (a narrow view of ProxyContext). */
+  readonly ctx: { readonly stats: StatsStore };
 }
 
 /**

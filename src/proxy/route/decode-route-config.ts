@@ -2,13 +2,14 @@
 // RouteTable. Every problem is reported with its field path and decoding goes
 // on, so one run lists every error; the caller refuses the table when
 // errs.hasErrors (and keeps its last good one).
-import { PER_ROUTE_DECODERS } from '../filters/index.js';
+import { httpFilterForPerRouteType, HTTP_FILTERS } from '../extensions/http-filters.js';
 import { decodeRetryPolicy } from './retry-policy.js';
 import { decodeMirrorPolicies } from './mirror-policy.js';
 import { ConfigErrors, joinPath } from '../../common/errors.js';
 import { checkSupported } from '../config/support.js';
 import type {
   AnyMessage,
+  envoy_config_route_v3_FilterConfig,
   envoy_config_route_v3_HedgePolicy,
   envoy_config_route_v3_RetryPolicy,
   envoy_config_route_v3_Route,
@@ -71,19 +72,39 @@ export function decodeRouteConfiguration(rc: envoy_config_route_v3_RouteConfigur
   });
 }
 
+const FILTER_CONFIG_TYPE_URL = 'type.googleapis.com/envoy.config.route.v3.FilterConfig';
+
 /**
- * typed_per_filter_config, validated at config time: each entry's type must
- * be a filter weft implements, and its content must decode.
+ * typed_per_filter_config, validated at config time as Envoy does: each
+ * entry's type must be one a weft HTTP filter reads per route, and its
+ * content must decode. An entry wrapped in envoy.config.route.v3.FilterConfig
+ * with is_optional is dropped when weft does not know its type. Whether the
+ * named filter is in a chain is not checked (a route table can serve several
+ * connection managers over RDS): an entry no filter asks for is never used.
  */
 function perFilterMap(m: Record<string, AnyMessage> | undefined, path?: string, errs?: ConfigErrors): ReadonlyMap<string, AnyMessage> {
-  const out = new Map(Object.entries(m ?? {}));
-  if (path !== undefined && errs) {
-    for (const [name, any] of out) {
-      const p = joinPath(path, `typed_per_filter_config["${name}"]`);
-      const dec = PER_ROUTE_DECODERS.get(any['@type']);
-      if (dec) dec(any, p, errs);
-      else errs.error(p, `per-route config of type "${any['@type'].replace('type.googleapis.com/', '')}" is not supported by weft (supported: ${[...PER_ROUTE_DECODERS.keys()].map((u) => u.replace('type.googleapis.com/', '')).join(', ')})`);
+  const out = new Map<string, AnyMessage>();
+  for (const [name, entry] of Object.entries(m ?? {})) {
+    const p = path === undefined ? '' : joinPath(path, `typed_per_filter_config["${name}"]`);
+    let any: AnyMessage | undefined = entry;
+    let optional = false;
+    if (entry['@type'] === FILTER_CONFIG_TYPE_URL) {
+      const fc = entry as AnyMessage & envoy_config_route_v3_FilterConfig;
+      if (errs) checkSupported(fc, p, errs, ['config', 'is_optional']);
+      optional = fc.is_optional === true;
+      any = fc.config;
+      if (!any) {
+        errs?.required(joinPath(p, 'config'));
+        continue;
+      }
     }
+    const reg = httpFilterForPerRouteType(any['@type']);
+    if (!reg) {
+      if (!optional && errs) errs.unsupportedExtension(p, `per-route config of type "${any['@type'].replace('type.googleapis.com/', '')}" is not supported by weft (supported here: ${HTTP_FILTERS.registrations.filter((r) => r.perRoute).map((r) => r.name).join(', ')})`);
+      continue;
+    }
+    if (errs) reg.perRoute!.decode(any, optional ? joinPath(p, 'config') : p, errs);
+    out.set(name, any);
   }
   return out;
 }

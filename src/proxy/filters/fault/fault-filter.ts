@@ -243,8 +243,3 @@ function parseUint(v: string | undefined): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-/** Decoder registered for the listener-level filter. */
-export function decodeHttpFaultFilter(cfg: AnyMessage, path: string, errs: ConfigErrors, ctx: FilterDecodeContext): HttpFilterFactory | undefined {
-  const settings = decodeHttpFault(cfg as envoy_extensions_filters_http_fault_v3_HTTPFault, path, errs);
-  return settings ? new FaultFilterFactory(ctx.name, settings, ctx.statPrefix) : undefined;
-}

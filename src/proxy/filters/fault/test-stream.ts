@@ -12,6 +12,7 @@ import type { FilterDecodeContext, HttpFilterFactory } from '../../http/filter.j
 import { HcmStats } from '../../http/hcm-stats.js';
 import { HeaderMap } from '../../http/headers.js';
 import { HttpStream, type ConnectionManager } from '../../http/stream.js';
+import type { HttpFilterRegistration } from '../../extensions/http-filter-registration.js';
 import { decodeRouteConfiguration } from '../../route/decode-route-config.js';
 import type { RouteTable } from '../../route/route-table.js';
 
@@ -124,10 +125,12 @@ export class FilterHarness {
   }
 
   /** Decodes a filter with `decoder` and appends it to the chain; throws with every error when refused. */
-  addFilter(decoder: (cfg: AnyMessage, path: string, errs: ConfigErrors, ctx: FilterDecodeContext) => HttpFilterFactory | undefined, name: string, cfg: AnyMessage): HttpFilterFactory {
+  addFilter(reg: HttpFilterRegistration, name: string, cfg: AnyMessage): HttpFilterFactory {
     const errs = new ConfigErrors();
-    const f = decoder(cfg, 'filter', errs, { name, statPrefix: this.statPrefix });
-    if (!f || errs.hasErrors) throw new Error(`filter refused:\n${errs.format()}`);
+    const ctx: FilterDecodeContext = { name, statPrefix: this.statPrefix };
+    const config = reg.decode(cfg, 'filter', errs, ctx);
+    if (config === undefined || errs.hasErrors) throw new Error(`filter refused:\n${errs.format()}`);
+    const f = reg.factory(config, ctx);
     this.factories.push(f);
     return f;
   }

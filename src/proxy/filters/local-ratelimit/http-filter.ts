@@ -192,8 +192,3 @@ function hit(p: number, hcm: { random(): number }): boolean {
   return p >= 1 || (p > 0 && hcm.random() < p);
 }
 
-/** Decoder registered for the listener-level filter. */
-export function decodeHttpLocalRateLimitFilter(cfg: AnyMessage, path: string, errs: ConfigErrors, ctx: FilterDecodeContext): HttpFilterFactory | undefined {
-  const settings = decodeHttpLocalRateLimit(cfg as envoy_extensions_filters_http_local_ratelimit_v3_LocalRateLimit, path, errs, false);
-  return settings ? new HttpLocalRateLimitFactory(ctx.name, settings) : undefined;
-}

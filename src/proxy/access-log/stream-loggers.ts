@@ -1,0 +1,36 @@
+// envoy.access_loggers.stdout and envoy.access_loggers.stderr: one line per
+// request or connection on the process's stdout or stderr.
+import { ConfigErrors, joinPath } from '../../common/errors.js';
+import type { AnyMessage, envoy_extensions_access_loggers_stream_v3_StdoutAccessLog } from '../../xds/gen/types.js';
+import { checkSupported } from '../config/support.js';
+import type { AccessLoggerRegistration } from '../extensions/access-logger-registration.js';
+import type { Formatter } from './formatter.js';
+import { decodeSubstitutionFormat, defaultFormatter } from './substitution-format.js';
+
+export const STDOUT_ACCESS_LOG_TYPE = 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog';
+export const STDERR_ACCESS_LOG_TYPE = 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StderrAccessLog';
+
+function decodeStream(cfg: AnyMessage, path: string, errs: ConfigErrors): Formatter | undefined {
+  const tc = cfg as envoy_extensions_access_loggers_stream_v3_StdoutAccessLog;
+  checkSupported(tc, path, errs, ['log_format']);
+  if (tc.log_format === undefined) return defaultFormatter();
+  return decodeSubstitutionFormat(tc.log_format, joinPath(path, 'log_format'), errs);
+}
+
+export const stdoutAccessLogRegistration: AccessLoggerRegistration = {
+  name: 'envoy.access_loggers.stdout',
+  typeUrls: [STDOUT_ACCESS_LOG_TYPE],
+  decode: (cfg, path, errs) => {
+    const formatter = decodeStream(cfg, path, errs);
+    return formatter ? { sink: { kind: 'stdout' }, formatter } : undefined;
+  },
+};
+
+export const stderrAccessLogRegistration: AccessLoggerRegistration = {
+  name: 'envoy.access_loggers.stderr',
+  typeUrls: [STDERR_ACCESS_LOG_TYPE],
+  decode: (cfg, path, errs) => {
+    const formatter = decodeStream(cfg, path, errs);
+    return formatter ? { sink: { kind: 'stderr' }, formatter } : undefined;
+  },
+};
