@@ -53,6 +53,11 @@ export interface ConfigIssue {
  */
 export class ConfigErrors {
   readonly issues: ConfigIssue[] = [];
+  /**
+   * Unknown Any types the codec met, by path, until the decoder of that
+   * position claims them (see unknownType). Unclaimed ones stay errors.
+   */
+  private readonly pending = new Map<string, ConfigIssue>();
 
   /** An error; its code defaults to INVALID_VALUE, the most common kind. */
   error(path: string, message: string, code: ConfigIssueCode = CFG.INVALID_VALUE): void {
@@ -81,6 +86,32 @@ export class ConfigErrors {
     this.error(path, message, CFG.UNSUPPORTED_EXTENSION);
   }
 
+  /**
+   * The codec met an Any whose type weft's descriptor lacks. It is an error
+   * (UNSUPPORTED_EXTENSION) unless the decoder of that position claims the
+   * path: the position then reports it with what IT supports, or skips it when
+   * the config marks it optional. So decoding can go on past an unknown
+   * extension, and no Any is ever accepted unseen.
+   */
+  unknownType(path: string, message: string): void {
+    const issue: ConfigIssue = { path, message, severity: 'error', code: CFG.UNSUPPORTED_EXTENSION };
+    this.issues.push(issue);
+    this.pending.set(path, issue);
+  }
+
+  /** A position's decoder takes over the Any at `path` (see unknownType). */
+  claimExtension(path: string): void {
+    const issue = this.pending.get(path);
+    if (!issue) return;
+    this.pending.delete(path);
+    this.issues.splice(this.issues.indexOf(issue), 1);
+  }
+
+  /** True when every error so far is an unknown Any type still waiting for its position's decoder. */
+  get onlyUnclaimedExtensions(): boolean {
+    return this.issues.every((i) => i.severity !== 'error' || this.pending.get(i.path) === i);
+  }
+
   /** Codes of the errors (not warnings), in order; what tests compare. */
   get errorCodes(): ConfigIssueCode[] {
     return this.errors.map((i) => i.code);
@@ -103,9 +134,9 @@ export class ConfigErrors {
     return this.issues.filter((i) => i.severity === 'warning');
   }
 
-  /** One line per issue: `path: message`. */
+  /** One line per issue: `[CODE] path: message` (warnings prefixed `warning: `). */
   format(): string {
-    return this.issues.map((i) => `${i.severity === 'warning' ? 'warning: ' : ''}${i.path || '<root>'}: ${i.message}`).join('\n');
+    return this.issues.map((i) => `${i.severity === 'warning' ? 'warning: ' : ''}${formatIssue(i)}`).join('\n');
   }
 }
 
@@ -113,8 +144,13 @@ export class ConfigErrors {
 export class ConfigRejectedError extends Error {
   readonly code = 'WEFT_CONFIG_REJECTED';
   constructor(readonly issues: ConfigIssue[], what = 'config') {
-    super(`${what} rejected:\n${issues.filter((i) => i.severity === 'error').map((i) => `  ${i.path || '<root>'}: ${i.message}`).join('\n')}`);
+    super(`${what} rejected:\n${issues.filter((i) => i.severity === 'error').map((i) => `  ${formatIssue(i)}`).join('\n')}`);
   }
+}
+
+/** `[CODE] path: message`, as `weft proxy` prints a config issue. */
+export function formatIssue(i: ConfigIssue): string {
+  return `[${i.code}] ${i.path || '<root>'}: ${i.message}`;
 }
 
 /** Joins a parent path and a child field or index. */

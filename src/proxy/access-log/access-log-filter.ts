@@ -28,7 +28,7 @@ function decodeComparison(
   errs: ConfigErrors,
 ): ((v: number) => boolean) | undefined {
   if (!c) {
-    errs.error(path, 'comparison is required');
+    errs.required(path, 'comparison is required');
     return undefined;
   }
   checkSupported(c, path, errs, ['op', 'value']);

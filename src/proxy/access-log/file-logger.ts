@@ -1,6 +1,6 @@
 // envoy.access_loggers.file: one line per request or connection, appended to
 // a file (reopened on /reopen_logs).
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import type { envoy_extensions_access_loggers_file_v3_FileAccessLog } from '../../xds/gen/types.js';
 import { checkSupported } from '../config/support.js';
 import type { AccessLoggerRegistration } from '../extensions/access-logger-registration.js';
@@ -24,12 +24,12 @@ function decodeFile(
 ): { sink: SinkSpec; formatter: Formatter | undefined } | undefined {
   checkSupported(tc, path, errs, ['path', 'format', 'json_format', 'typed_json_format', 'log_format']);
   if (!tc.path) {
-    errs.error(joinPath(path, 'path'), 'path is required');
+    errs.required(joinPath(path, 'path'), 'path is required');
     return undefined;
   }
   const set = (['format', 'json_format', 'typed_json_format', 'log_format'] as const).filter((k) => tc[k] !== undefined);
   if (set.length > 1) {
-    errs.error(path, `only one of format, json_format, typed_json_format, log_format may be set (found ${set.join(', ')})`);
+    errs.error(path, `only one of format, json_format, typed_json_format, log_format may be set (found ${set.join(', ')})`, CFG.CONFLICT);
     return undefined;
   }
   let formatter: Formatter | undefined;

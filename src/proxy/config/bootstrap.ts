@@ -9,7 +9,7 @@ import type YAMLModule from 'yaml';
 const requireCjs = createRequire(import.meta.url);
 let yamlModule: typeof YAMLModule | undefined;
 const yaml = (): typeof YAMLModule => (yamlModule ??= requireCjs('yaml') as typeof YAMLModule);
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import { fromJson } from '../../xds/codec.js';
 import type { envoy_config_bootstrap_v3_Bootstrap } from '../../xds/gen/types.js';
 import { decodeSocketAddress, type SocketAddr } from './address.js';
@@ -53,7 +53,7 @@ export function parseConfigText(text: string, errs: ConfigErrors): unknown {
   }
   const doc = yaml().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) {
-    for (const e of doc.errors) errs.error('', `YAML syntax: ${e.message.split('\n')[0]}`);
+    for (const e of doc.errors) errs.error('', `YAML syntax: ${e.message.split('\n')[0]}`, CFG.SYNTAX);
     return undefined;
   }
   return doc.toJS({ maxAliasCount: 100 });
@@ -75,11 +75,12 @@ export function loadBootstrapText(text: string, errs: ConfigErrors): BootstrapCo
   const json = parseConfigText(text, errs);
   if (errs.hasErrors) return undefined;
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    errs.error('', 'a bootstrap must be a YAML/JSON object');
+    errs.error('', 'a bootstrap must be a YAML/JSON object', CFG.SYNTAX);
     return undefined;
   }
   const proto = fromJson<envoy_config_bootstrap_v3_Bootstrap>(BOOTSTRAP_TYPE, json, '', errs);
-  if (!proto || errs.hasErrors) return undefined;
+  // Unknown extension types do not stop here: each position reports its own (all errors in one run).
+  if (!proto || !errs.onlyUnclaimedExtensions) return undefined;
   const cfg = decodeBootstrap(proto, errs);
   return errs.hasErrors ? undefined : cfg;
 }
@@ -120,7 +121,7 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
       const cfg = decodeListener(l, p, errs, { allowRds: hasAds });
       if (!cfg) return;
       const prev = seenL.get(cfg.name);
-      if (prev !== undefined) errs.error(joinPath(p, 'name'), `duplicate listener name "${cfg.name}" (also static_resources.listeners[${prev}])`);
+      if (prev !== undefined) errs.error(joinPath(p, 'name'), `duplicate listener name "${cfg.name}" (also static_resources.listeners[${prev}])`, CFG.DUPLICATE);
       seenL.set(cfg.name, i);
       listeners.push(cfg);
     });
@@ -148,7 +149,7 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
         else errs.error(joinPath(p, 'type'), 'EDS clusters need an xDS server: eds_config with api_config_source (gRPC), or dynamic_resources with ads_config');
       }
       const prev = seenC.get(cfg.name);
-      if (prev !== undefined) errs.error(joinPath(p, 'name'), `duplicate cluster name "${cfg.name}" (also static_resources.clusters[${prev}])`);
+      if (prev !== undefined) errs.error(joinPath(p, 'name'), `duplicate cluster name "${cfg.name}" (also static_resources.clusters[${prev}])`, CFG.DUPLICATE);
       seenC.set(cfg.name, i);
       clusters.push(cfg);
     });
@@ -174,13 +175,13 @@ function checkRouteClusters(listeners: ListenerConfig[], clusters: Set<string>, 
     l.filterChains.forEach((fc, ci) => {
       const base = `static_resources.listeners[${li}].filter_chains[${ci}]`;
       if (fc.terminal.kind === 'tcp') {
-        for (const c of fc.terminal.tcp.clusters) if (!clusters.has(c.name)) errs.error(`${base}.filters`, `tcp_proxy names unknown cluster "${c.name}"`);
+        for (const c of fc.terminal.tcp.clusters) if (!clusters.has(c.name)) errs.error(`${base}.filters`, `tcp_proxy names unknown cluster "${c.name}"`, CFG.UNKNOWN_REFERENCE);
       } else {
         const rt = fc.terminal.hcm.routeTable;
         // validate_clusters defaults to true for inline route configs; false turns the check off.
         if (!rt || rt.validateClusters === false) return;
         for (const name of rt.clusterNames()) {
-          if (!clusters.has(name)) errs.error(`${base}.filters[0].typed_config.route_config`, `route names unknown cluster "${name}" (defined clusters: ${[...clusters].join(', ') || 'none'})`);
+          if (!clusters.has(name)) errs.error(`${base}.filters[0].typed_config.route_config`, `route names unknown cluster "${name}" (defined clusters: ${[...clusters].join(', ') || 'none'})`, CFG.UNKNOWN_REFERENCE);
         }
       }
     });

@@ -85,7 +85,7 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
   checkSupported(c, path, errs, CLUSTER_FIELDS);
   if (c.transport_socket) decodeTransportSocket(c.transport_socket, joinPath(path, 'transport_socket'), errs);
   const name = c.name ?? '';
-  if (!name) errs.error(joinPath(path, 'name'), 'name is required');
+  if (!name) errs.required(joinPath(path, 'name'), 'name is required');
   const type = (c.type ?? 'STATIC') as DiscoveryType | 'ORIGINAL_DST';
   if (c.cluster_type) errs.unsupported(joinPath(path, 'cluster_type'));
   if (type === 'ORIGINAL_DST') errs.unsupported(joinPath(path, 'type'), 'ORIGINAL_DST');
@@ -120,6 +120,7 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
   const tepo = c.typed_extension_protocol_options ?? {};
   for (const [key, any] of Object.entries(tepo)) {
     const p = joinPath(path, `typed_extension_protocol_options["${key}"]`);
+    errs.claimExtension(p);
     if (any['@type'] !== HTTP_PROTOCOL_OPTIONS_URL) {
       errs.unsupported(p, `protocol options type "${any['@type']}"`);
       continue;
@@ -131,7 +132,7 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
     checkSupported(hpo, p, errs, ['common_http_protocol_options', 'explicit_http_config', 'use_downstream_protocol_config', 'auto_config', 'upstream_http_protocol_options']);
     if (hpo.common_http_protocol_options) common = hpo.common_http_protocol_options;
     const chosen = [hpo.explicit_http_config && 'explicit_http_config', hpo.use_downstream_protocol_config && 'use_downstream_protocol_config', hpo.auto_config && 'auto_config'].filter(Boolean);
-    if (chosen.length === 0) errs.error(p, 'one of explicit_http_config, use_downstream_protocol_config or auto_config is required');
+    if (chosen.length === 0) errs.required(p, 'one of explicit_http_config, use_downstream_protocol_config or auto_config is required');
     if (hpo.explicit_http_config) {
       const e = hpo.explicit_http_config;
       const ep = joinPath(p, 'explicit_http_config');
@@ -140,7 +141,7 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
         protocol = 'http2';
         h2opts = e.http2_protocol_options;
       } else if (e.http_protocol_options) protocol = 'http1';
-      else errs.error(ep, 'one of http_protocol_options or http2_protocol_options is required');
+      else errs.required(ep, 'one of http_protocol_options or http2_protocol_options is required');
     } else if (hpo.use_downstream_protocol_config) {
       protocol = 'downstream';
       h2opts = hpo.use_downstream_protocol_config.http2_protocol_options ?? h2opts;
@@ -216,7 +217,7 @@ export function decodeLoadAssignment(
       const ep = joinPath(joinPath(lp, 'lb_endpoints'), j);
       checkSupported(lbe, ep, errs, ['endpoint', 'health_status', 'load_balancing_weight', 'metadata']);
       if (!lbe.endpoint) {
-        errs.error(joinPath(ep, 'endpoint'), 'endpoint is required');
+        errs.required(joinPath(ep, 'endpoint'), 'endpoint is required');
         return;
       }
       checkSupported(lbe.endpoint, joinPath(ep, 'endpoint'), errs, ['address', 'hostname', 'health_check_config']);

@@ -28,7 +28,7 @@ export function decodeApiConfigSource(a: envoy_config_core_v3_ApiConfigSource, p
   if (a.transport_api_version === 'V2') errs.error(joinPath(path, 'transport_api_version'), 'the v2 xDS API is gone; use V3');
   const g = a.grpc_services ?? [];
   if (g.length !== 1 || !g[0]!.envoy_grpc?.cluster_name) {
-    errs.error(joinPath(path, 'grpc_services'), 'exactly one grpc_services entry with envoy_grpc.cluster_name is required');
+    errs.required(joinPath(path, 'grpc_services'), 'exactly one grpc_services entry with envoy_grpc.cluster_name is required');
     return undefined;
   }
   checkSupported(g[0]!, joinPath(joinPath(path, 'grpc_services'), 0), errs, ['envoy_grpc', 'timeout']);
@@ -39,7 +39,7 @@ export function decodeApiConfigSource(a: envoy_config_core_v3_ApiConfigSource, p
 /** Checks a ConfigSource that must point at ADS (lds_config, cds_config, rds, eds_config). */
 export function checkAdsConfigSource(cs: envoy_config_core_v3_ConfigSource | undefined, path: string, errs: ConfigErrors): void {
   if (!cs) {
-    errs.error(path, 'config source is required');
+    errs.required(path, 'config source is required');
     return;
   }
   checkSupported(cs, path, errs, ['ads', 'resource_api_version', 'initial_fetch_timeout']);
@@ -54,7 +54,7 @@ export function decodeDynamicResources(d: envoy_config_bootstrap_v3_Bootstrap_Dy
   const ads = d.ads_config;
   const ap = joinPath(path, 'ads_config');
   if (!ads) {
-    errs.error(ap, 'ads_config is required for dynamic resources');
+    errs.required(ap, 'ads_config is required for dynamic resources');
     return undefined;
   }
   checkSupported(ads, ap, errs, ['api_type', 'transport_api_version', 'grpc_services', 'set_node_on_first_message_only']);
@@ -62,14 +62,14 @@ export function decodeDynamicResources(d: envoy_config_bootstrap_v3_Bootstrap_Dy
   if (apiType !== 'GRPC' && apiType !== 'DELTA_GRPC') errs.error(joinPath(ap, 'api_type'), `api_type must be GRPC or DELTA_GRPC (got ${apiType})`);
   if (ads.transport_api_version === 'V2') errs.error(joinPath(ap, 'transport_api_version'), 'the v2 xDS API is gone; use V3');
   const gs = ads.grpc_services ?? [];
-  if (gs.length !== 1) errs.error(joinPath(ap, 'grpc_services'), 'exactly one grpc_services entry is required');
+  if (gs.length !== 1) errs.required(joinPath(ap, 'grpc_services'), 'exactly one grpc_services entry is required');
   const g = gs[0];
   let cluster = '';
   let authority = '';
   if (g) {
     const gp = joinPath(joinPath(ap, 'grpc_services'), 0);
     checkSupported(g, gp, errs, ['envoy_grpc', 'timeout']);
-    if (!g.envoy_grpc) errs.error(gp, 'envoy_grpc is required (google_grpc is not supported by weft)');
+    if (!g.envoy_grpc) errs.required(gp, 'envoy_grpc is required (google_grpc is not supported by weft)');
     else {
       checkSupported(g.envoy_grpc, joinPath(gp, 'envoy_grpc'), errs, ['cluster_name', 'authority']);
       cluster = g.envoy_grpc.cluster_name ?? '';

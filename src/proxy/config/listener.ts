@@ -77,7 +77,7 @@ const LISTENER_FIELDS = [
 export function decodeListener(l: envoy_config_listener_v3_Listener, path: string, errs: ConfigErrors, ctx: ListenerDecodeContext): ListenerConfig | undefined {
   checkSupported(l, path, errs, LISTENER_FIELDS);
   const name = l.name ?? '';
-  if (!name) errs.error(joinPath(path, 'name'), 'name is required');
+  if (!name) errs.required(joinPath(path, 'name'), 'name is required');
   const address = decodeSocketAddress(l.address, joinPath(path, 'address'), errs, { allowHostname: false, allowPortZero: true });
   let tlsInspector = false;
   let httpInspector = false;
@@ -94,7 +94,7 @@ export function decodeListener(l: envoy_config_listener_v3_Listener, path: strin
     if (c) filterChains.push(c);
   });
   const defaultFilterChain = l.default_filter_chain ? decodeFilterChain(l.default_filter_chain, joinPath(path, 'default_filter_chain'), errs, ctx, -1) : undefined;
-  if (filterChains.length === 0 && !defaultFilterChain) errs.error(joinPath(path, 'filter_chains'), 'at least one filter chain (or default_filter_chain) is required');
+  if (filterChains.length === 0 && !defaultFilterChain) errs.required(joinPath(path, 'filter_chains'), 'at least one filter chain (or default_filter_chain) is required');
   checkDuplicateMatches(filterChains, joinPath(path, 'filter_chains'), errs);
   const needsTls = filterChains.some((c) => c.match.serverNames.length > 0 || c.match.transportProtocol === 'tls');
   if (needsTls && !tlsInspector) {
@@ -191,7 +191,7 @@ function checkDuplicateMatches(chains: FilterChainConfig[], path: string, errs: 
   chains.forEach((c, i) => {
     const k = matchKey(c.match);
     const prev = seen.get(k);
-    if (prev !== undefined) errs.error(joinPath(path, i), `filter_chain_match is identical to filter_chains[${prev}]'s; Envoy refuses overlapping filter chains`);
+    if (prev !== undefined) errs.error(joinPath(path, i), `filter_chain_match is identical to filter_chains[${prev}]'s; Envoy refuses overlapping filter chains`, CFG.DUPLICATE);
     else seen.set(k, i);
   });
 }

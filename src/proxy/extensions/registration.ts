@@ -98,8 +98,19 @@ export class ExtensionRegistry<R extends ExtensionRegistration<unknown, never>> 
       errs.required(tp, `typed_config is required (supported here: ${this.supportedList()})`);
       return undefined;
     }
-    const r = this.byUrl.get(tc['@type']);
-    if (!r) errs.unsupportedExtension(tp, this.unsupportedMessage(tc['@type'], configName));
+    return this.find(tc, tp, errs, { name: configName });
+  }
+
+  /**
+   * The registration for the Any `cfg` at `path` (the Any's own path). Claims
+   * the path from the codec (ConfigErrors.unknownType) and reports an
+   * unsupported type here, unless `optional` (Envoy's is_optional: skip what
+   * is not known).
+   */
+  find(cfg: AnyMessage, path: string, errs: ConfigErrors, opts: { name?: string; optional?: boolean } = {}): R | undefined {
+    errs.claimExtension(path);
+    const r = this.byUrl.get(cfg['@type']);
+    if (!r && !opts.optional) errs.unsupportedExtension(path, this.unsupportedMessage(cfg['@type'], opts.name));
     return r;
   }
 }

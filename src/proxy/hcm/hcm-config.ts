@@ -54,23 +54,23 @@ export interface HcmDecodeContext {
 export function decodeHcm(h: HcmProto & AnyMessage, path: string, errs: ConfigErrors, ctx: HcmDecodeContext): HcmConfig {
   checkSupported(h, path, errs, HCM_FIELDS);
   const statPrefix = h.stat_prefix ?? '';
-  if (!statPrefix) errs.error(joinPath(path, 'stat_prefix'), 'stat_prefix is required');
+  if (!statPrefix) errs.required(joinPath(path, 'stat_prefix'), 'stat_prefix is required');
   const codecType = (h.codec_type ?? 'AUTO') as HcmConfig['codecType'] | 'HTTP3';
   if (codecType === 'HTTP3') errs.unsupported(joinPath(path, 'codec_type'), 'HTTP3');
 
   let routeTable: RouteTable | undefined;
   let rdsName: string | undefined;
-  if (h.route_config && h.rds) errs.error(path, 'only one of route_config and rds may be set');
+  if (h.route_config && h.rds) errs.error(path, 'only one of route_config and rds may be set', CFG.CONFLICT);
   if (h.route_config) routeTable = decodeRouteConfiguration(h.route_config, joinPath(path, 'route_config'), errs);
   else if (h.rds) {
     const rp = joinPath(path, 'rds');
     checkSupported(h.rds, rp, errs, ['config_source', 'route_config_name']);
     rdsName = h.rds.route_config_name ?? '';
-    if (!rdsName) errs.error(joinPath(rp, 'route_config_name'), 'route_config_name is required');
+    if (!rdsName) errs.required(joinPath(rp, 'route_config_name'), 'route_config_name is required');
     if (!ctx.allowRds) errs.error(rp, 'rds needs dynamic_resources with an xDS config source; use an inline route_config in a static bootstrap');
     else checkAdsConfigSource(h.rds.config_source, joinPath(rp, 'config_source'), errs);
   } else if (h.scoped_routes) errs.unsupported(joinPath(path, 'scoped_routes'));
-  else errs.error(path, 'one of route_config or rds is required');
+  else errs.required(path, 'one of route_config or rds is required');
 
   // http_filters: decoded in order, router last.
   const filters: HttpFilterFactory[] = [];
@@ -100,7 +100,7 @@ export function decodeHcm(h: HcmProto & AnyMessage, path: string, errs: ConfigEr
     const up = joinPath(joinPath(path, 'upgrade_configs'), i);
     checkSupported(u, up, errs, ['upgrade_type', 'enabled']);
     const t = (u.upgrade_type ?? '').toLowerCase();
-    if (!t) errs.error(joinPath(up, 'upgrade_type'), 'upgrade_type is required');
+    if (!t) errs.required(joinPath(up, 'upgrade_type'), 'upgrade_type is required');
     if (t === 'connect') errs.unsupported(joinPath(up, 'upgrade_type'), 'CONNECT');
     if (wrapped(u.enabled, true)) upgradeTypes.add(t);
   });
@@ -156,12 +156,9 @@ function decodeHttpFilter(f: HttpFilterProto, path: string, errs: ConfigErrors, 
     } else errs.required(tp);
     return undefined;
   }
-  const reg = HTTP_FILTERS.forTypeUrl(tc['@type']);
-  if (!reg) {
-    // is_optional: Envoy skips a filter it does not know instead of refusing the config.
-    if (!f.is_optional) errs.unsupportedExtension(tp, HTTP_FILTERS.unsupportedMessage(tc['@type'], f.name));
-    return undefined;
-  }
+  // is_optional: Envoy skips a filter it does not know instead of refusing the config.
+  const reg = HTTP_FILTERS.find(tc, tp, errs, { name: f.name, optional: f.is_optional === true });
+  if (!reg) return undefined;
   const config = reg.decode(tc, tp, errs, ctx);
   return config === undefined ? undefined : reg.factory(config, ctx);
 }

@@ -20,14 +20,14 @@ export function decodeHdsConfig(src: envoy_config_core_v3_ApiConfigSource, path:
   if (src.transport_api_version === 'V2') errs.error(joinPath(path, 'transport_api_version'), 'the v2 xDS API is gone; use V3');
   const gs = src.grpc_services ?? [];
   if (gs.length !== 1) {
-    errs.error(joinPath(path, 'grpc_services'), 'exactly one grpc_services entry is required');
+    errs.required(joinPath(path, 'grpc_services'), 'exactly one grpc_services entry is required');
     return undefined;
   }
   const g = gs[0]!;
   const gp = joinPath(joinPath(path, 'grpc_services'), 0);
   checkSupported(g, gp, errs, ['envoy_grpc', 'timeout']);
   if (!g.envoy_grpc) {
-    errs.error(gp, 'envoy_grpc is required (google_grpc is not supported by weft)');
+    errs.required(gp, 'envoy_grpc is required (google_grpc is not supported by weft)');
     return undefined;
   }
   checkSupported(g.envoy_grpc, joinPath(gp, 'envoy_grpc'), errs, ['cluster_name', 'authority']);

@@ -3,7 +3,7 @@
 import { decodeRetryPolicy } from './retry-policy.js';
 import { decodeMirrorPolicies } from './mirror-policy.js';
 import fs from 'node:fs';
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import { checkSupported, durationMs } from '../config/support.js';
 import type {
   envoy_config_route_v3_DirectResponseAction,
@@ -44,9 +44,9 @@ export function decodeRouteAction(a: envoy_config_route_v3_RouteAction, path: st
   const specs = (['cluster', 'cluster_header', 'weighted_clusters', 'cluster_specifier_plugin', 'inline_cluster_specifier_plugin'] as const).filter((k) => a[k] !== undefined);
   let cluster: ClusterSpecifier | undefined;
   if (specs.length === 0) {
-    errs.error(path, 'one of cluster, cluster_header, weighted_clusters is required');
+    errs.required(path, 'one of cluster, cluster_header, weighted_clusters is required');
   } else if (specs.length > 1) {
-    errs.error(path, `only one of cluster, cluster_header, weighted_clusters may be set (found ${specs.join(', ')})`);
+    errs.error(path, `only one of cluster, cluster_header, weighted_clusters may be set (found ${specs.join(', ')})`, CFG.CONFLICT);
   } else if (a.cluster !== undefined) {
     if (a.cluster === '') errs.error(joinPath(path, 'cluster'), 'must not be empty');
     else cluster = { kind: 'cluster', name: a.cluster };
@@ -75,7 +75,7 @@ export function decodeRouteAction(a: envoy_config_route_v3_RouteAction, path: st
   const hostKinds = (['host_rewrite_literal', 'auto_host_rewrite', 'host_rewrite_header', 'host_rewrite_path_regex'] as const).filter((k) => a[k] !== undefined);
   let hostRewrite: HostRewrite | undefined;
   if (hostKinds.length > 1) {
-    errs.error(path, `only one of host_rewrite_literal, auto_host_rewrite, host_rewrite_header, host_rewrite_path_regex may be set (found ${hostKinds.join(', ')})`);
+    errs.error(path, `only one of host_rewrite_literal, auto_host_rewrite, host_rewrite_header, host_rewrite_path_regex may be set (found ${hostKinds.join(', ')})`, CFG.CONFLICT);
     ok = false;
   } else if (a.host_rewrite_literal !== undefined) {
     if (/[\0\r\n]/.test(a.host_rewrite_literal) || a.host_rewrite_literal === '') {
@@ -116,10 +116,10 @@ export function decodeRouteAction(a: envoy_config_route_v3_RouteAction, path: st
     checkSupported(u, p, errs, ['upgrade_type', 'enabled']);
     const type = (u.upgrade_type ?? '').toLowerCase();
     if (type === '') {
-      errs.error(joinPath(p, 'upgrade_type'), 'upgrade_type is required');
+      errs.required(joinPath(p, 'upgrade_type'), 'upgrade_type is required');
       ok = false;
     } else if (upgrades.has(type)) {
-      errs.error(joinPath(p, 'upgrade_type'), `duplicate upgrade ${u.upgrade_type}`);
+      errs.error(joinPath(p, 'upgrade_type'), `duplicate upgrade ${u.upgrade_type}`, CFG.DUPLICATE);
       ok = false;
     } else upgrades.set(type, u.enabled?.value ?? true);
   });
@@ -178,7 +178,7 @@ export function decodeDirectResponse(d: envoy_config_route_v3_DirectResponseActi
     checkSupported(d.body, bPath, errs, ['inline_string', 'inline_bytes', 'filename']);
     const kinds = (['inline_string', 'inline_bytes', 'filename', 'environment_variable'] as const).filter((k) => d.body![k] !== undefined);
     if (kinds.length > 1) {
-      errs.error(bPath, `only one of inline_string, inline_bytes, filename may be set (found ${kinds.join(', ')})`);
+      errs.error(bPath, `only one of inline_string, inline_bytes, filename may be set (found ${kinds.join(', ')})`, CFG.CONFLICT);
       ok = false;
     } else if (d.body.inline_string !== undefined) {
       body = Buffer.from(d.body.inline_string, 'utf8');

@@ -3,9 +3,10 @@
 // on, so one run lists every error; the caller refuses the table when
 // errs.hasErrors (and keeps its last good one).
 import { httpFilterForPerRouteType, HTTP_FILTERS } from '../extensions/http-filters.js';
+import { shortType } from '../extensions/registration.js';
 import { decodeRetryPolicy } from './retry-policy.js';
 import { decodeMirrorPolicies } from './mirror-policy.js';
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import { checkSupported } from '../config/support.js';
 import type {
   AnyMessage,
@@ -85,25 +86,29 @@ const FILTER_CONFIG_TYPE_URL = 'type.googleapis.com/envoy.config.route.v3.Filter
 function perFilterMap(m: Record<string, AnyMessage> | undefined, path?: string, errs?: ConfigErrors): ReadonlyMap<string, AnyMessage> {
   const out = new Map<string, AnyMessage>();
   for (const [name, entry] of Object.entries(m ?? {})) {
-    const p = path === undefined ? '' : joinPath(path, `typed_per_filter_config["${name}"]`);
+    // The codec's map key path, so an unknown type it met is claimed here.
+    const p = path === undefined ? '' : `${joinPath(path, 'typed_per_filter_config')}[${JSON.stringify(name)}]`;
     let any: AnyMessage | undefined = entry;
+    let anyPath = p;
     let optional = false;
     if (entry['@type'] === FILTER_CONFIG_TYPE_URL) {
       const fc = entry as AnyMessage & envoy_config_route_v3_FilterConfig;
       if (errs) checkSupported(fc, p, errs, ['config', 'is_optional']);
       optional = fc.is_optional === true;
       any = fc.config;
+      anyPath = joinPath(p, 'config');
       if (!any) {
-        errs?.required(joinPath(p, 'config'));
+        errs?.required(anyPath);
         continue;
       }
     }
+    errs?.claimExtension(anyPath);
     const reg = httpFilterForPerRouteType(any['@type']);
     if (!reg) {
-      if (!optional && errs) errs.unsupportedExtension(p, `per-route config of type "${any['@type'].replace('type.googleapis.com/', '')}" is not supported by weft (supported here: ${HTTP_FILTERS.registrations.filter((r) => r.perRoute).map((r) => r.name).join(', ')})`);
+      if (!optional && errs) errs.unsupportedExtension(anyPath, `per-route config of type "${shortType(any['@type'])}" is not supported by weft (supported here: ${HTTP_FILTERS.registrations.filter((r) => r.perRoute).map((r) => r.name).join(', ')})`);
       continue;
     }
-    if (errs) reg.perRoute!.decode(any, optional ? joinPath(p, 'config') : p, errs);
+    if (errs) reg.perRoute!.decode(any, anyPath, errs);
     out.set(name, any);
   }
   return out;
@@ -156,7 +161,7 @@ function decodeVirtualHost(vh: envoy_config_route_v3_VirtualHost, path: string, 
     'retry_policy', 'hedge_policy', 'typed_per_filter_config',
     'include_request_attempt_count', 'include_attempt_count_in_response', 'request_mirror_policies',
   ]);
-  if (!vh.name) errs.error(joinPath(path, 'name'), 'name is required');
+  if (!vh.name) errs.required(joinPath(path, 'name'), 'name is required');
   let requireTls: TlsRequirement = 'NONE';
   if (vh.require_tls !== undefined) {
     if (TLS_REQUIREMENTS.includes(vh.require_tls)) requireTls = vh.require_tls;
@@ -180,7 +185,7 @@ function decodeVirtualHost(vh: envoy_config_route_v3_VirtualHost, path: string, 
     ctx.perFilter,
   );
   const domainsPath = joinPath(path, 'domains');
-  if (!vh.domains || vh.domains.length === 0) errs.error(domainsPath, 'at least one domain is required');
+  if (!vh.domains || vh.domains.length === 0) errs.required(domainsPath, 'at least one domain is required');
   (vh.domains ?? []).forEach((d, i) => {
     const problem = domains.add(d, host);
     if (problem) errs.error(joinPath(domainsPath, i), problem);
@@ -215,9 +220,9 @@ function decodeRoute(r: envoy_config_route_v3_Route, path: string, errs: ConfigE
   const actions = (['route', 'redirect', 'direct_response', 'filter_action', 'non_forwarding_action'] as const).filter((k) => r[k] !== undefined);
   let action: RouteActionKind | undefined;
   if (actions.length === 0) {
-    errs.error(path, 'one of route, redirect, direct_response is required');
+    errs.required(path, 'one of route, redirect, direct_response is required');
   } else if (actions.length > 1) {
-    errs.error(path, `only one of route, redirect, direct_response may be set (found ${actions.join(', ')})`);
+    errs.error(path, `only one of route, redirect, direct_response may be set (found ${actions.join(', ')})`, CFG.CONFLICT);
   } else if (r.route) {
     action = decodeRouteAction(r.route, joinPath(path, 'route'), errs, vhost);
   } else if (r.redirect) {
@@ -230,7 +235,7 @@ function decodeRoute(r: envoy_config_route_v3_Route, path: string, errs: ConfigE
   if (r.decorator) {
     const dPath = joinPath(path, 'decorator');
     checkSupported(r.decorator, dPath, errs, ['operation', 'propagate']);
-    if (!r.decorator.operation) errs.error(joinPath(dPath, 'operation'), 'operation is required');
+    if (!r.decorator.operation) errs.required(joinPath(dPath, 'operation'), 'operation is required');
     decorator = { operation: r.decorator.operation ?? '', propagate: r.decorator.propagate?.value };
   }
   const reqHeaders = decodeHeaderMutation(r.request_headers_to_add, joinPath(path, 'request_headers_to_add'), r.request_headers_to_remove, joinPath(path, 'request_headers_to_remove'), errs);

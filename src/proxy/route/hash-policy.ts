@@ -3,7 +3,7 @@
 // combined as Envoy does: rotate the running hash left by one bit, XOR the new
 // one, so identical policies do not cancel out. A terminal policy that produced
 // a hash stops the walk.
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import { checkSupported } from '../config/support.js';
 import type { envoy_config_route_v3_RouteAction_HashPolicy } from '../../xds/gen/types.js';
 import { xxHash64 } from '../lb/xxhash64.js';
@@ -66,8 +66,8 @@ export function decodeHashPolicies(list: readonly envoy_config_route_v3_RouteAct
     const terminal = hp.terminal === true;
     const kinds = (['header', 'cookie', 'connection_properties', 'query_parameter', 'filter_state'] as const).filter((k) => hp[k] !== undefined);
     if (kinds.length !== 1) {
-      if (kinds.length === 0) errs.error(p, 'one of header, cookie, connection_properties, query_parameter is required');
-      else errs.error(p, `only one of header, cookie, connection_properties, query_parameter may be set (found ${kinds.join(', ')})`);
+      if (kinds.length === 0) errs.required(p, 'one of header, cookie, connection_properties, query_parameter is required');
+      else errs.error(p, `only one of header, cookie, connection_properties, query_parameter may be set (found ${kinds.join(', ')})`, CFG.CONFLICT);
       ok = false;
       return;
     }
@@ -76,7 +76,7 @@ export function decodeHashPolicies(list: readonly envoy_config_route_v3_RouteAct
       checkSupported(hp.header, hPath, errs, ['header_name', 'regex_rewrite']);
       const name = (hp.header.header_name ?? '').toLowerCase();
       if (name === '') {
-        errs.error(joinPath(hPath, 'header_name'), 'header_name is required');
+        errs.required(joinPath(hPath, 'header_name'), 'header_name is required');
         ok = false;
         return;
       }
@@ -103,7 +103,7 @@ export function decodeHashPolicies(list: readonly envoy_config_route_v3_RouteAct
       checkSupported(hp.cookie, cPath, errs, ['name']);
       const name = hp.cookie.name ?? '';
       if (name === '') {
-        errs.error(joinPath(cPath, 'name'), 'name is required');
+        errs.required(joinPath(cPath, 'name'), 'name is required');
         ok = false;
         return;
       }
@@ -125,7 +125,7 @@ export function decodeHashPolicies(list: readonly envoy_config_route_v3_RouteAct
       checkSupported(hp.query_parameter, qPath, errs, ['name']);
       const name = hp.query_parameter.name ?? '';
       if (name === '') {
-        errs.error(joinPath(qPath, 'name'), 'name is required');
+        errs.required(joinPath(qPath, 'name'), 'name is required');
         ok = false;
         return;
       }

@@ -2,7 +2,7 @@
 // operations. Within one level Envoy removes first, then adds; across levels the
 // route table concatenates levels in the order they must apply (see
 // route-entry.ts), so a request pays for one loop, not one per level.
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import { checkSupported } from '../config/support.js';
 import type { HeaderMap } from '../http/headers.js';
 import type { envoy_config_core_v3_HeaderValueOption, envoy_config_core_v3_HeaderValueOption_HeaderAppendAction } from '../../xds/gen/types.js';
@@ -105,14 +105,14 @@ function decodeHeaderValueOption(o: envoy_config_core_v3_HeaderValueOption, path
   const hPath = joinPath(path, 'header');
   const h = o.header;
   if (!h) {
-    errs.error(hPath, 'header is required');
+    errs.required(hPath, 'header is required');
     return undefined;
   }
   checkSupported(h, hPath, errs, ['key', 'value', 'raw_value']);
   const name = (h.key ?? '').toLowerCase();
   let ok = checkModifiable(name, joinPath(hPath, 'key'), errs, 'modified');
   if (h.value !== undefined && h.raw_value !== undefined) {
-    errs.error(hPath, 'only one of value, raw_value may be set');
+    errs.error(hPath, 'only one of value, raw_value may be set', CFG.CONFLICT);
     ok = false;
   }
   const rawText = h.raw_value !== undefined ? Buffer.from(h.raw_value).toString('latin1') : h.value ?? '';

@@ -16,7 +16,7 @@ export function decodeMirrorPolicies(list: readonly envoy_config_route_v3_RouteA
   return list.map((m, i) => {
     const p = joinPath(path, i);
     checkSupported(m, p, errs, ['cluster', 'cluster_header', 'runtime_fraction', 'trace_sampled', 'disable_shadow_host_suffix_append']);
-    if (!m.cluster === !m.cluster_header) errs.error(p, 'exactly one of cluster and cluster_header is required');
+    if (!m.cluster === !m.cluster_header) errs.required(p, 'exactly one of cluster and cluster_header is required');
     if (m.runtime_fraction) checkSupported(m.runtime_fraction, joinPath(p, 'runtime_fraction'), errs, ['default_value', 'runtime_key']);
     return {
       ...(m.cluster ? { cluster: m.cluster } : {}),

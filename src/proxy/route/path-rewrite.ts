@@ -1,7 +1,7 @@
 // prefix_rewrite / regex_rewrite, shared by RouteAction (forwarding) and
 // RedirectAction (Location). Both rewrite only the path part; the query string
 // and fragment are kept as they were.
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import type { envoy_type_matcher_v3_RegexMatchAndSubstitute } from '../../xds/gen/types.js';
 import { RegexSubstitution } from './re2-regex.js';
 import type { RouteMatcher } from './route-match.js';
@@ -23,7 +23,7 @@ export function decodePathRewrite(
   errs: ConfigErrors,
 ): PathRewrite | undefined {
   if (prefix !== undefined && regex !== undefined) {
-    errs.error(path, 'only one of prefix_rewrite, regex_rewrite may be set');
+    errs.error(path, 'only one of prefix_rewrite, regex_rewrite may be set', CFG.CONFLICT);
     return undefined;
   }
   if (prefix !== undefined) {

@@ -347,7 +347,7 @@ function codePoint(n: number): string {
  */
 export function decodeRegexMatcher(m: envoy_type_matcher_v3_RegexMatcher | undefined, path: string, errs: ConfigErrors): Re2Pattern | undefined {
   if (!m) {
-    errs.error(path, 'regex matcher is required');
+    errs.required(path, 'regex matcher is required');
     return undefined;
   }
   checkSupported(m, path, errs, ['regex', 'google_re2']);
@@ -355,7 +355,7 @@ export function decodeRegexMatcher(m: envoy_type_matcher_v3_RegexMatcher | undef
   checkSupported(m.google_re2, joinPath(path, 'google_re2'), errs, []);
   const regexPath = joinPath(path, 'regex');
   if (m.regex === undefined || m.regex === '') {
-    errs.error(regexPath, 'regex is required and must not be empty');
+    errs.required(regexPath, 'regex is required and must not be empty');
     return undefined;
   }
   try {

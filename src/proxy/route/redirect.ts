@@ -2,7 +2,7 @@
 // fixed here; buildLocation assembles scheme://host[:port]/path?query per
 // request with Envoy's rules (a path_redirect with its own query wins over
 // strip_query; a scheme change drops the old scheme's default port).
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import { checkSupported } from '../config/support.js';
 import type { envoy_config_route_v3_RedirectAction } from '../../xds/gen/types.js';
 import { DEFAULT_REDIRECT_STATUS } from './route-defaults.js';
@@ -88,12 +88,12 @@ export function decodeRedirect(r: envoy_config_route_v3_RedirectAction, path: st
   ]);
   let ok = true;
   if (r.https_redirect !== undefined && r.scheme_redirect !== undefined) {
-    errs.error(path, 'only one of https_redirect, scheme_redirect may be set');
+    errs.error(path, 'only one of https_redirect, scheme_redirect may be set', CFG.CONFLICT);
     ok = false;
   }
   const pathSpecs = (['path_redirect', 'prefix_rewrite', 'regex_rewrite'] as const).filter((k) => r[k] !== undefined);
   if (pathSpecs.length > 1) {
-    errs.error(path, `only one of path_redirect, prefix_rewrite, regex_rewrite may be set (found ${pathSpecs.join(', ')})`);
+    errs.error(path, `only one of path_redirect, prefix_rewrite, regex_rewrite may be set (found ${pathSpecs.join(', ')})`, CFG.CONFLICT);
     ok = false;
   }
   let scheme: string | undefined;

@@ -79,13 +79,14 @@ export function decodeRetryPolicy(p: envoy_config_route_v3_RetryPolicy, path: st
   let avoidPreviousHosts = false;
   (p.retry_host_predicate ?? []).forEach((h, i) => {
     const hp = joinPath(joinPath(path, 'retry_host_predicate'), i);
+    if (h.typed_config) errs.claimExtension(joinPath(hp, 'typed_config'));
     if (h.typed_config?.['@type'] === PREVIOUS_HOSTS_URL || (!h.typed_config && h.name === 'envoy.retry_host_predicates.previous_hosts')) avoidPreviousHosts = true;
-    else errs.error(hp, `retry host predicate "${h.typed_config?.['@type'] ?? h.name}" is not supported by weft (supported: envoy.retry_host_predicates.previous_hosts)`);
+    else errs.unsupportedExtension(hp, `retry host predicate "${h.typed_config?.['@type'] ?? h.name}" is not supported by weft (supported here: envoy.retry_host_predicates.previous_hosts)`);
   });
   const base = durationMs(p.retry_back_off?.base_interval, RETRY_DEFAULTS.baseIntervalMs);
   if (p.retry_back_off) {
     checkSupported(p.retry_back_off, joinPath(path, 'retry_back_off'), errs, ['base_interval', 'max_interval']);
-    if (!p.retry_back_off.base_interval) errs.error(joinPath(path, 'retry_back_off.base_interval'), 'base_interval is required');
+    if (!p.retry_back_off.base_interval) errs.required(joinPath(path, 'retry_back_off.base_interval'), 'base_interval is required');
     else if (base <= 0) errs.error(joinPath(path, 'retry_back_off.base_interval'), 'must be greater than 0');
   }
   const max = durationMs(p.retry_back_off?.max_interval, base * RETRY_DEFAULTS.maxIntervalFactor);

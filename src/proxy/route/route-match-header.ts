@@ -1,7 +1,7 @@
 // RouteMatch.headers: envoy.config.route.v3.HeaderMatcher compiled to a
 // condition on the request. Repeated headers are joined with "," before
 // matching, pseudo-headers come from request fields (RequestView.header).
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import { checkSupported } from '../config/support.js';
 import type { envoy_config_route_v3_HeaderMatcher } from '../../xds/gen/types.js';
 import { decodeRegexMatcher, fullMatchRegExp } from './re2-regex.js';
@@ -34,7 +34,7 @@ export function decodeHeaderMatcher(m: envoy_config_route_v3_HeaderMatcher, path
   }
   const set = SPECIFIERS.filter((k) => m[k] !== undefined);
   if (set.length > 1) {
-    errs.error(path, `only one of ${SPECIFIERS.join(', ')} may be set (found ${set.join(', ')})`);
+    errs.error(path, `only one of ${SPECIFIERS.join(', ')} may be set (found ${set.join(', ')})`, CFG.CONFLICT);
     return undefined;
   }
   const invert = m.invert_match === true;

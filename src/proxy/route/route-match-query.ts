@@ -1,7 +1,7 @@
 // RouteMatch.query_parameters: envoy.config.route.v3.QueryParameterMatcher.
 // Like Envoy, only the first value of a repeated parameter is looked at, and
 // names and values are percent-decoded before matching.
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import { checkSupported } from '../config/support.js';
 import type { envoy_config_route_v3_QueryParameterMatcher } from '../../xds/gen/types.js';
 import { decodeStringMatcher } from './string-matcher.js';
@@ -18,11 +18,11 @@ export function decodeQueryParameterMatcher(m: envoy_config_route_v3_QueryParame
   checkSupported(m, path, errs, ['name', 'string_match', 'present_match']);
   const name = m.name ?? '';
   if (name === '' || name.length > 1024) {
-    errs.error(joinPath(path, 'name'), 'name is required (1 to 1024 characters)');
+    errs.required(joinPath(path, 'name'), 'name is required (1 to 1024 characters)');
     return undefined;
   }
   if (m.string_match !== undefined && m.present_match !== undefined) {
-    errs.error(path, 'only one of string_match, present_match may be set');
+    errs.error(path, 'only one of string_match, present_match may be set', CFG.CONFLICT);
     return undefined;
   }
   if (m.present_match !== undefined) {

@@ -2,7 +2,7 @@
 // with no per-request allocation beyond what RequestView caches. Path matchers
 // compare the path without query string; prefix/path/path_separated_prefix
 // honour case_sensitive, safe_regex ignores it (RE2 has (?i) for that).
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import { checkSupported } from '../config/support.js';
 import type { envoy_config_core_v3_RuntimeFractionalPercent, envoy_config_route_v3_RouteMatch } from '../../xds/gen/types.js';
 import { DEFAULT_CASE_SENSITIVE } from './route-defaults.js';
@@ -86,7 +86,7 @@ export function isGrpcContentType(ct: string | undefined): boolean {
 /** Decodes a RouteMatch; undefined (errors reported) when unusable. */
 export function decodeRouteMatch(m: envoy_config_route_v3_RouteMatch | undefined, path: string, errs: ConfigErrors): RouteMatcher | undefined {
   if (!m) {
-    errs.error(path, 'match is required');
+    errs.required(path, 'match is required');
     return undefined;
   }
   checkSupported(m, path, errs, [
@@ -96,10 +96,10 @@ export function decodeRouteMatch(m: envoy_config_route_v3_RouteMatch | undefined
   let ok = true;
   const set = PATH_SPECIFIERS.filter((k) => m[k] !== undefined);
   if (set.length === 0) {
-    errs.error(path, 'one of prefix, path, safe_regex, path_separated_prefix is required');
+    errs.required(path, 'one of prefix, path, safe_regex, path_separated_prefix is required');
     ok = false;
   } else if (set.length > 1) {
-    errs.error(path, `only one of prefix, path, safe_regex, path_separated_prefix may be set (found ${set.join(', ')})`);
+    errs.error(path, `only one of prefix, path, safe_regex, path_separated_prefix may be set (found ${set.join(', ')})`, CFG.CONFLICT);
     ok = false;
   }
   const kind = set.length === 1 ? set[0]! : undefined;
@@ -159,7 +159,7 @@ function decodeRuntimeFraction(r: envoy_config_core_v3_RuntimeFractionalPercent 
   checkSupported(r, path, errs, ['default_value', 'runtime_key']);
   const d = r.default_value;
   if (!d) {
-    errs.error(joinPath(path, 'default_value'), 'default_value is required');
+    errs.required(joinPath(path, 'default_value'), 'default_value is required');
     return undefined;
   }
   checkSupported(d, joinPath(path, 'default_value'), errs, ['numerator', 'denominator']);

@@ -1,7 +1,7 @@
 // envoy.type.matcher.v3.StringMatcher compiled to a predicate. Case-insensitive
 // variants lower-case the expected value once here; the input is lower-cased per
 // call only when ignore_case is set.
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import { checkSupported } from '../config/support.js';
 import type { envoy_type_matcher_v3_StringMatcher } from '../../xds/gen/types.js';
 import { decodeRegexMatcher, fullMatchRegExp } from './re2-regex.js';
@@ -16,11 +16,11 @@ export function decodeStringMatcher(m: envoy_type_matcher_v3_StringMatcher, path
   checkSupported(m, path, errs, [...PATTERNS, 'ignore_case']);
   const set = PATTERNS.filter((k) => m[k] !== undefined);
   if (set.length === 0) {
-    if (m.custom === undefined) errs.error(path, `one of ${PATTERNS.join(', ')} is required`);
+    if (m.custom === undefined) errs.required(path, `one of ${PATTERNS.join(', ')} is required`);
     return undefined;
   }
   if (set.length > 1) {
-    errs.error(path, `only one of ${PATTERNS.join(', ')} may be set (found ${set.join(', ')})`);
+    errs.error(path, `only one of ${PATTERNS.join(', ')} may be set (found ${set.join(', ')})`, CFG.CONFLICT);
     return undefined;
   }
   const ic = m.ignore_case === true;

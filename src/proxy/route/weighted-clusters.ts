@@ -79,7 +79,7 @@ export function decodeWeightedClusters(w: envoy_config_route_v3_WeightedCluster,
   const clustersPath = joinPath(path, 'clusters');
   let ok = true;
   if (list.length === 0) {
-    errs.error(clustersPath, 'at least one cluster is required');
+    errs.required(clustersPath, 'at least one cluster is required');
     return undefined;
   }
   const clusters: WeightedClusterEntry[] = [];
@@ -93,7 +93,7 @@ export function decodeWeightedClusters(w: envoy_config_route_v3_WeightedCluster,
     const hasName = c.name !== undefined && c.name !== '';
     const hasHeader = c.cluster_header !== undefined && c.cluster_header !== '';
     if (hasName === hasHeader) {
-      errs.error(p, 'exactly one of name, cluster_header is required');
+      errs.required(p, 'exactly one of name, cluster_header is required');
       ok = false;
     }
     const weight = c.weight?.value ?? 0;

@@ -3,7 +3,7 @@
 // response with every error and the last good config keeps serving), warms
 // new clusters and listeners as Envoy does, and applies config to the
 // running proxy without dropping requests.
-import { ConfigErrors } from '../../common/errors.js';
+import { CFG, ConfigErrors } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { WEFT_VERSION } from '../../common/version.js';
 import { decodeBinary, encodeBinary } from '../../xds/codec.js';
@@ -237,7 +237,7 @@ export class XdsClient {
         return;
       }
       if (out.has(name)) {
-        errs.error(path, `duplicate resource "${name}" in one response`);
+        errs.error(path, `duplicate resource "${name}" in one response`, CFG.DUPLICATE);
         return;
       }
       const value = t.decode(r, path, errs);
