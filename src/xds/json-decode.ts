@@ -271,8 +271,9 @@ function integer(kind: number, value: unknown): number | string {
 }
 
 function decodeScalar(kind: number, value: unknown, path: string, errs: ConfigErrors): unknown {
+  // "expected X, got Y" is a JSON type mismatch; the rest (range, base64) are bad values.
   const fail = (msg: string): undefined => {
-    errs.error(path, msg);
+    errs.error(path, msg, msg.startsWith('expected ') ? CFG.WRONG_TYPE : CFG.INVALID_VALUE);
     return undefined;
   };
   switch (kind) {

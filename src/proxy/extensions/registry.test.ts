@@ -1,0 +1,108 @@
+// The registries: what each position accepts, and that an unsupported
+// extension is refused in its position with that position's list.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CFG, ConfigErrors } from '../../common/errors.js';
+import { hasMessageType } from '../../xds/schema.js';
+import { typeNameFromUrl } from '../../xds/type-urls.js';
+import { loadBootstrapText } from '../config/bootstrap.js';
+import { ACCESS_LOGGERS } from './access-loggers.js';
+import { HTTP_FILTERS } from './http-filters.js';
+import { LISTENER_FILTERS } from './listener-filters.js';
+import { NETWORK_FILTERS } from './network-filters.js';
+import { ExtensionRegistry } from './registration.js';
+import { TRANSPORT_SOCKETS } from './transport-sockets.js';
+
+const ALL = [HTTP_FILTERS, NETWORK_FILTERS, LISTENER_FILTERS, ACCESS_LOGGERS, TRANSPORT_SOCKETS];
+const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const ROUTER = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
+
+function load(yaml: string): ConfigErrors {
+  const errs = new ConfigErrors();
+  loadBootstrapText(yaml, errs);
+  return errs;
+}
+
+/** A bootstrap with one listener; the parts under test are spliced in as JSON. */
+function bootstrap(o: { listenerFilters?: unknown[]; transportSocket?: unknown; filters?: unknown[]; httpFilters?: unknown[]; clusterTransportSocket?: unknown }): string {
+  const hcm = { '@type': HCM, stat_prefix: 'in', route_config: { virtual_hosts: [{ name: 'vh', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'c' } }] }] }, http_filters: o.httpFilters ?? [{ name: 'r', typed_config: { '@type': ROUTER } }] };
+  return JSON.stringify({
+    static_resources: {
+      listeners: [{
+        name: 'l', address: { socket_address: { address: '127.0.0.1', port_value: 0 } },
+        ...(o.listenerFilters ? { listener_filters: o.listenerFilters } : {}),
+        filter_chains: [{ ...(o.transportSocket ? { transport_socket: o.transportSocket } : {}), filters: o.filters ?? [{ name: 'hcm', typed_config: hcm }] }],
+      }],
+      clusters: [{ name: 'c', type: 'STATIC', connect_timeout: '1s', ...(o.clusterTransportSocket ? { transport_socket: o.clusterTransportSocket } : {}), load_assignment: { cluster_name: 'c', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: 1 } } } }] }] } }],
+    },
+  });
+}
+
+test('every registered type URL is one the codec can decode, and names and URLs are unique per position', () => {
+  for (const r of ALL) {
+    for (const url of r.typeUrls()) assert.ok(hasMessageType(typeNameFromUrl(url)), `${r.what}: ${url} is not in the generated descriptor`);
+    assert.equal(new Set(r.registrations.map((x) => x.name)).size, r.registrations.length);
+  }
+  assert.throws(() => new ExtensionRegistry('thing', [HTTP_FILTERS.registrations[0]!, HTTP_FILTERS.registrations[0]!]), /registered twice/);
+});
+
+test('the canonical names each position supports', () => {
+  assert.deepEqual(HTTP_FILTERS.registrations.map((r) => r.name), ['envoy.filters.http.router', 'envoy.filters.http.fault', 'envoy.filters.http.local_ratelimit']);
+  assert.deepEqual(NETWORK_FILTERS.registrations.map((r) => r.name), ['envoy.filters.network.http_connection_manager', 'envoy.filters.network.tcp_proxy', 'envoy.filters.network.local_ratelimit']);
+  assert.deepEqual(LISTENER_FILTERS.registrations.map((r) => r.name), ['envoy.filters.listener.tls_inspector', 'envoy.filters.listener.http_inspector']);
+  assert.deepEqual(ACCESS_LOGGERS.registrations.map((r) => r.name), ['envoy.access_loggers.file', 'envoy.access_loggers.stdout', 'envoy.access_loggers.stderr']);
+  assert.deepEqual(TRANSPORT_SOCKETS.registrations.map((r) => r.name), ['envoy.transport_sockets.raw_buffer']);
+});
+
+test('an HTTP filter the codec knows but weft does not run (cors) is refused with the HTTP filters weft runs, not the codec\'s types', () => {
+  const errs = load(bootstrap({ httpFilters: [
+    { name: 'envoy.filters.http.cors', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors' } },
+    { name: 'r', typed_config: { '@type': ROUTER } },
+  ] }));
+  const p = 'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0].typed_config';
+  assert.deepEqual(errs.errors.map((e) => [e.code, e.path]), [[CFG.UNSUPPORTED_EXTENSION, p]]);
+  assert.ok(errs.errors[0]!.message.endsWith(`(supported here: ${HTTP_FILTERS.supportedList()})`), errs.errors[0]!.message);
+});
+
+test('an HTTP filter the codec does not know (lua) is refused the same way, in its position', () => {
+  const errs = load(bootstrap({ httpFilters: [
+    { name: 'envoy.filters.http.lua', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua', default_source_code: { inline_string: 'x' } } },
+    { name: 'r', typed_config: { '@type': ROUTER } },
+  ] }));
+  assert.deepEqual(errs.errors.map((e) => [e.code, e.path]), [[CFG.UNSUPPORTED_EXTENSION, 'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0].typed_config']]);
+  assert.ok(errs.errors[0]!.message.includes(`supported here: ${HTTP_FILTERS.supportedList()}`));
+});
+
+test('is_optional: an HTTP filter weft does not know is skipped, as Envoy does', () => {
+  const errs = load(bootstrap({ httpFilters: [
+    { name: 'envoy.filters.http.lua', is_optional: true, typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua' } },
+    { name: 'envoy.filters.http.cors', is_optional: true, typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors' } },
+    { name: 'r', typed_config: { '@type': ROUTER } },
+  ] }));
+  assert.deepEqual(errs.errors, []);
+});
+
+test('network filters, listener filters and transport sockets each list their own position', () => {
+  const errs = load(bootstrap({
+    listenerFilters: [{ name: 'od', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst' } }],
+    transportSocket: { name: 'tls', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext' } },
+    filters: [{ name: 'redis', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.redis_proxy.v3.RedisProxy', stat_prefix: 'r' } }],
+  }));
+  const l = 'static_resources.listeners[0]';
+  assert.deepEqual(errs.errors.map((e) => [e.code, e.path]), [
+    [CFG.UNSUPPORTED_EXTENSION, `${l}.listener_filters[0].typed_config`],
+    [CFG.UNSUPPORTED_EXTENSION, `${l}.filter_chains[0].transport_socket.typed_config`],
+    [CFG.UNSUPPORTED_EXTENSION, `${l}.filter_chains[0].filters[0].typed_config`],
+    [CFG.REQUIRED, `${l}.filter_chains`],
+  ]);
+  assert.ok(errs.errors[0]!.message.includes(`supported here: ${LISTENER_FILTERS.supportedList()}`));
+  assert.ok(errs.errors[1]!.message.includes(`supported here: ${TRANSPORT_SOCKETS.supportedList()}`));
+  assert.ok(errs.errors[2]!.message.includes(`supported here: ${NETWORK_FILTERS.supportedList()}`));
+});
+
+test('raw_buffer is accepted as a filter chain and a cluster transport socket; its fields are refused by name', () => {
+  const raw = { name: 'envoy.transport_sockets.raw_buffer', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer' } };
+  assert.deepEqual(load(bootstrap({ transportSocket: raw, clusterTransportSocket: raw })).errors, []);
+  const inspectors = load(bootstrap({ listenerFilters: [{ name: 'tls', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector', enable_ja3_fingerprinting: true } }] }));
+  assert.deepEqual(inspectors.errors.map((e) => [e.code, e.path]), [[CFG.UNSUPPORTED_FIELD, 'static_resources.listeners[0].listener_filters[0].typed_config.enable_ja3_fingerprinting']]);
+});
