@@ -106,7 +106,7 @@ export function decodeRouteAction(a: envoy_config_route_v3_RouteAction, path: st
   }
 
   if (a.priority !== undefined && a.priority !== 'DEFAULT') {
-    errs.error(joinPath(path, 'priority'), `priority ${a.priority} is not supported by weft (only DEFAULT)`);
+    errs.error(joinPath(path, 'priority'), `priority ${a.priority} is not supported by weft (only DEFAULT)`, CFG.UNSUPPORTED_VALUE);
     ok = false;
   }
 

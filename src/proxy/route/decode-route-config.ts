@@ -188,7 +188,7 @@ function decodeVirtualHost(vh: envoy_config_route_v3_VirtualHost, path: string, 
   if (!vh.domains || vh.domains.length === 0) errs.required(domainsPath, 'at least one domain is required');
   (vh.domains ?? []).forEach((d, i) => {
     const problem = domains.add(d, host);
-    if (problem) errs.error(joinPath(domainsPath, i), problem);
+    if (problem) errs.error(joinPath(domainsPath, i), problem, domains.taken(d) ? CFG.DUPLICATE : CFG.INVALID_VALUE);
   });
   (vh.routes ?? []).forEach((r, i) => {
     const route = decodeRoute(r, joinPath(joinPath(path, 'routes'), i), errs, ctx, host);

@@ -21,6 +21,11 @@ export class DomainIndex<T> {
 
   constructor(readonly ignorePort: boolean) {}
 
+  /** True when `domain` (any case) is already in the index. */
+  taken(domain: string): boolean {
+    return this.seen.has(asciiLower(domain));
+  }
+
   /** Adds a domain; returns an error message instead when the domain is invalid or already taken. */
   add(domain: string, value: T): string | undefined {
     const d = asciiLower(domain);

@@ -30,16 +30,9 @@ export function tableOf(routes: envoy_config_route_v3_Route[], vh: Partial<envoy
   return table({ name: 'rc', ...rc, virtual_hosts: [{ name: 'vh', domains: ['*'], routes, ...vh }] });
 }
 
-/** Decodes and returns only the errors, as `path: message` lines. */
-export function errorsOf(rc: envoy_config_route_v3_RouteConfiguration, path = 'rc'): string[] {
+/** Errors as [code, path] pairs: what tests assert (codes are stable, messages are not). */
+export function errorCodes(rc: envoy_config_route_v3_RouteConfiguration, path = 'rc'): [string, string][] {
   const errs = new ConfigErrors();
   decodeRouteConfiguration(rc, path, errs);
-  return errs.errors.map((e) => `${e.path}: ${e.message}`);
-}
-
-/** Error paths only. */
-export function errorPaths(rc: envoy_config_route_v3_RouteConfiguration, path = 'rc'): string[] {
-  const errs = new ConfigErrors();
-  decodeRouteConfiguration(rc, path, errs);
-  return errs.errors.map((e) => e.path);
+  return errs.errors.map((e) => [e.code, e.path]);
 }

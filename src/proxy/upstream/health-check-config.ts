@@ -100,7 +100,7 @@ const FIELDS = [
 
 /** Decodes a cluster's health_checks. weft, like Envoy's v3 API before named checkers, runs at most one per cluster. */
 export function decodeHealthChecks(list: readonly envoy_config_core_v3_HealthCheck[], path: string, errs: ConfigErrors): HealthCheckConfig[] {
-  if (list.length > 1) errs.error(path, 'multiple health checks are not supported: configure one per cluster');
+  if (list.length > 1) errs.error(path, 'multiple health checks are not supported: configure one per cluster', CFG.UNSUPPORTED_VALUE);
   const out: HealthCheckConfig[] = [];
   list.forEach((h, i) => {
     const hc = decodeHealthCheck(h, joinPath(path, i), errs);
