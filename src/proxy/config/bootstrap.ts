@@ -158,7 +158,7 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
   let dynamic = b.dynamic_resources ? decodeDynamicResources(b.dynamic_resources, 'dynamic_resources', errs, new Set(clusters.map((c) => c.name))) : undefined;
   const staticNames = new Set(clusters.map((c) => c.name));
   for (const e of edsSources) {
-    if (!staticNames.has(e.cluster)) errs.error(joinPath(e.path, 'api_config_source.grpc_services[0].envoy_grpc.cluster_name'), `cluster "${e.cluster}" must be defined in static_resources.clusters`);
+    if (!staticNames.has(e.cluster)) errs.error(joinPath(e.path, 'api_config_source.grpc_services[0].envoy_grpc.cluster_name'), `cluster "${e.cluster}" must be defined in static_resources.clusters`, CFG.UNKNOWN_REFERENCE);
     if (e.cluster !== edsSources[0]!.cluster) errs.unsupported(e.path, 'EDS from more than one xDS cluster');
   }
   if (edsSources.length > 0) {

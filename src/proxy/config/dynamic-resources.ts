@@ -1,7 +1,7 @@
 // dynamic_resources: where LDS/CDS (and through them RDS/EDS) come from.
 // weft's proxy speaks ADS over gRPC (state-of-the-world or delta) to a
 // cluster named in static_resources, as in the seed's xds_cluster example.
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import type { envoy_config_bootstrap_v3_Bootstrap_DynamicResources, envoy_config_core_v3_ApiConfigSource, envoy_config_core_v3_ConfigSource } from '../../xds/gen/types.js';
 import { checkSupported, durationMs } from './support.js';
 
@@ -74,7 +74,7 @@ export function decodeDynamicResources(d: envoy_config_bootstrap_v3_Bootstrap_Dy
       checkSupported(g.envoy_grpc, joinPath(gp, 'envoy_grpc'), errs, ['cluster_name', 'authority']);
       cluster = g.envoy_grpc.cluster_name ?? '';
       authority = g.envoy_grpc.authority || cluster;
-      if (!staticClusters.has(cluster)) errs.error(joinPath(gp, 'envoy_grpc.cluster_name'), `cluster "${cluster}" must be defined in static_resources.clusters`);
+      if (!staticClusters.has(cluster)) errs.error(joinPath(gp, 'envoy_grpc.cluster_name'), `cluster "${cluster}" must be defined in static_resources.clusters`, CFG.UNKNOWN_REFERENCE);
     }
   }
   return {
