@@ -139,14 +139,14 @@ function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: strin
     if (!reg) return;
     const isLast = i === filters.length - 1;
     if (reg.terminal && !isLast) errs.error(p, `${reg.name} is a terminal filter and must be last`, CFG.CONFLICT);
-    if (!reg.terminal && isLast) errs.error(p, `${reg.name} is not a terminal filter: http_connection_manager or tcp_proxy must follow it`, CFG.CONFLICT);
+    if (!reg.terminal && isLast) errs.error(p, `${reg.name} is not a terminal filter: ${NETWORK_FILTERS.namesWhere((r) => r.terminal)} must follow it`, CFG.CONFLICT);
     const cfg = reg.decode(tc, joinPath(p, 'typed_config'), errs, ctx);
     if (cfg === undefined) return;
     const spec = reg.factory(cfg);
     if ('terminal' in spec) terminal = spec.terminal;
     else rateLimits.push(spec.rateLimit);
   });
-  if (filters.length === 0) errs.error(joinPath(path, 'filters'), 'a filter chain needs a terminal filter (http_connection_manager or tcp_proxy)');
+  if (filters.length === 0) errs.required(joinPath(path, 'filters'), `a filter chain needs a terminal filter (${NETWORK_FILTERS.namesWhere((r) => r.terminal)})`);
   if (!terminal || !match) return undefined;
   return { name: fc.name || (index >= 0 ? `filter_chain_${index}` : 'default_filter_chain'), match, rateLimits, terminal };
 }

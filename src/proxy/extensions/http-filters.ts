@@ -10,7 +10,7 @@ export const HTTP_FILTERS = new ExtensionRegistry<HttpFilterRegistration>('HTTP 
   routerRegistration,
   faultRegistration,
   httpLocalRateLimitRegistration,
-] as HttpFilterRegistration[]);
+]);
 
 /** The per-route decoders, by the type URL of a typed_per_filter_config entry. */
 export function httpFilterForPerRouteType(url: string): HttpFilterRegistration | undefined {

@@ -9,4 +9,4 @@ export const NETWORK_FILTERS = new ExtensionRegistry<NetworkFilterRegistration>(
   hcmRegistration,
   tcpProxyRegistration,
   networkLocalRateLimitRegistration,
-] as NetworkFilterRegistration[]);
+]);

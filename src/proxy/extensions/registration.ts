@@ -76,6 +76,11 @@ export class ExtensionRegistry<R extends ExtensionRegistration<unknown, never>> 
     return [...this.byUrl.keys()];
   }
 
+  /** Canonical names of the registrations `pick` selects (e.g. the terminal filters), for messages. */
+  namesWhere(pick: (r: R) => boolean): string {
+    return this.registrations.filter(pick).map((r) => r.name).join(' or ');
+  }
+
   /** Canonical names of what this position supports, for messages. */
   supportedList(): string {
     return this.registrations.map((r) => r.name).join(', ');

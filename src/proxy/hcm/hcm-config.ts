@@ -75,13 +75,14 @@ export function decodeHcm(h: HcmProto & AnyMessage, path: string, errs: ConfigEr
   // http_filters: decoded in order, router last.
   const filters: HttpFilterFactory[] = [];
   const hf = h.http_filters ?? [];
-  if (hf.length === 0) errs.error(joinPath(path, 'http_filters'), 'http_filters must end with envoy.filters.http.router');
+  const terminals = HTTP_FILTERS.namesWhere((r) => r.terminal === true);
+  if (hf.length === 0) errs.required(joinPath(path, 'http_filters'), `http_filters must end with ${terminals}`);
   hf.forEach((f, i) => {
     const fp = joinPath(joinPath(path, 'http_filters'), i);
     checkSupported(f, fp, errs, ['name', 'typed_config', 'disabled', 'is_optional']);
     const isLast = i === hf.length - 1;
     const reg = f.typed_config ? HTTP_FILTERS.forTypeUrl(f.typed_config['@type']) : undefined;
-    if (isLast && !reg?.terminal) errs.error(fp, 'the last HTTP filter must be envoy.filters.http.router', CFG.CONFLICT);
+    if (isLast && !reg?.terminal) errs.error(fp, `the last HTTP filter must be ${terminals}`, CFG.CONFLICT);
     if (!isLast && reg?.terminal) errs.error(fp, `${reg.name} must be the last HTTP filter`, CFG.CONFLICT);
     if (f.disabled) return;
     const factory = decodeHttpFilter(f, fp, errs, { name: f.name ?? '', statPrefix });
