@@ -17,20 +17,17 @@ function decodeStream(cfg: AnyMessage, path: string, errs: ConfigErrors): Format
   return decodeSubstitutionFormat(tc.log_format, joinPath(path, 'log_format'), errs);
 }
 
-export const stdoutAccessLogRegistration: AccessLoggerRegistration = {
-  name: 'envoy.access_loggers.stdout',
-  typeUrls: [STDOUT_ACCESS_LOG_TYPE],
-  decode: (cfg, path, errs) => {
-    const formatter = decodeStream(cfg, path, errs);
-    return formatter ? { sink: { kind: 'stdout' }, formatter } : undefined;
-  },
-};
+/** stdout and stderr differ only in their sink. */
+function streamLogger(name: string, typeUrl: string, kind: 'stdout' | 'stderr'): AccessLoggerRegistration {
+  return {
+    name,
+    typeUrls: [typeUrl],
+    decode: (cfg, path, errs) => {
+      const formatter = decodeStream(cfg, path, errs);
+      return formatter ? { sink: { kind }, formatter } : undefined;
+    },
+  };
+}
 
-export const stderrAccessLogRegistration: AccessLoggerRegistration = {
-  name: 'envoy.access_loggers.stderr',
-  typeUrls: [STDERR_ACCESS_LOG_TYPE],
-  decode: (cfg, path, errs) => {
-    const formatter = decodeStream(cfg, path, errs);
-    return formatter ? { sink: { kind: 'stderr' }, formatter } : undefined;
-  },
-};
+export const stdoutAccessLogRegistration = streamLogger('envoy.access_loggers.stdout', STDOUT_ACCESS_LOG_TYPE, 'stdout');
+export const stderrAccessLogRegistration = streamLogger('envoy.access_loggers.stderr', STDERR_ACCESS_LOG_TYPE, 'stderr');
