@@ -10,7 +10,14 @@ import { ACCESS_LOGGERS } from './access-loggers.js';
 import { HTTP_FILTERS } from './http-filters.js';
 import { LISTENER_FILTERS } from './listener-filters.js';
 import { NETWORK_FILTERS } from './network-filters.js';
-import { ExtensionRegistry } from './registration.js';
+import { ExtensionRegistry, type DeclaredStats } from './registration.js';
+import { StatsStore } from '../../stats/stats-store.js';
+import { FaultStats } from '../filters/fault/fault-stats.js';
+import { faultRegistration } from '../filters/fault/registration.js';
+import { HttpLocalRateLimitStats } from '../filters/local-ratelimit/http-stats.js';
+import { httpLocalRateLimitRegistration } from '../filters/local-ratelimit/registration.js';
+import { hcmRegistration } from '../hcm/registration.js';
+import { HcmStats } from '../http/hcm-stats.js';
 import { TRANSPORT_SOCKETS } from './transport-sockets.js';
 
 const ALL = [HTTP_FILTERS, NETWORK_FILTERS, LISTENER_FILTERS, ACCESS_LOGGERS, TRANSPORT_SOCKETS];
@@ -105,4 +112,22 @@ test('raw_buffer is accepted as a filter chain and a cluster transport socket; i
   assert.deepEqual(load(bootstrap({ transportSocket: raw, clusterTransportSocket: raw })).errors, []);
   const inspectors = load(bootstrap({ listenerFilters: [{ name: 'tls', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector', enable_ja3_fingerprinting: true } }] }));
   assert.deepEqual(inspectors.errors.map((e) => [e.code, e.path]), [[CFG.UNSUPPORTED_FIELD, 'static_resources.listeners[0].listener_filters[0].typed_config.enable_ja3_fingerprinting']]);
+});
+
+test('declared stats are the ones the extension\'s stats class creates', () => {
+  const names = (list: { name: string }[]) => list.map((s) => s.name).sort();
+  const declared = (d: DeclaredStats | undefined, kind: 'counters' | 'gauges' | 'histograms') =>
+    (d?.[kind] ?? []).filter((n) => !n.includes('<')).map((n) => d!.prefix.replace('<stat_prefix>', 'p') + n).sort();
+  const cases: [string, DeclaredStats | undefined, (store: StatsStore) => void][] = [
+    ['fault', faultRegistration.stats, (s) => new FaultStats(s, 'p')],
+    ['http local_ratelimit', httpLocalRateLimitRegistration.stats, (s) => new HttpLocalRateLimitStats(s, 'p')],
+    ['http_connection_manager', hcmRegistration.stats, (s) => new HcmStats(s, 'p')],
+  ];
+  for (const [what, d, create] of cases) {
+    const store = new StatsStore();
+    create(store);
+    assert.deepEqual(names(store.counters()), declared(d, 'counters'), `${what} counters`);
+    assert.deepEqual(names(store.gauges()), declared(d, 'gauges'), `${what} gauges`);
+    assert.deepEqual(names(store.histograms()), declared(d, 'histograms'), `${what} histograms`);
+  }
 });
