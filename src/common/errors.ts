@@ -112,16 +112,6 @@ export class ConfigErrors {
     return this.issues.every((i) => i.severity !== 'error' || this.pending.get(i.path) === i);
   }
 
-  /** Codes of the errors (not warnings), in order; what tests compare. */
-  get errorCodes(): ConfigIssueCode[] {
-    return this.errors.map((i) => i.code);
-  }
-
-  /** True when an error (not a warning) with `code` was reported at exactly `path`. */
-  has(code: ConfigIssueCode, path: string): boolean {
-    return this.issues.some((i) => i.severity === 'error' && i.code === code && i.path === path);
-  }
-
   get hasErrors(): boolean {
     return this.issues.some((i) => i.severity === 'error');
   }
