@@ -10,7 +10,7 @@ import {
   K_UINT32, K_UINT64, KIND_NAMES, messageSchema, type EnumSchema, type MessageSchema, type OneofSchema,
 } from './schema.js';
 import { typeNameFromUrl, typeUrl } from './type-urls.js';
-import { unsupportedTypeMessage } from './unsupported-type.js';
+import { unknownTypeMessage } from './unsupported-type.js';
 import { v2FieldHint } from './v2-hints.js';
 import { checkDuration, parseBase64, parseDuration, parseFieldMask, parseTimestamp, type SecondsNanos } from './wkt-format.js';
 
@@ -401,7 +401,7 @@ function decodeAny(json: unknown, path: string, errs: ConfigErrors): Json | unde
   if (!hasMessageType(name)) {
     // Kept as a placeholder (the binary decoder's shape) so decoding goes on;
     // the position's decoder reports it with what that position supports.
-    errs.unknownType(path, unsupportedTypeMessage(url));
+    errs.unknownType(path, unknownTypeMessage(url));
     return { '@type': url, '@unknown': true };
   }
   const inner = messageSchema(name);

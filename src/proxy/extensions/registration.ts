@@ -10,6 +10,7 @@
 import { ConfigErrors, joinPath } from '../../common/errors.js';
 import type { AnyMessage } from '../../xds/gen/types.js';
 import { TYPE_URL_PREFIX } from '../../xds/type-urls.js';
+import { successorTypeUrl } from '../../xds/unsupported-type.js';
 
 /** The stats an extension emits, declared beside it as Envoy does (names relative to `prefix`). */
 export interface DeclaredStats {
@@ -89,7 +90,10 @@ export class ExtensionRegistry<R extends ExtensionRegistration<unknown, never>> 
   /** The message for a typed_config this position does not support. */
   unsupportedMessage(url: string, configName?: string): string {
     const named = configName && configName !== url ? ` (name "${configName}")` : '';
-    return `${this.what} "${shortType(url)}"${named} is not supported by weft (supported here: ${this.supportedList()})`;
+    // A v2 type whose v3 successor this position runs: say so.
+    const successor = successorTypeUrl(url);
+    const hint = successor && this.byUrl.has(successor) ? `; did you mean "${successor}"?` : '';
+    return `${this.what} "${shortType(url)}"${named} is not supported by weft (supported here: ${this.supportedList()})${hint}`;
   }
 
   /**

@@ -131,3 +131,10 @@ test('declared stats are the ones the extension\'s stats class creates', () => {
     assert.deepEqual(names(store.histograms()), declared(d, 'histograms'), `${what} histograms`);
   }
 });
+
+test('a v2 type whose v3 successor the position runs is refused with the v3 type suggested', () => {
+  const errs = load(bootstrap({ httpFilters: [{ name: 'envoy.router', typed_config: { '@type': 'type.googleapis.com/envoy.config.filter.http.router.v2.Router' } }] }));
+  // The last filter is not the router either (CONFLICT), then the type itself.
+  assert.deepEqual(errs.errors.map((e) => e.code), [CFG.CONFLICT, CFG.UNSUPPORTED_EXTENSION]);
+  assert.match(errs.errors[1]!.message, /; did you mean "type\.googleapis\.com\/envoy\.extensions\.filters\.http\.router\.v3\.Router"\?$/);
+});
