@@ -94,7 +94,8 @@ export function decodeListener(l: envoy_config_listener_v3_Listener, path: strin
     if (c) filterChains.push(c);
   });
   const defaultFilterChain = l.default_filter_chain ? decodeFilterChain(l.default_filter_chain, joinPath(path, 'default_filter_chain'), errs, ctx, -1) : undefined;
-  if (filterChains.length === 0 && !defaultFilterChain) errs.required(joinPath(path, 'filter_chains'), 'at least one filter chain (or default_filter_chain) is required');
+  // Counted as written: a chain refused for its own errors is not also reported missing.
+  if ((l.filter_chains ?? []).length === 0 && !l.default_filter_chain) errs.required(joinPath(path, 'filter_chains'), 'at least one filter chain (or default_filter_chain) is required');
   checkDuplicateMatches(filterChains, joinPath(path, 'filter_chains'), errs);
   const needsTls = filterChains.some((c) => c.match.serverNames.length > 0 || c.match.transportProtocol === 'tls');
   if (needsTls && !tlsInspector) {
