@@ -137,3 +137,17 @@ test('a v2 type whose v3 successor the position runs is refused with the v3 type
   assert.deepEqual(errs.errors.map((e) => e.code), [CFG.CONFLICT, CFG.UNSUPPORTED_EXTENSION]);
   assert.match(errs.errors[1]!.message, /; did you mean "type\.googleapis\.com\/envoy\.extensions\.filters\.http\.router\.v3\.Router"\?$/);
 });
+
+test('a disabled HTTP filter is validated like any other (Envoy creates its config too), then left out', () => {
+  const errs = load(bootstrap({ httpFilters: [
+    { name: 'envoy.filters.http.lua', disabled: true, typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua' } },
+    { name: 'f', disabled: true, typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault', abort: { http_status: 99, percentage: { numerator: 100 } } } },
+    { name: 'r', typed_config: { '@type': ROUTER } },
+  ] }));
+  const h = 'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters';
+  assert.deepEqual(errs.errors.map((e) => [e.code, e.path]), [
+    [CFG.UNSUPPORTED_EXTENSION, `${h}[0].typed_config`],
+    [CFG.INVALID_VALUE, `${h}[1].typed_config.abort.http_status`],
+  ]);
+  assert.ok(errs.errors[0]!.message.includes(`supported here: ${HTTP_FILTERS.supportedList()}`));
+});

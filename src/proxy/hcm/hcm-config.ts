@@ -84,9 +84,9 @@ export function decodeHcm(h: HcmProto & AnyMessage, path: string, errs: ConfigEr
     const reg = f.typed_config ? HTTP_FILTERS.forTypeUrl(f.typed_config['@type']) : undefined;
     if (isLast && !reg?.terminal) errs.error(fp, `the last HTTP filter must be ${terminals}`, CFG.CONFLICT);
     if (!isLast && reg?.terminal) errs.error(fp, `${reg.name} must be the last HTTP filter`, CFG.CONFLICT);
-    if (f.disabled) return;
+    // A disabled filter is still decoded (Envoy validates it too), then left out of the chain.
     const factory = decodeHttpFilter(f, fp, errs, { name: f.name ?? '', statPrefix });
-    if (factory) filters.push(factory);
+    if (factory && !f.disabled) filters.push(factory);
   });
 
   const common = h.common_http_protocol_options;
