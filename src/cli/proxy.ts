@@ -1,5 +1,5 @@
 // weft proxy: the sidecar proxy, from an Envoy v3 bootstrap file.
-import { ConfigErrors } from '../common/errors.js';
+import { ConfigErrors, formatIssue } from '../common/errors.js';
 import { LOG_LEVELS, LogRegistry, type LogLevel } from '../common/log.js';
 import { loadBootstrapFile } from '../proxy/config/bootstrap.js';
 import { ProxyServer } from '../proxy/server.js';
@@ -46,11 +46,11 @@ export async function runProxy(argv: string[]): Promise<number> {
   }
   const errs = new ConfigErrors();
   const cfg = loadBootstrapFile(file, errs);
-  for (const w of errs.warnings) process.stderr.write(`warning: ${w.path || '<root>'}: ${w.message}\n`);
+  for (const w of errs.warnings) process.stderr.write(`warning: ${formatIssue(w)}\n`);
   if (!cfg) {
     const list = errs.errors;
     process.stderr.write(`weft proxy: ${file}: bootstrap rejected (${list.length} error${list.length === 1 ? '' : 's'}):\n`);
-    for (const e of list) process.stderr.write(`  ${e.path || '<root>'}: ${e.message}\n`);
+    for (const e of list) process.stderr.write(`  ${formatIssue(e)}\n`);
     return 1;
   }
   if (mode === 'validate') {

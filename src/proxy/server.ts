@@ -14,7 +14,7 @@ import type { ProxyContext } from './context.js';
 import { ClusterManager } from './upstream/cluster-manager.js';
 import type { ClusterDeps } from './upstream/cluster.js';
 import { ActiveListener } from './listener/listener.js';
-import type { RouteTable } from './router/route-table.js';
+import type { RouteTable } from './route/route-table.js';
 import { AdminServer } from './admin/admin.js';
 import { WEFT_VERSION } from '../common/version.js';
 import type { XdsClient } from './xds-client/xds-client.js';
@@ -23,8 +23,9 @@ import { DEFAULT_STATS_FLUSH_INTERVAL_MS } from '../stats/index.js';
 import { Runtime } from './runtime/runtime.js';
 import { EMPTY_RUNTIME_CONFIG } from './runtime/decode.js';
 import { OverloadManager } from './overload/overload-manager.js';
+import type { AdminRuntime, DynamicState, HdsRuntime, ListenerStatus, ServerState, XdsRuntime } from './runtime.js';
 
-export type ServerState = 'PRE_INITIALIZING' | 'INITIALIZING' | 'LIVE' | 'DRAINING';
+export type { ServerState, DynamicState } from './runtime.js';
 
 export interface ProxyOptions {
   clock?: Clock;
@@ -38,15 +39,7 @@ export interface ProxyOptions {
   lookup?: ClusterDeps['lookup'];
 }
 
-export interface DynamicState {
-  ldsVersion?: string;
-  cdsVersion?: string;
-  listeners: { name: string; version: string; source: unknown; lastUpdated: string }[];
-  clusters: { name: string; version: string; source: unknown; lastUpdated: string }[];
-  routes: { name: string; version: string; source: unknown; lastUpdated: string }[];
-}
-
-export class ProxyServer {
+export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
   readonly ctx: ProxyContext;
   readonly logs: LogRegistry;
   readonly log: Logger;
@@ -192,7 +185,7 @@ export class ProxyServer {
     else this.routeTables.delete(name);
   }
 
-  listenerStatuses(): { name: string; host: string; port: number }[] {
+  listenerStatuses(): ListenerStatus[] {
     return [...this.listeners.values()].map((l) => ({ name: l.config.name, host: l.config.address.host, port: l.boundPort ?? l.config.address.port }));
   }
 

@@ -3,14 +3,14 @@
 // types, out-of-range numbers, unknown enum names, two members of a oneof,
 // Anys without a known "@type". Every problem is collected with its field path
 // and decoding goes on, so one run shows the user all of them.
-import { ConfigErrors, joinPath } from '../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../common/errors.js';
 import {
   canonicalUnderValueInAny, FieldSchema, hasMessageType, jsonUnderValueInAny, K_BOOL, K_BYTES, K_DOUBLE, K_ENUM,
   K_FIXED32, K_FIXED64, K_FLOAT, K_INT32, K_INT64, K_MESSAGE, K_SFIXED32, K_SFIXED64, K_SINT32, K_SINT64, K_STRING,
   K_UINT32, K_UINT64, KIND_NAMES, messageSchema, type EnumSchema, type MessageSchema, type OneofSchema,
 } from './schema.js';
 import { typeNameFromUrl, typeUrl } from './type-urls.js';
-import { unsupportedTypeMessage } from './unsupported-type.js';
+import { unknownTypeMessage } from './unsupported-type.js';
 import { v2FieldHint } from './v2-hints.js';
 import { checkDuration, parseBase64, parseDuration, parseFieldMask, parseTimestamp, type SecondsNanos } from './wkt-format.js';
 
@@ -28,7 +28,7 @@ type Json = Record<string, unknown>;
 export function fromJson<T>(typeName: string, json: unknown, path: string, errs: ConfigErrors): T | undefined {
   const schema = messageSchema(typeName);
   if (json === null || json === undefined) {
-    errs.error(path, `expected object (${typeName}), got ${describe(json)}`);
+    errs.error(path, `expected object (${typeName}), got ${describe(json)}`, CFG.WRONG_TYPE);
     return undefined;
   }
   return decodeMessage(schema, json, path, errs) as T | undefined;
@@ -66,7 +66,7 @@ function nullIsValue(f: FieldSchema): boolean {
 function decodeMessage(s: MessageSchema, json: unknown, path: string, errs: ConfigErrors): unknown {
   if (s.wellKnown !== undefined) return decodeWellKnown(s, json, path, errs);
   if (!isObject(json)) {
-    errs.error(path, `expected object (${s.fullName}), got ${describe(json)}`);
+    errs.error(path, `expected object (${s.fullName}), got ${describe(json)}`, CFG.WRONG_TYPE);
     return undefined;
   }
   return decodeFields(s, json, path, errs, {}, false);
@@ -85,7 +85,7 @@ function decodeFields(s: MessageSchema, json: Json, path: string, errs: ConfigEr
     }
     const fpath = joinPath(path, f.name);
     if (key !== f.name && Object.hasOwn(json, f.name)) {
-      errs.error(fpath, `field is set twice, as "${f.name}" and as "${key}"`);
+      errs.error(fpath, `field is set twice, as "${f.name}" and as "${key}"`, CFG.DUPLICATE);
       continue;
     }
     if (value === undefined || (value === null && !(nullIsValue(f) && !f.repeated && !f.isMap))) continue; // null means unset
@@ -93,7 +93,7 @@ function decodeFields(s: MessageSchema, json: Json, path: string, errs: ConfigEr
       oneofSet ??= new Map();
       const first = oneofSet.get(f.oneof);
       if (first !== undefined) {
-        errs.error(fpath, `oneof "${f.oneof.name}" has both "${first}" and "${f.name}" set; set only one`);
+        errs.error(fpath, `oneof "${f.oneof.name}" has both "${first}" and "${f.name}" set; set only one`, CFG.CONFLICT);
         continue;
       }
       oneofSet.set(f.oneof, f.name);
@@ -111,11 +111,11 @@ function reportUnknownField(s: MessageSchema, key: string, path: string, errs: C
   const snake = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
   const hint = v2FieldHint(s.fullName, snake);
   if (hint) {
-    errs.error(path, hint);
+    errs.error(path, hint, CFG.UNKNOWN_FIELD);
     return;
   }
   const near = closest(snake, s.fields.map((f) => f.name));
-  errs.error(path, `unknown field "${key}"${near ? ` (did you mean "${near}"?)` : ''}`);
+  errs.error(path, `unknown field "${key}"${near ? ` (did you mean "${near}"?)` : ''}`, CFG.UNKNOWN_FIELD);
 }
 
 /** The field name within a small edit distance of `word`, for "did you mean". */
@@ -159,14 +159,14 @@ function typeLabel(f: FieldSchema): string {
 
 function decodeList(f: FieldSchema, value: unknown, path: string, errs: ConfigErrors): unknown[] | undefined {
   if (!Array.isArray(value)) {
-    errs.error(path, `expected array (repeated ${typeLabel(f)}), got ${describe(value)}`);
+    errs.error(path, `expected array (repeated ${typeLabel(f)}), got ${describe(value)}`, CFG.WRONG_TYPE);
     return undefined;
   }
   const out: unknown[] = [];
   for (let i = 0; i < value.length; i++) {
     const ipath = joinPath(path, i);
     if (value[i] === null && !nullIsValue(f)) {
-      errs.error(ipath, 'null is not allowed in a list');
+      errs.error(ipath, 'null is not allowed in a list', CFG.WRONG_TYPE);
       continue;
     }
     const v = decodeSingle(f, value[i], ipath, errs);
@@ -177,7 +177,7 @@ function decodeList(f: FieldSchema, value: unknown, path: string, errs: ConfigEr
 
 function decodeMap(f: FieldSchema, value: unknown, path: string, errs: ConfigErrors): Json | undefined {
   if (!isObject(value)) {
-    errs.error(path, `expected object (map<${KIND_NAMES[f.keyKind]}, ${typeLabel(f)}>), got ${describe(value)}`);
+    errs.error(path, `expected object (map<${KIND_NAMES[f.keyKind]}, ${typeLabel(f)}>), got ${describe(value)}`, CFG.WRONG_TYPE);
     return undefined;
   }
   const out: Json = {};
@@ -191,7 +191,7 @@ function decodeMap(f: FieldSchema, value: unknown, path: string, errs: ConfigErr
     }
     const item = value[key];
     if (item === null && !nullIsValue(f)) {
-      errs.error(kpath, 'null is not allowed as a map value');
+      errs.error(kpath, 'null is not allowed as a map value', CFG.WRONG_TYPE);
       continue;
     }
     const v = decodeSingle(f, item, kpath, errs);
@@ -234,7 +234,7 @@ function decodeEnum(e: EnumSchema, value: unknown, path: string, errs: ConfigErr
     if (name === undefined) errs.error(path, `unknown enum number ${value} (${expected})`);
     return name;
   }
-  errs.error(path, `expected ${shortName(e.fullName)} enum name (${expected}), got ${describe(value)}`);
+  errs.error(path, `expected ${shortName(e.fullName)} enum name (${expected}), got ${describe(value)}`, CFG.WRONG_TYPE);
   return undefined;
 }
 
@@ -278,8 +278,9 @@ function integer(kind: number, value: unknown): number | string {
 }
 
 function decodeScalar(kind: number, value: unknown, path: string, errs: ConfigErrors): unknown {
+  // "expected X, got Y" is a JSON type mismatch; the rest (range, base64) are bad values.
   const fail = (msg: string): undefined => {
-    errs.error(path, msg);
+    errs.error(path, msg, msg.startsWith('expected ') ? CFG.WRONG_TYPE : CFG.INVALID_VALUE);
     return undefined;
   };
   switch (kind) {
@@ -324,7 +325,7 @@ function decodeWellKnown(s: MessageSchema, json: unknown, path: string, errs: Co
     case 'wrapper': {
       const inner = s.byName.get('value')!;
       if (isObject(json)) {
-        errs.error(path, `expected ${KIND_NAMES[inner.kind]}, got object (a ${s.fullName} is written as the plain value, not {value: ...})`);
+        errs.error(path, `expected ${KIND_NAMES[inner.kind]}, got object (a ${s.fullName} is written as the plain value, not {value: ...})`, CFG.WRONG_TYPE);
         return undefined;
       }
       const v = decodeScalar(inner.kind, json, path, errs);
@@ -332,13 +333,13 @@ function decodeWellKnown(s: MessageSchema, json: unknown, path: string, errs: Co
     }
     case 'struct':
       if (!isObject(json)) {
-        errs.error(path, `expected object (google.protobuf.Struct), got ${describe(json)}`);
+        errs.error(path, `expected object (google.protobuf.Struct), got ${describe(json)}`, CFG.WRONG_TYPE);
         return undefined;
       }
       return plainJson(json, path, errs);
     case 'list_value':
       if (!Array.isArray(json)) {
-        errs.error(path, `expected array (google.protobuf.ListValue), got ${describe(json)}`);
+        errs.error(path, `expected array (google.protobuf.ListValue), got ${describe(json)}`, CFG.WRONG_TYPE);
         return undefined;
       }
       return plainJson(json, path, errs);
@@ -346,14 +347,14 @@ function decodeWellKnown(s: MessageSchema, json: unknown, path: string, errs: Co
       return plainJson(json, path, errs);
     case 'field_mask':
       if (typeof json !== 'string') {
-        errs.error(path, `expected string of comma-separated paths (google.protobuf.FieldMask), got ${describe(json)}`);
+        errs.error(path, `expected string of comma-separated paths (google.protobuf.FieldMask), got ${describe(json)}`, CFG.WRONG_TYPE);
         return undefined;
       }
       return { paths: parseFieldMask(json) };
     case 'empty':
     default:
       if (!isObject(json)) {
-        errs.error(path, `expected object (${s.fullName}), got ${describe(json)}`);
+        errs.error(path, `expected object (${s.fullName}), got ${describe(json)}`, CFG.WRONG_TYPE);
         return undefined;
       }
       return decodeFields(s, json, path, errs, {}, false);
@@ -385,18 +386,18 @@ function decodeSecondsNanos(s: MessageSchema, json: unknown, path: string, errs:
   }
   errs.error(path, isDuration
     ? `expected duration string like "1.5s", got ${describe(json)}`
-    : `expected RFC 3339 timestamp string, got ${describe(json)}`);
+    : `expected RFC 3339 timestamp string, got ${describe(json)}`, CFG.WRONG_TYPE);
   return undefined;
 }
 
 function decodeAny(json: unknown, path: string, errs: ConfigErrors): Json | undefined {
   if (!isObject(json)) {
-    errs.error(path, `expected object with "@type" (google.protobuf.Any), got ${describe(json)}`);
+    errs.error(path, `expected object with "@type" (google.protobuf.Any), got ${describe(json)}`, CFG.WRONG_TYPE);
     return undefined;
   }
   const url = json['@type'];
   if (url === undefined || url === null) {
-    errs.error(path, 'missing "@type" (an Any names its message, e.g. "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router")');
+    errs.error(path, 'missing "@type" (an Any names its message, e.g. "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router")', CFG.REQUIRED);
     return undefined;
   }
   if (typeof url !== 'string' || !url.includes('/')) {
@@ -405,19 +406,21 @@ function decodeAny(json: unknown, path: string, errs: ConfigErrors): Json | unde
   }
   const name = typeNameFromUrl(url);
   if (!hasMessageType(name)) {
-    errs.error(path, unsupportedTypeMessage(url));
-    return undefined;
+    // Kept as a placeholder (the binary decoder's shape) so decoding goes on;
+    // the position's decoder reports it with what that position supports.
+    errs.unknownType(path, unknownTypeMessage(url));
+    return { '@type': url, '@unknown': true };
   }
   const inner = messageSchema(name);
   const out: Json = { '@type': typeUrl(name) };
   if (!jsonUnderValueInAny(inner.wellKnown)) return decodeFields(inner, json, path, errs, out, true);
   // a well-known type with a special JSON form sits under "value"
   for (const key of Object.keys(json)) {
-    if (key !== '@type' && key !== 'value') errs.error(joinPath(path, key), `unknown field "${key}" (an Any of ${name} holds only "@type" and "value")`);
+    if (key !== '@type' && key !== 'value') errs.error(joinPath(path, key), `unknown field "${key}" (an Any of ${name} holds only "@type" and "value")`, CFG.UNKNOWN_FIELD);
   }
   const vpath = joinPath(path, 'value');
   if (!Object.hasOwn(json, 'value')) {
-    errs.error(vpath, `missing "value" (an Any of ${name} holds its JSON under "value")`);
+    errs.error(vpath, `missing "value" (an Any of ${name} holds its JSON under "value")`, CFG.REQUIRED);
     return undefined;
   }
   const v = decodeMessage(inner, json.value, vpath, errs);
@@ -432,7 +435,7 @@ function plainJson(v: unknown, path: string, errs: ConfigErrors): unknown {
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
   if (typeof v === 'number') {
     if (Number.isFinite(v)) return v;
-    errs.error(path, `${v} is not a JSON number`);
+    errs.error(path, `${v} is not a JSON number`, CFG.WRONG_TYPE);
     return undefined;
   }
   if (Array.isArray(v)) {
@@ -451,6 +454,6 @@ function plainJson(v: unknown, path: string, errs: ConfigErrors): unknown {
     }
     return out;
   }
-  errs.error(path, `expected a JSON value, got ${describe(v)}`);
+  errs.error(path, `expected a JSON value, got ${describe(v)}`, CFG.WRONG_TYPE);
   return undefined;
 }

@@ -78,8 +78,8 @@ static_resources:
     const r = await runWeft(['proxy', '-c', badFile]);
     assert.notEqual(r.code, 0);
     assert.equal(r.signal, null);
-    assert.match(r.stderr, /^ {2}static_resources\.clusters\[1\]\.lb_policy: .*ROUND_ROBN/m);
-    assert.match(r.stderr, /^ {2}static_resources\.clusters\[1\]\.frobnicate: /m);
+    assert.match(r.stderr, /^ {2}\[WEFT_CFG_INVALID_VALUE\] static_resources\.clusters\[1\]\.lb_policy: .*ROUND_ROBN/m);
+    assert.match(r.stderr, /^ {2}\[WEFT_CFG_UNKNOWN_FIELD\] static_resources\.clusters\[1\]\.frobnicate: /m);
     assert.match(r.stderr, new RegExp(`${badFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: bootstrap rejected \\(\\d+ errors\\)`));
     assert.doesNotMatch(r.stderr, /LIVE/);
     assert.equal(await portIsFree(freePort), true);
@@ -105,14 +105,14 @@ static_resources:
     const r = await runWeft(['proxy', '-c', f, '--mode', 'validate']);
     assert.notEqual(r.code, 0);
     assert.doesNotMatch(r.stdout, /OK/);
-    assert.match(r.stderr, /route_config\.virtual_hosts\[0\]\.routes\[0\]\.match\.prefx/);
+    assert.match(r.stderr, /^ {2}\[WEFT_CFG_UNKNOWN_FIELD\] \S*route_config\.virtual_hosts\[0\]\.routes\[0\]\.match\.prefx: /m);
   });
 
   it('a v2 config (config:, envoy.http_connection_manager) is refused naming the v3 spelling (typed_config)', async () => {
     const f = tmp.file('seed-v2.yaml', SEED_V2);
     const r = await runWeft(['proxy', '-c', f, '--mode', 'validate']);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /^ {2}static_resources\.listeners\[0\]\.filter_chains\[0\]\.filters\[0\]\.config: .*v2.*"typed_config"/m);
+    assert.match(r.stderr, /^ {2}\[WEFT_CFG_UNKNOWN_FIELD\] static_resources\.listeners\[0\]\.filter_chains\[0\]\.filters\[0\]\.config: .*v2.*"typed_config"/m);
     assert.doesNotMatch(r.stdout, /OK/);
   });
 

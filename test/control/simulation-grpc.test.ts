@@ -11,7 +11,7 @@ import * as et from '@grpc/grpc-js-xds/build/src/xds-resource-type/endpoint-reso
 import { translateProxy } from '../../src/control/translate/index.js';
 import { bookinfoPush, destinationRule, exampleScenario, grpcProxy } from '../../src/control/translate/test-bookinfo.js';
 import { routeThrough } from '../../src/control/translate/test-simulation.js';
-import { decodeRouteConfiguration } from '../../src/proxy/router/decode-route-config.js';
+import { decodeRouteConfiguration } from '../../src/proxy/route/decode-route-config.js';
 import { ConfigErrors } from '../../src/common/errors.js';
 import { encodeBinary } from '../../src/xds/codec.js';
 

@@ -11,7 +11,7 @@ import {
   bookinfoModel, bookinfoPush, bookinfoService, destinationRule, exampleScenario, loadExample, loadSample, SAMPLES_SKIP, sidecarProxy, virtualService,
 } from '../../src/control/translate/test-bookinfo.js';
 import { distribution, Simulation } from '../../src/control/translate/test-simulation.js';
-import { R as RETRY_BITS } from '../../src/proxy/router/retry-policy.js';
+import { R as RETRY_BITS } from '../../src/proxy/route/retry-policy.js';
 import { HeaderMap } from '../../src/proxy/http/headers.js';
 import type { TestPushInput } from '../../src/control/translate/test-push-context.js';
 

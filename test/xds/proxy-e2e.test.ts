@@ -172,7 +172,8 @@ for (const apiType of ['GRPC', 'DELTA_GRPC'] as const) {
       push({ listeners: [listener('ingress')], routes: [routes([{ prefix: '/', cluster: 'svc-b' }], true)], clusters: [cluster('svc-b')], endpoints: [cla('svc-b', [b.port])] });
       await until('NACK recorded', () => server.status().some((s) => s.types.some((t) => t.lastNack?.message.includes('safe_regex'))));
       const nack = server.status().flatMap((s) => s.types).find((t) => t.lastNack)!.lastNack!;
-      assert.match(nack.message, /RDS\[routes\]\.virtual_hosts\[0\]\.routes\[0\]\.match\.safe_regex\.regex/);
+      // error_detail carries each issue as `[code] path: message`.
+      assert.match(nack.message, /\[WEFT_CFG_INVALID_VALUE\] RDS\[routes\]\.virtual_hosts\[0\]\.routes\[0\]\.match\.safe_regex\.regex: /);
       const r = await fetch(`http://127.0.0.1:${px.port('ingress')}/a`);
       assert.equal(r.status, 200);
       assert.equal(await r.text(), 'B GET /a');

@@ -4,8 +4,8 @@
 import { ConfigErrors } from '../../common/errors.js';
 import { decodeCluster, decodeLoadAssignment, type ClusterConfig } from '../../proxy/config/cluster.js';
 import { decodeListener, type ListenerConfig } from '../../proxy/config/listener.js';
-import { decodeRouteConfiguration } from '../../proxy/router/decode-route-config.js';
-import type { RouteTable } from '../../proxy/router/route-table.js';
+import { decodeRouteConfiguration } from '../../proxy/route/decode-route-config.js';
+import type { RouteTable } from '../../proxy/route/route-table.js';
 import type { ProxyResources } from '../model/types.js';
 import type {
   envoy_config_cluster_v3_Cluster,

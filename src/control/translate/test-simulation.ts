@@ -5,9 +5,9 @@
 import { ConfigErrors } from '../../common/errors.js';
 import { HeaderMap } from '../../proxy/http/headers.js';
 import { decodeHttpFault, type FaultSettings } from '../../proxy/filters/fault/decode.js';
-import type { RetryPolicy } from '../../proxy/router/retry-policy.js';
-import type { RouteTable } from '../../proxy/router/route-table.js';
-import { portStart } from '../../proxy/router/domain-index.js';
+import type { RetryPolicy } from '../../proxy/route/retry-policy.js';
+import type { RouteTable } from '../../proxy/route/route-table.js';
+import { portStart } from '../../proxy/route/domain-index.js';
 import type { AnyMessage } from '../../xds/gen/types.js';
 import type { ProxyResources } from '../model/types.js';
 import { decodeWithProxy, type DecodedProxy } from './test-proxy-decode.js';

@@ -3,7 +3,7 @@
 // header operations, labels, exportTo, gateway references. Inputs are the
 // schema-cleaned values, so types are right but anything may be missing.
 import type { Destination, HeaderOperations, Headers, Percent, StringMatch } from '../../api/networking.js';
-import { translateRe2 } from '../../proxy/router/re2-regex.js';
+import { translateRe2 } from '../../proxy/route/re2-regex.js';
 import { parseDuration } from './duration.js';
 import { childPath } from './field-path.js';
 import type { Reporter } from './message.js';

@@ -2,7 +2,7 @@
 // once into a predicate over StreamInfo. Supported: status_code_filter,
 // duration_filter, not_health_check_filter, response_flag_filter, and_filter,
 // or_filter; the rest are refused with their path.
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import { checkSupported } from '../config/support.js';
 import type {
   envoy_config_accesslog_v3_AccessLogFilter,
@@ -28,7 +28,7 @@ function decodeComparison(
   errs: ConfigErrors,
 ): ((v: number) => boolean) | undefined {
   if (!c) {
-    errs.error(path, 'comparison is required');
+    errs.required(path, 'comparison is required');
     return undefined;
   }
   checkSupported(c, path, errs, ['op', 'value']);
@@ -60,7 +60,7 @@ export function decodeAccessLogFilter(
   const kind = set[0]!;
   const p = joinPath(path, kind);
   if (!SUPPORTED.includes(kind)) {
-    errs.unsupported(p, `access log filter ${kind}`);
+    errs.error(p, `access log filter ${kind} is not supported by weft`, CFG.UNSUPPORTED_FIELD);
     return undefined;
   }
   switch (kind) {

@@ -5,12 +5,11 @@
 import path from 'node:path';
 import type { Clock } from '../../common/clock.js';
 import { BufferedSink } from './buffered-sink.js';
-import type { AccessLogConfig } from './decode.js';
+import type { AccessLogConfig } from './access-log-config.js';
 import { AccessLogger } from './logger.js';
-import { FdTarget, FileTarget, type SinkTarget } from './sink-target.js';
+import { FdTarget, FileTarget, type SinkSpec, type SinkTarget } from './sink-target.js';
 
-/** Where an access log writes. */
-export type SinkSpec = { kind: 'stdout' } | { kind: 'stderr' } | { kind: 'file'; path: string };
+export type { SinkSpec } from './sink-target.js';
 
 export interface AccessLogManagerOptions {
   clock?: Clock;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigErrors } from '../../common/errors.js';
+import { CFG, ConfigErrors } from '../../common/errors.js';
 import type { envoy_config_accesslog_v3_AccessLog } from '../../xds/gen/types.js';
 import { decodeAccessLogs, FILE_ACCESS_LOG_TYPE, STDERR_ACCESS_LOG_TYPE, STDOUT_ACCESS_LOG_TYPE } from './decode.js';
 import { DEFAULT_FORMAT, compileFormat } from './format-string.js';
@@ -98,8 +98,12 @@ test('unsupported logger types are refused by name, with the path', () => {
     { name: 'nothing' },
   ]);
   assert.equal(out.length, 1);
-  assert.deepEqual(errs.errors.map((e) => e.path), [`${P}[1].typed_config.@type`, `${P}[2].typed_config`]);
-  assert.match(errs.errors[0]!.message, /envoy\.extensions\.access_loggers\.grpc\.v3\.HttpGrpcAccessLogConfig is not supported/);
+  assert.deepEqual(errs.errors.map((e) => [e.code, e.path]), [
+    [CFG.UNSUPPORTED_EXTENSION, `${P}[1].typed_config`],
+    [CFG.REQUIRED, `${P}[2].typed_config`],
+  ]);
+  // The message names the type and what this position supports.
+  assert.match(errs.errors[0]!.message, /envoy\.extensions\.access_loggers\.grpc\.v3\.HttpGrpcAccessLogConfig.*supported here: envoy\.access_loggers\.file, envoy\.access_loggers\.stdout, envoy\.access_loggers\.stderr/);
 });
 
 test('format errors carry the path of the field holding the format', () => {
@@ -216,5 +220,5 @@ test('unsupported filters are refused with their path, including inside and_filt
     `${P}[3].filter`,
     `${P}[4].filter.status_code_filter.comparison`,
   ]);
-  assert.match(errs.errors[0]!.message, /header_filter is not supported/);
+  assert.deepEqual(errs.errors.slice(0, 3).map((e) => e.code), [CFG.UNSUPPORTED_FIELD, CFG.UNSUPPORTED_FIELD, CFG.UNSUPPORTED_FIELD]);
 });

@@ -3,7 +3,7 @@
 // later, off the event loop.
 import type { AccessLogFilter } from './access-log-filter.js';
 import type { BufferedSink } from './buffered-sink.js';
-import type { AccessLogConfig } from './decode.js';
+import type { AccessLogConfig } from './access-log-config.js';
 import type { Formatter } from './formatter.js';
 import type { StreamInfo } from './stream-info.js';
 

@@ -4,6 +4,9 @@
 // synchronous for files and pipes on Linux, so it is deliberately not used.)
 import fs from 'node:fs';
 
+/** Where an access log writes (decoded config; the manager opens one target per distinct spec). */
+export type SinkSpec = { kind: 'stdout' } | { kind: 'stderr' } | { kind: 'file'; path: string };
+
 export interface SinkTarget {
   /** Hands one batch to the OS. `done` runs once, after it is written or has failed. */
   write(chunk: string, done: (err: Error | null | undefined) => void): void;

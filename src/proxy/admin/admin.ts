@@ -5,7 +5,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import { LOG_LEVELS, type LogLevel } from '../../common/log.js';
 import { parseStatsParams, renderPrometheus, renderStatsJson, renderStatsText, PROMETHEUS_CONTENT_TYPE } from '../../stats/index.js';
-import type { ProxyServer } from '../server.js';
+import type { AdminRuntime } from '../runtime.js';
 import { configDump } from './config-dump.js';
 import { clustersJson, clustersText } from './clusters.js';
 import { runtimeJson, runtimeModify } from './runtime.js';
@@ -15,7 +15,7 @@ const MUTATING = new Set(['/healthcheck/fail', '/healthcheck/ok', '/drain_listen
 export class AdminServer {
   private server: http.Server | undefined;
 
-  constructor(private readonly proxy: ProxyServer) {}
+  constructor(private readonly proxy: AdminRuntime) {}
 
   listen(host: string, port: number): Promise<number> {
     const server = http.createServer((req, res) => {

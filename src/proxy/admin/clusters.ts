@@ -1,7 +1,7 @@
 // /clusters: per-cluster and per-host state in Envoy's text and JSON forms.
-import type { ProxyServer } from '../server.js';
+import type { AdminRuntime } from '../runtime.js';
 
-export function clustersText(p: ProxyServer): string {
+export function clustersText(p: AdminRuntime): string {
   const lines: string[] = [];
   for (const c of p.ctx.clusters.all()) {
     const n = c.config.name;
@@ -36,7 +36,7 @@ export function clustersText(p: ProxyServer): string {
   return lines.join('\n') + '\n';
 }
 
-export function clustersJson(p: ProxyServer): unknown {
+export function clustersJson(p: AdminRuntime): unknown {
   return {
     cluster_statuses: p.ctx.clusters.all().map((c) => ({
       name: c.config.name,

@@ -1,11 +1,11 @@
 // /config_dump: Envoy's admin.v3.ConfigDump shape (bootstrap, clusters,
 // listeners, routes), each resource in proto3 JSON with its version.
 import { toJson } from '../../xds/codec.js';
-import type { ProxyServer } from '../server.js';
+import type { AdminRuntime } from '../runtime.js';
 
 const T = 'type.googleapis.com/envoy.admin.v3.';
 
-export function configDump(p: ProxyServer, resource?: string): unknown {
+export function configDump(p: AdminRuntime, resource?: string): unknown {
   const lastUpdated = new Date(p.configAppliedAt).toISOString();
   const bootstrap = { '@type': `${T}BootstrapConfigDump`, bootstrap: toJson('envoy.config.bootstrap.v3.Bootstrap', p.bootstrap.source), last_updated: lastUpdated };
   const dyn = p.dynamicState();

@@ -3,7 +3,7 @@
 // proxy's runtime config. Every error is collected with its field path.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import { fromJson } from '../../xds/codec.js';
 import { parseConfigText } from './config-text.js';
 import type { envoy_config_bootstrap_v3_Bootstrap, envoy_config_core_v3_Locality } from '../../xds/gen/types.js';
@@ -14,7 +14,7 @@ import { checkSupported, durationMs } from './support.js';
 import { checkAdsConfigSource, decodeApiConfigSource, decodeDynamicResources, INITIAL_FETCH_TIMEOUT_MS, type DynamicResourcesConfig } from './dynamic-resources.js';
 import { decodeHdsConfig, type HdsConfig } from '../hds/hds-config.js';
 import { decodeStatsConfig, type StatsStoreOptions } from '../../stats/index.js';
-import { decodeStringMatcher } from '../router/string-matcher.js';
+import { decodeStringMatcher } from '../route/string-matcher.js';
 import { decodeLayeredRuntime, type RuntimeConfig } from '../runtime/decode.js';
 import { runtimeKeysNamedIn } from '../runtime/known-keys.js';
 import { decodeOverloadManager, type OverloadConfig } from '../overload/decode.js';
@@ -71,11 +71,12 @@ export function loadBootstrapText(text: string, errs: ConfigErrors): BootstrapCo
   const json = parseConfigText(text, errs);
   if (errs.hasErrors) return undefined;
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    errs.error('', 'a bootstrap must be a YAML/JSON object');
+    errs.error('', 'a bootstrap must be a YAML/JSON object', CFG.SYNTAX);
     return undefined;
   }
   const proto = fromJson<envoy_config_bootstrap_v3_Bootstrap>(BOOTSTRAP_TYPE, json, '', errs);
-  if (!proto || errs.hasErrors) return undefined;
+  // Unknown extension types do not stop here: each position reports its own (all errors in one run).
+  if (!proto || !errs.onlyUnclaimedExtensions) return undefined;
   const cfg = decodeBootstrap(proto, errs);
   return errs.hasErrors ? undefined : cfg;
 }
@@ -132,7 +133,7 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
         return;
       }
       const prev = seenL.get(cfg.name);
-      if (prev !== undefined) errs.error(joinPath(p, 'name'), `duplicate listener name "${cfg.name}" (also static_resources.listeners[${prev}])`);
+      if (prev !== undefined) errs.error(joinPath(p, 'name'), `duplicate listener name "${cfg.name}" (also static_resources.listeners[${prev}])`, CFG.DUPLICATE);
       seenL.set(cfg.name, i);
       listeners.push(cfg);
     });
@@ -160,7 +161,7 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
         else errs.error(joinPath(p, 'type'), 'EDS clusters need an xDS server: eds_config with api_config_source (gRPC), or dynamic_resources with ads_config');
       }
       const prev = seenC.get(cfg.name);
-      if (prev !== undefined) errs.error(joinPath(p, 'name'), `duplicate cluster name "${cfg.name}" (also static_resources.clusters[${prev}])`);
+      if (prev !== undefined) errs.error(joinPath(p, 'name'), `duplicate cluster name "${cfg.name}" (also static_resources.clusters[${prev}])`, CFG.DUPLICATE);
       seenC.set(cfg.name, i);
       clusters.push(cfg);
     });
@@ -169,7 +170,7 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
   let dynamic = b.dynamic_resources ? decodeDynamicResources(b.dynamic_resources, 'dynamic_resources', errs, new Set(clusters.map((c) => c.name))) : undefined;
   const staticNames = new Set(clusters.map((c) => c.name));
   for (const e of edsSources) {
-    if (!staticNames.has(e.cluster)) errs.error(joinPath(e.path, 'api_config_source.grpc_services[0].envoy_grpc.cluster_name'), `cluster "${e.cluster}" must be defined in static_resources.clusters`);
+    if (!staticNames.has(e.cluster)) errs.error(joinPath(e.path, 'api_config_source.grpc_services[0].envoy_grpc.cluster_name'), `cluster "${e.cluster}" must be defined in static_resources.clusters`, CFG.UNKNOWN_REFERENCE);
     if (e.cluster !== edsSources[0]!.cluster) errs.unsupported(e.path, 'EDS from more than one xDS cluster');
   }
   if (edsSources.length > 0) {
@@ -203,13 +204,13 @@ function checkRouteClusters(listeners: ListenerConfig[], clusters: Set<string>, 
     l.filterChains.forEach((fc, ci) => {
       const base = `static_resources.listeners[${li}].filter_chains[${ci}]`;
       if (fc.terminal.kind === 'tcp') {
-        for (const c of fc.terminal.tcp.clusters) if (!clusters.has(c.name)) errs.error(`${base}.filters`, `tcp_proxy names unknown cluster "${c.name}"`);
+        for (const c of fc.terminal.tcp.clusters) if (!clusters.has(c.name)) errs.error(`${base}.filters`, `tcp_proxy names unknown cluster "${c.name}"`, CFG.UNKNOWN_REFERENCE);
       } else {
         const rt = fc.terminal.hcm.routeTable;
         // validate_clusters defaults to true for inline route configs; false turns the check off.
         if (!rt || rt.validateClusters === false) return;
         for (const name of rt.clusterNames()) {
-          if (!clusters.has(name)) errs.error(`${base}.filters[0].typed_config.route_config`, `route names unknown cluster "${name}" (defined clusters: ${[...clusters].join(', ') || 'none'})`);
+          if (!clusters.has(name)) errs.error(`${base}.filters[0].typed_config.route_config`, `route names unknown cluster "${name}" (defined clusters: ${[...clusters].join(', ') || 'none'})`, CFG.UNKNOWN_REFERENCE);
         }
       }
     });

@@ -16,6 +16,7 @@ import { decodeOutlierDetection, type OutlierConfig } from '../upstream/outlier-
 import { decodeHealthChecks, type HealthCheckConfig } from '../upstream/health-check-config.js';
 import { decodeOriginalDst, type OriginalDstConfig } from '../upstream/original-dst.js';
 import { decodeH2Keepalive, type H2KeepaliveConfig } from '../upstream/h2-keepalive.js';
+import { decodeTransportSocket } from '../extensions/transport-sockets.js';
 
 /** Defaults, each as Envoy documents it. */
 export const CLUSTER_DEFAULTS = {
@@ -79,15 +80,16 @@ const CLUSTER_FIELDS = [
   'common_lb_config', 'least_request_lb_config', 'ring_hash_lb_config', 'maglev_lb_config', 'round_robin_lb_config',
   'eds_cluster_config', 'per_connection_buffer_limit_bytes', 'upstream_connection_options',
   'close_connections_on_host_health_failure', 'ignore_health_on_host_removal', 'metadata', 'cleanup_interval',
-  'wait_for_warm_on_init', 'protocol_selection', 'original_dst_lb_config',
+  'wait_for_warm_on_init', 'protocol_selection', 'original_dst_lb_config', 'transport_socket',
 ] as const;
 
 const HTTP_PROTOCOL_OPTIONS_URL = 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
 export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, errs: ConfigErrors): ClusterConfig | undefined {
   checkSupported(c, path, errs, CLUSTER_FIELDS);
+  if (c.transport_socket) decodeTransportSocket(c.transport_socket, joinPath(path, 'transport_socket'), errs);
   const name = c.name ?? '';
-  if (!name) errs.error(joinPath(path, 'name'), 'name is required');
+  if (!name) errs.required(joinPath(path, 'name'), 'name is required');
   const type = (c.type ?? 'STATIC') as DiscoveryType;
   if (c.cluster_type) errs.unsupported(joinPath(path, 'cluster_type'));
   const originalDst = decodeOriginalDst(c, path, errs);
@@ -122,6 +124,7 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
   const tepo = c.typed_extension_protocol_options ?? {};
   for (const [key, any] of Object.entries(tepo)) {
     const p = joinPath(path, `typed_extension_protocol_options["${key}"]`);
+    errs.claimExtension(p);
     if (any['@type'] !== HTTP_PROTOCOL_OPTIONS_URL) {
       errs.unsupported(p, `protocol options type "${any['@type']}"`);
       continue;
@@ -133,7 +136,7 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
     checkSupported(hpo, p, errs, ['common_http_protocol_options', 'explicit_http_config', 'use_downstream_protocol_config', 'auto_config', 'upstream_http_protocol_options']);
     if (hpo.common_http_protocol_options) common = hpo.common_http_protocol_options;
     const chosen = [hpo.explicit_http_config && 'explicit_http_config', hpo.use_downstream_protocol_config && 'use_downstream_protocol_config', hpo.auto_config && 'auto_config'].filter(Boolean);
-    if (chosen.length === 0) errs.error(p, 'one of explicit_http_config, use_downstream_protocol_config or auto_config is required');
+    if (chosen.length === 0) errs.required(p, 'one of explicit_http_config, use_downstream_protocol_config or auto_config is required');
     if (hpo.explicit_http_config) {
       const e = hpo.explicit_http_config;
       const ep = joinPath(p, 'explicit_http_config');
@@ -142,7 +145,7 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
         protocol = 'http2';
         h2opts = e.http2_protocol_options;
       } else if (e.http_protocol_options) protocol = 'http1';
-      else errs.error(ep, 'one of http_protocol_options or http2_protocol_options is required');
+      else errs.required(ep, 'one of http_protocol_options or http2_protocol_options is required');
     } else if (hpo.use_downstream_protocol_config) {
       protocol = 'downstream';
       h2opts = hpo.use_downstream_protocol_config.http2_protocol_options ?? h2opts;
@@ -221,7 +224,7 @@ export function decodeLoadAssignment(
       const ep = joinPath(joinPath(lp, 'lb_endpoints'), j);
       checkSupported(lbe, ep, errs, ['endpoint', 'health_status', 'load_balancing_weight', 'metadata']);
       if (!lbe.endpoint) {
-        errs.error(joinPath(ep, 'endpoint'), 'endpoint is required');
+        errs.required(joinPath(ep, 'endpoint'), 'endpoint is required');
         return;
       }
       checkSupported(lbe.endpoint, joinPath(ep, 'endpoint'), errs, ['address', 'hostname', 'health_check_config']);

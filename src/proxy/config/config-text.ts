@@ -2,7 +2,7 @@
 // such as a FractionalPercent written into /runtime_modify) is read.
 import { createRequire } from 'node:module';
 import type YAMLModule from 'yaml';
-import type { ConfigErrors } from '../../common/errors.js';
+import { CFG, type ConfigErrors } from '../../common/errors.js';
 
 // The YAML parser costs ~8 MiB of RSS: loaded only when a config is not JSON.
 const requireCjs = createRequire(import.meta.url);
@@ -21,14 +21,14 @@ export function parseConfigText(text: string, errs: ConfigErrors): unknown {
   }
   const doc = yaml().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) {
-    for (const e of doc.errors) errs.error('', `YAML syntax: ${e.message.split('\n')[0]}`);
+    for (const e of doc.errors) errs.error('', `YAML syntax: ${e.message.split('\n')[0]}`, CFG.SYNTAX);
     return undefined;
   }
   try {
     return doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
     // yaml throws when aliases expand past maxAliasCount (a "billion laughs" document): refuse it like a syntax error.
-    errs.error('', `YAML: ${(e as Error).message}`);
+    errs.error('', `YAML: ${(e as Error).message}`, CFG.SYNTAX);
     return undefined;
   }
 }

@@ -4,7 +4,7 @@
 // or reads LDS/CDS from files as Envoy's filesystem subscription does
 // (path_config_source, or the deprecated `path`), for people with no
 // control plane.
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import type { envoy_config_bootstrap_v3_Bootstrap_DynamicResources, envoy_config_core_v3_ApiConfigSource, envoy_config_core_v3_ConfigSource } from '../../xds/gen/types.js';
 import { checkSupported, durationMs } from './support.js';
 
@@ -78,7 +78,7 @@ export function decodeApiConfigSource(a: envoy_config_core_v3_ApiConfigSource, p
   if (a.transport_api_version === 'V2') errs.error(joinPath(path, 'transport_api_version'), 'the v2 xDS API is gone; use V3');
   const g = a.grpc_services ?? [];
   if (g.length !== 1 || !g[0]!.envoy_grpc?.cluster_name) {
-    errs.error(joinPath(path, 'grpc_services'), 'exactly one grpc_services entry with envoy_grpc.cluster_name is required');
+    errs.required(joinPath(path, 'grpc_services'), 'exactly one grpc_services entry with envoy_grpc.cluster_name is required');
     return undefined;
   }
   checkSupported(g[0]!, joinPath(joinPath(path, 'grpc_services'), 0), errs, ['envoy_grpc', 'timeout']);
@@ -89,7 +89,7 @@ export function decodeApiConfigSource(a: envoy_config_core_v3_ApiConfigSource, p
 /** Checks a ConfigSource that must point at ADS (lds_config, cds_config, rds, eds_config). */
 export function checkAdsConfigSource(cs: envoy_config_core_v3_ConfigSource | undefined, path: string, errs: ConfigErrors): void {
   if (!cs) {
-    errs.error(path, 'config source is required');
+    errs.required(path, 'config source is required');
     return;
   }
   checkSupported(cs, path, errs, ['ads', 'resource_api_version', 'initial_fetch_timeout']);
@@ -112,7 +112,7 @@ export function decodeDynamicResources(d: envoy_config_bootstrap_v3_Bootstrap_Dy
     // Files alone need no xDS server (Envoy's dynamic-config-fs example).
     const needsAds = lds?.kind === 'ads' || cds?.kind === 'ads' || (!lds && !cds);
     if (needsAds) {
-      errs.error(ap, 'ads_config is required for dynamic resources');
+      errs.required(ap, 'ads_config is required for dynamic resources');
       return undefined;
     }
     return { apiType: 'GRPC', cluster: '', authority: '', lds: lds !== undefined, cds: cds !== undefined, initialFetchTimeoutMs, withoutAds: true, ...files };
@@ -122,19 +122,19 @@ export function decodeDynamicResources(d: envoy_config_bootstrap_v3_Bootstrap_Dy
   if (apiType !== 'GRPC' && apiType !== 'DELTA_GRPC') errs.error(joinPath(ap, 'api_type'), `api_type must be GRPC or DELTA_GRPC (got ${apiType})`);
   if (ads.transport_api_version === 'V2') errs.error(joinPath(ap, 'transport_api_version'), 'the v2 xDS API is gone; use V3');
   const gs = ads.grpc_services ?? [];
-  if (gs.length !== 1) errs.error(joinPath(ap, 'grpc_services'), 'exactly one grpc_services entry is required');
+  if (gs.length !== 1) errs.required(joinPath(ap, 'grpc_services'), 'exactly one grpc_services entry is required');
   const g = gs[0];
   let cluster = '';
   let authority = '';
   if (g) {
     const gp = joinPath(joinPath(ap, 'grpc_services'), 0);
     checkSupported(g, gp, errs, ['envoy_grpc', 'timeout']);
-    if (!g.envoy_grpc) errs.error(gp, 'envoy_grpc is required (google_grpc is not supported by weft)');
+    if (!g.envoy_grpc) errs.required(gp, 'envoy_grpc is required (google_grpc is not supported by weft)');
     else {
       checkSupported(g.envoy_grpc, joinPath(gp, 'envoy_grpc'), errs, ['cluster_name', 'authority']);
       cluster = g.envoy_grpc.cluster_name ?? '';
       authority = g.envoy_grpc.authority || cluster;
-      if (!staticClusters.has(cluster)) errs.error(joinPath(gp, 'envoy_grpc.cluster_name'), `cluster "${cluster}" must be defined in static_resources.clusters`);
+      if (!staticClusters.has(cluster)) errs.error(joinPath(gp, 'envoy_grpc.cluster_name'), `cluster "${cluster}" must be defined in static_resources.clusters`, CFG.UNKNOWN_REFERENCE);
     }
   }
   return {

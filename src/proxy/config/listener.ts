@@ -1,5 +1,5 @@
 // Listener decoding: envoy.config.listener.v3.Listener → ListenerConfig.
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import type {
   envoy_config_listener_v3_FilterChain,
   envoy_config_listener_v3_FilterChainMatch,
@@ -7,17 +7,15 @@ import type {
 } from '../../xds/gen/types.js';
 import { decodeSocketAddress, type SocketAddr } from './address.js';
 import { checkSupported, durationMs } from './support.js';
-import { decodeHcm, type HcmConfig } from '../http/hcm-config.js';
-import { decodeTcpProxy, type TcpProxyConfig } from '../tcp/tcp-proxy-config.js';
 import { decodeAccessLogs, type AccessLogConfig } from '../access-log/decode.js';
 import { decodeCidr, type Cidr } from './cidr.js';
-import { decodeNetworkLocalRateLimit, NETWORK_LOCAL_RATELIMIT_TYPE_URL, type NetworkLocalRateLimitConfig } from '../filters/index.js';
+import type { NetworkLocalRateLimitConfig } from '../filters/local-ratelimit/network-limiter.js';
+import { NETWORK_FILTERS } from '../extensions/network-filters.js';
+import { LISTENER_FILTERS } from '../extensions/listener-filters.js';
+import { decodeTransportSocket } from '../extensions/transport-sockets.js';
+import type { NetworkTerminal } from '../extensions/network-filter-spec.js';
 
-const HCM_URL = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
-const TCP_PROXY_URL = 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
-const TLS_INSPECTOR_URL = 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector';
-const HTTP_INSPECTOR_URL = 'type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector';
-const ORIGINAL_DST_URL = 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst';
+export type { NetworkTerminal } from '../extensions/network-filter-spec.js';
 
 /** Envoy's v2-era filter names, so a pasted v2 config gets the v3 spelling in its error. */
 const V2_FILTER_NAMES: Record<string, string> = {
@@ -42,8 +40,6 @@ export interface FilterChainMatch {
   sourcePorts: number[];
   sourceType: 'ANY' | 'SAME_IP_OR_LOOPBACK' | 'EXTERNAL';
 }
-
-export type NetworkTerminal = { kind: 'http'; hcm: HcmConfig } | { kind: 'tcp'; tcp: TcpProxyConfig };
 
 export interface FilterChainConfig {
   name: string;
@@ -89,7 +85,7 @@ const LISTENER_FIELDS = [
 export function decodeListener(l: envoy_config_listener_v3_Listener, path: string, errs: ConfigErrors, ctx: ListenerDecodeContext): ListenerConfig | undefined {
   checkSupported(l, path, errs, LISTENER_FIELDS);
   const name = l.name || ctx.generatedName || '';
-  if (!name) errs.error(joinPath(path, 'name'), 'name is required');
+  if (!name) errs.required(joinPath(path, 'name'), 'name is required');
   const address = decodeSocketAddress(l.address, joinPath(path, 'address'), errs, { allowHostname: false, allowPortZero: true });
   let tlsInspector = false;
   let httpInspector = false;
@@ -97,11 +93,10 @@ export function decodeListener(l: envoy_config_listener_v3_Listener, path: strin
   (l.listener_filters ?? []).forEach((lf, i) => {
     const p = joinPath(joinPath(path, 'listener_filters'), i);
     checkSupported(lf, p, errs, ['name', 'typed_config']);
-    const url = lf.typed_config?.['@type'];
-    if (url === TLS_INSPECTOR_URL) tlsInspector = true;
-    else if (url === HTTP_INSPECTOR_URL) httpInspector = true;
-    else if (url === ORIGINAL_DST_URL) originalDst = true;
-    else errs.error(joinPath(p, 'typed_config'), url ? `listener filter "${url.replace('type.googleapis.com/', '')}" is not supported by weft (supported: tls_inspector, http_inspector, original_dst)` : 'typed_config is required');
+    const kind = LISTENER_FILTERS.lookup(lf.typed_config, p, errs, lf.name)?.decode(lf.typed_config!, joinPath(p, 'typed_config'), errs, undefined);
+    if (kind === 'tls_inspector') tlsInspector = true;
+    else if (kind === 'http_inspector') httpInspector = true;
+    else if (kind === 'original_dst') originalDst = true;
   });
   const filterChains: FilterChainConfig[] = [];
   (l.filter_chains ?? []).forEach((fc, i) => {
@@ -109,7 +104,8 @@ export function decodeListener(l: envoy_config_listener_v3_Listener, path: strin
     if (c) filterChains.push(c);
   });
   const defaultFilterChain = l.default_filter_chain ? decodeFilterChain(l.default_filter_chain, joinPath(path, 'default_filter_chain'), errs, ctx, -1) : undefined;
-  if (filterChains.length === 0 && !defaultFilterChain) errs.error(joinPath(path, 'filter_chains'), 'at least one filter chain (or default_filter_chain) is required');
+  // Counted as written: a chain refused for its own errors is not also reported missing.
+  if ((l.filter_chains ?? []).length === 0 && !l.default_filter_chain) errs.required(joinPath(path, 'filter_chains'), 'at least one filter chain (or default_filter_chain) is required');
   checkDuplicateMatches(filterChains, joinPath(path, 'filter_chains'), errs);
   const needsTls = filterChains.some((c) => c.match.serverNames.length > 0 || c.match.transportProtocol === 'tls');
   if (needsTls && !tlsInspector) {
@@ -135,7 +131,8 @@ export function decodeListener(l: envoy_config_listener_v3_Listener, path: strin
 }
 
 function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: string, errs: ConfigErrors, ctx: ListenerDecodeContext, index: number): FilterChainConfig | undefined {
-  checkSupported(fc, path, errs, ['filter_chain_match', 'filters', 'name', 'metadata']);
+  checkSupported(fc, path, errs, ['filter_chain_match', 'filters', 'name', 'metadata', 'transport_socket']);
+  if (fc.transport_socket) decodeTransportSocket(fc.transport_socket, joinPath(path, 'transport_socket'), errs);
   const match = decodeFilterChainMatch(fc.filter_chain_match, joinPath(path, 'filter_chain_match'), errs);
   const filters = fc.filters ?? [];
   let terminal: NetworkTerminal | undefined;
@@ -147,27 +144,21 @@ function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: strin
     if (v3) errs.error(joinPath(p, 'name'), `"${f.name}" is the Envoy v2 name; v3 uses "${v3}" with a typed_config`);
     const tc = f.typed_config;
     if (!tc) {
-      if (!v3) errs.error(joinPath(p, 'typed_config'), 'typed_config is required');
+      if (!v3) errs.required(joinPath(p, 'typed_config'), `typed_config is required (supported here: ${NETWORK_FILTERS.supportedList()})`);
       return;
     }
-    const tp = joinPath(p, 'typed_config');
+    const reg = NETWORK_FILTERS.lookup(tc, p, errs, f.name);
+    if (!reg) return;
     const isLast = i === filters.length - 1;
-    if (tc['@type'] === HCM_URL) {
-      if (!isLast) errs.error(p, 'http_connection_manager is a terminal filter and must be last');
-      terminal = { kind: 'http', hcm: decodeHcm(tc, tp, errs, ctx) };
-    } else if (tc['@type'] === TCP_PROXY_URL) {
-      if (!isLast) errs.error(p, 'tcp_proxy is a terminal filter and must be last');
-      const tcp = decodeTcpProxy(tc, tp, errs);
-      if (tcp) terminal = { kind: 'tcp', tcp };
-    } else if (tc['@type'] === NETWORK_LOCAL_RATELIMIT_TYPE_URL) {
-      if (isLast) errs.error(p, 'local_ratelimit is not a terminal filter: http_connection_manager or tcp_proxy must follow it');
-      const rl = decodeNetworkLocalRateLimit(tc, tp, errs);
-      if (rl) rateLimits.push(rl);
-    } else {
-      errs.error(tp, `network filter "${tc['@type'].replace('type.googleapis.com/', '')}" is not supported by weft (supported: envoy.filters.network.http_connection_manager, envoy.filters.network.tcp_proxy, envoy.filters.network.local_ratelimit)`);
-    }
+    if (reg.terminal && !isLast) errs.error(p, `${reg.name} is a terminal filter and must be last`, CFG.CONFLICT);
+    if (!reg.terminal && isLast) errs.error(p, `${reg.name} is not a terminal filter: ${NETWORK_FILTERS.namesWhere((r) => r.terminal)} must follow it`, CFG.CONFLICT);
+    const cfg = reg.decode(tc, joinPath(p, 'typed_config'), errs, ctx);
+    if (cfg === undefined) return;
+    const spec = reg.factory(cfg);
+    if ('terminal' in spec) terminal = spec.terminal;
+    else rateLimits.push(spec.rateLimit);
   });
-  if (filters.length === 0) errs.error(joinPath(path, 'filters'), 'a filter chain needs a terminal filter (http_connection_manager or tcp_proxy)');
+  if (filters.length === 0) errs.required(joinPath(path, 'filters'), `a filter chain needs a terminal filter (${NETWORK_FILTERS.namesWhere((r) => r.terminal)})`);
   if (!terminal || !match) return undefined;
   return { name: fc.name || (index >= 0 ? `filter_chain_${index}` : 'default_filter_chain'), match, rateLimits, terminal };
 }
@@ -212,7 +203,7 @@ function checkDuplicateMatches(chains: FilterChainConfig[], path: string, errs: 
   chains.forEach((c, i) => {
     const k = matchKey(c.match);
     const prev = seen.get(k);
-    if (prev !== undefined) errs.error(joinPath(path, i), `filter_chain_match is identical to filter_chains[${prev}]'s; Envoy refuses overlapping filter chains`);
+    if (prev !== undefined) errs.error(joinPath(path, i), `filter_chain_match is identical to filter_chains[${prev}]'s; Envoy refuses overlapping filter chains`, CFG.DUPLICATE);
     else seen.set(k, i);
   });
 }

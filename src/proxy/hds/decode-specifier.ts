@@ -4,7 +4,7 @@
 // is refused as a whole (Envoy's HdsDelegate does the same: it validates the
 // message and ignores it on failure), so the last good one keeps running.
 import type { ConfigErrors } from '../../common/errors.js';
-import { joinPath } from '../../common/errors.js';
+import { CFG, joinPath } from '../../common/errors.js';
 import type {
   envoy_config_core_v3_Locality, envoy_service_health_v3_ClusterHealthCheck, envoy_service_health_v3_HealthCheckSpecifier,
 } from '../../xds/gen/types.js';
@@ -50,7 +50,7 @@ export function decodeHealthCheckSpecifier(spec: envoy_service_health_v3_HealthC
     const plan = decodeClusterHealthCheck(c, p, errs);
     if (!plan) return;
     const prev = seen.get(plan.name);
-    if (prev !== undefined) errs.error(joinPath(p, 'cluster_name'), `duplicate cluster_name "${plan.name}" (also cluster_health_checks[${prev}])`);
+    if (prev !== undefined) errs.error(joinPath(p, 'cluster_name'), `duplicate cluster_name "${plan.name}" (also cluster_health_checks[${prev}])`, CFG.DUPLICATE);
     seen.set(plan.name, i);
     clusters.push(plan);
   });
@@ -60,10 +60,10 @@ export function decodeHealthCheckSpecifier(spec: envoy_service_health_v3_HealthC
 function decodeClusterHealthCheck(c: envoy_service_health_v3_ClusterHealthCheck, path: string, errs: ConfigErrors): HdsClusterPlan | undefined {
   checkSupported(c, path, errs, ['cluster_name', 'health_checks', 'locality_endpoints']);
   const name = c.cluster_name ?? '';
-  if (!name) errs.error(joinPath(path, 'cluster_name'), 'cluster_name is required (reports are grouped by it)');
+  if (!name) errs.required(joinPath(path, 'cluster_name'), 'cluster_name is required (reports are grouped by it)');
   const hcPath = joinPath(path, 'health_checks');
   const list = c.health_checks ?? [];
-  if (list.length === 0) errs.error(hcPath, 'at least one health check is required');
+  if (list.length === 0) errs.required(hcPath, 'at least one health check is required');
   const checks = decodeHealthChecks(list, hcPath, errs);
   const localities: HdsLocality[] = [];
   const seen = new Set<string>();

@@ -14,7 +14,7 @@ import type {
   envoy_config_core_v3_Node, envoy_service_health_v3_EndpointHealthResponse,
   envoy_service_health_v3_HealthCheckRequestOrEndpointHealthResponse, envoy_service_health_v3_HealthCheckSpecifier,
 } from '../../xds/gen/types.js';
-import type { ProxyServer } from '../server.js';
+import type { HdsRuntime } from '../runtime.js';
 import type { ProbeFactory } from '../upstream/health-check-probe.js';
 import { AdsStream } from '../xds-client/ads-stream.js';
 import { decodeHealthCheckSpecifier, type HdsPlan } from './decode-specifier.js';
@@ -75,7 +75,7 @@ export class HdsClient {
   }
 
   /** The client of a running proxy: its node, clocks, stats, and the hds_config cluster. */
-  static forProxy(proxy: ProxyServer, cfg: HdsConfig): HdsClient {
+  static forProxy(proxy: HdsRuntime, cfg: HdsConfig): HdsClient {
     const n = proxy.bootstrap.node;
     const ctx = proxy.ctx;
     return new HdsClient({

@@ -4,7 +4,7 @@
 import type {
   envoy_config_core_v3_HealthStatus, envoy_service_health_v3_ClusterEndpointsHealth, envoy_service_health_v3_EndpointHealth,
 } from '../../xds/gen/types.js';
-import type { ClusterDeps } from '../upstream/cluster.js';
+import type { ClusterDeps } from '../upstream/cluster-deps.js';
 import { createProbe, HealthChecker } from '../upstream/health-checker.js';
 import type { HealthProbe, ProbeFactory } from '../upstream/health-check-probe.js';
 import { UpstreamHost } from '../upstream/host.js';

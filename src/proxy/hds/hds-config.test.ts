@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigErrors } from '../../common/errors.js';
+import { CFG, ConfigErrors } from '../../common/errors.js';
 import { loadBootstrapText } from '../config/bootstrap.js';
 
 const XDS_CLUSTER = {
@@ -10,7 +10,7 @@ const XDS_CLUSTER = {
 const load = (hds: unknown) => {
   const errs = new ConfigErrors();
   const cfg = loadBootstrapText(JSON.stringify({ node: { id: 'n' }, hds_config: hds, static_resources: { clusters: [XDS_CLUSTER] } }), errs);
-  return { cfg, errors: errs.errors.map((e) => `${e.path}: ${e.message}`) };
+  return { cfg, errors: errs.errors.map((e) => [e.code, e.path]) };
 };
 
 describe('bootstrap hds_config', () => {
@@ -24,13 +24,13 @@ describe('bootstrap hds_config', () => {
 
   it('refuses what HDS cannot use, by path', () => {
     assert.deepEqual(load({ api_type: 'DELTA_GRPC', grpc_services: [{ envoy_grpc: { cluster_name: 'nope' } }] }).errors, [
-      'hds_config.api_type: HDS runs over a gRPC stream: api_type must be GRPC (got DELTA_GRPC)',
-      'hds_config.grpc_services[0].envoy_grpc.cluster_name: cluster "nope" must be defined in static_resources.clusters',
+      [CFG.INVALID_VALUE, 'hds_config.api_type'],
+      [CFG.UNKNOWN_REFERENCE, 'hds_config.grpc_services[0].envoy_grpc.cluster_name'],
     ]);
     assert.deepEqual(load({ api_type: 'GRPC', grpc_services: [{ google_grpc: { target_uri: 'x', stat_prefix: 'x' } }] }).errors, [
-      'hds_config.grpc_services[0].google_grpc: field is not supported by weft',
-      'hds_config.grpc_services[0]: envoy_grpc is required (google_grpc is not supported by weft)',
+      [CFG.UNSUPPORTED_FIELD, 'hds_config.grpc_services[0].google_grpc'],
+      [CFG.REQUIRED, 'hds_config.grpc_services[0]'],
     ]);
-    assert.deepEqual(load({ api_type: 'GRPC' }).errors, ['hds_config.grpc_services: exactly one grpc_services entry is required']);
+    assert.deepEqual(load({ api_type: 'GRPC' }).errors, [[CFG.REQUIRED, 'hds_config.grpc_services']]);
   });
 });

@@ -1,7 +1,7 @@
 // The bootstrap's hds_config: where the Health Discovery Service lives. Like
 // ads_config it is an ApiConfigSource over gRPC to a static cluster; HDS has
 // no delta or REST form, so only api_type GRPC is accepted.
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import type { envoy_config_core_v3_ApiConfigSource } from '../../xds/gen/types.js';
 import { checkSupported } from '../config/support.js';
 
@@ -20,20 +20,20 @@ export function decodeHdsConfig(src: envoy_config_core_v3_ApiConfigSource, path:
   if (src.transport_api_version === 'V2') errs.error(joinPath(path, 'transport_api_version'), 'the v2 xDS API is gone; use V3');
   const gs = src.grpc_services ?? [];
   if (gs.length !== 1) {
-    errs.error(joinPath(path, 'grpc_services'), 'exactly one grpc_services entry is required');
+    errs.required(joinPath(path, 'grpc_services'), 'exactly one grpc_services entry is required');
     return undefined;
   }
   const g = gs[0]!;
   const gp = joinPath(joinPath(path, 'grpc_services'), 0);
   checkSupported(g, gp, errs, ['envoy_grpc', 'timeout']);
   if (!g.envoy_grpc) {
-    errs.error(gp, 'envoy_grpc is required (google_grpc is not supported by weft)');
+    errs.required(gp, 'envoy_grpc is required (google_grpc is not supported by weft)');
     return undefined;
   }
   checkSupported(g.envoy_grpc, joinPath(gp, 'envoy_grpc'), errs, ['cluster_name', 'authority']);
   const cluster = g.envoy_grpc.cluster_name ?? '';
   if (!staticClusters.has(cluster)) {
-    errs.error(joinPath(gp, 'envoy_grpc.cluster_name'), `cluster "${cluster}" must be defined in static_resources.clusters`);
+    errs.error(joinPath(gp, 'envoy_grpc.cluster_name'), `cluster "${cluster}" must be defined in static_resources.clusters`, CFG.UNKNOWN_REFERENCE);
     return undefined;
   }
   return { cluster, authority: g.envoy_grpc.authority || cluster };

@@ -3,23 +3,76 @@
 // the router is simply the last filter. A filter either lets the stream go on
 // or stops it and later calls `stream.continueDecoding()` (a delay), or ends
 // it with `stream.sendLocalReply(...)` (an abort, a rate limit).
+//
+// Filters see the stream through FilterStream (Envoy's filter callbacks), not
+// the FilterStream class: stream.ts implements this contract and imports it,
+// so the contract never imports the stream.
+import type { RuntimeSnapshot } from '../runtime/runtime-snapshot.js';
+import type { Clock } from '../../common/clock.js';
 import type { ConfigErrors } from '../../common/errors.js';
+import type { Logger } from '../../common/log.js';
 import type { AnyMessage } from '../../xds/gen/types.js';
+import type { StreamInfo } from '../access-log/stream-info.js';
+import type { StatsStore } from '../../stats/stats-store.js';
+import type { RouteMatchResult } from '../route/route-entry.js';
+import type { ConnectionInfo, HttpProtocol } from './downstream.js';
 import type { HeaderMap } from './headers.js';
-import type { HttpStream } from './stream.js';
+import type { LocalReply } from './local-reply.js';
 
 export const CONTINUE = 0;
 export const STOP = 1;
 export type FilterStatus = typeof CONTINUE | typeof STOP;
 
+/** Where a stream is: running the decode path, sending the response, or finished. */
+export type StreamState = 'decoding' | 'encoding' | 'done';
+
+/** The connection manager's services a filter may use (the stream's `hcm`). */
+export interface FilterServices {
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Uniform [0, 1), the proxy's random source (seeded in tests). */
+  random(): number;
+  /** The process's stats store, where filters create their stats (a narrow view of ProxyContext). */
+  readonly ctx: { readonly stats: StatsStore; readonly runtime: { snapshot(): RuntimeSnapshot } };
+}
+
+/**
+ * One request as an HTTP filter sees it (implemented by FilterStream). Filters
+ * may edit the request head (method, path, authority, headers) on the decode
+ * path, read the route chosen for it, and either let it go on, stop it and
+ * later call continueDecoding(), or end it with sendLocalReply().
+ */
+export interface FilterStream {
+  method: string;
+  /** :path including the query string. */
+  path: string;
+  authority: string;
+  scheme: string;
+  readonly headers: HeaderMap;
+  readonly protocol: HttpProtocol;
+  readonly conn: ConnectionInfo;
+  readonly info: StreamInfo;
+  /** True when the downstream asked for gRPC (local replies become gRPC statuses). */
+  readonly isGrpc: boolean;
+  /** The route chosen when the request head arrived; undefined: no route (the router replies NR). */
+  readonly route: RouteMatchResult | undefined;
+  readonly state: StreamState;
+  readonly hcm: FilterServices;
+  /** Runs the rest of the decode path after a filter returned STOP. */
+  continueDecoding(): void;
+  /** Ends the stream with a response the proxy makes itself. */
+  /** `extraHeaders` are added to the reply (a rate limit's x-ratelimit-* headers). */
+  sendLocalReply(r: LocalReply, extraHeaders?: HeaderMap): void;
+}
+
 /** Per-stream filter instance (or a shared stateless object). */
 export interface HttpFilter {
   /** Request headers arrived and a route has been chosen (stream.route may be undefined: NR). */
-  decodeHeaders?(stream: HttpStream): FilterStatus;
+  decodeHeaders?(stream: FilterStream): FilterStatus;
   /** Response headers on their way downstream; may edit them in place. */
-  encodeHeaders?(stream: HttpStream, status: number, headers: HeaderMap): void;
+  encodeHeaders?(stream: FilterStream, status: number, headers: HeaderMap): void;
   /** The stream ended (completed, reset or replied locally); release resources. */
-  onDestroy?(stream: HttpStream): void;
+  onDestroy?(stream: FilterStream): void;
 }
 
 /** A decoded filter config: immutable, shared by every stream of the listener. */
@@ -27,7 +80,7 @@ export interface HttpFilterFactory {
   /** The filter's config name (`name` in http_filters), used for typed_per_filter_config lookups. */
   readonly name: string;
   /** Returns the filter for a new stream, or undefined when the filter does nothing for it. */
-  create(stream: HttpStream): HttpFilter | undefined;
+  create(stream: FilterStream): HttpFilter | undefined;
 }
 
 /** Context given to decoders: the filter's name and where stats go. */

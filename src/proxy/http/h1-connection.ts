@@ -5,8 +5,7 @@ import type net from 'node:net';
 import { HeaderMap } from './headers.js';
 import { H1Error, H1RequestParser, type H1RequestHead, buildLocalReply, encodeChunk, encodeLastChunk, serializeResponseHead } from './h1/index.js';
 import type { ConnectionInfo, DownstreamSink, HttpProtocol } from './downstream.js';
-import type { HcmRuntime } from './hcm-runtime.js';
-import type { HttpStream } from './stream.js';
+import type { ConnectionManager, HttpStream } from './stream.js';
 import { weftErrorHeader } from './local-reply.js';
 import { DPE } from '../access-log/response-flags.js';
 
@@ -33,7 +32,7 @@ export class H1Connection implements DownstreamSink {
 
   constructor(
     private readonly socket: net.Socket,
-    private readonly hcm: HcmRuntime,
+    private readonly hcm: ConnectionManager,
     private readonly conn: ConnectionInfo,
     private readonly onClose: (c: H1Connection) => void,
   ) {

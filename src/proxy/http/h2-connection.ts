@@ -5,8 +5,7 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { HeaderMap } from './headers.js';
 import type { ConnectionInfo, DownstreamSink, HttpProtocol } from './downstream.js';
-import type { HcmRuntime } from './hcm-runtime.js';
-import type { HttpStream } from './stream.js';
+import type { ConnectionManager, HttpStream } from './stream.js';
 
 const FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host']);
 const EMPTY = Buffer.alloc(0);
@@ -20,7 +19,7 @@ export class H2Server {
   /** Info of the connection being handed over; 'session' fires synchronously inside handle(). */
   private handing: ConnectionInfo | undefined;
 
-  constructor(private readonly hcm: HcmRuntime) {
+  constructor(private readonly hcm: ConnectionManager) {
     const cfg = hcm.config;
     this.server = http2.createServer({
       settings: { maxConcurrentStreams: Math.min(cfg.http2MaxConcurrentStreams, 2 ** 31 - 1) },

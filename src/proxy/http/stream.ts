@@ -6,11 +6,15 @@
 // records stats and the access log exactly once.
 import crypto from 'node:crypto';
 import { HeaderMap } from './headers.js';
-import { CONTINUE, type HttpFilter } from './filter.js';
+import type { Clock } from '../../common/clock.js';
+import type { Logger } from '../../common/log.js';
+import type { ProxyContext } from '../context.js';
+import { CONTINUE, type FilterStream, type HttpFilter, type HttpFilterFactory, type StreamState } from './filter.js';
 import type { ConnectionInfo, DownstreamSink, HttpProtocol } from './downstream.js';
 import { grpcStatusForHttp, isGrpcContentType, weftErrorHeader, type LocalReply } from './local-reply.js';
-import type { HcmRuntime } from './hcm-runtime.js';
-import type { RouteMatchResult } from '../router/route-table.js';
+import type { HcmConfig } from './connection-manager-config.js';
+import type { HcmStats } from './hcm-stats.js';
+import type { RouteMatchResult, RouteTable } from '../route/route-table.js';
 import { StreamInfo } from '../access-log/stream-info.js';
 import { DC, OM, SI } from '../access-log/response-flags.js';
 
@@ -20,11 +24,46 @@ export interface RequestBodySink {
   onTrailers(trailers: HeaderMap): void;
 }
 
-/** Receives the stream's end for the router and filters to release resources. */
-export type StreamState = 'decoding' | 'encoding' | 'done';
+export type { StreamState } from './filter.js';
+
+/** The terminal filter (the router): takes the request once every decode filter let it through. */
+export interface TerminalFilter {
+  decodeHeaders(s: HttpStream): void;
+}
+
+/**
+ * The connection manager as its streams and codecs see it (implemented by
+ * hcm/hcm-runtime.ts; tests implement a small fake). One per HCM config
+ * version, shared by every connection and stream that started under it.
+ */
+export interface ConnectionManager {
+  readonly config: HcmConfig;
+  readonly stats: HcmStats;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly ctx: ProxyContext;
+  /** Request body bytes buffered before reading from the downstream pauses. */
+  readonly bufferLimit: number;
+  /** Per-stream filter factories in chain order, without the router. */
+  readonly filterFactories: readonly HttpFilterFactory[];
+  readonly router: TerminalFilter;
+  /** Streams in flight (the codecs read it while draining). */
+  activeStreams: number;
+  random(): number;
+  /** The current route table: inline, or the latest RDS version, or none yet. */
+  routeTable(): RouteTable | undefined;
+  /** Codecs call this when a request head is complete; the stream counts as active until onStreamDone. */
+  newStream(conn: ConnectionInfo, sink: DownstreamSink, method: string, path: string, authority: string, scheme: string, headers: HeaderMap): HttpStream;
+  onStreamDone(s: HttpStream): void;
+  logAccess(info: StreamInfo): void;
+  /** Envoy's request header rules (x-forwarded-*, x-request-id, …); run once before routing. */
+  mutateRequestHeaders(s: HttpStream): void;
+  /** Envoy's response header rules (server, date, …); run for every response head, local or upstream. */
+  mutateResponseHeaders(s: HttpStream, h: HeaderMap): void;
+}
 
 
-export class HttpStream {
+export class HttpStream implements FilterStream {
   // Request, as the filters and router see and change it.
   method: string;
   /** :path including the query string. */
@@ -60,7 +99,7 @@ export class HttpStream {
   private requestTimer: { cancel(): void } | undefined;
 
   constructor(
-    readonly hcm: HcmRuntime,
+    readonly hcm: ConnectionManager,
     readonly conn: ConnectionInfo,
     readonly sink: DownstreamSink,
     method: string,

@@ -1,6 +1,6 @@
 // Cluster → LbOptions: the load-balancing fields of envoy.config.cluster.v3.Cluster,
 // validated with Envoy's rules, every problem reported with its field path.
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import type { envoy_config_cluster_v3_Cluster, envoy_config_cluster_v3_Cluster_SlowStartConfig } from '../../xds/gen/types.js';
 import { checkSupported, durationMs, wrapped } from '../config/support.js';
 import { SLOW_START_DEFAULTS } from './slow-start.js';
@@ -47,7 +47,7 @@ export function decodeLbConfig(c: envoy_config_cluster_v3_Cluster, path: string,
   // Envoy's lb_config is a oneof: at most one block, and only the chosen
   // policy's block has any effect.
   const blocks = (Object.keys(CONFIG_POLICY) as (keyof typeof CONFIG_POLICY)[]).filter((k) => c[k] !== undefined);
-  if (blocks.length > 1) errs.error(joinPath(path, blocks[1]!), `only one of ${blocks.join(', ')} may be set`);
+  if (blocks.length > 1) errs.error(joinPath(path, blocks[1]!), `only one of ${blocks.join(', ')} may be set`, CFG.CONFLICT);
   for (const k of blocks) {
     if (CONFIG_POLICY[k] !== policy) errs.warn(joinPath(path, k), `has no effect: lb_policy is ${policy}`);
   }

@@ -6,14 +6,14 @@ import { Duplex } from 'node:stream';
 import type { ConnectionInfo } from '../http/downstream.js';
 import { H1Connection } from '../http/h1-connection.js';
 import { H2Server } from '../http/h2-connection.js';
-import type { HcmRuntime } from '../http/hcm-runtime.js';
+import type { ConnectionManager } from '../http/stream.js';
 import { isH2Preface } from './inspectors.js';
 
 export class HttpHandler {
   private h2: H2Server | undefined;
   private readonly h1Conns = new Set<H1Connection>();
 
-  constructor(readonly hcm: HcmRuntime) {}
+  constructor(readonly hcm: ConnectionManager) {}
 
   private h2Server(): H2Server {
     return (this.h2 ??= new H2Server(this.hcm));

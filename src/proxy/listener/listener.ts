@@ -5,8 +5,8 @@
 import net from 'node:net';
 import type { ProxyContext } from '../context.js';
 import type { FilterChainConfig, ListenerConfig } from '../config/listener.js';
-import { HcmRuntime } from '../http/hcm-runtime.js';
-import type { RouteTable } from '../router/route-table.js';
+import { HcmRuntime } from '../hcm/hcm-runtime.js';
+import type { RouteTable } from '../route/route-table.js';
 import { TcpProxy } from '../tcp/tcp-proxy.js';
 import { NetworkLocalRateLimiter } from '../filters/index.js';
 import { StreamInfo } from '../access-log/stream-info.js';

@@ -5,11 +5,11 @@ import os from 'node:os';
 import type { HttpStream } from '../http/stream.js';
 import type { HeaderMap } from '../http/headers.js';
 import type { UpstreamHost } from '../upstream/host.js';
-import type { HeaderFormatContext } from './header-formatter.js';
-import type { RouteMatchResult } from './route-entry.js';
-import type { PickedCluster } from './weighted-clusters.js';
-import type { RetryPolicy } from './retry-policy.js';
-import type { MirrorPolicy } from './mirror-policy.js';
+import type { HeaderFormatContext } from '../route/header-formatter.js';
+import type { RouteMatchResult } from '../route/route-entry.js';
+import type { PickedCluster } from '../route/weighted-clusters.js';
+import type { RetryPolicy } from '../route/retry-policy.js';
+import type { MirrorPolicy } from '../route/mirror-policy.js';
 import { durationMs } from '../config/support.js';
 
 export class RouteView {

@@ -3,18 +3,17 @@
 // circuit breaking, timeouts — and relays the response. Every failure becomes
 // a local reply with Envoy's status and flag and weft's x-weft-error.
 import type { ProxyContext } from '../context.js';
-import type { HcmRuntime } from '../http/hcm-runtime.js';
 import { HeaderMap } from '../http/headers.js';
-import type { HttpStream } from '../http/stream.js';
+import type { ConnectionManager, HttpStream, TerminalFilter } from '../http/stream.js';
 import { NC, NR } from '../access-log/response-flags.js';
 import { UpstreamExchange } from './upstream-exchange.js';
 import { ROUTER_DEFAULTS, type RouterFilterConfig } from './router-config.js';
 import { routeView, type RouteView } from './route-view.js';
 
 
-export class Router {
+export class Router implements TerminalFilter {
   readonly cfg: RouterFilterConfig;
-  constructor(readonly ctx: ProxyContext, readonly hcm: HcmRuntime, cfg: RouterFilterConfig | undefined) {
+  constructor(readonly ctx: ProxyContext, readonly hcm: ConnectionManager, cfg: RouterFilterConfig | undefined) {
     this.cfg = cfg ?? ROUTER_DEFAULTS;
   }
 

@@ -2,17 +2,18 @@
 // timeouts, host re-selection), the overall route timeout, request body
 // buffering for replay, request mirroring, and relaying the response.
 import { HeaderMap } from '../http/headers.js';
-import type { HttpStream } from '../http/stream.js';
+import type { ConnectionManager, HttpStream } from '../http/stream.js';
+import type { ProxyContext } from '../context.js';
 import type { LocalReply } from '../http/local-reply.js';
 import { UC, UF, UO, UPE, UR, URX, UT, UH } from '../access-log/response-flags.js';
 import type { UpstreamCluster } from '../upstream/cluster.js';
 import type { UpstreamHost } from '../upstream/host.js';
 import type { DownstreamDestination, LbContext } from '../lb/types.js';
 import type { ResetReason, UpstreamCallbacks, UpstreamRequest } from '../upstream/types.js';
-import type { Router } from './router.js';
+import type { RouterFilterConfig } from './router-config.js';
 import type { RouteView } from './route-view.js';
-import { backoffMs, parseRetryOn, retriableReset, retriableResponse, type ResetKind, type RetryPolicy } from './retry-policy.js';
-import { shadowAuthority, type MirrorPolicy } from './mirror-policy.js';
+import { backoffMs, parseRetryOn, retriableReset, retriableResponse, type ResetKind, type RetryPolicy } from '../route/retry-policy.js';
+import { shadowAuthority, type MirrorPolicy } from '../route/mirror-policy.js';
 
 /** Hop-by-hop headers never forwarded (RFC 9110 §7.6.1). */
 export const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'];
@@ -48,6 +49,13 @@ class Attempt implements UpstreamCallbacks {
   }
 }
 
+/** What an exchange reads from the router that started it (router.ts's Router). */
+export interface ExchangeOwner {
+  readonly ctx: ProxyContext;
+  readonly hcm: ConnectionManager;
+  readonly cfg: RouterFilterConfig;
+}
+
 export class UpstreamExchange {
   private attempt: Attempt | undefined;
   private gotHeaders = false;
@@ -71,7 +79,7 @@ export class UpstreamExchange {
   private retryActive = false;
 
   constructor(
-    private readonly router: Router,
+    private readonly router: ExchangeOwner,
     private readonly s: HttpStream,
     private readonly rv: RouteView,
     private readonly cluster: UpstreamCluster,

@@ -1,5 +1,5 @@
 // envoy.filters.network.tcp_proxy → TcpProxyConfig.
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import type { AnyMessage, envoy_extensions_filters_network_tcp_proxy_v3_TcpProxy } from '../../xds/gen/types.js';
 import { checkSupported, durationMs, wrapped } from '../config/support.js';
 import { decodeAccessLogs, type AccessLogConfig } from '../access-log/decode.js';
@@ -25,19 +25,19 @@ export interface TcpProxyConfig {
 export function decodeTcpProxy(t: AnyMessage & envoy_extensions_filters_network_tcp_proxy_v3_TcpProxy, path: string, errs: ConfigErrors): TcpProxyConfig | undefined {
   checkSupported(t, path, errs, ['stat_prefix', 'cluster', 'weighted_clusters', 'idle_timeout', 'access_log', 'max_connect_attempts', 'hash_policy']);
   const statPrefix = t.stat_prefix ?? '';
-  if (!statPrefix) errs.error(joinPath(path, 'stat_prefix'), 'stat_prefix is required');
+  if (!statPrefix) errs.required(joinPath(path, 'stat_prefix'), 'stat_prefix is required');
   const clusters: { name: string; weight: number }[] = [];
-  if (t.cluster && t.weighted_clusters) errs.error(path, 'only one of cluster and weighted_clusters may be set');
+  if (t.cluster && t.weighted_clusters) errs.error(path, 'only one of cluster and weighted_clusters may be set', CFG.CONFLICT);
   if (t.cluster) clusters.push({ name: t.cluster, weight: 1 });
   else if (t.weighted_clusters) {
     (t.weighted_clusters.clusters ?? []).forEach((c, i) => {
       const p = joinPath(joinPath(path, 'weighted_clusters.clusters'), i);
       checkSupported(c, p, errs, ['name', 'weight']);
-      if (!c.name) errs.error(joinPath(p, 'name'), 'name is required');
+      if (!c.name) errs.required(joinPath(p, 'name'), 'name is required');
       if (!c.weight) errs.error(joinPath(p, 'weight'), 'weight must be at least 1');
       clusters.push({ name: c.name ?? '', weight: c.weight ?? 0 });
     });
-  } else errs.error(path, 'one of cluster or weighted_clusters is required');
+  } else errs.required(path, 'one of cluster or weighted_clusters is required');
   let hashBySourceIp = false;
   (t.hash_policy ?? []).forEach((h, i) => {
     const p = joinPath(joinPath(path, 'hash_policy'), i);

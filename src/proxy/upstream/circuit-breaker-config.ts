@@ -1,5 +1,5 @@
 // circuit_breakers.thresholds → per-priority limits, with Envoy's defaults.
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import type { envoy_config_cluster_v3_CircuitBreakers } from '../../xds/gen/types.js';
 import { checkSupported, wrapped } from '../config/support.js';
 
@@ -33,7 +33,7 @@ export function decodeCircuitBreakers(cb: envoy_config_cluster_v3_CircuitBreaker
     const p = joinPath(joinPath(path, 'thresholds'), i);
     checkSupported(t, p, errs, ['priority', 'max_connections', 'max_pending_requests', 'max_requests', 'max_retries', 'track_remaining']);
     const prio = t.priority ?? 'DEFAULT';
-    if (seen.has(prio)) errs.error(joinPath(p, 'priority'), `duplicate thresholds for priority ${prio}`);
+    if (seen.has(prio)) errs.error(joinPath(p, 'priority'), `duplicate thresholds for priority ${prio}`, CFG.DUPLICATE);
     seen.add(prio);
     const target = prio === 'HIGH' ? out.high : out.default;
     target.maxConnections = wrapped(t.max_connections, CIRCUIT_BREAKER_DEFAULTS.maxConnections);

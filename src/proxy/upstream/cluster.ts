@@ -17,15 +17,9 @@ import { OutlierDetector, type OutlierCluster } from './outlier-detector.js';
 import { HealthChecker } from './health-checker.js';
 import { OriginalDstLoadBalancer } from './original-dst.js';
 import type { UpstreamCallbacks, UpstreamRequest, UpstreamRequestHead } from './types.js';
+import type { ClusterDeps, PoolCluster } from './cluster-deps.js';
 
-export interface ClusterDeps {
-  clock: Clock;
-  random: () => number;
-  stats: StatsStore;
-  log: Logger;
-  /** DNS lookup seam (tests resolve names without a DNS server). */
-  lookup?: (name: string, family: 0 | 4 | 6) => Promise<string[]>;
-}
+export type { ClusterDeps } from './cluster-deps.js';
 
 const defaultLookup = async (name: string, family: 0 | 4 | 6): Promise<string[]> => {
   if (net.isIP(name)) return [name];
@@ -33,7 +27,7 @@ const defaultLookup = async (name: string, family: 0 | 4 | 6): Promise<string[]>
   return res.map((r) => r.address);
 };
 
-export class UpstreamCluster implements OutlierCluster {
+export class UpstreamCluster implements OutlierCluster, PoolCluster {
   readonly stats: ClusterStats;
   readonly resources: ResourceManager;
   readonly clock: Clock;

@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { HeaderMap } from '../http/headers.js';
 import { H1Error, H1ResponseParser, type H1ResponseHead, encodeChunk, encodeLastChunk } from '../http/h1/index.js';
-import type { UpstreamCluster } from './cluster.js';
+import type { PoolCluster } from './cluster-deps.js';
 import type { UpstreamHost } from './host.js';
 import type { ResetReason, UpstreamCallbacks, UpstreamRequest, UpstreamRequestHead } from './types.js';
 
@@ -21,7 +21,7 @@ interface HostPool {
 
 export class H1Pool {
   private readonly pools = new Map<UpstreamHost, HostPool>();
-  constructor(readonly cluster: UpstreamCluster) {}
+  constructor(readonly cluster: PoolCluster) {}
 
   private poolFor(host: UpstreamHost): HostPool {
     let p = this.pools.get(host);

@@ -3,7 +3,7 @@
 import http2 from 'node:http2';
 import net from 'node:net';
 import type { UpstreamHost } from './host.js';
-import type { UpstreamCluster } from './cluster.js';
+import type { PoolCluster } from './cluster-deps.js';
 import { HeaderMap } from '../http/headers.js';
 import type { ResetReason, UpstreamCallbacks, UpstreamRequest, UpstreamRequestHead } from './types.js';
 import { startH2Keepalive } from './h2-keepalive.js';
@@ -24,7 +24,7 @@ interface SessionState {
 export class H2Pool {
   private sessions = new Map<UpstreamHost, SessionState>();
 
-  constructor(private readonly cluster: UpstreamCluster) {}
+  constructor(private readonly cluster: PoolCluster) {}
 
   newRequest(host: UpstreamHost, head: UpstreamRequestHead, cb: UpstreamCallbacks): UpstreamRequest {
     const req = new H2UpstreamRequest(this.cluster, host, head, cb);
@@ -166,7 +166,7 @@ class H2UpstreamRequest implements UpstreamRequest {
   onStreamEnd: (() => void) | undefined;
 
   constructor(
-    private readonly cluster: UpstreamCluster,
+    private readonly cluster: PoolCluster,
     private readonly host: UpstreamHost,
     private readonly head: UpstreamRequestHead,
     private readonly cb: UpstreamCallbacks,

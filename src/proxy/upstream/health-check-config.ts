@@ -1,7 +1,7 @@
 // health_checks (envoy.config.core.v3.HealthCheck) → HealthCheckConfig: timings
 // resolved with Envoy's defaults, payloads decoded to bytes, the request a
 // checker sends built once here.
-import { ConfigErrors, joinPath } from '../../common/errors.js';
+import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import type {
   envoy_config_core_v3_HealthCheck,
   envoy_config_core_v3_HealthCheck_GrpcHealthCheck,
@@ -12,7 +12,7 @@ import type {
   envoy_type_v3_Int64Range,
 } from '../../xds/gen/types.js';
 import { checkSupported, durationMs, wrapped } from '../config/support.js';
-import { decodeStringMatcher, type StringPredicate } from '../router/string-matcher.js';
+import { decodeStringMatcher, type StringPredicate } from '../route/string-matcher.js';
 
 /** Envoy's defaults for the optional HealthCheck fields (health_check.proto, health_checker_base_impl). */
 export const HEALTH_CHECK_DEFAULTS = {
@@ -100,7 +100,7 @@ const FIELDS = [
 
 /** Decodes a cluster's health_checks. weft, like Envoy's v3 API before named checkers, runs at most one per cluster. */
 export function decodeHealthChecks(list: readonly envoy_config_core_v3_HealthCheck[], path: string, errs: ConfigErrors): HealthCheckConfig[] {
-  if (list.length > 1) errs.error(path, 'multiple health checks are not supported: configure one per cluster');
+  if (list.length > 1) errs.error(path, 'multiple health checks are not supported: configure one per cluster', CFG.UNSUPPORTED_VALUE);
   const out: HealthCheckConfig[] = [];
   list.forEach((h, i) => {
     const hc = decodeHealthCheck(h, joinPath(path, i), errs);
@@ -113,7 +113,7 @@ export function decodeHealthCheck(h: envoy_config_core_v3_HealthCheck, path: str
   checkSupported(h, path, errs, FIELDS);
   const required = (f: 'timeout' | 'interval'): number => {
     const v = durationMs(h[f]);
-    if (v === undefined) errs.error(joinPath(path, f), `${f} is required`);
+    if (v === undefined) errs.required(joinPath(path, f), `${f} is required`);
     else if (v <= 0) errs.error(joinPath(path, f), 'must be greater than 0');
     return v ?? 0;
   };
@@ -127,7 +127,7 @@ export function decodeHealthCheck(h: envoy_config_core_v3_HealthCheck, path: str
   const intervalMs = required('interval');
   const threshold = (f: 'unhealthy_threshold' | 'healthy_threshold'): number => {
     if (!h[f]) {
-      errs.error(joinPath(path, f), `${f} is required`);
+      errs.required(joinPath(path, f), `${f} is required`);
       return 1;
     }
     return wrapped(h[f], 0);
@@ -140,7 +140,7 @@ export function decodeHealthCheck(h: envoy_config_core_v3_HealthCheck, path: str
   const kinds = (['http_health_check', 'tcp_health_check', 'grpc_health_check', 'custom_health_check'] as const).filter((k) => h[k] !== undefined);
   let check: HealthCheckConfig['check'] | undefined;
   if (kinds.length !== 1) {
-    errs.error(path, kinds.length === 0 ? 'one of http_health_check, tcp_health_check or grpc_health_check is required' : `only one health checker may be set (found ${kinds.join(', ')})`);
+    errs.required(path, kinds.length === 0 ? 'one of http_health_check, tcp_health_check or grpc_health_check is required' : `only one health checker may be set (found ${kinds.join(', ')})`);
   } else if (h.http_health_check) check = decodeHttpCheck(h.http_health_check, joinPath(path, 'http_health_check'), errs);
   else if (h.tcp_health_check) check = decodeTcpCheck(h.tcp_health_check, joinPath(path, 'tcp_health_check'), errs);
   else if (h.grpc_health_check) check = decodeGrpcCheck(h.grpc_health_check, joinPath(path, 'grpc_health_check'), errs);
@@ -176,7 +176,7 @@ function decodeHttpCheck(c: envoy_config_core_v3_HealthCheck_HttpHealthCheck, pa
   if (c.send) errs.unsupported(joinPath(path, 'send'), 'an HTTP health check request body');
   let ok = true;
   if (!c.path) {
-    errs.error(joinPath(path, 'path'), 'path is required');
+    errs.required(joinPath(path, 'path'), 'path is required');
     ok = false;
   } else if (/[\0\r\n]/.test(c.path)) {
     errs.error(joinPath(path, 'path'), 'must not contain NUL, CR or LF');
@@ -274,7 +274,7 @@ function decodePayloads(list: readonly envoy_config_core_v3_HealthCheck_Payload[
     const pp = single ? path : joinPath(path, i);
     checkSupported(p, pp, errs, ['text', 'binary']);
     if (p.text !== undefined && p.binary !== undefined) {
-      errs.error(pp, 'only one of text, binary may be set');
+      errs.error(pp, 'only one of text, binary may be set', CFG.CONFLICT);
       ok = false;
     } else if (p.text !== undefined) {
       if (!HEX.test(p.text)) {
@@ -283,7 +283,7 @@ function decodePayloads(list: readonly envoy_config_core_v3_HealthCheck_Payload[
       } else out.push(Buffer.from(p.text, 'hex'));
     } else if (p.binary !== undefined) out.push(Buffer.from(p.binary));
     else {
-      errs.error(pp, 'one of text, binary is required');
+      errs.required(pp, 'one of text, binary is required');
       ok = false;
     }
   });
@@ -301,7 +301,7 @@ function decodeHeaders(list: readonly envoy_config_core_v3_HeaderValueOption[] |
     checkSupported(o, p, errs, ['header', 'append', 'append_action', 'keep_empty_value']);
     const h = o.header;
     if (!h) {
-      errs.error(joinPath(p, 'header'), 'header is required');
+      errs.required(joinPath(p, 'header'), 'header is required');
       ok = false;
       return;
     }

@@ -7,7 +7,7 @@
 // (health-check-http.ts, -tcp.ts, -grpc.ts). See docs/architecture/health-checking.md.
 import type { TimerHandle } from '../../common/clock.js';
 import type { Counter } from '../../stats/index.js';
-import type { ClusterDeps } from './cluster.js';
+import type { ClusterDeps } from './cluster-deps.js';
 import type { HealthCheckConfig } from './health-check-config.js';
 import { GrpcProbe } from './health-check-grpc.js';
 import { HttpProbe } from './health-check-http.js';

@@ -3,7 +3,7 @@
 // failure-percentage ejections and every unejection at the interval sweep.
 // See docs/architecture/health-checking.md.
 import type { TimerHandle } from '../../common/clock.js';
-import type { ClusterDeps } from './cluster.js';
+import type { ClusterDeps } from './cluster-deps.js';
 import type { UpstreamHost } from './host.js';
 import type { OutlierConfig } from './outlier-config.js';
 import { OutlierHostMonitor, type RequestCounts } from './outlier-host-monitor.js';

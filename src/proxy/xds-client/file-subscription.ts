@@ -8,7 +8,7 @@
 // last good config keeps serving; an unreadable one counts update_failure.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigErrors, ConfigRejectedError } from '../../common/errors.js';
+import { CFG, ConfigErrors, ConfigRejectedError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { fromJson } from '../../xds/codec.js';
 import type { AnyMessage, envoy_service_discovery_v3_DiscoveryResponse } from '../../xds/gen/types.js';
@@ -56,10 +56,10 @@ export class FileSubscription {
   start(): void {
     const { path: file, watchedDirectory } = this.source;
     if (!fs.existsSync(file)) {
-      throw new ConfigRejectedError([{ path: this.source.fieldPath, message: `file "${file}" does not exist`, severity: 'error' }], `${this.type.kind} file source`);
+      throw new ConfigRejectedError([{ path: this.source.fieldPath, message: `file "${file}" does not exist`, severity: 'error', code: CFG.REQUIRED }], `${this.type.kind} file source`);
     }
     if (watchedDirectory !== undefined && !fs.existsSync(watchedDirectory)) {
-      throw new ConfigRejectedError([{ path: this.source.fieldPath.replace(/\.path$/, '.watched_directory.path'), message: `directory "${watchedDirectory}" does not exist`, severity: 'error' }], `${this.type.kind} file source`);
+      throw new ConfigRejectedError([{ path: this.source.fieldPath.replace(/\.path$/, '.watched_directory.path'), message: `directory "${watchedDirectory}" does not exist`, severity: 'error', code: CFG.REQUIRED }], `${this.type.kind} file source`);
     }
     // The directory is watched, not the file: a file replaced by rename is a
     // new inode, and a watch on the old one would see nothing more.

@@ -14,8 +14,8 @@ import type {
 import { decodeCluster, decodeLoadAssignment, type ClusterConfig, type EndpointConfig } from '../config/cluster.js';
 import { decodeListener, type ListenerConfig } from '../config/listener.js';
 import { checkAdsConfigSource } from '../config/dynamic-resources.js';
-import { decodeRouteConfiguration } from '../router/decode-route-config.js';
-import type { RouteTable } from '../router/route-table.js';
+import { decodeRouteConfiguration } from '../route/decode-route-config.js';
+import type { RouteTable } from '../route/route-table.js';
 
 export type XdsKind = 'LDS' | 'CDS' | 'RDS' | 'EDS';
 

@@ -5,7 +5,7 @@
 // running proxy without dropping requests. LDS and CDS may instead come from
 // files (path_config_source, see file-subscription.ts): the same decoding and
 // applying, with the file's errors logged and counted instead of a NACK.
-import { ConfigErrors } from '../../common/errors.js';
+import { CFG, ConfigErrors } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { WEFT_VERSION } from '../../common/version.js';
 import { decodeBinary, encodeBinary } from '../../xds/codec.js';
@@ -19,8 +19,8 @@ import type {
 import type { ClusterConfig } from '../config/cluster.js';
 import type { DynamicResourcesConfig } from '../config/dynamic-resources.js';
 import type { ListenerConfig } from '../config/listener.js';
-import type { RouteTable } from '../router/route-table.js';
-import type { DynamicState, ProxyServer } from '../server.js';
+import type { RouteTable } from '../route/route-table.js';
+import type { DynamicState, XdsRuntime } from '../runtime.js';
 import { ADS_DELTA_METHOD, ADS_SOTW_METHOD, AdsStream } from './ads-stream.js';
 import { FileSubscription } from './file-subscription.js';
 
@@ -79,7 +79,7 @@ export class XdsClient {
   private applyChain: Promise<void> = Promise.resolve();
   private initTimer: { cancel(): void } | undefined;
 
-  constructor(private readonly proxy: ProxyServer, private readonly cfg: DynamicResourcesConfig) {
+  constructor(private readonly proxy: XdsRuntime, private readonly cfg: DynamicResourcesConfig) {
     this.log = proxy.logs.logger('xds');
     for (const t of RESOURCE_TYPES) this.state.set(t.kind, { version: '', nonce: '', names: new Set(), received: false });
     const ctx = proxy.ctx;
@@ -276,7 +276,7 @@ export class XdsClient {
         return;
       }
       if (out.has(name)) {
-        errs.error(path, `duplicate resource "${name}" in one response`);
+        errs.error(path, `duplicate resource "${name}" in one response`, CFG.DUPLICATE);
         return;
       }
       const value = t.decode(r, path, errs);

@@ -3,7 +3,7 @@
 // route's typed_per_filter_config (how Istio's VirtualService `fault` arrives).
 import { ConfigErrors, joinPath } from '../../../common/errors.js';
 import { checkSupported, durationMs } from '../../config/support.js';
-import { decodeHeaderMatcher, type HeaderCondition } from '../../router/route-match-header.js';
+import { decodeHeaderMatcher, type HeaderCondition } from '../../route/route-match-header.js';
 import type {
   envoy_extensions_filters_common_fault_v3_FaultDelay,
   envoy_extensions_filters_http_fault_v3_FaultAbort,
@@ -102,7 +102,7 @@ function decodeDelay(d: envoy_extensions_filters_common_fault_v3_FaultDelay, pat
   const percentage = decodePercentage(d.percentage, joinPath(path, 'percentage'), errs);
   const set = (['fixed_delay', 'header_delay'] as const).filter((k) => d[k] !== undefined);
   if (set.length !== 1) {
-    errs.error(path, set.length === 0 ? 'one of fixed_delay, header_delay is required' : 'only one of fixed_delay, header_delay may be set');
+    errs.required(path, set.length === 0 ? 'one of fixed_delay, header_delay is required' : 'only one of fixed_delay, header_delay may be set');
     return undefined;
   }
   if (d.header_delay) {
@@ -123,7 +123,7 @@ function decodeAbort(a: envoy_extensions_filters_http_fault_v3_FaultAbort, path:
   const percentage = decodePercentage(a.percentage, joinPath(path, 'percentage'), errs);
   const set = (['http_status', 'grpc_status', 'header_abort'] as const).filter((k) => a[k] !== undefined);
   if (set.length !== 1) {
-    errs.error(path, set.length === 0 ? 'one of http_status, grpc_status, header_abort is required' : `only one of http_status, grpc_status, header_abort may be set (found ${set.join(', ')})`);
+    errs.required(path, set.length === 0 ? 'one of http_status, grpc_status, header_abort is required' : `only one of http_status, grpc_status, header_abort may be set (found ${set.join(', ')})`);
     return undefined;
   }
   if (a.http_status !== undefined) {

@@ -1,11 +1,12 @@
-import { decodeRouteConfiguration } from '../../router/decode-route-config.js';
+import { decodeRouteConfiguration } from '../../route/decode-route-config.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AnyMessage, envoy_config_route_v3_Route } from '../../../xds/gen/types.js';
 import { DI, FI } from '../../access-log/response-flags.js';
 import { FAULT_TYPE_URL } from './defaults.js';
 import { ConfigErrors } from '../../../common/errors.js';
-import { decodeHttpFaultFilter, decodeHttpFaultPerRoute } from './fault-filter.js';
+import { decodeHttpFaultPerRoute } from './fault-filter.js';
+import { faultRegistration } from './registration.js';
 import { FilterHarness, seededRandom } from './test-stream.js';
 import { createRuntimeEntry, RuntimeSnapshot } from '../../runtime/runtime-snapshot.js';
 
@@ -18,7 +19,7 @@ function fault(fields: Record<string, unknown>): AnyMessage {
 
 function harness(cfg: Record<string, unknown>, routes?: envoy_config_route_v3_Route[]): FilterHarness {
   const h = new FilterHarness();
-  h.addFilter(decodeHttpFaultFilter, NAME, fault(cfg));
+  h.addFilter(faultRegistration, NAME, fault(cfg));
   h.setRoutes({ name: 'rc', virtual_hosts: [{ name: 'vh', domains: ['*'], routes: routes ?? [{ name: 'default', match: { prefix: '/' }, route: { cluster: 'backend' } }] }] });
   return h;
 }

@@ -8,10 +8,9 @@ import { ConfigErrors, type ConfigIssue } from '../../../common/errors.js';
 import type { TimerHandle } from '../../../common/clock.js';
 import type { AnyMessage, envoy_extensions_filters_http_fault_v3_HTTPFault } from '../../../xds/gen/types.js';
 import { DI, FI } from '../../access-log/response-flags.js';
-import { CONTINUE, STOP, type FilterDecodeContext, type FilterStatus, type HttpFilter, type HttpFilterFactory } from '../../http/filter.js';
+import { CONTINUE, STOP, type FilterDecodeContext, type FilterStatus, type FilterStream, type HttpFilter, type HttpFilterFactory } from '../../http/filter.js';
 import type { HeaderMap } from '../../http/headers.js';
-import type { HttpStream } from '../../http/stream.js';
-import { RequestView } from '../../router/route-request.js';
+import { RequestView } from '../../route/route-request.js';
 import { decodeHttpFault, type FaultPercentage, type FaultSettings } from './decode.js';
 import {
   ABORT_BODY, ABORT_DETAILS, FAULT_TYPE_URL, HEADER_ABORT_GRPC_REQUEST, HEADER_ABORT_PERCENTAGE, HEADER_ABORT_REQUEST,
@@ -56,7 +55,7 @@ export class FaultFilterFactory implements HttpFilterFactory {
 
   constructor(readonly name: string, readonly settings: FaultSettings, private readonly hcmStatPrefix: string) {}
 
-  create(stream: HttpStream): HttpFilter | undefined {
+  create(stream: FilterStream): HttpFilter | undefined {
     const hcm = stream.hcm;
     let settings = this.settings;
     let source = `http_filter=${this.name}`;
@@ -98,7 +97,7 @@ class FaultFilter implements HttpFilter {
 
   constructor(private readonly settings: FaultSettings, private readonly stats: FaultStats, private readonly source: string) {}
 
-  decodeHeaders(stream: HttpStream): FilterStatus {
+  decodeHeaders(stream: FilterStream): FilterStatus {
     const s = this.settings;
     const h = stream.headers;
     if (s.upstreamCluster !== undefined) {
@@ -134,7 +133,7 @@ class FaultFilter implements HttpFilter {
     return CONTINUE;
   }
 
-  encodeHeaders(_stream: HttpStream, _status: number, headers: HeaderMap): void {
+  encodeHeaders(_stream: FilterStream, _status: number, headers: HeaderMap): void {
     // sendLocalReply derives grpc-status from the HTTP status; an abort with grpc_status sets its own.
     if (this.grpcStatus !== undefined) headers.set('grpc-status', this.grpcStatus);
   }
@@ -145,7 +144,7 @@ class FaultFilter implements HttpFilter {
     this.release();
   }
 
-  private afterDelay(stream: HttpStream): void {
+  private afterDelay(stream: FilterStream): void {
     this.timer = undefined;
     if (stream.state !== 'decoding') return;
     // A delay may be followed by an abort (its percentage is drawn now, once).
@@ -159,7 +158,7 @@ class FaultFilter implements HttpFilter {
     stream.continueDecoding();
   }
 
-  private delayMs(stream: HttpStream): number | undefined {
+  private delayMs(stream: FilterStream): number | undefined {
     const d = this.settings.delay;
     if (!d) return undefined;
     const h = stream.headers;
@@ -175,7 +174,7 @@ class FaultFilter implements HttpFilter {
     return ms > 0 ? ms : undefined;
   }
 
-  private abortStatus(stream: HttpStream): AbortStatus | undefined {
+  private abortStatus(stream: FilterStream): AbortStatus | undefined {
     const a = this.settings.abort;
     if (!a) return undefined;
     const h = stream.headers;
@@ -213,7 +212,7 @@ class FaultFilter implements HttpFilter {
     return v <= UINT32_MAX ? v : dflt;
   }
 
-  private abort(stream: HttpStream, st: AbortStatus): void {
+  private abort(stream: FilterStream, st: AbortStatus): void {
     this.stats.abortsInjected.inc();
     if (this.downstreamCluster) this.stats.downstream(this.downstreamCluster, 'aborts_injected').inc();
     if (st.grpc !== undefined && stream.isGrpc) this.grpcStatus = String(st.grpc);
@@ -268,8 +267,3 @@ function parseUint(v: string | undefined): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-/** Decoder registered for the listener-level filter. */
-export function decodeHttpFaultFilter(cfg: AnyMessage, path: string, errs: ConfigErrors, ctx: FilterDecodeContext): HttpFilterFactory | undefined {
-  const settings = decodeHttpFault(cfg as envoy_extensions_filters_http_fault_v3_HTTPFault, path, errs);
-  return settings ? new FaultFilterFactory(ctx.name, settings, ctx.statPrefix) : undefined;
-}

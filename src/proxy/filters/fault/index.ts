@@ -1,10 +1,5 @@
-// envoy.filters.http.fault. Importing this module registers the filter.
-import { registerHttpFilter } from '../registry.js';
-import { FAULT_TYPE_URL } from './defaults.js';
-import { decodeHttpFaultFilter } from './fault-filter.js';
-
-registerHttpFilter(FAULT_TYPE_URL, decodeHttpFaultFilter);
-
+// envoy.filters.http.fault (registered in src/proxy/extensions/http-filters.ts).
 export { FAULT_TYPE_URL } from './defaults.js';
 export { decodeHttpFault, type FaultSettings } from './decode.js';
-export { decodeHttpFaultFilter, decodeHttpFaultPerRoute, FaultFilterFactory } from './fault-filter.js';
+export { decodeHttpFaultPerRoute, FaultFilterFactory } from './fault-filter.js';
+export { faultRegistration } from './registration.js';

@@ -9,12 +9,12 @@ import { StatsStore } from '../../../stats/stats-store.js';
 import type { AnyMessage, envoy_config_route_v3_RouteConfiguration } from '../../../xds/gen/types.js';
 import type { ConnectionInfo, DownstreamSink } from '../../http/downstream.js';
 import type { FilterDecodeContext, HttpFilterFactory } from '../../http/filter.js';
-import type { HcmRuntime } from '../../http/hcm-runtime.js';
 import { HcmStats } from '../../http/hcm-stats.js';
 import { HeaderMap } from '../../http/headers.js';
-import { HttpStream } from '../../http/stream.js';
-import { decodeRouteConfiguration } from '../../router/decode-route-config.js';
-import type { RouteTable } from '../../router/route-table.js';
+import { HttpStream, type ConnectionManager } from '../../http/stream.js';
+import type { HttpFilterRegistration } from '../../extensions/http-filter-registration.js';
+import { decodeRouteConfiguration } from '../../route/decode-route-config.js';
+import type { RouteTable } from '../../route/route-table.js';
 import { RuntimeSnapshot } from '../../runtime/runtime-snapshot.js';
 
 import { seededRandom } from '../../../common/seeded-random.js';
@@ -89,7 +89,7 @@ export class FilterHarness {
   routes: RouteTable | undefined;
   /** Runtime values the filters see (replace to test runtime overrides). */
   runtime: RuntimeSnapshot = RuntimeSnapshot.EMPTY;
-  readonly hcm: HcmRuntime;
+  readonly hcm: ConnectionManager;
 
   constructor(readonly statPrefix = 'ingress_http') {
     const log: Logger = {
@@ -124,14 +124,16 @@ export class FilterHarness {
       logAccess: () => {},
       onStreamDone: () => {},
     };
-    this.hcm = fake as unknown as HcmRuntime;
+    this.hcm = fake as unknown as ConnectionManager;
   }
 
   /** Decodes a filter with `decoder` and appends it to the chain; throws with every error when refused. */
-  addFilter(decoder: (cfg: AnyMessage, path: string, errs: ConfigErrors, ctx: FilterDecodeContext) => HttpFilterFactory | undefined, name: string, cfg: AnyMessage): HttpFilterFactory {
+  addFilter(reg: HttpFilterRegistration, name: string, cfg: AnyMessage): HttpFilterFactory {
     const errs = new ConfigErrors();
-    const f = decoder(cfg, 'filter', errs, { name, statPrefix: this.statPrefix });
-    if (!f || errs.hasErrors) throw new Error(`filter refused:\n${errs.format()}`);
+    const ctx: FilterDecodeContext = { name, statPrefix: this.statPrefix };
+    const config = reg.decode(cfg, 'filter', errs, ctx);
+    if (config === undefined || errs.hasErrors) throw new Error(`filter refused:\n${errs.format()}`);
+    const f = reg.factory(config, ctx);
     this.factories.push(f);
     return f;
   }

@@ -4,7 +4,7 @@
 // does not implement (descriptors and what only matters with them) are refused.
 import { ConfigErrors, joinPath } from '../../../common/errors.js';
 import { checkSupported, fractionalPercent } from '../../config/support.js';
-import { decodeHeaderMutation, type HeaderMutation } from '../../router/header-mutation.js';
+import { decodeHeaderMutation, type HeaderMutation } from '../../route/header-mutation.js';
 import { enumSchema } from '../../../xds/schema.js';
 import type {
   envoy_config_core_v3_RuntimeFractionalPercent,
@@ -60,7 +60,7 @@ export function decodeHttpLocalRateLimit(
   const before = errs.errors.length;
   checkSupported(cfg, path, errs, SUPPORTED);
   const statPrefix = cfg.stat_prefix ?? '';
-  if (!statPrefix) errs.error(joinPath(path, 'stat_prefix'), 'stat_prefix is required');
+  if (!statPrefix) errs.required(joinPath(path, 'stat_prefix'), 'stat_prefix is required');
 
   let bucket: TokenBucketSpec | undefined;
   if (cfg.token_bucket) bucket = decodeTokenBucket(cfg.token_bucket, joinPath(path, 'token_bucket'), errs);
@@ -106,7 +106,7 @@ function decodeStatus(cfg: envoy_extensions_filters_http_local_ratelimit_v3_Loca
   checkSupported(s, path, errs, ['code']);
   const code = s.code === undefined ? undefined : enumSchema('envoy.type.v3.StatusCode').numberByName.get(s.code);
   if (code === undefined || code === 0) {
-    errs.error(joinPath(path, 'code'), `a defined HTTP status code is required (got ${String(s.code)})`);
+    errs.required(joinPath(path, 'code'), `a defined HTTP status code is required (got ${String(s.code)})`);
     return DEFAULT_RATE_LIMITED_STATUS;
   }
   // Envoy: a status below 400 would not tell the client it was limited, so 429 is used instead.
@@ -118,7 +118,7 @@ export function runtimeFraction(r: envoy_config_core_v3_RuntimeFractionalPercent
   if (!r) return dflt;
   checkSupported(r, path, errs, ['default_value', 'runtime_key']);
   if (!r.default_value) {
-    errs.error(joinPath(path, 'default_value'), 'default_value is required');
+    errs.required(joinPath(path, 'default_value'), 'default_value is required');
     return dflt;
   }
   checkSupported(r.default_value, joinPath(path, 'default_value'), errs, ['numerator', 'denominator']);

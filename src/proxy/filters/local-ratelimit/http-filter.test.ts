@@ -1,12 +1,12 @@
 import { ConfigErrors } from '../../../common/errors.js';
-import { decodeRouteConfiguration } from '../../router/decode-route-config.js';
+import { decodeRouteConfiguration } from '../../route/decode-route-config.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AnyMessage, envoy_config_route_v3_Route } from '../../../xds/gen/types.js';
 import { RL } from '../../access-log/response-flags.js';
 import { connection, FilterHarness, seededRandom } from '../fault/test-stream.js';
+import { httpLocalRateLimitRegistration } from './registration.js';
 import { HTTP_LOCAL_RATELIMIT_TYPE_URL } from './defaults.js';
-import { decodeHttpLocalRateLimitFilter } from './http-filter.js';
 
 const NAME = 'envoy.filters.http.local_ratelimit';
 const ON = { default_value: { numerator: 100 } };
@@ -17,7 +17,7 @@ function lrl(fields: Record<string, unknown>): AnyMessage {
 
 function harness(cfg: Record<string, unknown>, routes?: envoy_config_route_v3_Route[]): FilterHarness {
   const h = new FilterHarness();
-  h.addFilter(decodeHttpLocalRateLimitFilter, NAME, lrl(cfg));
+  h.addFilter(httpLocalRateLimitRegistration, NAME, lrl(cfg));
   h.setRoutes({ name: 'rc', virtual_hosts: [{ name: 'vh', domains: ['*'], routes: routes ?? [{ name: 'default', match: { prefix: '/' }, route: { cluster: 'backend' } }] }] });
   return h;
 }
@@ -158,7 +158,7 @@ describe('HTTP local rate limit', () => {
 
   it('a virtual host\'s config is one bucket for all its routes', () => {
     const h = new FilterHarness();
-    h.addFilter(decodeHttpLocalRateLimitFilter, NAME, lrl({}));
+    h.addFilter(httpLocalRateLimitRegistration, NAME, lrl({}));
     h.setRoutes({ name: 'rc', virtual_hosts: [{
       name: 'vh', domains: ['*'],
       typed_per_filter_config: { [NAME]: lrl({ token_bucket: { max_tokens: 2, fill_interval: { seconds: 1 } }, filter_enabled: ON, filter_enforced: ON }) },

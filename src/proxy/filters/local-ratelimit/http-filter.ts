@@ -10,10 +10,9 @@ import type { StatsStore } from '../../../stats/stats-store.js';
 import type { AnyMessage, envoy_extensions_filters_http_local_ratelimit_v3_LocalRateLimit } from '../../../xds/gen/types.js';
 import { RL } from '../../access-log/response-flags.js';
 import type { ConnectionInfo } from '../../http/downstream.js';
-import { CONTINUE, STOP, type FilterDecodeContext, type FilterStatus, type HttpFilter, type HttpFilterFactory } from '../../http/filter.js';
+import { CONTINUE, STOP, type FilterDecodeContext, type FilterStatus, type FilterStream, type HttpFilter, type HttpFilterFactory } from '../../http/filter.js';
 import { HeaderMap } from '../../http/headers.js';
-import type { HttpStream } from '../../http/stream.js';
-import type { HeaderFormatContext } from '../../router/header-formatter.js';
+import type { HeaderFormatContext } from '../../route/header-formatter.js';
 import { decodeHttpLocalRateLimit, type HttpLocalRateLimitSettings } from './decode-http.js';
 import { HTTP_LOCAL_RATELIMIT_TYPE_URL, RATE_LIMITED_BODY, RATE_LIMITED_DETAILS, X_RATELIMIT_LIMIT, X_RATELIMIT_REMAINING, X_RATELIMIT_RESET } from './defaults.js';
 import { HttpLocalRateLimitStats } from './http-stats.js';
@@ -83,7 +82,7 @@ function perRouteEntry(cfg: AnyMessage, path = 'typed_per_filter_config'): PerRo
   return entry;
 }
 
-function formatContext(s: HttpStream): HeaderFormatContext {
+function formatContext(s: FilterStream): HeaderFormatContext {
   return {
     downstreamRemoteAddress: { ip: s.conn.remoteAddress, port: s.conn.remotePort },
     downstreamLocalAddress: { ip: s.conn.localAddress, port: s.conn.localPort },
@@ -98,14 +97,14 @@ export class HttpLocalRateLimitFactory implements HttpFilterFactory {
 
   constructor(readonly name: string, readonly settings: HttpLocalRateLimitSettings) {}
 
-  create(stream: HttpStream): HttpFilter | undefined {
+  create(stream: FilterStream): HttpFilter | undefined {
     const limiter = this.limiterFor(stream);
     if (!limiter || limiter.settings.enabled === 0) return undefined;
     return limiter.sharedFilter ?? new LocalRateLimitFilter(limiter);
   }
 
   /** The route's limiter when the route has its own config, else the listener's. */
-  limiterFor(stream: HttpStream): HttpLocalRateLimiter | undefined {
+  limiterFor(stream: FilterStream): HttpLocalRateLimiter | undefined {
     const hcm = stream.hcm;
     const perRoute = stream.route?.route.perFilterConfig(this.name);
     if (perRoute) {
@@ -137,7 +136,7 @@ class LocalRateLimitFilter implements HttpFilter {
 
   constructor(private readonly limiter: HttpLocalRateLimiter) {}
 
-  decodeHeaders(stream: HttpStream): FilterStatus {
+  decodeHeaders(stream: FilterStream): FilterStatus {
     const l = this.limiter;
     const s = l.settings;
     const hcm = stream.hcm;
@@ -175,7 +174,7 @@ class LocalRateLimitFilter implements HttpFilter {
     return STOP;
   }
 
-  encodeHeaders(stream: HttpStream, _status: number, headers: HeaderMap): void {
+  encodeHeaders(stream: FilterStream, _status: number, headers: HeaderMap): void {
     // sendLocalReply derives grpc-status from the HTTP status; replace it on our own reply only.
     if (this.grpcStatus !== undefined) headers.set('grpc-status', this.grpcStatus);
     const b = this.bucket;
@@ -193,8 +192,3 @@ function hit(p: number, hcm: { random(): number }): boolean {
   return p >= 1 || (p > 0 && hcm.random() < p);
 }
 
-/** Decoder registered for the listener-level filter. */
-export function decodeHttpLocalRateLimitFilter(cfg: AnyMessage, path: string, errs: ConfigErrors, ctx: FilterDecodeContext): HttpFilterFactory | undefined {
-  const settings = decodeHttpLocalRateLimit(cfg as envoy_extensions_filters_http_local_ratelimit_v3_LocalRateLimit, path, errs, false);
-  return settings ? new HttpLocalRateLimitFactory(ctx.name, settings) : undefined;
-}

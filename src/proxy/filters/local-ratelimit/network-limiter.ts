@@ -26,9 +26,9 @@ export function decodeNetworkLocalRateLimit(cfg: AnyMessage | envoy_extensions_f
   const before = errs.errors.length;
   checkSupported(c, path, errs, ['stat_prefix', 'token_bucket', 'runtime_enabled', 'share_key']);
   const statPrefix = c.stat_prefix ?? '';
-  if (!statPrefix) errs.error(joinPath(path, 'stat_prefix'), 'stat_prefix is required');
+  if (!statPrefix) errs.required(joinPath(path, 'stat_prefix'), 'stat_prefix is required');
   let bucket: TokenBucketSpec | undefined;
-  if (!c.token_bucket) errs.error(joinPath(path, 'token_bucket'), 'token_bucket is required');
+  if (!c.token_bucket) errs.required(joinPath(path, 'token_bucket'), 'token_bucket is required');
   else bucket = decodeTokenBucket(c.token_bucket, joinPath(path, 'token_bucket'), errs);
   let enabled = true;
   const re = c.runtime_enabled;
@@ -36,7 +36,7 @@ export function decodeNetworkLocalRateLimit(cfg: AnyMessage | envoy_extensions_f
     const rp = joinPath(path, 'runtime_enabled');
     // runtime_key is accepted: weft has no runtime layer, so default_value always applies.
     checkSupported(re, rp, errs, ['default_value', 'runtime_key']);
-    if (!re.default_value) errs.error(joinPath(rp, 'default_value'), 'default_value is required');
+    if (!re.default_value) errs.required(joinPath(rp, 'default_value'), 'default_value is required');
     else enabled = re.default_value.value === true;
   }
   if (errs.errors.length > before || !bucket) return undefined;

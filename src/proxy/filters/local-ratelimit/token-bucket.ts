@@ -36,7 +36,7 @@ export function decodeTokenBucket(tb: envoy_type_v3_TokenBucket, path: string, e
   }
   const fillIntervalMs = durationMs(tb.fill_interval);
   if (fillIntervalMs === undefined) {
-    errs.error(joinPath(path, 'fill_interval'), 'fill_interval is required');
+    errs.required(joinPath(path, 'fill_interval'), 'fill_interval is required');
     ok = false;
   } else if (fillIntervalMs < MIN_FILL_INTERVAL_MS) {
     // Envoy: "local rate limit token bucket fill timer must be >= 50ms".

@@ -1,0 +1,18 @@
+// The HTTP filters weft implements (http_connection_manager.http_filters[],
+// and typed_per_filter_config by the same registrations). One line each.
+import { faultRegistration } from '../filters/fault/registration.js';
+import { httpLocalRateLimitRegistration } from '../filters/local-ratelimit/registration.js';
+import { routerRegistration } from '../router/registration.js';
+import type { HttpFilterRegistration } from './http-filter-registration.js';
+import { ExtensionRegistry } from './registration.js';
+
+export const HTTP_FILTERS = new ExtensionRegistry<HttpFilterRegistration>('HTTP filter', [
+  routerRegistration,
+  faultRegistration,
+  httpLocalRateLimitRegistration,
+]);
+
+/** The per-route decoders, by the type URL of a typed_per_filter_config entry. */
+export function httpFilterForPerRouteType(url: string): HttpFilterRegistration | undefined {
+  return HTTP_FILTERS.registrations.find((r) => r.perRoute?.typeUrls.includes(url));
+}

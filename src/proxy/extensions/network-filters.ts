@@ -1,0 +1,12 @@
+// The network filters weft implements (filter_chains[].filters[]). One line each.
+import { networkLocalRateLimitRegistration } from '../filters/local-ratelimit/registration.js';
+import { hcmRegistration } from '../hcm/registration.js';
+import { tcpProxyRegistration } from '../tcp/registration.js';
+import type { NetworkFilterRegistration } from './network-filter-registration.js';
+import { ExtensionRegistry } from './registration.js';
+
+export const NETWORK_FILTERS = new ExtensionRegistry<NetworkFilterRegistration>('network filter', [
+  hcmRegistration,
+  tcpProxyRegistration,
+  networkLocalRateLimitRegistration,
+]);
