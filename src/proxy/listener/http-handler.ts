@@ -35,6 +35,7 @@ export class HttpHandler {
       if (h2 === undefined) return false;
       socket.removeListener('data', onData);
       socket.removeListener('close', onClose);
+      socket.removeListener('end', onEnd);
       timer?.cancel();
       if (h2) this.toH2(socket, info, buf);
       else this.toH1(socket, info, buf);
@@ -51,12 +52,17 @@ export class HttpHandler {
     const onClose = () => {
       timer?.cancel();
       socket.removeListener('data', onData);
+      socket.removeListener('end', onEnd);
     };
+    // The peer closed (or half-closed) before the bytes that decide the codec:
+    // none will come, so the connection ends with it (sockets are half-open capable).
+    const onEnd = () => socket.destroy();
     socket.on('error', () => undefined);
     if (decide()) return;
     if (waitMs > 0) timer = this.hcm.clock.setTimer(waitMs, () => socket.destroy());
     socket.on('data', onData);
     socket.once('close', onClose);
+    socket.once('end', onEnd);
     socket.resume();
   }
 

@@ -128,12 +128,22 @@ export class ActiveListener {
     let buf: Buffer | undefined;
     const timer = this.ctx.clock.setTimer(cfg.listenerFiltersTimeoutMs, () => {
       socket.removeListener('data', onData);
+      socket.removeListener('end', onEnd);
       if (cfg.continueOnListenerFiltersTimeout) finish('', 'raw_buffer', []);
       else socket.destroy();
     });
+    // A peer that closes (or half-closes) before the filters decided never
+    // will send what they wait for: the connection ends with it. (The listener
+    // accepts half-open sockets, so nothing else would close ours.)
+    const onEnd = () => {
+      timer.cancel();
+      socket.removeListener('data', onData);
+      socket.destroy();
+    };
     const finish = (sni: string, transport: string, alpn: string[]) => {
       timer.cancel();
       socket.removeListener('data', onData);
+      socket.removeListener('end', onEnd);
       socket.pause();
       // The handler gets the peeked bytes back and resumes reading itself.
       this.dispatch(socket, this.facts(socket, sni, transport, alpn), buf);
@@ -154,6 +164,7 @@ export class ActiveListener {
       finish('', 'raw_buffer', []);
     };
     socket.on('data', onData);
+    socket.once('end', onEnd);
   }
 
   private facts(socket: net.Socket, serverName: string, transportProtocol: string, applicationProtocols: string[]): ConnectionFacts {
