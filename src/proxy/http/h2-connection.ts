@@ -7,6 +7,8 @@ import { HeaderMap } from './headers.js';
 import type { ConnectionInfo, DownstreamSink, HttpProtocol } from './downstream.js';
 import type { HcmRuntime } from './hcm-runtime.js';
 import type { HttpStream } from './stream.js';
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-limits.js';
+import { dropForbiddenTrailers } from './trailers.js';
 
 const FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host']);
 const EMPTY = Buffer.alloc(0);
@@ -20,7 +22,7 @@ export class H2Server {
   /** Info of the connection being handed over; 'session' fires synchronously inside handle(). */
   private handing: ConnectionInfo | undefined;
 
-  constructor(private readonly hcm: HcmRuntime) {
+  constructor(private readonly hcm: HcmRuntime, private readonly limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS) {
     const cfg = hcm.config;
     this.server = http2.createServer({
       settings: { maxConcurrentStreams: Math.min(cfg.http2MaxConcurrentStreams, 2 ** 31 - 1) },
@@ -100,6 +102,7 @@ export class H2Server {
         else if (v !== undefined) tm.add(k, v);
       }
       sink.gotTrailers = true;
+      dropForbiddenTrailers(tm);
       s.onRequestTrailers(tm);
     });
     stream.on('end', () => {

@@ -7,16 +7,17 @@ import type { ConnectionInfo } from '../http/downstream.js';
 import { H1Connection } from '../http/h1-connection.js';
 import { H2Server } from '../http/h2-connection.js';
 import type { HcmRuntime } from '../http/hcm-runtime.js';
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../http/connection-limits.js';
 import { isH2Preface } from './inspectors.js';
 
 export class HttpHandler {
   private h2: H2Server | undefined;
   private readonly h1Conns = new Set<H1Connection>();
 
-  constructor(readonly hcm: HcmRuntime) {}
+  constructor(readonly hcm: HcmRuntime, private readonly limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS) {}
 
   private h2Server(): H2Server {
-    return (this.h2 ??= new H2Server(this.hcm));
+    return (this.h2 ??= new H2Server(this.hcm, this.limits));
   }
 
   /**
@@ -67,7 +68,7 @@ export class HttpHandler {
   }
 
   private toH1(socket: net.Socket, info: ConnectionInfo, first: Buffer | undefined): void {
-    const c = new H1Connection(socket, this.hcm, info, (x) => this.h1Conns.delete(x));
+    const c = new H1Connection(socket, this.hcm, info, (x) => this.h1Conns.delete(x), this.limits);
     this.h1Conns.add(c);
     if (first) c.feed(first);
     socket.resume();
