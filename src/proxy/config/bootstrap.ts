@@ -56,7 +56,13 @@ export function parseConfigText(text: string, errs: ConfigErrors): unknown {
     for (const e of doc.errors) errs.error('', `YAML syntax: ${e.message.split('\n')[0]}`);
     return undefined;
   }
-  return doc.toJS({ maxAliasCount: 100 });
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // An alias bomb ("billion laughs") is refused here, not expanded.
+    errs.error('', `YAML: ${(e as Error).message}`);
+    return undefined;
+  }
 }
 
 /** Reads and decodes a bootstrap file. Returns undefined when errors were found. */
