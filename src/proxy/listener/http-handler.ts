@@ -113,6 +113,9 @@ function replayingSocket(socket: net.Socket, head: Buffer): Duplex {
       cb(err);
     },
   });
+  // node:http2 destroys its socket with the session's error (e.g. a fatal
+  // protocol error): handled here, or it would be thrown as uncaught.
+  d.on('error', () => undefined);
   d.push(head);
   socket.on('data', (c: Buffer) => {
     if (!d.push(c)) socket.pause();
