@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FLAG, FRAME, H2_ERROR, frame, headerBlock, rawH2Connect, requestFields } from '../test/helpers/h2-raw-client.js';
+import { bootstrap, staticCluster } from '../test/helpers/proxy-harness.js';
 
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,26 +44,7 @@ async function main(): Promise<void> {
   const upPort = (upstream.address() as net.AddressInfo).port;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-flood-'));
   const cfg = path.join(dir, 'bootstrap.yaml');
-  fs.writeFileSync(cfg, `
-static_resources:
-  listeners:
-  - name: listener_0
-    address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-    filter_chains:
-    - filters:
-      - name: envoy.filters.network.http_connection_manager
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: ingress_http
-          route_config:
-            virtual_hosts: [{ name: all, domains: ["*"], routes: [{ match: { prefix: "/" }, route: { cluster: up } }] }]
-          http_filters: [{ name: envoy.filters.http.router, typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router } }]
-  clusters:
-  - name: up
-    connect_timeout: 1s
-    type: STATIC
-    load_assignment: { cluster_name: up, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${upPort} } } } }] }] }
-`);
+  fs.writeFileSync(cfg, bootstrap({ clusters: staticCluster('service1', [upPort]) }));
   const child = spawn(process.execPath, [BIN, 'proxy', '-c', cfg, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const deadline = setTimeout(() => {
     child.kill('SIGKILL');
@@ -73,7 +55,7 @@ static_resources:
   const port = await new Promise<number>((resolve, reject) => {
     const onData = (c: Buffer) => {
       log += c.toString();
-      const m = / on 127\.0\.0\.1:(\d+)/.exec(log);
+      const m = /listener_0 on 127\.0\.0\.1:(\d+)/.exec(log);
       if (m) resolve(Number(m[1]));
     };
     child.stdout.on('data', onData);

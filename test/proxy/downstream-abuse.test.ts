@@ -3,7 +3,6 @@
 // after a good one.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import { describe, it } from 'node:test';
@@ -136,30 +135,9 @@ describe('HTTP/1.1 pipelined flood', () => {
   });
 });
 
-/** An upstream that records each request's trailers. */
-async function trailerUpstream(): Promise<{ port: number; trailers: Record<string, string>[]; close(): Promise<void> }> {
-  const trailers: Record<string, string>[] = [];
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      trailers.push({ ...(req.trailers as Record<string, string>) });
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    trailers,
-    close: () => new Promise((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
-  };
-}
-
 describe('forbidden request trailers (RFC 9110 §6.5.1)', () => {
   it('HTTP/1.1: content-length, host, transfer-encoding and authorization trailers are dropped; others pass', async () => {
-    const up = await trailerUpstream();
+    const up = await startUpstream('s', (_q, _b, res) => res.end('ok'));
     const px = await startProxy(bootstrap({ clusters: staticCluster('service1', [up.port]) }));
     try {
       const c = await rawConnect(px.port());
@@ -167,7 +145,7 @@ describe('forbidden request trailers (RFC 9110 §6.5.1)', () => {
         + 'x-checksum: abc\r\ncontent-length: 99\r\nhost: evil.example\r\ntransfer-encoding: chunked\r\nauthorization: Bearer x\r\n\r\n');
       await c.until((b) => b.includes('\r\n\r\nok') || /\r\n\r\n2\r\nok/.test(b.toString()));
       c.destroy();
-      assert.deepEqual(up.trailers, [{ 'x-checksum': 'abc' }]);
+      assert.deepEqual(up.requests.map((r) => r.trailers), [{ 'x-checksum': 'abc' }]);
     } finally {
       await px.close();
       await up.close();
@@ -176,7 +154,7 @@ describe('forbidden request trailers (RFC 9110 §6.5.1)', () => {
 
   // (nghttp2 itself resets a stream whose trailers carry content-length.)
   it('HTTP/2: host and authorization trailers are dropped; others pass', async () => {
-    const up = await trailerUpstream();
+    const up = await startUpstream('s', (_q, _b, res) => res.end('ok'));
     const px = await startProxy(bootstrap({ clusters: staticCluster('service1', [up.port]) }));
     const session = http2.connect(`http://127.0.0.1:${px.port()}`);
     try {
@@ -185,7 +163,7 @@ describe('forbidden request trailers (RFC 9110 §6.5.1)', () => {
       req.end('hello');
       req.resume();
       await within(new Promise<void>((r) => req.on('end', () => r())), 3000, 'the h2 response');
-      assert.deepEqual(up.trailers, [{ 'x-checksum': 'abc' }]);
+      assert.deepEqual(up.requests.map((r) => r.trailers), [{ 'x-checksum': 'abc' }]);
     } finally {
       session.destroy();
       await px.close();
