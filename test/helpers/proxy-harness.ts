@@ -97,7 +97,7 @@ export function request2(o: { port: number; path?: string; method?: string; head
 export interface Upstream {
   port: number;
   /** Requests received, in order. */
-  requests: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }[];
+  requests: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string; trailers: NodeJS.Dict<string> }[];
   close(): Promise<void>;
 }
 
@@ -109,7 +109,7 @@ export async function startUpstream(name: string, handler?: (req: http.IncomingM
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString();
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, trailers: { ...req.trailers } });
       if (handler) handler(req, body, res);
       else {
         res.setHeader('content-type', 'text/plain');

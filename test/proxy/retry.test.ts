@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bootstrap, closedPort, request, staticCluster, startProxy, startUpstream } from '../helpers/proxy-harness.js';
+import { stat } from '../helpers/http-test-kit.js';
+import { waitUntil } from '../helpers/net-harness.js';
 
 const route = (retry: string) => `              - match: { prefix: "/" }
                 route:
@@ -131,8 +133,10 @@ describe('circuit breakers', () => {
     }));
     try {
       const agentless = Array.from({ length: 200 }, (_, i) => request({ port: px.port(), path: `/${i}` }));
-      // Wait until 10 reached the upstream, then release them.
-      for (let i = 0; i < 500 && held.length < 10; i++) await new Promise((r) => setImmediate(r));
+      // Release the 10 only once every other request has reached the proxy and
+      // been refused: loopback connects take ~1 ms each here (200 take 0.2-1 s
+      // under load), and a request arriving after the release is rightly admitted.
+      await waitUntil(async () => held.length >= 10 && (await stat(px, 'cluster.service1.upstream_rq_pending_overflow')) >= 190, '10 requests held upstream and 190 refused', 10000);
       const rejected = await Promise.race([Promise.all(agentless.map((p) => p.then((r) => r.status))), new Promise<null>((r) => setTimeout(() => r(null), 300).unref())]);
       assert.equal(rejected, null, 'requests over the limit must not wait for the held ones');
       while (held.length < 10) await new Promise((r) => setTimeout(r, 5));

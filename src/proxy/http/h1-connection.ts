@@ -8,6 +8,8 @@ import type { ConnectionInfo, DownstreamSink, HttpProtocol } from './downstream.
 import type { ConnectionManager, HttpStream } from './stream.js';
 import { weftErrorHeader } from './local-reply.js';
 import { DPE } from '../access-log/response-flags.js';
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-limits.js';
+import { dropForbiddenTrailers } from './trailers.js';
 
 const CHUNKED_TRAILERS = Buffer.from('0\r\n\r\n', 'latin1');
 const CONTINUE_100 = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
@@ -35,6 +37,7 @@ export class H1Connection implements DownstreamSink {
     private readonly hcm: ConnectionManager,
     private readonly conn: ConnectionInfo,
     private readonly onClose: (c: H1Connection) => void,
+    private readonly limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
   ) {
     const cfg = hcm.config;
     this.parser = new H1RequestParser(this, { maxHeaderBytes: cfg.maxRequestHeadersKb * 1024, maxHeaders: cfg.maxHeadersCount });
@@ -74,8 +77,19 @@ export class H1Connection implements DownstreamSink {
       else if (rest !== undefined && rest.length) this.tunnelBacklog = this.tunnelBacklog ? Buffer.concat([this.tunnelBacklog, rest]) : rest;
     } catch (err) {
       this.onCodecError(err);
+      return;
+    }
+    // Pipelined requests wait unparsed while one is in flight: past a bounded
+    // read-ahead, stop reading until its response is out (as Envoy stops
+    // reading an HTTP/1 connection), so a flood costs bounded memory.
+    if (!this.pipelineReadPaused && this.parser.isPaused && this.parser.bufferedBytes > this.limits.pipelineBufferLimitBytes) {
+      this.pipelineReadPaused = true;
+      this.socket.pause();
     }
   }
+
+  /** Reading stopped because the pipelined read-ahead reached its limit. */
+  private pipelineReadPaused = false;
 
   private tunnelBacklog: Buffer | undefined;
   private tunnelDrain: (() => void) | undefined;
@@ -207,6 +221,7 @@ export class H1Connection implements DownstreamSink {
   }
 
   onTrailers(trailers: HeaderMap): void {
+    dropForbiddenTrailers(trailers);
     this.stream?.onRequestTrailers(trailers);
     this.trailersDelivered = true;
   }
@@ -314,7 +329,8 @@ export class H1Connection implements DownstreamSink {
   }
 
   resumeRequest(): void {
-    this.socket.resume();
+    // The request is complete when reading stopped for pipelining: that wait ends with its response.
+    if (!this.pipelineReadPaused) this.socket.resume();
   }
 
   takeOverForUpgrade(onData: (chunk: Buffer) => void, onEnd: () => void) {
@@ -353,6 +369,9 @@ export class H1Connection implements DownstreamSink {
     }
     // The stream finishes itself; let the next pipelined request in.
     this.stream = undefined;
+    // Between requests nothing is on the wire: a codec error in the next
+    // (pipelined) request is answered with its own 400.
+    this.headersSent = false;
     this.armIdle();
     this.armHeaderTimer();
     if (this.parser.isPaused) queueMicrotask(this.resumeParser);
@@ -366,6 +385,12 @@ export class H1Connection implements DownstreamSink {
       if (rest !== undefined && rest.length) this.tunnelBacklog = rest;
     } catch (err) {
       this.onCodecError(err);
+      return;
+    }
+    // The next request may have paused the parser again with read-ahead still above the limit.
+    if (this.pipelineReadPaused && !(this.parser.isPaused && this.parser.bufferedBytes > this.limits.pipelineBufferLimitBytes)) {
+      this.pipelineReadPaused = false;
+      this.socket.resume();
     }
   }
 

@@ -7,16 +7,17 @@ import type { ConnectionInfo } from '../http/downstream.js';
 import { H1Connection } from '../http/h1-connection.js';
 import { H2Server } from '../http/h2-connection.js';
 import type { ConnectionManager } from '../http/stream.js';
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../http/connection-limits.js';
 import { isH2Preface } from './inspectors.js';
 
 export class HttpHandler {
   private h2: H2Server | undefined;
   private readonly h1Conns = new Set<H1Connection>();
 
-  constructor(readonly hcm: ConnectionManager) {}
+  constructor(readonly hcm: ConnectionManager, private readonly limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS) {}
 
   private h2Server(): H2Server {
-    return (this.h2 ??= new H2Server(this.hcm));
+    return (this.h2 ??= new H2Server(this.hcm, this.limits));
   }
 
   /**
@@ -35,6 +36,7 @@ export class HttpHandler {
       if (h2 === undefined) return false;
       socket.removeListener('data', onData);
       socket.removeListener('close', onClose);
+      socket.removeListener('end', onEnd);
       timer?.cancel();
       if (h2) this.toH2(socket, info, buf);
       else this.toH1(socket, info, buf);
@@ -51,17 +53,22 @@ export class HttpHandler {
     const onClose = () => {
       timer?.cancel();
       socket.removeListener('data', onData);
+      socket.removeListener('end', onEnd);
     };
+    // The peer closed (or half-closed) before the bytes that decide the codec:
+    // none will come, so the connection ends with it (sockets are half-open capable).
+    const onEnd = () => socket.destroy();
     socket.on('error', () => undefined);
     if (decide()) return;
     if (waitMs > 0) timer = this.hcm.clock.setTimer(waitMs, () => socket.destroy());
     socket.on('data', onData);
     socket.once('close', onClose);
+    socket.once('end', onEnd);
     socket.resume();
   }
 
   private toH1(socket: net.Socket, info: ConnectionInfo, first: Buffer | undefined): void {
-    const c = new H1Connection(socket, this.hcm, info, (x) => this.h1Conns.delete(x));
+    const c = new H1Connection(socket, this.hcm, info, (x) => this.h1Conns.delete(x), this.limits);
     this.h1Conns.add(c);
     if (first) c.feed(first);
     socket.resume();
@@ -113,6 +120,9 @@ function replayingSocket(socket: net.Socket, head: Buffer): Duplex {
       cb(err);
     },
   });
+  // node:http2 destroys its socket with the session's error (e.g. a fatal
+  // protocol error): handled here, or it would be thrown as uncaught.
+  d.on('error', () => undefined);
   d.push(head);
   socket.on('data', (c: Buffer) => {
     if (!d.push(c)) socket.pause();

@@ -2,6 +2,7 @@
 // (tls_inspector, http_inspector), picks a filter chain and hands the
 // connection to its terminal filter. Config updates swap the chains in place:
 // new connections use the new chains, existing ones finish on the old.
+import { runtimeConnectionLimits } from './runtime-connection-limits.js';
 import net from 'node:net';
 import type { ProxyContext } from '../context.js';
 import type { FilterChainConfig, ListenerConfig } from '../config/listener.js';
@@ -70,7 +71,7 @@ export class ActiveListener {
       const inline = hcmCfg.routeTable;
       const rdsName = hcmCfg.rdsName;
       const routes = inline ? () => inline : () => (rdsName ? this.rds(rdsName) : undefined);
-      return { config: fc, match: fc.match, limiters: this.limiters(fc), http: new HttpHandler(new HcmRuntime(hcmCfg, this.ctx, routes)) };
+      return { config: fc, match: fc.match, limiters: this.limiters(fc), http: new HttpHandler(new HcmRuntime(hcmCfg, this.ctx, routes), runtimeConnectionLimits(this.ctx.runtime)) };
     }
     return { config: fc, match: fc.match, limiters: this.limiters(fc), tcp: new TcpProxy(t.tcp, this.ctx) };
   }
@@ -151,12 +152,22 @@ export class ActiveListener {
     let buf: Buffer | undefined;
     const timer = this.ctx.clock.setTimer(cfg.listenerFiltersTimeoutMs, () => {
       socket.removeListener('data', onData);
+      socket.removeListener('end', onEnd);
       if (cfg.continueOnListenerFiltersTimeout) finish('', 'raw_buffer', []);
       else socket.destroy();
     });
+    // A peer that closes (or half-closes) before the filters decided never
+    // will send what they wait for: the connection ends with it. (The listener
+    // accepts half-open sockets, so nothing else would close ours.)
+    const onEnd = () => {
+      timer.cancel();
+      socket.removeListener('data', onData);
+      socket.destroy();
+    };
     const finish = (sni: string, transport: string, alpn: string[]) => {
       timer.cancel();
       socket.removeListener('data', onData);
+      socket.removeListener('end', onEnd);
       socket.pause();
       // The handler gets the peeked bytes back and resumes reading itself.
       this.dispatch(socket, this.facts(socket, sni, transport, alpn), buf);
@@ -177,6 +188,7 @@ export class ActiveListener {
       finish('', 'raw_buffer', []);
     };
     socket.on('data', onData);
+    socket.once('end', onEnd);
   }
 
   private facts(socket: net.Socket, serverName: string, transportProtocol: string, applicationProtocols: string[]): ConnectionFacts {

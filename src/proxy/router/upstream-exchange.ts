@@ -292,6 +292,14 @@ export class UpstreamExchange {
   onHeaders(a: Attempt, status: number, headers: HeaderMap, end: boolean): void {
     if (a !== this.attempt || this.done) return;
     const s = this.s;
+    if (status === 101 && !(this.upgradeType() && a.upstream.takeOverForUpgrade && s.sink.takeOverForUpgrade)) {
+      // Tunnel only after an upgrade the request asked for and the route allows
+      // (the HTTP/1.1 pool already refuses this; any other pool lands here).
+      this.cluster.stats.upstreamCxProtocolError.inc();
+      a.upstream.reset();
+      this.onReset(a, 'protocol_error', '101 Switching Protocols to a request that asked for no allowed upgrade');
+      return;
+    }
     const now = this.router.hcm.clock.now();
     this.cluster.stats.recordResponse(status);
     this.cluster.stats.rqTime.record(now - a.start);

@@ -118,6 +118,9 @@ export class H1UpstreamConnection {
   private connectTimer: { cancel(): void } | undefined;
   /** Response may not reuse the connection. */
   private mustClose = false;
+  /** Inside parser.execute(): a finished connection is handed on only after it returns. */
+  private parsing = false;
+  private freeAfterParse = false;
 
   constructor(
     private readonly pool: H1Pool,
@@ -241,6 +244,7 @@ export class H1UpstreamConnection {
       this.tunnel(chunk);
       return;
     }
+    this.parsing = true;
     try {
       const rest = this.parser.execute(chunk);
       if (rest !== undefined && rest.length) {
@@ -250,11 +254,21 @@ export class H1UpstreamConnection {
         else this.tunnelBacklog = this.tunnelBacklog ? Buffer.concat([this.tunnelBacklog, rest]) : rest;
       }
     } catch (err) {
+      // Includes bytes after a complete response with no request outstanding
+      // (H1_UNSOLICITED_RESPONSE): as Envoy does, the connection is closed,
+      // never handed to the next request with those bytes still in the parser.
+      this.freeAfterParse = false;
       this.pool.cluster.stats.upstreamCxProtocolError.inc();
       const r = this.current;
       this.current = undefined;
       this.destroy();
       r?.fail('protocol_error', err instanceof H1Error ? err.message : String(err));
+    } finally {
+      this.parsing = false;
+    }
+    if (this.freeAfterParse) {
+      this.freeAfterParse = false;
+      this.pool.onConnectionFree(this);
     }
   }
 
@@ -303,6 +317,13 @@ export class H1UpstreamConnection {
 
   onResponseHead(head: H1ResponseHead): void {
     if (!head.keepAlive) this.mustClose = true;
+    // A 101 (or 2xx to CONNECT) to a request that asked for no upgrade would
+    // turn the connection into a raw tunnel nobody routed: Envoy answers it
+    // as an upstream protocol error (502 UPE).
+    if (head.upgrade && this.current && !this.current.isUpgrade) {
+      this.mustClose = true;
+      throw new H1Error('H1_UNREQUESTED_UPGRADE', `${head.status} response to a request that asked for no upgrade`, 'response');
+    }
     this.current?.onResponseHead(head);
   }
 
@@ -323,6 +344,9 @@ export class H1UpstreamConnection {
     r.onResponseComplete();
     if (!reusable) this.mustClose = true;
     if (this.mustClose) this.destroy();
+    // Handing over waits until the parser has returned: bytes after this
+    // response in the same read must fail this connection, not reach the next request.
+    else if (this.parsing) this.freeAfterParse = true;
     else this.pool.onConnectionFree(this);
   }
 

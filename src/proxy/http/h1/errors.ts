@@ -28,7 +28,8 @@ export type H1ErrorCode =
   | 'H1_BAD_HOST'
   | 'H1_DATA_AFTER_CLOSE'
   | 'H1_INCOMPLETE_MESSAGE'
-  | 'H1_UNSOLICITED_RESPONSE';
+  | 'H1_UNSOLICITED_RESPONSE'
+  | 'H1_UNREQUESTED_UPGRADE';
 
 /** Every code, for tests and docs that enumerate them. */
 export const H1_ERROR_CODES: readonly H1ErrorCode[] = [
@@ -57,6 +58,7 @@ export const H1_ERROR_CODES: readonly H1ErrorCode[] = [
   'H1_DATA_AFTER_CLOSE',
   'H1_INCOMPLETE_MESSAGE',
   'H1_UNSOLICITED_RESPONSE',
+  'H1_UNREQUESTED_UPGRADE',
 ];
 
 /** Which side of the proxy the bytes came from; decides the answer status. */
@@ -93,6 +95,7 @@ const REQUEST_STATUS: Readonly<Record<H1ErrorCode, number>> = {
   H1_DATA_AFTER_CLOSE: 400,
   H1_INCOMPLETE_MESSAGE: 400,
   H1_UNSOLICITED_RESPONSE: 400,
+  H1_UNREQUESTED_UPGRADE: 400,
 };
 
 /** Status a proxy answers downstream when its upstream sent a bad response. */

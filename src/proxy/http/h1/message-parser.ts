@@ -188,6 +188,11 @@ export abstract class H1MessageParser {
     return this.paused;
   }
 
+  /** Bytes kept unparsed while paused (pipelined input waiting its turn). */
+  get bufferedBytes(): number {
+    return this.stash === undefined ? 0 : this.stash.length;
+  }
+
   /** True between messages: nothing of a next message has arrived. */
   get isIdle(): boolean {
     return (this.state === S_IDLE || this.state === S_IDLE_CR) && this.stash === undefined;
