@@ -143,7 +143,7 @@ export class SnapshotAssembler {
         index: c.index,
         line: c.line,
         key: c.key,
-        messages: [msg(INGEST_CODES.duplicate, c.key, `${c.key} is already defined in ${w.file} (document ${w.index + 1}); this definition is ignored`, c.file, c.line)],
+        messages: [msg(INGEST_CODES.duplicate, c.key, `${c.key} is defined twice: at ${w.file}:${w.line} (document ${w.index + 1}, in force) and at ${c.file}:${c.line} (ignored); an identity (kind, namespace, name) names one object`, c.file, c.line)],
       });
     }
 

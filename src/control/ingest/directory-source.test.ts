@@ -86,7 +86,7 @@ test('duplicates: the object defined first keeps its key, the other is rejected;
   assert.deepEqual(snap.accepted.map((a) => `${a.key}@${path.basename(a.file!)}`), ['VirtualService reviews.default@a.yaml', 'VirtualService zeta.default@b.yaml']);
   assert.equal(snap.rejected.length, 1);
   assert.equal(snap.rejected[0]!.messages[0]!.code, 'WEFT_INGEST_DUPLICATE');
-  assert.match(snap.rejected[0]!.messages[0]!.message, /already defined in .*a\.yaml/);
+  assert.match(snap.rejected[0]!.messages[0]!.message, /defined twice: at .*a\.yaml:\d+ .* and at .*b\.yaml:\d+/);
 
   // A new file sorting first does not take over an existing object; new objects come after old ones.
   await writeFile(path.join(dir, '0.yaml'), vsDoc('reviews', 'zero') + '---\n' + vsDoc('alpha', 'a'));

@@ -24,6 +24,15 @@ export interface AnalyzeOptions {
   readonly registry?: AnalysisRegistry;
   /** Kubernetes domain suffix for short host names; default cluster.local. */
   readonly domainSuffix?: string;
+  /**
+   * How to report a reference to an object that is not among the inputs (no
+   * DestinationRule for a subset's host, a Gateway or delegate not found).
+   * 'error' (default) when the inputs are the whole config (`weft analyze`,
+   * the control plane); 'info' when they are a few files judged on their own
+   * (`weft validate`, as `istioctl validate` does: IST0101 is an analyzer
+   * message, not a validation error).
+   */
+  readonly missingReferences?: 'error' | 'info';
 }
 
 interface DestinationRef {
@@ -89,14 +98,18 @@ export function analyze(docs: readonly AnalyzeInput[], options: AnalyzeOptions =
     accepted.push(a);
   }
   const index = new AnalysisIndex(accepted, options.registry, options.domainSuffix ?? DEFAULT_MESH.domainSuffix);
-  for (const vs of index.virtualServices) out.push(...analyzeVirtualService(vs, index));
+  const missing = options.missingReferences ?? 'error';
+  for (const vs of index.virtualServices) out.push(...analyzeVirtualService(vs, index, missing));
   out.push(...findConflicts(index));
   for (const dr of index.destinationRules) out.push(...analyzeSubsetSelection(dr, index));
   return out;
 }
 
-function analyzeVirtualService(a: AcceptedObject<VirtualService>, index: AnalysisIndex): ValidationMessage[] {
+function analyzeVirtualService(a: AcceptedObject<VirtualService>, index: AnalysisIndex, missing: 'error' | 'info'): ValidationMessage[] {
   const r = reporterFor(a);
+  // A reference to an object absent from the inputs: an error for a whole config, a note for files judged alone.
+  const notAmongInputs = missing === 'info' ? ' (not among the files given; `weft analyze` checks the whole config)' : '';
+  const missingSeverity = missing === 'info' ? 'info' : 'error';
   const vs = a.obj;
   const ns = a.namespace;
   const sidecars = boundToMesh(vs) ? index.sidecars.filter((s) => s.namespace === ns && (s.obj.spec.egress ?? []).length > 0) : [];
@@ -119,7 +132,7 @@ function analyzeVirtualService(a: AcceptedObject<VirtualService>, index: Analysi
     if (dest.subset) {
       const drs = index.destinationRulesFor(host, ns);
       if (drs.length === 0) {
-        r.report('WEFT0302', childPath(path, 'subset'), `subset "${dest.subset}" is used but no DestinationRule defines subsets for host ${fq}`);
+        r.report('WEFT0302', childPath(path, 'subset'), `subset "${dest.subset}" is used but no DestinationRule defines subsets for host ${fq}${notAmongInputs}`, missingSeverity);
       } else if (!drs.some((d) => (d.obj.spec.subsets ?? []).some((s) => s?.name === dest.subset))) {
         const names = drs.map((d) => `${d.obj.metadata.name}.${d.namespace}`).join(', ');
         r.report('WEFT0302', childPath(path, 'subset'), `subset "${dest.subset}" not found in DestinationRule ${names}`);
@@ -161,7 +174,7 @@ function analyzeVirtualService(a: AcceptedObject<VirtualService>, index: Analysi
     const key = gatewayKey(ref, ns);
     if (!index.gateways.has(key)) {
       const [gns, gname] = key.split('/');
-      r.report('WEFT0307', path, `Gateway "${ref}" not found (looked for Gateway ${gname}.${gns})`);
+      r.report('WEFT0307', path, `Gateway "${ref}" not found (looked for Gateway ${gname}.${gns})${notAmongInputs}`, missingSeverity);
     }
   };
   (vs.spec.gateways ?? []).forEach((g, i) => g && checkGateway(g, `spec.gateways[${i}]`));
@@ -171,7 +184,7 @@ function analyzeVirtualService(a: AcceptedObject<VirtualService>, index: Analysi
     if (!h?.delegate?.name) return;
     const dns = h.delegate.namespace || ns;
     const found = index.virtualServices.some((o) => o.obj.metadata.name === h.delegate!.name && o.namespace === dns);
-    if (!found) r.report('WEFT0310', `spec.http[${i}].delegate`, `delegate VirtualService ${h.delegate.name}.${dns} not found`);
+    if (!found) r.report('WEFT0310', `spec.http[${i}].delegate`, `delegate VirtualService ${h.delegate.name}.${dns} not found${notAmongInputs}`, missingSeverity);
   });
   return r.messages;
 }

@@ -178,6 +178,12 @@ function validateLoadBalancer(lb: LoadBalancerSettings | undefined, outlier: Out
 
 function validateClientTls(t: ClientTLSSettings | undefined, path: string, r: Reporter): void {
   if (!t) return;
+  // Istio accepts these modes; weft cannot honour them yet, and says so here and at apply time.
+  if (t.mode === 'ISTIO_MUTUAL') {
+    r.report('WEFT0160', childPath(path, 'mode'), 'tls mode ISTIO_MUTUAL is accepted but not yet honoured: weft has no mesh mTLS yet, so traffic between weft sidecars stays plaintext');
+  } else if (t.mode === 'SIMPLE' || t.mode === 'MUTUAL') {
+    r.report('WEFT0161', childPath(path, 'mode'), `tls mode ${t.mode} is accepted but weft cannot originate TLS yet: requests to this destination fail (503) rather than go out in plaintext`);
+  }
   if (t.insecureSkipVerify) {
     if (t.mode === 'SIMPLE' && (t.caCertificates || t.credentialName || t.subjectAltNames)) {
       r.report('WEFT0113', path, 'with insecureSkipVerify, caCertificates, credentialName and subjectAltNames cannot be set');
