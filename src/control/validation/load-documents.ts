@@ -4,6 +4,7 @@
 // empty documents (a trailing `---`) are skipped.
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
 import { parsePath } from './field-path.js';
+import { joinFlowColons, KUBE_YAML_OPTIONS } from './kube-yaml.js';
 import { Reporter, type LineLocator, type ValidationMessage } from './message.js';
 
 export interface LoadedDocument {
@@ -61,7 +62,8 @@ export function loadConfigDocuments(text: string, file?: string): LoadResult {
   const counter = new LineCounter();
   const docs: LoadedDocument[] = [];
   const messages: ValidationMessage[] = [];
-  const parsed = parseAllDocuments(text, { lineCounter: counter, merge: true, prettyErrors: false });
+  // Read as Kubernetes reads YAML (go-yaml v2, YAML 1.1 rules): see kube-yaml.ts.
+  const parsed = parseAllDocuments(text, { ...KUBE_YAML_OPTIONS, lineCounter: counter, merge: true, prettyErrors: false });
   for (const doc of parsed) {
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
@@ -72,6 +74,7 @@ export function loadConfigDocuments(text: string, file?: string): LoadResult {
       }
       continue;
     }
+    joinFlowColons(doc, text);
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
