@@ -26,6 +26,8 @@ export interface ControlPlaneOptions {
   debugAddress?: string;
   /** Config change debounce window (default 100 ms). */
   debounceMs?: number;
+  /** Config files larger than this are refused unread (default 8 MiB: DIRECTORY_SOURCE_DEFAULTS.maxFileBytes). */
+  maxConfigFileBytes?: number;
   logs?: LogRegistry;
 }
 
@@ -61,7 +63,10 @@ export class ControlPlane {
   constructor(readonly opts: ControlPlaneOptions) {
     const logs = opts.logs ?? new LogRegistry();
     this.log = logs.logger('control');
-    this.source = new DirectoryConfigSource(opts.configDir, { ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}) });
+    this.source = new DirectoryConfigSource(opts.configDir, {
+      ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
+      ...(opts.maxConfigFileBytes !== undefined ? { maxFileBytes: opts.maxConfigFileBytes } : {}),
+    });
     this.model = new ModelController({ registries: opts.registries ?? [] });
     this.server = new XdsServer({
       cache: this.cache,
