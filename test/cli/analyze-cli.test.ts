@@ -86,3 +86,43 @@ describe('weft analyze', { timeout: 30_000, skip: NO_SAMPLES }, () => {
     assert.equal((await runWeft(['analyze'])).code, 2);
   });
 });
+
+describe('weft analyze on a weft up folder', { timeout: 30_000 }, () => {
+  const BOOKINFO = path.join(ROOT, 'examples', 'bookinfo');
+
+  it('the demo: its workloads are the registry, so its own config is clean', async () => {
+    const r = await runWeft(['analyze', BOOKINFO]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /0 errors, 0 warnings/);
+  });
+
+  it('a copy whose config routes to an unknown host and a subset no workload has: found against the workloads', async () => {
+    const tmp = tempDir('weft-analyze-up-');
+    try {
+      fs.cpSync(path.join(BOOKINFO, 'workloads.yaml'), path.join(tmp.dir, 'workloads.yaml'));
+      fs.cpSync(path.join(BOOKINFO, 'config'), path.join(tmp.dir, 'config'), { recursive: true });
+      tmp.file('config/extra.yaml', `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: details-canary }
+spec:
+  host: details
+  subsets: [{ name: v9, labels: { version: v9 } }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: nowhere }
+spec:
+  hosts: [nowhere]
+  http:
+  - route: [{ destination: { host: nowhere } }]
+`);
+      const r = await runWeft(['analyze', tmp.dir, '-o', 'json']);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const out = JSON.parse(r.stdout) as { messages: { code: string; key: string }[] };
+      assert.deepEqual(out.messages.map((m) => `${m.code} ${m.key}`).sort(), ['WEFT0301 VirtualService nowhere.default', 'WEFT0305 DestinationRule details-canary.default']);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
