@@ -57,7 +57,7 @@ function runWithStdin(args: string[], input: string): Promise<{ code: number | n
   });
 }
 
-describe('weft validate', { timeout: 30_000 }, () => {
+describe('weft validate', { timeout: 180_000 }, () => {
   const tmp = tempDir('weft-validate-');
   after(() => tmp.cleanup());
   const bad = tmp.file('bad.yaml', BAD);

@@ -11,7 +11,7 @@ import type {
   WorkloadEntry,
 } from '../../api/networking.js';
 import type { ServiceEndpoint, ServiceModel } from '../model/types.js';
-import { hostCoveredBy, namespaceOfServiceHost, resolveShortHost } from './host-match.js';
+import { hostCovers, namespaceOfServiceHost, resolveHostName } from '../model/host-names.js';
 import type { LineLocator } from './message.js';
 
 /** The part of the control plane's ServiceRegistry that analysis reads. */
@@ -59,6 +59,8 @@ export class AnalysisIndex {
   readonly sidecars: AcceptedObject<Sidecar>[] = [];
   readonly services: KnownService[] = [];
   readonly workloadEntries: AcceptedObject<WorkloadEntry>[] = [];
+  /** Namespaces known to the mesh (of objects and registry services): "reviews.prod" names a service only when prod is one, as in translation. */
+  private readonly namespaces = new Set<string>();
 
   constructor(
     objects: readonly AcceptedObject[],
@@ -66,6 +68,8 @@ export class AnalysisIndex {
     readonly domainSuffix: string,
   ) {
     const serviceEntries: AcceptedObject<ServiceEntry>[] = [];
+    for (const a of objects) this.namespaces.add(a.namespace);
+    for (const sv of registry?.services() ?? []) this.namespaces.add(sv.namespace);
     for (const a of objects) {
       switch (a.obj.kind) {
         case 'VirtualService':
@@ -110,14 +114,14 @@ export class AnalysisIndex {
       const svc = { host, namespace: se.namespace, ports, source: se.key, ...(workloads ? { workloads } : {}) };
       this.services.push(svc);
       // Short names in a ServiceEntry are commonly meant as the namespace's service name.
-      const fq = resolveShortHost(host, se.namespace, this.domainSuffix);
+      const fq = this.resolve(host, se.namespace);
       if (fq !== host) this.services.push({ ...svc, host: fq });
     }
   }
 
   /** The fully qualified name of a host used by an object in `namespace`. */
   resolve(host: string, namespace: string): string {
-    return resolveShortHost(host, namespace, this.domainSuffix);
+    return resolveHostName(host, namespace, this.domainSuffix, (ns) => this.namespaces.has(ns));
   }
 
   /** The service a destination host names, seen from `namespace` (exact names first, then wildcard ServiceEntry hosts). */
@@ -126,7 +130,7 @@ export class AnalysisIndex {
     return (
       this.services.find((s) => s.host === fq) ??
       this.services.find((s) => s.host === host && !host.includes('*')) ??
-      this.services.find((s) => s.host.startsWith('*') && hostCoveredBy(fq, s.host))
+      this.services.find((s) => s.host.startsWith('*') && hostCovers(s.host, fq))
     );
   }
 
@@ -145,7 +149,7 @@ export class AnalysisIndex {
     const candidates = this.destinationRules.filter((d) => {
       if (d.obj.spec.workloadSelector) return false;
       const drHost = this.resolve(d.obj.spec.host ?? '', d.namespace);
-      return (drHost === fq || hostCoveredBy(fq, drHost)) && visibleFrom(d.obj.spec.exportTo, d.namespace, namespace);
+      return (drHost === fq || hostCovers(drHost, fq)) && visibleFrom(d.obj.spec.exportTo, d.namespace, namespace);
     });
     for (const ns of [namespace, this.serviceNamespace(host, namespace), ROOT_NAMESPACE]) {
       const inNs = candidates.filter((d) => d.namespace === ns);

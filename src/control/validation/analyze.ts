@@ -7,7 +7,8 @@ import type { Destination, HTTPRoute, NetworkingObject, RouteDestination, Virtua
 import { DEFAULT_MESH } from '../model/types.js';
 import { AnalysisIndex, type AcceptedObject, type AnalysisRegistry } from './analysis-index.js';
 import { childPath } from './field-path.js';
-import { hostCoveredBy } from './host-match.js';
+import { resolveGatewayName } from '../model/gateway-name.js';
+import { egressHostsOf, egressSelects } from '../model/sidecar-egress.js';
 import { Reporter, type LineLocator, type ValidationMessage } from './message.js';
 import { validateObject } from './validate-object.js';
 import { matchKey } from './validate-virtual-service.js';
@@ -60,14 +61,6 @@ function routeDestinations(vs: VirtualService): DestinationRef[] {
 function boundToMesh(vs: VirtualService): boolean {
   const gws = vs.spec.gateways ?? [];
   return gws.length === 0 || gws.includes('mesh');
-}
-
-/** "ns/name" of a gateway reference as Istio resolves it from a VirtualService in `namespace`. */
-function gatewayKey(ref: string, namespace: string): string {
-  if (ref.includes('/')) return ref;
-  const dot = ref.indexOf('.');
-  if (dot > 0) return `${ref.slice(dot + 1).split('.')[0]}/${ref.slice(0, dot)}`;
-  return `${namespace}/${ref}`;
 }
 
 function reporterFor(a: AcceptedObject): Reporter {
@@ -141,15 +134,9 @@ function analyzeVirtualService(a: AcceptedObject<VirtualService>, index: Analysi
 
     for (const sc of sidecars) {
       const hostNs = index.serviceNamespace(host, ns);
-      const imported = (sc.obj.spec.egress ?? []).some((l) =>
-        (l?.hosts ?? []).some((entry) => {
-          const slash = entry.indexOf('/');
-          const eNs = entry.slice(0, slash);
-          const eHost = entry.slice(slash + 1);
-          const nsOk = eNs === '*' || (eNs === '.' && hostNs === sc.namespace) || eNs === hostNs;
-          return nsOk && (eHost === '*' || eHost === host || hostCoveredBy(fq, eHost));
-        }),
-      );
+      // As translation reads the Sidecar (model/sidecar-egress.ts); a short name written in it matches as written.
+      const egress = egressHostsOf(sc.obj);
+      const imported = egressSelects(egress, sc.namespace, hostNs, fq) || egressSelects(egress, sc.namespace, hostNs, host);
       const k = `${sc.key}|${fq}`;
       if (!imported && !hidden.has(k)) {
         hidden.add(k);
@@ -171,7 +158,7 @@ function analyzeVirtualService(a: AcceptedObject<VirtualService>, index: Analysi
 
   const checkGateway = (ref: string, path: string): void => {
     if (ref === 'mesh') return;
-    const key = gatewayKey(ref, ns);
+    const key = resolveGatewayName(ref, ns);
     if (!index.gateways.has(key)) {
       const [gns, gname] = key.split('/');
       r.report('WEFT0307', path, `Gateway "${ref}" not found (looked for Gateway ${gname}.${gns})${notAmongInputs}`, missingSeverity);
@@ -209,7 +196,7 @@ function findConflicts(index: AnalysisIndex): ValidationMessage[] {
     for (const host of a.obj.spec.hosts ?? []) {
       if (!host) continue;
       if (boundToMesh(a.obj)) add(`mesh|${scope}|${index.resolve(host, a.namespace)}`, a);
-      for (const g of a.obj.spec.gateways ?? []) if (g && g !== 'mesh') add(`gw|${gatewayKey(g, a.namespace)}|${host}`, a);
+      for (const g of a.obj.spec.gateways ?? []) if (g && g !== 'mesh') add(`gw|${resolveGatewayName(g, a.namespace)}|${host}`, a);
     }
   }
   for (const [key, vss] of groups) {

@@ -10,4 +10,4 @@ export type { AnalysisRegistry } from './analysis-index.js';
 export { lineTableLocator, loadConfigDocuments, type LoadedDocument, type LoadResult } from './load-documents.js';
 export { loadConfigInputs, type LoadedInputs } from './load-files.js';
 export { countBySeverity, formatMessage, sortMessages } from './format.js';
-export { parseDuration } from './duration.js';
+export { parseDuration } from '../model/duration.js';
