@@ -5,38 +5,18 @@
 // error keeps the file's objects at their last good versions, and a folder
 // deleted and re-created is watched again.
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { test } from 'node:test';
 import type { ConfigSnapshot } from './config-snapshot.js';
 import { DirectoryConfigSource } from './directory-source.js';
+import { nextSnapshot, tempDir } from './test-directory-source.js';
 import { parseDocuments } from './read-documents.js';
 
 const vsDoc = (name: string, host: string) =>
   `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: ${name}\nspec:\n  hosts: [${host}]\n  http:\n  - route: [{ destination: { host: ${host} } }]\n`;
 
-async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'weft-harden-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function nextSnapshot(src: DirectoryConfigSource, pred: (s: ConfigSnapshot) => boolean, ms = 10_000): Promise<ConfigSnapshot> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no matching snapshot within ${ms} ms`));
-    }, ms);
-    const off = src.onSnapshot((s) => {
-      if (!pred(s)) return;
-      clearTimeout(timer);
-      off();
-      resolve(s);
-    });
-  });
-}
 
 const keys = (s: ConfigSnapshot) => s.accepted.map((a) => a.key);
 const codes = (s: ConfigSnapshot, file: string) => s.rejected.filter((r) => r.file === file).flatMap((r) => r.messages.map((m) => m.code));

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { ValidationResult } from '../validation/index.js';
 import type { NetworkingObject } from '../../api/networking.js';
-import type { ConfigSnapshot } from './config-snapshot.js';
 import { DirectoryConfigSource } from './directory-source.js';
+import { nextSnapshot, tempDir } from './test-directory-source.js';
 
 // A stand-in validator so these tests exercise the source, not validation
 // rules: a document is an error when it has no kind or its spec says `bad: true`.
@@ -21,27 +21,6 @@ function fakeValidate(doc: unknown, file?: string): ValidationResult {
 const vsDoc = (name: string, host: string, ns?: string) =>
   `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: ${name}\n${ns ? `  namespace: ${ns}\n` : ''}spec:\n  hosts: [${host}]\n`;
 
-async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'weft-ingest-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** The next snapshot satisfying `pred`, or a failure after `ms`. */
-function nextSnapshot(src: DirectoryConfigSource, pred: (s: ConfigSnapshot) => boolean, ms = 5000): Promise<ConfigSnapshot> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no matching snapshot within ${ms} ms`));
-    }, ms);
-    const off = src.onSnapshot((s) => {
-      if (!pred(s)) return;
-      clearTimeout(timer);
-      off();
-      resolve(s);
-    });
-  });
-}
 
 test('load: multi-document files, one subfolder level, bad documents rejected alone, nothing dropped silently', async (t) => {
   const dir = await tempDir(t);

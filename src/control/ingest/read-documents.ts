@@ -3,7 +3,7 @@
 // field paths mapped to lines), so ingest messages carry FILE:LINE exactly
 // like `weft validate`. A document that does not parse is reported alone; the
 // file's other documents are kept.
-import { lineTableLocator, loadConfigDocuments, type LineLocator, type ValidationMessage } from '../validation/index.js';
+import { lineTableLocator, loadConfigDocuments, type LineLocator, type LoadResult, type ValidationMessage } from '../validation/index.js';
 
 export interface ParsedDocument {
   /** 0-based position among the file's parsed documents (items of a List count one each). */
@@ -31,14 +31,19 @@ function parseError(message: string, file?: string): ValidationMessage {
   return { code: 'WEFT0001', severity: 'error', key: '', path: '', message, line: 1, ...(file !== undefined ? { file } : {}) };
 }
 
-/** Parses `text` read from `file`; empty documents (a trailing "---", comments only) are skipped. */
-export function parseDocuments(text: string, file?: string): ParsedFile {
-  let loaded;
+/** loadConfigDocuments, with an exception turned into the file's one parse error. */
+function load(text: string, file?: string): LoadResult | ParsedFile {
   try {
-    loaded = loadConfigDocuments(text, file);
+    return loadConfigDocuments(text, file);
   } catch (e) {
     return { docs: [], errors: [parseError(`cannot parse: ${(e as Error).message}`, file)] };
   }
+}
+
+/** Parses `text` read from `file`; empty documents (a trailing "---", comments only) are skipped. */
+export function parseDocuments(text: string, file?: string): ParsedFile {
+  const loaded = load(text, file);
+  if ('errors' in loaded) return loaded;
   const docs = loaded.docs.map((d, index) => {
     const doc: ParsedDocument = { index, line: d.line ?? 1, value: d.obj };
     return d.lineOf ? { ...doc, lineOf: d.lineOf } : doc;
@@ -48,12 +53,8 @@ export function parseDocuments(text: string, file?: string): ParsedFile {
 
 /** parseDocuments for a worker thread: the result is plain data (structured-clone safe). */
 export function parsePortable(text: string, file?: string): PortableParsedFile {
-  let loaded;
-  try {
-    loaded = loadConfigDocuments(text, file);
-  } catch (e) {
-    return { docs: [], errors: [parseError(`cannot parse: ${(e as Error).message}`, file)] };
-  }
+  const loaded = load(text, file);
+  if ('errors' in loaded) return { docs: [], errors: loaded.errors };
   return {
     docs: loaded.docs.map((d, index) => ({ index, line: d.line ?? 1, value: d.obj, lines: d.lineTable?.() ?? [] })),
     errors: loaded.messages.filter((m) => m.severity === 'error'),

@@ -59,15 +59,7 @@ export function validateSidecar(spec: SidecarSpec, namespace: string, r: Reporte
     const port = l.port;
     if (!port) return; // required: reported by the schema
     const pp = childPath(p, 'port');
-    if ((port as { targetPort?: number }).targetPort) r.report('WEFT0106', childPath(pp, 'targetPort'), 'targetPort has no effect on Sidecars');
-    if (port.name) {
-      const err = checkPortName(port.name);
-      if (err) r.report('WEFT0109', childPath(pp, 'name'), err);
-    }
-    if (port.protocol !== undefined) {
-      const err = checkProtocol(port.protocol);
-      if (err) r.report('WEFT0115', childPath(pp, 'protocol'), err);
-    }
+    checkListenerPort(port, pp, r);
     checkPort(port.number ?? 0, childPath(pp, 'number'), r);
     checkBindIp(l.bind, childPath(p, 'bind'), r);
     if (port.number !== undefined) {
@@ -90,15 +82,7 @@ export function validateSidecar(spec: SidecarSpec, namespace: string, r: Reporte
     } else {
       const pp = childPath(p, 'port');
       const port = l.port;
-      if ((port as { targetPort?: number }).targetPort) r.report('WEFT0106', childPath(pp, 'targetPort'), 'targetPort has no effect on Sidecars');
-      if (port.name) {
-        const err = checkPortName(port.name);
-        if (err) r.report('WEFT0109', childPath(pp, 'name'), err);
-      }
-      if (port.protocol !== undefined) {
-        const err = checkProtocol(port.protocol);
-        if (err) r.report('WEFT0115', childPath(pp, 'protocol'), err);
-      }
+      checkListenerPort(port, pp, r);
       if (!port.number) {
         if (!l.bind?.startsWith(UNIX_PREFIX)) r.report('WEFT0117', childPath(p, 'bind'), 'an egress listener with port 0 needs a unix:// bind address');
         else {
@@ -232,5 +216,18 @@ function validateServerTls(t: NonNullable<GatewayServer['tls']>, path: string, r
     if (!t.serverCertificate) r.report('WEFT0113', childPath(path, 'serverCertificate'), `mode ${t.mode} needs serverCertificate (or credentialName)`);
     if (!t.privateKey) r.report('WEFT0113', childPath(path, 'privateKey'), `mode ${t.mode} needs privateKey (or credentialName)`);
     if (t.mode !== 'SIMPLE' && !t.caCertificates) r.report('WEFT0113', childPath(path, 'caCertificates'), `mode ${t.mode} needs caCertificates to verify clients (or credentialName)`);
+  }
+}
+
+/** The name, protocol and targetPort rules every Sidecar listener port follows (ingress and egress). */
+function checkListenerPort(port: { name?: string; protocol?: string }, pp: string, r: Reporter): void {
+  if ((port as { targetPort?: number }).targetPort) r.report('WEFT0106', childPath(pp, 'targetPort'), 'targetPort has no effect on Sidecars');
+  if (port.name) {
+    const err = checkPortName(port.name);
+    if (err) r.report('WEFT0109', childPath(pp, 'name'), err);
+  }
+  if (port.protocol !== undefined) {
+    const err = checkProtocol(port.protocol);
+    if (err) r.report('WEFT0115', childPath(pp, 'protocol'), err);
   }
 }
