@@ -10,6 +10,7 @@ import type {
   VirtualService,
   WorkloadEntry,
 } from '../../api/networking.js';
+import { exportNamespaces, isPublic, isVisibleFrom, normalizeExportTo } from '../model/export-to.js';
 import type { ServiceEndpoint, ServiceModel } from '../model/types.js';
 import { hostCovers, namespaceOfServiceHost, resolveHostName } from '../model/host-names.js';
 import type { LineLocator } from './message.js';
@@ -48,8 +49,18 @@ function selects(selector: Readonly<Record<string, string>>, labels: Readonly<Re
 }
 
 function visibleFrom(exportTo: readonly string[] | undefined, ownNs: string, fromNs: string): boolean {
-  if (!exportTo || exportTo.length === 0) return true;
-  return exportTo.some((e) => e === '*' || (e === '.' && ownNs === fromNs) || e === fromNs);
+  return isVisibleFrom(normalizeExportTo(exportTo), ownNs, fromNs);
+}
+
+/** True when some namespace sees both objects (their exportTo lists overlap): only then can they conflict. */
+export function visibleTogether(a: { exportTo?: readonly string[] | undefined; namespace: string }, b: { exportTo?: readonly string[] | undefined; namespace: string }): boolean {
+  const ea = normalizeExportTo(a.exportTo);
+  const eb = normalizeExportTo(b.exportTo);
+  const na = exportNamespaces(ea, a.namespace);
+  const nb = exportNamespaces(eb, b.namespace);
+  if (isPublic(ea)) return isPublic(eb) || nb.length > 0;
+  if (isPublic(eb)) return na.length > 0;
+  return na.some((n) => nb.includes(n));
 }
 
 export class AnalysisIndex {

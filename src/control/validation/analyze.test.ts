@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import type { ServiceEndpoint, ServiceModel } from '../model/types.js';
 import { analyze } from './analyze.js';
 import { loadConfigDocuments } from './load-documents.js';
+import { validateObject } from './validate-object.js';
 
 const WORLD = `
 apiVersion: networking.istio.io/v1
@@ -283,6 +284,201 @@ spec:
     },
     expect: ['WEFT0305 DestinationRule productpage.default spec.subsets[1].labels'],
   },
+  {
+    name: 'Gateways with one selector, port and host conflict (IST0145); another selector does not',
+    yaml: `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: a }
+spec:
+  selector: { istio: ingressgateway }
+  servers: [{ port: { number: 80, name: http, protocol: HTTP }, hosts: ['bookinfo.example.com'] }]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: b }
+spec:
+  selector: { istio: ingressgateway }
+  servers: [{ port: { number: 80, name: http, protocol: HTTP }, hosts: ['*.example.com'] }]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: c }
+spec:
+  selector: { istio: other }
+  servers: [{ port: { number: 80, name: http, protocol: HTTP }, hosts: ['bookinfo.example.com'] }]
+`,
+    expect: ['WEFT0311 Gateway b.default spec.servers[0]'],
+  },
+  {
+    name: 'a ServiceEntry with a TCP port and no addresses (IST0134); with addresses it is fine',
+    yaml: `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: db }
+spec:
+  hosts: [db.example.com]
+  ports: [{ number: 27017, name: db, protocol: TCP }]
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: db2 }
+spec:
+  hosts: [db2.example.com]
+  addresses: [192.0.2.7]
+  ports: [{ number: 27017, name: db, protocol: TCP }]
+  resolution: DNS
+`,
+    expect: ['WEFT0312 ServiceEntry db.default spec.ports[0]'],
+  },
+  {
+    name: 'one host and port with two protocols in two ServiceEntries',
+    yaml: `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: m1 }
+spec:
+  hosts: [mongo.example.com]
+  addresses: [192.0.2.8]
+  ports: [{ number: 27017, name: db, protocol: TCP }]
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: m2 }
+spec:
+  hosts: [mongo.example.com]
+  addresses: [192.0.2.8]
+  ports: [{ number: 27017, name: db, protocol: MONGO }]
+  resolution: DNS
+`,
+    expect: ['WEFT0313 ServiceEntry m2.default spec.ports'],
+  },
+  {
+    name: 'Sidecars: a selector that selects nothing (IST0127), two selecting one workload (IST0110), two without selector (IST0111)',
+    yaml: `
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: { name: none }
+spec:
+  workloadSelector: { labels: { app: ratingz } }
+  egress: [{ hosts: ['*/*'] }]
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: { name: r1 }
+spec:
+  workloadSelector: { labels: { app: reviews } }
+  egress: [{ hosts: ['*/*'] }]
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: { name: r2 }
+spec:
+  workloadSelector: { labels: { version: v1 } }
+  egress: [{ hosts: ['*/*'] }]
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: { name: all1 }
+spec:
+  egress: [{ hosts: ['*/*'] }]
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: { name: all2 }
+spec:
+  egress: [{ hosts: ['*/*'] }]
+`,
+    expect: ['WEFT0314 Sidecar none.default spec.workloadSelector.labels', 'WEFT0315 Sidecar r2.default spec.workloadSelector.labels', 'WEFT0316 Sidecar all2.default metadata.name'],
+  },
+  {
+    name: 'exportTo: VirtualServices for one host that no namespace sees together do not conflict',
+    yaml: `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: mine }
+spec:
+  hosts: [reviews]
+  exportTo: [.]
+  http:
+  - route: [{ destination: { host: reviews } }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: theirs }
+spec:
+  hosts: [reviews]
+  exportTo: [other]
+  http:
+  - route: [{ destination: { host: reviews } }]
+`,
+    expect: [],
+  },
+  {
+    name: 'exportTo: exported to a namespace that also sees the other one, they conflict (IST0109)',
+    yaml: `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: mine }
+spec:
+  hosts: [reviews]
+  exportTo: [.]
+  http:
+  - route: [{ destination: { host: reviews } }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: shared }
+spec:
+  hosts: [reviews]
+  exportTo: ["*"]
+  http:
+  - route: [{ destination: { host: reviews } }]
+`,
+    expect: ['WEFT0304 VirtualService shared.default spec.hosts'],
+  },
+  {
+    name: 'a host inside another VirtualService\'s wildcard host',
+    yaml: `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: api }
+spec:
+  hosts: [api.example.com]
+  http:
+  - route: [{ destination: { host: reviews } }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: wild }
+spec:
+  hosts: ['*.example.com']
+  http:
+  - route: [{ destination: { host: reviews } }]
+`,
+    expect: ['WEFT0317 VirtualService api.default spec.hosts[0]'],
+  },
+  {
+    name: 'a Gateway that exists but was rejected is reported as invalid, not missing',
+    yaml: `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: gw }
+spec: { servers: [] }
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: front }
+spec:
+  hosts: [bookinfo.example.com]
+  gateways: [gw]
+  http:
+  - route: [{ destination: { host: reviews } }]
+`,
+    expect: ['WEFT0319 VirtualService front.default spec.gateways[0]'],
+  },
 ];
 
 describe('analyze', () => {
@@ -302,6 +498,19 @@ describe('analyze', () => {
       }
     });
   }
+
+  it('a Sidecar egressProxy is accepted with a warning (not honoured)', () => {
+    const { docs } = loadConfigDocuments(`apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: { name: egress }
+spec:
+  outboundTrafficPolicy:
+    mode: ALLOW_ANY
+    egressProxy: { host: egress.example.com, port: { number: 443 } }
+`);
+    const msgs = validateObject(docs[0]!.obj).messages;
+    assert.deepEqual(msgs.map((m) => [m.code, m.severity, m.path]), [['WEFT0162', 'warning', 'spec.outboundTrafficPolicy.egressProxy']]);
+  });
 
   it('names the missing subset and the DestinationRule, Istio style', () => {
     const { docs } = loadConfigDocuments(WORLD + '---' + vsReviews(dest('v1', 50) + dest('v4', 50)));

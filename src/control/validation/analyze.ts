@@ -3,9 +3,10 @@
 // conflicts between VirtualServices, Sidecars that hide routed hosts. Runs on
 // the objects that pass validation; returns only WEFT03xx messages (callers
 // print validation messages themselves).
-import type { Destination, HTTPRoute, NetworkingObject, RouteDestination, VirtualService } from '../../api/networking.js';
+import type { Destination, HTTPRoute, NetworkingObject, RouteDestination, ServiceEntry, VirtualService } from '../../api/networking.js';
 import { DEFAULT_MESH } from '../model/types.js';
-import { AnalysisIndex, type AcceptedObject, type AnalysisRegistry } from './analysis-index.js';
+import { AnalysisIndex, visibleTogether, type AcceptedObject, type AnalysisRegistry } from './analysis-index.js';
+import { analyzeServiceEntries, analyzeSidecars, findGatewayConflicts, findWildcardOverlaps } from './analyze-networking.js';
 import { childPath } from './field-path.js';
 import { resolveGatewayName } from '../model/gateway-name.js';
 import { egressHostsOf, egressSelects } from '../model/sidecar-egress.js';
@@ -72,9 +73,15 @@ export function analyze(docs: readonly AnalyzeInput[], options: AnalyzeOptions =
   const accepted: AcceptedObject[] = [];
   const out: ValidationMessage[] = [];
   const seen = new Map<string, AcceptedObject>();
+  /** Objects that exist but were rejected ("Kind name.namespace" → where), so a reference to one says "invalid", not "missing". */
+  const rejected = new Map<string, string>();
   for (const d of docs) {
     const res = validateObject(d.obj, d.file, d.lineOf ? { lineOf: d.lineOf } : {});
-    if (!res.object) continue;
+    if (!res.object) {
+      const key = res.messages.find((m) => m.key)?.key;
+      if (key && !rejected.has(key)) rejected.set(key, d.file ? `${d.file}${d.lineOf?.('') ? `:${d.lineOf('')}` : ''}` : 'the input');
+      continue;
+    }
     const o: NetworkingObject = res.object;
     const namespace = o.metadata.namespace ?? 'default';
     const a: AcceptedObject = { obj: o, key: `${o.kind} ${o.metadata.name}.${namespace}`, namespace, ...(d.file !== undefined ? { file: d.file } : {}), ...(d.lineOf ? { lineOf: d.lineOf } : {}) };
@@ -92,13 +99,17 @@ export function analyze(docs: readonly AnalyzeInput[], options: AnalyzeOptions =
   }
   const index = new AnalysisIndex(accepted, options.registry, options.domainSuffix ?? DEFAULT_MESH.domainSuffix);
   const missing = options.missingReferences ?? 'error';
-  for (const vs of index.virtualServices) out.push(...analyzeVirtualService(vs, index, missing));
+  for (const vs of index.virtualServices) out.push(...analyzeVirtualService(vs, index, missing, rejected));
   out.push(...findConflicts(index));
+  out.push(...findWildcardOverlaps(index.virtualServices, index, boundToMesh));
   for (const dr of index.destinationRules) out.push(...analyzeSubsetSelection(dr, index));
+  out.push(...findGatewayConflicts([...index.gateways.values()]));
+  out.push(...analyzeServiceEntries(accepted.filter((a): a is AcceptedObject<ServiceEntry> => a.obj.kind === 'ServiceEntry'), index));
+  out.push(...analyzeSidecars(index.sidecars, index, options.registry));
   return out;
 }
 
-function analyzeVirtualService(a: AcceptedObject<VirtualService>, index: AnalysisIndex, missing: 'error' | 'info'): ValidationMessage[] {
+function analyzeVirtualService(a: AcceptedObject<VirtualService>, index: AnalysisIndex, missing: 'error' | 'info', rejected: ReadonlyMap<string, string>): ValidationMessage[] {
   const r = reporterFor(a);
   // A reference to an object absent from the inputs: an error for a whole config, a note for files judged alone.
   const notAmongInputs = missing === 'info' ? ' (not among the files given; `weft analyze` checks the whole config)' : '';
@@ -161,6 +172,11 @@ function analyzeVirtualService(a: AcceptedObject<VirtualService>, index: Analysi
     const key = resolveGatewayName(ref, ns);
     if (!index.gateways.has(key)) {
       const [gns, gname] = key.split('/');
+      const invalid = rejected.get(`Gateway ${gname}.${gns}`);
+      if (invalid) {
+        r.report('WEFT0319', path, `Gateway "${ref}" exists but is invalid (rejected at ${invalid}; see its errors), so this VirtualService binds to nothing there`);
+        return;
+      }
       r.report('WEFT0307', path, `Gateway "${ref}" not found (looked for Gateway ${gname}.${gns})${notAmongInputs}`, missingSeverity);
     }
   };
@@ -191,11 +207,9 @@ function findConflicts(index: AnalysisIndex): ValidationMessage[] {
     groups.set(key, g);
   };
   for (const a of index.virtualServices) {
-    const exportTo = a.obj.spec.exportTo ?? [];
-    const scope = exportTo.length > 0 && exportTo.every((e) => e === '.' || e === a.namespace) ? a.namespace : '*';
     for (const host of a.obj.spec.hosts ?? []) {
       if (!host) continue;
-      if (boundToMesh(a.obj)) add(`mesh|${scope}|${index.resolve(host, a.namespace)}`, a);
+      if (boundToMesh(a.obj)) add(`mesh||${index.resolve(host, a.namespace)}`, a);
       for (const g of a.obj.spec.gateways ?? []) if (g && g !== 'mesh') add(`gw|${resolveGatewayName(g, a.namespace)}|${host}`, a);
     }
   }
@@ -203,11 +217,15 @@ function findConflicts(index: AnalysisIndex): ValidationMessage[] {
     if (vss.length < 2) continue;
     const [kind, where, host] = key.split('|') as [string, string, string];
     if (kind === 'mesh') {
-      for (const a of vss.slice(1)) {
+      // exportTo: they conflict only where some namespace sees two of them.
+      const vis = (v: AcceptedObject<VirtualService>) => ({ exportTo: v.obj.spec.exportTo, namespace: v.namespace });
+      vss.forEach((a, i) => {
+        const clash = vss.slice(0, i).filter((b) => visibleTogether(vis(a), vis(b)));
+        if (clash.length === 0) return;
         const r = reporterFor(a);
-        r.report('WEFT0304', 'spec.hosts', `VirtualServices ${vss.map((v) => v.key).join(', ')} all define host ${host} for sidecars; Istio applies only one of them (the oldest), so merge their routes into one VirtualService`);
+        r.report('WEFT0304', 'spec.hosts', `VirtualServices ${[...clash, a].map((v) => v.key).join(', ')} all define host ${host} for sidecars; Istio applies only one of them (the oldest), so merge their routes into one VirtualService`);
         out.push(...r.messages);
-      }
+      });
       continue;
     }
     // Gateway-bound: merged in order; find the first catch-all and repeated matches.

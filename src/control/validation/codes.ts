@@ -60,6 +60,7 @@ export const CODES = {
   WEFT0152: { severity: 'warning', meaning: 'valid but probably not what was meant (Istio validation warnings)', istio: 'IST0133' },
   WEFT0160: { severity: 'warning', meaning: 'DestinationRule tls ISTIO_MUTUAL: accepted (as Istio), not yet honoured: no mesh mTLS yet, traffic between weft sidecars is plaintext' },
   WEFT0161: { severity: 'warning', meaning: 'DestinationRule tls SIMPLE/MUTUAL: accepted (as Istio), but weft cannot originate TLS yet: the destination gets no endpoints (503), never plaintext' },
+  WEFT0162: { severity: 'warning', meaning: 'Sidecar outboundTrafficPolicy.egressProxy: accepted (as Istio) but not honoured: unknown destinations are not sent to the egress proxy' },
   WEFT0153: { severity: 'info', meaning: 'a VirtualService without hosts only takes effect as a delegate of another one' },
   // ---- deprecated fields (still work) ----
   WEFT0201: { severity: 'warning', meaning: 'fault delay.percent (integer) is deprecated; use delay.percentage.value', istio: 'IST0002' },
@@ -80,13 +81,12 @@ export const CODES = {
   WEFT0309: { severity: 'warning', meaning: 'a destination port is not a port of the service, or a port is needed (IST0101, IST0112)', istio: 'IST0101' },
   WEFT0310: { severity: 'error', meaning: 'an HTTP route delegates to a VirtualService that does not exist', istio: 'IST0101' },
   WEFT0311: { severity: 'error', meaning: 'Gateways with the same workload selector, port and an overlapping host conflict', istio: 'IST0145' },
-  WEFT0312: { severity: 'warning', meaning: 'a ServiceEntry with a TCP-like port (TCP, TLS, MONGO, unset) and no addresses: its port is shared by every such host', istio: 'IST0134' },
+  WEFT0312: { severity: 'warning', meaning: 'a ServiceEntry with a TCP port (or a port without protocol) and no addresses: TCP traffic cannot tell its hosts apart', istio: 'IST0134' },
   WEFT0313: { severity: 'warning', meaning: 'ServiceEntries define one host and port with different protocols; only one can apply' },
   WEFT0314: { severity: 'warning', meaning: 'a workloadSelector selects no known workload', istio: 'IST0127' },
   WEFT0315: { severity: 'error', meaning: 'several Sidecars select the same workload', istio: 'IST0110' },
   WEFT0316: { severity: 'error', meaning: 'several Sidecars in one namespace have no workloadSelector', istio: 'IST0111' },
   WEFT0317: { severity: 'warning', meaning: 'a VirtualService host is covered by another one\'s wildcard host: requests to it use only the more specific VirtualService' },
-  WEFT0318: { severity: 'warning', meaning: 'a Sidecar egressProxy is accepted (as Istio) but not honoured by weft: traffic goes to its destination directly' },
   WEFT0319: { severity: 'error', meaning: 'a VirtualService references a Gateway that exists but was rejected (invalid), so it binds nothing', istio: 'IST0101' },
 } as const satisfies Record<string, CodeInfo>;
 

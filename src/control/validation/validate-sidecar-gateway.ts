@@ -114,6 +114,7 @@ export function validateSidecar(spec: SidecarSpec, namespace: string, r: Reporte
   const otp = spec.outboundTrafficPolicy;
   if (otp?.egressProxy) {
     const p = 'spec.outboundTrafficPolicy.egressProxy';
+    r.report('WEFT0162', p, 'egressProxy is accepted but not honoured by weft: traffic to destinations outside the registry is not sent to the egress proxy');
     if (otp.mode !== 'ALLOW_ANY') r.report('WEFT0106', p, 'egressProxy only applies with mode ALLOW_ANY');
     if (otp.egressProxy.host !== undefined) {
       const err = checkFqdn(otp.egressProxy.host);
