@@ -142,3 +142,34 @@ test('tls: DISABLE is plaintext; ISTIO_MUTUAL warns (plaintext between weft side
     assert.deepEqual(mc.list().map((x) => [x.code, x.severity, x.path]), [['WEFT_TR_TLS_REFUSED', 'warning', 'spec.trafficPolicy.tls.mode']]);
   }
 });
+
+test('loadBalancer.warmup → Envoy slow start on ROUND_ROBIN and LEAST_REQUEST, with Istio\'s defaults', () => {
+  const full = { slow_start_window: { seconds: 60, nanos: 0 }, aggression: { default_value: 1, runtime_key: '(' }, min_weight_percent: { value: 10 } };
+  const cases: [string, LoadBalancerSettings, object][] = [
+    ['warmup on the default (LEAST_REQUEST)', { warmup: { duration: '60s' } }, { name: 'c', lb_policy: 'LEAST_REQUEST', least_request_lb_config: { slow_start_config: full } }],
+    ['warmup on ROUND_ROBIN', { simple: 'ROUND_ROBIN', warmup: { duration: '1m' } }, { name: 'c', round_robin_lb_config: { slow_start_config: full } }],
+    ['minimumPercent and aggression', { simple: 'LEAST_REQUEST', warmup: { duration: '60s', minimumPercent: 25, aggression: 2.5 } },
+      { name: 'c', lb_policy: 'LEAST_REQUEST', least_request_lb_config: { slow_start_config: { ...full, aggression: { default_value: 2.5, runtime_key: '(' }, min_weight_percent: { value: 25 } } } }],
+    ['deprecated warmupDurationSecs: the window alone', { simple: 'ROUND_ROBIN', warmupDurationSecs: '30s' }, { name: 'c', round_robin_lb_config: { slow_start_config: { slow_start_window: { seconds: 30, nanos: 0 } } } }],
+  ];
+  for (const [what, settings, want] of cases) {
+    const r = lb(settings);
+    assert.deepEqual(r.c, want, what);
+    assert.deepEqual(r.m, [], what);
+  }
+  // No slow start where Envoy has none: reported, not dropped silently.
+  for (const settings of [{ simple: 'RANDOM', warmup: { duration: '60s' } }, { consistentHash: { httpHeaderName: 'x' }, warmup: { duration: '60s' } }] as LoadBalancerSettings[]) {
+    const r = lb(settings);
+    assert.equal(r.c.round_robin_lb_config, undefined);
+    assert.equal(r.c.least_request_lb_config, undefined);
+    assert.deepEqual(r.m.map((x) => [x.code, x.path]), [['WEFT_TR_FIELD_IGNORED', 'p.warmup']]);
+  }
+});
+
+test('connectionPool.tcp.tcpKeepalive → Envoy upstream_connection_options.tcp_keepalive (seconds), with a warning for weft\'s proxy', () => {
+  const d = newDraft({ name: 'c' });
+  const c = ctx();
+  applyConnectionPool(d, { tcp: { tcpKeepalive: { probes: 3, time: '7200s', interval: '75s' } } }, c, 'k', 'p');
+  assert.deepEqual(finishDraft(d).upstream_connection_options, { tcp_keepalive: { keepalive_probes: { value: 3 }, keepalive_time: { value: 7200 }, keepalive_interval: { value: 75 } } });
+  assert.deepEqual(c.messages.list().map((m) => [m.code, m.path]), [['WEFT_TR_FIELD_IGNORED', 'p.tcp.tcpKeepalive']]);
+});

@@ -144,6 +144,18 @@ function validateLoadBalancer(lb: LoadBalancerSettings | undefined, outlier: Out
     }
   }
   checkDuration(lb.warmupDurationSecs, childPath(path, 'warmupDurationSecs'), r);
+  const w = lb.warmup;
+  if (w) {
+    const wp = childPath(path, 'warmup');
+    if (w.duration === undefined) r.report('WEFT0012', childPath(wp, 'duration'), 'warmup needs a duration');
+    checkDuration(w.duration, childPath(wp, 'duration'), r);
+    if (w.minimumPercent !== undefined && !(w.minimumPercent >= 0 && w.minimumPercent <= 100)) r.report('WEFT0102', childPath(wp, 'minimumPercent'), `minimumPercent ${w.minimumPercent} must be in the range 0..100`);
+    if (w.aggression !== undefined && !(w.aggression > 0)) r.report('WEFT0102', childPath(wp, 'aggression'), `aggression ${w.aggression} must be greater than 0 (1 ramps traffic up linearly)`);
+    if (lb.warmupDurationSecs !== undefined) r.report('WEFT0106', wp, 'set warmup or the deprecated warmupDurationSecs, not both');
+  }
+  if ((w || lb.warmupDurationSecs !== undefined) && (lb.consistentHash || (lb.simple && !['ROUND_ROBIN', 'LEAST_REQUEST', 'LEAST_CONN', 'UNSPECIFIED'].includes(lb.simple)))) {
+    r.report('WEFT0152', childPath(path, w ? 'warmup' : 'warmupDurationSecs'), 'warmup (slow start) only applies to ROUND_ROBIN and LEAST_REQUEST load balancing; it has no effect here');
+  }
   const loc = lb.localityLbSetting;
   if (!loc) return;
   const p = childPath(path, 'localityLbSetting');

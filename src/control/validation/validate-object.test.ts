@@ -244,3 +244,21 @@ describe('deprecated fields are rewritten to their replacements', () => {
     assert.deepEqual(ch, { useSourceIp: true, ringHash: { minimumRingSize: 1024 } });
   });
 });
+
+describe('DestinationRule loadBalancer.warmup (Istio\'s current API)', () => {
+  const lbOf = (loadBalancer: unknown) => validateObject(dr({ trafficPolicy: { loadBalancer } })).messages.map((m) => `${m.code} ${m.path}`);
+  it('accepts warmup with duration, minimumPercent and aggression', () => {
+    assert.deepEqual(lbOf({ simple: 'ROUND_ROBIN', warmup: { duration: '60s', minimumPercent: 10, aggression: 1.5 } }), []);
+  });
+  it('checks its values', () => {
+    assert.deepEqual(lbOf({ warmup: { minimumPercent: 101, aggression: 0 } }).sort(), [
+      'WEFT0012 spec.trafficPolicy.loadBalancer.warmup.duration',
+      'WEFT0102 spec.trafficPolicy.loadBalancer.warmup.aggression',
+      'WEFT0102 spec.trafficPolicy.loadBalancer.warmup.minimumPercent',
+    ]);
+    assert.deepEqual(lbOf({ warmup: { duration: '60s' }, warmupDurationSecs: '60s' }), ['WEFT0106 spec.trafficPolicy.loadBalancer.warmup']);
+  });
+  it('warns where slow start has no effect (consistent hashing, RANDOM)', () => {
+    assert.deepEqual(lbOf({ simple: 'RANDOM', warmup: { duration: '60s' } }), ['WEFT0152 spec.trafficPolicy.loadBalancer.warmup']);
+  });
+});
