@@ -121,6 +121,8 @@ export class ControlPlane {
     for (const r of s.rejected) {
       for (const m of r.messages) if (m.severity === 'error') this.log.error(`rejected ${r.key ?? r.file}: ${m.path ? `${m.path}: ` : ''}${m.message} (${m.code}) [${r.file}${r.line ? `:${r.line}` : ''}]`);
     }
+    // Accepted with a warning (e.g. a TLS mode weft cannot honour yet): said at apply time too, never quietly.
+    for (const m of s.messages) if (m.severity === 'warning') this.log.warn(`accepted ${m.key}: ${m.path ? `${m.path}: ` : ''}${m.message} (${m.code}) [${m.file ?? ''}${m.line ? `:${m.line}` : ''}]`);
     try {
       this.analysis = analyze(s.accepted.map((a) => ({ obj: a.obj, ...(a.file ? { file: a.file } : {}) })), { registry: this.model.registry });
       for (const m of this.analysis) if (m.severity !== 'info') this.log.warn(`analysis ${m.code} (${m.key}) ${m.path}: ${m.message}`);
