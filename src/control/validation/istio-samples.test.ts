@@ -53,8 +53,10 @@ spec:
     outlierDetection: { consecutiveErrors: 7, interval: 5m, baseEjectionTime: 3m, maxEjectionPercent: 100 }
 `;
 
-describe('Istio Bookinfo samples', () => {
-  const files = fs.readdirSync(SAMPLES_DIR).filter((f) => f.endsWith('.yaml')).sort();
+const NO_SAMPLES = fs.existsSync(SAMPLES_DIR) ? false : `Istio's samples are not beside this clone (${SAMPLES_DIR}); interop check skipped`;
+
+describe('Istio Bookinfo samples', { skip: NO_SAMPLES }, () => {
+  const files = NO_SAMPLES ? [] : fs.readdirSync(SAMPLES_DIR).filter((f) => f.endsWith('.yaml')).sort();
   it('are all present', () => assert.ok(files.length >= 21, `found ${files.length} sample files`));
   for (const f of files) {
     it(`${f} validates`, () => {
