@@ -42,6 +42,7 @@ export function validateDestinationRule(spec: DestinationRuleInput, namespace: s
   checkExportTo(namespace, spec.exportTo, 'spec.exportTo', r);
   const sel = spec.workloadSelector;
   checkWorkloadSelector(sel?.matchLabels, sel !== undefined, 'spec.workloadSelector', r, 'matchLabels');
+  if (sel) r.report('WEFT0163', 'spec.workloadSelector', 'workloadSelector is accepted but not honoured yet: weft looks DestinationRules up without the workload\'s labels, so this rule is not applied to any proxy');
   if (sel && spec.exportTo && spec.exportTo.length > 0) {
     const exported = spec.exportTo.map((e) => (e === '.' ? namespace : e));
     if (!exported.every((e) => e === namespace)) r.report('WEFT0106', 'spec.exportTo', 'a DestinationRule with a workloadSelector can only be exported to its own namespace');

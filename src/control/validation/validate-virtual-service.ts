@@ -214,6 +214,7 @@ function validateHttpRoute(h: HTTPRoute, path: string, inDelegate: boolean, r: R
 }
 
 function validateHttpMatch(m: HTTPMatchRequest, path: string, r: Reporter): void {
+  if (m.statPrefix !== undefined) r.report('WEFT0163', childPath(path, 'statPrefix'), 'statPrefix is accepted but not honoured: weft\'s proxy keeps no per-route stats yet');
   checkMatchHeaderNames(m.headers, childPath(path, 'headers'), r);
   checkMatchHeaderNames(m.withoutHeaders, childPath(path, 'withoutHeaders'), r);
   for (const [name, sm] of Object.entries(m.headers ?? {})) checkStringMatch(sm, childPath(childPath(path, 'headers'), name), r);
