@@ -61,7 +61,7 @@ export const CODES = {
   WEFT0160: { severity: 'warning', meaning: 'DestinationRule tls ISTIO_MUTUAL: accepted (as Istio), not yet honoured: no mesh mTLS yet, traffic between weft sidecars is plaintext' },
   WEFT0161: { severity: 'warning', meaning: 'DestinationRule tls SIMPLE/MUTUAL: accepted (as Istio), but weft cannot originate TLS yet: the destination gets no endpoints (503), never plaintext' },
   WEFT0162: { severity: 'warning', meaning: 'Sidecar outboundTrafficPolicy.egressProxy: accepted (as Istio) but not honoured: unknown destinations are not sent to the egress proxy' },
-  WEFT0163: { severity: 'warning', meaning: 'a field Istio accepts that weft reads but does not honour yet (named in the message): DestinationRule workloadSelector, match statPrefix' },
+  WEFT0163: { severity: 'warning', meaning: 'a field Istio accepts that weft reads but does not honour yet (named in the message): DestinationRule workloadSelector, match statPrefix, Sidecar ingress and egress port/bind/captureMode' },
   WEFT0153: { severity: 'info', meaning: 'a VirtualService without hosts only takes effect as a delegate of another one' },
   // ---- deprecated fields (still work) ----
   WEFT0201: { severity: 'warning', meaning: 'fault delay.percent (integer) is deprecated; use delay.percentage.value', istio: 'IST0002' },

@@ -53,6 +53,13 @@ export function validateSidecar(spec: SidecarSpec, namespace: string, r: Reporte
     return;
   }
 
+  // Accepted as Istio accepts them, not applied by weft's translation yet: said, never silent.
+  if ((spec.ingress ?? []).length > 0) r.report('WEFT0163', 'spec.ingress', 'ingress listeners are accepted but not honoured yet: inbound traffic uses the service ports, not these listeners');
+  each(spec.egress, (l, i) => {
+    for (const f of ['port', 'bind', 'captureMode'] as const) {
+      if (l[f] !== undefined) r.report('WEFT0163', childPath(`spec.egress[${i}]`, f), `egress ${f} is accepted but not honoured yet: the egress hosts of every listener apply to every port`);
+    }
+  });
   const ingressPorts = new Set<number>();
   each(spec.ingress, (l, i) => {
     const p = `spec.ingress[${i}]`;
