@@ -262,3 +262,20 @@ describe('DestinationRule loadBalancer.warmup (Istio\'s current API)', () => {
     assert.deepEqual(lbOf({ simple: 'RANDOM', warmup: { duration: '60s' } }), ['WEFT0152 spec.trafficPolicy.loadBalancer.warmup']);
   });
 });
+
+describe('accepted but not honoured yet: a warning (WEFT0163), never silence', () => {
+  const codes = (o: unknown) => validateObject(o).messages.map((m) => `${m.code} ${m.severity} ${m.path}`);
+  it('DestinationRule workloadSelector', () => {
+    assert.deepEqual(codes(dr({ workloadSelector: { matchLabels: { app: 'reviews' } } })), ['WEFT0163 warning spec.workloadSelector']);
+  });
+  it('HTTP match statPrefix', () => {
+    assert.deepEqual(codes(vs([route({ match: [{ uri: { prefix: '/' }, statPrefix: 'x' }] })])), ['WEFT0163 warning spec.http[0].match[0].statPrefix']);
+  });
+  it('Sidecar ingress and egress port/bind/captureMode', () => {
+    const sc = obj('Sidecar', {
+      ingress: [{ port: { number: 9080, protocol: 'HTTP', name: 'http' }, defaultEndpoint: '127.0.0.1:8080' }],
+      egress: [{ port: { number: 9080, protocol: 'HTTP', name: 'http' }, captureMode: 'NONE', hosts: ['./*'] }, { hosts: ['istio-system/*'] }],
+    });
+    assert.deepEqual(codes(sc).sort(), ['WEFT0163 warning spec.egress[0].captureMode', 'WEFT0163 warning spec.egress[0].port', 'WEFT0163 warning spec.ingress']);
+  });
+});
