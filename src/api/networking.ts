@@ -257,7 +257,9 @@ export interface LoadBalancerSettings {
     failoverPriority?: string[];
     enabled?: boolean;
   };
+  /** Deprecated by warmup; still honoured. */
   warmupDurationSecs?: string;
+  warmup?: { duration?: string; minimumPercent?: number; aggression?: number };
 }
 
 export interface ConnectionPoolSettings {

@@ -1,14 +1,22 @@
 // weft analyze: cross-resource checks of a folder of Istio config (as
 // `istioctl analyze`): every validation message, plus references that point
 // nowhere, missing subsets, route conflicts, hidden hosts (codes WEFT03xx).
+// A `weft up` folder (workloads.yaml beside its config folder) is analyzed as
+// `weft up` runs it: its config folder, with the workloads file as the
+// service registry (src/up's parser reads it).
 // Exit code: 1 when any error was found, 0 otherwise, 2 on usage errors.
-import { analyze, loadConfigInputs, validateObject, type ValidationMessage } from '../control/validation/index.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigErrors } from '../common/errors.js';
+import { workloadRegistry } from '../control/ingest/workload-registry.js';
+import { analyze, loadConfigInputs, validateObject, type AnalysisRegistry, type ValidationMessage } from '../control/validation/index.js';
+import { loadWorkloadsFile } from '../up/workloads.js';
 import { parseArgs, usage, type OptionSpec } from './args.js';
 import { printReport, takeRepeated } from './validate.js';
 
 const SPECS: OptionSpec[] = [
   { name: 'filename', short: 'f', value: true, help: 'more files or folders to analyze with DIR; repeatable' },
-  { name: 'registry', value: true, help: 'ServiceEntry/WorkloadEntry YAML describing services that DIR routes to (besides the ServiceEntries in DIR); repeatable' },
+  { name: 'registry', value: true, help: 'ServiceEntry/WorkloadEntry YAML describing services that DIR routes to (besides the ServiceEntries in DIR); repeatable. A weft up folder (with workloads.yaml) uses its workloads as the registry' },
   { name: 'output', short: 'o', value: true, help: 'output format: "text" (default) or "json"' },
   { name: 'help', short: 'h', value: false, help: 'show this help' },
 ];
@@ -36,9 +44,31 @@ export async function runAnalyze(argv: string[]): Promise<number> {
     process.stderr.write(`weft analyze: no input; give a folder or files\n\n${usage('analyze', SPECS, SYNOPSIS)}`);
     return 2;
   }
+  // A weft up folder: its config folder, judged against its workloads.
+  let registry: AnalysisRegistry | undefined;
+  const messages: ValidationMessage[] = [];
+  const upFolder = inputs.length === 1 ? weftUpFolder(inputs[0]!) : undefined;
+  if (upFolder) {
+    const errs = new ConfigErrors();
+    const wf = loadWorkloadsFile(upFolder.workloadsFile, errs);
+    for (const i of errs.issues) {
+      messages.push({ code: 'WEFT0001', severity: i.severity === 'error' ? 'error' : 'warning', key: '', path: i.path, message: `workloads file: ${i.message}`, file: upFolder.workloadsFile });
+    }
+    registry = workloadRegistry(wf.workloads);
+    inputs.splice(0, 1, path.resolve(upFolder.dir, wf.config));
+  }
   const loaded = await loadConfigInputs([...inputs, ...reg.values]);
-  const messages: ValidationMessage[] = [...loaded.messages];
+  messages.push(...loaded.messages);
   for (const d of loaded.docs) messages.push(...validateObject(d.obj, d.file, d.lineOf ? { lineOf: d.lineOf } : {}).messages);
-  messages.push(...analyze(loaded.docs));
+  messages.push(...analyze(loaded.docs, registry ? { registry } : {}));
   return printReport('analyze', messages, loaded.docs.length, loaded.files, output === 'json');
+}
+
+/** The workloads file of a `weft up` folder (workloads.yaml or .yml), when `dir` is one. */
+function weftUpFolder(dir: string): { dir: string; workloadsFile: string } | undefined {
+  for (const name of ['workloads.yaml', 'workloads.yml']) {
+    const f = path.join(dir, name);
+    if (fs.existsSync(f) && fs.statSync(dir).isDirectory()) return { dir, workloadsFile: f };
+  }
+  return undefined;
 }

@@ -9,6 +9,7 @@ const SPECS: OptionSpec[] = [
   { name: 'xds-address', value: true, help: 'xDS (ADS, gRPC) listen address (default 127.0.0.1:15010, Istio\'s plaintext xDS port)' },
   { name: 'debug-address', value: true, help: 'debug/status HTTP address: /debug/syncz, /debug/proxies, /debug/config (default 127.0.0.1:15014)' },
   { name: 'debounce-ms', value: true, help: 'wait this long after a config change before pushing (default 100)' },
+  { name: 'max-config-file-bytes', value: true, help: 'refuse config files larger than this, unread (default 8388608 = 8 MiB)' },
   { name: 'log-level', short: 'l', value: true, help: `log level: ${LOG_LEVELS.join(', ')} (default info)` },
   { name: 'help', short: 'h', value: false, help: 'show this help' },
 ];
@@ -40,12 +41,18 @@ export async function runControl(argv: string[]): Promise<number> {
     process.stderr.write('weft control: invalid --debounce-ms\n');
     return 2;
   }
+  const maxFile = o.has('max-config-file-bytes') ? Number(o.get('max-config-file-bytes')) : undefined;
+  if (maxFile !== undefined && !(Number.isInteger(maxFile) && maxFile > 0)) {
+    process.stderr.write('weft control: invalid --max-config-file-bytes (a positive number of bytes)\n');
+    return 2;
+  }
   const logs = new LogRegistry(level);
   const cp = new ControlPlane({
     configDir: dir,
     xdsAddress: String(o.get('xds-address') ?? '127.0.0.1:15010'),
     debugAddress: String(o.get('debug-address') ?? '127.0.0.1:15014'),
     ...(debounce !== undefined ? { debounceMs: debounce } : {}),
+    ...(maxFile !== undefined ? { maxConfigFileBytes: maxFile } : {}),
     logs,
   });
   try {

@@ -1,4 +1,9 @@
-// weft status: each proxy's sync state per xDS type, from the control plane.
+// weft status: each proxy's sync state per xDS type, and every config object
+// the control plane rejected (code, field path, FILE:LINE), from the control
+// plane's debug endpoint. A typo'd VirtualService is not "all SYNCED": the
+// proxies are in sync with a config that lacks it.
+// Exit code: 0 all synced and nothing rejected; 3 otherwise; 1 when the
+// control plane cannot be reached; 2 on usage errors.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, usage, type OptionSpec } from './args.js';
@@ -8,6 +13,35 @@ const SPECS: OptionSpec[] = [
   { name: 'output', short: 'o', value: true, help: '"table" (default) or "json"' },
   { name: 'help', short: 'h', value: false, help: 'show this help' },
 ];
+
+interface StatusMessage {
+  code: string;
+  severity: string;
+  key?: string;
+  path?: string;
+  message: string;
+  file?: string;
+  line?: number;
+  istio?: string;
+}
+
+interface ConfigStatus {
+  rejected: { file: string; line: number; key?: string; messages: StatusMessage[] }[];
+}
+
+/** The rejected-config section: one line per error, then notes such as "last good version keeps serving". */
+export function formatRejected(config: ConfigStatus): string[] {
+  const lines: string[] = [];
+  for (const r of config.rejected) {
+    for (const m of r.messages) {
+      const where = `${m.file ?? r.file}:${m.line ?? r.line}`;
+      const code = m.istio ? `${m.code} (${m.istio})` : m.code;
+      const what = m.key || r.key || '';
+      lines.push(`  ${m.severity === 'error' ? 'REJECTED' : 'note'} ${code}${what ? ` (${what})` : ''}${m.path ? ` ${m.path}:` : ''} ${m.message} at ${where}`);
+    }
+  }
+  return lines;
+}
 
 interface ProxyRow {
   id: string;
@@ -39,16 +73,19 @@ export async function runStatus(argv: string[]): Promise<number> {
     addr = `127.0.0.1:${(JSON.parse(fs.readFileSync(f, 'utf8')) as { debugPort: number }).debugPort}`;
   }
   let rows: ProxyRow[];
+  let config: ConfigStatus;
   try {
-    const r = await fetch(`http://${addr}/debug/proxies`);
-    rows = (await r.json()) as ProxyRow[];
+    const [p, c] = await Promise.all([fetch(`http://${addr}/debug/proxies`), fetch(`http://${addr}/debug/config`)]);
+    rows = (await p.json()) as ProxyRow[];
+    config = (await c.json()) as ConfigStatus;
   } catch (err) {
     process.stderr.write(`weft status: cannot reach the control plane at ${addr}: ${(err as Error).message}\n`);
     return 1;
   }
+  const rejected = config.rejected.filter((r) => r.messages.some((m) => m.severity === 'error')).length;
   if (parsed.options.get('output') === 'json') {
-    process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-    return 0;
+    process.stdout.write(JSON.stringify({ proxies: rows, rejected: config.rejected }, null, 2) + '\n');
+    return rejected > 0 ? 3 : 0;
   }
   const TYPES = ['Cluster', 'ClusterLoadAssignment', 'Listener', 'RouteConfiguration'];
   const short: Record<string, string> = { Cluster: 'CDS', ClusterLoadAssignment: 'EDS', Listener: 'LDS', RouteConfiguration: 'RDS' };
@@ -73,6 +110,10 @@ export async function runStatus(argv: string[]): Promise<number> {
     // Warnings are shown; informational notes only with -o json.
     for (const m of p.messages) if (m.severity !== 'info') lines.push(`  warning ${m.code}: ${m.message}`);
   }
+  if (rejected > 0) {
+    lines.push('', `CONFIG: ${rejected} document${rejected === 1 ? '' : 's'} rejected (not applied; where a last good version exists it keeps serving):`);
+    lines.push(...formatRejected(config));
+  } else lines.push('', 'CONFIG: every document accepted');
   process.stdout.write(lines.join('\n') + '\n');
-  return problems ? 3 : 0;
+  return problems || rejected ? 3 : 0;
 }

@@ -13,8 +13,13 @@ import {
 } from '../control/validation/index.js';
 import { parseArgs, usage, type OptionSpec } from './args.js';
 
-/** Cross-resource reference errors `weft validate` reports for the files it is given. */
-const REFERENCE_CODES = new Set(['WEFT0302', 'WEFT0307', 'WEFT0310']);
+/**
+ * What `weft validate` keeps of the analysis of the files it is given: two
+ * objects with one identity (an error naming both places), references that
+ * contradict an object among the inputs (a subset missing from the
+ * DestinationRule given), and notes for references to objects not among them.
+ */
+const VALIDATE_CODES = new Set(['WEFT0302', 'WEFT0307', 'WEFT0308', 'WEFT0310']);
 
 const SPECS: OptionSpec[] = [
   { name: 'filename', short: 'f', value: true, help: 'file or folder (recursive: *.yaml, *.yml, *.json) to check, or "-" for stdin; repeatable' },
@@ -78,9 +83,9 @@ export async function runValidate(argv: string[]): Promise<number> {
   const loaded = await loadConfigInputs(inputs);
   const messages: ValidationMessage[] = [...loaded.messages];
   for (const d of loaded.docs) messages.push(...validateObject(d.obj, d.file, d.lineOf ? { lineOf: d.lineOf } : {}).messages);
-  // References between the files given are checked too: a subset, gateway or
-  // delegate named but missing among them is an error here (warnings such as
-  // hosts unknown to a registry are left to `weft analyze`, which sees the whole folder).
-  messages.push(...analyze(loaded.docs).filter((m) => m.severity === 'error' && REFERENCE_CODES.has(m.code)));
+  // Each object is judged on its own, as `istioctl validate` does: a reference
+  // to an object not among the inputs (IST0101 is an analyzer message) is an
+  // informational note; `weft analyze` judges references against the whole config.
+  messages.push(...analyze(loaded.docs, { missingReferences: 'info' }).filter((m) => VALIDATE_CODES.has(m.code)));
   return printReport('validate', messages, loaded.docs.length, loaded.files, output === 'json');
 }

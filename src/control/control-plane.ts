@@ -26,6 +26,8 @@ export interface ControlPlaneOptions {
   debugAddress?: string;
   /** Config change debounce window (default 100 ms). */
   debounceMs?: number;
+  /** Config files larger than this are refused unread (default 8 MiB: DIRECTORY_SOURCE_DEFAULTS.maxFileBytes). */
+  maxConfigFileBytes?: number;
   logs?: LogRegistry;
 }
 
@@ -61,7 +63,10 @@ export class ControlPlane {
   constructor(readonly opts: ControlPlaneOptions) {
     const logs = opts.logs ?? new LogRegistry();
     this.log = logs.logger('control');
-    this.source = new DirectoryConfigSource(opts.configDir, { ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}) });
+    this.source = new DirectoryConfigSource(opts.configDir, {
+      ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
+      ...(opts.maxConfigFileBytes !== undefined ? { maxFileBytes: opts.maxConfigFileBytes } : {}),
+    });
     this.model = new ModelController({ registries: opts.registries ?? [] });
     this.server = new XdsServer({
       cache: this.cache,
@@ -116,6 +121,8 @@ export class ControlPlane {
     for (const r of s.rejected) {
       for (const m of r.messages) if (m.severity === 'error') this.log.error(`rejected ${r.key ?? r.file}: ${m.path ? `${m.path}: ` : ''}${m.message} (${m.code}) [${r.file}${r.line ? `:${r.line}` : ''}]`);
     }
+    // Accepted with a warning (e.g. a TLS mode weft cannot honour yet): said at apply time too, never quietly.
+    for (const m of s.messages) if (m.severity === 'warning') this.log.warn(`accepted ${m.key}: ${m.path ? `${m.path}: ` : ''}${m.message} (${m.code}) [${m.file ?? ''}${m.line ? `:${m.line}` : ''}]`);
     try {
       this.analysis = analyze(s.accepted.map((a) => ({ obj: a.obj, ...(a.file ? { file: a.file } : {}) })), { registry: this.model.registry });
       for (const m of this.analysis) if (m.severity !== 'info') this.log.warn(`analysis ${m.code} (${m.key}) ${m.path}: ${m.message}`);

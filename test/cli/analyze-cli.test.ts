@@ -67,7 +67,7 @@ describe('weft analyze: Istio\'s Bookinfo samples', { timeout: 30_000, skip: SAM
   it('without a registry: hosts unknown are warnings, exit 0', async () => {
     const r = await runWeft(['analyze', dir]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const codes = r.stdout.trim().split('\n').map((l) => /\[(WEFT\d+)\]/.exec(l)?.[1]);
+    const codes = r.stdout.trim().split('\n').map((l) => /\[(WEFT\d+)/.exec(l)?.[1]);
     assert.deepEqual([...new Set(codes)], ['WEFT0301']);
     assert.equal(codes.length, 5, r.stdout); // productpage twice (gateway + mesh), reviews, ratings, details
   });
@@ -77,7 +77,7 @@ describe('weft analyze: Istio\'s Bookinfo samples', { timeout: 30_000, skip: SAM
     assert.equal(r.code, 0, r.stdout + r.stderr);
     // ratings has v2-mysql and v2-mysql-vm subsets; reviews has v3: no such workloads in the registry.
     const lines = r.stdout.trim().split('\n');
-    assert.deepEqual(lines.map((l) => /\[(WEFT\d+)\] \((\S+ \S+)\) (\S+):/.exec(l)?.slice(1).join(' ')), [
+    assert.deepEqual(lines.map((l) => /\[(WEFT\d+)[^\]]*\] \((\S+ \S+)\) (\S+):/.exec(l)?.slice(1).join(' ')), [
       'WEFT0305 DestinationRule reviews.default spec.subsets[2].labels',
       'WEFT0305 DestinationRule ratings.default spec.subsets[2].labels',
       'WEFT0305 DestinationRule ratings.default spec.subsets[3].labels',
@@ -89,8 +89,8 @@ describe('weft analyze: Istio\'s Bookinfo samples', { timeout: 30_000, skip: SAM
     try {
       const r = await runWeft(['analyze', dir, '--registry', registry]);
       assert.equal(r.code, 1);
-      assert.match(r.stdout, /^Error \[WEFT0302\] \(VirtualService reviews-v4\.default\) spec\.http\[0\]\.route\[0\]\.destination\.subset: subset "v4" not found in DestinationRule reviews\.default at .*reviews-v4\.yaml:\d+$/m);
-      assert.match(r.stdout, /^Warning \[WEFT0304\] \(VirtualService (reviews|reviews-v4)\.default\) spec\.hosts: /m);
+      assert.match(r.stdout, /^Error \[WEFT0302 \(IST0101\)\] \(VirtualService reviews-v4\.default\) spec\.http\[0\]\.route\[0\]\.destination\.subset: subset "v4" not found in DestinationRule reviews\.default at .*reviews-v4\.yaml:\d+$/m);
+      assert.match(r.stdout, /^Warning \[WEFT0304 \(IST0109\)\] \(VirtualService (reviews|reviews-v4)\.default\) spec\.hosts: /m);
     } finally {
       fs.rmSync(f);
     }
@@ -105,6 +105,46 @@ describe('weft analyze: Istio\'s Bookinfo samples', { timeout: 30_000, skip: SAM
       assert.ok(out.messages.some((m) => m.code === 'WEFT0107' && m.key === 'Gateway bad.default'));
     } finally {
       fs.rmSync(f);
+    }
+  });
+});
+
+describe('weft analyze on a weft up folder', { timeout: 30_000 }, () => {
+  const BOOKINFO = path.join(ROOT, 'examples', 'bookinfo');
+
+  it('the demo: its workloads are the registry, so its own config is clean', async () => {
+    const r = await runWeft(['analyze', BOOKINFO]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /0 errors, 0 warnings/);
+  });
+
+  it('a copy whose config routes to an unknown host and a subset no workload has: found against the workloads', async () => {
+    const tmp = tempDir('weft-analyze-up-');
+    try {
+      fs.cpSync(path.join(BOOKINFO, 'workloads.yaml'), path.join(tmp.dir, 'workloads.yaml'));
+      fs.cpSync(path.join(BOOKINFO, 'config'), path.join(tmp.dir, 'config'), { recursive: true });
+      tmp.file('config/extra.yaml', `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: details-canary }
+spec:
+  host: details
+  subsets: [{ name: v9, labels: { version: v9 } }]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: nowhere }
+spec:
+  hosts: [nowhere]
+  http:
+  - route: [{ destination: { host: nowhere } }]
+`);
+      const r = await runWeft(['analyze', tmp.dir, '-o', 'json']);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const out = JSON.parse(r.stdout) as { messages: { code: string; key: string }[] };
+      assert.deepEqual(out.messages.map((m) => `${m.code} ${m.key}`).sort(), ['WEFT0301 VirtualService nowhere.default', 'WEFT0305 DestinationRule details-canary.default']);
+    } finally {
+      tmp.cleanup();
     }
   });
 });

@@ -25,8 +25,12 @@ export const INGEST_CODES = {
   duplicate: 'WEFT_INGEST_DUPLICATE',
   /** The validator threw, or returned neither an object nor a message. */
   validatorFailed: 'WEFT_INGEST_VALIDATOR',
-  /** An object's new version was rejected; its last accepted version keeps serving. */
+  /** An object's new version was rejected, or its file does not parse: its last accepted version keeps serving. */
   keptLastGood: 'WEFT_INGEST_KEPT_LAST_GOOD',
+  /** A file larger than the size limit (maxFileBytes) is refused unread. */
+  tooLarge: 'WEFT_INGEST_TOO_LARGE',
+  /** The parser gave up on a file (its worker ran out of memory or died). */
+  parseFailed: 'WEFT_INGEST_PARSE_FAILED',
 } as const;
 
 export interface RejectedDocument {
@@ -143,7 +147,7 @@ export class SnapshotAssembler {
         index: c.index,
         line: c.line,
         key: c.key,
-        messages: [msg(INGEST_CODES.duplicate, c.key, `${c.key} is already defined in ${w.file} (document ${w.index + 1}); this definition is ignored`, c.file, c.line)],
+        messages: [msg(INGEST_CODES.duplicate, c.key, `${c.key} is defined twice: at ${w.file}:${w.line} (document ${w.index + 1}, in force) and at ${c.file}:${c.line} (ignored); an identity (kind, namespace, name) names one object`, c.file, c.line)],
       });
     }
 
@@ -173,6 +177,19 @@ export class SnapshotAssembler {
       present.add(r.key);
       accepted.push(prev);
       r.messages = [...r.messages, msgInfo(INGEST_CODES.keptLastGood, r.key, `${r.key}: the last accepted version (generation ${prev.acc.obj.metadata.generation ?? 1}) keeps serving until this one is fixed`, r.file, r.line)];
+    }
+    // A file that does not parse (a syntax error, too large, unreadable) takes
+    // none of its objects away: each keeps its last accepted version, and the
+    // file's rejection says which.
+    const broken = new Map<string, RejectedDocument>();
+    for (const r of rejected) if (r.index === -1 && !broken.has(r.file)) broken.set(r.file, r);
+    for (const [key, prev] of this.lastGood) {
+      if (present.has(key) || !prev.acc.file) continue;
+      const r = broken.get(prev.acc.file);
+      if (!r) continue;
+      present.add(key);
+      accepted.push(prev);
+      r.messages = [...r.messages, msgInfo(INGEST_CODES.keptLastGood, key, `${key}: the last accepted version (generation ${prev.acc.obj.metadata.generation ?? 1}) keeps serving until ${r.file} parses again`, r.file, r.line)];
     }
     for (const key of [...this.seen.keys()]) if (!present.has(key)) this.seen.delete(key);
     this.lastGood = new Map(accepted.map((a) => [a.acc.key, a]));

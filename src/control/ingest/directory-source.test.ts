@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { ValidationResult } from '../validation/index.js';
 import type { NetworkingObject } from '../../api/networking.js';
-import type { ConfigSnapshot } from './config-snapshot.js';
 import { DirectoryConfigSource } from './directory-source.js';
+import { nextSnapshot, tempDir } from './test-directory-source.js';
 
 // A stand-in validator so these tests exercise the source, not validation
 // rules: a document is an error when it has no kind or its spec says `bad: true`.
@@ -21,27 +21,6 @@ function fakeValidate(doc: unknown, file?: string): ValidationResult {
 const vsDoc = (name: string, host: string, ns?: string) =>
   `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: ${name}\n${ns ? `  namespace: ${ns}\n` : ''}spec:\n  hosts: [${host}]\n`;
 
-async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'weft-ingest-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** The next snapshot satisfying `pred`, or a failure after `ms`. */
-function nextSnapshot(src: DirectoryConfigSource, pred: (s: ConfigSnapshot) => boolean, ms = 5000): Promise<ConfigSnapshot> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no matching snapshot within ${ms} ms`));
-    }, ms);
-    const off = src.onSnapshot((s) => {
-      if (!pred(s)) return;
-      clearTimeout(timer);
-      off();
-      resolve(s);
-    });
-  });
-}
 
 test('load: multi-document files, one subfolder level, bad documents rejected alone, nothing dropped silently', async (t) => {
   const dir = await tempDir(t);
@@ -86,7 +65,7 @@ test('duplicates: the object defined first keeps its key, the other is rejected;
   assert.deepEqual(snap.accepted.map((a) => `${a.key}@${path.basename(a.file!)}`), ['VirtualService reviews.default@a.yaml', 'VirtualService zeta.default@b.yaml']);
   assert.equal(snap.rejected.length, 1);
   assert.equal(snap.rejected[0]!.messages[0]!.code, 'WEFT_INGEST_DUPLICATE');
-  assert.match(snap.rejected[0]!.messages[0]!.message, /already defined in .*a\.yaml/);
+  assert.match(snap.rejected[0]!.messages[0]!.message, /defined twice: at .*a\.yaml:\d+ .* and at .*b\.yaml:\d+/);
 
   // A new file sorting first does not take over an existing object; new objects come after old ones.
   await writeFile(path.join(dir, '0.yaml'), vsDoc('reviews', 'zero') + '---\n' + vsDoc('alpha', 'a'));

@@ -5,12 +5,21 @@
 // rest is served. The folder is watched (fs.watch, or polling where watching
 // is not available) and a new snapshot is emitted after changes settle for
 // `debounceMs`. Snapshots whose content did not change are not emitted.
+//
+// Hostile or mistaken input must not stop the control plane: a file larger
+// than `maxFileBytes` is refused unread (WEFT_INGEST_TOO_LARGE); files are
+// parsed in a worker thread with a bounded heap (file-parser.ts), so xDS keeps
+// serving while a large file parses; a file that does not parse keeps its
+// objects' last accepted versions (WEFT_INGEST_KEPT_LAST_GOOD). A folder that
+// is deleted keeps its last snapshot in force and is watched again when it
+// is re-created (its parent is watched for that).
 import { promises as fsp, watch as fsWatch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { systemClock, type Clock, type TimerHandle } from '../../common/clock.js';
 import { validateObject } from '../validation/index.js';
-import { SnapshotAssembler, type ConfigSnapshot, type Validate } from './config-snapshot.js';
-import { parseDocuments, type ParsedFile } from './read-documents.js';
+import { INGEST_CODES, SnapshotAssembler, type ConfigSnapshot, type Validate } from './config-snapshot.js';
+import { inlineParser, WorkerFileParser, type FileParser } from './file-parser.js';
+import { fileError, type ParsedFile } from './read-documents.js';
 
 export const DIRECTORY_SOURCE_DEFAULTS = {
   /** Editors write a file in several steps and `kubectl cp`/git checkouts touch many files: wait for quiet. */
@@ -19,6 +28,12 @@ export const DIRECTORY_SOURCE_DEFAULTS = {
   maxDelayMs: 1000,
   /** Polling interval where fs.watch is unavailable (network filesystems, some containers). */
   pollIntervalMs: 1000,
+  /**
+   * Largest config file read (8 MiB). Istio objects are small (Kubernetes
+   * caps one object at ~1.5 MiB in etcd); a bigger file is a mistake or an
+   * attack, and parsing ~50 MB of YAML takes a minute and gigabytes of heap.
+   */
+  maxFileBytes: 8 * 1024 * 1024,
 } as const;
 
 const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
@@ -29,6 +44,10 @@ export interface DirectorySourceOptions {
   pollIntervalMs?: number;
   /** Poll instead of fs.watch (tests, filesystems without change events). */
   poll?: boolean;
+  /** Files larger than this are refused unread (default DIRECTORY_SOURCE_DEFAULTS.maxFileBytes). */
+  maxFileBytes?: number;
+  /** Parse in a worker thread (default true); false parses inline (tools, tests of the rest). */
+  parseInWorker?: boolean;
   clock?: Clock;
   /** The validator (default validateObject); injectable for tests. */
   validate?: Validate;
@@ -39,7 +58,12 @@ export type SourceErrorListener = (error: Error) => void;
 
 export class DirectoryConfigSource {
   readonly dir: string;
-  private readonly opts: Required<Omit<DirectorySourceOptions, 'validate' | 'clock'>>;
+  private readonly opts: Required<Omit<DirectorySourceOptions, 'validate' | 'clock' | 'parseInWorker'>>;
+  private readonly parser: FileParser;
+  /** Watches the folder's parent for the folder's name, to see it deleted and re-created. */
+  private parentWatcher: FSWatcher | undefined;
+  /** Inode of the folder being watched: a re-created folder has a new one. */
+  private watchedIno: number | undefined;
   private readonly clock: Clock;
   private readonly assembler: SnapshotAssembler;
   private current: ConfigSnapshot | undefined;
@@ -65,7 +89,9 @@ export class DirectoryConfigSource {
       maxDelayMs: options.maxDelayMs ?? DIRECTORY_SOURCE_DEFAULTS.maxDelayMs,
       pollIntervalMs: options.pollIntervalMs ?? DIRECTORY_SOURCE_DEFAULTS.pollIntervalMs,
       poll: options.poll ?? false,
+      maxFileBytes: options.maxFileBytes ?? DIRECTORY_SOURCE_DEFAULTS.maxFileBytes,
     };
+    this.parser = options.parseInWorker === false ? inlineParser : new WorkerFileParser();
     this.clock = options.clock ?? systemClock;
     this.assembler = new SnapshotAssembler(options.validate ?? validateObject);
   }
@@ -92,19 +118,20 @@ export class DirectoryConfigSource {
     const files = await this.listFiles();
     const parsed = new Map<string, ParsedFile | Error>();
     const cache = new Map<string, { text: string; parsed: ParsedFile }>();
-    await Promise.all(
-      files.map(async (f) => {
-        try {
-          const text = await fsp.readFile(f, 'utf8');
-          const hit = this.fileCache.get(f);
-          const entry = hit && hit.text === text ? hit : { text, parsed: parseDocuments(text, f) };
-          cache.set(f, entry);
-          parsed.set(f, entry.parsed);
-        } catch (e) {
-          parsed.set(f, e as Error);
-        }
-      }),
-    );
+    // Read in parallel; parse one at a time in the worker (in path order).
+    const texts = await Promise.all(files.map((f) => this.readCapped(f)));
+    for (let i = 0; i < files.length; i++) {
+      const f = files[i]!;
+      const t = texts[i]!;
+      if (t instanceof Error || typeof t !== 'string') {
+        parsed.set(f, t);
+        continue;
+      }
+      const hit = this.fileCache.get(f);
+      const entry = hit && hit.text === t ? hit : { text: t, parsed: await this.parser.parse(t, f) };
+      cache.set(f, entry);
+      parsed.set(f, entry.parsed);
+    }
     this.fileCache = cache;
     const snap = this.assembler.build(parsed);
     this.current = snap;
@@ -112,18 +139,45 @@ export class DirectoryConfigSource {
     return snap;
   }
 
+  /** A file's text; a ParsedFile refusing it when it is over the size limit; an Error when it cannot be read. */
+  private async readCapped(f: string): Promise<string | ParsedFile | Error> {
+    try {
+      const st = await fsp.stat(f);
+      if (st.size > this.opts.maxFileBytes) {
+        return fileError(INGEST_CODES.tooLarge, `file is ${st.size} bytes, over the limit of ${this.opts.maxFileBytes} bytes (--max-config-file-bytes); it is not read: split it, or raise the limit`, f);
+      }
+      const text = await fsp.readFile(f, 'utf8');
+      // The file may have grown between stat and read.
+      if (Buffer.byteLength(text) > this.opts.maxFileBytes) {
+        return fileError(INGEST_CODES.tooLarge, `file is over the limit of ${this.opts.maxFileBytes} bytes (--max-config-file-bytes); it is not read`, f);
+      }
+      return text;
+    } catch (e) {
+      return e as Error;
+    }
+  }
+
   /** Loads the folder and starts watching it. */
   async start(): Promise<ConfigSnapshot> {
+    // The poll baseline is taken before reading, so a change made while the
+    // first load runs is seen by the first poll instead of lost.
+    const signature = this.opts.poll ? await this.signature() : '';
     const snap = await this.load();
     this.running = true;
-    if (this.opts.poll) this.startPolling();
-    else await this.syncWatchers();
+    if (this.opts.poll) this.startPolling(signature);
+    else {
+      this.watchParent();
+      await this.syncWatchers();
+    }
     return snap;
   }
 
   /** Stops watching; no snapshot is emitted afterwards. */
   stop(): void {
     this.running = false;
+    void this.parser.close();
+    this.parentWatcher?.close();
+    this.parentWatcher = undefined;
     this.debounce?.cancel();
     this.debounce = undefined;
     this.pollTimer?.cancel();
@@ -172,9 +226,38 @@ export class DirectoryConfigSource {
     return out;
   }
 
+  /**
+   * Watches the folder's parent for events on the folder's own name: a folder
+   * deleted (its watchers die with it) and re-created is noticed, reloaded and
+   * watched again.
+   */
+  private watchParent(): void {
+    if (this.parentWatcher) return;
+    const name = path.basename(this.dir);
+    try {
+      this.parentWatcher = fsWatch(path.dirname(this.dir), { persistent: false }, (_event, file) => {
+        if (file === null || file === name) this.changed();
+      });
+      this.parentWatcher.on('error', () => {
+        this.parentWatcher?.close();
+        this.parentWatcher = undefined;
+      });
+    } catch {
+      // No parent watch (e.g. the parent is not readable): the folder itself is still watched.
+    }
+  }
+
   /** Watches the folder and its direct subfolders; falls back to polling if watching fails. */
   private async syncWatchers(): Promise<void> {
     if (!this.running || this.polling) return;
+    // A re-created folder is a new inode: the old watchers see nothing of it.
+    const ino = (await statOrUndefined(this.dir))?.ino;
+    if (ino !== this.watchedIno) {
+      for (const w of this.watchers.values()) w.close();
+      this.watchers.clear();
+      this.watchedIno = ino;
+    }
+    if (ino === undefined) return;
     const dirs = new Set(await this.subdirs());
     for (const [d, w] of this.watchers) {
       if (!dirs.has(d)) {
@@ -186,7 +269,12 @@ export class DirectoryConfigSource {
       if (this.watchers.has(d)) continue;
       try {
         const w = fsWatch(d, { persistent: false }, () => this.changed());
-        w.on('error', () => this.fallBackToPolling());
+        w.on('error', () => {
+          // A watched folder that goes away ends its watcher; a folder that cannot be watched means polling.
+          w.close();
+          if (this.watchers.get(d) === w) this.watchers.delete(d);
+          if (d === this.dir) this.changed();
+        });
         this.watchers.set(d, w);
       } catch {
         this.fallBackToPolling();
@@ -202,8 +290,13 @@ export class DirectoryConfigSource {
     this.startPolling();
   }
 
-  private startPolling(): void {
+  private startPolling(baseline?: string): void {
     this.polling = true;
+    if (baseline !== undefined) {
+      this.pollSignature = baseline;
+      this.schedulePoll();
+      return;
+    }
     void this.signature().then((s) => {
       this.pollSignature = s;
       this.schedulePoll();
@@ -264,6 +357,7 @@ export class DirectoryConfigSource {
           snap = await this.load();
         } catch (e) {
           for (const cb of [...this.errorListeners]) cb(e as Error);
+          if (!this.polling) await this.syncWatchers();
           continue;
         }
         if (!this.running) return;

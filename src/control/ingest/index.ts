@@ -4,6 +4,7 @@ export { INGEST_CODES, SnapshotAssembler, type ConfigSnapshot, type RejectedDocu
 export { parseDocuments, type ParsedDocument, type ParsedFile } from './read-documents.js';
 export { ConfigRegistry } from './config-registry.js';
 export { StaticRegistry } from './static-registry.js';
+export { workloadRegistry, type RegistryWorkload, type WorkloadRegistryOptions } from './workload-registry.js';
 export { CompositeRegistry } from './composite-registry.js';
 export { makeEndpoint, makeService, type EndpointSpec, type ServiceSpec } from './service-builders.js';
 export { servicesFromConfig, type RegistryContents } from './service-entry-services.js';

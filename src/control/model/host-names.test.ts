@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolveGatewayName } from './gateway-name.js';
-import { hostCovers, hostsOverlap, mostSpecificMatch, resolveHostName } from './host-names.js';
+import { hostCovers, hostIntersection, hostsOverlap, isWildcard, mostSpecificMatch, namespaceOfServiceHost, resolveHostName } from './host-names.js';
+import { egressSelects, parseEgressHost } from './sidecar-egress.js';
 import { portProtocol } from './protocol.js';
 import { isVisibleFrom } from './export-to.js';
 
@@ -41,6 +42,67 @@ test('host wildcards: covers, overlap, most specific match', () => {
   assert.equal(mostSpecificMatch('b.example.com', exact, wild), '*.example.com');
   assert.equal(mostSpecificMatch('other.org', exact, wild), '*');
   assert.equal(mostSpecificMatch('other.org', new Map(), []), undefined);
+});
+
+// Istio's documented host rules (networking API reference, VirtualService.hosts,
+// Sidecar.egress.hosts, Gateway.servers.hosts), one table for validation,
+// analysis and translation alike.
+test('hostCovers (Istio SubsetOf): [pattern, name, covered]', () => {
+  const cases: [string, string, boolean][] = [
+    ['reviews.default.svc.cluster.local', 'reviews.default.svc.cluster.local', true],
+    ['*', 'reviews.default.svc.cluster.local', true], // "*" alone matches every host
+    ['*', '*.example.com', true],
+    ['*.example.com', 'a.example.com', true],
+    ['*.example.com', 'a.b.example.com', true], // a wildcard covers every deeper name
+    ['*.example.com', 'example.com', false], // the suffix includes the dot
+    ['*.example.com', '.example.com', true], // as Istio: a plain suffix test
+    ['*.example.com', '*.example.com', true],
+    ['*.example.com', '*.a.example.com', true],
+    ['*.a.example.com', '*.example.com', false],
+    ['*.com', '*.example.com', true],
+    ['a.example.com', '*.example.com', false], // an exact name never covers a wildcard
+    ['a.example.com', 'b.example.com', false],
+    ['*example.com', 'badexample.com', true], // Istio compares suffixes, not labels
+  ];
+  for (const [pattern, name, want] of cases) assert.equal(hostCovers(pattern, name), want, `${pattern} covers ${name}`);
+});
+
+test('hostIntersection: the more specific of two overlapping hosts', () => {
+  const cases: [string, string, string | undefined][] = [
+    ['*', 'a.example.com', 'a.example.com'],
+    ['*.example.com', 'a.example.com', 'a.example.com'],
+    ['a.example.com', '*.example.com', 'a.example.com'],
+    ['*.example.com', '*.a.example.com', '*.a.example.com'],
+    ['*.a.example.com', '*.example.com', '*.a.example.com'],
+    ['*.example.com', '*.example.org', undefined],
+    ['a.example.com', 'b.example.com', undefined],
+  ];
+  for (const [a, b, want] of cases) assert.equal(hostIntersection(a, b), want, `${a} ∩ ${b}`);
+  assert.ok(isWildcard('*') && isWildcard('*.a') && !isWildcard('a.*'));
+});
+
+test('namespaceOfServiceHost: only Kubernetes service names have one', () => {
+  assert.equal(namespaceOfServiceHost('reviews.prod.svc.cluster.local', 'cluster.local'), 'prod');
+  assert.equal(namespaceOfServiceHost('reviews.prod.svc.corp.internal', 'corp.internal'), 'prod');
+  assert.equal(namespaceOfServiceHost('api.example.com', 'cluster.local'), undefined);
+  assert.equal(namespaceOfServiceHost('a.b.prod.svc.cluster.local', 'cluster.local'), undefined);
+});
+
+test('namespace/host forms (Sidecar egress, Gateway servers): [entry, proxy ns, service ns, host, selected]', () => {
+  const cases: [string, string, string, string, boolean][] = [
+    ['*/*', 'shop', 'prod', 'reviews.prod.svc.cluster.local', true],
+    ['./*', 'shop', 'shop', 'reviews.shop.svc.cluster.local', true],
+    ['./*', 'shop', 'prod', 'reviews.prod.svc.cluster.local', false], // "." is the proxy's own namespace
+    ['prod/*', 'shop', 'prod', 'reviews.prod.svc.cluster.local', true],
+    ['prod/reviews.prod.svc.cluster.local', 'shop', 'prod', 'reviews.prod.svc.cluster.local', true],
+    ['prod/ratings.prod.svc.cluster.local', 'shop', 'prod', 'reviews.prod.svc.cluster.local', false],
+    ['*/*.example.com', 'shop', 'ext', 'api.example.com', true],
+    ['~/*', 'shop', 'prod', 'reviews.prod.svc.cluster.local', false], // "~" imports nothing
+    ['api.example.com', 'shop', 'ext', 'api.example.com', true], // a bare host is "*/host"
+  ];
+  for (const [entry, proxyNs, svcNs, host, want] of cases) {
+    assert.equal(egressSelects([parseEgressHost(entry)], proxyNs, svcNs, host), want, `${entry} from ${proxyNs} selects ${host} in ${svcNs}`);
+  }
 });
 
 test('resolveGatewayName: mesh, ns/name, ./name, short, legacy FQDN', () => {

@@ -1,5 +1,8 @@
 // Host names as Istio resolves and compares them (pkg/config/host and
 // ResolveShortnameToFQDN). Wildcards ("*", "*.example.com") match by suffix.
+// The one place these rules live: validation, analysis and translation all
+// judge a host through this module, so they cannot disagree.
+// Sidecar and Gateway "namespace/host" entries are read in sidecar-egress.ts.
 import { isIP } from 'node:net';
 
 /**
@@ -35,6 +38,30 @@ export function hostCovers(pattern: string, name: string): boolean {
   if (!pattern.startsWith('*')) return false;
   const suffix = pattern.slice(1);
   return name.startsWith('*') ? name.length >= pattern.length && name.slice(1).endsWith(suffix) : name.endsWith(suffix);
+}
+
+/** A wildcard host: "*" or "*.example.com". */
+export function isWildcard(host: string): boolean {
+  return host.startsWith('*');
+}
+
+/**
+ * The more specific of two overlapping hosts (the names both match), or
+ * undefined when no name matches both: a Gateway server host and a
+ * VirtualService host become the domain they share.
+ */
+export function hostIntersection(a: string, b: string): string | undefined {
+  if (hostCovers(a, b)) return b;
+  if (hostCovers(b, a)) return a;
+  return undefined;
+}
+
+/** The namespace of a Kubernetes service name ("reviews.prod.svc.cluster.local" → "prod"); undefined for other names. */
+export function namespaceOfServiceHost(fqdn: string, domainSuffix: string): string | undefined {
+  const tail = `.svc.${domainSuffix}`;
+  if (!fqdn.endsWith(tail)) return undefined;
+  const parts = fqdn.slice(0, -tail.length).split('.');
+  return parts.length === 2 ? parts[1] : undefined;
 }
 
 /** True when two host patterns can name a common host (Istio's Matches, symmetric). */

@@ -6,6 +6,7 @@ import type { ConnectionPoolSettings } from '../../api/networking.js';
 import type { ClusterDraft } from './cluster-draft.js';
 import { TRANSLATE_DEFAULTS } from './defaults.js';
 import { MESSAGE_CODES } from './messages.js';
+import { parseDurationMs } from '../model/duration.js';
 import { duration } from './proto-helpers.js';
 import type { TranslateContext } from './translate-context.js';
 
@@ -40,7 +41,22 @@ export function applyConnectionPool(d: ClusterDraft, pool: ConnectionPoolSetting
     const idle = duration(tcp.idleTimeout);
     if (idle && !d.common.idle_timeout) d.common.idle_timeout = idle;
     if (tcp.tcpKeepalive) {
-      ctx.messages.warn(MESSAGE_CODES.FIELD_IGNORED, key, `${path}.tcp.tcpKeepalive`, 'TCP keepalive is not yet supported by weft\'s proxy; connections use the OS defaults');
+      // Envoy's field, as Istio's applyTCPKeepalive (whole seconds); an Envoy proxy applies it.
+      const k = tcp.tcpKeepalive;
+      const seconds = (v: string | undefined) => {
+        const ms = parseDurationMs(v);
+        return ms === undefined ? undefined : { value: Math.floor(ms / 1000) };
+      };
+      const time = seconds(k.time);
+      const interval = seconds(k.interval);
+      d.cluster.upstream_connection_options = {
+        tcp_keepalive: {
+          ...(k.probes ? { keepalive_probes: { value: k.probes } } : {}),
+          ...(time ? { keepalive_time: time } : {}),
+          ...(interval ? { keepalive_interval: interval } : {}),
+        },
+      };
+      ctx.messages.warn(MESSAGE_CODES.FIELD_IGNORED, key, `${path}.tcp.tcpKeepalive`, 'TCP keepalive is sent as Envoy\'s upstream_connection_options.tcp_keepalive, but weft\'s proxy does not apply it yet; its connections use the OS defaults');
     }
   }
   d.cluster.circuit_breakers = { thresholds: [t] };

@@ -11,7 +11,7 @@ import type { Accepted } from '../model/types.js';
 import type { envoy_config_listener_v3_Listener, envoy_config_route_v3_Route, envoy_config_route_v3_RouteConfiguration, envoy_config_route_v3_VirtualHost } from '../../xds/gen/types.js';
 import { hcmFilter, outboundHttpFilters } from './build-hcm.js';
 import { routeConfiguration } from './build-outbound-routes.js';
-import { hostIntersection } from './host-match.js';
+import { hostIntersection } from '../model/host-names.js';
 import { socketAddress } from './locality-endpoints.js';
 import { MESSAGE_CODES } from './messages.js';
 import { configKey, gatewayRouteName, listenerName } from './names.js';

@@ -98,8 +98,9 @@ function buildServiceCluster(
   if (h2 === 'UPGRADE' && d.protocol !== 'downstream') d.protocol = 'http2';
   applyOutlierDetection(d, policy?.outlierDetection);
   applyLoadBalancer(d, policy?.loadBalancer, ctx, { grpc, key, path: path('loadBalancer') });
-  applyUpstreamTls(policy?.tls, ctx.messages, key, path('tls'), svc.hostname);
-  return finishDraft(d);
+  const cluster = finishDraft(d);
+  applyUpstreamTls(cluster, policy?.tls, ctx.messages, key, path('tls'), svc.hostname);
+  return cluster;
 }
 
 function dnsEndpoints(ctx: TranslateContext, svc: ServiceModel, port: ServicePortModel, subset: Subset | undefined, type: string, name: string) {

@@ -5,6 +5,7 @@ import { applyConnectionPool } from './apply-connection-pool.js';
 import { applyLoadBalancer } from './apply-load-balancer.js';
 import { applyOutlierDetection } from './apply-outlier-detection.js';
 import { applyUpstreamTls } from './apply-upstream-tls.js';
+import type { envoy_config_cluster_v3_Cluster } from '../../xds/gen/types.js';
 import { finishDraft, newDraft } from './cluster-draft.js';
 import { MessageCollector } from './messages.js';
 import { newTranslateContext } from './translate-context.js';
@@ -121,13 +122,54 @@ test('loadBalancer: PASSTHROUGH and locality settings are reported; gRPC gets RO
   assert.equal(lb({ consistentHash: { httpHeaderName: 'x', maglev: { tableSize: 7 } } }, true).c.lb_policy, 'RING_HASH');
 });
 
-test('tls: DISABLE is plaintext; other modes are reported (no TLS in the proxy yet)', () => {
+test('tls: DISABLE is plaintext; ISTIO_MUTUAL warns (plaintext between weft sidecars); SIMPLE/MUTUAL fail closed', () => {
   const m = new MessageCollector();
-  applyUpstreamTls({ mode: 'DISABLE' }, m, 'k', 'p', 'c');
-  applyUpstreamTls(undefined, m, 'k', 'p', 'c');
+  const eds = (): envoy_config_cluster_v3_Cluster => ({ name: 'outbound|443||api.example.com', type: 'EDS', eds_cluster_config: { service_name: 'outbound|443||api.example.com' } });
+  const plain = eds();
+  applyUpstreamTls(plain, { mode: 'DISABLE' }, m, 'k', 'p', 'c');
+  applyUpstreamTls(plain, undefined, m, 'k', 'p', 'c');
   assert.equal(m.list().length, 0);
-  applyUpstreamTls({ mode: 'ISTIO_MUTUAL' }, m, 'DestinationRule reviews.default', 'spec.trafficPolicy.tls', 'reviews.default.svc.cluster.local');
-  assert.deepEqual(m.list().map((x) => [x.code, x.path, x.message]), [[
-    'WEFT_TR_TLS_UNSUPPORTED', 'spec.trafficPolicy.tls.mode', 'tls mode ISTIO_MUTUAL not yet supported by weft; traffic to reviews.default.svc.cluster.local is sent in plaintext',
-  ]]);
+  assert.deepEqual(plain, eds());
+  const mesh = eds();
+  applyUpstreamTls(mesh, { mode: 'ISTIO_MUTUAL' }, m, 'DestinationRule reviews.default', 'spec.trafficPolicy.tls', 'reviews.default.svc.cluster.local');
+  assert.deepEqual(mesh, eds());
+  assert.deepEqual(m.list().map((x) => [x.code, x.path]), [['WEFT_TR_TLS_UNSUPPORTED', 'spec.trafficPolicy.tls.mode']]);
+  for (const mode of ['SIMPLE', 'MUTUAL'] as const) {
+    const c = eds();
+    const mc = new MessageCollector();
+    applyUpstreamTls(c, { mode }, mc, 'DestinationRule api.default', 'spec.trafficPolicy.tls', 'api.example.com');
+    assert.deepEqual(c, { name: 'outbound|443||api.example.com', type: 'STATIC', load_assignment: { cluster_name: 'outbound|443||api.example.com' } });
+    assert.deepEqual(mc.list().map((x) => [x.code, x.severity, x.path]), [['WEFT_TR_TLS_REFUSED', 'warning', 'spec.trafficPolicy.tls.mode']]);
+  }
+});
+
+test('loadBalancer.warmup → Envoy slow start on ROUND_ROBIN and LEAST_REQUEST, with Istio\'s defaults', () => {
+  const full = { slow_start_window: { seconds: 60, nanos: 0 }, aggression: { default_value: 1, runtime_key: '(' }, min_weight_percent: { value: 10 } };
+  const cases: [string, LoadBalancerSettings, object][] = [
+    ['warmup on the default (LEAST_REQUEST)', { warmup: { duration: '60s' } }, { name: 'c', lb_policy: 'LEAST_REQUEST', least_request_lb_config: { slow_start_config: full } }],
+    ['warmup on ROUND_ROBIN', { simple: 'ROUND_ROBIN', warmup: { duration: '1m' } }, { name: 'c', round_robin_lb_config: { slow_start_config: full } }],
+    ['minimumPercent and aggression', { simple: 'LEAST_REQUEST', warmup: { duration: '60s', minimumPercent: 25, aggression: 2.5 } },
+      { name: 'c', lb_policy: 'LEAST_REQUEST', least_request_lb_config: { slow_start_config: { ...full, aggression: { default_value: 2.5, runtime_key: '(' }, min_weight_percent: { value: 25 } } } }],
+    ['deprecated warmupDurationSecs: the window alone', { simple: 'ROUND_ROBIN', warmupDurationSecs: '30s' }, { name: 'c', round_robin_lb_config: { slow_start_config: { slow_start_window: { seconds: 30, nanos: 0 } } } }],
+  ];
+  for (const [what, settings, want] of cases) {
+    const r = lb(settings);
+    assert.deepEqual(r.c, want, what);
+    assert.deepEqual(r.m, [], what);
+  }
+  // No slow start where Envoy has none: reported, not dropped silently.
+  for (const settings of [{ simple: 'RANDOM', warmup: { duration: '60s' } }, { consistentHash: { httpHeaderName: 'x' }, warmup: { duration: '60s' } }] as LoadBalancerSettings[]) {
+    const r = lb(settings);
+    assert.equal(r.c.round_robin_lb_config, undefined);
+    assert.equal(r.c.least_request_lb_config, undefined);
+    assert.deepEqual(r.m.map((x) => [x.code, x.path]), [['WEFT_TR_FIELD_IGNORED', 'p.warmup']]);
+  }
+});
+
+test('connectionPool.tcp.tcpKeepalive → Envoy upstream_connection_options.tcp_keepalive (seconds), with a warning for weft\'s proxy', () => {
+  const d = newDraft({ name: 'c' });
+  const c = ctx();
+  applyConnectionPool(d, { tcp: { tcpKeepalive: { probes: 3, time: '7200s', interval: '75s' } } }, c, 'k', 'p');
+  assert.deepEqual(finishDraft(d).upstream_connection_options, { tcp_keepalive: { keepalive_probes: { value: 3 }, keepalive_time: { value: 7200 }, keepalive_interval: { value: 75 } } });
+  assert.deepEqual(c.messages.list().map((m) => [m.code, m.path]), [['WEFT_TR_FIELD_IGNORED', 'p.tcp.tcpKeepalive']]);
 });

@@ -25,6 +25,12 @@ export const TRANSLATE_DEFAULTS = {
   virtualInboundPort: 15006,
   /** Address the sidecar reaches its own app on (inbound clusters). */
   inboundAppAddress: '127.0.0.1',
+  /** warmup.aggression when unset: 1 ramps traffic up linearly (Istio's setWarmup). */
+  slowStartAggression: 1,
+  /** warmup.minimumPercent when unset: Envoy's default minimum weight, 10% (Istio's setWarmup). */
+  slowStartMinWeightPercent: 10,
+  /** Envoy requires a runtime key on RuntimeDouble; Istio sets this fixed one, which names no runtime value. */
+  slowStartRuntimeKey: '(',
 } as const;
 
 /**

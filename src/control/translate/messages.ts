@@ -16,8 +16,10 @@ export interface TranslationMessage {
 
 /** Stable message codes; one line each with the reason weft emits them. */
 export const MESSAGE_CODES = {
-  /** DestinationRule tls other than DISABLE: weft's proxy has no TLS transport socket yet. */
+  /** DestinationRule tls ISTIO_MUTUAL: no mesh mTLS yet; weft sidecars talk plaintext. */
   TLS_UNSUPPORTED: 'WEFT_TR_TLS_UNSUPPORTED',
+  /** DestinationRule tls SIMPLE/MUTUAL: no TLS origination yet; the cluster gets no endpoints (fail closed). */
+  TLS_REFUSED: 'WEFT_TR_TLS_REFUSED',
   /** VirtualService corsPolicy: weft's proxy has no CORS filter yet. */
   CORS_UNSUPPORTED: 'WEFT_TR_CORS_UNSUPPORTED',
   /** loadBalancer.simple PASSTHROUGH needs ORIGINAL_DST clusters, which weft's proxy refuses. */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { durationFromMs, integerToFractional, parseDurationMs, percentToFractional } from './proto-helpers.js';
+import { parseDurationMs } from '../model/duration.js';
+import { durationFromMs, integerToFractional, percentToFractional } from './proto-helpers.js';
 
 test('parseDurationMs reads Istio duration strings (Go and protobuf JSON forms)', () => {
   const cases: [string | undefined, number | undefined][] = [

@@ -7,6 +7,7 @@ import type {
   envoy_type_v3_FractionalPercent,
   google_protobuf_Duration,
 } from '../../xds/gen/types.js';
+import { parseDurationMs } from '../model/duration.js';
 
 export const TYPE_PREFIX = 'type.googleapis.com/';
 
@@ -40,29 +41,6 @@ export function anyOf(typeUrl: string, fields: object = {}): AnyMessage {
 export function durationFromMs(ms: number): google_protobuf_Duration {
   const whole = Math.floor(ms / 1000);
   return { seconds: whole, nanos: Math.round((ms - whole * 1000) * 1e6) };
-}
-
-const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, 'µs': 0.001, ns: 0.000001 };
-const GO_DURATION = /^(\d+(?:\.\d*)?|\.\d+)(h|ms|m|s|us|µs|ns)/;
-
-/**
- * Milliseconds of an Istio duration string. Istio's CRDs accept Go durations
- * ("1h30m", "5m", "1.5s", "100ms") as well as protobuf JSON ("10s"); both
- * parse here. Undefined for anything else (validation reports it).
- */
-export function parseDurationMs(s: string | undefined): number | undefined {
-  if (s === undefined) return undefined;
-  let rest = s.trim();
-  if (rest === '') return undefined;
-  if (rest === '0') return 0;
-  let total = 0;
-  while (rest.length > 0) {
-    const m = GO_DURATION.exec(rest);
-    if (!m) return undefined;
-    total += Number(m[1]) * UNIT_MS[m[2]!]!;
-    rest = rest.slice(m[0].length);
-  }
-  return total;
 }
 
 /** A Duration from an Istio duration string, or undefined when it does not parse. */

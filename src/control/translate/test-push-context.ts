@@ -3,7 +3,7 @@
 // builds the real one). Test support only: not used by production code.
 import type { DestinationRule, Gateway, Sidecar, VirtualService } from '../../api/networking.js';
 import { DEFAULT_MESH, type Accepted, type MeshConfig, type ProxyInfo, type PushContext, type ServiceEndpoint, type ServiceModel } from '../model/types.js';
-import { hostMatches } from './host-match.js';
+import { hostCovers } from '../model/host-names.js';
 import { labelsMatch } from './locality-endpoints.js';
 
 export interface TestPushInput {
@@ -76,7 +76,7 @@ export class TestPushContext implements PushContext {
       const exact = candidates.find((d) => this.resolveHost(d.obj.spec.host, ns) === hostname);
       if (exact) return exact;
       const wild = candidates
-        .filter((d) => d.obj.spec.host.startsWith('*') && hostMatches(d.obj.spec.host, hostname))
+        .filter((d) => d.obj.spec.host.startsWith('*') && hostCovers(d.obj.spec.host, hostname))
         .sort((a, b) => b.obj.spec.host.length - a.obj.spec.host.length)[0];
       if (wild) return wild;
     }
@@ -102,7 +102,7 @@ export class TestPushContext implements PushContext {
       return egress.some((e) => e.hosts.some((h) => {
         const [ns, host] = h.includes('/') ? h.split('/', 2) as [string, string] : ['*', h];
         const nsOk = ns === '*' || (ns === '.' ? s.namespace === proxy.namespace : s.namespace === ns);
-        return nsOk && hostMatches(host === '*' ? '*' : host, s.hostname);
+        return nsOk && hostCovers(host === '*' ? '*' : host, s.hostname);
       }));
     });
   }

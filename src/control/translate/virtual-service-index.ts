@@ -4,7 +4,7 @@
 // hosts claim the visible services they match, more specific claims first.
 import type { VirtualService } from '../../api/networking.js';
 import type { Accepted } from '../model/types.js';
-import { hostMatches, isWildcard } from './host-match.js';
+import { hostCovers, isWildcard } from '../model/host-names.js';
 import { MESSAGE_CODES } from './messages.js';
 import { vsKey } from './translate-http-route.js';
 import type { TranslateContext } from './translate-context.js';
@@ -47,7 +47,7 @@ export function buildVirtualServiceIndex(ctx: TranslateContext, virtualServices:
   wildcards.sort((a, b) => b.pattern.length - a.pattern.length);
   for (const { pattern, vs } of wildcards) {
     for (const svc of ctx.services) {
-      if (!hostMatches(pattern, svc.hostname) || byService.has(svc.hostname)) continue;
+      if (!hostCovers(pattern, svc.hostname) || byService.has(svc.hostname)) continue;
       byService.set(svc.hostname, vs);
     }
   }

@@ -10,8 +10,9 @@ import type {
   VirtualService,
   WorkloadEntry,
 } from '../../api/networking.js';
+import { exportNamespaces, isPublic, isVisibleFrom, normalizeExportTo } from '../model/export-to.js';
 import type { ServiceEndpoint, ServiceModel } from '../model/types.js';
-import { hostCoveredBy, namespaceOfServiceHost, resolveShortHost } from './host-match.js';
+import { hostCovers, namespaceOfServiceHost, resolveHostName } from '../model/host-names.js';
 import type { LineLocator } from './message.js';
 
 /** The part of the control plane's ServiceRegistry that analysis reads. */
@@ -48,8 +49,18 @@ function selects(selector: Readonly<Record<string, string>>, labels: Readonly<Re
 }
 
 function visibleFrom(exportTo: readonly string[] | undefined, ownNs: string, fromNs: string): boolean {
-  if (!exportTo || exportTo.length === 0) return true;
-  return exportTo.some((e) => e === '*' || (e === '.' && ownNs === fromNs) || e === fromNs);
+  return isVisibleFrom(normalizeExportTo(exportTo), ownNs, fromNs);
+}
+
+/** True when some namespace sees both objects (their exportTo lists overlap): only then can they conflict. */
+export function visibleTogether(a: { exportTo?: readonly string[] | undefined; namespace: string }, b: { exportTo?: readonly string[] | undefined; namespace: string }): boolean {
+  const ea = normalizeExportTo(a.exportTo);
+  const eb = normalizeExportTo(b.exportTo);
+  const na = exportNamespaces(ea, a.namespace);
+  const nb = exportNamespaces(eb, b.namespace);
+  if (isPublic(ea)) return isPublic(eb) || nb.length > 0;
+  if (isPublic(eb)) return na.length > 0;
+  return na.some((n) => nb.includes(n));
 }
 
 export class AnalysisIndex {
@@ -59,6 +70,8 @@ export class AnalysisIndex {
   readonly sidecars: AcceptedObject<Sidecar>[] = [];
   readonly services: KnownService[] = [];
   readonly workloadEntries: AcceptedObject<WorkloadEntry>[] = [];
+  /** Namespaces known to the mesh (of objects and registry services): "reviews.prod" names a service only when prod is one, as in translation. */
+  private readonly namespaces = new Set<string>();
 
   constructor(
     objects: readonly AcceptedObject[],
@@ -66,6 +79,8 @@ export class AnalysisIndex {
     readonly domainSuffix: string,
   ) {
     const serviceEntries: AcceptedObject<ServiceEntry>[] = [];
+    for (const a of objects) this.namespaces.add(a.namespace);
+    for (const sv of registry?.services() ?? []) this.namespaces.add(sv.namespace);
     for (const a of objects) {
       switch (a.obj.kind) {
         case 'VirtualService':
@@ -110,14 +125,14 @@ export class AnalysisIndex {
       const svc = { host, namespace: se.namespace, ports, source: se.key, ...(workloads ? { workloads } : {}) };
       this.services.push(svc);
       // Short names in a ServiceEntry are commonly meant as the namespace's service name.
-      const fq = resolveShortHost(host, se.namespace, this.domainSuffix);
+      const fq = this.resolve(host, se.namespace);
       if (fq !== host) this.services.push({ ...svc, host: fq });
     }
   }
 
   /** The fully qualified name of a host used by an object in `namespace`. */
   resolve(host: string, namespace: string): string {
-    return resolveShortHost(host, namespace, this.domainSuffix);
+    return resolveHostName(host, namespace, this.domainSuffix, (ns) => this.namespaces.has(ns));
   }
 
   /** The service a destination host names, seen from `namespace` (exact names first, then wildcard ServiceEntry hosts). */
@@ -126,7 +141,7 @@ export class AnalysisIndex {
     return (
       this.services.find((s) => s.host === fq) ??
       this.services.find((s) => s.host === host && !host.includes('*')) ??
-      this.services.find((s) => s.host.startsWith('*') && hostCoveredBy(fq, s.host))
+      this.services.find((s) => s.host.startsWith('*') && hostCovers(s.host, fq))
     );
   }
 
@@ -145,7 +160,7 @@ export class AnalysisIndex {
     const candidates = this.destinationRules.filter((d) => {
       if (d.obj.spec.workloadSelector) return false;
       const drHost = this.resolve(d.obj.spec.host ?? '', d.namespace);
-      return (drHost === fq || hostCoveredBy(fq, drHost)) && visibleFrom(d.obj.spec.exportTo, d.namespace, namespace);
+      return (drHost === fq || hostCovers(drHost, fq)) && visibleFrom(d.obj.spec.exportTo, d.namespace, namespace);
     });
     for (const ns of [namespace, this.serviceNamespace(host, namespace), ROOT_NAMESPACE]) {
       const inNs = candidates.filter((d) => d.namespace === ns);

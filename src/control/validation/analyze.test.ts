@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import type { ServiceEndpoint, ServiceModel } from '../model/types.js';
 import { analyze } from './analyze.js';
 import { loadConfigDocuments } from './load-documents.js';
+import { validateObject } from './validate-object.js';
 
 const WORLD = `
 apiVersion: networking.istio.io/v1
@@ -56,6 +57,44 @@ ${extra}  http:
 ${routes}`;
 
 const dest = (subset: string, weight?: number) => `    - destination: { host: reviews, subset: ${subset} }\n${weight !== undefined ? `      weight: ${weight}\n` : ''}`;
+
+const gw = (name: string, selector: string, host: string) => `
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: ${name} }
+spec:
+  selector: { istio: ${selector} }
+  servers: [{ port: { number: 80, name: http, protocol: HTTP }, hosts: ['${host}'] }]
+`;
+
+const se = (name: string, host: string, protocol: string, addresses: string[] = []) => `
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: ${name} }
+spec:
+  hosts: [${host}]
+${addresses.length > 0 ? `  addresses: [${addresses.join(', ')}]\n` : ''}  ports: [{ number: 27017, name: db, protocol: ${protocol} }]
+  resolution: DNS
+`;
+
+const sc = (name: string, selector?: string) => `
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: { name: ${name} }
+spec:
+${selector ? `  workloadSelector: { labels: { ${selector} } }\n` : ''}  egress: [{ hosts: ['*/*'] }]
+`;
+
+/** A VirtualService for `hosts` routing to reviews, with extra spec lines. */
+const vsTo = (name: string, hosts: string, extra = '') => `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: ${name} }
+spec:
+  hosts: [${hosts}]
+${extra}  http:
+  - route: [{ destination: { host: reviews } }]
+`;
 
 interface Scenario {
   name: string;
@@ -283,6 +322,46 @@ spec:
     },
     expect: ['WEFT0305 DestinationRule productpage.default spec.subsets[1].labels'],
   },
+  {
+    name: 'Gateways with one selector, port and host conflict (IST0145); another selector does not',
+    yaml: [gw('a', 'ingressgateway', 'bookinfo.example.com'), gw('b', 'ingressgateway', '*.example.com'), gw('c', 'other', 'bookinfo.example.com')].join('---'),
+    expect: ['WEFT0311 Gateway b.default spec.servers[0]'],
+  },
+  {
+    name: 'a ServiceEntry with a TCP port and no addresses (IST0134); with addresses it is fine',
+    yaml: [se('db', 'db.example.com', 'TCP'), se('db2', 'db2.example.com', 'TCP', ['192.0.2.7'])].join('---'),
+    expect: ['WEFT0312 ServiceEntry db.default spec.ports[0]'],
+  },
+  {
+    name: 'one host and port with two protocols in two ServiceEntries',
+    yaml: [se('m1', 'mongo.example.com', 'TCP', ['192.0.2.8']), se('m2', 'mongo.example.com', 'MONGO', ['192.0.2.8'])].join('---'),
+    expect: ['WEFT0313 ServiceEntry m2.default spec.ports'],
+  },
+  {
+    name: 'Sidecars: a selector that selects nothing (IST0127), two selecting one workload (IST0110), two without selector (IST0111)',
+    yaml: [sc('none', 'app: ratingz'), sc('r1', 'app: reviews'), sc('r2', 'version: v1'), sc('all1'), sc('all2')].join('---'),
+    expect: ['WEFT0314 Sidecar none.default spec.workloadSelector.labels', 'WEFT0315 Sidecar r2.default spec.workloadSelector.labels', 'WEFT0316 Sidecar all2.default metadata.name'],
+  },
+  {
+    name: 'exportTo: VirtualServices for one host that no namespace sees together do not conflict',
+    yaml: [vsTo('mine', 'reviews', '  exportTo: [.]\n'), vsTo('theirs', 'reviews', '  exportTo: [other]\n')].join('---'),
+    expect: [],
+  },
+  {
+    name: 'exportTo: exported to a namespace that also sees the other one, they conflict (IST0109)',
+    yaml: [vsTo('mine', 'reviews', '  exportTo: [.]\n'), vsTo('shared', 'reviews', '  exportTo: ["*"]\n')].join('---'),
+    expect: ['WEFT0304 VirtualService shared.default spec.hosts'],
+  },
+  {
+    name: 'a host inside another VirtualService\'s wildcard host',
+    yaml: [vsTo('api', 'api.example.com'), vsTo('wild', "'*.example.com'")].join('---'),
+    expect: ['WEFT0317 VirtualService api.default spec.hosts[0]'],
+  },
+  {
+    name: 'a Gateway that exists but was rejected is reported as invalid, not missing',
+    yaml: ['\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: { name: gw }\nspec: { servers: [] }\n', vsTo('front', 'bookinfo.example.com', '  gateways: [gw]\n')].join('---'),
+    expect: ['WEFT0319 VirtualService front.default spec.gateways[0]'],
+  },
 ];
 
 describe('analyze', () => {
@@ -302,6 +381,19 @@ describe('analyze', () => {
       }
     });
   }
+
+  it('a Sidecar egressProxy is accepted with a warning (not honoured)', () => {
+    const { docs } = loadConfigDocuments(`apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: { name: egress }
+spec:
+  outboundTrafficPolicy:
+    mode: ALLOW_ANY
+    egressProxy: { host: egress.example.com, port: { number: 443 } }
+`);
+    const msgs = validateObject(docs[0]!.obj).messages;
+    assert.deepEqual(msgs.map((m) => [m.code, m.severity, m.path]), [['WEFT0162', 'warning', 'spec.outboundTrafficPolicy.egressProxy']]);
+  });
 
   it('names the missing subset and the DestinationRule, Istio style', () => {
     const { docs } = loadConfigDocuments(WORLD + '---' + vsReviews(dest('v1', 50) + dest('v4', 50)));

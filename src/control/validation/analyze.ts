@@ -3,11 +3,13 @@
 // conflicts between VirtualServices, Sidecars that hide routed hosts. Runs on
 // the objects that pass validation; returns only WEFT03xx messages (callers
 // print validation messages themselves).
-import type { Destination, HTTPRoute, NetworkingObject, RouteDestination, VirtualService } from '../../api/networking.js';
+import type { Destination, HTTPRoute, NetworkingObject, RouteDestination, ServiceEntry, VirtualService } from '../../api/networking.js';
 import { DEFAULT_MESH } from '../model/types.js';
-import { AnalysisIndex, type AcceptedObject, type AnalysisRegistry } from './analysis-index.js';
+import { AnalysisIndex, visibleTogether, type AcceptedObject, type AnalysisRegistry } from './analysis-index.js';
+import { analyzeServiceEntries, analyzeSidecars, findGatewayConflicts, findWildcardOverlaps } from './analyze-networking.js';
 import { childPath } from './field-path.js';
-import { hostCoveredBy } from './host-match.js';
+import { resolveGatewayName } from '../model/gateway-name.js';
+import { egressHostsOf, egressSelects } from '../model/sidecar-egress.js';
 import { Reporter, type LineLocator, type ValidationMessage } from './message.js';
 import { validateObject } from './validate-object.js';
 import { matchKey } from './validate-virtual-service.js';
@@ -24,6 +26,15 @@ export interface AnalyzeOptions {
   readonly registry?: AnalysisRegistry;
   /** Kubernetes domain suffix for short host names; default cluster.local. */
   readonly domainSuffix?: string;
+  /**
+   * How to report a reference to an object that is not among the inputs (no
+   * DestinationRule for a subset's host, a Gateway or delegate not found).
+   * 'error' (default) when the inputs are the whole config (`weft analyze`,
+   * the control plane); 'info' when they are a few files judged on their own
+   * (`weft validate`, as `istioctl validate` does: IST0101 is an analyzer
+   * message, not a validation error).
+   */
+  readonly missingReferences?: 'error' | 'info';
 }
 
 interface DestinationRef {
@@ -53,14 +64,6 @@ function boundToMesh(vs: VirtualService): boolean {
   return gws.length === 0 || gws.includes('mesh');
 }
 
-/** "ns/name" of a gateway reference as Istio resolves it from a VirtualService in `namespace`. */
-function gatewayKey(ref: string, namespace: string): string {
-  if (ref.includes('/')) return ref;
-  const dot = ref.indexOf('.');
-  if (dot > 0) return `${ref.slice(dot + 1).split('.')[0]}/${ref.slice(0, dot)}`;
-  return `${namespace}/${ref}`;
-}
-
 function reporterFor(a: AcceptedObject): Reporter {
   return new Reporter(a.key, a.file, a.lineOf);
 }
@@ -70,9 +73,15 @@ export function analyze(docs: readonly AnalyzeInput[], options: AnalyzeOptions =
   const accepted: AcceptedObject[] = [];
   const out: ValidationMessage[] = [];
   const seen = new Map<string, AcceptedObject>();
+  /** Objects that exist but were rejected ("Kind name.namespace" → where), so a reference to one says "invalid", not "missing". */
+  const rejected = new Map<string, string>();
   for (const d of docs) {
     const res = validateObject(d.obj, d.file, d.lineOf ? { lineOf: d.lineOf } : {});
-    if (!res.object) continue;
+    if (!res.object) {
+      const key = res.messages.find((m) => m.key)?.key;
+      if (key && !rejected.has(key)) rejected.set(key, d.file ? `${d.file}${d.lineOf?.('') ? `:${d.lineOf('')}` : ''}` : 'the input');
+      continue;
+    }
     const o: NetworkingObject = res.object;
     const namespace = o.metadata.namespace ?? 'default';
     const a: AcceptedObject = { obj: o, key: `${o.kind} ${o.metadata.name}.${namespace}`, namespace, ...(d.file !== undefined ? { file: d.file } : {}), ...(d.lineOf ? { lineOf: d.lineOf } : {}) };
@@ -89,14 +98,22 @@ export function analyze(docs: readonly AnalyzeInput[], options: AnalyzeOptions =
     accepted.push(a);
   }
   const index = new AnalysisIndex(accepted, options.registry, options.domainSuffix ?? DEFAULT_MESH.domainSuffix);
-  for (const vs of index.virtualServices) out.push(...analyzeVirtualService(vs, index));
+  const missing = options.missingReferences ?? 'error';
+  for (const vs of index.virtualServices) out.push(...analyzeVirtualService(vs, index, missing, rejected));
   out.push(...findConflicts(index));
+  out.push(...findWildcardOverlaps(index.virtualServices, index, boundToMesh));
   for (const dr of index.destinationRules) out.push(...analyzeSubsetSelection(dr, index));
+  out.push(...findGatewayConflicts([...index.gateways.values()]));
+  out.push(...analyzeServiceEntries(accepted.filter((a): a is AcceptedObject<ServiceEntry> => a.obj.kind === 'ServiceEntry'), index));
+  out.push(...analyzeSidecars(index.sidecars, index, options.registry));
   return out;
 }
 
-function analyzeVirtualService(a: AcceptedObject<VirtualService>, index: AnalysisIndex): ValidationMessage[] {
+function analyzeVirtualService(a: AcceptedObject<VirtualService>, index: AnalysisIndex, missing: 'error' | 'info', rejected: ReadonlyMap<string, string>): ValidationMessage[] {
   const r = reporterFor(a);
+  // A reference to an object absent from the inputs: an error for a whole config, a note for files judged alone.
+  const notAmongInputs = missing === 'info' ? ' (not among the files given; `weft analyze` checks the whole config)' : '';
+  const missingSeverity = missing === 'info' ? 'info' : 'error';
   const vs = a.obj;
   const ns = a.namespace;
   const sidecars = boundToMesh(vs) ? index.sidecars.filter((s) => s.namespace === ns && (s.obj.spec.egress ?? []).length > 0) : [];
@@ -119,7 +136,7 @@ function analyzeVirtualService(a: AcceptedObject<VirtualService>, index: Analysi
     if (dest.subset) {
       const drs = index.destinationRulesFor(host, ns);
       if (drs.length === 0) {
-        r.report('WEFT0302', childPath(path, 'subset'), `subset "${dest.subset}" is used but no DestinationRule defines subsets for host ${fq}`);
+        r.report('WEFT0302', childPath(path, 'subset'), `subset "${dest.subset}" is used but no DestinationRule defines subsets for host ${fq}${notAmongInputs}`, missingSeverity);
       } else if (!drs.some((d) => (d.obj.spec.subsets ?? []).some((s) => s?.name === dest.subset))) {
         const names = drs.map((d) => `${d.obj.metadata.name}.${d.namespace}`).join(', ');
         r.report('WEFT0302', childPath(path, 'subset'), `subset "${dest.subset}" not found in DestinationRule ${names}`);
@@ -128,15 +145,9 @@ function analyzeVirtualService(a: AcceptedObject<VirtualService>, index: Analysi
 
     for (const sc of sidecars) {
       const hostNs = index.serviceNamespace(host, ns);
-      const imported = (sc.obj.spec.egress ?? []).some((l) =>
-        (l?.hosts ?? []).some((entry) => {
-          const slash = entry.indexOf('/');
-          const eNs = entry.slice(0, slash);
-          const eHost = entry.slice(slash + 1);
-          const nsOk = eNs === '*' || (eNs === '.' && hostNs === sc.namespace) || eNs === hostNs;
-          return nsOk && (eHost === '*' || eHost === host || hostCoveredBy(fq, eHost));
-        }),
-      );
+      // As translation reads the Sidecar (model/sidecar-egress.ts); a short name written in it matches as written.
+      const egress = egressHostsOf(sc.obj);
+      const imported = egressSelects(egress, sc.namespace, hostNs, fq) || egressSelects(egress, sc.namespace, hostNs, host);
       const k = `${sc.key}|${fq}`;
       if (!imported && !hidden.has(k)) {
         hidden.add(k);
@@ -158,10 +169,15 @@ function analyzeVirtualService(a: AcceptedObject<VirtualService>, index: Analysi
 
   const checkGateway = (ref: string, path: string): void => {
     if (ref === 'mesh') return;
-    const key = gatewayKey(ref, ns);
+    const key = resolveGatewayName(ref, ns);
     if (!index.gateways.has(key)) {
       const [gns, gname] = key.split('/');
-      r.report('WEFT0307', path, `Gateway "${ref}" not found (looked for Gateway ${gname}.${gns})`);
+      const invalid = rejected.get(`Gateway ${gname}.${gns}`);
+      if (invalid) {
+        r.report('WEFT0319', path, `Gateway "${ref}" exists but is invalid (rejected at ${invalid}; see its errors), so this VirtualService binds to nothing there`);
+        return;
+      }
+      r.report('WEFT0307', path, `Gateway "${ref}" not found (looked for Gateway ${gname}.${gns})${notAmongInputs}`, missingSeverity);
     }
   };
   (vs.spec.gateways ?? []).forEach((g, i) => g && checkGateway(g, `spec.gateways[${i}]`));
@@ -171,7 +187,7 @@ function analyzeVirtualService(a: AcceptedObject<VirtualService>, index: Analysi
     if (!h?.delegate?.name) return;
     const dns = h.delegate.namespace || ns;
     const found = index.virtualServices.some((o) => o.obj.metadata.name === h.delegate!.name && o.namespace === dns);
-    if (!found) r.report('WEFT0310', `spec.http[${i}].delegate`, `delegate VirtualService ${h.delegate.name}.${dns} not found`);
+    if (!found) r.report('WEFT0310', `spec.http[${i}].delegate`, `delegate VirtualService ${h.delegate.name}.${dns} not found${notAmongInputs}`, missingSeverity);
   });
   return r.messages;
 }
@@ -191,23 +207,25 @@ function findConflicts(index: AnalysisIndex): ValidationMessage[] {
     groups.set(key, g);
   };
   for (const a of index.virtualServices) {
-    const exportTo = a.obj.spec.exportTo ?? [];
-    const scope = exportTo.length > 0 && exportTo.every((e) => e === '.' || e === a.namespace) ? a.namespace : '*';
     for (const host of a.obj.spec.hosts ?? []) {
       if (!host) continue;
-      if (boundToMesh(a.obj)) add(`mesh|${scope}|${index.resolve(host, a.namespace)}`, a);
-      for (const g of a.obj.spec.gateways ?? []) if (g && g !== 'mesh') add(`gw|${gatewayKey(g, a.namespace)}|${host}`, a);
+      if (boundToMesh(a.obj)) add(`mesh||${index.resolve(host, a.namespace)}`, a);
+      for (const g of a.obj.spec.gateways ?? []) if (g && g !== 'mesh') add(`gw|${resolveGatewayName(g, a.namespace)}|${host}`, a);
     }
   }
   for (const [key, vss] of groups) {
     if (vss.length < 2) continue;
     const [kind, where, host] = key.split('|') as [string, string, string];
     if (kind === 'mesh') {
-      for (const a of vss.slice(1)) {
+      // exportTo: they conflict only where some namespace sees two of them.
+      const vis = (v: AcceptedObject<VirtualService>) => ({ exportTo: v.obj.spec.exportTo, namespace: v.namespace });
+      vss.forEach((a, i) => {
+        const clash = vss.slice(0, i).filter((b) => visibleTogether(vis(a), vis(b)));
+        if (clash.length === 0) return;
         const r = reporterFor(a);
-        r.report('WEFT0304', 'spec.hosts', `VirtualServices ${vss.map((v) => v.key).join(', ')} all define host ${host} for sidecars; Istio applies only one of them (the oldest), so merge their routes into one VirtualService`);
+        r.report('WEFT0304', 'spec.hosts', `VirtualServices ${[...clash, a].map((v) => v.key).join(', ')} all define host ${host} for sidecars; Istio applies only one of them (the oldest), so merge their routes into one VirtualService`);
         out.push(...r.messages);
-      }
+      });
       continue;
     }
     // Gateway-bound: merged in order; find the first catch-all and repeated matches.

@@ -10,10 +10,12 @@ const DOC = fileURLToPath(new URL('../../../../docs/config-validation.md', impor
 describe('message codes', () => {
   const doc = fs.readFileSync(DOC, 'utf8');
   for (const [code, info] of Object.entries(CODES)) {
-    it(`${code} is documented with its severity`, () => {
+    it(`${code} is documented with its severity and Istio's code`, () => {
       const row = doc.split('\n').find((l) => l.startsWith(`| ${code} |`));
       assert.ok(row, `docs/config-validation.md has no row for ${code}`);
-      assert.equal(row.split('|')[2]!.trim(), info.severity);
+      const cells = row.split('|').map((c) => c.trim());
+      assert.equal(cells[2], info.severity);
+      assert.equal(cells[5], (info as { istio?: string }).istio ?? '', `${code}: Istio's code in the table`);
     });
   }
   it('deprecations are warnings and analysis codes are 03xx', () => {

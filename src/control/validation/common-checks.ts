@@ -4,7 +4,7 @@
 // schema-cleaned values, so types are right but anything may be missing.
 import type { Destination, HeaderOperations, Headers, Percent, StringMatch } from '../../api/networking.js';
 import { translateRe2 } from '../../proxy/route/re2-regex.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../model/duration.js';
 import { childPath } from './field-path.js';
 import type { Reporter } from './message.js';
 import { checkFqdn, checkHeaderValue, checkLabelKey, checkLabelValue, checkMatchHeaderName, checkWildcardDomain, isDnsLabel } from './names.js';

@@ -1,5 +1,5 @@
 // How messages are printed: one Istio-like line each, or JSON.
-//   Error [WEFT0302] (VirtualService reviews.default) spec.http[0].route[1].destination.subset: subset "v4" not found in DestinationRule reviews.default at reviews.yaml:14
+//   Error [WEFT0302 (IST0101)] (VirtualService reviews.default) spec.http[0].route[1].destination.subset: subset "v4" not found in DestinationRule reviews.default at reviews.yaml:14
 import type { ValidationMessage } from './message.js';
 
 const SEVERITY_WORD = { error: 'Error', warning: 'Warning', info: 'Info' } as const;
@@ -9,7 +9,8 @@ export function formatMessage(m: ValidationMessage): string {
   const key = m.key ? ` (${m.key})` : '';
   const path = m.path ? ` ${m.path}:` : '';
   const where = m.file !== undefined ? ` at ${m.file}${m.line !== undefined ? `:${m.line}` : ''}` : '';
-  return `${SEVERITY_WORD[m.severity]} [${m.code}]${key}${path} ${m.message}${where}`;
+  const code = m.istio ? `${m.code} (${m.istio})` : m.code;
+  return `${SEVERITY_WORD[m.severity]} [${code}]${key}${path} ${m.message}${where}`;
 }
 
 /** Messages in a stable order: by file, line, then severity (errors first). */

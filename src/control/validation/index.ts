@@ -7,7 +7,7 @@ export { hasErrors, type LineLocator, type ValidationMessage } from './message.j
 export { DEFAULT_NAMESPACE, objectKey, validateObject, type ValidateOptions, type ValidationResult } from './validate-object.js';
 export { analyze, type AnalyzeInput, type AnalyzeOptions } from './analyze.js';
 export type { AnalysisRegistry } from './analysis-index.js';
-export { loadConfigDocuments, type LoadedDocument, type LoadResult } from './load-documents.js';
+export { lineTableLocator, loadConfigDocuments, type LoadedDocument, type LoadResult } from './load-documents.js';
 export { loadConfigInputs, type LoadedInputs } from './load-files.js';
 export { countBySeverity, formatMessage, sortMessages } from './format.js';
-export { parseDuration } from './duration.js';
+export { parseDuration } from '../model/duration.js';

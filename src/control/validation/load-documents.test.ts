@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../model/duration.js';
 import { childPath, parsePath } from './field-path.js';
 import { loadConfigDocuments } from './load-documents.js';
 

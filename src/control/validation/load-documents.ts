@@ -3,7 +3,8 @@
 // `kind: List` documents (kubectl get -o yaml) are unpacked into their items;
 // empty documents (a trailing `---`) are skipped.
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
-import { parsePath } from './field-path.js';
+import { childPath, parsePath } from './field-path.js';
+import { joinFlowColons, KUBE_YAML_OPTIONS } from './kube-yaml.js';
 import { Reporter, type LineLocator, type ValidationMessage } from './message.js';
 
 export interface LoadedDocument {
@@ -14,6 +15,11 @@ export interface LoadedDocument {
   readonly line?: number;
   /** Finds the line of a field path inside this document. */
   readonly lineOf?: LineLocator;
+  /**
+   * Every field path of the document with its line, for a locator that
+   * outlives the YAML tree (parsing in a worker thread: see lineTableLocator).
+   */
+  readonly lineTable?: () => [string, number][];
 }
 
 export interface LoadResult {
@@ -56,12 +62,68 @@ function locator(root: Node | null, counter: LineCounter, prefix: readonly (stri
   };
 }
 
+/** Every field path below `prefix` with the line nodeAt would give it (map fields at their key, list items at the item). */
+function lineTable(root: Node | null, counter: LineCounter, prefix: readonly (string | number)[]): [string, number][] {
+  const out: [string, number][] = [];
+  const start = nodeAt(root, prefix);
+  const lineAt = (n: Node | undefined): number | undefined => (n?.range ? counter.linePos(n.range[0]).line : undefined);
+  const walk = (node: unknown, path: string): void => {
+    if (isMap(node)) {
+      for (const p of node.items) {
+        const key = isScalar(p.key) ? String(p.key.value) : String(p.key);
+        const child = childPath(path, key);
+        const line = lineAt(isScalar(p.key) ? p.key : undefined);
+        if (line !== undefined) out.push([child, line]);
+        walk(p.value, child);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        const child = childPath(path, i);
+        const line = lineAt(item as Node);
+        if (line !== undefined) out.push([child, line]);
+        walk(item, child);
+      });
+    }
+  };
+  const rootLine = lineAt(start);
+  if (rootLine !== undefined) out.push(['', rootLine]);
+  walk(prefix.length === 0 ? root : valueAt(root, prefix), '');
+  return out;
+}
+
+/** The value node at `segments` (nodeAt gives the key node for map fields). */
+function valueAt(root: Node | null, segments: readonly (string | number)[]): unknown {
+  let node: unknown = root;
+  for (const seg of segments) {
+    if (isMap(node)) node = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg))?.value;
+    else if (isSeq(node) && typeof seg === 'number') node = node.items[seg];
+    else return undefined;
+  }
+  return node;
+}
+
+/** A locator from a line table: the line of the deepest part of the path that exists (as the tree locator). */
+export function lineTableLocator(entries: readonly [string, number][]): LineLocator {
+  const lines = new Map(entries);
+  return (path: string) => {
+    const segs = parsePath(path);
+    if (!segs) return undefined;
+    for (let n = segs.length; n >= 0; n--) {
+      const key = segs.slice(0, n).reduce<string>((p, s) => childPath(p, s), '');
+      const line = lines.get(key);
+      if (line !== undefined) return line;
+    }
+    return undefined;
+  };
+}
+
 /** Splits config text into documents. `file` names the source in messages. */
 export function loadConfigDocuments(text: string, file?: string): LoadResult {
   const counter = new LineCounter();
   const docs: LoadedDocument[] = [];
   const messages: ValidationMessage[] = [];
-  const parsed = parseAllDocuments(text, { lineCounter: counter, merge: true, prettyErrors: false });
+  // Read as Kubernetes reads YAML (go-yaml v2, YAML 1.1 rules): see kube-yaml.ts.
+  const parsed = parseAllDocuments(text, { ...KUBE_YAML_OPTIONS, lineCounter: counter, merge: true, prettyErrors: false });
   for (const doc of parsed) {
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
@@ -72,6 +134,7 @@ export function loadConfigDocuments(text: string, file?: string): LoadResult {
       }
       continue;
     }
+    joinFlowColons(doc, text);
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -86,7 +149,7 @@ export function loadConfigDocuments(text: string, file?: string): LoadResult {
     const push = (obj: unknown, prefix: (string | number)[]): void => {
       const lineOf = locator(root, counter, prefix);
       const line = lineOf('');
-      docs.push({ obj, ...(file !== undefined ? { file } : {}), ...(line !== undefined ? { line } : {}), lineOf });
+      docs.push({ obj, ...(file !== undefined ? { file } : {}), ...(line !== undefined ? { line } : {}), lineOf, lineTable: () => lineTable(root, counter, prefix) });
     };
     if (Array.isArray(value)) {
       // A JSON array of objects (or a YAML sequence) holds one object per element.

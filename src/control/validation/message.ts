@@ -1,7 +1,7 @@
 // One validation or analysis message, and the collector that validators
 // write to. Every problem is collected (never stop at the first) so a user
 // sees all of them in one run.
-import { CODES, type Code, type Severity } from './codes.js';
+import { CODES, type Code, type CodeInfo, type Severity } from './codes.js';
 
 export interface ValidationMessage {
   /** Stable code, e.g. WEFT0101 (table in docs/config-validation.md). */
@@ -15,6 +15,8 @@ export interface ValidationMessage {
   readonly file?: string;
   /** 1-based line in `file`, when known. */
   readonly line?: number;
+  /** Istio's analyzer code for the same finding, when there is one (IST0101). */
+  readonly istio?: string;
 }
 
 /** Maps a field path of one document to its 1-based line, when the source is known. */
@@ -39,6 +41,8 @@ export class Reporter {
     const m: { -readonly [K in keyof ValidationMessage]: ValidationMessage[K] } = { code, severity, key: this.key, path, message };
     if (this.file !== undefined) m.file = this.file;
     if (line !== undefined) m.line = line;
+    const istio = (CODES[code] as CodeInfo).istio;
+    if (istio !== undefined) m.istio = istio;
     this.messages.push(m);
   }
 

@@ -139,7 +139,7 @@ const loadBalancer = obj(
       enabled: bool,
     }),
     warmupDurationSecs: duration,
-    warmup: unsupportedField('use warmupDurationSecs'),
+    warmup: obj({ duration, minimumPercent: double, aggression: double }),
   },
   [['simple', 'consistentHash']],
 );

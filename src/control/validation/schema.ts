@@ -5,7 +5,7 @@
 // validators after it never meet a value of the wrong type. A null value is
 // the same as an absent field (Kubernetes YAML: `subsets:` with no value).
 import type { Code } from './codes.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../model/duration.js';
 import { childPath } from './field-path.js';
 import type { Reporter } from './message.js';
 

@@ -42,6 +42,7 @@ export function validateDestinationRule(spec: DestinationRuleInput, namespace: s
   checkExportTo(namespace, spec.exportTo, 'spec.exportTo', r);
   const sel = spec.workloadSelector;
   checkWorkloadSelector(sel?.matchLabels, sel !== undefined, 'spec.workloadSelector', r, 'matchLabels');
+  if (sel) r.report('WEFT0163', 'spec.workloadSelector', 'workloadSelector is accepted but not honoured yet: weft looks DestinationRules up without the workload\'s labels, so this rule is not applied to any proxy');
   if (sel && spec.exportTo && spec.exportTo.length > 0) {
     const exported = spec.exportTo.map((e) => (e === '.' ? namespace : e));
     if (!exported.every((e) => e === namespace)) r.report('WEFT0106', 'spec.exportTo', 'a DestinationRule with a workloadSelector can only be exported to its own namespace');
@@ -144,6 +145,18 @@ function validateLoadBalancer(lb: LoadBalancerSettings | undefined, outlier: Out
     }
   }
   checkDuration(lb.warmupDurationSecs, childPath(path, 'warmupDurationSecs'), r);
+  const w = lb.warmup;
+  if (w) {
+    const wp = childPath(path, 'warmup');
+    if (w.duration === undefined) r.report('WEFT0012', childPath(wp, 'duration'), 'warmup needs a duration');
+    checkDuration(w.duration, childPath(wp, 'duration'), r);
+    if (w.minimumPercent !== undefined && !(w.minimumPercent >= 0 && w.minimumPercent <= 100)) r.report('WEFT0102', childPath(wp, 'minimumPercent'), `minimumPercent ${w.minimumPercent} must be in the range 0..100`);
+    if (w.aggression !== undefined && !(w.aggression > 0)) r.report('WEFT0102', childPath(wp, 'aggression'), `aggression ${w.aggression} must be greater than 0 (1 ramps traffic up linearly)`);
+    if (lb.warmupDurationSecs !== undefined) r.report('WEFT0106', wp, 'set warmup or the deprecated warmupDurationSecs, not both');
+  }
+  if ((w || lb.warmupDurationSecs !== undefined) && (lb.consistentHash || (lb.simple && !['ROUND_ROBIN', 'LEAST_REQUEST', 'LEAST_CONN', 'UNSPECIFIED'].includes(lb.simple)))) {
+    r.report('WEFT0152', childPath(path, w ? 'warmup' : 'warmupDurationSecs'), 'warmup (slow start) only applies to ROUND_ROBIN and LEAST_REQUEST load balancing; it has no effect here');
+  }
   const loc = lb.localityLbSetting;
   if (!loc) return;
   const p = childPath(path, 'localityLbSetting');
@@ -178,6 +191,12 @@ function validateLoadBalancer(lb: LoadBalancerSettings | undefined, outlier: Out
 
 function validateClientTls(t: ClientTLSSettings | undefined, path: string, r: Reporter): void {
   if (!t) return;
+  // Istio accepts these modes; weft cannot honour them yet, and says so here and at apply time.
+  if (t.mode === 'ISTIO_MUTUAL') {
+    r.report('WEFT0160', childPath(path, 'mode'), 'tls mode ISTIO_MUTUAL is accepted but not yet honoured: weft has no mesh mTLS yet, so traffic between weft sidecars stays plaintext');
+  } else if (t.mode === 'SIMPLE' || t.mode === 'MUTUAL') {
+    r.report('WEFT0161', childPath(path, 'mode'), `tls mode ${t.mode} is accepted but weft cannot originate TLS yet: requests to this destination fail (503) rather than go out in plaintext`);
+  }
   if (t.insecureSkipVerify) {
     if (t.mode === 'SIMPLE' && (t.caCertificates || t.credentialName || t.subjectAltNames)) {
       r.report('WEFT0113', path, 'with insecureSkipVerify, caCertificates, credentialName and subjectAltNames cannot be set');

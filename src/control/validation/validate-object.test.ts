@@ -244,3 +244,38 @@ describe('deprecated fields are rewritten to their replacements', () => {
     assert.deepEqual(ch, { useSourceIp: true, ringHash: { minimumRingSize: 1024 } });
   });
 });
+
+describe('DestinationRule loadBalancer.warmup (Istio\'s current API)', () => {
+  const lbOf = (loadBalancer: unknown) => validateObject(dr({ trafficPolicy: { loadBalancer } })).messages.map((m) => `${m.code} ${m.path}`);
+  it('accepts warmup with duration, minimumPercent and aggression', () => {
+    assert.deepEqual(lbOf({ simple: 'ROUND_ROBIN', warmup: { duration: '60s', minimumPercent: 10, aggression: 1.5 } }), []);
+  });
+  it('checks its values', () => {
+    assert.deepEqual(lbOf({ warmup: { minimumPercent: 101, aggression: 0 } }).sort(), [
+      'WEFT0012 spec.trafficPolicy.loadBalancer.warmup.duration',
+      'WEFT0102 spec.trafficPolicy.loadBalancer.warmup.aggression',
+      'WEFT0102 spec.trafficPolicy.loadBalancer.warmup.minimumPercent',
+    ]);
+    assert.deepEqual(lbOf({ warmup: { duration: '60s' }, warmupDurationSecs: '60s' }), ['WEFT0106 spec.trafficPolicy.loadBalancer.warmup']);
+  });
+  it('warns where slow start has no effect (consistent hashing, RANDOM)', () => {
+    assert.deepEqual(lbOf({ simple: 'RANDOM', warmup: { duration: '60s' } }), ['WEFT0152 spec.trafficPolicy.loadBalancer.warmup']);
+  });
+});
+
+describe('accepted but not honoured yet: a warning (WEFT0163), never silence', () => {
+  const codes = (o: unknown) => validateObject(o).messages.map((m) => `${m.code} ${m.severity} ${m.path}`);
+  it('DestinationRule workloadSelector', () => {
+    assert.deepEqual(codes(dr({ workloadSelector: { matchLabels: { app: 'reviews' } } })), ['WEFT0163 warning spec.workloadSelector']);
+  });
+  it('HTTP match statPrefix', () => {
+    assert.deepEqual(codes(vs([route({ match: [{ uri: { prefix: '/' }, statPrefix: 'x' }] })])), ['WEFT0163 warning spec.http[0].match[0].statPrefix']);
+  });
+  it('Sidecar ingress and egress port/bind/captureMode', () => {
+    const sc = obj('Sidecar', {
+      ingress: [{ port: { number: 9080, protocol: 'HTTP', name: 'http' }, defaultEndpoint: '127.0.0.1:8080' }],
+      egress: [{ port: { number: 9080, protocol: 'HTTP', name: 'http' }, captureMode: 'NONE', hosts: ['./*'] }, { hosts: ['istio-system/*'] }],
+    });
+    assert.deepEqual(codes(sc).sort(), ['WEFT0163 warning spec.egress[0].captureMode', 'WEFT0163 warning spec.egress[0].port', 'WEFT0163 warning spec.ingress']);
+  });
+});

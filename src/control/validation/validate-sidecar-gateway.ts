@@ -53,21 +53,20 @@ export function validateSidecar(spec: SidecarSpec, namespace: string, r: Reporte
     return;
   }
 
+  // Accepted as Istio accepts them, not applied by weft's translation yet: said, never silent.
+  if ((spec.ingress ?? []).length > 0) r.report('WEFT0163', 'spec.ingress', 'ingress listeners are accepted but not honoured yet: inbound traffic uses the service ports, not these listeners');
+  each(spec.egress, (l, i) => {
+    for (const f of ['port', 'bind', 'captureMode'] as const) {
+      if (l[f] !== undefined) r.report('WEFT0163', childPath(`spec.egress[${i}]`, f), `egress ${f} is accepted but not honoured yet: the egress hosts of every listener apply to every port`);
+    }
+  });
   const ingressPorts = new Set<number>();
   each(spec.ingress, (l, i) => {
     const p = `spec.ingress[${i}]`;
     const port = l.port;
     if (!port) return; // required: reported by the schema
     const pp = childPath(p, 'port');
-    if ((port as { targetPort?: number }).targetPort) r.report('WEFT0106', childPath(pp, 'targetPort'), 'targetPort has no effect on Sidecars');
-    if (port.name) {
-      const err = checkPortName(port.name);
-      if (err) r.report('WEFT0109', childPath(pp, 'name'), err);
-    }
-    if (port.protocol !== undefined) {
-      const err = checkProtocol(port.protocol);
-      if (err) r.report('WEFT0115', childPath(pp, 'protocol'), err);
-    }
+    checkListenerPort(port, pp, r);
     checkPort(port.number ?? 0, childPath(pp, 'number'), r);
     checkBindIp(l.bind, childPath(p, 'bind'), r);
     if (port.number !== undefined) {
@@ -90,15 +89,7 @@ export function validateSidecar(spec: SidecarSpec, namespace: string, r: Reporte
     } else {
       const pp = childPath(p, 'port');
       const port = l.port;
-      if ((port as { targetPort?: number }).targetPort) r.report('WEFT0106', childPath(pp, 'targetPort'), 'targetPort has no effect on Sidecars');
-      if (port.name) {
-        const err = checkPortName(port.name);
-        if (err) r.report('WEFT0109', childPath(pp, 'name'), err);
-      }
-      if (port.protocol !== undefined) {
-        const err = checkProtocol(port.protocol);
-        if (err) r.report('WEFT0115', childPath(pp, 'protocol'), err);
-      }
+      checkListenerPort(port, pp, r);
       if (!port.number) {
         if (!l.bind?.startsWith(UNIX_PREFIX)) r.report('WEFT0117', childPath(p, 'bind'), 'an egress listener with port 0 needs a unix:// bind address');
         else {
@@ -130,6 +121,7 @@ export function validateSidecar(spec: SidecarSpec, namespace: string, r: Reporte
   const otp = spec.outboundTrafficPolicy;
   if (otp?.egressProxy) {
     const p = 'spec.outboundTrafficPolicy.egressProxy';
+    r.report('WEFT0162', p, 'egressProxy is accepted but not honoured by weft: traffic to destinations outside the registry is not sent to the egress proxy');
     if (otp.mode !== 'ALLOW_ANY') r.report('WEFT0106', p, 'egressProxy only applies with mode ALLOW_ANY');
     if (otp.egressProxy.host !== undefined) {
       const err = checkFqdn(otp.egressProxy.host);
@@ -232,5 +224,18 @@ function validateServerTls(t: NonNullable<GatewayServer['tls']>, path: string, r
     if (!t.serverCertificate) r.report('WEFT0113', childPath(path, 'serverCertificate'), `mode ${t.mode} needs serverCertificate (or credentialName)`);
     if (!t.privateKey) r.report('WEFT0113', childPath(path, 'privateKey'), `mode ${t.mode} needs privateKey (or credentialName)`);
     if (t.mode !== 'SIMPLE' && !t.caCertificates) r.report('WEFT0113', childPath(path, 'caCertificates'), `mode ${t.mode} needs caCertificates to verify clients (or credentialName)`);
+  }
+}
+
+/** The name, protocol and targetPort rules every Sidecar listener port follows (ingress and egress). */
+function checkListenerPort(port: { name?: string; protocol?: string }, pp: string, r: Reporter): void {
+  if ((port as { targetPort?: number }).targetPort) r.report('WEFT0106', childPath(pp, 'targetPort'), 'targetPort has no effect on Sidecars');
+  if (port.name) {
+    const err = checkPortName(port.name);
+    if (err) r.report('WEFT0109', childPath(pp, 'name'), err);
+  }
+  if (port.protocol !== undefined) {
+    const err = checkProtocol(port.protocol);
+    if (err) r.report('WEFT0115', childPath(pp, 'protocol'), err);
   }
 }

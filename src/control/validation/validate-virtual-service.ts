@@ -31,7 +31,7 @@ import {
   each,
 } from './common-checks.js';
 import { childPath } from './field-path.js';
-import { hostCoveredBy, hostsOverlap } from './host-match.js';
+import { hostCovers, hostsOverlap } from '../model/host-names.js';
 import type { Reporter } from './message.js';
 import { checkIpOrCidr, checkWildcardDomain, isDnsLabel, isIpAddress } from './names.js';
 
@@ -214,6 +214,7 @@ function validateHttpRoute(h: HTTPRoute, path: string, inDelegate: boolean, r: R
 }
 
 function validateHttpMatch(m: HTTPMatchRequest, path: string, r: Reporter): void {
+  if (m.statPrefix !== undefined) r.report('WEFT0163', childPath(path, 'statPrefix'), 'statPrefix is accepted but not honoured: weft\'s proxy keeps no per-route stats yet');
   checkMatchHeaderNames(m.headers, childPath(path, 'headers'), r);
   checkMatchHeaderNames(m.withoutHeaders, childPath(path, 'withoutHeaders'), r);
   for (const [name, sm] of Object.entries(m.headers ?? {})) checkStringMatch(sm, childPath(childPath(path, 'headers'), name), r);
@@ -342,7 +343,7 @@ function validateTlsRoute(t: TLSRoute, path: string, spec: VirtualServiceSpec, a
         else if (!(appliesToGateway && sni.startsWith('outbound_'))) r.report('WEFT0101', sp, err);
         return;
       }
-      if (!(spec.hosts ?? []).some((h) => h !== undefined && hostCoveredBy(sni, h))) {
+      if (!(spec.hosts ?? []).some((h) => h !== undefined && hostCovers(h, sni))) {
         r.report('WEFT0101', sp, `SNI host "${sni}" is not covered by any of the VirtualService hosts [${(spec.hosts ?? []).join(', ')}]`);
       }
     });

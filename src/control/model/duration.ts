@@ -1,4 +1,4 @@
-// Istio's duration strings. Istio reads durations the way Go's
+// Istio's duration strings: the one parser validation and translation share. Istio reads durations the way Go's
 // time.ParseDuration does (Kubernetes stores them as strings and Istio's CRD
 // rules use CEL's duration(), which shares the syntax): a sequence of decimal
 // numbers, each with a unit, e.g. "1.5s", "100ms", "5m", "1h30m", "250us";
@@ -42,3 +42,10 @@ export function parseDuration(text: string): number | undefined {
   return sign * Math.round(total);
 }
 
+
+/** Milliseconds of a duration string (undefined input or a malformed one: undefined). */
+export function parseDurationMs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ns = parseDuration(text);
+  return ns === undefined ? undefined : ns / 1e6;
+}
