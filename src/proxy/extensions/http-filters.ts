@@ -1,6 +1,7 @@
 // The HTTP filters weft implements (http_connection_manager.http_filters[],
 // and typed_per_filter_config by the same registrations). One line each.
 import { compressorRegistration } from '../filters/compressor/registration.js';
+import { corsRegistration } from '../filters/cors/registration.js';
 import { faultRegistration } from '../filters/fault/registration.js';
 import { httpLocalRateLimitRegistration } from '../filters/local-ratelimit/registration.js';
 import { routerRegistration } from '../router/registration.js';
@@ -12,6 +13,7 @@ export const HTTP_FILTERS = new ExtensionRegistry<HttpFilterRegistration>('HTTP 
   faultRegistration,
   httpLocalRateLimitRegistration,
   compressorRegistration,
+  corsRegistration,
 ] as HttpFilterRegistration[]);
 
 /** The per-route decoders, by the type URL of a typed_per_filter_config entry. */

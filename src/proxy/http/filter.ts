@@ -82,6 +82,12 @@ export interface FilterStream {
    * upstream (Envoy's encoder watermark callbacks). Calls must alternate.
    */
   setEncoderAboveWatermark(above: boolean): void;
+  /**
+   * Answers the request locally with a regular response (a CORS preflight, a
+   * health check answer): it passes the encode path like an upstream response
+   * and carries no x-weft-error. `details` becomes %RESPONSE_CODE_DETAILS%.
+   */
+  sendResponse(status: number, headers: HeaderMap, body: string, details: string): void;
   /** Aborts the exchange (after the response head went out, the only way to fail it). */
   resetStream(reason: string): void;
   /** Ends the stream with a response the proxy makes itself. */

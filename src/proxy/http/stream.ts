@@ -525,6 +525,16 @@ export class HttpStream implements FilterStream {
     if (!isHead && buf.length > 0) this.encodeData(buf, true);
   }
 
+  sendResponse(status: number, headers: HeaderMap, body: string, details: string): void {
+    if (this.state === 'done') return;
+    this.info.responseCodeDetails = details;
+    const buf = Buffer.from(body);
+    headers.set('content-length', String(buf.length));
+    const noBody = this.method === 'HEAD' || buf.length === 0;
+    this.encodeHeaders(status, headers, noBody);
+    if (!noBody) this.encodeData(buf, true);
+  }
+
   /** Aborts the exchange without a response (or mid-response). */
   resetStream(reason: string): void {
     if (this.state === 'done') return;

@@ -1,0 +1,61 @@
+// envoy.extensions.filters.http.cors.v3.CorsPolicy (typed_per_filter_config
+// of a route, virtual host or route table) decoded into an immutable policy.
+// The filter's own config (Cors) has no fields.
+import { ConfigErrors, joinPath } from '../../../common/errors.js';
+import { checkSupported } from '../../config/support.js';
+import { decodeStringMatcher, type StringPredicate } from '../../route/string-matcher.js';
+import type { AnyMessage, envoy_extensions_filters_http_cors_v3_CorsPolicy } from '../../../xds/gen/types.js';
+import { runtimeFraction } from '../local-ratelimit/decode-http.js';
+import { DEFAULT_FILTER_ENABLED, DEFAULT_FORWARD_NOT_MATCHING_PREFLIGHTS, DEFAULT_SHADOW_ENABLED } from './defaults.js';
+
+export interface CorsPolicy {
+  readonly allowOrigins: readonly StringPredicate[];
+  readonly allowMethods: string | undefined;
+  readonly allowHeaders: string | undefined;
+  readonly exposeHeaders: string | undefined;
+  readonly maxAge: string | undefined;
+  readonly allowCredentials: boolean;
+  readonly allowPrivateNetworkAccess: boolean;
+  readonly forwardNotMatchingPreflights: boolean;
+  /** Probabilities in [0, 1] (runtime keys are not read: the default values apply). */
+  readonly filterEnabled: number;
+  readonly shadowEnabled: number;
+}
+
+/** The filter's config message has no fields; anything set is refused. */
+export function decodeCors(cfg: AnyMessage, path: string, errs: ConfigErrors): Record<string, never> | undefined {
+  const before = errs.errors.length;
+  checkSupported(cfg, path, errs, []);
+  return errs.errors.length > before ? undefined : {};
+}
+
+export function decodeCorsPolicy(cfg: AnyMessage, path: string, errs: ConfigErrors): CorsPolicy | undefined {
+  const p = cfg as envoy_extensions_filters_http_cors_v3_CorsPolicy;
+  const before = errs.errors.length;
+  checkSupported(p, path, errs, [
+    'allow_origin_string_match', 'allow_methods', 'allow_headers', 'expose_headers', 'max_age', 'allow_credentials',
+    'filter_enabled', 'shadow_enabled', 'allow_private_network_access', 'forward_not_matching_preflights',
+  ]);
+  const allowOrigins: StringPredicate[] = [];
+  (p.allow_origin_string_match ?? []).forEach((m, i) => {
+    const pred = decodeStringMatcher(m, joinPath(joinPath(path, 'allow_origin_string_match'), i), errs);
+    if (pred) allowOrigins.push(pred);
+  });
+  if (p.max_age !== undefined && p.max_age !== '' && !/^\d+$/.test(p.max_age)) errs.error(joinPath(path, 'max_age'), `must be a number of seconds (got ${JSON.stringify(p.max_age)})`);
+  const filterEnabled = runtimeFraction(p.filter_enabled, joinPath(path, 'filter_enabled'), errs, DEFAULT_FILTER_ENABLED);
+  const shadowEnabled = runtimeFraction(p.shadow_enabled, joinPath(path, 'shadow_enabled'), errs, DEFAULT_SHADOW_ENABLED);
+  if (errs.errors.length > before) return undefined;
+  const str = (v: string | undefined) => (v ? v : undefined);
+  return {
+    allowOrigins,
+    allowMethods: str(p.allow_methods),
+    allowHeaders: str(p.allow_headers),
+    exposeHeaders: str(p.expose_headers),
+    maxAge: str(p.max_age),
+    allowCredentials: p.allow_credentials?.value === true,
+    allowPrivateNetworkAccess: p.allow_private_network_access?.value === true,
+    forwardNotMatchingPreflights: p.forward_not_matching_preflights?.value ?? DEFAULT_FORWARD_NOT_MATCHING_PREFLIGHTS,
+    filterEnabled,
+    shadowEnabled,
+  };
+}
