@@ -2,6 +2,7 @@
 // and typed_per_filter_config by the same registrations). One line each.
 import { compressorRegistration } from '../filters/compressor/registration.js';
 import { corsRegistration } from '../filters/cors/registration.js';
+import { csrfRegistration } from '../filters/csrf/registration.js';
 import { faultRegistration } from '../filters/fault/registration.js';
 import { httpLocalRateLimitRegistration } from '../filters/local-ratelimit/registration.js';
 import { routerRegistration } from '../router/registration.js';
@@ -14,6 +15,7 @@ export const HTTP_FILTERS = new ExtensionRegistry<HttpFilterRegistration>('HTTP 
   httpLocalRateLimitRegistration,
   compressorRegistration,
   corsRegistration,
+  csrfRegistration,
 ] as HttpFilterRegistration[]);
 
 /** The per-route decoders, by the type URL of a typed_per_filter_config entry. */
