@@ -4,6 +4,7 @@ import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
 import type { StatsStore } from '../stats/stats-store.js';
 import type { AccessLogManager } from './access-log/access-log-manager.js';
+import type { ServerHealth } from './runtime.js';
 import type { ClusterManager } from './upstream/cluster-manager.js';
 
 export interface ProxyContext {
@@ -14,4 +15,6 @@ export interface ProxyContext {
   readonly log: Logger;
   readonly clusters: ClusterManager;
   readonly accessLogs: AccessLogManager;
+  /** The server's health as the health check filter answers it; absent in tests that build a bare context (healthy). */
+  readonly serverHealth?: ServerHealth;
 }

@@ -82,7 +82,7 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
     const stats = new StatsStore();
     const log = this.logs.logger('upstream');
     const clusters = new ClusterManager({ clock, random, stats, log });
-    this.ctx = { clock, random, stats, log: this.logs.logger('http'), clusters, accessLogs: new AccessLogManager({ clock }) };
+    this.ctx = { clock, random, stats, log: this.logs.logger('http'), clusters, accessLogs: new AccessLogManager({ clock }), serverHealth: this };
     this.drainTimeMs = opts.drainTimeMs ?? 5000;
     stats.gauge('server.live', 'never_import').set(0);
     stats.gauge('server.state').set(2);

@@ -4,6 +4,7 @@ import { compressorRegistration } from '../filters/compressor/registration.js';
 import { corsRegistration } from '../filters/cors/registration.js';
 import { csrfRegistration } from '../filters/csrf/registration.js';
 import { faultRegistration } from '../filters/fault/registration.js';
+import { healthCheckRegistration } from '../filters/health-check/registration.js';
 import { httpLocalRateLimitRegistration } from '../filters/local-ratelimit/registration.js';
 import { routerRegistration } from '../router/registration.js';
 import type { HttpFilterRegistration } from './http-filter-registration.js';
@@ -16,6 +17,7 @@ export const HTTP_FILTERS = new ExtensionRegistry<HttpFilterRegistration>('HTTP 
   compressorRegistration,
   corsRegistration,
   csrfRegistration,
+  healthCheckRegistration,
 ] as HttpFilterRegistration[]);
 
 /** The per-route decoders, by the type URL of a typed_per_filter_config entry. */

@@ -13,6 +13,7 @@ import type { Logger } from '../../common/log.js';
 import type { AnyMessage } from '../../xds/gen/types.js';
 import type { StreamInfo } from '../access-log/stream-info.js';
 import type { StatsStore } from '../../stats/stats-store.js';
+import type { ServerHealth } from '../runtime.js';
 import type { RouteMatchResult } from '../route/route-entry.js';
 import type { ConnectionInfo, HttpProtocol } from './downstream.js';
 import type { HeaderMap } from './headers.js';
@@ -31,8 +32,12 @@ export interface FilterServices {
   readonly log: Logger;
   /** Uniform [0, 1), the proxy's random source (seeded in tests). */
   random(): number;
-  /** The process's stats store, where filters create their stats (a narrow view of ProxyContext). */
-  readonly ctx: { readonly stats: StatsStore };
+  /**
+   * A narrow view of ProxyContext: the stats store where filters create their
+   * stats; the clusters and the server's health for the health check filter
+   * (optional so test fakes need not provide them).
+   */
+  readonly ctx: { readonly stats: StatsStore; readonly clusters?: { get(name: string): { readonly hosts: readonly { readonly healthy: boolean }[] } | undefined }; readonly serverHealth?: ServerHealth };
 }
 
 /**
