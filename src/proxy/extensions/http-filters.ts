@@ -1,5 +1,6 @@
 // The HTTP filters weft implements (http_connection_manager.http_filters[],
 // and typed_per_filter_config by the same registrations). One line each.
+import { bufferRegistration } from '../filters/buffer/registration.js';
 import { compressorRegistration } from '../filters/compressor/registration.js';
 import { corsRegistration } from '../filters/cors/registration.js';
 import { csrfRegistration } from '../filters/csrf/registration.js';
@@ -18,6 +19,7 @@ export const HTTP_FILTERS = new ExtensionRegistry<HttpFilterRegistration>('HTTP 
   corsRegistration,
   csrfRegistration,
   healthCheckRegistration,
+  bufferRegistration,
 ] as HttpFilterRegistration[]);
 
 /** The per-route decoders, by the type URL of a typed_per_filter_config entry. */

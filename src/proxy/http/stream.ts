@@ -111,6 +111,9 @@ export class HttpStream implements FilterStream {
   /** encodeData returned false to the router, which waits for routerDrain. */
   private encoderPaused = false;
   private routerDrain: (() => void) | undefined;
+  /** The router's decodeHeaders is running; a body sink it attaches gets the buffered body after it returns. */
+  private inTerminal = false;
+  private replayPending = false;
 
   /** Response status that went downstream (0 until then). */
   responseStatus = 0;
@@ -213,10 +216,17 @@ export class HttpStream implements FilterStream {
       this.releaseHeld();
       if ((this.state as StreamState) === 'done') return;
     }
+    this.inTerminal = true;
     try {
       this.hcm.router.decodeHeaders(this);
     } catch (err) {
       this.internalError(err);
+    } finally {
+      this.inTerminal = false;
+    }
+    if (this.replayPending) {
+      this.replayPending = false;
+      if ((this.state as StreamState) !== 'done') this.replayPendingBody();
     }
   }
 
@@ -272,6 +282,14 @@ export class HttpStream implements FilterStream {
   /** Attaches the consumer of the request body and replays what was buffered. */
   attachBodySink(sink: RequestBodySink): void {
     this.bodySink = sink;
+    // The router attaches before it starts its upstream request; body that
+    // arrived earlier (a filter held the headers) is handed over once it has.
+    if (this.inTerminal) this.replayPending = true;
+    else this.replayPendingBody();
+  }
+
+  private replayPendingBody(): void {
+    const sink = this.bodySink!;
     const pending = this.pendingBody;
     this.pendingBody = undefined;
     const wasPaused = this.pendingBodyBytes > this.hcm.bufferLimit;
