@@ -5,6 +5,7 @@ import { compressorRegistration } from '../filters/compressor/registration.js';
 import { corsRegistration } from '../filters/cors/registration.js';
 import { csrfRegistration } from '../filters/csrf/registration.js';
 import { faultRegistration } from '../filters/fault/registration.js';
+import { headerToMetadataRegistration } from '../filters/header-to-metadata/registration.js';
 import { healthCheckRegistration } from '../filters/health-check/registration.js';
 import { httpLocalRateLimitRegistration } from '../filters/local-ratelimit/registration.js';
 import { routerRegistration } from '../router/registration.js';
@@ -20,6 +21,7 @@ export const HTTP_FILTERS = new ExtensionRegistry<HttpFilterRegistration>('HTTP 
   csrfRegistration,
   healthCheckRegistration,
   bufferRegistration,
+  headerToMetadataRegistration,
 ] as HttpFilterRegistration[]);
 
 /** The per-route decoders, by the type URL of a typed_per_filter_config entry. */
