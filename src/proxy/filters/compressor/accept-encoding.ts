@@ -80,8 +80,9 @@ export function parseAcceptEncoding(v: string): { token: string; q: number }[] {
     if (!token) continue;
     let q = 1;
     for (const p of params) {
-      const m = /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(p);
-      if (m) q = Number(m[1]);
+      const kv = /^\s*q\s*=\s*(.*?)\s*$/i.exec(p);
+      // A q-value that is not a number makes the entry unusable (q=0).
+      if (kv) q = /^[0-9.]+$/.test(kv[1]!) ? Number(kv[1]) : 0;
     }
     out.push({ token, q: Number.isFinite(q) ? q : 0 });
   }
