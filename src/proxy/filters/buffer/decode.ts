@@ -1,6 +1,7 @@
 // envoy.extensions.filters.http.buffer.v3.Buffer and BufferPerRoute.
-import { CFG, ConfigErrors, joinPath } from '../../../common/errors.js';
+import { ConfigErrors, joinPath } from '../../../common/errors.js';
 import { checkSupported } from '../../config/support.js';
+import { decodeDisabledOr } from '../common/per-route.js';
 import type { AnyMessage, envoy_extensions_filters_http_buffer_v3_Buffer, envoy_extensions_filters_http_buffer_v3_BufferPerRoute } from '../../../xds/gen/types.js';
 
 export const BUFFER_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer';
@@ -33,23 +34,9 @@ export function decodeBuffer(cfg: AnyMessage, path: string, errs: ConfigErrors):
 }
 
 export function decodeBufferPerRoute(cfg: AnyMessage, path: string, errs: ConfigErrors): BufferPerRouteSettings | undefined {
-  const b = cfg as envoy_extensions_filters_http_buffer_v3_BufferPerRoute;
-  checkSupported(b, path, errs, ['disabled', 'buffer']);
-  if (b.disabled !== undefined && b.buffer !== undefined) {
-    errs.error(path, 'only one of disabled, buffer may be set', CFG.CONFLICT);
-    return undefined;
-  }
-  if (b.disabled !== undefined) {
-    if (b.disabled !== true) {
-      errs.error(joinPath(path, 'disabled'), 'must be true when set');
-      return undefined;
-    }
-    return { disabled: true };
-  }
-  if (!b.buffer) {
-    errs.required(path, 'one of disabled, buffer is required');
-    return undefined;
-  }
-  const settings = decodeBuffer(b.buffer as AnyMessage, joinPath(path, 'buffer'), errs);
+  const b = decodeDisabledOr<NonNullable<envoy_extensions_filters_http_buffer_v3_BufferPerRoute['buffer']>>(cfg as never, 'buffer', path, errs);
+  if (b === undefined) return undefined;
+  if (b === 'disabled') return { disabled: true };
+  const settings = decodeBuffer(b as AnyMessage, joinPath(path, 'buffer'), errs);
   return settings ? { disabled: false, settings } : undefined;
 }

@@ -3,7 +3,8 @@
 // looked up per stream. The route decoder validates each entry through the
 // registration's perRoute.decode, so errors surface with the route config;
 // the data path only reads the cached result.
-import { ConfigErrors, type ConfigIssue } from '../../../common/errors.js';
+import { CFG, ConfigErrors, joinPath, type ConfigIssue } from '../../../common/errors.js';
+import { checkSupported } from '../../config/support.js';
 import type { AnyMessage } from '../../../xds/gen/types.js';
 import type { FilterStream } from '../../http/filter.js';
 
@@ -54,4 +55,25 @@ export class PerRouteConfigs<T> {
     this.cache.set(cfg, e);
     return e;
   }
+}
+
+/**
+ * Envoy's per-route `oneof override { bool disabled = 1 [const: true]; M <field> = 2; }`
+ * (CompressorPerRoute, BufferPerRoute): 'disabled', the other member, or
+ * undefined with the problem reported at its path.
+ */
+export function decodeDisabledOr<M>(cfg: { disabled?: boolean } & Record<string, unknown>, field: string, path: string, errs: ConfigErrors): 'disabled' | M | undefined {
+  checkSupported(cfg, path, errs, ['disabled', field]);
+  const other = cfg[field] as M | undefined;
+  if (cfg.disabled !== undefined && other !== undefined) {
+    errs.error(path, `only one of disabled, ${field} may be set`, CFG.CONFLICT);
+    return undefined;
+  }
+  if (cfg.disabled !== undefined) {
+    if (cfg.disabled === true) return 'disabled';
+    errs.error(joinPath(path, 'disabled'), 'must be true when set');
+    return undefined;
+  }
+  if (other === undefined) errs.required(path, `one of disabled, ${field} is required`);
+  return other;
 }

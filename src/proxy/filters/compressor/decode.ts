@@ -4,6 +4,7 @@
 // by name at its path.
 import { CFG, ConfigErrors, joinPath } from '../../../common/errors.js';
 import { checkSupported } from '../../config/support.js';
+import { decodeDisabledOr } from '../common/per-route.js';
 import type {
   AnyMessage,
   envoy_config_core_v3_RuntimeFeatureFlag,
@@ -100,26 +101,13 @@ export function decodeCompressor(cfg: envoy_extensions_filters_http_compressor_v
 }
 
 export function decodeCompressorPerRoute(cfg: AnyMessage, path: string, errs: ConfigErrors): CompressorPerRouteSettings | undefined {
-  const c = cfg as envoy_extensions_filters_http_compressor_v3_CompressorPerRoute;
-  checkSupported(c, path, errs, ['disabled', 'overrides']);
-  if (c.disabled !== undefined && c.overrides !== undefined) {
-    errs.error(path, 'only one of disabled, overrides may be set', CFG.CONFLICT);
-    return undefined;
-  }
-  if (c.disabled !== undefined) {
-    if (c.disabled !== true) {
-      errs.error(joinPath(path, 'disabled'), 'must be true when set');
-      return undefined;
-    }
-    return { disabled: true, removeAcceptEncodingHeader: undefined };
-  }
-  if (!c.overrides) {
-    errs.required(path, 'one of disabled, overrides is required');
-    return undefined;
-  }
+  type Overrides = NonNullable<envoy_extensions_filters_http_compressor_v3_CompressorPerRoute['overrides']>;
+  const o = decodeDisabledOr<Overrides>(cfg as never, 'overrides', path, errs);
+  if (o === undefined) return undefined;
+  if (o === 'disabled') return { disabled: true, removeAcceptEncodingHeader: undefined };
   const oPath = joinPath(path, 'overrides');
-  checkSupported(c.overrides, oPath, errs, ['response_direction_config']);
-  const r = c.overrides.response_direction_config;
+  checkSupported(o, oPath, errs, ['response_direction_config']);
+  const r = o.response_direction_config;
   checkSupported(r, joinPath(oPath, 'response_direction_config'), errs, ['remove_accept_encoding_header']);
   return { disabled: false, removeAcceptEncodingHeader: r?.remove_accept_encoding_header?.value };
 }
