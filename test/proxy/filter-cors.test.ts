@@ -95,8 +95,18 @@ describe('CORS filter (integration)', () => {
     assert.equal(strict.status, 200);
     assert.equal(strict.body.length, 0);
     assert.equal(strict.headers['access-control-allow-origin'], undefined);
+    // Fields the route does not set come from the virtual host's policy.
+    assert.equal(strict.headers['access-control-allow-methods'], 'GET, POST, PUT');
     assert.equal(up.requests.length, seen + 1, 'forward_not_matching_preflights: false answers locally');
     assert.equal(await stat(px, 'http.ingress_http.cors.origin_invalid'), before + 2);
+  });
+
+  it('the route\'s allow_origin_string_match replaces the virtual host\'s', async () => {
+    const r = await request({ port: px.port(), path: '/strict', headers: { origin: 'https://x.trusted.example' } });
+    assert.equal(r.headers['access-control-allow-origin'], undefined);
+    const ok = await request({ port: px.port(), path: '/strict', headers: { origin: 'https://app.example.com' } });
+    assert.equal(ok.headers['access-control-allow-origin'], 'https://app.example.com');
+    assert.equal(ok.headers['access-control-expose-headers'], 'x-trace');
   });
 
   it('requests without origin are untouched; shadow mode counts without acting', async () => {

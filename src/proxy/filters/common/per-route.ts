@@ -44,6 +44,25 @@ export class PerRouteConfigs<T> {
     return null;
   }
 
+  /**
+   * Every level's settings for filter `name`, most specific first: the route's
+   * own entry, then the virtual host's (else the route table's). For filters
+   * that merge field by field across levels, as Envoy's CORS filter does.
+   */
+  levelsForStream(stream: FilterStream, name: string): T[] {
+    const r = stream.route;
+    if (!r) return [];
+    const out: T[] = [];
+    const own = r.route.typedPerFilterConfig.get(name);
+    const outer = r.vhost.perFilterConfig(name);
+    for (const cfg of [own, outer]) {
+      if (!cfg) continue;
+      const e = this.entry(cfg, 'typed_per_filter_config');
+      if (e.settings !== undefined) out.push(e.settings);
+    }
+    return out;
+  }
+
   private entry(cfg: AnyMessage, path: string): Entry<T> {
     const hit = this.cache.get(cfg);
     if (hit) return hit;
@@ -76,4 +95,9 @@ export function decodeDisabledOr<M>(cfg: { disabled?: boolean } & Record<string,
   }
   if (other === undefined) errs.required(path, `one of disabled, ${field} is required`);
   return other;
+}
+
+/** A runtime fraction (filter_enabled, shadow_enabled) drawn with the proxy's random source; 0% and 100% draw nothing. */
+export function drawn(stream: FilterStream, fraction: number): boolean {
+  return fraction >= 1 || (fraction > 0 && stream.hcm.random() < fraction);
 }

@@ -1,15 +1,18 @@
-// envoy.filters.http.cors: the route's CorsPolicy (typed_per_filter_config,
-// most specific level wins) decides. A preflight (OPTIONS with origin and
-// access-control-request-method) from an allowed origin is answered here;
-// other requests from an allowed origin get access-control-allow-origin (and
-// credentials, expose-headers) on the response. Origins are counted in
+// envoy.filters.http.cors: the CorsPolicy entries of the route and its
+// virtual host (typed_per_filter_config), merged field by field with the most
+// specific level first, decide. A preflight (OPTIONS with origin and
+// access-control-request-method) is answered here: with the policy's headers,
+// and access-control-allow-origin when the origin is allowed; a preflight from
+// a disallowed origin goes upstream unless forward_not_matching_preflights is
+// false. Other requests from an allowed origin get access-control-allow-origin
+// (and credentials, expose-headers) on the response. Origins are counted in
 // `http.<stat_prefix>.cors.origin_valid` / `origin_invalid`. With only
 // shadow_enabled true the origin is checked and counted, nothing else.
 import type { Counter } from '../../../stats/counter.js';
 import { CONTINUE, STOP, type FilterStatus, type FilterStream, type HttpFilter, type HttpFilterFactory } from '../../http/filter.js';
 import { HeaderMap } from '../../http/headers.js';
-import { PerRouteConfigs } from '../common/per-route.js';
-import { decodeCorsPolicy, type CorsPolicy } from './decode.js';
+import { drawn, PerRouteConfigs } from '../common/per-route.js';
+import { decodeCorsPolicy, mergeCorsPolicies, type CorsPolicy, type EffectiveCors } from './decode.js';
 import { CORS_POLICY_TYPE_URL, CORS_RESPONSE_DETAILS } from './defaults.js';
 
 export const corsPerRoute = new PerRouteConfigs<CorsPolicy>([CORS_POLICY_TYPE_URL], decodeCorsPolicy);
@@ -26,13 +29,14 @@ export class CorsFilterFactory implements HttpFilterFactory {
   constructor(readonly name: string, private readonly hcmStatPrefix: string) {}
 
   create(stream: FilterStream): HttpFilter | undefined {
-    const policy = corsPerRoute.forStream(stream, this.name);
-    if (!policy) return undefined;
+    const levels = corsPerRoute.levelsForStream(stream, this.name);
+    if (levels.length === 0) return undefined;
+    const policy = mergeCorsPolicies(levels);
+    const enforced = drawn(stream, policy.filterEnabled);
+    const shadow = !enforced && drawn(stream, policy.shadowEnabled);
+    if (!enforced && !shadow) return undefined;
     const origin = stream.headers.get('origin');
     if (origin === undefined || origin === '') return undefined;
-    const r = stream.hcm.random();
-    const enforced = r < policy.filterEnabled;
-    if (!enforced && !(stream.hcm.random() < policy.shadowEnabled)) return undefined;
     const store = stream.hcm.ctx.stats;
     if (!this.stats || this.stats.store !== store) {
       const p = `http.${this.hcmStatPrefix}.cors.`;
@@ -40,36 +44,34 @@ export class CorsFilterFactory implements HttpFilterFactory {
     }
     const valid = policy.allowOrigins.some((m) => m('*') || m(origin));
     (valid ? this.stats.originValid : this.stats.originInvalid).inc();
+    // Envoy: shadow mode applies only when enforcement is off.
     if (!enforced) return undefined;
     return new CorsFilter(policy, origin, valid);
   }
 }
 
 class CorsFilter implements HttpFilter {
-  constructor(private readonly policy: CorsPolicy, private readonly origin: string, private readonly valid: boolean) {}
+  constructor(private readonly policy: EffectiveCors, private readonly origin: string, private readonly valid: boolean) {}
 
   decodeHeaders(stream: FilterStream): FilterStatus {
-    const preflight = stream.method === 'OPTIONS' && !!stream.headers.get('access-control-request-method');
-    if (!preflight) return CONTINUE;
+    const requestMethod = stream.headers.get('access-control-request-method');
+    if (stream.method !== 'OPTIONS' || !requestMethod) return CONTINUE;
     const p = this.policy;
-    if (!this.valid) {
-      if (p.forwardNotMatchingPreflights) return CONTINUE;
-      stream.sendResponse(200, new HeaderMap(), '', CORS_RESPONSE_DETAILS);
-      return STOP;
-    }
+    if (!this.valid && p.forwardNotMatchingPreflights) return CONTINUE;
     const h = new HeaderMap();
-    h.set('access-control-allow-origin', this.origin);
+    if (this.valid) h.set('access-control-allow-origin', this.origin);
     if (p.allowCredentials) h.set('access-control-allow-credentials', 'true');
-    if (p.allowMethods) h.set('access-control-allow-methods', p.allowMethods);
-    if (p.allowHeaders) h.set('access-control-allow-headers', p.allowHeaders);
+    // `*` echoes what the preflight asks for, as Envoy does.
+    if (p.allowMethods) h.set('access-control-allow-methods', p.allowMethods === '*' ? requestMethod : p.allowMethods);
+    if (p.allowHeaders) h.set('access-control-allow-headers', p.allowHeaders === '*' ? (stream.headers.get('access-control-request-headers') ?? '') : p.allowHeaders);
     if (p.maxAge) h.set('access-control-max-age', p.maxAge);
     if (p.allowPrivateNetworkAccess && stream.headers.get('access-control-request-private-network') === 'true') h.set('access-control-allow-private-network', 'true');
     stream.sendResponse(200, h, '', CORS_RESPONSE_DETAILS);
     return STOP;
   }
 
-  encodeHeaders(stream: FilterStream, _status: number, headers: HeaderMap): void {
-    if (!this.valid || stream.info.responseCodeDetails === CORS_RESPONSE_DETAILS) return;
+  encodeHeaders(_stream: FilterStream, _status: number, headers: HeaderMap): void {
+    if (!this.valid) return;
     headers.set('access-control-allow-origin', this.origin);
     if (this.policy.allowCredentials) headers.set('access-control-allow-credentials', 'true');
     if (this.policy.exposeHeaders) headers.set('access-control-expose-headers', this.policy.exposeHeaders);

@@ -8,7 +8,8 @@ import type { AnyMessage, envoy_extensions_filters_http_cors_v3_CorsPolicy } fro
 import { runtimeFraction } from '../local-ratelimit/decode-http.js';
 import { DEFAULT_FILTER_ENABLED, DEFAULT_FORWARD_NOT_MATCHING_PREFLIGHTS, DEFAULT_SHADOW_ENABLED } from './defaults.js';
 
-export interface CorsPolicy {
+/** The policy a request gets: each field from the most specific level that sets it. */
+export interface EffectiveCors {
   readonly allowOrigins: readonly StringPredicate[];
   readonly allowMethods: string | undefined;
   readonly allowHeaders: string | undefined;
@@ -17,7 +18,41 @@ export interface CorsPolicy {
   readonly allowCredentials: boolean;
   readonly allowPrivateNetworkAccess: boolean;
   readonly forwardNotMatchingPreflights: boolean;
-  /** Probabilities in [0, 1] (runtime keys are not read: the default values apply). */
+  readonly filterEnabled: number;
+  readonly shadowEnabled: number;
+}
+
+/** Merges levels (most specific first, at least one) field by field, as Envoy's CORS filter reads them. */
+export function mergeCorsPolicies(levels: readonly CorsPolicy[]): EffectiveCors {
+  const first = <K extends keyof CorsPolicy>(k: K): CorsPolicy[K] | undefined => levels.find((l) => l[k] !== undefined)?.[k];
+  return {
+    allowOrigins: levels.find((l) => l.allowOrigins.length > 0)?.allowOrigins ?? [],
+    allowMethods: first('allowMethods'),
+    allowHeaders: first('allowHeaders'),
+    exposeHeaders: first('exposeHeaders'),
+    maxAge: first('maxAge'),
+    allowCredentials: first('allowCredentials') ?? false,
+    allowPrivateNetworkAccess: first('allowPrivateNetworkAccess') ?? false,
+    forwardNotMatchingPreflights: first('forwardNotMatchingPreflights') ?? DEFAULT_FORWARD_NOT_MATCHING_PREFLIGHTS,
+    filterEnabled: levels[0]!.filterEnabled,
+    shadowEnabled: levels[0]!.shadowEnabled,
+  };
+}
+
+/**
+ * One level's policy. Unset fields stay undefined: as in Envoy, each field is
+ * taken from the most specific level (route, then virtual host) that sets it.
+ */
+export interface CorsPolicy {
+  readonly allowOrigins: readonly StringPredicate[];
+  readonly allowMethods: string | undefined;
+  readonly allowHeaders: string | undefined;
+  readonly exposeHeaders: string | undefined;
+  readonly maxAge: string | undefined;
+  readonly allowCredentials: boolean | undefined;
+  readonly allowPrivateNetworkAccess: boolean | undefined;
+  readonly forwardNotMatchingPreflights: boolean | undefined;
+  /** Probabilities in [0, 1] (runtime keys are not read: the default values apply); only the most specific level's count. */
   readonly filterEnabled: number;
   readonly shadowEnabled: number;
 }
@@ -52,9 +87,9 @@ export function decodeCorsPolicy(cfg: AnyMessage, path: string, errs: ConfigErro
     allowHeaders: str(p.allow_headers),
     exposeHeaders: str(p.expose_headers),
     maxAge: str(p.max_age),
-    allowCredentials: p.allow_credentials?.value === true,
-    allowPrivateNetworkAccess: p.allow_private_network_access?.value === true,
-    forwardNotMatchingPreflights: p.forward_not_matching_preflights?.value ?? DEFAULT_FORWARD_NOT_MATCHING_PREFLIGHTS,
+    allowCredentials: p.allow_credentials === undefined ? undefined : p.allow_credentials.value === true,
+    allowPrivateNetworkAccess: p.allow_private_network_access === undefined ? undefined : p.allow_private_network_access.value === true,
+    forwardNotMatchingPreflights: p.forward_not_matching_preflights === undefined ? undefined : p.forward_not_matching_preflights.value === true,
     filterEnabled,
     shadowEnabled,
   };

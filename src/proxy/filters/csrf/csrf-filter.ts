@@ -6,7 +6,7 @@
 // request_invalid,request_valid}. A route's CsrfPolicy replaces the filter's.
 import type { Counter } from '../../../stats/counter.js';
 import { CONTINUE, STOP, type FilterStatus, type FilterStream, type HttpFilter, type HttpFilterFactory } from '../../http/filter.js';
-import { PerRouteConfigs } from '../common/per-route.js';
+import { drawn, PerRouteConfigs } from '../common/per-route.js';
 import { CSRF_TYPE_URL, decodeCsrfPolicy, type CsrfPolicy } from './decode.js';
 
 export const csrfPerRoute = new PerRouteConfigs<CsrfPolicy>([CSRF_TYPE_URL], decodeCsrfPolicy);
@@ -37,8 +37,8 @@ export class CsrfFilterFactory implements HttpFilterFactory {
 
   private check(stream: FilterStream): FilterStatus {
     const policy = csrfPerRoute.forStream(stream, this.name) ?? this.policy;
-    const enforced = stream.hcm.random() < policy.filterEnabled;
-    if (!enforced && !(stream.hcm.random() < policy.shadowEnabled)) return CONTINUE;
+    const enforced = drawn(stream, policy.filterEnabled);
+    if (!enforced && !drawn(stream, policy.shadowEnabled)) return CONTINUE;
     const st = this.statsFor(stream);
     const source = hostAndPort(stream.headers.get('origin')) || hostAndPort(stream.headers.get('referer'));
     let valid = false;
