@@ -4,11 +4,12 @@ import { CFG, ConfigErrors } from '../../../common/errors.js';
 import { hostAndPort } from './csrf-filter.js';
 import { CSRF_TYPE_URL, decodeCsrfPolicy } from './decode.js';
 
-test('hostAndPort: origin and referer forms, opaque and bad values', () => {
+test('hostAndPort: origin and referer forms; opaque and bad values are kept as they are (Envoy)', () => {
   assert.equal(hostAndPort('https://Example.com:8443'), 'example.com:8443');
   assert.equal(hostAndPort('http://example.com/path?q=1'), 'example.com');
-  assert.equal(hostAndPort('null'), '');
-  assert.equal(hostAndPort('not a url'), '');
+  assert.equal(hostAndPort('https://example.com:443'), 'example.com');
+  assert.equal(hostAndPort('null'), 'null');
+  assert.equal(hostAndPort('not a url'), 'not a url');
   assert.equal(hostAndPort(undefined), '');
 });
 

@@ -43,7 +43,7 @@ export class CsrfFilterFactory implements HttpFilterFactory {
     const source = hostAndPort(stream.headers.get('origin')) || hostAndPort(stream.headers.get('referer'));
     let valid = false;
     if (!source) st.missingSourceOrigin.inc();
-    else valid = source === stream.authority.toLowerCase() || policy.additionalOrigins.some((m) => m(source));
+    else valid = source === hostAndPort(`${stream.scheme || 'http'}://${stream.authority}`) || policy.additionalOrigins.some((m) => m(source));
     if (valid) {
       st.requestValid.inc();
       return CONTINUE;
@@ -64,12 +64,17 @@ export class CsrfFilterFactory implements HttpFilterFactory {
   }
 }
 
-/** `https://Example.com:8443/x` → `example.com:8443`; '' for a missing, opaque (`null`) or unparsable origin. */
+/**
+ * `https://Example.com:8443/x` → `example.com:8443` (a default port dropped,
+ * the host lower-cased); '' when missing. As in Envoy, a value that is not an
+ * absolute URL (`null`, `example.com`) is compared as it is.
+ */
 export function hostAndPort(v: string | undefined): string {
-  if (!v || v === 'null') return '';
+  if (!v) return '';
   try {
-    return new URL(v).host.toLowerCase();
+    const u = new URL(v);
+    return u.host ? u.host : v;
   } catch {
-    return '';
+    return v;
   }
 }
