@@ -79,6 +79,8 @@ export interface XdsRuntime extends RuntimeBase {
 export interface ServerHealth {
   /** DRAINING while /healthcheck/fail is in effect or the listeners drain: health checks then fail. */
   readonly state: ServerState;
+  /** The local node's cluster (x-envoy-upstream-healthchecked-cluster). */
+  readonly bootstrap: { readonly node: { readonly cluster: string } };
 }
 
 /** What the HDS client (hds/) reads: the node, the shared services and a logger. */

@@ -3,9 +3,10 @@
 // fails health checks (/healthcheck/fail, or draining; response flag LH),
 // 503 when a cluster of cluster_min_healthy_percentages is below its
 // percentage (or unknown), else 200. In pass-through mode the request goes
-// upstream, a failing server turns its answer into 503, and with cache_time
-// the upstream's status is reused for that long. Every other response of a
-// failing server carries x-envoy-immediate-health-check-fail: true.
+// upstream unless the server fails (503) or, with cache_time, the upstream's
+// last status is still fresh. Health check responses carry
+// x-envoy-upstream-healthchecked-cluster (the node's cluster); every other
+// response of a failing server carries x-envoy-immediate-health-check-fail.
 import { LH } from '../../access-log/response-flags.js';
 import { CONTINUE, STOP, type FilterStatus, type FilterStream, type HttpFilter, type HttpFilterFactory } from '../../http/filter.js';
 import { HeaderMap } from '../../http/headers.js';
@@ -14,12 +15,15 @@ import type { HealthCheckSettings } from './decode.js';
 
 const IMMEDIATE_FAIL = 'x-envoy-immediate-health-check-fail';
 
-/** %RESPONSE_CODE_DETAILS% of the filter's own answers. */
+/** %RESPONSE_CODE_DETAILS% of the filter's own answers (Envoy's values). */
 export const HC_DETAILS = {
   ok: 'health_check_ok',
   failed: 'health_check_failed',
-  clusterUnhealthy: 'health_check_failed_cluster_unhealthy',
   cached: 'health_check_cached',
+  noCluster: 'health_check_failed_no_cluster_found',
+  clusterEmpty: 'health_check_failed_cluster_empty',
+  clusterHealthy: 'health_check_ok_cluster_healthy',
+  clusterUnhealthy: 'health_check_failed_cluster_unhealthy',
 } as const;
 
 function serverFailing(stream: FilterStream): boolean {
@@ -57,48 +61,46 @@ class HealthCheckFilter implements HttpFilter {
   decodeHeaders(stream: FilterStream): FilterStatus {
     stream.info.healthCheck = true;
     const s = this.f.settings;
-    if (s.passThroughMode) {
-      const cached = this.f.cachedStatus(stream.hcm.clock.now());
-      if (serverFailing(stream)) this.answer(stream, 503, HC_DETAILS.failed);
-      else if (cached !== undefined) this.answer(stream, cached, HC_DETAILS.cached);
-      else return CONTINUE;
-      return STOP;
-    }
+    const cached = s.passThroughMode ? this.f.cachedStatus(stream.hcm.clock.now()) : undefined;
     if (serverFailing(stream)) this.answer(stream, 503, HC_DETAILS.failed);
-    else if (!this.clustersHealthy(stream)) this.answer(stream, 503, HC_DETAILS.clusterUnhealthy);
-    else this.answer(stream, 200, HC_DETAILS.ok);
+    else if (cached !== undefined) this.answer(stream, cached, HC_DETAILS.cached);
+    else if (s.passThroughMode) return CONTINUE;
+    else {
+      const [status, details] = this.clusterVerdict(stream);
+      this.answer(stream, status, details);
+    }
     return STOP;
   }
 
   encodeHeaders(stream: FilterStream, status: number, headers: HeaderMap): void {
     // Only upstream answers (pass-through) are remembered, not the filter's own.
-    if (!this.f.settings.passThroughMode || stream.info.responseCodeDetails?.startsWith('health_check_')) return;
-    this.f.remember(status, stream.hcm.clock.now());
-    if (serverFailing(stream)) headers.set(IMMEDIATE_FAIL, 'true');
+    if (this.f.settings.passThroughMode && !stream.info.responseCodeDetails?.startsWith('health_check_')) this.f.remember(status, stream.hcm.clock.now());
+    const local = stream.hcm.ctx.serverHealth?.bootstrap.node.cluster;
+    if (local) headers.set('x-envoy-upstream-healthchecked-cluster', local);
   }
 
-  private clustersHealthy(stream: FilterStream): boolean {
-    for (const [name, min] of this.f.settings.clusterMinHealthyPercentages) {
+  /** cluster_min_healthy_percentages, as Envoy checks them (whole percentages). */
+  private clusterVerdict(stream: FilterStream): [number, string] {
+    let details: string = HC_DETAILS.ok;
+    for (const [name, pct] of this.f.settings.clusterMinHealthyPercentages) {
+      details = HC_DETAILS.clusterHealthy;
+      const min = Math.floor(pct);
       const c = stream.hcm.ctx.clusters?.get(name);
-      if (!c) return false;
+      if (!c) return [503, HC_DETAILS.noCluster];
       const total = c.hosts.length;
       if (total === 0) {
-        if (min > 0) return false;
-        continue;
+        if (min === 0) continue;
+        return [503, HC_DETAILS.clusterEmpty];
       }
       let healthy = 0;
       for (const h of c.hosts) if (h.healthy) healthy++;
-      if ((100 * healthy) / total < min) return false;
+      if (100 * healthy < total * min) return [503, HC_DETAILS.clusterUnhealthy];
     }
-    return true;
+    return [200, details];
   }
 
   private answer(stream: FilterStream, status: number, details: string): void {
-    const h = new HeaderMap();
-    if (status === 503 && details === HC_DETAILS.failed) {
-      stream.info.setResponseFlag(LH);
-      h.set(IMMEDIATE_FAIL, 'true');
-    }
-    stream.sendResponse(status, h, '', details);
+    if (status < 200 || status >= 300) stream.info.setResponseFlag(LH);
+    stream.sendResponse(status, new HeaderMap(), '', details);
   }
 }
