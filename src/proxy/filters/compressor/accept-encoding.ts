@@ -1,61 +1,68 @@
 // Accept-Encoding negotiation between the compressor filters of one stream,
-// as Envoy does it: the request's accept-encoding is read once (before any
-// filter removes it), every compressor filter of the stream registers its
-// encoding while decoding, and each decides while encoding which encoding
-// the highest q-value picks among the registered ones, `identity` and `*`.
+// as Envoy's chooseEncoding does it. The request's accept-encoding is kept as
+// it arrived (before any filter removes it), every compressor filter of the
+// stream registers itself while decoding, and the first filter to decide on
+// the response head decides for all of them (the decision is cached for the
+// stream): among the registered encodings whose content types admit the
+// response, `identity` and `*`, the highest q-value wins.
 import type { FilterStream } from '../../http/filter.js';
 
-/** How the accept-encoding header decided (one stat each, Envoy's names). */
-export type AcceptOutcome = 'no_accept_header' | 'header_identity' | 'header_wildcard' | 'header_compressor_used' | 'header_compressor_overshadowed' | 'header_not_valid';
+/** How the accept-encoding header decided for one filter (one stat each, Envoy's names). */
+export type AcceptOutcome = 'header_identity' | 'header_wildcard' | 'header_compressor_used' | 'header_compressor_overshadowed' | 'header_not_valid';
 
-interface Registrant {
+export interface Registrant {
   readonly encoding: string;
   readonly chooseFirst: boolean;
+  /** Media types this filter compresses. */
+  readonly contentTypes: ReadonlySet<string>;
 }
+
+type Decision = { readonly encoding: string; readonly kind: 'valid' | 'identity' | 'wildcard' | 'not_valid' };
 
 /** Per stream: the request's accept-encoding and the compressor filters that may answer it. */
 export class EncodingNegotiation {
   readonly registrants: Registrant[] = [];
+  private decision: Decision | undefined;
+
   constructor(readonly acceptEncoding: string | undefined) {}
 
-  /** The outcome for the filter that registered `mine`. */
-  decide(mine: Registrant): AcceptOutcome {
-    if (this.acceptEncoding === undefined) return 'no_accept_header';
-    const prefs = parseAcceptEncoding(this.acceptEncoding);
-    let best: { token: string; q: number; order: number } | undefined;
-    const known = new Set(this.registrants.map((r) => r.encoding));
-    prefs.forEach((p, order) => {
-      if (p.q <= 0) return;
-      if (p.token !== 'identity' && p.token !== '*' && !known.has(p.token)) return;
-      if (!best || p.q > best.q || (p.q === best.q && this.prefers(p.token, best.token))) best = { token: p.token, q: p.q, order };
-    });
-    // An explicit q=0 for this encoding vetoes the wildcard.
-    const vetoed = prefs.some((p) => p.token === mine.encoding && p.q <= 0);
-    if (!best) return 'header_not_valid';
-    if (best.token === 'identity') return 'header_identity';
-    if (best.token === '*') {
-      if (vetoed) return 'header_not_valid';
-      // The wildcard goes to the first compressor of the chain that is not explicitly refused.
-      const first = this.registrants.find((r) => !prefs.some((p) => p.token === r.encoding && p.q <= 0));
-      return first === mine ? 'header_wildcard' : 'header_compressor_overshadowed';
+  /** The outcome for `mine` (undefined accept-encoding is the caller's no_accept_header). */
+  decide(mine: Registrant, contentType: string | undefined): { outcome: AcceptOutcome; compress: boolean } {
+    const d = (this.decision ??= this.choose(contentType));
+    const compress = d.encoding === mine.encoding;
+    switch (d.kind) {
+      case 'valid': return { outcome: compress ? 'header_compressor_used' : 'header_compressor_overshadowed', compress };
+      case 'identity': return { outcome: 'header_identity', compress: false };
+      case 'wildcard': return { outcome: 'header_wildcard', compress };
+      default: return { outcome: 'header_not_valid', compress: false };
     }
-    if (best.token !== mine.encoding) return 'header_compressor_overshadowed';
-    // Several filters with the same encoding: the first (or a choose_first one) answers.
-    const owner = this.ownerOf(best.token);
-    return owner === mine ? 'header_compressor_used' : 'header_compressor_overshadowed';
   }
 
-  /** Among equal q-values a choose_first filter's encoding wins; otherwise the earlier token. */
-  private prefers(token: string, current: string): boolean {
-    const t = this.ownerOf(token);
-    const c = this.ownerOf(current);
-    return (t?.chooseFirst ?? false) && !(c?.chooseFirst ?? false);
-  }
-
-  private ownerOf(token: string): Registrant | undefined {
-    const all = this.registrants.filter((r) => r.encoding === token);
-    // Envoy: the last filter with choose_first wins, else the first in the chain.
-    return all.filter((r) => r.chooseFirst).pop() ?? all[0];
+  private choose(contentType: string | undefined): Decision {
+    // Compressors that may answer: content type admitted; one per encoding (the first registered).
+    const allowed = new Map<string, { order: number; chooseFirst: boolean }>();
+    for (const r of this.registrants) {
+      if (contentType && !r.contentTypes.has(contentType)) continue;
+      if (!allowed.has(r.encoding)) allowed.set(r.encoding, { order: allowed.size, chooseFirst: r.chooseFirst });
+    }
+    const prefs = parseAcceptEncoding(this.acceptEncoding ?? '');
+    // q=0 refuses an encoding, also for `*`.
+    for (const p of prefs) if (p.q === 0) allowed.delete(p.token);
+    if (prefs.length === 0 || allowed.size === 0) return { encoding: 'identity', kind: 'not_valid' };
+    let choice = { token: 'identity', q: 0 };
+    for (const p of prefs) {
+      if (!allowed.has(p.token) && p.token !== 'identity' && p.token !== '*') continue;
+      if (p.q > choice.q || (p.q === choice.q && allowed.get(p.token)?.chooseFirst === true)) choice = p;
+    }
+    if (choice.q === 0) return { encoding: 'identity', kind: 'not_valid' };
+    if (choice.token === 'identity') return { encoding: 'identity', kind: 'identity' };
+    if (choice.token === '*') {
+      let first = '';
+      let order = Infinity;
+      for (const [enc, a] of allowed) if (a.order < order) [first, order] = [enc, a.order];
+      return { encoding: first, kind: 'wildcard' };
+    }
+    return { encoding: choice.token, kind: 'valid' };
   }
 }
 
@@ -71,20 +78,22 @@ export function negotiationFor(stream: FilterStream): EncodingNegotiation {
   return n;
 }
 
-/** `gzip;q=0.8, br, *;q=0` → tokens (lower-cased) with q-values (default 1), in header order. */
+/** `gzip;q=0.8, br, *;q=0` → tokens (lower-cased) with q-values (default 1), in header order; an unparsable q drops its entry (Envoy). */
 export function parseAcceptEncoding(v: string): { token: string; q: number }[] {
   const out: { token: string; q: number }[] = [];
   for (const part of v.split(',')) {
-    const [rawToken, ...params] = part.split(';');
-    const token = rawToken!.trim().toLowerCase();
+    const semi = part.indexOf(';');
+    const token = (semi < 0 ? part : part.slice(0, semi)).trim().toLowerCase();
     if (!token) continue;
     let q = 1;
-    for (const p of params) {
-      const kv = /^\s*q\s*=\s*(.*?)\s*$/i.exec(p);
-      // A q-value that is not a number makes the entry unusable (q=0).
-      if (kv) q = /^[0-9.]+$/.test(kv[1]!) ? Number(kv[1]) : 0;
+    if (semi >= 0) {
+      const kv = /^\s*q\s*=\s*(.*?)\s*$/i.exec(part.slice(semi + 1));
+      if (kv) {
+        q = /^(\d+(\.\d*)?|\.\d+)$/.test(kv[1]!) ? Number(kv[1]) : NaN;
+        if (Number.isNaN(q)) continue;
+      }
     }
-    out.push({ token, q: Number.isFinite(q) ? q : 0 });
+    out.push({ token, q });
   }
   return out;
 }

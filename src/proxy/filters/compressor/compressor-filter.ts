@@ -3,25 +3,23 @@
 // (decoded, immutable), the factory (settings + stats, shared by the
 // listener's streams) and CompressorFilter (one stream's zlib stream).
 //
-// The decision is made on the response head, in Envoy's order: enabled,
-// content-length ≥ min_content_length, content type, no content-encoding,
-// no `cache-control: no-transform`, ETag rule, then the accept-encoding
-// negotiation. Compressed output is injected downstream as zlib produces it;
+// The decision is made on the response head, in Envoy's order and with its
+// stats: content-length ≥ min_content_length, the accept-encoding negotiation,
+// then content type, `cache-control: no-transform`, the ETag rule, no
+// content-encoding, no compressing transfer-encoding; a response that ends
+// with its head (HEAD, 204, 304) is never compressed. Compressed output is injected downstream as zlib produces it;
 // zlib's input buffer above its limit pauses the upstream (encoder watermark),
 // a full downstream pauses zlib's output.
 import zlib from 'node:zlib';
 import { CONTINUE, STOP, type FilterStatus, type FilterStream, type HttpFilter, type HttpFilterFactory } from '../../http/filter.js';
 import type { HeaderMap } from '../../http/headers.js';
 import { PerRouteConfigs } from '../common/per-route.js';
-import { negotiationFor, type EncodingNegotiation } from './accept-encoding.js';
+import { negotiationFor, type EncodingNegotiation, type Registrant } from './accept-encoding.js';
 import { CompressorStats } from './compressor-stats.js';
 import { decodeCompressorPerRoute, mediaType, type CompressorLibrary, type CompressorPerRouteSettings, type CompressorSettings } from './decode.js';
 import { COMPRESSOR_PER_ROUTE_TYPE_URL } from './defaults.js';
 
 export const compressorPerRoute = new PerRouteConfigs<CompressorPerRouteSettings>([COMPRESSOR_PER_ROUTE_TYPE_URL], decodeCompressorPerRoute);
-
-/** Status codes whose responses never carry a body. */
-const NO_BODY_STATUS = new Set([204, 304]);
 
 export class CompressorFilterFactory implements HttpFilterFactory {
   private stats: CompressorStats | undefined;
@@ -44,14 +42,14 @@ export class CompressorFilterFactory implements HttpFilterFactory {
 
 export class CompressorFilter implements HttpFilter {
   private negotiation: EncodingNegotiation | undefined;
-  private readonly registrant: { encoding: string; chooseFirst: boolean };
+  private readonly registrant: Registrant;
   private z: zlib.Gzip | zlib.BrotliCompress | undefined;
   private aboveWatermark = false;
   private pendingTrailers: HeaderMap | undefined;
   private stream: FilterStream | undefined;
 
   constructor(private readonly settings: CompressorSettings, private readonly stats: CompressorStats, private readonly removeAcceptEncoding: boolean) {
-    this.registrant = { encoding: settings.encoding, chooseFirst: settings.chooseFirst };
+    this.registrant = { encoding: settings.encoding, chooseFirst: settings.chooseFirst, contentTypes: settings.contentTypes };
   }
 
   decodeHeaders(stream: FilterStream): FilterStatus {
@@ -61,45 +59,53 @@ export class CompressorFilter implements HttpFilter {
     return CONTINUE;
   }
 
-  encodeHeaders(stream: FilterStream, status: number, headers: HeaderMap, end: boolean): void {
-    // Local replies before decodeHeaders (no negotiation) and bodiless responses are left alone.
-    if (!this.negotiation || end || stream.method === 'HEAD' || NO_BODY_STATUS.has(status)) return;
+  encodeHeaders(stream: FilterStream, _status: number, headers: HeaderMap, end: boolean): void {
+    // Local replies sent before this filter's decodeHeaders ran have no negotiation: left alone.
+    const neg = this.negotiation;
+    if (!neg) return;
     const s = this.settings;
     const st = this.stats;
+    // Envoy's order and stats: length first (content_length_too_small), then whether the response
+    // could be compressed at all, then the accept-encoding decision (counted only past the length).
     const len = headers.get('content-length');
-    if (len !== undefined && Number(len) < s.minContentLength) {
-      st.contentLengthTooSmall.inc();
-      st.notCompressed.inc();
-      return;
-    }
+    const bigEnough = len === undefined || (/^\d+$/.test(len.trim()) && Number(len) >= s.minContentLength);
+    if (!bigEnough) st.contentLengthTooSmall.inc();
     const ct = headers.get('content-type');
-    const compressible = ct !== undefined && s.contentTypes.has(mediaType(ct))
-      && !headers.has('content-encoding')
+    const type = ct === undefined ? undefined : mediaType(ct);
+    const compressible = bigEnough
+      && (type === undefined || s.contentTypes.has(type))
       && !/(^|,)\s*no-transform\s*(,|$)/i.test(headers.getJoined('cache-control') ?? '')
-      && !/\b(gzip|br|deflate|compress|zstd)\b/i.test(headers.getJoined('transfer-encoding') ?? '');
-    if (!compressible) {
-      st.notCompressed.inc();
-      return;
+      && this.etagAllowed(headers)
+      && !headers.has('content-encoding');
+    let compress = false;
+    if (!end && bigEnough) {
+      if (neg.acceptEncoding === undefined) st.accept.no_accept_header.inc();
+      else {
+        const d = neg.decide(this.registrant, type);
+        st.accept[d.outcome].inc();
+        compress = d.compress;
+      }
     }
-    if (s.disableOnEtagHeader && headers.has('etag')) {
-      st.notCompressedEtag.inc();
-      st.notCompressed.inc();
-      return;
-    }
-    const outcome = this.negotiation.decide(this.registrant);
-    st.accept[outcome].inc();
+    compress = compress && compressible && !/(^|,)\s*(gzip|br|deflate|compress|zstd)\s*(,|$)/i.test(headers.getJoined('transfer-encoding') ?? '');
     // A cache in front must key on accept-encoding whenever this response could be compressed.
-    addVary(headers);
-    if (outcome !== 'header_compressor_used' && outcome !== 'header_wildcard') {
+    if (compressible) addVary(headers);
+    if (!compress) {
       st.notCompressed.inc();
       return;
     }
     st.compressed.inc();
+    // Envoy keeps weak ETags and drops strong ones: the compressed bytes are a different entity.
+    const etag = headers.get('etag');
+    if (etag !== undefined && etag.length > 2 && !/^w\//i.test(etag)) headers.remove('etag');
     headers.remove('content-length');
     headers.set('content-encoding', s.encoding);
-    const etag = headers.get('etag');
-    if (etag !== undefined && !etag.startsWith('W/')) headers.set('etag', `W/${etag}`);
     this.start(stream, s.library);
+  }
+
+  private etagAllowed(headers: HeaderMap): boolean {
+    if (!this.settings.disableOnEtagHeader || !headers.has('etag')) return true;
+    this.stats.notCompressedEtag.inc();
+    return false;
   }
 
   private start(stream: FilterStream, lib: CompressorLibrary): void {

@@ -17,7 +17,8 @@ export class CompressorStats {
   readonly totalCompressedBytes: Counter;
   readonly contentLengthTooSmall: Counter;
   readonly notCompressedEtag: Counter;
-  readonly accept: Readonly<Record<AcceptOutcome, Counter>>;
+  /** The accept-encoding decision's counters, and no_accept_header. */
+  readonly accept: Readonly<Record<AcceptOutcome | 'no_accept_header', Counter>>;
 
   constructor(readonly store: StatsStore, prefix: string) {
     const c = (n: string) => store.counter(prefix + n);
