@@ -146,3 +146,23 @@ test('watermarks: a full downstream or a filter over its limit pauses the produc
   assert.equal(s.encodeData(Buffer.from('2'), true), true);
   assert.equal(sink.body, '12');
 });
+
+test('body that arrived while a filter held the headers reaches the router after its decodeHeaders returns (no hooks)', () => {
+  let resume: (() => void) | undefined;
+  const h = new FilterHarness();
+  h.factories.push({ name: 'delay', create: () => ({ decodeHeaders: (st) => ((resume = () => st.continueDecoding()), STOP) }) });
+  const got: string[] = [];
+  (h.hcm as { router: unknown }).router = {
+    decodeHeaders(s: HttpStream) {
+      s.attachBodySink({ onData: (c, end) => got.push(`data:${c.toString()}${end ? ':end' : ''}`), onTrailers: () => got.push('trailers') });
+      // The router starts its upstream attempt after attaching, as upstream-exchange does.
+      got.push('attempt');
+    },
+  };
+  const s = new HttpStream(h.hcm, connection(), new FakeSink(), 'POST', '/', 'example.com', 'http', new HeaderMap());
+  s.start();
+  s.onRequestData(Buffer.from('body'), true);
+  assert.deepEqual(got, []);
+  resume!();
+  assert.deepEqual(got, ['attempt', 'data:body:end']);
+});
