@@ -4,6 +4,7 @@ import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
 import type { StatsStore } from '../stats/stats-store.js';
 import type { AccessLogManager } from './access-log/access-log-manager.js';
+import type { ServerHealth } from './runtime.js';
 import type { ClusterManager } from './upstream/cluster-manager.js';
 import type { Runtime } from './runtime/runtime.js';
 import type { OverloadManager } from './overload/overload-manager.js';
@@ -20,4 +21,6 @@ export interface ProxyContext {
   readonly runtime: Runtime;
   /** Admits new downstream connections (global cap, overload actions). */
   readonly overload: OverloadManager;
+  /** The server's health as the health check filter answers it; absent in tests that build a bare context (healthy). */
+  readonly serverHealth?: ServerHealth;
 }

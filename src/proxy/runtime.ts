@@ -71,5 +71,17 @@ export interface XdsRuntime extends RuntimeBase {
   markLive(): void;
 }
 
+/**
+ * What the health check filter (filters/health-check/) reads of the running
+ * proxy, through ProxyContext.serverHealth. ProxyServer implements it; the
+ * filter only reads it.
+ */
+export interface ServerHealth {
+  /** DRAINING while /healthcheck/fail is in effect or the listeners drain: health checks then fail. */
+  readonly state: ServerState;
+  /** The local node's cluster (x-envoy-upstream-healthchecked-cluster). */
+  readonly bootstrap: { readonly node: { readonly cluster: string } };
+}
+
 /** What the HDS client (hds/) reads: the node, the shared services and a logger. */
 export type HdsRuntime = RuntimeBase;

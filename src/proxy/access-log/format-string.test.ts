@@ -210,3 +210,16 @@ test('a compiled format is reused across lines with different values', () => {
   assert.equal(f.format(a), '204 /api/v1/locations\n');
   assert.equal(f.format(b), '503 /other\n');
 });
+
+test('DYNAMIC_METADATA: a namespace, a key path inside it, :Z; missing is -; it needs a namespace', () => {
+  const i = exampleInfo();
+  assert.equal(fmt('%DYNAMIC_METADATA(envoy.lb:version)%', i), '-');
+  i.setDynamicMetadata('envoy.lb', 'version', 'v2');
+  i.setDynamicMetadata('envoy.lb', 'weight', 2.5);
+  i.setDynamicMetadata('ns', 'nested', { a: { b: 'deep' } });
+  assert.equal(fmt('%DYNAMIC_METADATA(envoy.lb:version)% %DYNAMIC_METADATA(envoy.lb:weight)%', i), 'v2 2.5');
+  assert.equal(fmt('%DYNAMIC_METADATA(envoy.lb)%', i), '{"version":"v2","weight":2.5}');
+  assert.equal(fmt('%DYNAMIC_METADATA(ns:nested:a:b)% %DYNAMIC_METADATA(ns:nested:x:y)%', i), 'deep -');
+  assert.equal(fmt('%DYNAMIC_METADATA(envoy.lb:version):1%', i), 'v');
+  assert.throws(() => compileFormat('%DYNAMIC_METADATA%'), (e: unknown) => e instanceof FormatCompileError);
+});

@@ -178,6 +178,34 @@ const SIMPLE: Record<string, () => Extractor> = {
   WEFT_ERROR: () => new StringExtractor((i) => nonEmpty(i.weftError)),
 };
 
+/**
+ * DYNAMIC_METADATA(NAMESPACE:KEY*): a namespace, then a path of keys inside it,
+ * separated by `:` (namespaces contain dots). Strings print as they are,
+ * numbers and booleans in their JSON form, structures as JSON; missing is `-`.
+ */
+function dynamicMetadataExtractor(args: string | undefined): Extractor {
+  if (args === undefined || args === '') throw new FormatCompileError('%DYNAMIC_METADATA% needs a namespace, e.g. %DYNAMIC_METADATA(envoy.filters.http.header_to_metadata:key)%');
+  const [ns, ...keys] = args.split(':');
+  const lookup = (i: StreamInfo): unknown => {
+    let v: unknown = i.dynamicMetadata?.[ns!];
+    for (const k of keys) {
+      if (v === null || typeof v !== 'object') return undefined;
+      v = (v as Record<string, unknown>)[k];
+    }
+    return v;
+  };
+  return {
+    str: (i) => {
+      const v = lookup(i);
+      return v === undefined ? undefined : typeof v === 'string' ? v : JSON.stringify(v);
+    },
+    typed: (i) => {
+      const v = lookup(i);
+      return v === undefined || typeof v === 'string' || typeof v === 'number' ? v : JSON.stringify(v);
+    },
+  };
+}
+
 /** Operators with an argument in parentheses, by name. */
 const WITH_ARGS: Record<string, (args: string | undefined) => Extractor> = {
   REQ: (a) => headerExtractor('REQ', 'request', a, false),
@@ -188,6 +216,7 @@ const WITH_ARGS: Record<string, (args: string | undefined) => Extractor> = {
   TRAILER: (a) => headerExtractor('TRAILER', 'trailer', a, false),
   RESPONSE_TRAILER: (a) => headerExtractor('RESPONSE_TRAILER', 'trailer', a, false),
   START_TIME: startTimeExtractor,
+  DYNAMIC_METADATA: dynamicMetadataExtractor,
 };
 
 /** Every operator name weft understands (for docs and error messages). */

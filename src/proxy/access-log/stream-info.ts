@@ -73,6 +73,17 @@ export class StreamInfo {
   attemptCount = 0;
   /** Set by the health check filter; not_health_check_filter skips such requests. */
   healthCheck = false;
+  /**
+   * Envoy's dynamic metadata: namespace → key → value, set by filters
+   * (header_to_metadata) during the stream; %DYNAMIC_METADATA(ns:key)% reads it.
+   */
+  dynamicMetadata: Record<string, Record<string, unknown>> | undefined = undefined;
+
+  /** Sets one dynamic metadata value (a filter's output). */
+  setDynamicMetadata(namespace: string, key: string, value: unknown): void {
+    const all = (this.dynamicMetadata ??= {});
+    (all[namespace] ??= {})[key] = value;
+  }
 
   /** Adds one response flag (a constant from response-flags.ts). */
   setResponseFlag(flag: number): void {

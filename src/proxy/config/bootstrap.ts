@@ -205,7 +205,7 @@ function checkRouteClusters(listeners: ListenerConfig[], clusters: Set<string>, 
       const base = `static_resources.listeners[${li}].filter_chains[${ci}]`;
       if (fc.terminal.kind === 'tcp') {
         for (const c of fc.terminal.tcp.clusters) if (!clusters.has(c.name)) errs.error(`${base}.filters`, `tcp_proxy names unknown cluster "${c.name}"`, CFG.UNKNOWN_REFERENCE);
-      } else {
+      } else if (fc.terminal.kind === 'http') {
         const rt = fc.terminal.hcm.routeTable;
         // validate_clusters defaults to true for inline route configs; false turns the check off.
         if (!rt || rt.validateClusters === false) return;

@@ -1,6 +1,12 @@
 // The HTTP filters weft implements (http_connection_manager.http_filters[],
 // and typed_per_filter_config by the same registrations). One line each.
+import { bufferRegistration } from '../filters/buffer/registration.js';
+import { compressorRegistration } from '../filters/compressor/registration.js';
+import { corsRegistration } from '../filters/cors/registration.js';
+import { csrfRegistration } from '../filters/csrf/registration.js';
 import { faultRegistration } from '../filters/fault/registration.js';
+import { headerToMetadataRegistration } from '../filters/header-to-metadata/registration.js';
+import { healthCheckRegistration } from '../filters/health-check/registration.js';
 import { httpLocalRateLimitRegistration } from '../filters/local-ratelimit/registration.js';
 import { routerRegistration } from '../router/registration.js';
 import type { HttpFilterRegistration } from './http-filter-registration.js';
@@ -10,7 +16,13 @@ export const HTTP_FILTERS = new ExtensionRegistry<HttpFilterRegistration>('HTTP 
   routerRegistration,
   faultRegistration,
   httpLocalRateLimitRegistration,
-]);
+  compressorRegistration,
+  corsRegistration,
+  csrfRegistration,
+  healthCheckRegistration,
+  bufferRegistration,
+  headerToMetadataRegistration,
+] as HttpFilterRegistration[]);
 
 /** The per-route decoders, by the type URL of a typed_per_filter_config entry. */
 export function httpFilterForPerRouteType(url: string): HttpFilterRegistration | undefined {

@@ -5,7 +5,8 @@
 import type { HcmConfig } from '../http/connection-manager-config.js';
 import type { TcpProxyConfig } from '../tcp/tcp-proxy-config.js';
 import type { NetworkLocalRateLimitConfig } from '../filters/local-ratelimit/network-limiter.js';
+import type { DirectResponseConfig } from '../filters/direct-response/direct-response.js';
 
-export type NetworkTerminal = { kind: 'http'; hcm: HcmConfig } | { kind: 'tcp'; tcp: TcpProxyConfig };
+export type NetworkTerminal = { kind: 'http'; hcm: HcmConfig } | { kind: 'tcp'; tcp: TcpProxyConfig } | { kind: 'direct'; direct: DirectResponseConfig };
 
 export type NetworkFilterSpec = { terminal: NetworkTerminal } | { rateLimit: NetworkLocalRateLimitConfig };

@@ -1,4 +1,5 @@
 // The network filters weft implements (filter_chains[].filters[]). One line each.
+import { directResponseRegistration } from '../filters/direct-response/registration.js';
 import { networkLocalRateLimitRegistration } from '../filters/local-ratelimit/registration.js';
 import { hcmRegistration } from '../hcm/registration.js';
 import { tcpProxyRegistration } from '../tcp/registration.js';
@@ -9,4 +10,5 @@ export const NETWORK_FILTERS = new ExtensionRegistry<NetworkFilterRegistration>(
   hcmRegistration,
   tcpProxyRegistration,
   networkLocalRateLimitRegistration,
-]);
+  directResponseRegistration,
+] as NetworkFilterRegistration[]);

@@ -14,6 +14,7 @@ import type { Logger } from '../../common/log.js';
 import type { AnyMessage } from '../../xds/gen/types.js';
 import type { StreamInfo } from '../access-log/stream-info.js';
 import type { StatsStore } from '../../stats/stats-store.js';
+import type { ServerHealth } from '../runtime.js';
 import type { RouteMatchResult } from '../route/route-entry.js';
 import type { ConnectionInfo, HttpProtocol } from './downstream.js';
 import type { HeaderMap } from './headers.js';
@@ -32,8 +33,18 @@ export interface FilterServices {
   readonly log: Logger;
   /** Uniform [0, 1), the proxy's random source (seeded in tests). */
   random(): number;
-  /** The process's stats store, where filters create their stats (a narrow view of ProxyContext). */
-  readonly ctx: { readonly stats: StatsStore; readonly runtime: { snapshot(): RuntimeSnapshot } };
+  /**
+   * A narrow view of ProxyContext: the stats store where filters create their
+   * stats; the runtime snapshot of the moment; the clusters and the server's
+   * health for the health check filter (optional so test fakes need not
+   * provide them).
+   */
+  readonly ctx: {
+    readonly stats: StatsStore;
+    readonly runtime: { snapshot(): RuntimeSnapshot };
+    readonly clusters?: { get(name: string): { readonly hosts: readonly { readonly healthy: boolean }[] } | undefined };
+    readonly serverHealth?: ServerHealth;
+  };
 }
 
 /**
@@ -58,19 +69,71 @@ export interface FilterStream {
   readonly route: RouteMatchResult | undefined;
   readonly state: StreamState;
   readonly hcm: FilterServices;
+  /** True once the whole request (body included) has been received; at decodeHeaders: the request has no body. */
+  readonly requestComplete: boolean;
   /** Runs the rest of the decode path after a filter returned STOP. */
   continueDecoding(): void;
+  /**
+   * Passes request body bytes on from `from` (a filter whose decodeData kept
+   * chunks by returning null) to the filters after it and the router.
+   */
+  injectDecodedData(from: HttpFilter, data: Buffer, end: boolean): void;
+  /** Passes request trailers on from `from` (whose decodeTrailers returned STOP). */
+  injectDecodedTrailers(from: HttpFilter, trailers: HeaderMap): void;
+  /**
+   * Passes response body bytes on from `from` (whose encodeData kept chunks) to
+   * the filters before it and the downstream. Returns false when the downstream
+   * is full: the filter waits for its encodeDrained hook before injecting more.
+   */
+  injectEncodedData(from: HttpFilter, data: Buffer, end: boolean): boolean;
+  /** Passes response trailers on from `from` (whose encodeTrailers returned STOP). */
+  injectEncodedTrailers(from: HttpFilter, trailers: HeaderMap): void;
+  /**
+   * A filter holding response data is over (true) or back under (false) its
+   * buffer limit: while any filter is over, the router is told to pause the
+   * upstream (Envoy's encoder watermark callbacks). Calls must alternate.
+   */
+  setEncoderAboveWatermark(above: boolean): void;
+  /**
+   * Answers the request locally with a regular response (a CORS preflight, a
+   * health check answer): it passes the encode path like an upstream response
+   * and carries no x-weft-error. `details` becomes %RESPONSE_CODE_DETAILS%.
+   */
+  sendResponse(status: number, headers: HeaderMap, body: string, details: string): void;
+  /** Aborts the exchange (after the response head went out, the only way to fail it). */
+  resetStream(reason: string): void;
   /** Ends the stream with a response the proxy makes itself. */
   /** `extraHeaders` are added to the reply (a rate limit's x-ratelimit-* headers). */
   sendLocalReply(r: LocalReply, extraHeaders?: HeaderMap): void;
 }
 
-/** Per-stream filter instance (or a shared stateless object). */
+/**
+ * Per-stream filter instance (or a shared stateless object).
+ *
+ * Body hooks (decodeData, decodeTrailers, encodeData, encodeTrailers) are
+ * optional: a stream whose filters have none passes body bytes straight
+ * between codec and router, deciding so once when the stream starts. A data
+ * hook returns the bytes to pass on (the chunk itself, a transformed chunk, or
+ * an empty buffer), or null: the filter keeps what it got and later passes
+ * bytes on with inject*Data (buffering, or an asynchronous transform). Request
+ * data reaches a filter only after its decodeHeaders ran; while the headers are
+ * stopped at a filter, data for the filters after it waits in the stream.
+ */
 export interface HttpFilter {
   /** Request headers arrived and a route has been chosen (stream.route may be undefined: NR). */
   decodeHeaders?(stream: FilterStream): FilterStatus;
-  /** Response headers on their way downstream; may edit them in place. */
-  encodeHeaders?(stream: FilterStream, status: number, headers: HeaderMap): void;
+  /** Request body bytes; `end`: the last of them (no trailers follow). */
+  decodeData?(stream: FilterStream, chunk: Buffer, end: boolean): Buffer | null;
+  /** Request trailers (the end of the request); STOP: the filter injects them later. */
+  decodeTrailers?(stream: FilterStream, trailers: HeaderMap): FilterStatus;
+  /** Response headers on their way downstream; may edit them in place. `end`: no body follows. */
+  encodeHeaders?(stream: FilterStream, status: number, headers: HeaderMap, end: boolean): void;
+  /** Response body bytes on their way downstream (filters run in reverse order). */
+  encodeData?(stream: FilterStream, chunk: Buffer, end: boolean): Buffer | null;
+  /** Response trailers; STOP: the filter injects them later (after flushing what it holds). */
+  encodeTrailers?(stream: FilterStream, trailers: HeaderMap): FilterStatus;
+  /** The downstream can take more after injectEncodedData returned false. */
+  encodeDrained?(stream: FilterStream): void;
   /** The stream ended (completed, reset or replied locally); release resources. */
   onDestroy?(stream: FilterStream): void;
 }

@@ -9,7 +9,7 @@ import { HeaderMap } from './headers.js';
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import type { ProxyContext } from '../context.js';
-import { CONTINUE, type FilterStream, type HttpFilter, type HttpFilterFactory, type StreamState } from './filter.js';
+import { CONTINUE, type FilterStatus, type FilterStream, type HttpFilter, type HttpFilterFactory, type StreamState } from './filter.js';
 import type { ConnectionInfo, DownstreamSink, HttpProtocol } from './downstream.js';
 import { grpcStatusForHttp, isGrpcContentType, weftErrorHeader, type LocalReply } from './local-reply.js';
 import type { HcmConfig } from './connection-manager-config.js';
@@ -25,6 +25,13 @@ export interface RequestBodySink {
 }
 
 export type { StreamState } from './filter.js';
+
+/** Request bytes or trailers waiting for the header path to reach a filter (body hooks only). */
+interface HeldFrame {
+  readonly data: Buffer | undefined;
+  readonly end: boolean;
+  readonly trailers: HeaderMap | undefined;
+}
 
 /** The terminal filter (the router): takes the request once every decode filter let it through. */
 export interface TerminalFilter {
@@ -88,6 +95,25 @@ export class HttpStream implements FilterStream {
   private pendingTrailers: HeaderMap | undefined;
   /** True once the whole request (incl. body) has been received. */
   requestComplete = false;
+
+  // Body hooks. Decided once per stream in start(): when no filter of the
+  // stream has one, body bytes go straight between codec and router.
+  private bodyHooks = false;
+  /** Request frames that reached filter `heldAt` before its decodeHeaders ran. */
+  private held: HeldFrame[] | undefined;
+  private heldAt = 0;
+  /** The end of the request body (or its trailers) went past the filters. */
+  private requestEndDelivered = false;
+  /** The downstream's last writeData returned false and it has not drained yet. */
+  private sinkBlocked = false;
+  /** Filters over their encoder buffer limit (setEncoderAboveWatermark). */
+  private filtersAboveWatermark = 0;
+  /** encodeData returned false to the router, which waits for routerDrain. */
+  private encoderPaused = false;
+  private routerDrain: (() => void) | undefined;
+  /** The router's decodeHeaders is running; a body sink it attaches gets the buffered body after it returns. */
+  private inTerminal = false;
+  private replayPending = false;
 
   /** Response status that went downstream (0 until then). */
   responseStatus = 0;
@@ -159,7 +185,14 @@ export class HttpStream implements FilterStream {
     if (this.route) this.info.routeName = this.route.route.name;
     for (const f of hcm.filterFactories) {
       const inst = f.create(this);
-      if (inst) this.filters.push(inst);
+      if (inst) {
+        this.filters.push(inst);
+        if (inst.decodeData || inst.decodeTrailers || inst.encodeData || inst.encodeTrailers) this.bodyHooks = true;
+      }
+    }
+    if (this.bodyHooks) {
+      this.requestEndDelivered = this.requestComplete;
+      this.sink.onDrain = () => this.onSinkDrain();
     }
     this.continueDecoding();
   }
@@ -181,13 +214,25 @@ export class HttpStream implements FilterStream {
       if (this.state !== 'decoding') return;
       if (st !== CONTINUE) {
         this.stopped = true;
+        if (this.held) this.releaseHeld();
         return;
       }
     }
+    if (this.held) {
+      this.releaseHeld();
+      if ((this.state as StreamState) === 'done') return;
+    }
+    this.inTerminal = true;
     try {
       this.hcm.router.decodeHeaders(this);
     } catch (err) {
       this.internalError(err);
+    } finally {
+      this.inTerminal = false;
+    }
+    if (this.replayPending) {
+      this.replayPending = false;
+      if ((this.state as StreamState) !== 'done') this.replayPendingBody();
     }
   }
 
@@ -205,6 +250,13 @@ export class HttpStream implements FilterStream {
     this.info.bytesReceived += chunk.length;
     if (end) this.requestComplete = true;
     this.touch();
+    if (this.bodyHooks) this.decodeFrom(0, chunk, end, undefined);
+    else this.deliverRequestData(chunk, end);
+  }
+
+  /** Request bytes past the filters: to the router, or buffered until it attaches. */
+  private deliverRequestData(chunk: Buffer, end: boolean): void {
+    if (end) this.requestEndDelivered = true;
     if (this.bodySink) {
       this.bodySink.onData(chunk, end);
       return;
@@ -220,6 +272,12 @@ export class HttpStream implements FilterStream {
   onRequestTrailers(trailers: HeaderMap): void {
     this.requestComplete = true;
     this.touch();
+    if (this.bodyHooks) this.decodeFrom(0, undefined, false, trailers);
+    else this.deliverRequestTrailers(trailers);
+  }
+
+  private deliverRequestTrailers(trailers: HeaderMap): void {
+    this.requestEndDelivered = true;
     if (this.bodySink) this.bodySink.onTrailers(trailers);
     else {
       this.pendingTrailers = trailers;
@@ -230,6 +288,14 @@ export class HttpStream implements FilterStream {
   /** Attaches the consumer of the request body and replays what was buffered. */
   attachBodySink(sink: RequestBodySink): void {
     this.bodySink = sink;
+    // The router attaches before it starts its upstream request; body that
+    // arrived earlier (a filter held the headers) is handed over once it has.
+    if (this.inTerminal) this.replayPending = true;
+    else this.replayPendingBody();
+  }
+
+  private replayPendingBody(): void {
+    const sink = this.bodySink!;
     const pending = this.pendingBody;
     this.pendingBody = undefined;
     const wasPaused = this.pendingBodyBytes > this.hcm.bufferLimit;
@@ -244,7 +310,132 @@ export class HttpStream implements FilterStream {
 
   /** Buffered request body so far (for filters that must see it); does not consume it. */
   get hasRequestBody(): boolean {
-    return !this.requestComplete || (this.pendingBody?.length ?? 0) > 0;
+    // With body hooks a filter may still hold bytes after the codec saw the end.
+    const ended = this.bodyHooks ? this.requestEndDelivered : this.requestComplete;
+    return !ended || (this.pendingBody?.length ?? 0) > 0;
+  }
+
+  // ---- body hooks (only when a filter of this stream has one) ----
+
+  /** Runs request data (or trailers) through the decode filters from index `i`. */
+  private decodeFrom(i: number, data: Buffer | undefined, end: boolean, trailers: HeaderMap | undefined): void {
+    const fs = this.filters;
+    for (; i < fs.length; i++) {
+      if (i >= this.filterIndex) {
+        // This filter has not seen the request head yet: wait for continueDecoding.
+        (this.held ??= []).push({ data, end, trailers });
+        this.heldAt = i;
+        return;
+      }
+      const f = fs[i]!;
+      try {
+        if (trailers) {
+          if (!f.decodeTrailers) continue;
+          const st: FilterStatus = f.decodeTrailers(this, trailers);
+          if (this.state === 'done' || st !== CONTINUE) return;
+        } else {
+          if (!f.decodeData) continue;
+          const out = f.decodeData(this, data!, end);
+          if (this.state === 'done' || out === null) return;
+          data = out;
+        }
+      } catch (err) {
+        this.internalError(err);
+        return;
+      }
+    }
+    if (trailers) this.deliverRequestTrailers(trailers);
+    else this.deliverRequestData(data!, end);
+  }
+
+  private releaseHeld(): void {
+    const q = this.held!;
+    this.held = undefined;
+    const at = this.heldAt;
+    for (const h of q) {
+      if (this.state === 'done') return;
+      this.decodeFrom(at, h.data, h.end, h.trailers);
+    }
+  }
+
+  injectDecodedData(from: HttpFilter, data: Buffer, end: boolean): void {
+    const i = this.filters.indexOf(from);
+    if (i >= 0 && this.state !== 'done') this.decodeFrom(i + 1, data, end, undefined);
+  }
+
+  injectDecodedTrailers(from: HttpFilter, trailers: HeaderMap): void {
+    const i = this.filters.indexOf(from);
+    if (i >= 0 && this.state !== 'done') this.decodeFrom(i + 1, undefined, false, trailers);
+  }
+
+  /** Runs response data (or trailers) through the encode filters from index `i` down; false: pause the producer. */
+  private encodeFrom(i: number, data: Buffer | undefined, end: boolean, trailers: HeaderMap | undefined): boolean {
+    const fs = this.filters;
+    for (; i >= 0; i--) {
+      const f = fs[i]!;
+      try {
+        if (trailers) {
+          if (!f.encodeTrailers) continue;
+          const st: FilterStatus = f.encodeTrailers(this, trailers);
+          if (this.state === 'done' || st !== CONTINUE) return true;
+        } else {
+          if (!f.encodeData) continue;
+          const out = f.encodeData(this, data!, end);
+          if (this.state === 'done') return true;
+          if (out === null) return this.encoderWritable();
+          data = out;
+        }
+      } catch (err) {
+        this.hcm.log.error(`encode filter error: ${(err as Error)?.stack ?? String(err)}`);
+        this.resetStream('filter_error');
+        return true;
+      }
+    }
+    if (trailers) {
+      this.sinkTrailers(trailers);
+      return true;
+    }
+    this.sinkData(data!, end);
+    return this.encoderWritable();
+  }
+
+  private encoderWritable(): boolean {
+    if (this.state === 'done') return true;
+    const ok = !this.sinkBlocked && this.filtersAboveWatermark === 0;
+    if (!ok) this.encoderPaused = true;
+    return ok;
+  }
+
+  injectEncodedData(from: HttpFilter, data: Buffer, end: boolean): boolean {
+    const i = this.filters.indexOf(from);
+    if (i < 0 || this.state === 'done') return true;
+    this.encodeFrom(i - 1, data, end, undefined);
+    return !this.sinkBlocked;
+  }
+
+  injectEncodedTrailers(from: HttpFilter, trailers: HeaderMap): void {
+    const i = this.filters.indexOf(from);
+    if (i >= 0 && this.state !== 'done') this.encodeFrom(i - 1, undefined, false, trailers);
+  }
+
+  setEncoderAboveWatermark(above: boolean): void {
+    this.filtersAboveWatermark += above ? 1 : -1;
+    if (!above) this.maybeResumeEncoder();
+  }
+
+  private onSinkDrain(): void {
+    this.sinkBlocked = false;
+    for (const f of this.filters) {
+      if (this.state === 'done') return;
+      f.encodeDrained?.(this);
+    }
+    this.maybeResumeEncoder();
+  }
+
+  private maybeResumeEncoder(): void {
+    if (!this.encoderPaused || this.sinkBlocked || this.filtersAboveWatermark > 0 || this.state === 'done') return;
+    this.encoderPaused = false;
+    this.routerDrain?.();
   }
 
   // ---- response ----
@@ -258,7 +449,7 @@ export class HttpStream implements FilterStream {
       const f = this.filters[i]!;
       if (f.encodeHeaders) {
         try {
-          f.encodeHeaders(this, status, headers);
+          f.encodeHeaders(this, status, headers, end);
         } catch (err) {
           this.hcm.log.error(`encode filter error: ${String(err)}`);
         }
@@ -294,8 +485,14 @@ export class HttpStream implements FilterStream {
   /** Returns false when the downstream is slow; the caller waits for `onDownstreamDrain`. */
   encodeData(chunk: Buffer, end: boolean): boolean {
     if (this.state === 'done') return true;
+    if (this.bodyHooks) return this.encodeFrom(this.filters.length - 1, chunk, end, undefined);
+    return this.sinkData(chunk, end);
+  }
+
+  private sinkData(chunk: Buffer, end: boolean): boolean {
     this.info.bytesSent += chunk.length;
     const ok = this.sink.writeData(chunk, end);
+    if (!ok) this.sinkBlocked = true;
     if (end) this.finish();
     else this.touch();
     return ok;
@@ -303,6 +500,11 @@ export class HttpStream implements FilterStream {
 
   encodeTrailers(trailers: HeaderMap): void {
     if (this.state === 'done') return;
+    if (this.bodyHooks) this.encodeFrom(this.filters.length - 1, undefined, false, trailers);
+    else this.sinkTrailers(trailers);
+  }
+
+  private sinkTrailers(trailers: HeaderMap): void {
     this.info.responseTrailers = trailers;
     this.sink.writeTrailers(trailers);
     this.finish();
@@ -310,7 +512,9 @@ export class HttpStream implements FilterStream {
 
   /** Registers a callback for when the downstream can take more data. */
   set onDownstreamDrain(fn: (() => void) | undefined) {
-    this.sink.onDrain = fn;
+    // With body hooks the stream owns the sink's drain and resumes the producer itself.
+    if (this.bodyHooks) this.routerDrain = fn;
+    else this.sink.onDrain = fn;
   }
 
   /**
@@ -343,6 +547,16 @@ export class HttpStream implements FilterStream {
     h.set('content-length', String(buf.length));
     this.encodeHeaders(r.status, h, isHead || buf.length === 0);
     if (!isHead && buf.length > 0) this.encodeData(buf, true);
+  }
+
+  sendResponse(status: number, headers: HeaderMap, body: string, details: string): void {
+    if (this.state === 'done') return;
+    this.info.responseCodeDetails = details;
+    const buf = Buffer.from(body);
+    headers.set('content-length', String(buf.length));
+    const noBody = this.method === 'HEAD' || buf.length === 0;
+    this.encodeHeaders(status, headers, noBody);
+    if (!noBody) this.encodeData(buf, true);
   }
 
   /** Aborts the exchange without a response (or mid-response). */

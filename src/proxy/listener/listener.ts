@@ -9,6 +9,7 @@ import type { FilterChainConfig, ListenerConfig } from '../config/listener.js';
 import { HcmRuntime } from '../hcm/hcm-runtime.js';
 import type { RouteTable } from '../route/route-table.js';
 import { TcpProxy } from '../tcp/tcp-proxy.js';
+import { serveDirectResponse, type DirectResponseConfig } from '../filters/direct-response/direct-response.js';
 import { NetworkLocalRateLimiter } from '../filters/index.js';
 import { StreamInfo } from '../access-log/stream-info.js';
 import { NR } from '../access-log/response-flags.js';
@@ -24,6 +25,7 @@ interface RuntimeChain {
   readonly match: FilterChainConfig['match'];
   readonly http?: HttpHandler;
   readonly tcp?: TcpProxy;
+  readonly direct?: DirectResponseConfig;
 }
 
 /** Looks up an RDS route table by name (dynamic config); undefined until it arrives. */
@@ -73,6 +75,7 @@ export class ActiveListener {
       const routes = inline ? () => inline : () => (rdsName ? this.rds(rdsName) : undefined);
       return { config: fc, match: fc.match, limiters: this.limiters(fc), http: new HttpHandler(new HcmRuntime(hcmCfg, this.ctx, routes), runtimeConnectionLimits(this.ctx.runtime)) };
     }
+    if (t.kind === 'direct') return { config: fc, match: fc.match, limiters: this.limiters(fc), direct: t.direct };
     return { config: fc, match: fc.match, limiters: this.limiters(fc), tcp: new TcpProxy(t.tcp, this.ctx) };
   }
 
@@ -216,6 +219,10 @@ export class ActiveListener {
         socket.destroy();
         return;
       }
+    }
+    if (chain.direct) {
+      serveDirectResponse(chain.direct, socket);
+      return;
     }
     const id = nextConnectionId++;
     if (chain.tcp) {

@@ -450,7 +450,7 @@ export class XdsClient {
     for (const l of this.listeners.values()) {
       for (const fc of l.value.filterChains) {
         if (fc.terminal.kind === 'tcp') for (const c of fc.terminal.tcp.clusters) referenced.add(c.name);
-        else if (fc.terminal.hcm.routeTable) for (const c of fc.terminal.hcm.routeTable.clusterNames()) referenced.add(c);
+        else if (fc.terminal.kind === 'http' && fc.terminal.hcm.routeTable) for (const c of fc.terminal.hcm.routeTable.clusterNames()) referenced.add(c);
       }
     }
     for (const c of cm.all()) {
