@@ -200,10 +200,31 @@ describe('fromJson: enum names read as Envoy reads them (case_insensitive_enum_p
 });
 
 describe('fromJson: repeated fields, maps and oneofs', () => {
-  it('requires arrays for repeated fields and refuses null elements', () => {
-    assert.equal(onlyIssue('envoy.config.route.v3.VirtualHost', { name: 'v', domains: '*' }), 'domains: expected array (repeated string), got string "*"');
-    assert.equal(onlyIssue('envoy.config.route.v3.VirtualHost', { domains: ['a', null] }), 'domains[1]: null is not allowed in a list');
-  });
+  // Envoy's JsonStringToMessage parses with allow_legacy_syntax: a single
+  // element in place of the array is a one-element list.
+  // [case, type, written, decoded field, the one issue or undefined]
+  const VH = 'envoy.config.route.v3.VirtualHost';
+  const FILTER_CHAIN = 'envoy.config.listener.v3.FilterChain';
+  const TLS_CTX = 'envoy.extensions.transport_sockets.tls.v3.CommonTlsContext';
+  const single: [string, string, Obj, unknown, string | undefined][] = [
+    ['a list stays a list', VH, { domains: ['a', 'b'] }, ['a', 'b'], undefined],
+    ['a single string is a one-element list', VH, { domains: '*' }, ['*'], undefined],
+    ['a single message is a one-element list', FILTER_CHAIN, { filters: { name: 'f' } }, [{ name: 'f' }], undefined],
+    ['a single TlsCertificate is a one-element list', TLS_CTX, { tls_certificates: { certificate_chain: { filename: 'c.pem' } } },
+      [{ certificate_chain: { filename: 'c.pem' } }], undefined],
+    ['a single enum name is a one-element list', 'envoy.config.core.v3.HealthStatusSet', { statuses: 'healthy' }, ['HEALTHY'], undefined],
+    ['a single value of the wrong type is refused at the field', VH, { domains: 7 }, undefined, 'domains: expected string, got number 7'],
+    ['a single message is checked field by field', FILTER_CHAIN, { filters: { nme: 'f' } }, [{}], 'filters.nme: unknown field "nme" (did you mean "name"?)'],
+    ['null elements in a list are refused', VH, { domains: ['a', null] }, ['a'], 'domains[1]: null is not allowed in a list'],
+  ];
+  for (const [what, type, json, want, issue] of single) {
+    it(`repeated fields: ${what}`, () => {
+      const { out, issues } = decode(type, json);
+      assert.deepEqual(issues, issue === undefined ? [] : [issue]);
+      const field = Object.keys(json)[0];
+      if (field !== undefined) assert.deepEqual(out?.[field], want);
+    });
+  }
 
   it('requires objects for maps and puts the key in the path', () => {
     const RC = 'envoy.config.route.v3.RouteConfiguration';

@@ -2,7 +2,8 @@
 // JSON) is read, so it refuses what Envoy refuses: unknown fields, wrong JSON
 // types, out-of-range numbers, unknown enum names, two members of a oneof,
 // Anys without a known "@type". Every problem is collected with its field path
-// and decoding goes on, so one run shows the user all of them.
+// and decoding goes on, so one run shows the user all of them. It is lenient
+// only where Envoy's parser is: a single value for a repeated field.
 import { CFG, ConfigErrors, joinPath } from '../common/errors.js';
 import {
   canonicalUnderValueInAny, FieldSchema, hasMessageType, jsonUnderValueInAny, K_BOOL, K_BYTES, K_DOUBLE, K_ENUM,
@@ -159,8 +160,11 @@ function typeLabel(f: FieldSchema): string {
 
 function decodeList(f: FieldSchema, value: unknown, path: string, errs: ConfigErrors): unknown[] | undefined {
   if (!Array.isArray(value)) {
-    errs.error(path, `expected array (repeated ${typeLabel(f)}), got ${describe(value)}`, CFG.WRONG_TYPE);
-    return undefined;
+    // Envoy reads config with protobuf's JsonStringToMessage, which parses
+    // with allow_legacy_syntax: a single element written in place of the
+    // array is a one-element list (as the older ProtoStreamObjectWriter did).
+    const v = decodeSingle(f, value, path, errs);
+    return v === undefined ? undefined : [v];
   }
   const out: unknown[] = [];
   for (let i = 0; i < value.length; i++) {
