@@ -56,7 +56,7 @@ test('every registered type URL is one the codec can decode, and names and URLs 
 test('the canonical names each position supports', () => {
   assert.deepEqual(HTTP_FILTERS.registrations.map((r) => r.name), ['envoy.filters.http.router', 'envoy.filters.http.fault', 'envoy.filters.http.local_ratelimit', 'envoy.filters.http.compressor', 'envoy.filters.http.cors', 'envoy.filters.http.csrf', 'envoy.filters.http.health_check', 'envoy.filters.http.buffer', 'envoy.filters.http.header_to_metadata']);
   assert.deepEqual(NETWORK_FILTERS.registrations.map((r) => r.name), ['envoy.filters.network.http_connection_manager', 'envoy.filters.network.tcp_proxy', 'envoy.filters.network.local_ratelimit', 'envoy.filters.network.direct_response']);
-  assert.deepEqual(LISTENER_FILTERS.registrations.map((r) => r.name), ['envoy.filters.listener.tls_inspector', 'envoy.filters.listener.http_inspector']);
+  assert.deepEqual(LISTENER_FILTERS.registrations.map((r) => r.name), ['envoy.filters.listener.tls_inspector', 'envoy.filters.listener.http_inspector', 'envoy.filters.listener.original_dst']);
   assert.deepEqual(ACCESS_LOGGERS.registrations.map((r) => r.name), ['envoy.access_loggers.file', 'envoy.access_loggers.stdout', 'envoy.access_loggers.stderr']);
   assert.deepEqual(TRANSPORT_SOCKETS.registrations.map((r) => r.name), ['envoy.transport_sockets.raw_buffer']);
 });
@@ -91,7 +91,8 @@ test('is_optional: an HTTP filter weft does not know is skipped, as Envoy does',
 
 test('network filters, listener filters and transport sockets each list their own position', () => {
   const errs = load(bootstrap({
-    listenerFilters: [{ name: 'od', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst' } }],
+    // proxy_protocol: a listener filter weft does not run (the codec does not know its type either)
+    listenerFilters: [{ name: 'pp', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol' } }],
     transportSocket: { name: 'tls', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext' } },
     filters: [{ name: 'redis', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.redis_proxy.v3.RedisProxy', stat_prefix: 'r' } }],
   }));
@@ -104,6 +105,11 @@ test('network filters, listener filters and transport sockets each list their ow
   assert.ok(errs.errors[0]!.message.includes(`supported here: ${LISTENER_FILTERS.supportedList()}`));
   assert.ok(errs.errors[1]!.message.includes(`supported here: ${TRANSPORT_SOCKETS.supportedList()}`));
   assert.ok(errs.errors[2]!.message.includes(`supported here: ${NETWORK_FILTERS.supportedList()}`));
+  // and only their own: no position's message lists another position's extensions
+  assert.ok(LISTENER_FILTERS.supportedList().includes('envoy.filters.listener.original_dst'));
+  assert.ok(!errs.errors[0]!.message.includes('envoy.filters.network.') && !errs.errors[0]!.message.includes('envoy.transport_sockets.'));
+  assert.ok(!errs.errors[1]!.message.includes('envoy.filters.'));
+  assert.ok(!errs.errors[2]!.message.includes('envoy.filters.listener.') && !errs.errors[2]!.message.includes('envoy.transport_sockets.'));
 });
 
 test('raw_buffer is accepted as a filter chain and a cluster transport socket; its fields are refused by name', () => {
