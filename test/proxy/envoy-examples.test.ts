@@ -2,7 +2,8 @@
 // its README) as a compatibility corpus. Every file is decoded with the real
 // bootstrap decoder and compared with envoy-examples.expected.json: either
 // accepted (and then started, with listeners and admin moved to port 0, /ready
-// asked and one request sent to every HTTP listener) or refused with an exact
+// asked, one request sent to every HTTP listener and one connection opened to
+// every TCP listener) or refused with an exact
 // set of field paths and extension names. A change in either direction fails:
 // a newly refused file is a regression, a newly accepted one means the table
 // (and docs/proxy.md "Envoy's examples") should say so.
@@ -46,7 +47,7 @@ export interface Outcome {
   /** Refused: every error as `path` or `path (extension)`, sorted. */
   refused?: string[];
   /** Accepted: what the started proxy did. */
-  started?: { ready: number; httpListeners: number; httpServing: number; tcpListeners: number; files?: Record<string, string> };
+  started?: { ready: number; httpListeners: number; httpServing: number; tcpListeners: number; tcpServing: number; files?: Record<string, string> };
 }
 
 function listFixtures(): string[] {
@@ -67,7 +68,8 @@ function listFixtures(): string[] {
 
 /** One refusal as the table records it: the field path, and the extension when the error names one. */
 function refusalKey(i: ConfigIssue): string {
-  const ext = /unsupported type "type\.googleapis\.com\/([^"]+)"/.exec(i.message) ?? /(?:filter|extension|type) "([\w.]+\.[\w.]+)" is not supported/.exec(i.message);
+  // The codec's `unsupported type "<url>"`, or a position's `<what> "<type>" (name "<name>") is not supported`.
+  const ext = /unsupported type "type\.googleapis\.com\/([^"]+)"/.exec(i.message) ?? /"([\w.]+\.[\w.]+)"(?: \(name "[^"]*"\))? is not supported/.exec(i.message);
   return ext ? `${i.path} (${ext[1]})` : i.path;
 }
 
@@ -150,6 +152,23 @@ function get(port: number, tls: boolean, p: string): Promise<number> {
   });
 }
 
+/**
+ * A TCP (non-HTTP) listener serves when it accepts a connection and then
+ * closes it itself: with no upstream reachable here, tcp_proxy gives up on
+ * the connection (as Envoy does) rather than holding it open.
+ */
+function acceptsAndCloses(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let connected = false;
+    const sock = net.connect({ host: '127.0.0.1', port });
+    sock.setTimeout(10_000, () => { sock.destroy(); resolve(false); });
+    sock.on('connect', () => { connected = true; });
+    sock.on('error', () => resolve(false));
+    sock.on('close', () => resolve(connected));
+    sock.resume();
+  });
+}
+
 async function outcome(rel: string): Promise<Outcome> {
   const text = fs.readFileSync(path.join(FIXTURES, rel), 'utf8');
   const errs = new ConfigErrors();
@@ -176,12 +195,14 @@ async function outcome(rel: string): Promise<Outcome> {
     let httpListeners = 0;
     let httpServing = 0;
     let tcpListeners = 0;
+    let tcpServing = 0;
     for (const l of proxy.listenerStatuses()) {
       const lc = proxy.activeListenerConfig(l.name);
       const chain = lc?.filterChains[0] ?? lc?.defaultFilterChain;
       if (!chain) continue;
       if (chain.terminal.kind !== 'http') {
         tcpListeners++;
+        if (await acceptsAndCloses(l.port)) tcpServing++;
         continue;
       }
       httpListeners++;
@@ -191,7 +212,7 @@ async function outcome(rel: string): Promise<Outcome> {
       const status = await get(l.port, tls, '/').catch(() => 0);
       if (status >= 100) httpServing++;
     }
-    return { result: 'accepted', started: { ready, httpListeners, httpServing, tcpListeners, ...(Object.keys(files).length ? { files } : {}) } };
+    return { result: 'accepted', started: { ready, httpListeners, httpServing, tcpListeners, tcpServing, ...(Object.keys(files).length ? { files } : {}) } };
   } finally {
     await proxy.shutdown();
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -239,6 +260,7 @@ describe("Envoy's published example bootstraps", () => {
       const d = diff(rel, expected[rel], got);
       assert.equal(d, '', `${d}\n${UPDATE_HINT}`);
       if (got.started) assert.equal(got.started.httpServing, got.started.httpListeners, `${rel}: an HTTP listener did not answer`);
+      if (got.started) assert.equal(got.started.tcpServing, got.started.tcpListeners, `${rel}: a TCP listener did not accept and close`);
     });
   }
 });
