@@ -45,7 +45,7 @@ test('the older VirtualService for reviews wins (the 90/10 one is shadowed, as I
 test('inbound_9080 listens where the registry publishes this workload, and forwards to the app port', () => {
   const s = sim();
   const l = s.decoded.listeners.get('inbound_9080')!;
-  assert.deepEqual([l.address.host, l.address.port], ['0.0.0.0', 16001]);
+  assert.deepEqual([l.address.host, l.address.port], ['127.0.0.1', 16001], 'loopback by default (weft up --bind moves it)');
   const r = s.route('inbound_9080', { authority: 'productpage:9080', path: '/productpage' })!;
   assert.equal(r.cluster, 'inbound|9080||');
   assert.equal(r.timeoutMs, 0);

@@ -9,6 +9,7 @@
 import type { Gateway, GatewayServer, VirtualService } from '../../api/networking.js';
 import type { Accepted } from '../model/types.js';
 import type { envoy_config_listener_v3_Listener, envoy_config_route_v3_Route, envoy_config_route_v3_RouteConfiguration, envoy_config_route_v3_VirtualHost } from '../../xds/gen/types.js';
+import { accessLogs } from './access-log.js';
 import { hcmFilter, outboundHttpFilters } from './build-hcm.js';
 import { routeConfiguration } from './build-outbound-routes.js';
 import { hostIntersection } from '../model/host-names.js';
@@ -63,7 +64,7 @@ export function buildGatewayListeners(ctx: TranslateContext): envoy_config_liste
       name: listenerName(bind, port),
       address: socketAddress(bind, port),
       traffic_direction: 'OUTBOUND',
-      filter_chains: [{ filters: [hcmFilter({ statPrefix: `outbound_${bind}_${port}`, rds: gatewayRouteName(port), filters: outboundHttpFilters(), useRemoteAddress: true, stripAnyHostPort: true })] }],
+      filter_chains: [{ filters: [hcmFilter({ statPrefix: `outbound_${bind}_${port}`, rds: gatewayRouteName(port), filters: outboundHttpFilters(), useRemoteAddress: true, stripAnyHostPort: true, accessLog: accessLogs(ctx) })] }],
     });
   }
   return out;

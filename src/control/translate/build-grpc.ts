@@ -21,7 +21,7 @@ function grpcTargets(ctx: TranslateContext): { hostname: string; port: number }[
 export function buildGrpcListeners(ctx: TranslateContext): envoy_config_listener_v3_Listener[] {
   return grpcTargets(ctx).map(({ hostname, port }) => {
     const name = grpcListenerName(hostname, port);
-    return { name, api_listener: { api_listener: buildHcm({ statPrefix: name, rds: name, filters: outboundHttpFilters(), useRemoteAddress: false }) } };
+    return { name, api_listener: { api_listener: buildHcm({ statPrefix: name, rds: name, filters: outboundHttpFilters({ cors: false }), useRemoteAddress: false }) } };
   });
 }
 

@@ -1,9 +1,11 @@
 // HTTP connection managers, Istio-shaped, limited to what weft's proxy
-// accepts. Outbound managers load routes over RDS and run the fault filter
-// (empty, so a route's typed_per_filter_config can inject faults) before the
-// router; inbound managers carry their one route inline.
+// accepts. Outbound managers load routes over RDS and run the fault and CORS
+// filters (empty, so a route's typed_per_filter_config can inject faults or
+// carry a CORS policy) before the router, in Istio's order; inbound managers
+// carry their one route inline.
 import type {
   AnyMessage,
+  envoy_config_accesslog_v3_AccessLog,
   envoy_config_route_v3_RouteConfiguration,
   envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager,
   envoy_extensions_filters_network_http_connection_manager_v3_HttpFilter,
@@ -12,10 +14,15 @@ import { adsConfigSource, anyOf, FILTER_NAMES, TYPE_URLS } from './proto-helpers
 
 type Hcm = envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager;
 
-/** fault (empty) then router: the filters of every outbound manager. */
-export function outboundHttpFilters(): envoy_extensions_filters_network_http_connection_manager_v3_HttpFilter[] {
+/**
+ * fault, cors (both empty) then router: the filters of every outbound manager
+ * of a sidecar or gateway. Proxyless gRPC clients take no CORS filter
+ * (`cors: false`): gRPC has no browsers to answer.
+ */
+export function outboundHttpFilters(o: { cors: boolean } = { cors: true }): envoy_extensions_filters_network_http_connection_manager_v3_HttpFilter[] {
   return [
     { name: FILTER_NAMES.fault, typed_config: anyOf(TYPE_URLS.fault) },
+    ...(o.cors ? [{ name: FILTER_NAMES.cors, typed_config: anyOf(TYPE_URLS.cors) }] : []),
     { name: FILTER_NAMES.router, typed_config: anyOf(TYPE_URLS.router) },
   ];
 }
@@ -32,6 +39,8 @@ export interface HcmOptions {
   readonly stripAnyHostPort?: boolean;
   /** Accept absolute-form request URLs (an explicit HTTP proxy, local mode's HTTP_PROXY). */
   readonly allowAbsoluteUrl?: boolean;
+  /** Access logs (Istio's accessLogFile), when the proxy asked for them. */
+  readonly accessLog?: envoy_config_accesslog_v3_AccessLog[] | undefined;
 }
 
 /** An HCM packed as an Any, ready for a filter chain or an API listener. */
@@ -43,6 +52,7 @@ export function buildHcm(o: HcmOptions): AnyMessage {
     http_filters: o.filters,
     use_remote_address: { value: o.useRemoteAddress },
     ...(o.allowAbsoluteUrl ? { http_protocol_options: { allow_absolute_url: { value: true } } } : {}),
+    ...(o.accessLog ? { access_log: o.accessLog } : {}),
     upgrade_configs: [{ upgrade_type: 'websocket' }],
     normalize_path: { value: true },
     ...(o.stripAnyHostPort ? { strip_any_host_port: true } : {}),

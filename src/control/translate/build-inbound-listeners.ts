@@ -2,9 +2,11 @@
 // 15006 with one filter chain per workload port (destination_port) to
 // inbound|<port>||. In local mode (`weft up`, no capture) the sidecar instead
 // listens on one port per service port (node metadata WEFT_INBOUND_PORTS):
-// `inbound_<port>` on 0.0.0.0:<listen port>, which is the address the
-// registry publishes as this workload's endpoint to other sidecars.
+// `inbound_<port>` on <WEFT_INBOUND_BIND_ADDRESS>:<listen port> (127.0.0.1
+// unless `weft up --bind` asks for another address), the port the registry
+// publishes as this workload's endpoint to other sidecars.
 import type { envoy_config_listener_v3_FilterChain, envoy_config_listener_v3_Listener, envoy_config_route_v3_RouteConfiguration } from '../../xds/gen/types.js';
+import { accessLogs } from './access-log.js';
 import { hcmFilter } from './build-hcm.js';
 import { NAMES, TRANSLATE_DEFAULTS } from './defaults.js';
 import { socketAddress } from './locality-endpoints.js';
@@ -28,9 +30,9 @@ export function buildInboundListeners(ctx: TranslateContext, targets: readonly W
       }
       out.push({
         name: localInboundListenerName(servicePort),
-        address: socketAddress('0.0.0.0', listenPort),
+        address: socketAddress(ctx.options.inboundBindAddress, listenPort),
         traffic_direction: 'INBOUND',
-        filter_chains: [inboundChain(t, false)],
+        filter_chains: [inboundChain(ctx, t, false)],
       });
     }
     return out;
@@ -40,16 +42,16 @@ export function buildInboundListeners(ctx: TranslateContext, targets: readonly W
     name: NAMES.virtualInbound,
     address: socketAddress('0.0.0.0', TRANSLATE_DEFAULTS.virtualInboundPort),
     traffic_direction: 'INBOUND',
-    filter_chains: targets.map((t) => inboundChain(t, true)),
+    filter_chains: targets.map((t) => inboundChain(ctx, t, true)),
   }];
 }
 
-function inboundChain(t: WorkloadTarget, matchPort: boolean): envoy_config_listener_v3_FilterChain {
+function inboundChain(ctx: TranslateContext, t: WorkloadTarget, matchPort: boolean): envoy_config_listener_v3_FilterChain {
   const port = t.port.port;
   const cluster = inboundClusterName(port);
   const filter = isHttpProtocol(t.port.protocol)
-    ? hcmFilter({ statPrefix: `inbound_0.0.0.0_${port}`, routeConfig: inboundRouteConfig(t), filters: [{ name: FILTER_NAMES.router, typed_config: anyOf(TYPE_URLS.router) }], useRemoteAddress: false })
-    : tcpProxyFilter({ clusters: [{ name: cluster, weight: 1 }] });
+    ? hcmFilter({ statPrefix: `inbound_0.0.0.0_${port}`, routeConfig: inboundRouteConfig(t), filters: [{ name: FILTER_NAMES.router, typed_config: anyOf(TYPE_URLS.router) }], useRemoteAddress: false, accessLog: accessLogs(ctx) })
+    : tcpProxyFilter({ clusters: [{ name: cluster, weight: 1 }] }, undefined, accessLogs(ctx));
   return {
     name: listenerName('0.0.0.0', port),
     ...(matchPort ? { filter_chain_match: { destination_port: { value: port } } } : {}),

@@ -6,6 +6,7 @@
 // by SNI; other TCP ports a tcp_proxy to the one service on the port.
 import type { ServiceModel } from '../model/types.js';
 import type { envoy_config_listener_v3_FilterChain, envoy_config_listener_v3_Listener } from '../../xds/gen/types.js';
+import { accessLogs } from './access-log.js';
 import { hcmFilter, outboundHttpFilters } from './build-hcm.js';
 import { socketAddress } from './locality-endpoints.js';
 import { MESSAGE_CODES } from './messages.js';
@@ -39,7 +40,7 @@ export function buildOutboundListeners(ctx: TranslateContext, vsIndex: VirtualSe
       conflicts(ctx, users.filter((u) => !isHttpProtocol(u.protocol as never)), port, 'HTTP');
       out.push({
         ...base,
-        filter_chains: [{ filters: [hcmFilter({ statPrefix: `outbound_${bind}_${port}`, rds: outboundRouteName(port), filters: outboundHttpFilters(), useRemoteAddress: false })] }],
+        filter_chains: [{ filters: [hcmFilter({ statPrefix: `outbound_${bind}_${port}`, rds: outboundRouteName(port), filters: outboundHttpFilters(), useRemoteAddress: false, accessLog: accessLogs(ctx) })] }],
       });
       continue;
     }
@@ -48,7 +49,7 @@ export function buildOutboundListeners(ctx: TranslateContext, vsIndex: VirtualSe
       conflicts(ctx, users.filter((u) => !isTlsProtocol(u.protocol as never)), port, 'TLS');
       const chains: envoy_config_listener_v3_FilterChain[] = tls.map(({ svc }) => ({
         filter_chain_match: { server_names: [svc.hostname] },
-        filters: [tcpProxyFilter(l4Target(ctx, svc, port, vsIndex, svc.hostname))],
+        filters: [tcpProxyFilter(l4Target(ctx, svc, port, vsIndex, svc.hostname), undefined, accessLogs(ctx))],
       }));
       out.push({
         ...base,
@@ -59,7 +60,7 @@ export function buildOutboundListeners(ctx: TranslateContext, vsIndex: VirtualSe
     }
     const [first, ...rest] = users;
     conflicts(ctx, rest, port, `TCP for ${first!.svc.hostname}`);
-    out.push({ ...base, filter_chains: [{ filters: [tcpProxyFilter(l4Target(ctx, first!.svc, port, vsIndex))] }] });
+    out.push({ ...base, filter_chains: [{ filters: [tcpProxyFilter(l4Target(ctx, first!.svc, port, vsIndex), undefined, accessLogs(ctx))] }] });
   }
   return out;
 }

@@ -19,6 +19,12 @@ export const TRANSLATE_DEFAULTS = {
   dnsRefreshRateMs: 60_000,
   /** Outbound bind address for per-port listeners; node metadata OUTBOUND_BIND_ADDRESS overrides it. */
   outboundBindAddress: '0.0.0.0',
+  /**
+   * Local mode (`weft up`): address the per-port inbound listeners bind when
+   * node metadata WEFT_INBOUND_BIND_ADDRESS is unset. Loopback, so a mesh on
+   * one machine is not reachable from the network unless asked (`--bind`).
+   */
+  localInboundBindAddress: '127.0.0.1',
   /** Istio's outbound capture port (virtualOutbound); weft names it but does not build it (see translation.md). */
   virtualOutboundPort: 15001,
   /** Istio's inbound capture port (virtualInbound). */
@@ -73,4 +79,12 @@ export const METADATA_KEYS = {
   inboundPorts: 'WEFT_INBOUND_PORTS',
   /** Local mode: JSON map service port → port the app listens on (127.0.0.1). */
   appPorts: 'WEFT_APP_PORTS',
+  /** Local mode: address the inbound listeners bind (default 127.0.0.1; `weft up --bind`). */
+  inboundBindAddress: 'WEFT_INBOUND_BIND_ADDRESS',
+  /**
+   * Like Istio's mesh config `accessLogFile`: a path (`/dev/stdout`) every
+   * HTTP connection manager and tcp_proxy logs to in Envoy's default format;
+   * unset or empty, no access log.
+   */
+  accessLogFile: 'WEFT_ACCESS_LOG_FILE',
 } as const;

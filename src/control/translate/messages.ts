@@ -20,8 +20,6 @@ export const MESSAGE_CODES = {
   TLS_UNSUPPORTED: 'WEFT_TR_TLS_UNSUPPORTED',
   /** DestinationRule tls SIMPLE/MUTUAL: no TLS origination yet; the cluster gets no endpoints (fail closed). */
   TLS_REFUSED: 'WEFT_TR_TLS_REFUSED',
-  /** VirtualService corsPolicy: weft's proxy has no CORS filter yet. */
-  CORS_UNSUPPORTED: 'WEFT_TR_CORS_UNSUPPORTED',
   /** loadBalancer.simple PASSTHROUGH needs ORIGINAL_DST clusters, which weft's proxy refuses. */
   PASSTHROUGH_LB_UNSUPPORTED: 'WEFT_TR_PASSTHROUGH_LB_UNSUPPORTED',
   /** outboundTrafficPolicy ALLOW_ANY needs the ORIGINAL_DST PassthroughCluster. */

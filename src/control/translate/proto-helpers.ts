@@ -20,6 +20,9 @@ export const TYPE_URLS = {
   httpProtocolOptions: `${TYPE_PREFIX}envoy.extensions.upstreams.http.v3.HttpProtocolOptions`,
   previousHosts: `${TYPE_PREFIX}envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate`,
   tlsInspector: `${TYPE_PREFIX}envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector`,
+  cors: `${TYPE_PREFIX}envoy.extensions.filters.http.cors.v3.Cors`,
+  corsPolicy: `${TYPE_PREFIX}envoy.extensions.filters.http.cors.v3.CorsPolicy`,
+  fileAccessLog: `${TYPE_PREFIX}envoy.extensions.access_loggers.file.v3.FileAccessLog`,
 } as const;
 
 /** Filter names, as Envoy's well-known names. */
@@ -29,6 +32,8 @@ export const FILTER_NAMES = {
   router: 'envoy.filters.http.router',
   fault: 'envoy.filters.http.fault',
   tlsInspector: 'envoy.filters.listener.tls_inspector',
+  cors: 'envoy.filters.http.cors',
+  fileAccessLog: 'envoy.access_loggers.file',
   httpProtocolOptionsKey: 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
 } as const;
 

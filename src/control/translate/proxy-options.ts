@@ -1,6 +1,7 @@
 // What a proxy asks for through its node metadata, read once per translation.
 // Metadata arrives as a Struct, so numbers may be strings and maps may be JSON
 // strings; both are accepted. Malformed values are reported, not guessed.
+import { isIP } from 'node:net';
 import type { ProxyInfo } from '../model/types.js';
 import { METADATA_KEYS, TRANSLATE_DEFAULTS } from './defaults.js';
 import { MESSAGE_CODES, MessageCollector } from './messages.js';
@@ -14,6 +15,10 @@ export interface ProxyOptions {
   readonly inboundPorts: ReadonlyMap<number, number> | undefined;
   /** Local mode: service port → app port on 127.0.0.1. */
   readonly appPorts: ReadonlyMap<number, number>;
+  /** Local mode: address the inbound listeners bind. */
+  readonly inboundBindAddress: string;
+  /** Path access logs are written to (Istio's accessLogFile), when set. */
+  readonly accessLogFile: string | undefined;
 }
 
 /** Reads weft's node metadata keys (METADATA_KEYS) from a proxy. */
@@ -21,6 +26,8 @@ export function readProxyOptions(proxy: ProxyInfo, messages: MessageCollector): 
   const md = proxy.metadata ?? {};
   const key = `Proxy ${proxy.id}`;
   const bind = md[METADATA_KEYS.outboundBindAddress];
+  const inboundBind = md[METADATA_KEYS.inboundBindAddress];
+  const accessLogFile = md[METADATA_KEYS.accessLogFile];
   const portRaw = md[METADATA_KEYS.outboundHttpProxyPort];
   let outboundHttpProxyPort: number | undefined;
   if (portRaw !== undefined && portRaw !== '') {
@@ -33,7 +40,18 @@ export function readProxyOptions(proxy: ProxyInfo, messages: MessageCollector): 
     outboundHttpProxyPort,
     inboundPorts: readPortMap(md[METADATA_KEYS.inboundPorts], METADATA_KEYS.inboundPorts, key, messages),
     appPorts: readPortMap(md[METADATA_KEYS.appPorts], METADATA_KEYS.appPorts, key, messages) ?? new Map(),
+    inboundBindAddress: readBindAddress(inboundBind, key, messages),
+    accessLogFile: typeof accessLogFile === 'string' && accessLogFile !== '' ? accessLogFile : undefined,
   };
+}
+
+/** WEFT_INBOUND_BIND_ADDRESS: an IP address; anything else is reported and the loopback default kept. */
+function readBindAddress(raw: unknown, key: string, messages: MessageCollector): string {
+  if (raw === undefined || raw === '') return TRANSLATE_DEFAULTS.localInboundBindAddress;
+  if (typeof raw === 'string' && isIP(raw) !== 0) return raw;
+  messages.warn(MESSAGE_CODES.BAD_METADATA, key, `metadata.${METADATA_KEYS.inboundBindAddress}`,
+    `not an IP address: ${JSON.stringify(raw)}; inbound listeners bind ${TRANSLATE_DEFAULTS.localInboundBindAddress}`);
+  return TRANSLATE_DEFAULTS.localInboundBindAddress;
 }
 
 function toPort(v: unknown): number | undefined {

@@ -104,7 +104,7 @@ test('headers: route-level and destination-level operations', () => {
   assert.deepEqual(w.route?.weighted_clusters?.clusters?.[0]?.response_headers_to_add, [{ header: { key: 'x-version', value: 'v1' }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }]);
 });
 
-test('fault → typed_per_filter_config["envoy.filters.http.fault"]; corsPolicy is reported', () => {
+test('fault and corsPolicy → typed_per_filter_config for envoy.filters.http.fault and envoy.filters.http.cors', () => {
   const { out, messages } = routes([{
     route: [{ destination: { host: 'reviews' } }],
     fault: { abort: { httpStatus: 500, percentage: { value: 100 } } },
@@ -113,8 +113,12 @@ test('fault → typed_per_filter_config["envoy.filters.http.fault"]; corsPolicy 
   assert.deepEqual(out[0]!.typed_per_filter_config, { 'envoy.filters.http.fault': {
     '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
     abort: { http_status: 500, percentage: { numerator: 1_000_000, denominator: 'MILLION' } },
+  }, 'envoy.filters.http.cors': {
+    '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy',
+    allow_origin_string_match: [{ exact: 'https://a.example' }],
+    filter_enabled: { default_value: { numerator: 100, denominator: 'HUNDRED' } },
   } });
-  assert.deepEqual(messages.map((m) => [m.code, m.path]), [['WEFT_TR_CORS_UNSUPPORTED', 'spec.http[0].corsPolicy']]);
+  assert.deepEqual(messages, []);
 });
 
 test('match.port: a match for another port is left out of this port\'s routes', () => {

@@ -16,6 +16,7 @@ import { MESSAGE_CODES } from './messages.js';
 import { configKey, configPath, parseClusterName } from './names.js';
 import { anyOf, duration, durationFromMs, FILTER_NAMES, integerToFractional, percentToFractional, TYPE_URLS } from './proto-helpers.js';
 import { resolveDestination } from './resolve-destination.js';
+import { translateCors } from './translate-cors.js';
 import { translateFault } from './translate-fault.js';
 import { applyHeaderOperations, translateHeaderOperations } from './translate-headers.js';
 import { translateRetry } from './translate-retry.js';
@@ -86,10 +87,14 @@ export function translateHttpRoute(ctx: TranslateContext, i: HttpRouteInput): en
   out.decorator = { operation: routeOperation(out, vs.obj.metadata.name, listenPort) };
   if (r.fault) {
     const fault = translateFault(r.fault, ctx.messages, key, `${path}.fault`);
-    if (fault) out.typed_per_filter_config = { [FILTER_NAMES.fault]: anyOf(TYPE_URLS.fault, fault) };
+    if (fault) out.typed_per_filter_config = { ...out.typed_per_filter_config, [FILTER_NAMES.fault]: anyOf(TYPE_URLS.fault, fault) };
   }
   if (r.corsPolicy) {
-    ctx.messages.warn(MESSAGE_CODES.CORS_UNSUPPORTED, key, `${path}.corsPolicy`, 'corsPolicy is not yet supported by weft (no CORS filter in the proxy); CORS requests pass through unchanged');
+    if (flavor === 'grpc') {
+      ctx.messages.warn(MESSAGE_CODES.GRPC_UNSUPPORTED, key, `${path}.corsPolicy`, 'proxyless gRPC clients run no CORS filter; corsPolicy applies to sidecars and gateways only');
+    } else {
+      out.typed_per_filter_config = { ...out.typed_per_filter_config, [FILTER_NAMES.cors]: anyOf(TYPE_URLS.corsPolicy, translateCors(r.corsPolicy)) };
+    }
   }
   if (flavor === 'grpc') {
     // grpc-js-xds reads neither decorators nor metadata; keep the route minimal.

@@ -53,13 +53,13 @@ test('endpoints: one assignment per EDS cluster, subsets filtered by labels, hea
   assert.deepEqual(resources.map((la) => la.cluster_name), clusters, 'every EDS cluster has its assignment');
 });
 
-test('sidecar outbound listener per port, over RDS "<port>", with fault then router; OUTBOUND_BIND_ADDRESS moves it', () => {
+test('sidecar outbound listener per port, over RDS "<port>", with fault, cors then router; OUTBOUND_BIND_ADDRESS moves it', () => {
   const r = res(translateProxy(sidecarProxy({ metadata: { OUTBOUND_BIND_ADDRESS: '127.0.0.2' } }), bookinfoPush()));
   const l = r.listeners.find((x) => x.name === '127.0.0.2_9080')!;
   assert.deepEqual(l.address, { socket_address: { address: '127.0.0.2', port_value: 9080 } });
   const hcm = hcmOf(l);
   assert.equal(hcm.rds.route_config_name, '9080');
-  assert.deepEqual(hcm.http_filters.map((f: { name: string }) => f.name), ['envoy.filters.http.fault', 'envoy.filters.http.router']);
+  assert.deepEqual(hcm.http_filters.map((f: { name: string }) => f.name), ['envoy.filters.http.fault', 'envoy.filters.http.cors', 'envoy.filters.http.router']);
   assert.deepEqual(r.routes.map((x) => x.name), ['9080']);
   const vi = r.listeners.find((x) => x.name === 'virtualInbound')!;
   assert.deepEqual(vi.address, { socket_address: { address: '0.0.0.0', port_value: 15006 } });
@@ -70,9 +70,9 @@ test('local mode: one outbound HTTP proxy listener and inbound_<port> listeners 
   const proxy = sidecarProxy({ metadata: { WEFT_OUTBOUND_HTTP_PROXY_PORT: '15080', WEFT_INBOUND_PORTS: '{"9080":16001}', WEFT_APP_PORTS: { 9080: 19080 } } });
   const r = res(translateProxy(proxy, bookinfoPush([REVIEWS_SUBSETS])));
   assert.deepEqual(r.listeners.map((l) => [l.name, l.address?.socket_address]), [
-    ['inbound_9080', { address: '0.0.0.0', port_value: 16001 }],
+    ['inbound_9080', { address: '127.0.0.1', port_value: 16001 }],
     ['weft_outbound_http', { address: '127.0.0.1', port_value: 15080 }],
-  ]);
+  ], 'inbound listeners bind loopback unless WEFT_INBOUND_BIND_ADDRESS says otherwise');
   assert.equal(hcmOf(r.listeners[1]!).rds.route_config_name, 'weft_outbound_http');
   assert.deepEqual(r.routes.map((x) => x.name), ['weft_outbound_http']);
   const reviews = r.routes[0]!.virtual_hosts!.find((v) => v.name === `${R}:9080`)!;
@@ -80,6 +80,36 @@ test('local mode: one outbound HTTP proxy listener and inbound_<port> listeners 
   const inbound = r.clusters.find((c) => c.name === 'inbound|9080||')!;
   assert.deepEqual(inbound.load_assignment?.endpoints?.[0]?.lb_endpoints?.[0]?.endpoint?.address?.socket_address, { address: '127.0.0.1', port_value: 19080 });
   assert.equal(decodeWithProxy(r as never).errors.length, 0);
+});
+
+test('local mode: WEFT_INBOUND_BIND_ADDRESS moves the inbound listeners; a value that is not an IP is reported and loopback kept', () => {
+  const meta = { WEFT_OUTBOUND_HTTP_PROXY_PORT: '15080', WEFT_INBOUND_PORTS: '{"9080":16001}' };
+  const inboundAddr = (extra: Record<string, string>) => {
+    const out = translateProxy(sidecarProxy({ metadata: { ...meta, ...extra } }), bookinfoPush());
+    return { addr: res(out).listeners.find((l) => l.name === 'inbound_9080')?.address?.socket_address?.address, codes: out.messages.filter((m) => m.code === 'WEFT_TR_BAD_METADATA').map((m) => [m.code, m.path]) };
+  };
+  assert.deepEqual(inboundAddr({ WEFT_INBOUND_BIND_ADDRESS: '0.0.0.0' }), { addr: '0.0.0.0', codes: [] });
+  assert.deepEqual(inboundAddr({ WEFT_INBOUND_BIND_ADDRESS: '::1' }), { addr: '::1', codes: [] });
+  assert.deepEqual(inboundAddr({ WEFT_INBOUND_BIND_ADDRESS: 'everywhere' }), {
+    addr: '127.0.0.1', codes: [['WEFT_TR_BAD_METADATA', 'metadata.WEFT_INBOUND_BIND_ADDRESS']],
+  });
+});
+
+test('WEFT_ACCESS_LOG_FILE: a file access log (Envoy default format) on every HCM and tcp_proxy; none when unset', () => {
+  const tcp = { services: [{ ...bookinfoService('mongo', 27017), ports: [{ port: 27017, name: 'tcp', protocol: 'TCP' as const }] }] };
+  const meta = { WEFT_OUTBOUND_HTTP_PROXY_PORT: '15080', WEFT_INBOUND_PORTS: '{"9080":16001}' };
+  const logsOf = (extra: Record<string, string>, proxy = sidecarProxy({ metadata: { ...meta, ...extra } })) => {
+    const r = res(translateProxy(proxy, bookinfoPush([], tcp)));
+    return r.listeners.flatMap((l) => (l.filter_chains ?? []).flatMap((c) => (c.filters ?? []).map((f) => [l.name, (f.typed_config as { access_log?: unknown }).access_log] as const)));
+  };
+  const want = [{ name: 'envoy.access_loggers.file', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog', path: '/dev/stdout' } }];
+  const on = logsOf({ WEFT_ACCESS_LOG_FILE: '/dev/stdout' });
+  assert.deepEqual(on.map(([n]) => n), ['inbound_9080', 'weft_outbound_http']);
+  for (const [name, log] of on) assert.deepEqual(log, want, name);
+  const kube = logsOf({ WEFT_ACCESS_LOG_FILE: '/dev/stdout' }, sidecarProxy({ metadata: { WEFT_ACCESS_LOG_FILE: '/dev/stdout' } }));
+  assert.ok(kube.some(([n]) => n === '0.0.0.0_27017'), 'the tcp_proxy listener is there');
+  for (const [name, log] of kube) assert.deepEqual(log, want, name);
+  for (const [name, log] of [...logsOf({}), ...logsOf({ WEFT_ACCESS_LOG_FILE: '' })]) assert.equal(log, undefined, name);
 });
 
 test('malformed metadata is reported, not guessed', () => {

@@ -4,7 +4,7 @@
 // destination → cluster, several → weighted_clusters.
 import type { L4MatchAttributes, RouteDestination, TLSMatchAttributes, VirtualService } from '../../api/networking.js';
 import type { Accepted } from '../model/types.js';
-import type { AnyMessage } from '../../xds/gen/types.js';
+import type { AnyMessage, envoy_config_accesslog_v3_AccessLog } from '../../xds/gen/types.js';
 import { labelsMatch } from './locality-endpoints.js';
 import { MESSAGE_CODES } from './messages.js';
 import { anyOf, TYPE_URLS } from './proto-helpers.js';
@@ -60,10 +60,13 @@ function weighted(ctx: TranslateContext, dests: readonly RouteDestination[], vsN
 }
 
 /** A tcp_proxy network filter for a target (stat_prefix: the cluster, as Istio). */
-export function tcpProxyFilter(target: TcpTarget, statPrefix?: string): { name: string; typed_config: AnyMessage } {
+export function tcpProxyFilter(
+  target: TcpTarget, statPrefix?: string, accessLog?: envoy_config_accesslog_v3_AccessLog[],
+): { name: string; typed_config: AnyMessage } {
   const c = target.clusters;
+  const log = accessLog ? { access_log: accessLog } : {};
   const cfg = c.length === 1
-    ? { stat_prefix: statPrefix ?? c[0]!.name, cluster: c[0]!.name }
-    : { stat_prefix: statPrefix ?? 'tcp_weighted', weighted_clusters: { clusters: c.map((x) => ({ name: x.name, weight: x.weight })) } };
+    ? { stat_prefix: statPrefix ?? c[0]!.name, cluster: c[0]!.name, ...log }
+    : { stat_prefix: statPrefix ?? 'tcp_weighted', weighted_clusters: { clusters: c.map((x) => ({ name: x.name, weight: x.weight })) }, ...log };
   return { name: 'envoy.filters.network.tcp_proxy', typed_config: anyOf(TYPE_URLS.tcpProxy, cfg) };
 }
