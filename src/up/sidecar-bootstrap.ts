@@ -1,19 +1,9 @@
 // The Envoy v3 bootstrap of one workload's sidecar in local mode: its node
 // identity (Istio's conventions, so the control plane treats it like an
 // Istio sidecar), its admin port, and ADS to the local control plane.
+import { METADATA_KEYS } from '../control/translate/index.js';
 import { istioStatsConfig } from './istio-stats-tags.js';
 import type { Workload } from './workloads.js';
-
-/**
- * Node metadata weft up sets beyond Istio's own keys. The control plane
- * builds the local-mode listeners from them (src/control/translate, METADATA_KEYS).
- */
-export const UP_METADATA_KEYS = {
-  /** Address the inbound listeners bind (weft up's `--bind`; default 127.0.0.1). */
-  inboundBindAddress: 'WEFT_INBOUND_BIND_ADDRESS',
-  /** Like Istio's mesh config `accessLogFile`: where the sidecar writes access logs (`/dev/stdout` with `--access-log`). */
-  accessLogFile: 'WEFT_ACCESS_LOG_FILE',
-} as const;
 
 /** Envoy's stdout access logger with its default format (no format given). */
 export const STDOUT_ACCESS_LOG = {
@@ -56,11 +46,13 @@ export function sidecarBootstrap(w: Workload, ports: SidecarPorts, xdsPort: numb
         INSTANCE_IPS: o.dialAddress,
         SERVICE_ACCOUNT: w.serviceAccount,
         WORKLOAD_NAME: w.name,
-        WEFT_OUTBOUND_HTTP_PROXY_PORT: String(ports.outbound),
-        WEFT_INBOUND_PORTS: JSON.stringify(ports.inbound),
-        WEFT_APP_PORTS: JSON.stringify(ports.app),
-        [UP_METADATA_KEYS.inboundBindAddress]: o.bind,
-        ...(o.accessLog ? { [UP_METADATA_KEYS.accessLogFile]: '/dev/stdout' } : {}),
+        // weft's keys (METADATA_KEYS): the control plane builds the local-mode listeners from them.
+        [METADATA_KEYS.outboundHttpProxyPort]: String(ports.outbound),
+        [METADATA_KEYS.inboundPorts]: JSON.stringify(ports.inbound),
+        [METADATA_KEYS.appPorts]: JSON.stringify(ports.app),
+        [METADATA_KEYS.inboundBindAddress]: o.bind,
+        // Like Istio's mesh config accessLogFile.
+        ...(o.accessLog ? { [METADATA_KEYS.accessLogFile]: '/dev/stdout' } : {}),
       },
     },
     ...(o.istioStatsTags ? { stats_config: istioStatsConfig() } : {}),
