@@ -47,7 +47,9 @@ describe('weft analyze: the demo\'s config', { timeout: 30_000 }, () => {
     const f = tmp.file('reviews-v4.yaml', fs.readFileSync(path.join(EXAMPLES, 'scenarios', '03-jason-to-v2.yaml'), 'utf8').replace('subset: v2', 'subset: v4'));
     const r = await runWeft(['analyze', path.join(EXAMPLES, 'config'), '-f', f, '--registry', registry]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /^Error \[WEFT0302\] \(VirtualService reviews\.default\) spec\.http\[0\]\.route\[0\]\.destination\.subset: /m);
+    assert.match(r.stdout, /^Error \[WEFT0302 \(IST0101\)\] \(VirtualService reviews\.default\) spec\.http\[0\]\.route\[0\]\.destination\.subset: /m);
+    // This test's REGISTRY has v1 and v2 workloads only, so config/'s reviews v3 subset selecting nothing is right
+    // (the demo's own workloads do have v3: `weft analyze examples/bookinfo` is clean, below).
   });
 
   it('exits 2 without input', async () => {
