@@ -4,7 +4,7 @@ import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
 import type { StatsStore } from '../stats/stats-store.js';
 import type { AccessLogManager } from './access-log/access-log-manager.js';
-import type { ServerHealth } from './runtime.js';
+import type { ServerHealth } from './server-health.js';
 import type { ClusterManager } from './upstream/cluster-manager.js';
 import type { Runtime } from './runtime/runtime.js';
 import type { OverloadManager } from './overload/overload-manager.js';

@@ -10,7 +10,8 @@ import type { ProxyContext } from './context.js';
 import type { RouteTable } from './route/route-table.js';
 
 /** Envoy's server states, as /server_info and the server.state gauge report them. */
-export type ServerState = 'PRE_INITIALIZING' | 'INITIALIZING' | 'LIVE' | 'DRAINING';
+import type { ServerState } from './server-health.js';
+export type { ServerHealth, ServerState } from './server-health.js';
 
 /** Dynamic (xDS) resources as config_dump shows them. */
 export interface DynamicState {
@@ -69,18 +70,6 @@ export interface XdsRuntime extends RuntimeBase {
   applyListeners(cfgs: readonly ListenerConfig[]): Promise<void>;
   /** The first complete config is applied: the server goes LIVE. */
   markLive(): void;
-}
-
-/**
- * What the health check filter (filters/health-check/) reads of the running
- * proxy, through ProxyContext.serverHealth. ProxyServer implements it; the
- * filter only reads it.
- */
-export interface ServerHealth {
-  /** DRAINING while /healthcheck/fail is in effect or the listeners drain: health checks then fail. */
-  readonly state: ServerState;
-  /** The local node's cluster (x-envoy-upstream-healthchecked-cluster). */
-  readonly bootstrap: { readonly node: { readonly cluster: string } };
 }
 
 /** What the HDS client (hds/) reads: the node, the shared services and a logger. */
