@@ -8,6 +8,7 @@ import type { ServerHealth } from './server-health.js';
 import type { ClusterManager } from './upstream/cluster-manager.js';
 import type { Runtime } from './runtime/runtime.js';
 import type { OverloadManager } from './overload/overload-manager.js';
+import type { SecretStore } from './tls/secret-store.js';
 
 export interface ProxyContext {
   readonly clock: Clock;
@@ -21,6 +22,8 @@ export interface ProxyContext {
   readonly runtime: Runtime;
   /** Admits new downstream connections (global cap, overload actions). */
   readonly overload: OverloadManager;
+  /** Secrets by name (static, SDS, the node agent): TLS contexts read them here. */
+  readonly secrets: SecretStore;
   /** The server's health as the health check filter answers it; absent in tests that build a bare context (healthy). */
   readonly serverHealth?: ServerHealth;
 }

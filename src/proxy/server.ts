@@ -23,6 +23,7 @@ import { DEFAULT_STATS_FLUSH_INTERVAL_MS } from '../stats/index.js';
 import { Runtime } from './runtime/runtime.js';
 import { EMPTY_RUNTIME_CONFIG } from './runtime/decode.js';
 import { OverloadManager } from './overload/overload-manager.js';
+import { MemorySecretStore } from './tls/secret-store.js';
 import type { AdminRuntime, DynamicState, HdsRuntime, ListenerStatus, ServerState, XdsRuntime } from './runtime.js';
 
 export type { ServerState, DynamicState } from './runtime.js';
@@ -77,6 +78,8 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
   dynamicState: () => DynamicState = () => ({ listeners: [], clusters: [], routes: [] });
   private shuttingDown: Promise<void> | undefined;
   xds: XdsClient | undefined;
+  /** Every secret the proxy holds (static, SDS, node agent). */
+  readonly secrets = new MemorySecretStore();
   /** Health Discovery Service client, when the bootstrap has hds_config. */
   hds: HdsClient | undefined;
 
@@ -90,7 +93,7 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
     const clusters = new ClusterManager({ clock, random, stats, log, ...(opts.lookup ? { lookup: opts.lookup } : {}) });
     const runtime = new Runtime(bootstrap.runtime ?? EMPTY_RUNTIME_CONFIG, stats, this.logs.logger('runtime'), bootstrap.runtimeKeys);
     const overload = new OverloadManager(bootstrap.overload, { runtime, stats, clock, log: this.logs.logger('overload') });
-    this.ctx = { clock, random, stats, log: this.logs.logger('http'), clusters, accessLogs: new AccessLogManager({ clock }), runtime, overload, serverHealth: this };
+    this.ctx = { clock, random, stats, log: this.logs.logger('http'), clusters, accessLogs: new AccessLogManager({ clock }), runtime, overload, secrets: this.secrets, serverHealth: this };
     this.drainTimeMs = opts.drainTimeMs ?? 5000;
     stats.gauge('server.live', 'never_import').set(0);
     stats.gauge('server.state').set(2);
