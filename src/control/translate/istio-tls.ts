@@ -56,3 +56,17 @@ export function agentSecret(name: string): envoy_extensions_transport_sockets_tl
   return { name, sds_config: agentSdsConfig() };
 }
 
+
+/**
+ * A `credentialName` (Gateway server tls, DestinationRule tls) as Istio names
+ * its SDS resource: `kubernetes://<name>`, served by the control plane over
+ * ADS. The CA bundle of a MUTUAL credential is `<that>-cacert` (Istio's
+ * convention for a separate ca.crt).
+ */
+export const CREDENTIAL_PREFIX = 'kubernetes://';
+export const CREDENTIAL_CA_SUFFIX = '-cacert';
+
+/** The SdsSecretConfig for a credentialName's certificate (or, with `ca`, its CA bundle). */
+export function credentialSecret(credentialName: string, ca = false): envoy_extensions_transport_sockets_tls_v3_SdsSecretConfig {
+  return { name: `${CREDENTIAL_PREFIX}${credentialName}${ca ? CREDENTIAL_CA_SUFFIX : ''}`, sds_config: { ads: {}, resource_api_version: 'V3' } };
+}
