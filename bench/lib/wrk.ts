@@ -51,11 +51,14 @@ export interface WrkOptions {
   connections: number;
   durationSec: number;
   core: number;
+  /** Extra request headers, e.g. `Connection: close` for one TLS handshake per request. */
+  headers?: readonly string[];
 }
 
 /** Runs wrk with one thread pinned to `core`. */
 export async function runWrk(o: WrkOptions): Promise<WrkResult> {
-  const args = ['-t1', `-c${o.connections}`, `-d${o.durationSec}s`, '--latency', '--timeout', '5s', o.url];
+  const headers = (o.headers ?? []).flatMap((h) => ['-H', h]);
+  const args = ['-t1', `-c${o.connections}`, `-d${o.durationSec}s`, '--latency', '--timeout', '5s', ...headers, o.url];
   const r = await runPinned('wrk', o.core, 'wrk', args, (o.durationSec + 30) * 1000);
   if (r.code !== '0') throw new Error(`wrk exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
   return parseWrkOutput(r.stdout);
