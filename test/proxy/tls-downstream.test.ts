@@ -15,6 +15,11 @@ import { after, before, describe, it } from 'node:test';
 import { startProxy, startUpstream, staticCluster, request, type RunningProxy, type Upstream } from '../helpers/proxy-harness.js';
 import { stat } from '../helpers/http-test-kit.js';
 import { startTcpUpstream, tempDir, waitUntil, fileLines, type TcpUpstream } from '../helpers/net-harness.js';
+import path from 'node:path';
+import { ConfigErrors } from '../../src/common/errors.js';
+import { LogRegistry } from '../../src/common/log.js';
+import { loadBootstrapText } from '../../src/proxy/config/bootstrap.js';
+import { ProxyServer } from '../../src/proxy/server.js';
 import { makeTestPki, OPENSSL_MISSING, type TestCert, type TestPki } from '../../src/proxy/tls/tls-test-kit.js';
 import type { SdsRef } from '../../src/proxy/tls/tls-config.js';
 
@@ -310,5 +315,88 @@ ${staticCluster('echo', [echo.port])}
       s.resume();
     });
     assert.equal(await stat(px, 'listener.simple.ssl.connection_error'), before + 1);
+  });
+});
+
+describe('bad TLS material over LDS: refused with its path, the last good listener keeps serving', { skip: OPENSSL_MISSING, timeout: 30_000 }, () => {
+  let pki: TestPki;
+  const tmp = tempDir();
+  before(() => {
+    pki = makeTestPki();
+  });
+  after(() => {
+    pki.cleanup();
+    tmp.cleanup();
+  });
+
+  const lds = (version: string, cert: TestCert, keyPath: string, caPath: string, body: string) => `version_info: "${version}"
+resources:
+- "@type": type.googleapis.com/envoy.config.listener.v3.Listener
+  name: tls_listener
+  address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+  filter_chains:
+  - transport_socket:
+      name: envoy.transport_sockets.tls
+      typed_config:
+        "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+        common_tls_context:
+          tls_certificates:
+          - certificate_chain: { filename: ${cert.certPath} }
+            private_key: { filename: ${keyPath} }
+          validation_context: { trusted_ca: { filename: ${caPath} } }
+    filters:
+    - name: envoy.filters.network.direct_response
+      typed_config:
+        "@type": type.googleapis.com/envoy.extensions.filters.network.direct_response.v3.Config
+        response: { inline_string: "${body}" }
+`;
+
+  const replace = (file: string, text: string) => {
+    const t = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
+    fs.writeFileSync(t, text);
+    fs.renameSync(t, file);
+  };
+
+  const fetch = (port: number) => new Promise<string>((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.root.certPem }, () => undefined);
+    let got = '';
+    s.on('data', (d: Buffer) => (got += d.toString()));
+    s.on('end', () => resolve(got));
+    s.on('error', reject);
+  });
+
+  it('an expired certificate, a key of another certificate and a non-CA trusted_ca are refused; TLS keeps serving v1', async () => {
+    const good = pki.issue('good', { dns: ['localhost'] });
+    const other = pki.issue('other');
+    const expired = pki.issue('expired', { dns: ['localhost'], startDate: '20200101000000Z', endDate: '20200102000000Z' });
+    const ldsFile = tmp.file('lds.yaml', lds('v1', good, good.keyPath, pki.root.certPath, 'v1'));
+    const errs = new ConfigErrors();
+    const cfg = loadBootstrapText(`
+node: { id: n, cluster: c }
+dynamic_resources:
+  lds_config: { resource_api_version: V3, path_config_source: { path: ${ldsFile} } }
+`, errs);
+    assert.ok(cfg, errs.format());
+    const p = new ProxyServer(cfg, { logs: new LogRegistry('error'), drainTimeMs: 100 });
+    await p.start();
+    try {
+      await waitUntil(() => p.listenerPort('tls_listener'), 'listener bound', 10_000);
+      const port = p.listenerPort('tls_listener')!;
+      assert.equal(await fetch(port), 'v1');
+      replace(ldsFile, lds('v2', good, other.keyPath, good.certPath, 'v2'));
+      await waitUntil(() => (p.ctx.stats.findCounter('listener_manager.lds.update_rejected')?.value ?? 0) >= 1, 'v2 rejected', 10_000);
+      const nack = p.xds!.status().find((st) => st.type === 'LDS')!.lastNack ?? '';
+      assert.match(nack, /filter_chains\[0\]\.transport_socket\.typed_config\.common_tls_context\.tls_certificates\[0\]\.private_key/);
+      assert.match(nack, /does not match/);
+      assert.match(nack, /validation_context\.trusted_ca/);
+      assert.match(nack, /not a CA/);
+      assert.equal(await fetch(port), 'v1');
+      replace(ldsFile, lds('v3', expired, expired.keyPath, pki.root.certPath, 'v3'));
+      await waitUntil(() => (p.ctx.stats.findCounter('listener_manager.lds.update_rejected')?.value ?? 0) >= 2, 'v3 rejected', 10_000);
+      assert.match(p.xds!.status().find((st) => st.type === 'LDS')!.lastNack ?? '', /certificate_chain.*has expired/);
+      assert.equal(await fetch(port), 'v1');
+    } finally {
+      await p.shutdown();
+    }
   });
 });
