@@ -13,6 +13,8 @@ import type { NetworkLocalRateLimitConfig } from '../filters/local-ratelimit/net
 import { NETWORK_FILTERS } from '../extensions/network-filters.js';
 import { LISTENER_FILTERS } from '../extensions/listener-filters.js';
 import { decodeTransportSocket } from '../extensions/transport-sockets.js';
+import { RAW_BUFFER } from '../transport-socket/raw-buffer.js';
+import type { TransportSocketConfig } from '../tls/tls-config.js';
 import type { NetworkTerminal } from '../extensions/network-filter-spec.js';
 
 export type { NetworkTerminal } from '../extensions/network-filter-spec.js';
@@ -47,6 +49,8 @@ export interface FilterChainConfig {
   /** Non-terminal network filters, in order (only envoy.filters.network.local_ratelimit today). */
   rateLimits: NetworkLocalRateLimitConfig[];
   terminal: NetworkTerminal;
+  /** raw_buffer, or tls_downstream: TLS is terminated once this chain is chosen. */
+  transportSocket: TransportSocketConfig;
 }
 
 export interface ListenerConfig {
@@ -132,7 +136,8 @@ export function decodeListener(l: envoy_config_listener_v3_Listener, path: strin
 
 function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: string, errs: ConfigErrors, ctx: ListenerDecodeContext, index: number): FilterChainConfig | undefined {
   checkSupported(fc, path, errs, ['filter_chain_match', 'filters', 'name', 'metadata', 'transport_socket']);
-  if (fc.transport_socket) decodeTransportSocket(fc.transport_socket, joinPath(path, 'transport_socket'), errs);
+  const tsPath = joinPath(path, 'transport_socket');
+  const transportSocket = fc.transport_socket ? decodeTransportSocket(fc.transport_socket, tsPath, errs, 'filter_chain') : RAW_BUFFER;
   const match = decodeFilterChainMatch(fc.filter_chain_match, joinPath(path, 'filter_chain_match'), errs);
   const filters = fc.filters ?? [];
   let terminal: NetworkTerminal | undefined;
@@ -159,8 +164,8 @@ function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: strin
     else rateLimits.push(spec.rateLimit);
   });
   if (filters.length === 0) errs.required(joinPath(path, 'filters'), `a filter chain needs a terminal filter (${NETWORK_FILTERS.namesWhere((r) => r.terminal)})`);
-  if (!terminal || !match) return undefined;
-  return { name: fc.name || (index >= 0 ? `filter_chain_${index}` : 'default_filter_chain'), match, rateLimits, terminal };
+  if (!terminal || !match || !transportSocket) return undefined;
+  return { name: fc.name || (index >= 0 ? `filter_chain_${index}` : 'default_filter_chain'), match, rateLimits, terminal, transportSocket };
 }
 
 function decodeFilterChainMatch(m: envoy_config_listener_v3_FilterChainMatch | undefined, path: string, errs: ConfigErrors): FilterChainMatch | undefined {
