@@ -55,6 +55,10 @@ export class StreamInfo {
   /** `ip:port` of the local side of the upstream connection. */
   upstreamLocalAddress: string | undefined = undefined;
   upstreamTransportFailureReason: string | undefined = undefined;
+  /** The upstream server's URI SANs, subject (RFC 2253) and TLS version, when the upstream connection is TLS. */
+  upstreamPeerUriSans: readonly string[] | undefined = undefined;
+  upstreamPeerSubject: string | undefined = undefined;
+  upstreamTlsVersion: string | undefined = undefined;
 
   /** `ip:port` (`[v6]:port` for IPv6) of the downstream peer, after XFF/proxy-protocol. */
   downstreamRemoteAddress: string | undefined = undefined;
