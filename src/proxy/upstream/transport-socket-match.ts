@@ -4,16 +4,14 @@
 // ["envoy.transport_socket_match"]. Istio's auto mTLS relies on it: endpoints
 // labelled `tlsMode: istio` get mutual TLS, the rest plaintext.
 import { ConfigErrors, joinPath } from '../../common/errors.js';
-import type { envoy_config_cluster_v3_Cluster, envoy_config_core_v3_Metadata, envoy_config_core_v3_TransportSocket } from '../../xds/gen/types.js';
+import type { envoy_config_cluster_v3_Cluster, envoy_config_core_v3_Metadata } from '../../xds/gen/types.js';
 import { checkSupported } from '../config/support.js';
 import { decodeTransportSocket } from '../extensions/transport-sockets.js';
+import { RAW_BUFFER } from '../transport-socket/raw-buffer.js';
 import type { TransportSocketConfig } from '../tls/tls-config.js';
 
 /** The filter_metadata namespace transport_socket_matches reads (Envoy's ENVOY_TRANSPORT_SOCKET_MATCH). */
 export const TRANSPORT_SOCKET_MATCH_NAMESPACE = 'envoy.transport_socket_match';
-
-/** What a cluster with no transport_socket uses. */
-export const RAW_BUFFER: TransportSocketConfig = { kind: 'raw_buffer' };
 
 /** One transport_socket_matches entry, decoded. */
 export interface TransportSocketMatchConfig {
@@ -35,26 +33,13 @@ export function socketMatchLabels(md: envoy_config_core_v3_Metadata | undefined)
   return v && typeof v === 'object' ? v : undefined;
 }
 
-/** Decodes an upstream transport_socket (a cluster's or a match's); a DownstreamTlsContext here is refused. */
-export function decodeUpstreamTransportSocket(ts: envoy_config_core_v3_TransportSocket, path: string, errs: ConfigErrors): TransportSocketConfig | undefined {
-  // TODO(tlsup): drop the string form once s-tlsdown's registry (TransportSocketConfig) is merged.
-  const raw = decodeTransportSocket(ts, path, errs) as TransportSocketConfig | 'raw_buffer' | undefined;
-  const t = raw === 'raw_buffer' ? RAW_BUFFER : raw;
-  if (!t) return undefined;
-  if (t.kind === 'tls_downstream') {
-    errs.error(joinPath(path, 'typed_config'), 'a cluster transport socket takes an UpstreamTlsContext, not a DownstreamTlsContext');
-    return undefined;
-  }
-  return t;
-}
-
 /** Decodes transport_socket and transport_socket_matches of a cluster. */
 export function decodeClusterTransportSockets(
   c: envoy_config_cluster_v3_Cluster,
   path: string,
   errs: ConfigErrors,
 ): { transportSocket: TransportSocketConfig; transportSocketMatches: TransportSocketMatchConfig[] } {
-  const transportSocket = (c.transport_socket && decodeUpstreamTransportSocket(c.transport_socket, joinPath(path, 'transport_socket'), errs)) || RAW_BUFFER;
+  const transportSocket = (c.transport_socket && decodeTransportSocket(c.transport_socket, joinPath(path, 'transport_socket'), errs, 'cluster')) || RAW_BUFFER;
   const transportSocketMatches: TransportSocketMatchConfig[] = [];
   const names = new Set<string>();
   (c.transport_socket_matches ?? []).forEach((m, i) => {
@@ -68,7 +53,7 @@ export function decodeClusterTransportSockets(
       errs.required(joinPath(p, 'transport_socket'));
       return;
     }
-    const ts = decodeUpstreamTransportSocket(m.transport_socket, joinPath(p, 'transport_socket'), errs);
+    const ts = decodeTransportSocket(m.transport_socket, joinPath(p, 'transport_socket'), errs, 'cluster');
     if (ts) transportSocketMatches.push({ name, match: m.match ?? {}, transportSocket: ts });
   });
   return { transportSocket, transportSocketMatches };

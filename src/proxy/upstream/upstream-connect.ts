@@ -13,7 +13,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Counter } from '../../stats/index.js';
 import type { ClientTlsProvider } from '../tls/client-tls.js';
-import { parseSubjectAltNames } from '../tls/client-tls-provider.js';
+import { certificateFacts } from '../tls/peer-certificate.js';
 import type { UpstreamSslStats } from './upstream-ssl-stats.js';
 import type { UpstreamConnectionInfo } from './types.js';
 
@@ -165,8 +165,6 @@ export function connectionInfo(sock: net.Socket): UpstreamConnectionInfo {
   const localAddress = `${sock.localAddress}:${sock.localPort}`;
   if (!(sock instanceof tls.TLSSocket)) return { localAddress };
   const cert = sock.getPeerX509Certificate();
-  const peerUriSans = parseSubjectAltNames(cert?.subjectAltName).filter((s) => s.type === 'URI').map((s) => s.value);
-  // Envoy prints the subject in RFC 2253 order (most specific first, comma-separated).
-  const peerSubject = cert ? cert.subject.split('\n').reverse().join(',') : '';
-  return { localAddress, tls: { peerUriSans, peerSubject, version: sock.getProtocol() ?? '' } };
+  const facts = cert ? certificateFacts(cert) : undefined;
+  return { localAddress, tls: { peerUriSans: facts?.uriSans ?? [], peerSubject: facts?.subject ?? '', version: sock.getProtocol() ?? '' } };
 }
