@@ -107,6 +107,8 @@ function tlsSocket(o: { sni?: string; san?: string; client?: TestCert; ca: strin
   };
 }
 
+const hc = (check: Json): Json => ({ timeout: '1s', interval: '0.2s', unhealthy_threshold: 1, healthy_threshold: 1, ...check });
+
 const protocolOptions = (cfg: Json): Json => ({ typed_extension_protocol_options: { [HPO_KEY]: { '@type': HPO, ...cfg } } });
 
 function lines(file: string): string[] {
@@ -120,6 +122,8 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
   let main: TlsUpstream;
   let mtlsOnly: TlsUpstream;
   let sdsUpstream: TlsUpstream;
+  let hcUpstream: TlsUpstream;
+  let hcH2Upstream: TlsUpstream;
   let untrusted: TlsUpstream;
   let h2Only: TlsUpstream;
   let h2OrH1: TlsUpstream;
@@ -143,6 +147,8 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
     main = await startHttps('main', serverCert);
     mtlsOnly = await startHttps('mtls', serverCert, { requireClientCert: true, ca: pki.root.certPem });
     sdsUpstream = await startHttps('sds', serverCert, { requireClientCert: true, ca: pki.root.certPem, closeEach: true });
+    hcUpstream = await startHttps('hc', serverCert);
+    hcH2Upstream = await startH2s('hc-h2', serverCert, false);
     untrusted = await startHttps('untrusted', rogue.issue('rogue', { dns: ['backend.example.com'] }));
     h2Only = await startH2s('h2only', serverCert, false);
     h2OrH1 = await startH2s('h2orh1', serverCert, true);
@@ -203,6 +209,9 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
             { name: 'tlsMode-disabled', match: {}, transport_socket: { name: 'envoy.transport_sockets.raw_buffer', typed_config: { '@type': RAW_BUFFER } } },
           ],
         },
+        jsonCluster('hc_http', [hcUpstream.port], { transport_socket: ok, health_checks: [hc({ http_health_check: { path: '/healthz' } })] }),
+        jsonCluster('hc_h2', [hcH2Upstream.port], { transport_socket: tlsSocket({ ca }), health_checks: [hc({ http_health_check: { path: '/healthz', codec_client_type: 'HTTP2' } })] }),
+        jsonCluster('hc_tcp_bad', [untrusted.port], { transport_socket: ok, health_checks: [hc({ tcp_health_check: {} })] }),
         jsonCluster('tls_sds', [sdsUpstream.port], { transport_socket: tlsSocket({ sdsCert: 'client-cert', ca }) }),
         jsonCluster('auto_sni', [main.port], {
           transport_socket: tlsSocket({ ca }),
@@ -224,7 +233,7 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
 
   after(async () => {
     await px?.close();
-    for (const u of [main, mtlsOnly, sdsUpstream, untrusted, h2Only, h2OrH1]) await u?.close();
+    for (const u of [main, mtlsOnly, sdsUpstream, hcUpstream, hcH2Upstream, untrusted, h2Only, h2OrH1]) await u?.close();
     plain?.close();
     tlsEcho?.close();
     pki?.cleanup();
@@ -346,6 +355,18 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
     assert.equal(bad.status, 503);
     assert.equal(main.seen.at(-1)!.servername, 'api.wild.example.com', 'no request reached the server for the wrong name');
     assert.equal(await stat(px, 'cluster.auto_sni.ssl.fail_verify_san'), 1);
+  });
+
+  it('active health checks go over the host\'s TLS transport socket (HTTP/1.1, HTTP/2, TCP)', async () => {
+    await waitUntil(async () => (await stat(px, 'cluster.hc_http.health_check.success')) >= 1, 'an HTTP health check over TLS to pass');
+    await waitUntil(async () => (await stat(px, 'cluster.hc_h2.health_check.success')) >= 1, 'an HTTP/2 health check over TLS to pass');
+    assert.equal(await stat(px, 'cluster.hc_http.membership_healthy'), 1);
+    assert.equal(await stat(px, 'cluster.hc_h2.membership_healthy'), 1);
+    assert.ok(hcUpstream.seen.some((x) => x.clientUriSan?.includes(CLIENT_SPIFFE)), 'the health check presented the client certificate');
+    assert.equal(hcH2Upstream.seen.at(-1)!.alpn, 'h2');
+    await waitUntil(async () => (await stat(px, 'cluster.hc_tcp_bad.health_check.failure')) >= 1, 'the TCP health check to an untrusted server to fail');
+    assert.equal(await stat(px, 'cluster.hc_tcp_bad.membership_healthy'), 0);
+    assert.ok((await stat(px, 'cluster.hc_tcp_bad.ssl.fail_verify_error')) >= 1);
   });
 
   it('tcp_proxy over TLS', async () => {
