@@ -54,10 +54,13 @@ export class StreamInfo {
   upstreamCluster: string | undefined = undefined;
   /** `ip:port` of the local side of the upstream connection. */
   upstreamLocalAddress: string | undefined = undefined;
+  /** Why the upstream connection failed (TLS handshake or verification), for %UPSTREAM_TRANSPORT_FAILURE_REASON%. */
   upstreamTransportFailureReason: string | undefined = undefined;
-  /** The upstream server's URI SANs, subject (RFC 2253) and TLS version, when the upstream connection is TLS. */
+  /** URI SANs of the upstream server's certificate (TLS upstreams), for %UPSTREAM_PEER_URI_SAN%. */
   upstreamPeerUriSans: readonly string[] | undefined = undefined;
+  /** Subject (RFC 2253) of the upstream server's certificate, for %UPSTREAM_PEER_SUBJECT%. */
   upstreamPeerSubject: string | undefined = undefined;
+  /** TLS version of the upstream connection ("TLSv1.3"), for %UPSTREAM_TLS_VERSION%. */
   upstreamTlsVersion: string | undefined = undefined;
 
   /** `ip:port` (`[v6]:port` for IPv6) of the downstream peer, after XFF/proxy-protocol. */
