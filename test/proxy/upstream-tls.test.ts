@@ -170,6 +170,7 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
           routes: [
             toCluster({ prefix: '/ok' }, 'tls_ok'),
             toCluster({ prefix: '/mtls' }, 'tls_mtls'),
+            toCluster({ prefix: '/nocert' }, 'tls_nocert'),
             toCluster({ prefix: '/untrusted' }, 'tls_untrusted'),
             toCluster({ prefix: '/wrongsan' }, 'tls_wrongsan'),
             toCluster({ prefix: '/retry' }, 'tls_untrusted', { retry_policy: { retry_on: 'connect-failure', num_retries: 2 } }),
@@ -188,6 +189,7 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
       clusters: [
         jsonCluster('tls_ok', [main.port], { transport_socket: ok }),
         jsonCluster('tls_mtls', [mtlsOnly.port], { transport_socket: ok }),
+        jsonCluster('tls_nocert', [mtlsOnly.port], { transport_socket: tlsSocket({ ca }) }),
         jsonCluster('tls_untrusted', [untrusted.port], { transport_socket: ok }),
         jsonCluster('tls_wrongsan', [main.port], { transport_socket: tlsSocket({ san: 'other.example.com', ca }) }),
         jsonCluster('tls_h2', [h2Only.port], { transport_socket: tlsSocket({ ca }), ...protocolOptions({ explicit_http_config: { http2_protocol_options: {} } }) }),
@@ -257,6 +259,16 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
     assert.equal(r.status, 200, String(r.headers['x-weft-error']));
     assert.equal(r.body.toString(), 'mtls');
     assert.match(mtlsOnly.seen.at(-1)!.clientUriSan ?? '', new RegExp(CLIENT_SPIFFE));
+  });
+
+  it('a server that requires a client certificate and gets none: the handshake fails, UF with OpenSSL\'s reason', async () => {
+    const r = await request({ port: px.port(), path: '/nocert' });
+    assert.equal(r.status, 503);
+    assert.match(String(r.headers['x-weft-error']), /^WEFT_UPSTREAM_TLS_FAILURE /);
+    assert.ok((await stat(px, 'cluster.tls_nocert.ssl.connection_error')) >= 1);
+    assert.equal(await stat(px, 'cluster.tls_nocert.ssl.handshake'), 0);
+    const line = await waitUntil(() => lines(log).find((l) => l.startsWith('/nocert ')), 'the access log line');
+    assert.match(line, /^\/nocert 503 UF TLS_error:\|\S+:.*:TLS_error_end$/);
   });
 
   it('a server certificate from an untrusted CA fails the connect: 503 UF with the transport failure reason', async () => {
