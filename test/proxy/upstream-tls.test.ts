@@ -346,7 +346,7 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
     const ref = { name: 'client-cert', source: { kind: 'static' as const } };
     const r0 = await request({ port: px.port(), path: '/sds' });
     assert.equal(r0.status, 503);
-    assert.match(String(r0.headers['x-weft-error']), /^WEFT_UPSTREAM_TLS_FAILURE /);
+    assert.match(String(r0.headers['x-weft-error']), /^WEFT_UPSTREAM_TLS_FAILURE .*"client-cert"/);
     const line = await waitUntil(() => lines(log).find((l) => l.startsWith('/sds ')), 'the access log line');
     assert.match(line, /^\/sds 503 UF TLS_error:_Secret_is_not_supplied_by_SDS$/);
     px.proxy.secrets.set(ref, { kind: 'tls_certificate', certificate: { certChainPem: client.certPem, privateKeyPem: client.keyPem, origin: 'test' } });
@@ -370,13 +370,13 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
   });
 
   it('active health checks go over the host\'s TLS transport socket (HTTP/1.1, HTTP/2, TCP)', async () => {
-    await waitUntil(async () => (await stat(px, 'cluster.hc_http.health_check.success')) >= 1, 'an HTTP health check over TLS to pass');
-    await waitUntil(async () => (await stat(px, 'cluster.hc_h2.health_check.success')) >= 1, 'an HTTP/2 health check over TLS to pass');
+    await waitUntil(async () => (await stat(px, 'cluster.hc_http.health_check.success')) >= 1, 'an HTTP health check over TLS to pass', 10_000);
+    await waitUntil(async () => (await stat(px, 'cluster.hc_h2.health_check.success')) >= 1, 'an HTTP/2 health check over TLS to pass', 10_000);
     assert.equal(await stat(px, 'cluster.hc_http.membership_healthy'), 1);
     assert.equal(await stat(px, 'cluster.hc_h2.membership_healthy'), 1);
     assert.ok(hcUpstream.seen.some((x) => x.clientUriSan?.includes(CLIENT_SPIFFE)), 'the health check presented the client certificate');
     assert.equal(hcH2Upstream.seen.at(-1)!.alpn, 'h2');
-    await waitUntil(async () => (await stat(px, 'cluster.hc_tcp_bad.health_check.failure')) >= 1, 'the TCP health check to an untrusted server to fail');
+    await waitUntil(async () => (await stat(px, 'cluster.hc_tcp_bad.health_check.failure')) >= 1, 'the TCP health check to an untrusted server to fail', 10_000);
     assert.equal(await stat(px, 'cluster.hc_tcp_bad.membership_healthy'), 0);
     assert.ok((await stat(px, 'cluster.hc_tcp_bad.ssl.fail_verify_error')) >= 1);
   });

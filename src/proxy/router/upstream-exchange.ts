@@ -395,7 +395,8 @@ export class UpstreamExchange {
             status: 503, flag: UF, code: 'WEFT_UPSTREAM_TLS_FAILURE',
             details: `upstream_reset_before_response_started{connection_failure|${transportFailureReason.replace(/\s/g, '_')}}`,
             body: `upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: ${transportFailureReason}`,
-            cause: `TLS to ${host} failed: ${transportFailureReason}${this.retriesDone ? ` (after ${this.retriesDone} retries)` : ''}`, source: `cluster=${name}`,
+            // detail names the secret when one is missing; otherwise it is the reason itself.
+            cause: `TLS to ${host} failed: ${detail}${this.retriesDone ? ` (after ${this.retriesDone} retries)` : ''}`, source: `cluster=${name}`,
           });
           return;
         }

@@ -101,9 +101,9 @@ export function connectUpstream(target: UpstreamConnectTarget, opts: UpstreamCon
     ...(opts.alpnFallback ? { alpnFallback: opts.alpnFallback } : {}),
   });
   if (!o.ok) {
-    // Envoy connects and then fails the not-ready transport socket; weft skips the TCP connect.
+    // Envoy connects and then fails the not-ready transport socket (no context, so no ssl.* stat);
+    // weft skips the TCP connect.
     const sock = new net.Socket();
-    ssl.connectionError.inc();
     queueMicrotask(() => fail(sock, { detail: `TLS secret not ready: ${o.reason}`, transportFailureReason: SECRET_NOT_READY_REASON }));
     return sock;
   }
