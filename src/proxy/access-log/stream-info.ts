@@ -4,6 +4,7 @@
 // the constructor keeps one hidden class for all instances, so both filling
 // and reading stay cheap.
 import type { HeaderMap } from '../http/headers.js';
+import type { TlsConnectionInfo } from '../tls/tls-connection-info.js';
 
 export class StreamInfo {
   /** Wall-clock start, ms since the epoch (Clock.wallNow()); %START_TIME%. */
@@ -69,6 +70,8 @@ export class StreamInfo {
   /** `ip:port` of the socket peer itself, never rewritten. */
   downstreamDirectRemoteAddress: string | undefined = undefined;
 
+  /** The downstream TLS connection, when the listener terminated TLS (%DOWNSTREAM_PEER_URI_SAN%, …). */
+  downstreamTls: TlsConnectionInfo | undefined = undefined;
   /** SNI of the downstream TLS connection. */
   requestedServerName: string | undefined = undefined;
   routeName: string | undefined = undefined;
