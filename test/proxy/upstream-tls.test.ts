@@ -184,7 +184,7 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
         }],
       },
       hcm: {
-        access_log: [{ name: 'envoy.access_loggers.file', typed_config: { '@type': FILE_LOG, path: log, log_format: { text_format_source: { inline_string: '%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS% %UPSTREAM_TRANSPORT_FAILURE_REASON%\n' } } } }],
+        access_log: [{ name: 'envoy.access_loggers.file', typed_config: { '@type': FILE_LOG, path: log, log_format: { text_format_source: { inline_string: '%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS% %UPSTREAM_TRANSPORT_FAILURE_REASON% %UPSTREAM_PEER_URI_SAN% %UPSTREAM_TLS_VERSION% %UPSTREAM_PEER_SUBJECT%\n' } } } }],
       },
       clusters: [
         jsonCluster('tls_ok', [main.port], { transport_socket: ok }),
@@ -252,6 +252,8 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
     assert.match(s.clientUriSan ?? '', new RegExp(CLIENT_SPIFFE));
     assert.ok((await stat(px, 'cluster.tls_ok.ssl.handshake')) >= 1);
     assert.ok((await stat(px, 'cluster.tls_ok.ssl.versions.TLSv1.2')) >= 1, 'Envoy\'s client default tops at TLS 1.2');
+    const line = await waitUntil(() => lines(log).find((l) => l.startsWith('/ok ')), 'the access log line');
+    assert.equal(line, `/ok 200 - - ${SERVER_SPIFFE} TLSv1.2 CN=server,O=weft test`);
   });
 
   it('presents the client certificate to a server that requires one', async () => {
@@ -268,7 +270,7 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
     assert.ok((await stat(px, 'cluster.tls_nocert.ssl.connection_error')) >= 1);
     assert.equal(await stat(px, 'cluster.tls_nocert.ssl.handshake'), 0);
     const line = await waitUntil(() => lines(log).find((l) => l.startsWith('/nocert ')), 'the access log line');
-    assert.match(line, /^\/nocert 503 UF TLS_error:\|\S+:.*:TLS_error_end$/);
+    assert.match(line, /^\/nocert 503 UF TLS_error:\|\S+:.*:TLS_error_end - - -$/);
   });
 
   it('a server certificate from an untrusted CA fails the connect: 503 UF with the transport failure reason', async () => {
@@ -348,7 +350,7 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
     assert.equal(r0.status, 503);
     assert.match(String(r0.headers['x-weft-error']), /^WEFT_UPSTREAM_TLS_FAILURE .*"client-cert"/);
     const line = await waitUntil(() => lines(log).find((l) => l.startsWith('/sds ')), 'the access log line');
-    assert.match(line, /^\/sds 503 UF TLS_error:_Secret_is_not_supplied_by_SDS$/);
+    assert.match(line, /^\/sds 503 UF TLS_error:_Secret_is_not_supplied_by_SDS - - -$/);
     px.proxy.secrets.set(ref, { kind: 'tls_certificate', certificate: { certChainPem: client.certPem, privateKeyPem: client.keyPem, origin: 'test' } });
     const r1 = await request({ port: px.port(), path: '/sds' });
     assert.equal(r1.status, 200, String(r1.headers['x-weft-error']));

@@ -6,9 +6,10 @@
 // the server is checked after the handshake with peer-verify (Envoy's
 // default certificate validator), or, with auto_san_validation, against the
 // SNI that auto_sni sent.
+import type { X509Certificate } from 'node:crypto';
 import type tls from 'node:tls';
 import type { ClientTlsOptions, ClientTlsProvider } from './client-tls.js';
-import { verifyPeer, tlsVerifyFailureReason } from './peer-verify.js';
+import { verifyPeerCertificate, tlsVerifyFailureReason } from './peer-verify.js';
 import type { SecretStore } from './secret-store.js';
 import { SecureContextSource } from './secure-context.js';
 import type { SanMatcher, UpstreamTlsConfig, ValidationMaterial } from './tls-config.js';
@@ -73,7 +74,9 @@ class UpstreamTlsProvider implements ClientTlsProvider {
       ok: true,
       options,
       verify: (socket) => {
-        const f = verifyPeer(socket, validation, true);
+        const error = socket.authorizationError as unknown as { code?: string } | undefined;
+        const chain = { authorized: socket.authorized, ...(error ? { error: String(error.code ?? error) } : {}) };
+        const f = verifyPeerCertificate(serverCertificate(socket), chain, validation, true);
         if (f) return { reason: tlsVerifyFailureReason(f), stat: f.stat };
         if (this.cfg.maxSessionKeys > 0) socket.once('session', (s: Buffer) => this.keepSession(generation, sessionKey, s));
         return undefined;
@@ -93,6 +96,21 @@ class UpstreamTlsProvider implements ClientTlsProvider {
     this.source.close();
     this.sessions.clear();
   }
+}
+
+const serverCertificates = new WeakMap<tls.TLSSocket, X509Certificate | undefined>();
+
+/**
+ * The server's certificate of a client socket, read once. On the client side
+ * a second getPeerX509Certificate() (or getPeerCertificate()) returns nothing
+ * (seen on node 20: the first call takes the leaf off the peer chain), so
+ * everything that needs it (verify, the access log) asks here.
+ */
+export function serverCertificate(socket: tls.TLSSocket): X509Certificate | undefined {
+  if (serverCertificates.has(socket)) return serverCertificates.get(socket);
+  const cert = socket.getPeerX509Certificate();
+  serverCertificates.set(socket, cert);
+  return cert;
 }
 
 /**

@@ -13,6 +13,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Counter } from '../../stats/index.js';
 import type { ClientTlsProvider } from '../tls/client-tls.js';
+import { serverCertificate } from '../tls/client-tls-provider.js';
 import { certificateFacts } from '../tls/peer-certificate.js';
 import type { UpstreamSslStats } from './upstream-ssl-stats.js';
 import type { UpstreamConnectionInfo } from './types.js';
@@ -164,7 +165,7 @@ export function tlsFailureReason(err: NodeJS.ErrnoException): string {
 export function connectionInfo(sock: net.Socket): UpstreamConnectionInfo {
   const localAddress = `${sock.localAddress}:${sock.localPort}`;
   if (!(sock instanceof tls.TLSSocket)) return { localAddress };
-  const cert = sock.getPeerX509Certificate();
+  const cert = serverCertificate(sock);
   const facts = cert ? certificateFacts(cert) : undefined;
   return { localAddress, tls: { peerUriSans: facts?.uriSans ?? [], peerSubject: facts?.subject ?? '', version: sock.getProtocol() ?? '' } };
 }
