@@ -13,7 +13,8 @@ import tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startProxy, startUpstream, staticCluster, request, type RunningProxy, type Upstream } from '../helpers/proxy-harness.js';
-import { stat } from '../helpers/http-test-kit.js';
+import { H2_UPSTREAM_OPTIONS, stat } from '../helpers/http-test-kit.js';
+import * as grpc from '@grpc/grpc-js';
 import { startTcpUpstream, tempDir, waitUntil, fileLines, type TcpUpstream } from '../helpers/net-harness.js';
 import path from 'node:path';
 import { ConfigErrors } from '../../src/common/errors.js';
@@ -398,5 +399,75 @@ dynamic_resources:
     } finally {
       await p.shutdown();
     }
+  });
+});
+
+describe('gRPC (@grpc/grpc-js) over mutual TLS through the proxy', { skip: OPENSSL_MISSING, timeout: 30_000 }, () => {
+  let pki: TestPki;
+  let server: TestCert;
+  let client: TestCert;
+  let intruder: TestCert;
+  let upstream: grpc.Server;
+  let px: RunningProxy;
+  const pass = (b: Buffer) => b;
+  const SERVICE = { Unary: { path: '/weft.test.Echo/Unary', requestStream: false, responseStream: false, requestSerialize: pass, requestDeserialize: pass, responseSerialize: pass, responseDeserialize: pass } } satisfies grpc.ServiceDefinition;
+  type Client = grpc.Client & { Unary(req: Buffer, cb: (err: grpc.ServiceError | null, res?: Buffer) => void): grpc.ClientUnaryCall };
+  const ClientCtor = grpc.makeGenericClientConstructor(SERVICE, 'Echo') as unknown as new (addr: string, creds: grpc.ChannelCredentials) => Client;
+
+  before(async () => {
+    pki = makeTestPki();
+    server = pki.issue('server', { dns: ['localhost'] });
+    client = pki.issue('client', { uris: ['spiffe://cluster.local/ns/default/sa/client'] });
+    intruder = pki.issue('intruder', { uris: ['spiffe://cluster.local/ns/other/sa/intruder'] });
+    upstream = new grpc.Server();
+    upstream.addService(SERVICE, { Unary: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, Buffer.concat([Buffer.from('echo:'), call.request])) } as grpc.UntypedServiceImplementation);
+    const port = await new Promise<number>((res, rej) => upstream.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+    px = await startProxy(`
+admin:
+  address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+static_resources:
+  listeners:
+  - name: grpc
+    stat_prefix: grpc_tls
+    address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+    filter_chains:
+    -
+${downstreamTls(`            common_tls_context:
+              alpn_protocols: [h2]
+              tls_certificates:
+              - certificate_chain: { filename: ${server.certPath} }
+                private_key: { filename: ${server.keyPath} }
+              validation_context:
+                trusted_ca: { filename: ${pki.root.certPath} }
+                match_typed_subject_alt_names: [{ san_type: URI, matcher: { exact: "spiffe://cluster.local/ns/default/sa/client" } }]
+            require_client_certificate: true
+`)}
+${hcm('grpc_http').replace('cluster: app', 'cluster: echo')}
+  clusters:
+${staticCluster('echo', [port], H2_UPSTREAM_OPTIONS)}
+`);
+  });
+
+  after(async () => {
+    await px?.close();
+    upstream?.forceShutdown();
+    pki?.cleanup();
+  });
+
+  const call = (cert: TestCert) => new Promise<{ err: grpc.ServiceError | null; res?: Buffer }>((resolve) => {
+    const c = new ClientCtor(`localhost:${px.port('grpc')}`, grpc.credentials.createSsl(Buffer.from(pki.root.certPem), Buffer.from(cert.keyPem), Buffer.from(cert.certPem)));
+    c.Unary(Buffer.from('hi'), (err, res) => {
+      c.close();
+      resolve({ err, ...(res ? { res } : {}) });
+    });
+  });
+
+  it('a unary call with the right client certificate goes through; a wrong SAN is refused', async () => {
+    const ok = await call(client);
+    assert.equal(ok.err, null);
+    assert.equal(ok.res?.toString(), 'echo:hi');
+    const bad = await call(intruder);
+    assert.equal(bad.err?.code, grpc.status.UNAVAILABLE);
+    assert.ok(await stat(px, 'listener.grpc_tls.ssl.fail_verify_san') >= 1);
   });
 });
