@@ -177,6 +177,7 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
             toCluster({ prefix: '/h2' }, 'tls_h2'),
             toCluster({ prefix: '/auto-h2' }, 'auto_h2'),
             toCluster({ prefix: '/auto-h1' }, 'auto_h1'),
+            toCluster({ prefix: '/auto-bad' }, 'auto_bad'),
             toCluster({ prefix: '/match' }, 'matches'),
             toCluster({ prefix: '/sds' }, 'tls_sds'),
             toCluster({ prefix: '/autosni' }, 'auto_sni'),
@@ -195,6 +196,7 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
         jsonCluster('tls_h2', [h2Only.port], { transport_socket: tlsSocket({ ca }), ...protocolOptions({ explicit_http_config: { http2_protocol_options: {} } }) }),
         jsonCluster('auto_h2', [h2OrH1.port], { transport_socket: tlsSocket({ ca }), ...protocolOptions({ auto_config: {} }) }),
         jsonCluster('auto_h1', [main.port], { transport_socket: tlsSocket({ ca }), ...protocolOptions({ auto_config: {} }) }),
+        jsonCluster('auto_bad', [untrusted.port], { transport_socket: tlsSocket({ ca }), ...protocolOptions({ auto_config: {} }) }),
         {
           ...jsonCluster('matches', []),
           load_assignment: {
@@ -326,6 +328,16 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
     assert.equal(c.body.toString(), 'main');
     assert.equal(main.seen.at(-1)!.httpVersion, '1.1');
     assert.equal(await stat(px, 'cluster.auto_h1.upstream_cx_http1_total'), 1);
+  });
+
+  it('auto_config: requests waiting for the ALPN probe all fail with its TLS failure', async () => {
+    const rs = await Promise.all([1, 2, 3].map(() => request({ port: px.port(), path: '/auto-bad' })));
+    for (const r of rs) {
+      assert.equal(r.status, 503);
+      assert.match(String(r.headers['x-weft-error']), /^WEFT_UPSTREAM_TLS_FAILURE /);
+    }
+    assert.ok((await stat(px, 'cluster.auto_bad.ssl.fail_verify_error')) >= 1);
+    assert.equal(await stat(px, 'cluster.auto_bad.upstream_cx_connect_fail'), await stat(px, 'cluster.auto_bad.ssl.fail_verify_error'), 'one failed connection per probe');
   });
 
   it('transport_socket_matches: mTLS to the endpoint labelled tlsMode istio, plaintext to the other', async () => {
