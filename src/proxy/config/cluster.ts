@@ -16,7 +16,8 @@ import { decodeOutlierDetection, type OutlierConfig } from '../upstream/outlier-
 import { decodeHealthChecks, type HealthCheckConfig } from '../upstream/health-check-config.js';
 import { decodeOriginalDst, type OriginalDstConfig } from '../upstream/original-dst.js';
 import { decodeH2Keepalive, type H2KeepaliveConfig } from '../upstream/h2-keepalive.js';
-import { decodeTransportSocket } from '../extensions/transport-sockets.js';
+import { decodeClusterTransportSockets, socketMatchLabels, type SocketMatchMetadata, type TransportSocketMatchConfig } from '../upstream/transport-socket-match.js';
+import type { TransportSocketConfig } from '../tls/tls-config.js';
 
 /** Defaults, each as Envoy documents it. */
 export const CLUSTER_DEFAULTS = {
@@ -42,6 +43,8 @@ export interface EndpointConfig {
   locality: string;
   /** health_status from EDS: only HEALTHY/UNKNOWN are routable. */
   healthy: boolean;
+  /** The endpoint's and its locality's envoy.transport_socket_match labels (transport_socket_matches). */
+  socketMatch?: SocketMatchMetadata;
 }
 
 export interface ClusterConfig {
@@ -57,8 +60,17 @@ export interface ClusterConfig {
   /** EDS service name (EDS clusters only). */
   readonly edsServiceName?: string;
   readonly lb: LbOptions;
-  /** Upstream protocol: 'http1', 'http2', or 'downstream' (use the downstream's). */
-  readonly protocol: 'http1' | 'http2' | 'downstream';
+  /**
+   * Upstream protocol: 'http1', 'http2', 'downstream' (use the downstream's),
+   * or 'auto' (auto_config: HTTP/2 when TLS ALPN picks h2, else HTTP/1.1).
+   */
+  readonly protocol: 'http1' | 'http2' | 'downstream' | 'auto';
+  /** transport_socket (raw_buffer when unset). */
+  readonly transportSocket: TransportSocketConfig;
+  /** transport_socket_matches, in order: the first whose labels match an endpoint wins. */
+  readonly transportSocketMatches: readonly TransportSocketMatchConfig[];
+  /** upstream_http_protocol_options (HttpProtocolOptions): SNI from the request's host, and the server's SAN checked against it. */
+  readonly upstreamHttp: { readonly autoSni: boolean; readonly autoSanValidation: boolean; readonly overrideAutoSniHeader?: string };
   readonly idleTimeoutMs: number;
   /** 0 means unlimited. */
   readonly maxRequestsPerConnection: number;
@@ -80,14 +92,14 @@ const CLUSTER_FIELDS = [
   'common_lb_config', 'least_request_lb_config', 'ring_hash_lb_config', 'maglev_lb_config', 'round_robin_lb_config',
   'eds_cluster_config', 'per_connection_buffer_limit_bytes', 'upstream_connection_options',
   'close_connections_on_host_health_failure', 'ignore_health_on_host_removal', 'metadata', 'cleanup_interval',
-  'wait_for_warm_on_init', 'protocol_selection', 'original_dst_lb_config', 'transport_socket',
+  'wait_for_warm_on_init', 'protocol_selection', 'original_dst_lb_config', 'transport_socket', 'transport_socket_matches',
 ] as const;
 
 const HTTP_PROTOCOL_OPTIONS_URL = 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
 export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, errs: ConfigErrors): ClusterConfig | undefined {
   checkSupported(c, path, errs, CLUSTER_FIELDS);
-  if (c.transport_socket) decodeTransportSocket(c.transport_socket, joinPath(path, 'transport_socket'), errs);
+  const sockets = decodeClusterTransportSockets(c, path, errs);
   const name = c.name ?? '';
   if (!name) errs.required(joinPath(path, 'name'), 'name is required');
   const type = (c.type ?? 'STATIC') as DiscoveryType;
@@ -121,6 +133,7 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
   if (h2opts) protocol = 'http2';
   if (c.protocol_selection === 'USE_DOWNSTREAM_PROTOCOL') protocol = 'downstream';
   let common: envoy_config_core_v3_HttpProtocolOptions | undefined = c.common_http_protocol_options;
+  let upstreamHttp: ClusterConfig['upstreamHttp'] = { autoSni: false, autoSanValidation: false };
   const tepo = c.typed_extension_protocol_options ?? {};
   for (const [key, any] of Object.entries(tepo)) {
     const p = joinPath(path, `typed_extension_protocol_options["${key}"]`);
@@ -135,6 +148,14 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
     const hpo = any as AnyMessage & envoy_extensions_upstreams_http_v3_HttpProtocolOptions;
     checkSupported(hpo, p, errs, ['common_http_protocol_options', 'explicit_http_config', 'use_downstream_protocol_config', 'auto_config', 'upstream_http_protocol_options']);
     if (hpo.common_http_protocol_options) common = hpo.common_http_protocol_options;
+    const uhpo = hpo.upstream_http_protocol_options;
+    if (uhpo) {
+      const up = joinPath(p, 'upstream_http_protocol_options');
+      checkSupported(uhpo, up, errs, ['auto_sni', 'auto_san_validation', 'override_auto_sni_header']);
+      const header = uhpo.override_auto_sni_header?.toLowerCase();
+      if (header && !uhpo.auto_sni) errs.error(joinPath(up, 'override_auto_sni_header'), 'only used with auto_sni');
+      upstreamHttp = { autoSni: uhpo.auto_sni === true, autoSanValidation: uhpo.auto_san_validation === true, ...(header ? { overrideAutoSniHeader: header } : {}) };
+    }
     const chosen = [hpo.explicit_http_config && 'explicit_http_config', hpo.use_downstream_protocol_config && 'use_downstream_protocol_config', hpo.auto_config && 'auto_config'].filter(Boolean);
     if (chosen.length === 0) errs.required(p, 'one of explicit_http_config, use_downstream_protocol_config or auto_config is required');
     if (hpo.explicit_http_config) {
@@ -150,8 +171,10 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
       protocol = 'downstream';
       h2opts = hpo.use_downstream_protocol_config.http2_protocol_options ?? h2opts;
     } else if (hpo.auto_config) {
-      // ALPN-based selection needs TLS; weft treats plaintext auto as HTTP/1.1 (as Envoy does without ALPN).
-      protocol = 'http1';
+      // ALPN picks the protocol per connection over TLS; plaintext is HTTP/1.1 (as Envoy does without ALPN).
+      const ap = joinPath(p, 'auto_config');
+      checkSupported(hpo.auto_config, ap, errs, ['http_protocol_options', 'http2_protocol_options']);
+      protocol = 'auto';
       h2opts = hpo.auto_config.http2_protocol_options ?? h2opts;
     }
   }
@@ -182,6 +205,9 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
     ...(type === 'EDS' ? { edsServiceName: c.eds_cluster_config?.service_name || name } : {}),
     lb,
     protocol,
+    transportSocket: sockets.transportSocket,
+    transportSocketMatches: sockets.transportSocketMatches,
+    upstreamHttp,
     idleTimeoutMs: durationMs(common?.idle_timeout, CLUSTER_DEFAULTS.idleTimeoutMs),
     maxRequestsPerConnection: maxReqPerConn,
     http2: {
@@ -220,6 +246,7 @@ export function decodeLoadAssignment(
     const priority = lle.priority ?? 0;
     if (priority > 127) errs.error(joinPath(lp, 'priority'), 'priority must be at most 127');
     const loc = lle.locality ? [lle.locality.region ?? '', lle.locality.zone ?? '', lle.locality.sub_zone ?? ''].join('/') : '';
+    const localityLabels = socketMatchLabels(lle.metadata);
     (lle.lb_endpoints ?? []).forEach((lbe, j) => {
       const ep = joinPath(joinPath(lp, 'lb_endpoints'), j);
       checkSupported(lbe, ep, errs, ['endpoint', 'health_status', 'load_balancing_weight', 'metadata']);
@@ -233,7 +260,9 @@ export function decodeLoadAssignment(
       const weight = wrapped(lbe.load_balancing_weight, 1);
       if (weight < 1) errs.error(joinPath(ep, 'load_balancing_weight'), 'must be at least 1');
       const hs = lbe.health_status ?? 'UNKNOWN';
+      const endpointLabels = socketMatchLabels(lbe.metadata);
       endpoints.push({
+        ...(endpointLabels || localityLabels ? { socketMatch: { ...(endpointLabels ? { endpoint: endpointLabels } : {}), ...(localityLabels ? { locality: localityLabels } : {}) } } : {}),
         host: addr.host,
         port: addr.port,
         hostname: lbe.endpoint.hostname || addr.host,

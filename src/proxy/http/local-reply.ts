@@ -9,6 +9,8 @@ export type WeftErrorCode =
   | 'WEFT_NO_HEALTHY_UPSTREAM'
   | 'WEFT_UPSTREAM_CONNECT_FAILURE'
   | 'WEFT_UPSTREAM_CONNECT_TIMEOUT'
+  /** TLS to the upstream failed: handshake error, server certificate refused, or client secret not ready (UF). */
+  | 'WEFT_UPSTREAM_TLS_FAILURE'
   | 'WEFT_UPSTREAM_RESET'
   | 'WEFT_UPSTREAM_PROTOCOL_ERROR'
   | 'WEFT_UPSTREAM_TIMEOUT'

@@ -9,7 +9,7 @@ import { UC, UF, UO, UPE, UR, URX, UT, UH } from '../access-log/response-flags.j
 import type { UpstreamCluster } from '../upstream/cluster.js';
 import type { UpstreamHost } from '../upstream/host.js';
 import type { DownstreamDestination, LbContext } from '../lb/types.js';
-import type { ResetReason, UpstreamCallbacks, UpstreamRequest } from '../upstream/types.js';
+import type { ResetReason, UpstreamCallbacks, UpstreamConnectionInfo, UpstreamRequest } from '../upstream/types.js';
 import type { RouterFilterConfig } from './router-config.js';
 import type { RouteView } from './route-view.js';
 import { backoffMs, parseRetryOn, retriableReset, retriableResponse, type ResetKind, type RetryPolicy } from '../route/retry-policy.js';
@@ -32,8 +32,8 @@ class Attempt implements UpstreamCallbacks {
 
   constructor(readonly ex: UpstreamExchange, readonly host: UpstreamHost, readonly start: number) {}
 
-  onPoolReady(local: string): void {
-    this.ex.onPoolReady(this, local);
+  onPoolReady(conn: UpstreamConnectionInfo): void {
+    this.ex.onPoolReady(this, conn);
   }
   onHeaders(status: number, headers: HeaderMap, end: boolean): void {
     this.ex.onHeaders(this, status, headers, end);
@@ -44,8 +44,8 @@ class Attempt implements UpstreamCallbacks {
   onTrailers(t: HeaderMap): void {
     this.ex.onTrailers(this, t);
   }
-  onReset(reason: ResetReason, detail: string): void {
-    this.ex.onReset(this, reason, detail);
+  onReset(reason: ResetReason, detail: string, transportFailureReason?: string): void {
+    this.ex.onReset(this, reason, detail, transportFailureReason);
   }
 }
 
@@ -283,8 +283,12 @@ export class UpstreamExchange {
     else a.host.rqError++;
   }
 
-  onPoolReady(a: Attempt, local: string): void {
-    this.s.info.upstreamLocalAddress = local;
+  onPoolReady(a: Attempt, conn: UpstreamConnectionInfo): void {
+    const info = this.s.info;
+    info.upstreamLocalAddress = conn.localAddress;
+    info.upstreamPeerUriSans = conn.tls?.peerUriSans;
+    info.upstreamPeerSubject = conn.tls?.peerSubject;
+    info.upstreamTlsVersion = conn.tls?.version;
     // The connection was made: a local-origin success for outlier detection.
     this.cluster.outlier?.putLocalOrigin(a.host, 'success');
   }
@@ -352,8 +356,10 @@ export class UpstreamExchange {
     }
   }
 
-  onReset(a: Attempt, reason: ResetReason, detail: string): void {
+  onReset(a: Attempt, reason: ResetReason, detail: string, transportFailureReason?: string): void {
     if (a !== this.attempt || this.done) return;
+    // Kept from the last failed connect (retries included), as Envoy's UPSTREAM_TRANSPORT_FAILURE_REASON.
+    if (transportFailureReason) this.s.info.upstreamTransportFailureReason = transportFailureReason;
     const s = this.s;
     const c = this.cluster;
     this.endAttempt(a, false);
@@ -370,10 +376,10 @@ export class UpstreamExchange {
       if (this.retriesLeft > 0 && this.maybeRetry(a, reason)) return;
       if (this.retriesLeft === 0) this.retryLimitReached();
     }
-    this.replyForReset(a, reason, detail);
+    this.replyForReset(a, reason, detail, transportFailureReason);
   }
 
-  private replyForReset(a: Attempt, reason: ResetReason, detail: string): void {
+  private replyForReset(a: Attempt, reason: ResetReason, detail: string, transportFailureReason?: string): void {
     const s = this.s;
     const name = this.cluster.config.name;
     const host = a.host.key;
@@ -383,6 +389,17 @@ export class UpstreamExchange {
         return;
       case 'connection_failure':
       case 'connection_timeout':
+        if (transportFailureReason) {
+          // Envoy: the transport's reason joins the details (spaces as '_') and the body.
+          this.finishWithReply({
+            status: 503, flag: UF, code: 'WEFT_UPSTREAM_TLS_FAILURE',
+            details: `upstream_reset_before_response_started{connection_failure|${transportFailureReason.replace(/\s/g, '_')}}`,
+            body: `upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: ${transportFailureReason}`,
+            // detail names the secret when one is missing; otherwise it is the reason itself.
+            cause: `TLS to ${host} failed: ${detail}${this.retriesDone ? ` (after ${this.retriesDone} retries)` : ''}`, source: `cluster=${name}`,
+          });
+          return;
+        }
         s.info.upstreamTransportFailureReason = detail;
         this.finishWithReply({
           status: 503, flag: UF,

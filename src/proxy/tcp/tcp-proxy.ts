@@ -8,6 +8,7 @@ import { StreamInfo } from '../access-log/stream-info.js';
 import { UF, UH, NC, URX } from '../access-log/response-flags.js';
 import type { AccessLogger } from '../access-log/logger.js';
 import { xxHash64 } from '../lb/xxhash64.js';
+import { connectionInfo, connectUpstream, type UpstreamConnectFailure } from '../upstream/upstream-connect.js';
 
 class TcpStats {
   readonly cxTotal: Counter;
@@ -97,11 +98,15 @@ export class TcpProxy {
       host.cxTotal++;
       host.cxActive++;
       let connected = false;
-      const up = net.connect({ host: host.address, port: host.port, noDelay: true, allowHalfOpen: true });
+      const up: net.Socket = connectUpstream(host, { transport: host.transport, allowHalfOpen: true }, {
+        onConnected: () => onConnected(),
+        onFailed: (f) => onConnectFailed(f),
+      });
       const timer = this.ctx.clock.setTimer(cluster.config.connectTimeoutMs, () => {
         if (!connected) {
           cluster.stats.upstreamCxConnectTimeout.inc();
-          up.destroy(new Error('connect timeout'));
+          up.destroy();
+          onConnectFailed({ detail: 'connect timeout' });
         }
       });
       let upClosed = false;
@@ -111,16 +116,19 @@ export class TcpProxy {
         cluster.stats.upstreamCxDestroy.inc();
         host.cxActive--;
       });
-      up.once('error', (err) => {
+      up.on('error', () => {
+        // Before "connected" connectUpstream reports it; after, the downstream goes too.
+        if (connected) down.destroy();
+      });
+      let failed = false;
+      const onConnectFailed = (f: UpstreamConnectFailure): void => {
+        if (failed || connected) return;
+        failed = true;
         timer.cancel();
-        if (connected) {
-          down.destroy();
-          return;
-        }
         cluster.stats.upstreamCxConnectFail.inc();
         host.cxConnectFail++;
         cluster.outlier?.putLocalOrigin(host, 'connect_failed');
-        info.upstreamTransportFailureReason = err.message;
+        info.upstreamTransportFailureReason = f.transportFailureReason ?? f.detail;
         if (attempts < this.config.maxConnectAttempts && !down.destroyed) connect();
         else {
           info.setResponseFlag(UF);
@@ -130,12 +138,16 @@ export class TcpProxy {
           down.destroy();
           finish();
         }
-      });
-      up.once('connect', () => {
+      };
+      const onConnected = (): void => {
         connected = true;
         timer.cancel();
         cluster.outlier?.putLocalOrigin(host, 'success_final');
-        info.upstreamLocalAddress = `${up.localAddress}:${up.localPort}`;
+        const ci = connectionInfo(up);
+        info.upstreamLocalAddress = ci.localAddress;
+        info.upstreamPeerUriSans = ci.tls?.peerUriSans;
+        info.upstreamPeerSubject = ci.tls?.peerSubject;
+        info.upstreamTlsVersion = ci.tls?.version;
         pipe(down, up, (n) => {
           info.bytesReceived += n;
           st.cxRx.add(n);
@@ -157,7 +169,7 @@ export class TcpProxy {
           down.setTimeout(idle, onIdle);
           up.setTimeout(idle, onIdle);
         }
-      });
+      };
       down.once('close', () => {
         if (!upClosed) up.destroy();
         finish();

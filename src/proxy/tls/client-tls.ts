@@ -12,12 +12,9 @@ export type ClientTlsOptions =
       readonly options: tls.ConnectionOptions;
       /**
        * Checks the server once the handshake is done (chain when trusted_ca is set,
-       * SAN matchers, pins). Returns undefined when accepted, or Envoy's failure
-       * reason (e.g. "TLS_error:|268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED",
-       * or weft's "verify_san_failed") for UF's upstream_transport_failure_reason.
+       * SAN matchers, pins). Returns undefined when accepted, or the failure.
        */
-      readonly verify: (socket: tls.TLSSocket) => string | undefined;
-      /** The stat to count a verify failure under (ssl.fail_verify_san, ssl.fail_verify_error, …). */
+      readonly verify: (socket: tls.TLSSocket) => ClientVerifyFailure | undefined;
     }
   | {
       readonly ok: false;
@@ -25,9 +22,29 @@ export type ClientTlsOptions =
       readonly reason: string;
     };
 
+/** Why the server's certificate was refused. */
+export interface ClientVerifyFailure {
+  /**
+   * Envoy's failure reason (e.g. "TLS_error:|268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED",
+   * or weft's "verify_san_failed") for UF's upstream_transport_failure_reason.
+   */
+  readonly reason: string;
+  /** The stat to count it under, relative to ssl. (fail_verify_san, fail_verify_error, fail_verify_no_cert, fail_verify_cert_hash). */
+  readonly stat: string;
+}
+
 export interface ClientTlsProvider {
-  /** Options for a connection to `host` (SNI, auto_sni/auto_san_validation use the host name). */
-  connectOptions(host: { readonly address: string; readonly hostname: string }): ClientTlsOptions;
+  /**
+   * Options for a connection to `host`. `overrides.serverName` is auto_sni's
+   * name (the request's host), sent instead of `sni` and, with
+   * auto_san_validation, the only SAN accepted. `overrides.alpnFallback` is
+   * offered when the context sets no alpn_protocols (Envoy offers the
+   * cluster's HTTP protocol: h2, http/1.1).
+   */
+  connectOptions(
+    host: { readonly address: string; readonly hostname: string },
+    overrides?: { readonly serverName?: string; readonly alpnFallback?: readonly string[] },
+  ): ClientTlsOptions;
   /** Stats under cluster.<name>.ssl.* for this cluster's TLS. */
   readonly statPrefix: string;
   /** Releases secret subscriptions when the cluster goes away. */

@@ -5,6 +5,7 @@ import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import type { StatsStore } from '../../stats/index.js';
 import type { ClusterConfig } from '../config/cluster.js';
+import type { SecretStore } from '../tls/secret-store.js';
 import type { ClusterStats } from './cluster-stats.js';
 import type { ResourceManager } from './resources.js';
 
@@ -16,6 +17,8 @@ export interface ClusterDeps {
   log: Logger;
   /** DNS lookup seam (tests resolve names without a DNS server). */
   lookup?: (name: string, family: 0 | 4 | 6) => Promise<string[]>;
+  /** The proxy's secrets (SDS, static, node agent) for TLS transport sockets; absent in tests without TLS. */
+  secrets?: SecretStore;
 }
 
 /**

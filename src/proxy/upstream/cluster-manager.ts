@@ -27,7 +27,7 @@ export class ClusterManager {
     const next = new UpstreamCluster(cfg, this.deps);
     if (cur && cfg.type === 'EDS' && cur.config.type === 'EDS') {
       // Keep the endpoints already known until EDS sends new ones.
-      next.setEndpoints(cur.hosts.map((h) => ({ host: h.address, port: h.port, hostname: h.hostname, weight: h.weight, priority: h.priority, locality: h.locality, healthy: !h.healthFlags.has('failed_eds_health') })));
+      next.setEndpoints(cur.hosts.map((h) => ({ host: h.address, port: h.port, hostname: h.hostname, weight: h.weight, priority: h.priority, locality: h.locality, healthy: !h.healthFlags.has('failed_eds_health'), ...(h.socketMatch ? { socketMatch: h.socketMatch } : {}) })));
     }
     this.clusters.set(cfg.name, next);
     this.fingerprints.set(cfg.name, fp);

@@ -18,6 +18,13 @@ import { HealthChecker } from './health-checker.js';
 import { OriginalDstLoadBalancer } from './original-dst.js';
 import type { UpstreamCallbacks, UpstreamRequest, UpstreamRequestHead } from './types.js';
 import type { ClusterDeps, PoolCluster } from './cluster-deps.js';
+import { resolveTransportSocketMatch, type SocketMatchMetadata } from './transport-socket-match.js';
+import { PLAINTEXT_TRANSPORT, type UpstreamTransport } from './upstream-connect.js';
+import { UpstreamSslStats } from './upstream-ssl-stats.js';
+import { AutoProtocol } from './auto-protocol.js';
+import { createClientTlsProvider } from '../tls/client-tls-provider.js';
+import { MemorySecretStore } from '../tls/secret-store.js';
+import type { TransportSocketConfig } from '../tls/tls-config.js';
 
 export type { ClusterDeps } from './cluster-deps.js';
 
@@ -39,6 +46,11 @@ export class UpstreamCluster implements OutlierCluster, PoolCluster {
   originalDst: OriginalDstLoadBalancer | undefined;
   private readonly h1: H1Pool;
   private readonly h2: H2Pool;
+  /** auto_config: the protocol each host chose by ALPN. */
+  private readonly auto: AutoProtocol;
+  /** The cluster's transport_socket, then one per transport_socket_matches entry. */
+  private readonly defaultTransport: UpstreamTransport;
+  private readonly matchTransports: UpstreamTransport[];
   private dnsTimer: { cancel(): void } | undefined;
   private closed = false;
   /** Resolves once the first host set is known (DNS clusters resolve first: Envoy's warming). */
@@ -57,8 +69,20 @@ export class UpstreamCluster implements OutlierCluster, PoolCluster {
     this.lb = config.originalDst
       ? (this.originalDst = new OriginalDstLoadBalancer(this, config.originalDst, deps.clock, deps.stats.counter(`cluster.${config.statName}.original_dst_host_invalid`)))
       : createLoadBalancer(config.lb.policy, [], { ...config.lb, overprovisioningFactor: config.overprovisioningFactor }, deps.random, () => deps.clock.now());
+    const ssl = new UpstreamSslStats(deps.stats, `cluster.${config.statName}.ssl.`);
+    const secrets = deps.secrets ?? new MemorySecretStore();
+    const transport = (ts: TransportSocketConfig, name: string, index: number, counted: boolean): UpstreamTransport => {
+      const matchCount = counted ? deps.stats.counter(`cluster.${config.statName}.${name}.total_match_count`) : undefined;
+      if (ts.kind !== 'tls_upstream') return index === -1 && !counted ? PLAINTEXT_TRANSPORT : { name, index, tls: undefined, ssl: undefined, matchCount };
+      const provider = createClientTlsProvider(ts.tls, { secrets, statPrefix: ssl.prefix, autoSanValidation: config.upstreamHttp.autoSanValidation });
+      return { name, index, tls: provider, ssl, matchCount };
+    };
+    // Envoy names the default "default" (its stat is not under "default." and weft does not emit it).
+    this.defaultTransport = transport(config.transportSocket, 'default', -1, false);
+    this.matchTransports = config.transportSocketMatches.map((m, i) => transport(m.transportSocket, m.name, i, true));
     this.h1 = new H1Pool(this);
     this.h2 = new H2Pool(this);
+    this.auto = new AutoProtocol(this, this.h1, this.h2);
     this.initialized = new Promise((r) => (this.markInitialized = r));
     this.outlier = config.outlierDetection ? new OutlierDetector(this, config.outlierDetection, deps) : undefined;
     this.healthCheckers = config.healthChecks.map((hc) => new HealthChecker(this, hc, deps));
@@ -99,6 +123,9 @@ export class UpstreamCluster implements OutlierCluster, PoolCluster {
         probe.slowStartFrom = this.clock.now();
         next.push(probe);
       }
+      const host = next[next.length - 1]!;
+      host.socketMatch = e.socketMatch;
+      host.transport = this.transportFor(e.socketMatch);
     }
     for (const gone of old.values()) gone.removed = true;
     const changed = old.size > 0 || next.length !== this.hosts.length || next.some((h, i) => h !== this.hosts[i]);
@@ -118,6 +145,12 @@ export class UpstreamCluster implements OutlierCluster, PoolCluster {
 
   get statPrefix(): string {
     return this.stats.prefix;
+  }
+
+  /** The transport socket of an endpoint: the first transport_socket_matches entry its labels match, else the cluster's. */
+  private transportFor(md: SocketMatchMetadata | undefined): UpstreamTransport {
+    const i = resolveTransportSocketMatch(this.config.transportSocketMatches, md);
+    return i < 0 ? this.defaultTransport : this.matchTransports[i]!;
   }
 
   /** Health flags changed (health check, outlier ejection): recompute gauges and load balancing. */
@@ -171,9 +204,23 @@ export class UpstreamCluster implements OutlierCluster, PoolCluster {
 
   /** Starts a request on `host` with the cluster's upstream protocol. */
   newRequest(host: UpstreamHost, downstreamProtocol: string, head: UpstreamRequestHead, cb: UpstreamCallbacks): UpstreamRequest {
-    const useH2 = this.config.protocol === 'http2' || (this.config.protocol === 'downstream' && downstreamProtocol === 'HTTP/2');
-    if (useH2 && !head.upgrade) return this.h2.newRequest(host, head, cb);
-    return this.h1.newRequest(host, head, cb);
+    const sni = this.autoSni(host, head);
+    const p = this.config.protocol;
+    if (p === 'auto' && host.transport.tls && !head.upgrade) return this.auto.newRequest(host, head, cb, sni);
+    const useH2 = p === 'http2' || (p === 'downstream' && downstreamProtocol === 'HTTP/2');
+    if (useH2 && !head.upgrade) return this.h2.newRequest(host, head, cb, sni);
+    return this.h1.newRequest(host, head, cb, sni);
+  }
+
+  /**
+   * auto_sni: the request's host (or override_auto_sni_header's value), port
+   * removed, becomes the connection's SNI. '' when off or not over TLS.
+   */
+  private autoSni(host: UpstreamHost, head: UpstreamRequestHead): string {
+    const u = this.config.upstreamHttp;
+    if (!u.autoSni || !host.transport.tls) return '';
+    const v = (u.overrideAutoSniHeader && head.headers.get(u.overrideAutoSniHeader)) || head.authority;
+    return stripPort(v);
   }
 
   /** Stops DNS refresh and closes idle connections; in-flight requests finish. */
@@ -185,5 +232,17 @@ export class UpstreamCluster implements OutlierCluster, PoolCluster {
     for (const h of this.healthCheckers) h.close();
     this.h1.close();
     this.h2.close();
+    // Secret subscriptions end with the cluster; open connections keep their own contexts.
+    for (const t of [this.defaultTransport, ...this.matchTransports]) t.tls?.close();
   }
+}
+
+/** `host[:port]` or `[v6]:port` without the port. */
+function stripPort(authority: string): string {
+  if (authority.startsWith('[')) {
+    const end = authority.indexOf(']');
+    return end > 0 ? authority.slice(1, end) : authority;
+  }
+  const i = authority.lastIndexOf(':');
+  return i >= 0 && authority.indexOf(':') === i ? authority.slice(0, i) : authority;
 }

@@ -2,16 +2,19 @@
 // idle keep-alive connections reused (most recently used first), a request
 // waits (pending) while a connection is set up or the connection limit is
 // reached, and fails at once when the pending limit is reached.
-import net from 'node:net';
+import type net from 'node:net';
 import { HeaderMap } from '../http/headers.js';
 import { H1Error, H1ResponseParser, type H1ResponseHead, encodeChunk, encodeLastChunk } from '../http/h1/index.js';
 import type { PoolCluster } from './cluster-deps.js';
 import type { UpstreamHost } from './host.js';
-import type { ResetReason, UpstreamCallbacks, UpstreamRequest, UpstreamRequestHead } from './types.js';
+import type { ResetReason, UpstreamCallbacks, UpstreamConnectionInfo, UpstreamRequest, UpstreamRequestHead } from './types.js';
+import { connectionInfo, connectUpstream } from './upstream-connect.js';
 
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
 
 interface HostPool {
+  /** The SNI (auto_sni) its connections were made with; '' when the transport's own. */
+  readonly serverName: string;
   idle: H1UpstreamConnection[];
   /** Requests waiting for a connection. */
   waiting: H1UpstreamRequest[];
@@ -19,22 +22,35 @@ interface HostPool {
   connecting: number;
 }
 
+/**
+ * Connections of one host are pooled per transport socket and SNI (Envoy
+ * keys its pools by the transport socket options hash), so a connection made
+ * for one auto_sni name is never reused for another.
+ */
+function poolKey(host: UpstreamHost, serverName: string): string {
+  return `${host.transport.index}|${serverName}`;
+}
+
 export class H1Pool {
-  private readonly pools = new Map<UpstreamHost, HostPool>();
+  private readonly pools = new Map<UpstreamHost, Map<string, HostPool>>();
   constructor(readonly cluster: PoolCluster) {}
 
-  private poolFor(host: UpstreamHost): HostPool {
-    let p = this.pools.get(host);
+  poolFor(host: UpstreamHost, serverName: string): HostPool {
+    let byKey = this.pools.get(host);
+    if (!byKey) this.pools.set(host, (byKey = new Map()));
+    const key = poolKey(host, serverName);
+    let p = byKey.get(key);
     if (!p) {
-      p = { idle: [], waiting: [], connecting: 0 };
-      this.pools.set(host, p);
+      p = { serverName, idle: [], waiting: [], connecting: 0 };
+      byKey.set(key, p);
     }
     return p;
   }
 
-  newRequest(host: UpstreamHost, head: UpstreamRequestHead, cb: UpstreamCallbacks): UpstreamRequest {
+  /** `serverName`: auto_sni's name for this request ('' for none). */
+  newRequest(host: UpstreamHost, head: UpstreamRequestHead, cb: UpstreamCallbacks, serverName = ''): UpstreamRequest {
     const req = new H1UpstreamRequest(this, host, head, cb);
-    const pool = this.poolFor(host);
+    const pool = this.poolFor(host, serverName);
     // Reuse the most recently used idle connection that is still open.
     while (pool.idle.length) {
       const c = pool.idle.pop()!;
@@ -60,15 +76,25 @@ export class H1Pool {
   private connect(host: UpstreamHost, pool: HostPool): void {
     pool.connecting++;
     // The connection registers itself with its socket's events; the callbacks hand it on.
-    const conn: H1UpstreamConnection = new H1UpstreamConnection(this, host, () => {
+    const conn: H1UpstreamConnection = new H1UpstreamConnection(this, pool, host, () => {
       pool.connecting--;
       this.onConnectionFree(conn);
-    }, (reason, detail) => {
+    }, (reason, detail, transportFailureReason) => {
       pool.connecting--;
       // A failed connect fails the oldest waiter (Envoy: the request it was made for).
       const w = pool.waiting.shift();
-      w?.fail(reason, detail);
+      w?.fail(reason, detail, transportFailureReason);
     });
+  }
+
+  /**
+   * Takes a socket already connected to `host` (auto_config: TLS chose
+   * HTTP/1.1 by ALPN) as an idle connection of the pool.
+   */
+  adopt(host: UpstreamHost, serverName: string, socket: net.Socket): void {
+    const pool = this.poolFor(host, serverName);
+    const conn = new H1UpstreamConnection(this, pool, host, () => undefined, () => undefined, socket);
+    this.onConnectionFree(conn);
   }
 
   /** A connection finished a request (or connected) and can take the next waiter. */
@@ -77,7 +103,7 @@ export class H1Pool {
     // was still being parsed) must never be handed to a waiter; its 'close'
     // event opens a replacement for them.
     if (!conn.usable) return;
-    const pool = this.poolFor(conn.host);
+    const pool = conn.hostPool;
     while (pool.waiting.length) {
       const w = pool.waiting.shift()!;
       if (w.cancelled) continue;
@@ -90,8 +116,7 @@ export class H1Pool {
 
   /** Removes a closed idle connection from the idle list. */
   forget(conn: H1UpstreamConnection): void {
-    const pool = this.pools.get(conn.host);
-    if (!pool) return;
+    const pool = conn.hostPool;
     const i = pool.idle.indexOf(conn);
     if (i >= 0) pool.idle.splice(i, 1);
     // A slot freed up: a waiter may now get a connection.
@@ -99,9 +124,11 @@ export class H1Pool {
   }
 
   close(): void {
-    for (const p of this.pools.values()) {
-      for (const c of p.idle) c.destroy();
-      p.idle = [];
+    for (const byKey of this.pools.values()) {
+      for (const p of byKey.values()) {
+        for (const c of p.idle) c.destroy();
+        p.idle = [];
+      }
     }
   }
 }
@@ -122,11 +149,17 @@ export class H1UpstreamConnection {
   private parsing = false;
   private freeAfterParse = false;
 
+  /** Local address and, over TLS, the server's identity (for the access log). */
+  info: UpstreamConnectionInfo = { localAddress: '' };
+
   constructor(
     private readonly pool: H1Pool,
+    readonly hostPool: HostPool,
     readonly host: UpstreamHost,
     onConnected: () => void,
-    onConnectFailed: (reason: ResetReason, detail: string) => void,
+    onConnectFailed: (reason: ResetReason, detail: string, transportFailureReason?: string) => void,
+    /** An already connected socket to take over (auto_config's ALPN probe). */
+    adopted?: net.Socket,
   ) {
     const cluster = pool.cluster;
     const stats = cluster.stats;
@@ -138,33 +171,45 @@ export class H1UpstreamConnection {
     host.cxActive++;
     const started = cluster.clock.now();
     this.parser = new H1ResponseParser(this);
-    const sock = net.connect({ host: host.address, port: host.port, noDelay: true });
-    this.socket = sock;
-    this.connectTimer = cluster.clock.setTimer(cluster.config.connectTimeoutMs, () => {
-      if (this.connected) return;
-      stats.upstreamCxConnectTimeout.inc();
-      failConnect('connection_timeout', `connect timeout after ${cluster.config.connectTimeoutMs} ms`);
-    });
     let failed = false;
-    const failConnect = (reason: ResetReason, detail: string) => {
+    const failConnect = (reason: ResetReason, detail: string, transportFailureReason?: string) => {
       if (failed || this.connected) return;
       failed = true;
       stats.upstreamCxConnectFail.inc();
       host.cxConnectFail++;
       this.destroy();
-      onConnectFailed(reason, detail);
+      onConnectFailed(reason, detail, transportFailureReason);
     };
-    sock.once('connect', () => {
+    const ready = (s: net.Socket) => {
       this.connectTimer?.cancel();
       this.connected = true;
+      this.info = connectionInfo(s);
       stats.cxConnectMs.record(cluster.clock.now() - started);
       onConnected();
+    };
+    const sock = adopted ?? connectUpstream(host, {
+      transport: host.transport,
+      ...(hostPool.serverName ? { serverName: hostPool.serverName } : {}),
+      alpnFallback: ['http/1.1'],
+    }, {
+      onConnected: ready,
+      onFailed: (f) => failConnect('connection_failure', f.detail, f.transportFailureReason),
     });
+    this.socket = sock;
+    if (adopted) {
+      this.connected = true;
+      this.info = connectionInfo(adopted);
+    } else {
+      this.connectTimer = cluster.clock.setTimer(cluster.config.connectTimeoutMs, () => {
+        if (this.connected) return;
+        stats.upstreamCxConnectTimeout.inc();
+        failConnect('connection_timeout', `connect timeout after ${cluster.config.connectTimeoutMs} ms`);
+      });
+    }
     sock.on('data', (chunk: Buffer) => this.onData(chunk));
     sock.on('end', () => this.onEnd());
-    sock.on('error', (err: NodeJS.ErrnoException) => {
-      if (!this.connected) failConnect('connection_failure', err.code ?? err.message);
-    });
+    // Errors before "connected" are the connect's (reported by connectUpstream); later ones end in 'close'.
+    sock.on('error', () => undefined);
     sock.on('close', () => this.onClose());
     sock.on('drain', () => this.current?.socketDrained());
   }
@@ -173,9 +218,6 @@ export class H1UpstreamConnection {
     return this.connected && !this.closed && !this.mustClose && !this.socket.destroyed;
   }
 
-  get localAddress(): string {
-    return `${this.socket.localAddress}:${this.socket.localPort}`;
-  }
 
   /** Back in the pool: idle from now (one lazily re-checked timer per connection). */
   setIdle(): void {
@@ -434,7 +476,7 @@ class H1UpstreamRequest implements UpstreamRequest {
     }
     head += '\r\n';
     conn.expect(h.method);
-    this.cb.onPoolReady?.(conn.localAddress);
+    this.cb.onPoolReady?.(conn.info);
     conn.write(head);
     this.headersDone = true;
     if (h.end) this.requestFullySent = true;
@@ -509,11 +551,11 @@ class H1UpstreamRequest implements UpstreamRequest {
     if (!this.trailersSeen) this.cb.onData(EMPTY, true);
   }
 
-  fail(reason: ResetReason, detail: string): void {
+  fail(reason: ResetReason, detail: string, transportFailureReason?: string): void {
     this.setPending(false);
     if (this.done || this.cancelled) return;
     this.done = true;
-    this.cb.onReset(reason, detail);
+    this.cb.onReset(reason, detail, transportFailureReason);
   }
 
   reset(): void {

@@ -1,38 +1,60 @@
 // HTTP/2 upstream connections (h2c, prior knowledge) over node:http2: one
 // session per host, many streams on it, a new session when it goes away.
 import http2 from 'node:http2';
-import net from 'node:net';
+import type net from 'node:net';
+import tls from 'node:tls';
 import type { UpstreamHost } from './host.js';
 import type { PoolCluster } from './cluster-deps.js';
 import { HeaderMap } from '../http/headers.js';
-import type { ResetReason, UpstreamCallbacks, UpstreamRequest, UpstreamRequestHead } from './types.js';
+import type { ResetReason, UpstreamCallbacks, UpstreamConnectionInfo, UpstreamRequest, UpstreamRequestHead } from './types.js';
+import { connectionInfo, connectUpstream } from './upstream-connect.js';
 import { startH2Keepalive } from './h2-keepalive.js';
 
 /** Connection-specific headers that HTTP/2 forbids (RFC 9113 §8.2.2). */
 const H2_FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host', 'te']);
 
 interface SessionState {
-  session: http2.ClientHttp2Session;
+  /** Undefined until the connection (and, over TLS, the handshake) is done. */
+  session: http2.ClientHttp2Session | undefined;
   ready: boolean;
   waiters: (() => void)[];
   streams: number;
   requestsServed: number;
   /** Why connecting failed, for the requests that waited on it. */
-  failure?: { reason: ResetReason; detail: string };
+  failure?: { reason: ResetReason; detail: string; transportFailureReason?: string | undefined };
+  info: UpstreamConnectionInfo;
 }
 
 export class H2Pool {
-  private sessions = new Map<UpstreamHost, SessionState>();
+  /** Per host, one session per transport socket and SNI (see poolKey in h1-pool.ts). */
+  private sessions = new Map<UpstreamHost, Map<string, SessionState>>();
 
   constructor(private readonly cluster: PoolCluster) {}
 
-  newRequest(host: UpstreamHost, head: UpstreamRequestHead, cb: UpstreamCallbacks): UpstreamRequest {
+  private current(host: UpstreamHost, key: string): SessionState | undefined {
+    return this.sessions.get(host)?.get(key);
+  }
+
+  private setCurrent(host: UpstreamHost, key: string, st: SessionState | undefined): void {
+    let byKey = this.sessions.get(host);
+    if (!st) {
+      byKey?.delete(key);
+      if (byKey?.size === 0) this.sessions.delete(host);
+      return;
+    }
+    if (!byKey) this.sessions.set(host, (byKey = new Map()));
+    byKey.set(key, st);
+  }
+
+  /** `serverName`: auto_sni's name for this request ('' for none). */
+  newRequest(host: UpstreamHost, head: UpstreamRequestHead, cb: UpstreamCallbacks, serverName = ''): UpstreamRequest {
     const req = new H2UpstreamRequest(this.cluster, host, head, cb);
-    const st = this.sessionFor(host);
+    const st = this.sessionFor(host, serverName);
     if (!st) {
       queueMicrotask(() => req.fail('overflow', 'upstream connection limit reached'));
       return req;
     }
+    const key = sessionKey(host, serverName);
     st.streams++;
     req.onStreamEnd = () => {
       st.streams--;
@@ -40,34 +62,47 @@ export class H2Pool {
       const max = this.cluster.config.maxRequestsPerConnection;
       if (max > 0 && st.requestsServed >= max && st.streams === 0) {
         this.cluster.stats.upstreamCxMaxRequests.inc();
-        this.retire(host, st);
+        this.retire(host, key, st);
       }
     };
-    if (st.ready) req.start(st.session);
-    else st.waiters.push(() => (st.failure ? req.fail(st.failure.reason, st.failure.detail) : req.start(st.session)));
+    if (st.ready) req.start(st.session!, st.info);
+    else st.waiters.push(() => (st.failure ? req.fail(st.failure.reason, st.failure.detail, st.failure.transportFailureReason) : req.start(st.session!, st.info)));
     return req;
   }
 
-  private sessionFor(host: UpstreamHost): SessionState | undefined {
-    const cur = this.sessions.get(host);
+  private sessionFor(host: UpstreamHost, serverName: string): SessionState | undefined {
+    const key = sessionKey(host, serverName);
+    const cur = this.current(host, key);
     const max = this.cluster.config.maxRequestsPerConnection;
-    if (cur && !cur.session.closed && !cur.session.destroyed && (max === 0 || cur.requestsServed + cur.streams < max)) return cur;
-    if (cur) this.retire(host, cur);
+    if (cur && !(cur.session && (cur.session.closed || cur.session.destroyed)) && (max === 0 || cur.requestsServed + cur.streams < max)) return cur;
+    if (cur) this.retire(host, key, cur);
     if (!this.cluster.resources.canCreateConnection()) {
       this.cluster.stats.upstreamCxOverflow.inc();
       return undefined;
     }
-    return this.connect(host);
+    return this.connect(host, serverName);
   }
 
-  private retire(host: UpstreamHost, st: SessionState): void {
-    if (this.sessions.get(host) === st) this.sessions.delete(host);
-    if (st.streams === 0 && !st.session.closed) st.session.close();
+  private retire(host: UpstreamHost, key: string, st: SessionState): void {
+    if (this.current(host, key) === st) this.setCurrent(host, key, undefined);
+    if (st.streams === 0 && st.session && !st.session.closed) st.session.close();
   }
 
-  private connect(host: UpstreamHost): SessionState {
+  /**
+   * Takes a socket already connected to `host` whose TLS handshake chose h2
+   * by ALPN (auto_config) as the host's session.
+   */
+  adopt(host: UpstreamHost, serverName: string, socket: net.Socket): void {
+    const key = sessionKey(host, serverName);
+    const cur = this.current(host, key);
+    if (cur) this.retire(host, key, cur);
+    this.connect(host, serverName, socket);
+  }
+
+  private connect(host: UpstreamHost, serverName: string, adopted?: net.Socket): SessionState {
     const cluster = this.cluster;
     const stats = cluster.stats;
+    const key = sessionKey(host, serverName);
     stats.upstreamCxTotal.inc();
     stats.upstreamCxHttp2Total.inc();
     stats.upstreamCxActive.inc();
@@ -75,87 +110,106 @@ export class H2Pool {
     host.cxTotal++;
     host.cxActive++;
     const started = cluster.clock.now();
-    let socket: net.Socket | undefined;
     const h2 = cluster.config.http2;
-    const session = http2.connect(`http://${host.key}`, {
-      createConnection: () => {
-        socket = net.connect({ host: host.address, port: host.port, noDelay: true });
-        return socket;
-      },
-      settings: {
-        enablePush: false,
-        ...(h2.initialStreamWindowSize ? { initialWindowSize: h2.initialStreamWindowSize } : {}),
-      },
-    });
-    const st: SessionState = { session, ready: false, waiters: [], streams: 0, requestsServed: 0 };
-    this.sessions.set(host, st);
-    const timer = cluster.clock.setTimer(cluster.config.connectTimeoutMs, () => {
-      if (st.ready) return;
-      stats.upstreamCxConnectTimeout.inc();
-      fail('connection_timeout', 'connect timeout');
-    });
+    const st: SessionState = { session: undefined, ready: false, waiters: [], streams: 0, requestsServed: 0, info: { localAddress: '' } };
+    this.setCurrent(host, key, st);
     let closed = false;
-    const fail = (reason: ResetReason, detail: string) => {
-      if (!st.ready) {
-        stats.upstreamCxConnectFail.inc();
-        host.cxConnectFail++;
-      }
-      st.failure ??= { reason, detail };
-      const w = st.waiters;
-      st.waiters = [];
-      st.ready = false;
-      if (this.sessions.get(host) === st) this.sessions.delete(host);
-      session.destroy();
-      for (const fn of w) fn();
-    };
-    socket?.once('connect', () => {
-      timer.cancel();
-      st.ready = true;
-      stats.cxConnectMs.record(cluster.clock.now() - started);
-      const w = st.waiters;
-      st.waiters = [];
-      for (const fn of w) fn();
-      // connection_keepalive: a session whose PING goes unanswered is closed.
-      if (h2.keepalive) {
-        const stopKeepalive = startH2Keepalive(session, h2.keepalive, cluster.clock, Math.random, () => {
-          stats.http2KeepaliveTimeout.inc();
-          if (this.sessions.get(host) === st) this.sessions.delete(host);
-        });
-        session.once('close', stopKeepalive);
-      }
-    });
-    session.on('error', () => {
-      if (!st.ready) fail('connection_failure', 'connection failure');
-    });
-    session.on('close', () => {
+    /** Accounting once, whether the session or the connect attempt ends. */
+    const onClosed = () => {
       if (closed) return;
       closed = true;
-      timer.cancel();
-      if (!st.ready && st.waiters.length) fail('connection_failure', 'connection failure');
-      if (this.sessions.get(host) === st) this.sessions.delete(host);
+      timer?.cancel();
+      if (this.current(host, key) === st) this.setCurrent(host, key, undefined);
       stats.upstreamCxActive.dec();
       stats.upstreamCxDestroy.inc();
       cluster.resources.connectionClosed();
       host.cxActive--;
-    });
-    session.on('goaway', () => {
-      if (this.sessions.get(host) === st) this.sessions.delete(host);
-    });
-    if (cluster.config.idleTimeoutMs > 0) session.setTimeout(cluster.config.idleTimeoutMs, () => {
-      if (st.streams === 0) {
-        stats.upstreamCxIdleTimeout.inc();
-        this.retire(host, st);
+    };
+    const fail = (reason: ResetReason, detail: string, transportFailureReason?: string) => {
+      if (st.failure) return;
+      if (!st.ready) {
+        stats.upstreamCxConnectFail.inc();
+        host.cxConnectFail++;
       }
-    });
-    session.on('remoteSettings', () => undefined);
+      st.failure = { reason, detail, transportFailureReason };
+      const w = st.waiters;
+      st.waiters = [];
+      st.ready = false;
+      if (this.current(host, key) === st) this.setCurrent(host, key, undefined);
+      if (st.session) st.session.destroy();
+      else {
+        sock?.destroy();
+        onClosed();
+      }
+      for (const fn of w) fn();
+    };
+    const ready = (socket: net.Socket) => {
+      timer?.cancel();
+      st.info = connectionInfo(socket);
+      const session = http2.connect(`${socket instanceof tls.TLSSocket ? 'https' : 'http'}://${host.key}`, {
+        createConnection: () => socket,
+        settings: {
+          enablePush: false,
+          ...(h2.initialStreamWindowSize ? { initialWindowSize: h2.initialStreamWindowSize } : {}),
+        },
+      });
+      st.session = session;
+      st.ready = true;
+      stats.cxConnectMs.record(cluster.clock.now() - started);
+      session.on('error', () => undefined);
+      session.on('close', onClosed);
+      session.on('goaway', () => {
+        if (this.current(host, key) === st) this.setCurrent(host, key, undefined);
+      });
+      if (cluster.config.idleTimeoutMs > 0) session.setTimeout(cluster.config.idleTimeoutMs, () => {
+        if (st.streams === 0) {
+          stats.upstreamCxIdleTimeout.inc();
+          this.retire(host, key, st);
+        }
+      });
+      // connection_keepalive: a session whose PING goes unanswered is closed.
+      if (h2.keepalive) {
+        const stopKeepalive = startH2Keepalive(session, h2.keepalive, cluster.clock, Math.random, () => {
+          stats.http2KeepaliveTimeout.inc();
+          if (this.current(host, key) === st) this.setCurrent(host, key, undefined);
+        });
+        session.once('close', stopKeepalive);
+      }
+      const w = st.waiters;
+      st.waiters = [];
+      for (const fn of w) fn();
+    };
+    let timer: { cancel(): void } | undefined;
+    let sock: net.Socket | undefined;
+    if (adopted) ready(adopted);
+    else {
+      timer = cluster.clock.setTimer(cluster.config.connectTimeoutMs, () => {
+        if (st.ready) return;
+        stats.upstreamCxConnectTimeout.inc();
+        fail('connection_timeout', 'connect timeout');
+      });
+      sock = connectUpstream(host, {
+        transport: host.transport,
+        ...(serverName ? { serverName } : {}),
+        alpnFallback: ['h2'],
+      }, {
+        onConnected: ready,
+        onFailed: (f) => fail('connection_failure', f.detail, f.transportFailureReason),
+      });
+    }
     return st;
   }
 
   /** Closes every session (cluster removed or proxy shutting down). */
   close(): void {
-    for (const [, st] of this.sessions) st.session.close();
+    for (const byKey of this.sessions.values()) for (const st of byKey.values()) st.session?.close();
     this.sessions.clear();
   }
+}
+
+/** The pool key of a host's session: its transport socket and SNI. */
+function sessionKey(host: UpstreamHost, serverName: string): string {
+  return `${host.transport.index}|${serverName}`;
 }
 
 class H2UpstreamRequest implements UpstreamRequest {
@@ -173,7 +227,7 @@ class H2UpstreamRequest implements UpstreamRequest {
   ) {}
 
   /** Called when the session is usable (or failed: then it is closed/destroyed). */
-  start(session: http2.ClientHttp2Session): void {
+  start(session: http2.ClientHttp2Session, info: UpstreamConnectionInfo): void {
     if (this.done) {
       this.onStreamEnd?.();
       return;
@@ -215,8 +269,7 @@ class H2UpstreamRequest implements UpstreamRequest {
       return;
     }
     this.stream = stream;
-    const sock = (session as unknown as { socket?: net.Socket }).socket;
-    this.cb.onPoolReady?.(sock ? `${sock.localAddress}:${sock.localPort}` : '');
+    this.cb.onPoolReady?.(info);
     stream.on('wantTrailers', () => {
       const t = this.pendingTrailers;
       // An empty HEADERS frame with END_STREAM ends a stream that waited for trailers.
@@ -277,12 +330,12 @@ class H2UpstreamRequest implements UpstreamRequest {
   private trailersSeen = false;
   private mayHaveTrailers = false;
 
-  fail(reason: ResetReason, detail: string): void {
+  fail(reason: ResetReason, detail: string, transportFailureReason?: string): void {
     if (this.done) return;
     this.done = true;
     this.onStreamEnd?.();
     this.onStreamEnd = undefined;
-    this.cb.onReset(reason, detail);
+    this.cb.onReset(reason, detail, transportFailureReason);
   }
 
   private finish(): void {

@@ -2,7 +2,7 @@
 // health checkers. The session never keeps the process alive.
 import http2 from 'node:http2';
 import { formatAddr } from '../config/address.js';
-import type { ProbeTarget } from './health-check-probe.js';
+import { probeConnect, type ProbeTarget } from './health-check-probe.js';
 
 export class HcH2Session {
   private session: http2.ClientHttp2Session | undefined;
@@ -13,7 +13,11 @@ export class HcH2Session {
   get(): http2.ClientHttp2Session {
     const s = this.session;
     if (s && !s.closed && !s.destroyed) return s;
-    const next = http2.connect(`http://${formatAddr(this.target.address, this.target.port)}`);
+    const tls = this.target.transport?.tls !== undefined;
+    // Over TLS the session waits for the handshake (and the server check) of the seam's socket.
+    const next = http2.connect(`${tls ? 'https' : 'http'}://${formatAddr(this.target.address, this.target.port)}`, {
+      createConnection: () => probeConnect(this.target, ['h2']),
+    });
     next.unref();
     // Stream errors report the failure; the session's own error only retires it.
     next.on('error', () => {

@@ -3,10 +3,11 @@
 // the status is expected, the body holds the `receive` blocks and the
 // service name matches; unexpected statuses fail at once unless retriable.
 import http from 'node:http';
+import type net from 'node:net';
 import type http2 from 'node:http2';
 import { applyHcHeaders, HEALTH_CHECK_DEFAULTS, inRanges, payloadsMatch, type HealthCheckConfig, type HttpCheck } from './health-check-config.js';
 import { HcH2Session } from './health-check-h2-session.js';
-import { activeFailure, networkFailure, OK, OK_DEGRADED, type HealthProbe, type ProbeOutcome, type ProbeTarget } from './health-check-probe.js';
+import { activeFailure, networkFailure, OK, OK_DEGRADED, probeConnect, type HealthProbe, type ProbeOutcome, type ProbeTarget } from './health-check-probe.js';
 import type { HealthCheckStats } from './health-check-stats.js';
 
 interface InFlight {
@@ -33,7 +34,12 @@ export class HttpProbe implements HealthProbe {
     }
     this.h1Headers = h1;
     if (check.codec === 'http2') this.h2 = new HcH2Session(target);
-    else if (hc.reuseConnection) this.agent = new http.Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
+    else if (hc.reuseConnection) {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
+      // Every connection through the seam: TLS with the host's transport socket when it has one.
+      (agent as unknown as { createConnection: () => net.Socket }).createConnection = () => this.connect();
+      this.agent = agent;
+    }
   }
 
   start(done: (o: ProbeOutcome) => void): void {
@@ -60,18 +66,29 @@ export class HttpProbe implements HealthProbe {
     flight.done(o);
   }
 
+  /** Why the last connect (or TLS handshake) failed, for the check's failure reason. */
+  private connectFailure: string | undefined;
+
+  private connect(): net.Socket {
+    this.connectFailure = undefined;
+    return probeConnect(this.target, ['http/1.1'], { onFailed: (f) => (this.connectFailure = f.transportFailureReason ?? f.detail) });
+  }
+
   private startH1(done: (o: ProbeOutcome) => void): void {
     let req: http.ClientRequest | undefined;
     const flight: InFlight = { done, cancel: () => req?.destroy() };
     this.current = flight;
     try {
-      req = http.request({ host: this.target.address, port: this.target.port, method: this.check.method, path: this.check.path, headers: this.h1Headers, agent: this.agent ?? false });
+      req = http.request({
+        host: this.target.address, port: this.target.port, method: this.check.method, path: this.check.path, headers: this.h1Headers,
+        ...(this.agent ? { agent: this.agent } : { agent: false, createConnection: () => this.connect() }),
+      });
     } catch (e) {
       this.finish(flight, networkFailure(`request refused: ${(e as Error).message}`));
       return;
     }
     req.on('socket', (s) => s.unref());
-    req.on('error', (e) => this.finish(flight, networkFailure(e.message)));
+    req.on('error', (e) => this.finish(flight, networkFailure(this.connectFailure ?? e.message)));
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
       const body = this.bodyCollector();

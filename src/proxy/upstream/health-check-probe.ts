@@ -3,6 +3,8 @@
 // connection to one host and runs one check at a time.
 import type { HealthCheckConfig } from './health-check-config.js';
 import type { HealthCheckStats } from './health-check-stats.js';
+import type net from 'node:net';
+import { connectUpstream, PLAINTEXT_TRANSPORT, type UpstreamConnectFailure, type UpstreamTransport } from './upstream-connect.js';
 
 /** How one check ended. `network` failures (connect error, reset) count toward unhealthy_threshold; others are immediate unless `retriable`. */
 export type ProbeOutcome =
@@ -23,6 +25,26 @@ export interface ProbeTarget {
   readonly port: number;
   /** Default Host / :authority (the cluster name). */
   readonly clusterName: string;
+  /** The host's transport socket (TLS when the cluster's, or its transport_socket_matches entry, is); plaintext when absent. */
+  readonly transport?: UpstreamTransport;
+  /** The endpoint's hostname, for the TLS provider. */
+  readonly hostname?: string;
+}
+
+/**
+ * A connection to the probe's host through the connect seam (plaintext or
+ * TLS with the host's transport socket). `onFailed` learns why a connect or
+ * TLS handshake failed; the socket is then closed without a response.
+ */
+export function probeConnect(
+  target: ProbeTarget,
+  alpn: readonly string[],
+  cb: { onConnected?: (s: net.Socket) => void; onFailed?: (f: UpstreamConnectFailure) => void } = {},
+): net.Socket {
+  return connectUpstream({ address: target.address, port: target.port, hostname: target.hostname ?? target.address }, { transport: target.transport ?? PLAINTEXT_TRANSPORT, alpnFallback: alpn }, {
+    onConnected: (s) => cb.onConnected?.(s),
+    onFailed: (f) => cb.onFailed?.(f),
+  });
 }
 
 export type ProbeFactory = (target: ProbeTarget, config: HealthCheckConfig, stats: HealthCheckStats) => HealthProbe;

@@ -3,9 +3,9 @@
 // Otherwise `send` is written and the check passes when the bytes read so far
 // hold every `receive` block in order; the connection is kept between checks
 // when reuse_connection.
-import net from 'node:net';
+import type net from 'node:net';
 import { payloadsMatch, type HealthCheckConfig, type TcpCheck } from './health-check-config.js';
-import { networkFailure, OK, type HealthProbe, type ProbeOutcome, type ProbeTarget } from './health-check-probe.js';
+import { networkFailure, OK, probeConnect, type HealthProbe, type ProbeOutcome, type ProbeTarget } from './health-check-probe.js';
 
 export class TcpProbe implements HealthProbe {
   private sock: net.Socket | undefined;
@@ -32,19 +32,22 @@ export class TcpProbe implements HealthProbe {
   }
 
   private connect(): void {
-    const s = net.connect({ host: this.target.address, port: this.target.port });
+    let failure: string | undefined;
+    const s = probeConnect(this.target, [], {
+      onConnected: () => onConnect(),
+      onFailed: (f) => (failure = f.transportFailureReason ?? f.detail),
+    });
     s.unref();
-    s.setNoDelay(true);
     this.sock = s;
     this.connected = false;
-    s.on('connect', () => {
+    const onConnect = () => {
       if (this.sock !== s) return;
       this.connected = true;
       if (this.check.receive.length === 0) {
         this.drop();
         this.finish(OK);
       }
-    });
+    };
     s.on('data', (chunk: Buffer) => {
       if (this.sock !== s || !this.done) return;
       this.received = this.received.length ? Buffer.concat([this.received, chunk]) : chunk;
@@ -57,7 +60,7 @@ export class TcpProbe implements HealthProbe {
     s.on('close', () => {
       if (this.sock !== s) return;
       this.sock = undefined;
-      this.finish(networkFailure(this.connected ? 'connection closed' : 'connect failed'));
+      this.finish(networkFailure(this.connected ? 'connection closed' : `connect failed${failure ? `: ${failure}` : ''}`));
     });
   }
 

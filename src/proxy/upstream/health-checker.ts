@@ -106,7 +106,7 @@ export class HealthChecker {
         host.refreshHealth();
         changed = true;
       }
-      const target: ProbeTarget = { address: host.address, port: host.port, clusterName: this.cluster.config?.name ?? '' };
+      const target: ProbeTarget = { address: host.address, port: host.port, clusterName: this.cluster.config?.name ?? '', transport: host.transport, hostname: host.hostname };
       const s = new Session(host, this.probeFactory(target, this.config, this.stats));
       this.sessions.set(host, s);
       if (this.started) this.begin(s);

@@ -2,6 +2,8 @@
 // connections (HTTP/1.1 idle keep-alive sockets, or one HTTP/2 session).
 import type { LbHost } from '../lb/types.js';
 import { formatAddr } from '../config/address.js';
+import type { SocketMatchMetadata } from './transport-socket-match.js';
+import { PLAINTEXT_TRANSPORT, type UpstreamTransport } from './upstream-connect.js';
 
 export class UpstreamHost implements LbHost {
   healthy: boolean;
@@ -22,6 +24,10 @@ export class UpstreamHost implements LbHost {
   removed = false;
   /** When the host joined, or last became healthy by active health checking (slow start). */
   slowStartFrom: number | undefined = undefined;
+  /** The endpoint's transport_socket_match labels (kept so a cluster update can re-resolve them). */
+  socketMatch: SocketMatchMetadata | undefined = undefined;
+  /** The transport socket its new connections use; the cluster sets it from transport_socket_matches. */
+  transport: UpstreamTransport = PLAINTEXT_TRANSPORT;
 
   constructor(
     readonly address: string,

@@ -11,15 +11,25 @@ export type ResetReason =
   | 'protocol_error'
   | 'local_reset';
 
+/** What the access log learns about the upstream connection a request went out on. */
+export interface UpstreamConnectionInfo {
+  readonly localAddress: string;
+  /** Set over TLS: the server's URI SANs, subject, and the TLS version (e.g. "TLSv1.3"). */
+  readonly tls?: { readonly peerUriSans: readonly string[]; readonly peerSubject: string; readonly version: string };
+}
+
 /** Events of one upstream request; called at most once each except onData. */
 export interface UpstreamCallbacks {
-  /** The pool has a connection and the request went out (for timing and upstream_local_address). */
-  onPoolReady?(localAddress: string): void;
+  /** The pool has a connection and the request went out (for timing, upstream_local_address and the upstream TLS fields). */
+  onPoolReady?(conn: UpstreamConnectionInfo): void;
   onHeaders(status: number, headers: HeaderMap, end: boolean): void;
   onData(chunk: Buffer, end: boolean): void;
   onTrailers(trailers: HeaderMap): void;
-  /** The request failed; `beforeHeaders` tells whether a response head was seen. */
-  onReset(reason: ResetReason, detail: string): void;
+  /**
+   * The request failed. `transportFailureReason` is set when a TLS connect
+   * failed (Envoy's upstream_transport_failure_reason).
+   */
+  onReset(reason: ResetReason, detail: string, transportFailureReason?: string): void;
 }
 
 export interface UpstreamRequestHead {
