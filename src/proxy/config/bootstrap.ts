@@ -7,7 +7,7 @@ import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import { fromJson } from '../../xds/codec.js';
 import { parseConfigText } from './config-text.js';
 import type { envoy_config_bootstrap_v3_Bootstrap, envoy_config_core_v3_Locality } from '../../xds/gen/types.js';
-import { decodeSocketAddress, type SocketAddr } from './address.js';
+import { decodeSocketAddress, hasPipeEndpoint, type SocketAddr } from './address.js';
 import { decodeCluster, type ClusterConfig } from './cluster.js';
 import { decodeListener, type ListenerConfig } from './listener.js';
 import { checkSupported, durationMs } from './support.js';
@@ -18,6 +18,7 @@ import { decodeStringMatcher } from '../route/string-matcher.js';
 import { decodeLayeredRuntime, type RuntimeConfig } from '../runtime/decode.js';
 import { runtimeKeysNamedIn } from '../runtime/known-keys.js';
 import { decodeOverloadManager, type OverloadConfig } from '../overload/decode.js';
+import { decodeStaticSecrets, type StaticSecret } from '../tls/sds/static-secrets.js';
 
 /** Also used by `weft up`'s workloads file. */
 export { parseConfigText };
@@ -52,6 +53,8 @@ export interface BootstrapConfig {
   /** cluster_manager.local_cluster_name: a static cluster (weft does no zone-aware routing with it yet). */
   readonly localClusterName?: string;
   readonly overload?: OverloadConfig;
+  /** static_resources.secrets, decoded: what SdsSecretConfigs without sds_config name. */
+  readonly secrets: readonly StaticSecret[];
   readonly source: envoy_config_bootstrap_v3_Bootstrap;
 }
 
@@ -120,8 +123,11 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
   const sr = b.static_resources;
   const hasAds = b.dynamic_resources?.ads_config !== undefined;
   const edsSources: { cluster: string; authority: string; path: string }[] = [];
+  let secrets: StaticSecret[] = [];
+  const pipeClusters = new Set<string>();
   if (sr) {
-    checkSupported(sr, 'static_resources', errs, ['listeners', 'clusters']);
+    checkSupported(sr, 'static_resources', errs, ['listeners', 'clusters', 'secrets']);
+    secrets = decodeStaticSecrets(sr.secrets ?? [], 'static_resources.secrets', errs);
     const seenL = new Map<string, number>();
     (sr.listeners ?? []).forEach((l, i) => {
       const p = joinPath('static_resources.listeners', i);
@@ -160,12 +166,17 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
         } else if (hasAds) checkAdsConfigSource(src, sp, errs);
         else errs.error(joinPath(p, 'type'), 'EDS clusters need an xDS server: eds_config with api_config_source (gRPC), or dynamic_resources with ads_config');
       }
+      if (hasPipeEndpoint(cfg.endpoints)) {
+        pipeClusters.add(cfg.name);
+        if (cfg.type !== 'STATIC') errs.error(joinPath(p, 'load_assignment'), `pipe (Unix socket) endpoints need a STATIC cluster (got ${cfg.type})`);
+      }
       const prev = seenC.get(cfg.name);
       if (prev !== undefined) errs.error(joinPath(p, 'name'), `duplicate cluster name "${cfg.name}" (also static_resources.clusters[${prev}])`, CFG.DUPLICATE);
       seenC.set(cfg.name, i);
       clusters.push(cfg);
     });
     if (!hasAds) checkRouteClusters(listeners, new Set(clusters.map((c) => c.name)), errs);
+    checkPipeClustersUnrouted(listeners, pipeClusters, errs);
   }
   let dynamic = b.dynamic_resources ? decodeDynamicResources(b.dynamic_resources, 'dynamic_resources', errs, new Set(clusters.map((c) => c.name))) : undefined;
   const staticNames = new Set(clusters.map((c) => c.name));
@@ -194,8 +205,29 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
     statsOptions,
     ...(localClusterName ? { localClusterName } : {}),
     ...(overload ? { overload } : {}),
+    secrets,
     source: b,
   };
+}
+
+/**
+ * Pipe endpoints serve gRPC service clusters (xDS, SDS: Istio's sds-grpc);
+ * weft's HTTP and TCP connection pools connect to IP addresses only, so a
+ * route or tcp_proxy naming such a cluster is refused by name.
+ */
+function checkPipeClustersUnrouted(listeners: ListenerConfig[], pipeClusters: ReadonlySet<string>, errs: ConfigErrors): void {
+  if (pipeClusters.size === 0) return;
+  const why = (name: string) => `cluster "${name}" has pipe (Unix socket) endpoints: weft uses those only for gRPC services (xDS, SDS), not for proxied traffic`;
+  listeners.forEach((l, li) => {
+    l.filterChains.forEach((fc, ci) => {
+      const base = `static_resources.listeners[${li}].filter_chains[${ci}]`;
+      if (fc.terminal.kind === 'tcp') {
+        for (const c of fc.terminal.tcp.clusters) if (pipeClusters.has(c.name)) errs.error(`${base}.filters`, why(c.name), CFG.UNSUPPORTED_VALUE);
+      } else if (fc.terminal.kind === 'http') {
+        for (const name of fc.terminal.hcm.routeTable?.clusterNames() ?? []) if (pipeClusters.has(name)) errs.error(`${base}.filters[0].typed_config.route_config`, why(name), CFG.UNSUPPORTED_VALUE);
+      }
+    });
+  });
 }
 
 /** Envoy validates that routes of a static config name clusters that exist (validate_clusters). */

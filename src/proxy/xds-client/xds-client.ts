@@ -5,9 +5,10 @@
 // running proxy without dropping requests. LDS and CDS may instead come from
 // files (path_config_source, see file-subscription.ts): the same decoding and
 // applying, with the file's errors logged and counted instead of a NACK.
+// Secrets (SDS over ADS) ride the same stream, subscribed by name on demand;
+// the SDS manager (tls/sds/) decodes them and answers ACK or NACK.
 import { CFG, ConfigErrors } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
-import { WEFT_VERSION } from '../../common/version.js';
 import { decodeBinary, encodeBinary } from '../../xds/codec.js';
 import type {
   AnyMessage,
@@ -17,12 +18,16 @@ import type {
   envoy_service_discovery_v3_DiscoveryResponse,
 } from '../../xds/gen/types.js';
 import type { ClusterConfig } from '../config/cluster.js';
+import { grpcTarget } from '../config/address.js';
 import type { DynamicResourcesConfig } from '../config/dynamic-resources.js';
 import type { ListenerConfig } from '../config/listener.js';
 import type { RouteTable } from '../route/route-table.js';
 import type { DynamicState, XdsRuntime } from '../runtime.js';
 import { ADS_DELTA_METHOD, ADS_SOTW_METHOD, AdsStream } from './ads-stream.js';
 import { FileSubscription } from './file-subscription.js';
+import { nodeProto } from './node.js';
+import { SECRET_TYPE_URL } from '../../xds/type-urls.js';
+import type { AdsSecretChannel, AdsSecretTarget } from '../tls/sds/secret-sources.js';
 
 /** The per-type EDS service (eds_config.api_config_source). */
 const EDS_SOTW_METHOD = '/envoy.service.endpoint.v3.EndpointDiscoveryService/StreamEndpoints';
@@ -63,7 +68,7 @@ export interface XdsTypeStatus {
   lastNack?: string;
 }
 
-export class XdsClient {
+export class XdsClient implements AdsSecretChannel {
   /** Absent when every dynamic type comes from a file (no ads_config). */
   private stream: AdsStream | undefined;
   private readonly files: FileSubscription[] = [];
@@ -78,8 +83,11 @@ export class XdsClient {
   private readonly log: Logger;
   private applyChain: Promise<void> = Promise.resolve();
   private initTimer: { cancel(): void } | undefined;
+  /** SDS over ADS: names asked for by TLS contexts, and the stream state of the Secret type. */
+  private readonly secretSub = { names: new Set<string>(), version: '', nonce: '' };
 
-  constructor(private readonly proxy: XdsRuntime, private readonly cfg: DynamicResourcesConfig) {
+  /** @param secrets where Secret responses go (the SDS manager); without it Secret responses are ignored. */
+  constructor(private readonly proxy: XdsRuntime, private readonly cfg: DynamicResourcesConfig, private readonly secrets?: AdsSecretTarget) {
     this.log = proxy.logs.logger('xds');
     for (const t of RESOURCE_TYPES) this.state.set(t.kind, { version: '', nonce: '', names: new Set(), received: false });
     const ctx = proxy.ctx;
@@ -90,7 +98,7 @@ export class XdsClient {
       () => {
         const c = ctx.clusters.get(cfg.cluster);
         const h = c?.pickHost();
-        return h ? h.key : undefined;
+        return h ? grpcTarget(h.address, h.port) : undefined;
       },
       cfg.edsOnly ? EDS_SOTW_METHOD : delta ? ADS_DELTA_METHOD : ADS_SOTW_METHOD,
       cfg.authority,
@@ -136,15 +144,39 @@ export class XdsClient {
   }
 
   private node() {
-    const n = this.proxy.bootstrap.node;
-    return {
-      id: n.id,
-      cluster: n.cluster,
-      ...(Object.keys(n.metadata).length ? { metadata: n.metadata } : {}),
-      ...(n.locality ? { locality: n.locality } : {}),
-      user_agent_name: 'weft',
-      user_agent_version: WEFT_VERSION,
+    return nodeProto(this.proxy.bootstrap.node);
+  }
+
+  /** AdsSecretChannel: adds a secret to the Secret subscription (sent now when connected, else on connect). */
+  subscribeSecret(name: string): void {
+    const sub = this.secretSub;
+    if (sub.names.has(name)) return;
+    sub.names.add(name);
+    if (!this.stream?.connected) return;
+    if (this.cfg.apiType === 'DELTA_GRPC') this.sendDelta({ type_url: SECRET_TYPE_URL, resource_names_subscribe: [name] });
+    else this.sendSecretRequest(sub.nonce);
+  }
+
+  private sendSecretRequest(nonce: string, error?: string): void {
+    const sub = this.secretSub;
+    const req: envoy_service_discovery_v3_DiscoveryRequest = {
+      node: this.node(),
+      type_url: SECRET_TYPE_URL,
+      ...(sub.version ? { version_info: sub.version } : {}),
+      resource_names: [...sub.names].sort(),
+      ...(nonce ? { response_nonce: nonce } : {}),
+      ...(error ? { error_detail: { code: 3, message: error } } : {}),
     };
+    this.stream?.send(encodeBinary(REQ, req));
+  }
+
+  private onSecretResponse(version: string, nonce: string, resources: AnyMessage[], removed: string[], delta: boolean): void {
+    const sub = this.secretSub;
+    sub.nonce = nonce;
+    const rejected = this.secrets ? this.secrets.adsUpdate(version, resources, removed) : undefined;
+    if (rejected === undefined) sub.version = version;
+    if (delta) this.sendDelta({ type_url: SECRET_TYPE_URL, response_nonce: nonce, ...(rejected !== undefined ? { error_detail: { code: 3, message: rejected } } : {}) });
+    else this.sendSecretRequest(nonce, rejected);
   }
 
   private subscribedKinds(): ResourceType<unknown>[] {
@@ -170,6 +202,12 @@ export class XdsClient {
       } else {
         this.sendSotw(t, st.version, '');
       }
+    }
+    const sub = this.secretSub;
+    if (sub.names.size > 0) {
+      sub.nonce = '';
+      if (this.cfg.apiType === 'DELTA_GRPC') this.sendDelta({ type_url: SECRET_TYPE_URL, resource_names_subscribe: [...sub.names].sort() });
+      else this.sendSecretRequest('');
     }
   }
 
@@ -211,6 +249,10 @@ export class XdsClient {
       resp = decodeBinary<envoy_service_discovery_v3_DiscoveryResponse>(RESP, bytes);
     } catch (err) {
       this.log.error(`undecodable DiscoveryResponse: ${(err as Error).message}`);
+      return;
+    }
+    if (resp.type_url === SECRET_TYPE_URL) {
+      this.onSecretResponse(resp.version_info ?? '', resp.nonce ?? '', resp.resources ?? [], [], false);
       return;
     }
     const t = this.typeOf(resp.type_url);
@@ -299,6 +341,12 @@ export class XdsClient {
       resp = decodeBinary<envoy_service_discovery_v3_DeltaDiscoveryResponse>(DRESP, bytes);
     } catch (err) {
       this.log.error(`undecodable DeltaDiscoveryResponse: ${(err as Error).message}`);
+      return;
+    }
+    if (resp.type_url === SECRET_TYPE_URL) {
+      const resources: AnyMessage[] = [];
+      for (const r of resp.resources ?? []) if (r.resource) resources.push(r.resource);
+      this.onSecretResponse(resp.system_version_info ?? '', resp.nonce ?? '', resources, resp.removed_resources ?? [], true);
       return;
     }
     const t = this.typeOf(resp.type_url);
