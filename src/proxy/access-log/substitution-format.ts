@@ -1,12 +1,12 @@
 // envoy.config.core.v3.SubstitutionFormatString (log_format) and the
 // deprecated format fields of FileAccessLog, decoded into a Formatter.
-import fs from 'node:fs';
 import { ConfigErrors, joinPath } from '../../common/errors.js';
 import { checkSupported } from '../config/support.js';
 import type { envoy_config_core_v3_DataSource, envoy_config_core_v3_SubstitutionFormatString } from '../../xds/gen/types.js';
 import { FormatCompileError, type Formatter } from './formatter.js';
 import { compileFormat, DEFAULT_FORMAT } from './format-string.js';
 import { compileJsonFormat, type JsonFormatOptions } from './json-format.js';
+import { ALL_DATA_SOURCE_KINDS, readDataSourceBytes } from '../filters/common/data-source.js';
 
 /** Records a compile error at `path` (extended by the JSON field, if any). */
 function report(e: unknown, path: string, errs: ConfigErrors): undefined {
@@ -40,27 +40,9 @@ export function decodeJsonFormat(
   }
 }
 
-/** Reads a DataSource as text at config time. */
+/** Reads a DataSource as text at config time (all four specifiers, one required). */
 function readDataSource(ds: envoy_config_core_v3_DataSource, path: string, errs: ConfigErrors): string | undefined {
-  checkSupported(ds, path, errs, ['inline_string', 'inline_bytes', 'filename', 'environment_variable']);
-  const set = (['inline_string', 'inline_bytes', 'filename', 'environment_variable'] as const).filter((k) => ds[k] !== undefined);
-  if (set.length !== 1) {
-    errs.error(path, 'exactly one of inline_string, inline_bytes, filename, environment_variable must be set');
-    return undefined;
-  }
-  if (ds.inline_string !== undefined) return ds.inline_string;
-  if (ds.inline_bytes !== undefined) return Buffer.from(ds.inline_bytes).toString('utf8');
-  if (ds.environment_variable !== undefined) {
-    const v = process.env[ds.environment_variable];
-    if (v === undefined) errs.error(joinPath(path, 'environment_variable'), `environment variable ${ds.environment_variable} is not set`);
-    return v;
-  }
-  try {
-    return fs.readFileSync(ds.filename!, 'utf8');
-  } catch (e) {
-    errs.error(joinPath(path, 'filename'), `cannot read ${ds.filename}: ${(e as Error).message}`);
-    return undefined;
-  }
+  return readDataSourceBytes(ds, path, errs, { kinds: ALL_DATA_SOURCE_KINDS, required: true })?.toString('utf8');
 }
 
 /**

@@ -13,6 +13,7 @@ import type { NetworkLocalRateLimitConfig } from '../filters/local-ratelimit/net
 import { NETWORK_FILTERS } from '../extensions/network-filters.js';
 import { LISTENER_FILTERS } from '../extensions/listener-filters.js';
 import { decodeTransportSocket } from '../extensions/transport-sockets.js';
+import { RAW_BUFFER } from '../transport-socket/raw-buffer.js';
 import type { NetworkTerminal } from '../extensions/network-filter-spec.js';
 
 export type { NetworkTerminal } from '../extensions/network-filter-spec.js';
@@ -132,7 +133,10 @@ export function decodeListener(l: envoy_config_listener_v3_Listener, path: strin
 
 function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: string, errs: ConfigErrors, ctx: ListenerDecodeContext, index: number): FilterChainConfig | undefined {
   checkSupported(fc, path, errs, ['filter_chain_match', 'filters', 'name', 'metadata', 'transport_socket']);
-  if (fc.transport_socket) decodeTransportSocket(fc.transport_socket, joinPath(path, 'transport_socket'), errs);
+  const tsPath = joinPath(path, 'transport_socket');
+  const transportSocket = fc.transport_socket ? decodeTransportSocket(fc.transport_socket, tsPath, errs, 'filter_chain') : RAW_BUFFER;
+  // Termination in the listener is the next step; until it lands, TLS is refused rather than served as plaintext.
+  if (transportSocket?.kind === 'tls_downstream') errs.unsupported(tsPath, 'downstream TLS termination (not wired into listeners yet)');
   const match = decodeFilterChainMatch(fc.filter_chain_match, joinPath(path, 'filter_chain_match'), errs);
   const filters = fc.filters ?? [];
   let terminal: NetworkTerminal | undefined;

@@ -58,7 +58,7 @@ test('the canonical names each position supports', () => {
   assert.deepEqual(NETWORK_FILTERS.registrations.map((r) => r.name), ['envoy.filters.network.http_connection_manager', 'envoy.filters.network.tcp_proxy', 'envoy.filters.network.local_ratelimit', 'envoy.filters.network.direct_response']);
   assert.deepEqual(LISTENER_FILTERS.registrations.map((r) => r.name), ['envoy.filters.listener.tls_inspector', 'envoy.filters.listener.http_inspector', 'envoy.filters.listener.original_dst']);
   assert.deepEqual(ACCESS_LOGGERS.registrations.map((r) => r.name), ['envoy.access_loggers.file', 'envoy.access_loggers.stdout', 'envoy.access_loggers.stderr']);
-  assert.deepEqual(TRANSPORT_SOCKETS.registrations.map((r) => r.name), ['envoy.transport_sockets.raw_buffer']);
+  assert.deepEqual(TRANSPORT_SOCKETS.registrations.map((r) => r.name), ['envoy.transport_sockets.raw_buffer', 'envoy.transport_sockets.tls']);
 });
 
 test('an HTTP filter the codec knows but weft does not run (rbac) is refused with the HTTP filters weft runs, not the codec\'s types', () => {
@@ -93,7 +93,7 @@ test('network filters, listener filters and transport sockets each list their ow
   const errs = load(bootstrap({
     // proxy_protocol: a listener filter weft does not run (the codec does not know its type either)
     listenerFilters: [{ name: 'pp', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol' } }],
-    transportSocket: { name: 'tls', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext' } },
+    transportSocket: { name: 'alts', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.alts.v3.Alts' } },
     filters: [{ name: 'redis', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.redis_proxy.v3.RedisProxy', stat_prefix: 'r' } }],
   }));
   const l = 'static_resources.listeners[0]';
