@@ -21,8 +21,9 @@ const ID = 'spiffe://cluster.local/ns/default/sa/productpage';
 const serialOf = (v: SecretValue | undefined) => (v?.kind === 'tls_certificate' ? new X509Certificate(v.certificate.certChainPem).serialNumber.toLowerCase() : undefined);
 const serial = (pem: string) => new X509Certificate(pem).serialNumber.toLowerCase();
 
+/** Snapshot resources are the messages themselves (the cache wraps them in Any). */
 function secret(name: string, chain: string, key: string) {
-  return { '@type': SECRET_TYPE_URL, name, tls_certificate: { certificate_chain: { inline_string: chain }, private_key: { inline_string: key } } };
+  return { name, tls_certificate: { certificate_chain: { inline_string: chain }, private_key: { inline_string: key } } };
 }
 
 for (const apiType of ['GRPC', 'DELTA_GRPC'] as const) {
@@ -46,7 +47,7 @@ for (const apiType of ['GRPC', 'DELTA_GRPC'] as const) {
       server = new XdsServer({ cache });
       const xdsPort = await server.listen('127.0.0.1:0');
       cache.setSnapshot('gw', Snapshot.create('1', {
-        secrets: [secret(ref.name, leaf1.certChainPem, leaf1.keyPem), { '@type': SECRET_TYPE_URL, name: root.name, validation_context: { trusted_ca: { inline_string: ca.signingRootPem } } }],
+        secrets: [secret(ref.name, leaf1.certChainPem, leaf1.keyPem), { name: root.name, validation_context: { trusted_ca: { inline_string: ca.signingRootPem } } }],
       }));
       px = await startProxy(`node: { id: gw, cluster: gw }
 admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }
@@ -90,14 +91,14 @@ static_resources:
 
     it('follows a rotation pushed by a new snapshot', async () => {
       cache.setSnapshot('gw', Snapshot.create('2', {
-        secrets: [secret(ref.name, leaf2.certChainPem, leaf2.keyPem), { '@type': SECRET_TYPE_URL, name: root.name, validation_context: { trusted_ca: { inline_string: ca.signingRootPem } } }],
+        secrets: [secret(ref.name, leaf2.certChainPem, leaf2.keyPem), { name: root.name, validation_context: { trusted_ca: { inline_string: ca.signingRootPem } } }],
       }));
       await waitUntil(() => serialOf(px.proxy.secrets.current(ref)) === serial(leaf2.certChainPem), 'rotated secret');
     });
 
     it('NACKs a bad secret and keeps the last good one, with update_rejected', async () => {
       cache.setSnapshot('gw', Snapshot.create('3', {
-        secrets: [secret(ref.name, leaf1.certChainPem, leaf2.keyPem), { '@type': SECRET_TYPE_URL, name: root.name, validation_context: { trusted_ca: { inline_string: ca.signingRootPem } } }],
+        secrets: [secret(ref.name, leaf1.certChainPem, leaf2.keyPem), { name: root.name, validation_context: { trusted_ca: { inline_string: ca.signingRootPem } } }],
       }));
       await waitUntil(() => px.proxy.ctx.stats.counter(`sds.${ref.name}.update_rejected`).value === 1, 'rejection counted');
       const st = await waitUntil(() => {

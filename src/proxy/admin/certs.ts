@@ -5,7 +5,7 @@
 // CA under ca_cert. Expired or missing certificates show here first, before
 // any handshake fails.
 import type { X509Certificate } from 'node:crypto';
-import { certificateFacts } from '../tls/peer-certificate.js';
+import { parseSubjectAltNames } from '../tls/peer-certificate.js';
 import { parseCertificates } from '../tls/certificate-checks.js';
 import type { SecretValue } from '../tls/secret-store.js';
 
@@ -31,9 +31,9 @@ function rfc3339(date: string): string {
 }
 
 function details(cert: X509Certificate, origin: string, nowMs: number): CertificateDetails {
-  const f = certificateFacts(cert);
+  // Not certificateFacts: it also formats the subject, which Istio's leaves leave empty.
   const sans: Record<string, string>[] = [];
-  for (const s of f.sans) {
+  for (const s of parseSubjectAltNames(cert.subjectAltName)) {
     if (s.type === 'URI') sans.push({ uri: s.value });
     else if (s.type === 'DNS') sans.push({ dns: s.value });
     else if (s.type === 'IP_ADDRESS') sans.push({ ip_address: s.value });
@@ -41,7 +41,7 @@ function details(cert: X509Certificate, origin: string, nowMs: number): Certific
   const expires = new Date(cert.validTo).getTime();
   return {
     path: pathOf(origin),
-    serial_number: f.serial,
+    serial_number: cert.serialNumber.toLowerCase(),
     subject_alt_names: sans,
     days_until_expiration: String(Math.max(0, Math.floor((expires - nowMs) / DAY_MS))),
     valid_from: rfc3339(cert.validFrom),
