@@ -19,6 +19,7 @@ import { decodeLayeredRuntime, type RuntimeConfig } from '../runtime/decode.js';
 import { runtimeKeysNamedIn } from '../runtime/known-keys.js';
 import { decodeOverloadManager, type OverloadConfig } from '../overload/decode.js';
 import { decodeStaticSecrets, type StaticSecret } from '../tls/sds/static-secrets.js';
+import { checkSdsRefs, clusterSdsRefs, listenerSdsRefs } from '../tls/sds/sds-refs.js';
 
 /** Also used by `weft up`'s workloads file. */
 export { parseConfigText };
@@ -177,6 +178,11 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
     });
     if (!hasAds) checkRouteClusters(listeners, new Set(clusters.map((c) => c.name)), errs);
     checkPipeClustersUnrouted(listeners, pipeClusters, errs);
+  }
+  if (sr) {
+    const env = { staticSecrets: new Set(secrets.map((s) => s.name)), hasAds, staticClusters: new Set(clusters.map((c) => c.name)) };
+    (sr.listeners ?? []).forEach((l, i) => checkSdsRefs(listenerSdsRefs(l, joinPath('static_resources.listeners', i)), env, errs));
+    (sr.clusters ?? []).forEach((c, i) => checkSdsRefs(clusterSdsRefs(c, joinPath('static_resources.clusters', i)), env, errs));
   }
   let dynamic = b.dynamic_resources ? decodeDynamicResources(b.dynamic_resources, 'dynamic_resources', errs, new Set(clusters.map((c) => c.name))) : undefined;
   const staticNames = new Set(clusters.map((c) => c.name));

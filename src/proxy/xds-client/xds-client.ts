@@ -28,6 +28,8 @@ import { FileSubscription } from './file-subscription.js';
 import { nodeProto } from './node.js';
 import { SECRET_TYPE_URL } from '../../xds/type-urls.js';
 import type { AdsSecretChannel, AdsSecretTarget } from '../tls/sds/secret-sources.js';
+import { checkSdsRefs, clusterSdsRefs, listenerSdsRefs, type SdsRefEnv } from '../tls/sds/sds-refs.js';
+import type { envoy_config_cluster_v3_Cluster, envoy_config_listener_v3_Listener } from '../../xds/gen/types.js';
 
 /** The per-type EDS service (eds_config.api_config_source). */
 const EDS_SOTW_METHOD = '/envoy.service.endpoint.v3.EndpointDiscoveryService/StreamEndpoints';
@@ -322,9 +324,19 @@ export class XdsClient implements AdsSecretChannel {
         return;
       }
       const value = t.decode(r, path, errs);
+      this.checkSecretRefs(t, r, path, errs);
       if (value !== undefined) out.set(name, { value, version, source: stripType(r), lastUpdated: now });
     });
     return out;
+  }
+
+  /** A dynamic listener's or cluster's SDS references must resolve as a static one's do (static secret, ADS, SDS cluster). */
+  private checkSecretRefs(t: ResourceType<unknown>, r: AnyMessage, path: string, errs: ConfigErrors): void {
+    if (t.kind !== 'LDS' && t.kind !== 'CDS') return;
+    const b = this.proxy.bootstrap;
+    const env: SdsRefEnv = { staticSecrets: new Set(b.secrets.map((s) => s.name)), hasAds: !this.cfg.withoutAds, staticClusters: new Set(b.clusters.map((c) => c.name)) };
+    const refs = t.kind === 'LDS' ? listenerSdsRefs(r as envoy_config_listener_v3_Listener, path) : clusterSdsRefs(r as envoy_config_cluster_v3_Cluster, path);
+    checkSdsRefs(refs, env, errs);
   }
 
   private nack(t: ResourceType<unknown>, st: TypeState, version: string, errs: ConfigErrors): void {
@@ -366,6 +378,7 @@ export class XdsClient implements AdsSecretChannel {
       }
       if (t.nameOf(res.resource) !== name) errs.error(path, `resource name "${t.nameOf(res.resource)}" differs from its Resource.name "${name}"`);
       const value = t.decode(res.resource, path, errs);
+      this.checkSecretRefs(t, res.resource, path, errs);
       if (value !== undefined) decoded.set(name, { value, version: res.version ?? '', source: stripType(res.resource), lastUpdated: now });
     });
     this.proxy.ctx.stats.counter(`${statPrefix(t.kind)}.update_attempt`).inc();
