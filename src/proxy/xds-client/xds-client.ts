@@ -27,8 +27,8 @@ import { ADS_DELTA_METHOD, ADS_SOTW_METHOD, AdsStream } from './ads-stream.js';
 import { FileSubscription } from './file-subscription.js';
 import { nodeProto } from './node.js';
 import { SECRET_TYPE_URL } from '../../xds/type-urls.js';
-import type { AdsSecretChannel, AdsSecretTarget } from '../tls/sds/secret-sources.js';
-import { checkSdsRefs, clusterSdsRefs, listenerSdsRefs, type SdsRefEnv } from '../tls/sds/sds-refs.js';
+import type { AdsSecretChannel, AdsSecretTarget, SecretWarming } from '../tls/sds/secret-sources.js';
+import { checkSdsRefs, clusterSdsRefs, listenerSdsRefs, type PlacedSdsRef, type SdsRefEnv } from '../tls/sds/sds-refs.js';
 import type { envoy_config_cluster_v3_Cluster, envoy_config_listener_v3_Listener } from '../../xds/gen/types.js';
 
 /** The per-type EDS service (eds_config.api_config_source). */
@@ -88,8 +88,12 @@ export class XdsClient implements AdsSecretChannel {
   /** SDS over ADS: names asked for by TLS contexts, and the stream state of the Secret type. */
   private readonly secretSub = { names: new Set<string>(), version: '', nonce: '' };
 
-  /** @param secrets where Secret responses go (the SDS manager); without it Secret responses are ignored. */
-  constructor(private readonly proxy: XdsRuntime, private readonly cfg: DynamicResourcesConfig, private readonly secrets?: AdsSecretTarget) {
+  /**
+   * @param secrets where Secret responses go and what listeners and clusters
+   *   warm on (the SDS manager); without it Secret responses are ignored and
+   *   nothing waits for secrets.
+   */
+  constructor(private readonly proxy: XdsRuntime, private readonly cfg: DynamicResourcesConfig, private readonly secrets?: AdsSecretTarget & SecretWarming) {
     this.log = proxy.logs.logger('xds');
     for (const t of RESOURCE_TYPES) this.state.set(t.kind, { version: '', nonce: '', names: new Set(), received: false });
     const ctx = proxy.ctx;
@@ -114,6 +118,22 @@ export class XdsClient implements AdsSecretChannel {
       this.log,
     );
     proxy.dynamicState = () => this.dynamicState();
+    // A secret that arrives (or times out) may complete a warming listener or cluster.
+    this.unwatchSecrets = secrets?.onSettled(() => {
+      this.afterUpdate('CDS');
+      this.afterUpdate('LDS');
+    });
+  }
+
+  private readonly unwatchSecrets: (() => void) | undefined;
+
+  /** Envoy's warming on secrets: every SDS secret a resource names has arrived or timed out. */
+  private secretsWarm(refs: readonly PlacedSdsRef[]): boolean {
+    if (!this.secrets) return true;
+    let warm = true;
+    // Every ref is asked for (fetching starts), not just up to the first cold one.
+    for (const r of refs) if (!this.secrets.warmed(r.ref)) warm = false;
+    return warm;
   }
 
   start(): void {
@@ -133,6 +153,7 @@ export class XdsClient implements AdsSecretChannel {
   }
 
   stop(): void {
+    this.unwatchSecrets?.();
     this.initTimer?.cancel();
     for (const f of this.files) f.stop();
     this.stream?.stop();
@@ -440,6 +461,12 @@ export class XdsClient implements AdsSecretChannel {
       }
       for (const [name, h] of this.clusters) {
         const cfg = h.value;
+        // A cluster whose TLS secrets have not arrived warms (the active version, if any, keeps serving).
+        if (!this.secretsWarm(clusterSdsRefs(h.source as envoy_config_cluster_v3_Cluster, ''))) {
+          if (!cm.get(name)) this.warming.add(name);
+          if (cfg.type === 'EDS') edsNames.add(cfg.edsServiceName ?? name);
+          continue;
+        }
         if (cfg.type === 'EDS') {
           const svc = cfg.edsServiceName ?? name;
           edsNames.add(svc);
@@ -456,6 +483,7 @@ export class XdsClient implements AdsSecretChannel {
         } else {
           const live = cm.upsert(cfg);
           live.addedViaApi = true;
+          this.warming.delete(name);
         }
       }
       // Static EDS clusters take their endpoints too.
@@ -530,7 +558,8 @@ export class XdsClient implements AdsSecretChannel {
     for (const h of this.listeners.values()) {
       const names = new Set<string>();
       this.addRdsNames(h.value, names);
-      const warm = [...names].every((n) => this.routes.has(n));
+      // Listener warming: its routes (RDS) and its TLS secrets (SDS).
+      const warm = [...names].every((n) => this.routes.has(n)) && this.secretsWarm(listenerSdsRefs(h.source as envoy_config_listener_v3_Listener, ''));
       if (warm) ready.push(h.value);
       else if (active.has(h.value.name)) {
         // Keep the active version until the new one is warm.
@@ -552,6 +581,7 @@ export class XdsClient implements AdsSecretChannel {
       const names = new Set<string>();
       this.addRdsNames(h.value, names);
       if (![...names].every((n) => this.routes.has(n))) return;
+      if (!this.secretsWarm(listenerSdsRefs(h.source as envoy_config_listener_v3_Listener, ''))) return;
     }
     this.goLive();
   }

@@ -19,7 +19,7 @@ import type { PathSourceConfig } from '../../config/dynamic-resources.js';
 import { SDS } from '../../xds-client/resource-types.js';
 import { secretKey, type MemorySecretStore, type SecretValue } from '../secret-store.js';
 import type { SdsRef } from '../tls-config.js';
-import type { AdsSecretChannel, RunningSource, SecretUpdateSink } from './secret-sources.js';
+import type { AdsSecretChannel, AdsSecretTarget, RunningSource, SecretUpdateSink, SecretWarming } from './secret-sources.js';
 import { sdsStats, type SdsStats } from './sds-stats.js';
 
 export type Secret = envoy_extensions_transport_sockets_tls_v3_Secret;
@@ -85,7 +85,7 @@ interface Entry {
   source?: RunningSource;
 }
 
-export class SdsManager {
+export class SdsManager implements AdsSecretTarget, SecretWarming {
   private readonly entries = new Map<string, Entry>();
   private readonly claims = new Map<string, Claim>();
   private ads: AdsSecretChannel | undefined;
@@ -155,6 +155,12 @@ export class SdsManager {
   settled(ref: SdsRef): boolean {
     const e = this.entries.get(secretKey(ref));
     return e !== undefined && e.state !== 'warming';
+  }
+
+  /** SecretWarming: starts fetching `ref` when nothing has (the fetch a subscription would start), then reports settled(). */
+  warmed(ref: SdsRef): boolean {
+    this.fetch(ref);
+    return this.settled(ref);
   }
 
   /** Calls `fn` each time a secret stops warming (arrival or timeout). Returns an unsubscribe. */

@@ -3,6 +3,7 @@
 // stream or a file) and the manager decodes, validates, counts and stores
 // them; a source never touches the store itself.
 import type { AnyMessage } from '../../../xds/gen/types.js';
+import type { SdsRef } from '../tls-config.js';
 
 /** What a running source (an SDS stream, a watched file) reports to. Called by the source only. */
 export interface SecretUpdateSink {
@@ -39,4 +40,16 @@ export interface AdsSecretTarget {
    * the NACK text, or undefined when accepted.
    */
   adsUpdate(version: string, resources: readonly AnyMessage[], removed?: readonly string[]): string | undefined;
+}
+
+/**
+ * Envoy's warming of listeners and clusters on their secrets, as the xDS
+ * client asks it: a listener or cluster from LDS/CDS is not put in service
+ * until each secret it names has arrived or its initial_fetch_timeout passed.
+ */
+export interface SecretWarming {
+  /** Starts fetching `ref` if nothing has yet (as a TLS context's subscription would); true once it arrived or timed out. */
+  warmed(ref: SdsRef): boolean;
+  /** Calls `fn` whenever a secret stops warming. Returns an unsubscribe. */
+  onSettled(fn: (ref: SdsRef) => void): () => void;
 }

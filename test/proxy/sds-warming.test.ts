@@ -1,0 +1,107 @@
+// Envoy's warming on secrets: a cluster from CDS whose TLS context names an
+// SDS secret is not put in service (and the proxy is not LIVE) until the
+// secret arrives, or until initial_fetch_timeout passes (counted as
+// sds.<name>.init_fetch_timeout); time is a manual clock here.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ManualClock } from '../../src/common/clock.js';
+import { tempDir } from '../../src/control/ca/ca-test-kit.js';
+import { CertificateAuthority } from '../../src/control/ca/index.js';
+import { Snapshot, SnapshotCache } from '../../src/control/cache/index.js';
+import { XdsServer } from '../../src/control/server/index.js';
+import { waitUntil } from '../helpers/net-harness.js';
+import { startProxy, type RunningProxy } from '../helpers/proxy-harness.js';
+
+const tlsCluster = (name: string, secret: string) => ({
+  name,
+  type: 'STATIC',
+  connect_timeout: { seconds: 1, nanos: 0 },
+  load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: 9 } } } }] }] },
+  transport_socket: {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+      common_tls_context: { tls_certificate_sds_secret_configs: [{ name: secret, sds_config: { ads: {}, resource_api_version: 'V3' } }] },
+    },
+  },
+});
+
+async function proxyOverAds(xdsPort: number, nodeId: string, clock: ManualClock): Promise<RunningProxy> {
+  return startProxy(`node: { id: ${nodeId}, cluster: c }
+admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }
+dynamic_resources:
+  cds_config: { ads: {}, resource_api_version: V3, initial_fetch_timeout: 0s }
+  ads_config:
+    api_type: GRPC
+    transport_api_version: V3
+    grpc_services: [{ envoy_grpc: { cluster_name: xds_cluster } }]
+static_resources:
+  clusters:
+  - name: xds_cluster
+    type: STATIC
+    connect_timeout: 1s
+    typed_extension_protocol_options:
+      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+        explicit_http_config: { http2_protocol_options: {} }
+    load_assignment:
+      cluster_name: xds_cluster
+      endpoints:
+      - lb_endpoints:
+        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${xdsPort} } } }
+`, { clock });
+}
+
+describe('clusters warm on their SDS secrets', { timeout: 20_000 }, () => {
+  let tmp: { dir: string; cleanup: () => void };
+  let leaf: { certChainPem: string; keyPem: string };
+  let server: XdsServer;
+  let cache: SnapshotCache;
+  let xdsPort: number;
+  const proxies: RunningProxy[] = [];
+
+  before(async () => {
+    tmp = tempDir('weft-sds-warm-');
+    leaf = CertificateAuthority.open({ kind: 'self-signed', dir: path.join(tmp.dir, 'ca') }).issueServingCertificate({ dnsNames: ['client'] });
+    cache = new SnapshotCache({ nodeHash: (n) => n.id ?? '' });
+    server = new XdsServer({ cache });
+    xdsPort = await server.listen('127.0.0.1:0');
+  });
+  after(async () => {
+    for (const p of proxies) await p.close();
+    await server?.close();
+    tmp?.cleanup();
+  });
+
+  it('keeps a CDS cluster out of service until its secret arrives, then goes LIVE', async () => {
+    cache.setSnapshot('a', Snapshot.create('1', { clusters: [tlsCluster('backend', 'client_cert')] }));
+    const px = await proxyOverAds(xdsPort, 'a', new ManualClock());
+    proxies.push(px);
+    // The cluster's secret is asked for over ADS even though nothing uses the cluster yet.
+    await waitUntil(() => server.status().find((s) => s.nodeId === 'a')?.types.some((t) => t.typeUrl.endsWith('.Secret') && Array.isArray(t.subscribed) && t.subscribed.includes('client_cert')), 'Secret subscription');
+    await waitUntil(() => server.status().find((s) => s.nodeId === 'a')?.types.find((t) => t.typeUrl.endsWith('.Cluster'))?.ackedVersion === '1', 'CDS ACK');
+    assert.equal(px.proxy.ctx.clusters.get('backend'), undefined, 'warming: not in service');
+    assert.notEqual(px.proxy.state, 'LIVE');
+
+    cache.setSnapshot('a', Snapshot.create('2', {
+      clusters: [tlsCluster('backend', 'client_cert')],
+      secrets: [{ name: 'client_cert', tls_certificate: { certificate_chain: { inline_string: leaf.certChainPem }, private_key: { inline_string: leaf.keyPem } } }],
+    }));
+    await waitUntil(() => px.proxy.ctx.clusters.get('backend'), 'cluster in service once its secret arrived');
+    await waitUntil(() => px.proxy.state === 'LIVE', 'LIVE');
+  });
+
+  it('puts the cluster in service without the secret once initial_fetch_timeout passes, and counts it', async () => {
+    const clock = new ManualClock();
+    cache.setSnapshot('b', Snapshot.create('1', { clusters: [tlsCluster('backend', 'never_sent')] }));
+    const px = await proxyOverAds(xdsPort, 'b', clock);
+    proxies.push(px);
+    await waitUntil(() => server.status().find((s) => s.nodeId === 'b')?.types.find((t) => t.typeUrl.endsWith('.Cluster'))?.ackedVersion === '1', 'CDS ACK');
+    assert.equal(px.proxy.ctx.clusters.get('backend'), undefined);
+    clock.advance(15_000);
+    await waitUntil(() => px.proxy.ctx.clusters.get('backend'), 'cluster in service after the timeout');
+    assert.equal(px.proxy.ctx.stats.counter('sds.never_sent.init_fetch_timeout').value, 1);
+    await waitUntil(() => px.proxy.state === 'LIVE', 'LIVE');
+  });
+});
