@@ -182,6 +182,8 @@ export class SdsManager implements AdsSecretTarget, SecretWarming {
 
   private fetch(ref: SdsRef): void {
     const key = secretKey(ref);
+    // A claimed cluster's provider hears of every name asked for, even one it set ahead.
+    if (ref.source.kind === 'api') this.claims.get(ref.source.clusterName)?.request(ref.name);
     if (this.entries.has(key) || this.stopped) return;
     const e: Entry = { ref, stats: sdsStats(this.deps.stats, ref.name), state: 'warming', versionInfo: 'uninitialized', lastUpdated: new Date(this.deps.clock.wallNow()).toISOString() };
     this.entries.set(key, e);
