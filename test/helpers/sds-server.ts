@@ -97,3 +97,24 @@ export async function startSdsServer(bind: string): Promise<SdsTestServer> {
     }),
   };
 }
+
+/**
+ * A STATIC gRPC (HTTP/2) cluster for a bootstrap's `clusters:` list, as xDS
+ * and SDS clusters are written: `endpointAddress` is the YAML of one
+ * endpoint's address (`{ socket_address: {...} }` or `{ pipe: { path } }`).
+ */
+export function grpcClusterYaml(name: string, endpointAddress: string): string {
+  return `  - name: ${name}
+    type: STATIC
+    connect_timeout: 1s
+    typed_extension_protocol_options:
+      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+        explicit_http_config: { http2_protocol_options: {} }
+    load_assignment:
+      cluster_name: ${name}
+      endpoints:
+      - lb_endpoints:
+        - endpoint: { address: ${endpointAddress} }
+`;
+}

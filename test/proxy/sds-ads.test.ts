@@ -16,6 +16,7 @@ import type { SdsRef } from '../../src/proxy/tls/tls-config.js';
 import { SECRET_TYPE_URL } from '../../src/xds/type-urls.js';
 import { waitUntil } from '../helpers/net-harness.js';
 import { startProxy, type RunningProxy } from '../helpers/proxy-harness.js';
+import { grpcClusterYaml } from '../helpers/sds-server.js';
 
 const ID = 'spiffe://cluster.local/ns/default/sa/productpage';
 const serialOf = (v: SecretValue | undefined) => (v?.kind === 'tls_certificate' ? new X509Certificate(v.certificate.certChainPem).serialNumber.toLowerCase() : undefined);
@@ -58,19 +59,7 @@ dynamic_resources:
     grpc_services: [{ envoy_grpc: { cluster_name: xds_cluster } }]
 static_resources:
   clusters:
-  - name: xds_cluster
-    type: STATIC
-    connect_timeout: 1s
-    typed_extension_protocol_options:
-      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-        explicit_http_config: { http2_protocol_options: {} }
-    load_assignment:
-      cluster_name: xds_cluster
-      endpoints:
-      - lb_endpoints:
-        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${xdsPort} } } }
-`);
+${grpcClusterYaml('xds_cluster', `{ socket_address: { address: 127.0.0.1, port_value: ${xdsPort} } }`)}`);
     });
 
     after(async () => {

@@ -16,7 +16,7 @@ import type { SecretValue } from '../../src/proxy/tls/secret-store.js';
 import type { SdsRef } from '../../src/proxy/tls/tls-config.js';
 import { waitUntil } from '../helpers/net-harness.js';
 import { startProxy, type RunningProxy } from '../helpers/proxy-harness.js';
-import { startSdsServer, type SdsTestServer } from '../helpers/sds-server.js';
+import { grpcClusterYaml, startSdsServer, type SdsTestServer } from '../helpers/sds-server.js';
 
 const ID = 'spiffe://cluster.local/ns/default/sa/sleep';
 
@@ -47,33 +47,11 @@ describe('SDS over an api_config_source gRPC cluster', { timeout: 30_000 }, () =
     tcp.push('server_cert', 'v1', [tlsSecret('server_cert', leaf1.certChainPem, leaf1.keyPem)]);
     uds.push('default', 'v1', [tlsSecret('default', leaf1.certChainPem, leaf1.keyPem)]);
     uds.push('ROOTCA', 'r1', [{ name: 'ROOTCA', validation_context: { trusted_ca: { inline_string: ca.signingRootPem } } }]);
-    const h2 = `    typed_extension_protocol_options:
-      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-        explicit_http_config: { http2_protocol_options: {} }`;
     px = await startProxy(`node: { id: sidecar~10.0.0.1~sleep.default~default.svc.cluster.local, cluster: sleep }
 admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }
 static_resources:
   clusters:
-  - name: sds_tcp
-    type: STATIC
-    connect_timeout: 1s
-${h2}
-    load_assignment:
-      cluster_name: sds_tcp
-      endpoints:
-      - lb_endpoints:
-        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${tcp.port} } } }
-  - name: sds-grpc
-    type: STATIC
-    connect_timeout: 1s
-${h2}
-    load_assignment:
-      cluster_name: sds-grpc
-      endpoints:
-      - lb_endpoints:
-        - endpoint: { address: { pipe: { path: ${sock} } } }
-`, { logs: new LogRegistry('info', (l) => lines.push(l)) });
+${grpcClusterYaml('sds_tcp', `{ socket_address: { address: 127.0.0.1, port_value: ${tcp.port} } }`)}${grpcClusterYaml('sds-grpc', `{ pipe: { path: ${sock} } }`)}`, { logs: new LogRegistry('info', (l) => lines.push(l)) });
   });
 
   after(async () => {

@@ -12,6 +12,7 @@ import { Snapshot, SnapshotCache } from '../../src/control/cache/index.js';
 import { XdsServer } from '../../src/control/server/index.js';
 import { waitUntil } from '../helpers/net-harness.js';
 import { startProxy, type RunningProxy } from '../helpers/proxy-harness.js';
+import { grpcClusterYaml } from '../helpers/sds-server.js';
 
 const tlsCluster = (name: string, secret: string) => ({
   name,
@@ -38,19 +39,7 @@ dynamic_resources:
     grpc_services: [{ envoy_grpc: { cluster_name: xds_cluster } }]
 static_resources:
   clusters:
-  - name: xds_cluster
-    type: STATIC
-    connect_timeout: 1s
-    typed_extension_protocol_options:
-      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-        explicit_http_config: { http2_protocol_options: {} }
-    load_assignment:
-      cluster_name: xds_cluster
-      endpoints:
-      - lb_endpoints:
-        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${xdsPort} } } }
-`, { clock });
+${grpcClusterYaml('xds_cluster', `{ socket_address: { address: 127.0.0.1, port_value: ${xdsPort} } }`)}`, { clock });
 }
 
 describe('clusters warm on their SDS secrets', { timeout: 20_000 }, () => {

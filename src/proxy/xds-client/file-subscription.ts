@@ -13,7 +13,7 @@ import type { Logger } from '../../common/log.js';
 import { fromJson } from '../../xds/codec.js';
 import type { AnyMessage, envoy_service_discovery_v3_DiscoveryResponse } from '../../xds/gen/types.js';
 import type { ClusterConfig } from '../config/cluster.js';
-import { parseConfigText } from '../config/bootstrap.js';
+import { parseConfigText } from '../config/config-text.js';
 import type { PathSourceConfig } from '../config/dynamic-resources.js';
 import type { ListenerConfig } from '../config/listener.js';
 import { statPrefix, type ResourceType } from './resource-types.js';

@@ -14,15 +14,15 @@ import type { Clock, TimerHandle } from '../../../common/clock.js';
 import { ConfigErrors } from '../../../common/errors.js';
 import type { Logger } from '../../../common/log.js';
 import type { StatsStore } from '../../../stats/stats-store.js';
-import type { AnyMessage, envoy_config_core_v3_Node, envoy_extensions_transport_sockets_tls_v3_Secret } from '../../../xds/gen/types.js';
+import type { AnyMessage, envoy_config_core_v3_Node } from '../../../xds/gen/types.js';
 import type { PathSourceConfig } from '../../config/dynamic-resources.js';
 import { SDS } from '../../xds-client/resource-types.js';
 import { secretKey, type MemorySecretStore, type SecretValue } from '../secret-store.js';
 import type { SdsRef } from '../tls-config.js';
-import type { AdsSecretChannel, AdsSecretTarget, RunningSource, SecretUpdateSink, SecretWarming } from './secret-sources.js';
+import type { AdsSecretChannel, AdsSecretTarget, RunningSource, Secret, SecretUpdateSink, SecretWarming } from './secret-sources.js';
 import { sdsStats, type SdsStats } from './sds-stats.js';
 
-export type Secret = envoy_extensions_transport_sockets_tls_v3_Secret;
+export type { Secret };
 
 /** Decodes one Secret into TLS material (the TLS decoders), collecting every error with its path. */
 export type SecretDecoder = (secret: Secret, path: string, errs: ConfigErrors) => SecretValue | undefined;

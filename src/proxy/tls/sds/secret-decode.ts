@@ -7,7 +7,7 @@ import { checkSupported } from '../../config/support.js';
 import { decodeTlsCertificate } from '../decode-tls-certificate.js';
 import { decodeValidationContext } from '../decode-validation-context.js';
 import type { SecretValue } from '../secret-store.js';
-import type { Secret } from './sds-manager.js';
+import type { Secret } from './secret-sources.js';
 
 /**
  * Decodes one Secret; every error is collected with its path under `path`.

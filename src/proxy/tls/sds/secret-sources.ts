@@ -2,8 +2,11 @@
 // source delivers raw Secret resources (state of the world, as read from a
 // stream or a file) and the manager decodes, validates, counts and stores
 // them; a source never touches the store itself.
-import type { AnyMessage } from '../../../xds/gen/types.js';
+import type { AnyMessage, envoy_extensions_transport_sockets_tls_v3_Secret } from '../../../xds/gen/types.js';
 import type { SdsRef } from '../tls-config.js';
+
+/** envoy.extensions.transport_sockets.tls.v3.Secret, as every source delivers it. */
+export type Secret = envoy_extensions_transport_sockets_tls_v3_Secret;
 
 /** What a running source (an SDS stream, a watched file) reports to. Called by the source only. */
 export interface SecretUpdateSink {

@@ -6,7 +6,7 @@
 import { CFG, ConfigErrors, joinPath } from '../../../common/errors.js';
 import type { SecretValue } from '../secret-store.js';
 import { decodeSecret } from './secret-decode.js';
-import type { Secret } from './sds-manager.js';
+import type { Secret } from './secret-sources.js';
 
 export interface StaticSecret {
   readonly name: string;
