@@ -11,7 +11,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CertificateAuthority } from '../../src/control/ca/index.js';
 import { tempDir } from '../../src/control/ca/ca-test-kit.js';
+import { ConfigErrors } from '../../src/common/errors.js';
 import { LogRegistry } from '../../src/common/log.js';
+import { loadBootstrapText } from '../../src/proxy/config/bootstrap.js';
+import { ProxyServer } from '../../src/proxy/server.js';
 import type { SecretValue } from '../../src/proxy/tls/secret-store.js';
 import type { SdsRef } from '../../src/proxy/tls/tls-config.js';
 import { waitUntil } from '../helpers/net-harness.js';
@@ -163,5 +166,60 @@ ${grpcClusterYaml('sds_tcp', `{ socket_address: { address: 127.0.0.1, port_value
     assert.equal(again.version_info, 'v1', 'the first request after a reconnect carries the held version');
     assert.ok(px.proxy.secrets.current(ref), 'the secret stayed while the server was away');
     assert.ok(fs.existsSync(tmp.dir));
+  });
+});
+
+describe('an in-process provider claims the SDS cluster (the node agent\'s sds-grpc)', { timeout: 20_000 }, () => {
+  let tmp: { dir: string; cleanup: () => void };
+  let uds: SdsTestServer;
+  let proxy: ProxyServer;
+
+  before(async () => {
+    tmp = tempDir('weft-sds-claim-');
+    const sock = path.join(tmp.dir, 'agent.sock');
+    // A real server on the pipe: the claim must keep the proxy from using it.
+    uds = await startSdsServer(`unix:${sock}`);
+    const errs = new ConfigErrors();
+    const cfg = loadBootstrapText(`admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }
+static_resources:
+  clusters:
+${grpcClusterYaml('sds-grpc', `{ pipe: { path: ${sock} } }`)}${grpcClusterYaml('unclaimed', `{ pipe: { path: ${sock} } }`)}`, errs);
+    assert.ok(cfg, errs.format());
+    proxy = new ProxyServer(cfg, { logs: new LogRegistry('error') });
+  });
+  after(async () => {
+    await proxy?.shutdown();
+    await uds?.close();
+    tmp?.cleanup();
+  });
+
+  it('opens no stream, tells the provider what is asked for, and serves what it sets', async () => {
+    const ca = CertificateAuthority.open({ kind: 'self-signed', dir: path.join(tmp.dir, 'ca') });
+    const claim = proxy.sds.claimApiCluster('sds-grpc');
+    const asked: string[] = [];
+    claim.onRequest = (name) => {
+      asked.push(name);
+      const leaf = ca.issueServingCertificate({ uris: [ID] });
+      if (name === 'default') claim.set('default', { kind: 'tls_certificate', certificate: { certChainPem: leaf.certChainPem, privateKeyPem: leaf.keyPem, origin: 'sds:default' } });
+    };
+    await proxy.start();
+    const ref: SdsRef = { name: 'default', source: { kind: 'api', clusterName: 'sds-grpc' } };
+    const got: (string | undefined)[] = [];
+    proxy.secrets.subscribe(ref, (v) => got.push(serialOf(v)));
+    assert.deepEqual(asked, ['default']);
+    assert.ok(proxy.secrets.current(ref), 'set synchronously by the provider');
+    assert.equal(proxy.ctx.stats.counter('sds.default.update_success').value, 1);
+    // Rotation by the provider reaches subscribers.
+    const next = ca.issueServingCertificate({ uris: [ID] });
+    claim.set('default', { kind: 'tls_certificate', certificate: { certChainPem: next.certChainPem, privateKeyPem: next.keyPem, origin: 'sds:default' } });
+    assert.equal(got.at(-1), new X509Certificate(next.certChainPem).serialNumber.toLowerCase());
+    // A secret of an unclaimed cluster on the same socket is fetched; by the time
+    // it is, a stream for the claimed one (asked for first) would have been seen.
+    uds.push('other', 'o1', [{ name: 'other', validation_context: { trusted_ca: { inline_string: ca.signingRootPem } } }]);
+    const other: SdsRef = { name: 'other', source: { kind: 'api', clusterName: 'unclaimed' } };
+    proxy.secrets.subscribe(other, () => undefined);
+    await waitUntil(() => proxy.secrets.current(other), 'the unclaimed cluster\'s secret');
+    assert.deepEqual([...new Set(uds.requests.map((r) => r.resource_names?.[0]))], ['other'], 'no SDS stream to a claimed cluster');
+    assert.equal(proxy.secretStatuses().find((s) => s.ref.name === 'default')?.versionInfo, '2');
   });
 });
