@@ -1,15 +1,16 @@
 // Socket addresses: Envoy's core.v3.Address in, a host/port pair out.
 // A `pipe` (Unix domain socket, as Istio's `sds-grpc` cluster uses to reach
-// istio-agent) is accepted only where the caller says it can use one; it
-// decodes to its path as the host with port 0, and prints as the path, as
-// Envoy prints pipe addresses.
+// istio-agent, at a path relative to the working directory) is accepted only
+// where the caller says it can use one; it decodes to the host `unix:<path>`
+// with port 0 (no IP or DNS name starts so), and prints as the path, as Envoy
+// prints pipe addresses.
 import net from 'node:net';
 import { ConfigErrors, joinPath } from '../../common/errors.js';
 import type { envoy_config_core_v3_Address } from '../../xds/gen/types.js';
 import { checkSupported } from './support.js';
 
 export interface SocketAddr {
-  /** IP literal or DNS name; for a pipe, its path (`/run/x.sock`, or `@name` for the abstract namespace). */
+  /** IP literal or DNS name; for a pipe, `unix:` and its path (`unix:./var/run/x`, `unix:/run/x.sock`, `unix:@name` for the abstract namespace). */
   host: string;
   /** 0 for a pipe. */
   port: number;
@@ -51,6 +52,9 @@ export function decodeSocketAddress(
 /** Longest Unix socket path Linux takes (sun_path is 108 bytes with its NUL). */
 const MAX_PIPE_PATH = 107;
 
+/** How a decoded pipe address is told apart from an IP or a DNS name. */
+const PIPE_PREFIX = 'unix:';
+
 function decodePipe(a: envoy_config_core_v3_Address, path: string, errs: ConfigErrors): SocketAddr | undefined {
   checkSupported(a, path, errs, ['pipe']);
   const p = joinPath(path, 'pipe');
@@ -61,13 +65,12 @@ function decodePipe(a: envoy_config_core_v3_Address, path: string, errs: ConfigE
     return undefined;
   }
   if (Buffer.byteLength(file) > MAX_PIPE_PATH) errs.error(joinPath(p, 'path'), `path is longer than ${MAX_PIPE_PATH} bytes (a Unix socket's limit)`);
-  if (!file.startsWith('/') && !file.startsWith('@')) errs.error(joinPath(p, 'path'), 'must be an absolute path, or @name for the abstract namespace');
-  return { host: file, port: 0 };
+  return { host: PIPE_PREFIX + file, port: 0 };
 }
 
-/** Whether a decoded host is a pipe (Unix socket) path rather than an IP or DNS name. */
+/** Whether a decoded host is a pipe (Unix socket) rather than an IP or DNS name. */
 export function isPipeHost(host: string): boolean {
-  return host.startsWith('/') || host.startsWith('@');
+  return host.startsWith(PIPE_PREFIX);
 }
 
 /** Whether any of a cluster's endpoints is at a pipe (Unix socket) address. */
@@ -77,13 +80,13 @@ export function hasPipeEndpoint(endpoints: readonly { readonly host: string }[])
 
 /** `ip:port`, with brackets for IPv6, as Envoy prints addresses; a pipe prints as its path. */
 export function formatAddr(host: string, port: number): string {
-  if (isPipeHost(host)) return host;
+  if (isPipeHost(host)) return host.slice(PIPE_PREFIX.length);
   return net.isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** A gRPC channel target for a decoded address (grpc-js: `unix:/path`, `unix-abstract:name`). */
+/** A gRPC channel target for a decoded address (grpc-js: `unix:<path>`, relative or absolute; `unix-abstract:<name>`). */
 export function grpcTarget(host: string, port: number): string {
-  if (host.startsWith('@')) return `unix-abstract:${host.slice(1)}`;
-  if (host.startsWith('/')) return `unix:${host}`;
-  return formatAddr(host, port);
+  if (!isPipeHost(host)) return formatAddr(host, port);
+  const file = host.slice(PIPE_PREFIX.length);
+  return file.startsWith('@') ? `unix-abstract:${file.slice(1)}` : host;
 }

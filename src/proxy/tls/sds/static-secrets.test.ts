@@ -113,7 +113,7 @@ describe('static_resources.secrets and SDS references in the bootstrap', () => {
     load_assignment: { cluster_name: sds-grpc, endpoints: [ { lb_endpoints: [ { endpoint: { address: { pipe: { path: ${sock} } } } } ] } ] }
 `);
     assert.deepEqual(ok.errs, []);
-    assert.deepEqual(ok.cfg!.clusters[0]!.endpoints.map((e) => e.host), [sock]);
+    assert.deepEqual(ok.cfg!.clusters[0]!.endpoints.map((e) => e.host), [`unix:${sock}`]);
 
     const bad = load(`static_resources:
   listeners:
@@ -132,10 +132,10 @@ describe('static_resources.secrets and SDS references in the bootstrap', () => {
     type: STRICT_DNS
     connect_timeout: 1s
     load_assignment: { cluster_name: dns, endpoints: [ { lb_endpoints: [ { endpoint: { address: { pipe: { path: ${sock} } } } } ] } ] }
-  - name: relative
+  - name: too_long
     type: STATIC
     connect_timeout: 1s
-    load_assignment: { cluster_name: relative, endpoints: [ { lb_endpoints: [ { endpoint: { address: { pipe: { path: relative.sock } } } } ] } ] }
+    load_assignment: { cluster_name: too_long, endpoints: [ { lb_endpoints: [ { endpoint: { address: { pipe: { path: /${'x'.repeat(120)} } } } } ] } ] }
 `);
     const paths = bad.errs.map((e) => `${e.path} ${e.code}`);
     assert.ok(paths.includes(`static_resources.listeners[0].filter_chains[0].filters ${CFG.UNSUPPORTED_VALUE}`), paths.join('\n'));
