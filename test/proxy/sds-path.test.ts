@@ -21,6 +21,7 @@ describe('SDS from a file (path_config_source)', { timeout: 20_000 }, () => {
   let tmp: { dir: string; cleanup: () => void };
   let px: RunningProxy;
   let serials: string[];
+  let ca: CertificateAuthority;
   let file: string;
   let ref: SdsRef;
 
@@ -41,7 +42,7 @@ resources:
 
   before(async () => {
     tmp = tempDir('weft-sds-path-');
-    const ca = CertificateAuthority.open({ kind: 'self-signed', dir: path.join(tmp.dir, 'ca') });
+    ca = CertificateAuthority.open({ kind: 'self-signed', dir: path.join(tmp.dir, 'ca') });
     serials = [];
     for (const n of [1, 2]) {
       const leaf = ca.issueServingCertificate({ dnsNames: ['client.example.com'] });
@@ -90,5 +91,21 @@ static_resources: {}
     assert.equal(dump.configs[0]!.version_info, '2');
     // A key read from a file keeps its filename in the dump (Envoy redacts only inline keys).
     assert.deepEqual(dump.configs[0]!.secret.tls_certificate.private_key, { filename: path.join(tmp.dir, 'key2.pem') });
+  });
+
+  it('reloads the certificate files the secret names when they are replaced, and counts key_rotation_failed for a bad pair', async () => {
+    const next = ca.issueServingCertificate({ dnsNames: ['client.example.com'] });
+    const put = (name: string, text: string) => {
+      fs.writeFileSync(path.join(tmp.dir, `${name}.new`), text);
+      fs.renameSync(path.join(tmp.dir, `${name}.new`), path.join(tmp.dir, name));
+    };
+    put('key2.pem', next.keyPem);
+    put('cert2.pem', next.certChainPem);
+    const want = new X509Certificate(next.certChainPem).serialNumber.toLowerCase();
+    await waitUntil(() => serialOf(px.proxy.secrets.current(ref)) === want, 'material reloaded from the files');
+    const failedBefore = px.proxy.ctx.stats.counter('sds.xds_client_cert.key_rotation_failed').value;
+    put('key2.pem', fs.readFileSync(path.join(tmp.dir, 'key1.pem'), 'utf8'));
+    await waitUntil(() => px.proxy.ctx.stats.counter('sds.xds_client_cert.key_rotation_failed').value > failedBefore, 'key_rotation_failed');
+    assert.equal(serialOf(px.proxy.secrets.current(ref)), want, 'the last good material stays');
   });
 });

@@ -21,6 +21,7 @@ import { secretKey, type MemorySecretStore, type SecretValue } from '../secret-s
 import type { SdsRef } from '../tls-config.js';
 import type { AdsSecretChannel, AdsSecretTarget, RunningSource, Secret, SecretUpdateSink, SecretWarming } from './secret-sources.js';
 import { sdsStats, type SdsStats } from './sds-stats.js';
+import { secretFilenames, watchSecretFiles, type SecretFileWatch } from './secret-file-watch.js';
 
 export type { Secret };
 
@@ -83,6 +84,8 @@ interface Entry {
   lastError?: string;
   initTimer?: TimerHandle;
   source?: RunningSource;
+  /** Watch on the files the current Secret names. */
+  files?: SecretFileWatch;
 }
 
 export class SdsManager implements AdsSecretTarget, SecretWarming {
@@ -175,6 +178,8 @@ export class SdsManager implements AdsSecretTarget, SecretWarming {
       e.initTimer?.cancel();
       e.source?.stop();
       delete e.source;
+      e.files?.close();
+      delete e.files;
     }
   }
 
@@ -312,8 +317,33 @@ export class SdsManager implements AdsSecretTarget, SecretWarming {
     }
     e.initTimer?.cancel();
     delete e.initTimer;
+    this.watchFiles(e);
     this.deps.store.set(e.ref, value);
     if (wasWarming) this.settle(e);
+  }
+
+  /** Re-reads the files the current Secret names when they change (Envoy's SdsApi file watch). */
+  private watchFiles(e: Entry): void {
+    e.files?.close();
+    delete e.files;
+    const files = e.secret && !this.stopped ? secretFilenames(e.secret) : [];
+    if (files.length === 0) return;
+    e.files = watchSecretFiles(files, () => this.reloadFiles(e), (m) => this.deps.log.warn(`secret "${e.ref.name}": ${m}`));
+  }
+
+  private reloadFiles(e: Entry): void {
+    if (!e.secret || this.stopped) return;
+    const errs = new ConfigErrors();
+    const value = this.deps.decode(e.secret, `Secret[${e.ref.name}]`, errs);
+    if (!value || errs.hasErrors) {
+      e.stats.keyRotationFailed.inc();
+      this.deps.log.warn(`secret "${e.ref.name}" (${describe(e.ref)}): its files changed and cannot be loaded (keeping the current material):\n${errs.format()}`);
+      return;
+    }
+    if (JSON.stringify(value) === JSON.stringify(this.deps.store.current(e.ref))) return;
+    e.lastUpdated = new Date(this.deps.clock.wallNow()).toISOString();
+    this.deps.log.info(`secret "${e.ref.name}" (${describe(e.ref)}): reloaded from its files`);
+    this.deps.store.set(e.ref, value);
   }
 
   // ---- ADS ----

@@ -1,7 +1,8 @@
 // Envoy's per-secret SDS stats: every SDS subscription (over ADS, its own
 // SDS stream, or a file) counts under `sds.<secret name>.` with the xDS
 // subscription names (update_attempt, update_success, update_rejected,
-// update_failure, init_fetch_timeout, and the update_time gauge). The same
+// update_failure, init_fetch_timeout, and the update_time gauge), plus SdsApi's
+// key_rotation_failed. The same
 // name from two sources shares one scope, as in Envoy.
 import type { Counter } from '../../../stats/counter.js';
 import type { Gauge } from '../../../stats/gauge.js';
@@ -18,6 +19,8 @@ export interface SdsStats {
   readonly updateFailure: Counter;
   /** initial_fetch_timeout passed before the first value arrived. */
   readonly initFetchTimeout: Counter;
+  /** A file the secret names changed and could not be loaded (the last good material stays). */
+  readonly keyRotationFailed: Counter;
   /** Wall time of the last accepted update, ms since the epoch. */
   readonly updateTime: Gauge;
 }
@@ -30,6 +33,7 @@ export function sdsStats(stats: StatsStore, secretName: string): SdsStats {
     updateRejected: stats.counter(`${p}update_rejected`),
     updateFailure: stats.counter(`${p}update_failure`),
     initFetchTimeout: stats.counter(`${p}init_fetch_timeout`),
+    keyRotationFailed: stats.counter(`${p}key_rotation_failed`),
     updateTime: stats.gauge(`${p}update_time`, 'never_import'),
   };
 }
