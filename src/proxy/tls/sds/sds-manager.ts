@@ -22,6 +22,9 @@ import type { SdsRef } from '../tls-config.js';
 import type { AdsSecretChannel, AdsSecretTarget, RunningSource, Secret, SecretUpdateSink, SecretWarming } from './secret-sources.js';
 import { sdsStats, type SdsStats } from './sds-stats.js';
 import { secretFilenames, watchSecretFiles, type SecretFileWatch } from './secret-file-watch.js';
+import { Claim, type ClaimedSdsCluster } from './claimed-sds-cluster.js';
+
+export type { ClaimedSdsCluster };
 
 export type { Secret };
 
@@ -57,21 +60,6 @@ export interface SecretStatus {
   readonly secret?: Secret;
   /** The last rejection or failure, for debugging. */
   readonly lastError?: string;
-}
-
-/**
- * An `api` cluster whose secrets an in-process provider sets itself (weft's
- * node agent for Istio's `sds-grpc`: `default` and `ROOTCA`). No stream is
- * opened to the cluster.
- */
-export interface ClaimedSdsCluster {
-  readonly clusterName: string;
-  /** Secret names TLS contexts asked for so far, in order. */
-  requested(): string[];
-  /** Called once per newly requested name (after the claim; earlier names are in requested()). */
-  onRequest: ((name: string) => void) | undefined;
-  /** Sets (or with undefined removes) a secret: subscribers hear it, stats and config_dump show it. */
-  set(name: string, value: SecretValue | undefined, versionInfo?: string): void;
 }
 
 interface Entry {
@@ -120,7 +108,7 @@ export class SdsManager implements AdsSecretTarget, SecretWarming {
   claimApiCluster(clusterName: string): ClaimedSdsCluster {
     let claim = this.claims.get(clusterName);
     if (claim) return claim;
-    claim = new Claim(clusterName, this);
+    claim = new Claim(clusterName, (name, value, version) => this.claimedSet(clusterName, name, value, version));
     this.claims.set(clusterName, claim);
     for (const e of this.entries.values()) {
       if (e.ref.source.kind === 'api' && e.ref.source.clusterName === clusterName) {
@@ -209,7 +197,7 @@ export class SdsManager implements AdsSecretTarget, SecretWarming {
       const claim = this.claims.get(src.clusterName);
       if (claim) claim.request(ref.name);
       else void this.startStream(e, src.clusterName);
-    } else this.startFile(e, src.path);
+    } else void this.startFile(e, src.path);
   }
 
   private initTimeout(e: Entry, ms: number): void {
@@ -396,8 +384,8 @@ export class SdsManager implements AdsSecretTarget, SecretWarming {
 
   // ---- claims ----
 
-  /** Called by a claim: the provider set a value. */
-  claimedSet(clusterName: string, name: string, value: SecretValue | undefined, version: string): void {
+  /** A claim's provider set a value. */
+  private claimedSet(clusterName: string, name: string, value: SecretValue | undefined, version: string): void {
     const ref: SdsRef = { name, source: { kind: 'api', clusterName } };
     const key = secretKey(ref);
     let e = this.entries.get(key);
@@ -408,28 +396,6 @@ export class SdsManager implements AdsSecretTarget, SecretWarming {
     }
     e.stats.updateAttempt.inc();
     this.accept(e, version, value ? secretFromValue(name, value) : undefined, value);
-  }
-}
-
-class Claim implements ClaimedSdsCluster {
-  private readonly names: string[] = [];
-  onRequest: ((name: string) => void) | undefined;
-  private version = 0;
-
-  constructor(readonly clusterName: string, private readonly manager: SdsManager) {}
-
-  requested(): string[] {
-    return [...this.names];
-  }
-
-  request(name: string): void {
-    if (this.names.includes(name)) return;
-    this.names.push(name);
-    this.onRequest?.(name);
-  }
-
-  set(name: string, value: SecretValue | undefined, versionInfo?: string): void {
-    this.manager.claimedSet(this.clusterName, name, value, versionInfo ?? String(++this.version));
   }
 }
 
