@@ -26,6 +26,7 @@ import { OverloadManager } from './overload/overload-manager.js';
 import { MemorySecretStore } from './tls/secret-store.js';
 import { SdsManager, type SecretStatus } from './tls/sds/sds-manager.js';
 import { decodeSecret } from './tls/sds/secret-decode.js';
+import { bootstrapSdsRefs } from './tls/sds/sds-refs.js';
 import { nodeProto } from './xds-client/node.js';
 import { grpcTarget } from './config/address.js';
 import type { AdminRuntime, DynamicState, HdsRuntime, ListenerStatus, ServerState, XdsRuntime } from './runtime.js';
@@ -118,6 +119,7 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
       },
     });
     this.sds.setStatic(bootstrap.secrets);
+    for (const r of bootstrapSdsRefs(bootstrap.source)) if (r.initialFetchTimeoutMs !== undefined) this.sds.noteInitialFetchTimeout(r.ref, r.initialFetchTimeoutMs);
     this.sds.attach();
     this.drainTimeMs = opts.drainTimeMs ?? 5000;
     stats.gauge('server.live', 'never_import').set(0);

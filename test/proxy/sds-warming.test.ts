@@ -14,7 +14,7 @@ import { waitUntil } from '../helpers/net-harness.js';
 import { startProxy, type RunningProxy } from '../helpers/proxy-harness.js';
 import { grpcClusterYaml } from '../helpers/sds-server.js';
 
-const tlsCluster = (name: string, secret: string) => ({
+const tlsCluster = (name: string, secret: string, initialFetchTimeout?: { seconds: number; nanos: number }) => ({
   name,
   type: 'STATIC',
   connect_timeout: { seconds: 1, nanos: 0 },
@@ -23,7 +23,7 @@ const tlsCluster = (name: string, secret: string) => ({
     name: 'envoy.transport_sockets.tls',
     typed_config: {
       '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
-      common_tls_context: { tls_certificate_sds_secret_configs: [{ name: secret, sds_config: { ads: {}, resource_api_version: 'V3' } }] },
+      common_tls_context: { tls_certificate_sds_secret_configs: [{ name: secret, sds_config: { ads: {}, resource_api_version: 'V3', ...(initialFetchTimeout ? { initial_fetch_timeout: initialFetchTimeout } : {}) } }] },
     },
   },
 });
@@ -92,5 +92,20 @@ describe('clusters warm on their SDS secrets', { timeout: 20_000 }, () => {
     await waitUntil(() => px.proxy.ctx.clusters.get('backend'), 'cluster in service after the timeout');
     assert.equal(px.proxy.ctx.stats.counter('sds.never_sent.init_fetch_timeout').value, 1);
     await waitUntil(() => px.proxy.state === 'LIVE', 'LIVE');
+  });
+
+  it('waits without a limit when the reference says initial_fetch_timeout: 0s (as Istio\'s sds-grpc secrets do)', async () => {
+    const clock = new ManualClock();
+    cache.setSnapshot('c', Snapshot.create('1', { clusters: [tlsCluster('backend', 'patient', { seconds: 0, nanos: 0 })] }));
+    const px = await proxyOverAds(xdsPort, 'c', clock);
+    proxies.push(px);
+    // The fetch (and its timer, if any) has started once the server sees the name.
+    await waitUntil(() => server.status().find((s) => s.nodeId === 'c')?.types.some((t) => t.typeUrl.endsWith('.Secret') && Array.isArray(t.subscribed) && t.subscribed.includes('patient')), 'Secret subscription');
+    clock.advance(3_600_000);
+    // Let the apply chain run after the clock moved: nothing may have changed.
+    await new Promise((r) => setImmediate(r));
+    assert.equal(px.proxy.ctx.clusters.get('backend'), undefined);
+    assert.equal(px.proxy.ctx.stats.counter('sds.patient.init_fetch_timeout').value, 0);
+    assert.notEqual(px.proxy.state, 'LIVE');
   });
 });

@@ -132,7 +132,7 @@ export class XdsClient implements AdsSecretChannel {
     if (!this.secrets) return true;
     let warm = true;
     // Every ref is asked for (fetching starts), not just up to the first cold one.
-    for (const r of refs) if (!this.secrets.warmed(r.ref)) warm = false;
+    for (const r of refs) if (!this.secrets.warmed(r.ref, r.initialFetchTimeoutMs)) warm = false;
     return warm;
   }
 

@@ -83,6 +83,8 @@ export class SdsManager implements AdsSecretTarget, SecretWarming {
   /** ads refs asked for before the xDS client attached. */
   private readonly adsPending = new Set<string>();
   private stopped = false;
+  /** initial_fetch_timeout per secret, where its SdsSecretConfig set one (else Envoy's default). */
+  private readonly fetchTimeouts = new Map<string, number>();
   private readonly settledListeners = new Set<(ref: SdsRef) => void>();
 
   constructor(private readonly deps: SdsManagerDeps) {}
@@ -149,9 +151,20 @@ export class SdsManager implements AdsSecretTarget, SecretWarming {
   }
 
   /** SecretWarming: starts fetching `ref` when nothing has (the fetch a subscription would start), then reports settled(). */
-  warmed(ref: SdsRef): boolean {
+  warmed(ref: SdsRef, initialFetchTimeoutMs?: number): boolean {
+    if (initialFetchTimeoutMs !== undefined) this.noteInitialFetchTimeout(ref, initialFetchTimeoutMs);
     this.fetch(ref);
     return this.settled(ref);
+  }
+
+  /**
+   * Records a reference's sds_config.initial_fetch_timeout (the bootstrap's
+   * listeners and clusters, before they subscribe); it applies when the fetch
+   * starts. 0 waits without a limit.
+   */
+  noteInitialFetchTimeout(ref: SdsRef, ms: number): void {
+    const k = secretKey(ref);
+    if (!this.entries.has(k)) this.fetchTimeouts.set(k, ms);
   }
 
   /** Calls `fn` each time a secret stops warming (arrival or timeout). Returns an unsubscribe. */
@@ -186,7 +199,7 @@ export class SdsManager implements AdsSecretTarget, SecretWarming {
       e.lastError = 'no static secret of this name';
       return;
     }
-    const timeout = this.deps.initialFetchTimeoutMs ?? SDS_INITIAL_FETCH_TIMEOUT_MS;
+    const timeout = this.fetchTimeouts.get(key) ?? this.deps.initialFetchTimeoutMs ?? SDS_INITIAL_FETCH_TIMEOUT_MS;
     // 0 means wait without a limit, as Envoy's initial_fetch_timeout.
     if (timeout > 0) e.initTimer = this.deps.clock.setTimer(timeout, () => this.initTimeout(e, timeout));
     const src = ref.source;

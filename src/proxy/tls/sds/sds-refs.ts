@@ -13,6 +13,7 @@ import type {
   envoy_config_listener_v3_Listener,
   envoy_extensions_transport_sockets_tls_v3_CommonTlsContext,
 } from '../../../xds/gen/types.js';
+import { durationMs } from '../../config/support.js';
 import { decodeSdsSecretConfig } from '../decode-sds-secret-config.js';
 import type { SdsRef } from '../tls-config.js';
 
@@ -25,6 +26,8 @@ export interface PlacedSdsRef {
   readonly ref: SdsRef;
   /** Field path of the SdsSecretConfig. */
   readonly path: string;
+  /** sds_config.initial_fetch_timeout when set (0: wait without a limit, as Istio's sds-grpc secrets ask). */
+  readonly initialFetchTimeoutMs?: number;
 }
 
 function fromCommon(c: envoy_extensions_transport_sockets_tls_v3_CommonTlsContext | undefined, path: string, out: PlacedSdsRef[]): void {
@@ -33,7 +36,8 @@ function fromCommon(c: envoy_extensions_transport_sockets_tls_v3_CommonTlsContex
   const quiet = new ConfigErrors();
   const add = (msg: Parameters<typeof decodeSdsSecretConfig>[0], p: string) => {
     const ref = decodeSdsSecretConfig(msg, p, quiet);
-    if (ref) out.push({ ref, path: p });
+    const timeout = durationMs(msg.sds_config?.initial_fetch_timeout);
+    if (ref) out.push({ ref, path: p, ...(timeout !== undefined ? { initialFetchTimeoutMs: timeout } : {}) });
   };
   (c.tls_certificate_sds_secret_configs ?? []).forEach((s, i) => add(s, joinPath(joinPath(path, 'tls_certificate_sds_secret_configs'), i)));
   if (c.validation_context_sds_secret_config) add(c.validation_context_sds_secret_config, joinPath(path, 'validation_context_sds_secret_config'));
@@ -61,6 +65,15 @@ export function clusterSdsRefs(c: envoy_config_cluster_v3_Cluster, path: string)
   fromTransportSocket(c.transport_socket, joinPath(path, 'transport_socket'), out);
   (c.transport_socket_matches ?? []).forEach((m, i) => fromTransportSocket(m.transport_socket, joinPath(joinPath(path, 'transport_socket_matches'), i) + '.transport_socket', out));
   return out;
+}
+
+/** Every SdsSecretConfig of the bootstrap's static listeners and clusters. */
+export function bootstrapSdsRefs(b: { static_resources?: { listeners?: envoy_config_listener_v3_Listener[]; clusters?: envoy_config_cluster_v3_Cluster[] } }): PlacedSdsRef[] {
+  const sr = b.static_resources;
+  return [
+    ...(sr?.listeners ?? []).flatMap((l, i) => listenerSdsRefs(l, joinPath('static_resources.listeners', i))),
+    ...(sr?.clusters ?? []).flatMap((c, i) => clusterSdsRefs(c, joinPath('static_resources.clusters', i))),
+  ];
 }
 
 /** What the references are checked against. */

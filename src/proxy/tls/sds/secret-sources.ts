@@ -51,8 +51,12 @@ export interface AdsSecretTarget {
  * until each secret it names has arrived or its initial_fetch_timeout passed.
  */
 export interface SecretWarming {
-  /** Starts fetching `ref` if nothing has yet (as a TLS context's subscription would); true once it arrived or timed out. */
-  warmed(ref: SdsRef): boolean;
+  /**
+   * Starts fetching `ref` if nothing has yet (as a TLS context's subscription
+   * would), with the reference's own initial_fetch_timeout when it sets one;
+   * true once it arrived or timed out.
+   */
+  warmed(ref: SdsRef, initialFetchTimeoutMs?: number): boolean;
   /** Calls `fn` whenever a secret stops warming. Returns an unsubscribe. */
   onSettled(fn: (ref: SdsRef) => void): () => void;
 }
