@@ -34,6 +34,7 @@ export interface SdsStreamOptions {
 export function startSdsStream(o: SdsStreamOptions): RunningSource {
   /** version_info of the last accepted response: sent again after a reconnect. */
   let version = '';
+  let stopped = false;
   const send = (nonce: string, errorDetail?: string) => {
     const req: envoy_service_discovery_v3_DiscoveryRequest = {
       node: o.node,
@@ -66,12 +67,20 @@ export function startSdsStream(o: SdsStreamOptions): RunningSource {
         if (rejected === undefined) version = v;
         send(nonce, rejected);
       },
-      onClose: (reason) => o.sink.failure(`SDS stream to cluster ${o.clusterName} closed: ${reason}`),
+      // Our own stop() cancels the call: not a failure.
+      onClose: (reason) => {
+        if (!stopped) o.sink.failure(`SDS stream to cluster ${o.clusterName} closed: ${reason}`);
+      },
     },
     o.clock,
     o.random,
     o.log,
   );
   stream.start();
-  return { stop: () => stream.stop() };
+  return {
+    stop: () => {
+      stopped = true;
+      stream.stop();
+    },
+  };
 }
