@@ -165,6 +165,7 @@ ${grpcClusterYaml('sds_tcp', `{ socket_address: { address: 127.0.0.1, port_value
     const again = await waitUntil(() => tcp.requests[0], 'the stream reopened', 10_000);
     assert.equal(again.version_info, 'v1', 'the first request after a reconnect carries the held version');
     assert.ok(px.proxy.secrets.current(ref), 'the secret stayed while the server was away');
+    assert.ok((await counter('sds.server_cert.update_failure')) >= 1, 'the broken stream is counted');
     assert.ok(fs.existsSync(tmp.dir));
   });
 });
