@@ -52,6 +52,11 @@ function nonEmpty(v: string | undefined): string | undefined {
   return v === '' ? undefined : v;
 }
 
+/** A SAN list as Envoy prints it: comma-separated, unset when empty. */
+function joined(v: readonly string[] | undefined): string | undefined {
+  return v && v.length ? v.join(',') : undefined;
+}
+
 /** Durations are kept in fractional ms; Envoy prints whole milliseconds. */
 function wholeMs(v: number | undefined): number | undefined {
   return v === undefined ? undefined : Math.floor(v);
@@ -174,6 +179,21 @@ const SIMPLE: Record<string, () => Extractor> = {
     const name = nonEmpty(os.hostname());
     return new StringExtractor(() => name);
   },
+  // TLS (Envoy prints "-" for a plaintext connection). SAN lists are comma-separated.
+  DOWNSTREAM_PEER_URI_SAN: () => new StringExtractor((i) => joined(i.downstreamTls?.peerCertificate?.uriSans)),
+  DOWNSTREAM_PEER_DNS_SAN: () => new StringExtractor((i) => joined(i.downstreamTls?.peerCertificate?.dnsSans)),
+  DOWNSTREAM_LOCAL_URI_SAN: () => new StringExtractor((i) => joined(i.downstreamTls?.localCertificate?.uriSans)),
+  DOWNSTREAM_LOCAL_DNS_SAN: () => new StringExtractor((i) => joined(i.downstreamTls?.localCertificate?.dnsSans)),
+  DOWNSTREAM_PEER_SUBJECT: () => new StringExtractor((i) => nonEmpty(i.downstreamTls?.peerCertificate?.subject)),
+  DOWNSTREAM_LOCAL_SUBJECT: () => new StringExtractor((i) => nonEmpty(i.downstreamTls?.localCertificate?.subject)),
+  DOWNSTREAM_TLS_VERSION: () => new StringExtractor((i) => nonEmpty(i.downstreamTls?.version)),
+  DOWNSTREAM_TLS_CIPHER: () => new StringExtractor((i) => nonEmpty(i.downstreamTls?.cipher)),
+  DOWNSTREAM_PEER_FINGERPRINT_256: () => new StringExtractor((i) => nonEmpty(i.downstreamTls?.peerCertificate?.fingerprint256)),
+  DOWNSTREAM_PEER_SERIAL: () => new StringExtractor((i) => nonEmpty(i.downstreamTls?.peerCertificate?.serial)),
+  DOWNSTREAM_TLS_SESSION_ID: () => new StringExtractor((i) => nonEmpty(i.downstreamTls?.sessionId)),
+  UPSTREAM_PEER_URI_SAN: () => new StringExtractor((i) => joined(i.upstreamPeerUriSans)),
+  UPSTREAM_PEER_SUBJECT: () => new StringExtractor((i) => nonEmpty(i.upstreamPeerSubject)),
+  UPSTREAM_TLS_VERSION: () => new StringExtractor((i) => nonEmpty(i.upstreamTlsVersion)),
   // weft's own: the x-weft-error detail of a response the proxy made itself.
   WEFT_ERROR: () => new StringExtractor((i) => nonEmpty(i.weftError)),
 };

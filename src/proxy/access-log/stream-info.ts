@@ -4,6 +4,7 @@
 // the constructor keeps one hidden class for all instances, so both filling
 // and reading stay cheap.
 import type { HeaderMap } from '../http/headers.js';
+import type { TlsConnectionInfo } from '../tls/tls-connection-info.js';
 
 export class StreamInfo {
   /** Wall-clock start, ms since the epoch (Clock.wallNow()); %START_TIME%. */
@@ -54,7 +55,14 @@ export class StreamInfo {
   upstreamCluster: string | undefined = undefined;
   /** `ip:port` of the local side of the upstream connection. */
   upstreamLocalAddress: string | undefined = undefined;
+  /** Why the upstream connection failed (TLS handshake or verification), for %UPSTREAM_TRANSPORT_FAILURE_REASON%. */
   upstreamTransportFailureReason: string | undefined = undefined;
+  /** URI SANs of the upstream server's certificate (TLS upstreams), for %UPSTREAM_PEER_URI_SAN%. */
+  upstreamPeerUriSans: readonly string[] | undefined = undefined;
+  /** Subject (RFC 2253) of the upstream server's certificate, for %UPSTREAM_PEER_SUBJECT%. */
+  upstreamPeerSubject: string | undefined = undefined;
+  /** TLS version of the upstream connection ("TLSv1.3"), for %UPSTREAM_TLS_VERSION%. */
+  upstreamTlsVersion: string | undefined = undefined;
 
   /** `ip:port` (`[v6]:port` for IPv6) of the downstream peer, after XFF/proxy-protocol. */
   downstreamRemoteAddress: string | undefined = undefined;
@@ -62,6 +70,8 @@ export class StreamInfo {
   /** `ip:port` of the socket peer itself, never rewritten. */
   downstreamDirectRemoteAddress: string | undefined = undefined;
 
+  /** The downstream TLS connection, when the listener terminated TLS (%DOWNSTREAM_PEER_URI_SAN%, …). */
+  downstreamTls: TlsConnectionInfo | undefined = undefined;
   /** SNI of the downstream TLS connection. */
   requestedServerName: string | undefined = undefined;
   routeName: string | undefined = undefined;

@@ -14,6 +14,7 @@ import { NETWORK_FILTERS } from '../extensions/network-filters.js';
 import { LISTENER_FILTERS } from '../extensions/listener-filters.js';
 import { decodeTransportSocket } from '../extensions/transport-sockets.js';
 import { RAW_BUFFER } from '../transport-socket/raw-buffer.js';
+import type { TransportSocketConfig } from '../tls/tls-config.js';
 import type { NetworkTerminal } from '../extensions/network-filter-spec.js';
 
 export type { NetworkTerminal } from '../extensions/network-filter-spec.js';
@@ -48,6 +49,8 @@ export interface FilterChainConfig {
   /** Non-terminal network filters, in order (only envoy.filters.network.local_ratelimit today). */
   rateLimits: NetworkLocalRateLimitConfig[];
   terminal: NetworkTerminal;
+  /** raw_buffer, or tls_downstream: TLS is terminated once this chain is chosen. */
+  transportSocket: TransportSocketConfig;
 }
 
 export interface ListenerConfig {
@@ -135,8 +138,6 @@ function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: strin
   checkSupported(fc, path, errs, ['filter_chain_match', 'filters', 'name', 'metadata', 'transport_socket']);
   const tsPath = joinPath(path, 'transport_socket');
   const transportSocket = fc.transport_socket ? decodeTransportSocket(fc.transport_socket, tsPath, errs, 'filter_chain') : RAW_BUFFER;
-  // Termination in the listener is the next step; until it lands, TLS is refused rather than served as plaintext.
-  if (transportSocket?.kind === 'tls_downstream') errs.unsupported(tsPath, 'downstream TLS termination (not wired into listeners yet)');
   const match = decodeFilterChainMatch(fc.filter_chain_match, joinPath(path, 'filter_chain_match'), errs);
   const filters = fc.filters ?? [];
   let terminal: NetworkTerminal | undefined;
@@ -163,8 +164,8 @@ function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: strin
     else rateLimits.push(spec.rateLimit);
   });
   if (filters.length === 0) errs.required(joinPath(path, 'filters'), `a filter chain needs a terminal filter (${NETWORK_FILTERS.namesWhere((r) => r.terminal)})`);
-  if (!terminal || !match) return undefined;
-  return { name: fc.name || (index >= 0 ? `filter_chain_${index}` : 'default_filter_chain'), match, rateLimits, terminal };
+  if (!terminal || !match || !transportSocket) return undefined;
+  return { name: fc.name || (index >= 0 ? `filter_chain_${index}` : 'default_filter_chain'), match, rateLimits, terminal, transportSocket };
 }
 
 function decodeFilterChainMatch(m: envoy_config_listener_v3_FilterChainMatch | undefined, path: string, errs: ConfigErrors): FilterChainMatch | undefined {

@@ -2,6 +2,7 @@
 // request/response exchange. The stream writes its response through it and
 // pauses/resumes the request body through it.
 import type { HeaderMap } from './headers.js';
+import type { TlsConnectionInfo } from '../tls/tls-connection-info.js';
 
 export type HttpProtocol = 'HTTP/1.0' | 'HTTP/1.1' | 'HTTP/2';
 
@@ -41,4 +42,6 @@ export interface ConnectionInfo {
   readonly serverName?: string;
   /** The original destination restored by envoy.filters.listener.original_dst (on weft: the local address). */
   readonly originalDst?: { ip: string; port: number };
+  /** Set when the listener terminated TLS: version, cipher, both certificates (access log operators). */
+  readonly tls?: TlsConnectionInfo;
 }

@@ -151,6 +151,7 @@ export class HttpStream implements FilterStream {
     info.downstreamLocalAddress = `${conn.localAddress}:${conn.localPort}`;
     info.connectionId = conn.id;
     if (conn.serverName) info.requestedServerName = conn.serverName;
+    if (conn.tls) info.downstreamTls = conn.tls;
     this.info = info;
     sink.onDrain = undefined;
   }

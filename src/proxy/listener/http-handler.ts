@@ -26,8 +26,9 @@ export class HttpHandler {
    */
   handle(socket: net.Socket, peeked: Buffer | undefined, info: ConnectionInfo, alpn?: string): void {
     const codec = this.hcm.config.codecType;
-    if (codec === 'HTTP2' || alpn === 'h2') return this.toH2(socket, info, peeked);
-    if (codec === 'HTTP1' || alpn === 'http/1.1') return this.toH1(socket, info, peeked);
+    // codec_type AUTO follows TLS ALPN when one was negotiated (Envoy); HTTP1/HTTP2 are fixed.
+    if (codec === 'HTTP2' || (codec === 'AUTO' && alpn === 'h2')) return this.toH2(socket, info, peeked);
+    if (codec === 'HTTP1' || (codec === 'AUTO' && alpn !== undefined)) return this.toH1(socket, info, peeked);
     // AUTO without ALPN: look at the first bytes.
     let buf = peeked;
     const decide = (): boolean => {
@@ -80,6 +81,10 @@ export class HttpHandler {
    * small Duplex that replays them first.
    */
   private toH2(socket: net.Socket, info: ConnectionInfo, first: Buffer | undefined): void {
+    // Listener sockets are half-open capable (tcp_proxy needs it); over TLS,
+    // node:http2 then never closes a session whose peer is gone: the peer's
+    // end is the end of the connection for HTTP/2.
+    if (info.tls) socket.once('end', () => socket.end());
     this.h2Server().handle(first && first.length ? replayingSocket(socket, first) : socket, info);
     socket.resume();
   }

@@ -14,6 +14,7 @@ import { NetworkLocalRateLimiter } from '../filters/index.js';
 import { StreamInfo } from '../access-log/stream-info.js';
 import { NR } from '../access-log/response-flags.js';
 import { HttpHandler } from './http-handler.js';
+import { DownstreamTls, type TerminatedTls } from './downstream-tls.js';
 import { selectFilterChain, type ConnectionFacts } from './filter-chain-match.js';
 import { detectHttp, parseClientHello } from './inspectors.js';
 import type { Counter, Gauge } from '../../stats/index.js';
@@ -26,6 +27,8 @@ interface RuntimeChain {
   readonly http?: HttpHandler;
   readonly tcp?: TcpProxy;
   readonly direct?: DirectResponseConfig;
+  /** Set when the chain's transport_socket is TLS: terminated after the chain is chosen. */
+  readonly tls?: DownstreamTls;
 }
 
 /** Looks up an RDS route table by name (dynamic config); undefined until it arrives. */
@@ -67,16 +70,18 @@ export class ActiveListener {
   }
 
   private buildChain(fc: FilterChainConfig): RuntimeChain {
+    const tls = fc.transportSocket.kind === 'tls_downstream' ? new DownstreamTls(fc.transportSocket.tls, this.ctx, this.config.statPrefix, fc.name) : undefined;
+    const base = { config: fc, match: fc.match, limiters: this.limiters(fc), ...(tls ? { tls } : {}) };
     const t = fc.terminal;
     if (t.kind === 'http') {
       const hcmCfg = t.hcm;
       const inline = hcmCfg.routeTable;
       const rdsName = hcmCfg.rdsName;
       const routes = inline ? () => inline : () => (rdsName ? this.rds(rdsName) : undefined);
-      return { config: fc, match: fc.match, limiters: this.limiters(fc), http: new HttpHandler(new HcmRuntime(hcmCfg, this.ctx, routes), runtimeConnectionLimits(this.ctx.runtime)) };
+      return { ...base, http: new HttpHandler(new HcmRuntime(hcmCfg, this.ctx, routes), runtimeConnectionLimits(this.ctx.runtime)) };
     }
-    if (t.kind === 'direct') return { config: fc, match: fc.match, limiters: this.limiters(fc), direct: t.direct };
-    return { config: fc, match: fc.match, limiters: this.limiters(fc), tcp: new TcpProxy(t.tcp, this.ctx) };
+    if (t.kind === 'direct') return { ...base, direct: t.direct };
+    return { ...base, tcp: new TcpProxy(t.tcp, this.ctx) };
   }
 
   private limiters(fc: FilterChainConfig): NetworkLocalRateLimiter[] {
@@ -95,6 +100,8 @@ export class ActiveListener {
     this.buildChains(config);
     for (const c of old) {
       this.oldChains.push(c);
+      // Its connections keep their TLS contexts; only the secret subscriptions end.
+      c.tls?.close();
       // As Envoy's drain: responses on old chains close their connections at
       // once (so keep-alive clients move to the new chains by themselves), and
       // what is still idle when the drain time is over is closed.
@@ -220,11 +227,20 @@ export class ActiveListener {
         return;
       }
     }
+    const id = nextConnectionId++;
+    if (chain.tls) {
+      chain.tls.terminate(socket, peeked, (t) => this.serve(chain, t.socket, undefined, f, id, t));
+      return;
+    }
+    this.serve(chain, socket, peeked, f, id, undefined);
+  }
+
+  /** Hands a (plaintext or terminated TLS) connection to the chain's terminal filter. */
+  private serve(chain: RuntimeChain, socket: net.Socket, peeked: Buffer | undefined, f: ConnectionFacts, id: number, tls: TerminatedTls | undefined): void {
     if (chain.direct) {
       serveDirectResponse(chain.direct, socket);
       return;
     }
-    const id = nextConnectionId++;
     if (chain.tcp) {
       if (peeked) socket.unshift(peeked);
       chain.tcp.handle(socket, id);
@@ -236,11 +252,12 @@ export class ActiveListener {
       remotePort: f.sourcePort,
       localAddress: stripMapped(f.destinationIp),
       localPort: f.destinationPort,
-      scheme: 'http',
-      ...(f.serverName ? { serverName: f.serverName } : {}),
+      scheme: tls ? 'https' : 'http',
+      ...(f.serverName ? { serverName: f.serverName } : tls?.socket.servername ? { serverName: tls.socket.servername.toLowerCase() } : {}),
+      ...(tls ? { tls: tls.info } : {}),
       // Node has no SO_ORIGINAL_DST: what the filter can restore is the local address.
       ...(this.config.originalDst ? { originalDst: { ip: stripMapped(f.destinationIp), port: f.destinationPort } } : {}),
-    });
+    }, tls?.alpn);
   }
 
   /** Listener access logs record connections no filter chain accepted (flag NR), as Envoy does. */
@@ -271,6 +288,7 @@ export class ActiveListener {
   close(): void {
     this.draining = true;
     this.server?.close();
+    for (const c of [...this.chains, ...(this.defaultChain ? [this.defaultChain] : [])]) c.tls?.close();
     for (const s of this.sockets) s.destroy();
   }
 

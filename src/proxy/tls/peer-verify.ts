@@ -55,9 +55,23 @@ export function verifyPeerCertificate(
 
 /** verifyPeerCertificate for a connected TLS socket. */
 export function verifyPeer(socket: tls.TLSSocket, v: ValidationMaterial | undefined, requireCertificate: boolean): VerifyFailure | undefined {
-  const cert = socket.getPeerX509Certificate();
-  const error = socket.authorizationError;
-  return verifyPeerCertificate(cert, { authorized: socket.authorized, ...(error ? { error: String((error as unknown as { code?: string }).code ?? error) } : {}) }, v, requireCertificate);
+  return verifyPeerCertificate(socket.getPeerX509Certificate(), chainVerdict(socket), v, requireCertificate);
+}
+
+/**
+ * node sets authorized/authorizationError only for sockets a tls.Server or
+ * tls.connect made; a server TLSSocket built around an accepted socket (what
+ * the listener does, after choosing the filter chain) has to ask OpenSSL's
+ * verify result itself, as tls.Server does: through the socket's handle.
+ */
+export function chainVerdict(socket: tls.TLSSocket): ChainVerdict {
+  if (socket.authorized) return { authorized: true };
+  const given = socket.authorizationError as unknown;
+  if (given) return { authorized: false, error: typeof given === 'string' ? given : String((given as { code?: string }).code ?? given) };
+  const handle = (socket as unknown as { _handle?: { verifyError?: () => (Error & { code?: string }) | null | undefined } })._handle;
+  if (!handle?.verifyError) return { authorized: false, error: 'UNABLE_TO_GET_VERIFY_RESULT' };
+  const err = handle.verifyError();
+  return err ? { authorized: false, error: err.code ?? err.message } : { authorized: true };
 }
 
 /** Any matcher matching any SAN of its type (ANY: of every type), as Envoy. */

@@ -139,6 +139,8 @@ export class SecureContextSource {
     };
     if (this.side === 'server') {
       options.sessionTimeout = this.opts.sessionTimeoutS ?? TLS_DEFAULTS.sessionTimeoutS;
+      // Envoy's server contexts prefer their own cipher order (SSL_OP_CIPHER_SERVER_PREFERENCE).
+      options.honorCipherOrder = true;
       if (this.opts.disableStatelessSessionResumption) options.secureOptions = crypto.constants.SSL_OP_NO_TICKET;
     }
     try {
