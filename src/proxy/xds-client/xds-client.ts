@@ -10,8 +10,11 @@
 import { CFG, ConfigErrors } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { decodeBinary, encodeBinary } from '../../xds/codec.js';
+import { SECRET_TYPE_URL } from '../../xds/type-urls.js';
 import type {
   AnyMessage,
+  envoy_config_cluster_v3_Cluster,
+  envoy_config_listener_v3_Listener,
   envoy_service_discovery_v3_DeltaDiscoveryRequest,
   envoy_service_discovery_v3_DeltaDiscoveryResponse,
   envoy_service_discovery_v3_DiscoveryRequest,
@@ -26,10 +29,8 @@ import type { DynamicState, XdsRuntime } from '../runtime.js';
 import { ADS_DELTA_METHOD, ADS_SOTW_METHOD, AdsStream } from './ads-stream.js';
 import { FileSubscription } from './file-subscription.js';
 import { nodeProto } from './node.js';
-import { SECRET_TYPE_URL } from '../../xds/type-urls.js';
 import type { AdsSecretChannel, AdsSecretTarget, SecretWarming } from '../tls/sds/secret-sources.js';
 import { checkSdsRefs, clusterSdsRefs, listenerSdsRefs, type PlacedSdsRef, type SdsRefEnv } from '../tls/sds/sds-refs.js';
-import type { envoy_config_cluster_v3_Cluster, envoy_config_listener_v3_Listener } from '../../xds/gen/types.js';
 
 /** The per-type EDS service (eds_config.api_config_source). */
 const EDS_SOTW_METHOD = '/envoy.service.endpoint.v3.EndpointDiscoveryService/StreamEndpoints';
