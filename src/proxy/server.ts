@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../common/clock.js';
 import { LogRegistry, type Logger } from '../common/log.js';
 import { StatsStore } from '../stats/stats-store.js';
 import { AccessLogManager } from './access-log/access-log-manager.js';
-import type { BootstrapConfig } from './config/bootstrap.js';
+import { hasSecureTransportSocket, type BootstrapConfig } from './config/bootstrap.js';
 import type { ListenerConfig } from './config/listener.js';
 import type { ProxyContext } from './context.js';
 import { ClusterManager } from './upstream/cluster-manager.js';
@@ -116,6 +116,10 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
       clusterTarget: (name) => {
         const h = clusters.get(name)?.pickHost();
         return h ? grpcTarget(h.address, h.port) : undefined;
+      },
+      clusterWantsTls: (name) => {
+        const c = clusters.get(name);
+        return c !== undefined && hasSecureTransportSocket(c.config.source);
       },
     });
     this.sds.setStatic(bootstrap.secrets);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import { fromJson } from '../../xds/codec.js';
 import { parseConfigText } from './config-text.js';
-import type { envoy_config_bootstrap_v3_Bootstrap, envoy_config_core_v3_Locality } from '../../xds/gen/types.js';
+import type { envoy_config_bootstrap_v3_Bootstrap, envoy_config_cluster_v3_Cluster, envoy_config_core_v3_Locality } from '../../xds/gen/types.js';
 import { decodeSocketAddress, hasPipeEndpoint, type SocketAddr } from './address.js';
 import { decodeCluster, type ClusterConfig } from './cluster.js';
 import { decodeListener, type ListenerConfig } from './listener.js';
@@ -19,7 +19,7 @@ import { decodeLayeredRuntime, type RuntimeConfig } from '../runtime/decode.js';
 import { runtimeKeysNamedIn } from '../runtime/known-keys.js';
 import { decodeOverloadManager, type OverloadConfig } from '../overload/decode.js';
 import { decodeStaticSecrets, type StaticSecret } from '../tls/sds/static-secrets.js';
-import { checkSdsRefs, clusterSdsRefs, listenerSdsRefs } from '../tls/sds/sds-refs.js';
+import { bootstrapSdsRefs, checkSdsRefs, clusterSdsRefs, listenerSdsRefs } from '../tls/sds/sds-refs.js';
 
 /** Also used by `weft up`'s workloads file. */
 export { parseConfigText };
@@ -206,6 +206,12 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
     }
   }
   const hds = b.hds_config ? decodeHdsConfig(b.hds_config, 'hds_config', errs, new Set(clusters.map((c) => c.name))) : undefined;
+  const grpcClusters = new Set<string>([
+    ...(dynamic && !dynamic.withoutAds ? [dynamic.cluster] : []),
+    ...(hds ? [hds.cluster] : []),
+    ...bootstrapSdsRefs(b).flatMap((r) => (r.ref.source.kind === 'api' ? [r.ref.source.clusterName] : [])),
+  ]);
+  checkGrpcClustersPlaintext(sr?.clusters ?? [], grpcClusters, errs);
   return { node, ...(admin ? { admin } : {}), listeners, clusters, ...(dynamic ? { dynamic } : {}), ...(hds ? { hds } : {}), ...(flush !== undefined ? { statsFlushIntervalMs: flush } : {}),
     ...(runtime ? { runtime, runtimeKeys: runtimeKeysNamedIn(b) } : {}),
     statsOptions,
@@ -214,6 +220,24 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
     secrets,
     source: b,
   };
+}
+
+/** Whether a cluster's transport_socket is anything but plaintext (raw_buffer). */
+export function hasSecureTransportSocket(c: envoy_config_cluster_v3_Cluster): boolean {
+  const t = c.transport_socket?.typed_config?.['@type'];
+  return t !== undefined && !t.endsWith('.RawBuffer');
+}
+
+/**
+ * weft's gRPC streams (ADS, EDS, HDS, SDS) use plaintext channels: a service
+ * cluster with a TLS transport_socket is refused by name rather than reached
+ * without the TLS it asks for. Reach such servers over a pipe or plaintext.
+ */
+function checkGrpcClustersPlaintext(clusters: readonly envoy_config_cluster_v3_Cluster[], grpcClusters: ReadonlySet<string>, errs: ConfigErrors): void {
+  clusters.forEach((c, i) => {
+    if (!c.name || !grpcClusters.has(c.name) || !hasSecureTransportSocket(c)) return;
+    errs.error(joinPath(joinPath('static_resources.clusters', i), 'transport_socket'), `cluster "${c.name}" serves a gRPC xDS/SDS stream: TLS on those streams is not supported by weft (use a pipe or plaintext)`, CFG.UNSUPPORTED_VALUE);
+  });
 }
 
 /**

@@ -45,6 +45,8 @@ export interface SdsManagerDeps {
   readonly node: envoy_config_core_v3_Node;
   /** A gRPC target for one host of a cluster now (`unix:/path`, `ip:port`), or undefined. */
   readonly clusterTarget: (clusterName: string) => string | undefined;
+  /** Whether the cluster asks for TLS (weft's SDS streams are plaintext, so such a cluster is refused). */
+  readonly clusterWantsTls?: (clusterName: string) => boolean;
   readonly initialFetchTimeoutMs?: number;
 }
 
@@ -228,6 +230,10 @@ export class SdsManager implements AdsSecretTarget, SecretWarming {
 
   private async startStream(e: Entry, clusterName: string): Promise<void> {
     // Lazily loaded: grpc-js costs memory a proxy without SDS streams does not need.
+    if (this.deps.clusterWantsTls?.(clusterName)) {
+      this.failure(e, `SDS cluster "${clusterName}" has a TLS transport_socket: TLS on SDS streams is not supported by weft (use a pipe or plaintext); not fetched`);
+      return;
+    }
     const { startSdsStream } = await import('./sds-api-stream.js');
     if (this.stopped || this.claims.has(clusterName)) return;
     e.source = startSdsStream({

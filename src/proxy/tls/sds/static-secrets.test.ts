@@ -149,4 +149,23 @@ static_resources: {}
 `);
     assert.ok(errs.some((e) => e.path.startsWith('admin.address')), JSON.stringify(errs));
   });
+
+  it('refuses TLS on a gRPC service cluster (ADS, SDS) rather than streaming to it in plaintext', () => {
+    const { errs } = load(`dynamic_resources:
+  ads_config: { api_type: GRPC, transport_api_version: V3, grpc_services: [ { envoy_grpc: { cluster_name: xds } } ] }
+static_resources:
+  clusters:
+  - name: xds
+    type: STATIC
+    connect_timeout: 1s
+    load_assignment: { cluster_name: xds, endpoints: [ { lb_endpoints: [ { endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 15012 } } } } ] } ] }
+    transport_socket:
+      name: envoy.transport_sockets.tls
+      typed_config:
+        "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+        common_tls_context: { validation_context: { trusted_ca: { inline_string: ${q(rootPem)} } } }
+`);
+    const e = errs.find((x) => x.path === 'static_resources.clusters[0].transport_socket');
+    assert.equal(e?.code, CFG.UNSUPPORTED_VALUE, JSON.stringify(errs));
+  });
 });
