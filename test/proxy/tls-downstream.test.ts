@@ -13,8 +13,14 @@ import tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startProxy, startUpstream, staticCluster, request, type RunningProxy, type Upstream } from '../helpers/proxy-harness.js';
-import { stat } from '../helpers/http-test-kit.js';
+import { H2_UPSTREAM_OPTIONS, stat } from '../helpers/http-test-kit.js';
+import * as grpc from '@grpc/grpc-js';
 import { startTcpUpstream, tempDir, waitUntil, fileLines, type TcpUpstream } from '../helpers/net-harness.js';
+import path from 'node:path';
+import { ConfigErrors } from '../../src/common/errors.js';
+import { LogRegistry } from '../../src/common/log.js';
+import { loadBootstrapText } from '../../src/proxy/config/bootstrap.js';
+import { ProxyServer } from '../../src/proxy/server.js';
 import { makeTestPki, OPENSSL_MISSING, type TestCert, type TestPki } from '../../src/proxy/tls/tls-test-kit.js';
 import type { SdsRef } from '../../src/proxy/tls/tls-config.js';
 
@@ -310,5 +316,158 @@ ${staticCluster('echo', [echo.port])}
       s.resume();
     });
     assert.equal(await stat(px, 'listener.simple.ssl.connection_error'), before + 1);
+  });
+});
+
+describe('bad TLS material over LDS: refused with its path, the last good listener keeps serving', { skip: OPENSSL_MISSING, timeout: 30_000 }, () => {
+  let pki: TestPki;
+  const tmp = tempDir();
+  before(() => {
+    pki = makeTestPki();
+  });
+  after(() => {
+    pki.cleanup();
+    tmp.cleanup();
+  });
+
+  const lds = (version: string, cert: TestCert, keyPath: string, caPath: string, body: string) => `version_info: "${version}"
+resources:
+- "@type": type.googleapis.com/envoy.config.listener.v3.Listener
+  name: tls_listener
+  address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+  filter_chains:
+  - transport_socket:
+      name: envoy.transport_sockets.tls
+      typed_config:
+        "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+        common_tls_context:
+          tls_certificates:
+          - certificate_chain: { filename: ${cert.certPath} }
+            private_key: { filename: ${keyPath} }
+          validation_context: { trusted_ca: { filename: ${caPath} } }
+    filters:
+    - name: envoy.filters.network.direct_response
+      typed_config:
+        "@type": type.googleapis.com/envoy.extensions.filters.network.direct_response.v3.Config
+        response: { inline_string: "${body}" }
+`;
+
+  const replace = (file: string, text: string) => {
+    const t = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
+    fs.writeFileSync(t, text);
+    fs.renameSync(t, file);
+  };
+
+  const fetch = (port: number) => new Promise<string>((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.root.certPem }, () => undefined);
+    let got = '';
+    s.on('data', (d: Buffer) => (got += d.toString()));
+    s.on('end', () => resolve(got));
+    s.on('error', reject);
+  });
+
+  it('an expired certificate, a key of another certificate and a non-CA trusted_ca are refused; TLS keeps serving v1', async () => {
+    const good = pki.issue('good', { dns: ['localhost'] });
+    const other = pki.issue('other');
+    const expired = pki.issue('expired', { dns: ['localhost'], startDate: '20200101000000Z', endDate: '20200102000000Z' });
+    const ldsFile = tmp.file('lds.yaml', lds('v1', good, good.keyPath, pki.root.certPath, 'v1'));
+    const errs = new ConfigErrors();
+    const cfg = loadBootstrapText(`
+node: { id: n, cluster: c }
+dynamic_resources:
+  lds_config: { resource_api_version: V3, path_config_source: { path: ${ldsFile} } }
+`, errs);
+    assert.ok(cfg, errs.format());
+    const p = new ProxyServer(cfg, { logs: new LogRegistry('error'), drainTimeMs: 100 });
+    await p.start();
+    try {
+      await waitUntil(() => p.listenerPort('tls_listener'), 'listener bound', 10_000);
+      const port = p.listenerPort('tls_listener')!;
+      assert.equal(await fetch(port), 'v1');
+      replace(ldsFile, lds('v2', good, other.keyPath, good.certPath, 'v2'));
+      await waitUntil(() => (p.ctx.stats.findCounter('listener_manager.lds.update_rejected')?.value ?? 0) >= 1, 'v2 rejected', 10_000);
+      const nack = p.xds!.status().find((st) => st.type === 'LDS')!.lastNack ?? '';
+      assert.match(nack, /filter_chains\[0\]\.transport_socket\.typed_config\.common_tls_context\.tls_certificates\[0\]\.private_key/);
+      assert.match(nack, /does not match/);
+      assert.match(nack, /validation_context\.trusted_ca/);
+      assert.match(nack, /not a CA/);
+      assert.equal(await fetch(port), 'v1');
+      replace(ldsFile, lds('v3', expired, expired.keyPath, pki.root.certPath, 'v3'));
+      await waitUntil(() => (p.ctx.stats.findCounter('listener_manager.lds.update_rejected')?.value ?? 0) >= 2, 'v3 rejected', 10_000);
+      assert.match(p.xds!.status().find((st) => st.type === 'LDS')!.lastNack ?? '', /certificate_chain.*has expired/);
+      assert.equal(await fetch(port), 'v1');
+    } finally {
+      await p.shutdown();
+    }
+  });
+});
+
+describe('gRPC (@grpc/grpc-js) over mutual TLS through the proxy', { skip: OPENSSL_MISSING, timeout: 30_000 }, () => {
+  let pki: TestPki;
+  let server: TestCert;
+  let client: TestCert;
+  let intruder: TestCert;
+  let upstream: grpc.Server;
+  let px: RunningProxy;
+  const pass = (b: Buffer) => b;
+  const SERVICE = { Unary: { path: '/weft.test.Echo/Unary', requestStream: false, responseStream: false, requestSerialize: pass, requestDeserialize: pass, responseSerialize: pass, responseDeserialize: pass } } satisfies grpc.ServiceDefinition;
+  type Client = grpc.Client & { Unary(req: Buffer, cb: (err: grpc.ServiceError | null, res?: Buffer) => void): grpc.ClientUnaryCall };
+  const ClientCtor = grpc.makeGenericClientConstructor(SERVICE, 'Echo') as unknown as new (addr: string, creds: grpc.ChannelCredentials) => Client;
+
+  before(async () => {
+    pki = makeTestPki();
+    server = pki.issue('server', { dns: ['localhost'] });
+    client = pki.issue('client', { uris: ['spiffe://cluster.local/ns/default/sa/client'] });
+    intruder = pki.issue('intruder', { uris: ['spiffe://cluster.local/ns/other/sa/intruder'] });
+    upstream = new grpc.Server();
+    upstream.addService(SERVICE, { Unary: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, Buffer.concat([Buffer.from('echo:'), call.request])) } as grpc.UntypedServiceImplementation);
+    const port = await new Promise<number>((res, rej) => upstream.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+    px = await startProxy(`
+admin:
+  address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+static_resources:
+  listeners:
+  - name: grpc
+    stat_prefix: grpc_tls
+    address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+    filter_chains:
+    -
+${downstreamTls(`            common_tls_context:
+              alpn_protocols: [h2]
+              tls_certificates:
+              - certificate_chain: { filename: ${server.certPath} }
+                private_key: { filename: ${server.keyPath} }
+              validation_context:
+                trusted_ca: { filename: ${pki.root.certPath} }
+                match_typed_subject_alt_names: [{ san_type: URI, matcher: { exact: "spiffe://cluster.local/ns/default/sa/client" } }]
+            require_client_certificate: true
+`)}
+${hcm('grpc_http').replace('cluster: app', 'cluster: echo')}
+  clusters:
+${staticCluster('echo', [port], H2_UPSTREAM_OPTIONS)}
+`);
+  });
+
+  after(async () => {
+    await px?.close();
+    upstream?.forceShutdown();
+    pki?.cleanup();
+  });
+
+  const call = (cert: TestCert) => new Promise<{ err: grpc.ServiceError | null; res?: Buffer }>((resolve) => {
+    const c = new ClientCtor(`localhost:${px.port('grpc')}`, grpc.credentials.createSsl(Buffer.from(pki.root.certPem), Buffer.from(cert.keyPem), Buffer.from(cert.certPem)));
+    c.Unary(Buffer.from('hi'), (err, res) => {
+      c.close();
+      resolve({ err, ...(res ? { res } : {}) });
+    });
+  });
+
+  it('a unary call with the right client certificate goes through; a wrong SAN is refused', async () => {
+    const ok = await call(client);
+    assert.equal(ok.err, null);
+    assert.equal(ok.res?.toString(), 'echo:hi');
+    const bad = await call(intruder);
+    assert.equal(bad.err?.code, grpc.status.UNAVAILABLE);
+    assert.ok(await stat(px, 'listener.grpc_tls.ssl.fail_verify_san') >= 1);
   });
 });

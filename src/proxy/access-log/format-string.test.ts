@@ -223,3 +223,16 @@ test('DYNAMIC_METADATA: a namespace, a key path inside it, :Z; missing is -; it 
   assert.equal(fmt('%DYNAMIC_METADATA(envoy.lb:version):1%', i), 'v');
   assert.throws(() => compileFormat('%DYNAMIC_METADATA%'), (e: unknown) => e instanceof FormatCompileError);
 });
+
+test('TLS operators: "-" on plaintext; SAN lists comma-separated; upstream TLS fields', () => {
+  const f = '%DOWNSTREAM_PEER_URI_SAN% %DOWNSTREAM_LOCAL_URI_SAN% %DOWNSTREAM_PEER_SUBJECT% %DOWNSTREAM_TLS_VERSION% %DOWNSTREAM_TLS_CIPHER% %DOWNSTREAM_PEER_SERIAL% %DOWNSTREAM_TLS_SESSION_ID% %UPSTREAM_PEER_URI_SAN% %UPSTREAM_PEER_SUBJECT% %UPSTREAM_TLS_VERSION%';
+  const plain = new StreamInfo();
+  assert.equal(fmt(f, plain), '- - - - - - - - - -');
+  const i = new StreamInfo();
+  const peer = { uriSans: ['spiffe://a/ns/x/sa/y', 'spiffe://b'], dnsSans: [], sans: [], subject: 'CN=c,O=o', serial: '0a', fingerprint256: 'ff' };
+  i.downstreamTls = { version: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', peerCertificate: peer, localCertificate: undefined, sessionId: '' } as unknown as StreamInfo['downstreamTls'];
+  i.upstreamPeerUriSans = ['spiffe://cluster.local/ns/default/sa/reviews'];
+  i.upstreamPeerSubject = 'CN=reviews';
+  i.upstreamTlsVersion = 'TLSv1.2';
+  assert.equal(fmt(f, i), 'spiffe://a/ns/x/sa/y,spiffe://b - CN=c,O=o TLSv1.3 TLS_AES_128_GCM_SHA256 0a - spiffe://cluster.local/ns/default/sa/reviews CN=reviews TLSv1.2');
+});
