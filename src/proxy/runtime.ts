@@ -8,6 +8,7 @@ import type { BootstrapConfig } from './config/bootstrap.js';
 import type { ListenerConfig } from './config/listener.js';
 import type { ProxyContext } from './context.js';
 import type { RouteTable } from './route/route-table.js';
+import type { SecretStatus } from './tls/sds/sds-manager.js';
 
 /** Envoy's server states, as /server_info and the server.state gauge report them. */
 import type { ServerState } from './server-health.js';
@@ -49,6 +50,8 @@ export interface AdminRuntime extends RuntimeBase {
   readonly configAppliedAt: number;
   /** Dynamic resources for config_dump (empty without xDS). */
   dynamicState(): DynamicState;
+  /** Every secret (static, SDS, node agent) with its state, for config_dump and /certs. */
+  secretStatuses(): SecretStatus[];
   serverInfo(): unknown;
   listenerStatuses(): ListenerStatus[];
   /** /drain_listeners: stops accepting; in-flight requests finish. */

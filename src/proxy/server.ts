@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../common/clock.js';
 import { LogRegistry, type Logger } from '../common/log.js';
 import { StatsStore } from '../stats/stats-store.js';
 import { AccessLogManager } from './access-log/access-log-manager.js';
-import type { BootstrapConfig } from './config/bootstrap.js';
+import { hasSecureTransportSocket, type BootstrapConfig } from './config/bootstrap.js';
 import type { ListenerConfig } from './config/listener.js';
 import type { ProxyContext } from './context.js';
 import { ClusterManager } from './upstream/cluster-manager.js';
@@ -24,6 +24,11 @@ import { Runtime } from './runtime/runtime.js';
 import { EMPTY_RUNTIME_CONFIG } from './runtime/decode.js';
 import { OverloadManager } from './overload/overload-manager.js';
 import { MemorySecretStore } from './tls/secret-store.js';
+import { SdsManager, type SecretStatus } from './tls/sds/sds-manager.js';
+import { decodeSecret } from './tls/sds/secret-decode.js';
+import { bootstrapSdsRefs } from './tls/sds/sds-refs.js';
+import { nodeProto } from './xds-client/node.js';
+import { grpcTarget } from './config/address.js';
 import type { AdminRuntime, DynamicState, HdsRuntime, ListenerStatus, ServerState, XdsRuntime } from './runtime.js';
 
 export type { ServerState, DynamicState } from './runtime.js';
@@ -80,6 +85,12 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
   xds: XdsClient | undefined;
   /** Every secret the proxy holds (static, SDS, node agent). */
   readonly secrets = new MemorySecretStore();
+  /**
+   * Fetches SDS secrets as TLS contexts first ask for them. An in-process
+   * provider (the node agent) calls `sds.claimApiCluster(name)` before
+   * start() to serve that cluster's secrets itself.
+   */
+  readonly sds: SdsManager;
   /** Health Discovery Service client, when the bootstrap has hds_config. */
   hds: HdsClient | undefined;
 
@@ -94,6 +105,26 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
     const runtime = new Runtime(bootstrap.runtime ?? EMPTY_RUNTIME_CONFIG, stats, this.logs.logger('runtime'), bootstrap.runtimeKeys);
     const overload = new OverloadManager(bootstrap.overload, { runtime, stats, clock, log: this.logs.logger('overload') });
     this.ctx = { clock, random, stats, log: this.logs.logger('http'), clusters, accessLogs: new AccessLogManager({ clock }), runtime, overload, secrets: this.secrets, serverHealth: this };
+    this.sds = new SdsManager({
+      store: this.secrets,
+      stats,
+      clock,
+      random,
+      log: this.logs.logger('sds'),
+      decode: (s, path, errs) => decodeSecret(s, path, errs, `sds:${s.name ?? ''}`),
+      node: nodeProto(bootstrap.node),
+      clusterTarget: (name) => {
+        const h = clusters.get(name)?.pickHost();
+        return h ? grpcTarget(h.address, h.port) : undefined;
+      },
+      clusterWantsTls: (name) => {
+        const c = clusters.get(name);
+        return c !== undefined && hasSecureTransportSocket(c.config.source);
+      },
+    });
+    this.sds.setStatic(bootstrap.secrets);
+    for (const r of bootstrapSdsRefs(bootstrap.source)) if (r.initialFetchTimeoutMs !== undefined) this.sds.noteInitialFetchTimeout(r.ref, r.initialFetchTimeoutMs);
+    this.sds.attach();
     this.drainTimeMs = opts.drainTimeMs ?? 5000;
     stats.gauge('server.live', 'never_import').set(0);
     stats.gauge('server.state').set(2);
@@ -127,7 +158,8 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
       // LIVE once the first full config from xDS is applied and ACKed.
       // Loaded only when needed: gRPC costs ~13 MiB of RSS a static proxy does not need.
       const { XdsClient } = await import('./xds-client/xds-client.js');
-      this.xds = new XdsClient(this, b.dynamic);
+      this.xds = new XdsClient(this, b.dynamic, this.sds);
+      this.sds.attachAds(this.xds);
       this.xds.start();
     } else this.markLive();
     this.statsFlushTimer();
@@ -188,6 +220,10 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
     else this.routeTables.delete(name);
   }
 
+  secretStatuses(): SecretStatus[] {
+    return this.sds.statuses();
+  }
+
   listenerStatuses(): ListenerStatus[] {
     return [...this.listeners.values()].map((l) => ({ name: l.config.name, host: l.config.address.host, port: l.boundPort ?? l.config.address.port }));
   }
@@ -230,6 +266,7 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
       this.drainListeners();
       this.xds?.stop();
       this.hds?.stop();
+      this.sds.stop();
       const deadline = Date.now() + this.drainTimeMs;
       while (Date.now() < deadline && [...this.listeners.values()].some((l) => l.activeConnections > 0)) {
         await new Promise((r) => setTimeout(r, 20));

@@ -8,6 +8,7 @@ import { parseStatsParams, renderPrometheus, renderStatsJson, renderStatsText, P
 import type { AdminRuntime } from '../runtime.js';
 import { configDump } from './config-dump.js';
 import { clustersJson, clustersText } from './clusters.js';
+import { certificatesJson } from './certs.js';
 import { runtimeJson, runtimeModify } from './runtime.js';
 
 const MUTATING = new Set(['/healthcheck/fail', '/healthcheck/ok', '/drain_listeners', '/quitquitquit', '/reset_counters', '/logging', '/runtime_modify']);
@@ -95,6 +96,14 @@ export class AdminServer {
         json(dump);
         return;
       }
+      case '/certs': {
+        const values = p.secretStatuses().flatMap((st) => {
+          const v = p.ctx.secrets.current(st.ref);
+          return v ? [v] : [];
+        });
+        json(certificatesJson(values, p.ctx.clock.wallNow()));
+        return;
+      }
       case '/clusters':
         if (q.get('format') === 'json') json(clustersJson(p));
         else send(200, clustersText(p));
@@ -155,6 +164,7 @@ export class AdminServer {
 }
 
 const ENDPOINTS: [string, string][] = [
+  ['/certs', 'print certificates (static secrets, SDS, node agent): serial, SANs, validity, days until expiration'],
   ['/clusters', 'upstream cluster status (?format=json)'],
   ['/config_dump', 'dump current config (?resource=)'],
   ['/drain_listeners', 'drain listeners (POST; ?inboundonly, ?graceful)'],

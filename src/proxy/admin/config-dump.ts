@@ -1,7 +1,8 @@
 // /config_dump: Envoy's admin.v3.ConfigDump shape (bootstrap, clusters,
-// listeners, routes), each resource in proto3 JSON with its version.
+// listeners, routes, secrets), each resource in proto3 JSON with its version.
 import { toJson } from '../../xds/codec.js';
 import type { AdminRuntime } from '../runtime.js';
+import { secretsConfigDump } from './secrets-dump.js';
 
 const T = 'type.googleapis.com/envoy.admin.v3.';
 
@@ -25,7 +26,7 @@ export function configDump(p: AdminRuntime, resource?: string): unknown {
     '@type': `${T}RoutesConfigDump`,
     dynamic_route_configs: dyn.routes.map((r) => ({ version_info: r.version, route_config: { '@type': 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration', ...(toJson('envoy.config.route.v3.RouteConfiguration', r.source) as object) }, last_updated: r.lastUpdated })),
   };
-  const all = [bootstrap, clusters, listeners, routes];
+  const all = [bootstrap, clusters, listeners, routes, secretsConfigDump(p.secretStatuses())];
   if (resource) {
     // Envoy types each entry of a ?resource= dump by its message.
     const entryTypes: Record<string, string> = {
@@ -34,6 +35,9 @@ export function configDump(p: AdminRuntime, resource?: string): unknown {
       static_listeners: 'ListenersConfigDump.StaticListener',
       dynamic_listeners: 'ListenersConfigDump.DynamicListener',
       dynamic_route_configs: 'RoutesConfigDump.DynamicRouteConfig',
+      static_secrets: 'SecretsConfigDump.StaticSecret',
+      dynamic_active_secrets: 'SecretsConfigDump.DynamicSecret',
+      dynamic_warming_secrets: 'SecretsConfigDump.DynamicSecret',
     };
     const t = entryTypes[resource];
     if (!t) return undefined;

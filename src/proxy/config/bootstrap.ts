@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import { CFG, ConfigErrors, joinPath } from '../../common/errors.js';
 import { fromJson } from '../../xds/codec.js';
 import { parseConfigText } from './config-text.js';
-import type { envoy_config_bootstrap_v3_Bootstrap, envoy_config_core_v3_Locality } from '../../xds/gen/types.js';
-import { decodeSocketAddress, type SocketAddr } from './address.js';
+import type { envoy_config_bootstrap_v3_Bootstrap, envoy_config_cluster_v3_Cluster, envoy_config_core_v3_Locality } from '../../xds/gen/types.js';
+import { decodeSocketAddress, hasPipeEndpoint, type SocketAddr } from './address.js';
 import { decodeCluster, type ClusterConfig } from './cluster.js';
 import { decodeListener, type ListenerConfig } from './listener.js';
 import { checkSupported, durationMs } from './support.js';
@@ -18,6 +18,8 @@ import { decodeStringMatcher } from '../route/string-matcher.js';
 import { decodeLayeredRuntime, type RuntimeConfig } from '../runtime/decode.js';
 import { runtimeKeysNamedIn } from '../runtime/known-keys.js';
 import { decodeOverloadManager, type OverloadConfig } from '../overload/decode.js';
+import { decodeStaticSecrets, type StaticSecret } from '../tls/sds/static-secrets.js';
+import { bootstrapSdsRefs, checkSdsRefs, clusterSdsRefs, listenerSdsRefs } from '../tls/sds/sds-refs.js';
 
 /** Also used by `weft up`'s workloads file. */
 export { parseConfigText };
@@ -52,6 +54,8 @@ export interface BootstrapConfig {
   /** cluster_manager.local_cluster_name: a static cluster (weft does no zone-aware routing with it yet). */
   readonly localClusterName?: string;
   readonly overload?: OverloadConfig;
+  /** static_resources.secrets, decoded: what SdsSecretConfigs without sds_config name. */
+  readonly secrets: readonly StaticSecret[];
   readonly source: envoy_config_bootstrap_v3_Bootstrap;
 }
 
@@ -120,8 +124,11 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
   const sr = b.static_resources;
   const hasAds = b.dynamic_resources?.ads_config !== undefined;
   const edsSources: { cluster: string; authority: string; path: string }[] = [];
+  let secrets: StaticSecret[] = [];
+  const pipeClusters = new Set<string>();
   if (sr) {
-    checkSupported(sr, 'static_resources', errs, ['listeners', 'clusters']);
+    checkSupported(sr, 'static_resources', errs, ['listeners', 'clusters', 'secrets']);
+    secrets = decodeStaticSecrets(sr.secrets ?? [], 'static_resources.secrets', errs);
     const seenL = new Map<string, number>();
     (sr.listeners ?? []).forEach((l, i) => {
       const p = joinPath('static_resources.listeners', i);
@@ -160,12 +167,22 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
         } else if (hasAds) checkAdsConfigSource(src, sp, errs);
         else errs.error(joinPath(p, 'type'), 'EDS clusters need an xDS server: eds_config with api_config_source (gRPC), or dynamic_resources with ads_config');
       }
+      if (hasPipeEndpoint(cfg.endpoints)) {
+        pipeClusters.add(cfg.name);
+        if (cfg.type !== 'STATIC') errs.error(joinPath(p, 'load_assignment'), `pipe (Unix socket) endpoints need a STATIC cluster (got ${cfg.type})`);
+      }
       const prev = seenC.get(cfg.name);
       if (prev !== undefined) errs.error(joinPath(p, 'name'), `duplicate cluster name "${cfg.name}" (also static_resources.clusters[${prev}])`, CFG.DUPLICATE);
       seenC.set(cfg.name, i);
       clusters.push(cfg);
     });
     if (!hasAds) checkRouteClusters(listeners, new Set(clusters.map((c) => c.name)), errs);
+    checkPipeClustersUnrouted(listeners, pipeClusters, errs);
+  }
+  if (sr) {
+    const env = { staticSecrets: new Set(secrets.map((s) => s.name)), hasAds, staticClusters: new Set(clusters.map((c) => c.name)) };
+    (sr.listeners ?? []).forEach((l, i) => checkSdsRefs(listenerSdsRefs(l, joinPath('static_resources.listeners', i)), env, errs));
+    (sr.clusters ?? []).forEach((c, i) => checkSdsRefs(clusterSdsRefs(c, joinPath('static_resources.clusters', i)), env, errs));
   }
   let dynamic = b.dynamic_resources ? decodeDynamicResources(b.dynamic_resources, 'dynamic_resources', errs, new Set(clusters.map((c) => c.name))) : undefined;
   const staticNames = new Set(clusters.map((c) => c.name));
@@ -189,13 +206,58 @@ export function decodeBootstrap(b: envoy_config_bootstrap_v3_Bootstrap, errs: Co
     }
   }
   const hds = b.hds_config ? decodeHdsConfig(b.hds_config, 'hds_config', errs, new Set(clusters.map((c) => c.name))) : undefined;
+  const grpcClusters = new Set<string>([
+    ...(dynamic && !dynamic.withoutAds ? [dynamic.cluster] : []),
+    ...(hds ? [hds.cluster] : []),
+    ...bootstrapSdsRefs(b).flatMap((r) => (r.ref.source.kind === 'api' ? [r.ref.source.clusterName] : [])),
+  ]);
+  checkGrpcClustersPlaintext(sr?.clusters ?? [], grpcClusters, errs);
   return { node, ...(admin ? { admin } : {}), listeners, clusters, ...(dynamic ? { dynamic } : {}), ...(hds ? { hds } : {}), ...(flush !== undefined ? { statsFlushIntervalMs: flush } : {}),
     ...(runtime ? { runtime, runtimeKeys: runtimeKeysNamedIn(b) } : {}),
     statsOptions,
     ...(localClusterName ? { localClusterName } : {}),
     ...(overload ? { overload } : {}),
+    secrets,
     source: b,
   };
+}
+
+/** Whether a cluster's transport_socket is anything but plaintext (raw_buffer). */
+export function hasSecureTransportSocket(c: envoy_config_cluster_v3_Cluster): boolean {
+  const t = c.transport_socket?.typed_config?.['@type'];
+  return t !== undefined && !t.endsWith('.RawBuffer');
+}
+
+/**
+ * weft's gRPC streams (ADS, EDS, HDS, SDS) use plaintext channels: a service
+ * cluster with a TLS transport_socket is refused by name rather than reached
+ * without the TLS it asks for. Reach such servers over a pipe or plaintext.
+ */
+function checkGrpcClustersPlaintext(clusters: readonly envoy_config_cluster_v3_Cluster[], grpcClusters: ReadonlySet<string>, errs: ConfigErrors): void {
+  clusters.forEach((c, i) => {
+    if (!c.name || !grpcClusters.has(c.name) || !hasSecureTransportSocket(c)) return;
+    errs.error(joinPath(joinPath('static_resources.clusters', i), 'transport_socket'), `cluster "${c.name}" serves a gRPC xDS/SDS stream: TLS on those streams is not supported by weft (use a pipe or plaintext)`, CFG.UNSUPPORTED_VALUE);
+  });
+}
+
+/**
+ * Pipe endpoints serve gRPC service clusters (xDS, SDS: Istio's sds-grpc);
+ * weft's HTTP and TCP connection pools connect to IP addresses only, so a
+ * route or tcp_proxy naming such a cluster is refused by name.
+ */
+function checkPipeClustersUnrouted(listeners: ListenerConfig[], pipeClusters: ReadonlySet<string>, errs: ConfigErrors): void {
+  if (pipeClusters.size === 0) return;
+  const why = (name: string) => `cluster "${name}" has pipe (Unix socket) endpoints: weft uses those only for gRPC services (xDS, SDS), not for proxied traffic`;
+  listeners.forEach((l, li) => {
+    l.filterChains.forEach((fc, ci) => {
+      const base = `static_resources.listeners[${li}].filter_chains[${ci}]`;
+      if (fc.terminal.kind === 'tcp') {
+        for (const c of fc.terminal.tcp.clusters) if (pipeClusters.has(c.name)) errs.error(`${base}.filters`, why(c.name), CFG.UNSUPPORTED_VALUE);
+      } else if (fc.terminal.kind === 'http') {
+        for (const name of fc.terminal.hcm.routeTable?.clusterNames() ?? []) if (pipeClusters.has(name)) errs.error(`${base}.filters[0].typed_config.route_config`, why(name), CFG.UNSUPPORTED_VALUE);
+      }
+    });
+  });
 }
 
 /** Envoy validates that routes of a static config name clusters that exist (validate_clusters). */

@@ -255,7 +255,7 @@ export function decodeLoadAssignment(
         return;
       }
       checkSupported(lbe.endpoint, joinPath(ep, 'endpoint'), errs, ['address', 'hostname', 'health_check_config']);
-      const addr = decodeSocketAddress(lbe.endpoint.address, joinPath(ep, 'endpoint.address'), errs, { allowHostname: allowHostnames });
+      const addr = decodeSocketAddress(lbe.endpoint.address, joinPath(ep, 'endpoint.address'), errs, { allowHostname: allowHostnames, allowPipe: true });
       if (!addr) return;
       const weight = wrapped(lbe.load_balancing_weight, 1);
       if (weight < 1) errs.error(joinPath(ep, 'load_balancing_weight'), 'must be at least 1');

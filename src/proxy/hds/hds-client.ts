@@ -7,7 +7,6 @@
 import { ConfigErrors } from '../../common/errors.js';
 import type { Clock, TimerHandle } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
-import { WEFT_VERSION } from '../../common/version.js';
 import type { Counter, StatsStore } from '../../stats/index.js';
 import { decodeBinary, encodeBinary } from '../../xds/codec.js';
 import type {
@@ -17,6 +16,8 @@ import type {
 import type { HdsRuntime } from '../runtime.js';
 import type { ProbeFactory } from '../upstream/health-check-probe.js';
 import { AdsStream } from '../xds-client/ads-stream.js';
+import { nodeProto } from '../xds-client/node.js';
+import { grpcTarget } from '../config/address.js';
 import { decodeHealthCheckSpecifier, type HdsPlan } from './decode-specifier.js';
 import { HdsCluster } from './hds-cluster.js';
 import type { HdsConfig } from './hds-config.js';
@@ -79,15 +80,11 @@ export class HdsClient {
     const n = proxy.bootstrap.node;
     const ctx = proxy.ctx;
     return new HdsClient({
-      node: {
-        id: n.id,
-        cluster: n.cluster,
-        ...(Object.keys(n.metadata).length ? { metadata: n.metadata } : {}),
-        ...(n.locality ? { locality: n.locality } : {}),
-        user_agent_name: 'weft',
-        user_agent_version: WEFT_VERSION,
+      node: nodeProto(n),
+      target: () => {
+        const h = ctx.clusters.get(cfg.cluster)?.pickHost();
+        return h ? grpcTarget(h.address, h.port) : undefined;
       },
-      target: () => ctx.clusters.get(cfg.cluster)?.pickHost()?.key,
       authority: cfg.authority,
       clock: ctx.clock,
       random: ctx.random,

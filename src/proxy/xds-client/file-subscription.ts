@@ -1,5 +1,5 @@
-// LDS or CDS from a file, as Envoy's filesystem subscription: the file holds a
-// DiscoveryResponse (YAML or JSON, `resources:` of Listener or Cluster), is
+// LDS, CDS or SDS from a file, as Envoy's filesystem subscription: the file holds a
+// DiscoveryResponse (YAML or JSON, `resources:` of Listener, Cluster or Secret), is
 // read at start and again when it changes. Envoy's convention is an atomic
 // replacement: write a new file next to it and `mv` it over the old one; with
 // path_config_source.watched_directory, a move into that directory triggers
@@ -13,7 +13,7 @@ import type { Logger } from '../../common/log.js';
 import { fromJson } from '../../xds/codec.js';
 import type { AnyMessage, envoy_service_discovery_v3_DiscoveryResponse } from '../../xds/gen/types.js';
 import type { ClusterConfig } from '../config/cluster.js';
-import { parseConfigText } from '../config/bootstrap.js';
+import { parseConfigText } from '../config/config-text.js';
 import type { PathSourceConfig } from '../config/dynamic-resources.js';
 import type { ListenerConfig } from '../config/listener.js';
 import { statPrefix, type ResourceType } from './resource-types.js';
@@ -50,6 +50,8 @@ export class FileSubscription {
     private readonly stats: CounterSource,
     private readonly hasAds: boolean,
     private readonly log: Logger,
+    /** Where read failures are counted; default the type's (SDS counts per secret: `sds.<name>`). */
+    private readonly failureStatPrefix = statPrefix(type.kind),
   ) {}
 
   /** Reads the file and starts watching. A missing file refuses the start, as in Envoy. */
@@ -97,9 +99,8 @@ export class FileSubscription {
       text = fs.readFileSync(file, 'utf8');
     } catch (err) {
       // Mid-swap or deleted: nothing to apply; the last good config stays.
-      const prefix = statPrefix(this.type.kind);
-      this.stats.counter(`${prefix}.update_attempt`).inc();
-      this.stats.counter(`${prefix}.update_failure`).inc();
+      this.stats.counter(`${this.failureStatPrefix}.update_attempt`).inc();
+      this.stats.counter(`${this.failureStatPrefix}.update_failure`).inc();
       this.log.warn(`${this.type.kind} file ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); keeping the last good config`);
       this.target.initialUpdateFailed(this.type);
       return;

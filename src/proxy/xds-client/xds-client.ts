@@ -5,24 +5,32 @@
 // running proxy without dropping requests. LDS and CDS may instead come from
 // files (path_config_source, see file-subscription.ts): the same decoding and
 // applying, with the file's errors logged and counted instead of a NACK.
+// Secrets (SDS over ADS) ride the same stream, subscribed by name on demand;
+// the SDS manager (tls/sds/) decodes them and answers ACK or NACK.
 import { CFG, ConfigErrors } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
-import { WEFT_VERSION } from '../../common/version.js';
 import { decodeBinary, encodeBinary } from '../../xds/codec.js';
+import { SECRET_TYPE_URL } from '../../xds/type-urls.js';
 import type {
   AnyMessage,
+  envoy_config_cluster_v3_Cluster,
+  envoy_config_listener_v3_Listener,
   envoy_service_discovery_v3_DeltaDiscoveryRequest,
   envoy_service_discovery_v3_DeltaDiscoveryResponse,
   envoy_service_discovery_v3_DiscoveryRequest,
   envoy_service_discovery_v3_DiscoveryResponse,
 } from '../../xds/gen/types.js';
 import type { ClusterConfig } from '../config/cluster.js';
+import { grpcTarget } from '../config/address.js';
 import type { DynamicResourcesConfig } from '../config/dynamic-resources.js';
 import type { ListenerConfig } from '../config/listener.js';
 import type { RouteTable } from '../route/route-table.js';
 import type { DynamicState, XdsRuntime } from '../runtime.js';
 import { ADS_DELTA_METHOD, ADS_SOTW_METHOD, AdsStream } from './ads-stream.js';
 import { FileSubscription } from './file-subscription.js';
+import { nodeProto } from './node.js';
+import type { AdsSecretChannel, AdsSecretTarget, SecretWarming } from '../tls/sds/secret-sources.js';
+import { checkSdsRefs, clusterSdsRefs, listenerSdsRefs, type PlacedSdsRef, type SdsRefEnv } from '../tls/sds/sds-refs.js';
 
 /** The per-type EDS service (eds_config.api_config_source). */
 const EDS_SOTW_METHOD = '/envoy.service.endpoint.v3.EndpointDiscoveryService/StreamEndpoints';
@@ -63,7 +71,7 @@ export interface XdsTypeStatus {
   lastNack?: string;
 }
 
-export class XdsClient {
+export class XdsClient implements AdsSecretChannel {
   /** Absent when every dynamic type comes from a file (no ads_config). */
   private stream: AdsStream | undefined;
   private readonly files: FileSubscription[] = [];
@@ -78,8 +86,15 @@ export class XdsClient {
   private readonly log: Logger;
   private applyChain: Promise<void> = Promise.resolve();
   private initTimer: { cancel(): void } | undefined;
+  /** SDS over ADS: names asked for by TLS contexts, and the stream state of the Secret type. */
+  private readonly secretSub = { names: new Set<string>(), version: '', nonce: '' };
 
-  constructor(private readonly proxy: XdsRuntime, private readonly cfg: DynamicResourcesConfig) {
+  /**
+   * @param secrets where Secret responses go and what listeners and clusters
+   *   warm on (the SDS manager); without it Secret responses are ignored and
+   *   nothing waits for secrets.
+   */
+  constructor(private readonly proxy: XdsRuntime, private readonly cfg: DynamicResourcesConfig, private readonly secrets?: AdsSecretTarget & SecretWarming) {
     this.log = proxy.logs.logger('xds');
     for (const t of RESOURCE_TYPES) this.state.set(t.kind, { version: '', nonce: '', names: new Set(), received: false });
     const ctx = proxy.ctx;
@@ -90,7 +105,7 @@ export class XdsClient {
       () => {
         const c = ctx.clusters.get(cfg.cluster);
         const h = c?.pickHost();
-        return h ? h.key : undefined;
+        return h ? grpcTarget(h.address, h.port) : undefined;
       },
       cfg.edsOnly ? EDS_SOTW_METHOD : delta ? ADS_DELTA_METHOD : ADS_SOTW_METHOD,
       cfg.authority,
@@ -104,6 +119,22 @@ export class XdsClient {
       this.log,
     );
     proxy.dynamicState = () => this.dynamicState();
+    // A secret that arrives (or times out) may complete a warming listener or cluster.
+    this.unwatchSecrets = secrets?.onSettled(() => {
+      this.afterUpdate('CDS');
+      this.afterUpdate('LDS');
+    });
+  }
+
+  private readonly unwatchSecrets: (() => void) | undefined;
+
+  /** Envoy's warming on secrets: every SDS secret a resource names has arrived or timed out. */
+  private secretsWarm(refs: readonly PlacedSdsRef[]): boolean {
+    if (!this.secrets) return true;
+    let warm = true;
+    // Every ref is asked for (fetching starts), not just up to the first cold one.
+    for (const r of refs) if (!this.secrets.warmed(r.ref, r.initialFetchTimeoutMs)) warm = false;
+    return warm;
   }
 
   start(): void {
@@ -123,6 +154,7 @@ export class XdsClient {
   }
 
   stop(): void {
+    this.unwatchSecrets?.();
     this.initTimer?.cancel();
     for (const f of this.files) f.stop();
     this.stream?.stop();
@@ -136,15 +168,39 @@ export class XdsClient {
   }
 
   private node() {
-    const n = this.proxy.bootstrap.node;
-    return {
-      id: n.id,
-      cluster: n.cluster,
-      ...(Object.keys(n.metadata).length ? { metadata: n.metadata } : {}),
-      ...(n.locality ? { locality: n.locality } : {}),
-      user_agent_name: 'weft',
-      user_agent_version: WEFT_VERSION,
+    return nodeProto(this.proxy.bootstrap.node);
+  }
+
+  /** AdsSecretChannel: adds a secret to the Secret subscription (sent now when connected, else on connect). */
+  subscribeSecret(name: string): void {
+    const sub = this.secretSub;
+    if (sub.names.has(name)) return;
+    sub.names.add(name);
+    if (!this.stream?.connected) return;
+    if (this.cfg.apiType === 'DELTA_GRPC') this.sendDelta({ type_url: SECRET_TYPE_URL, resource_names_subscribe: [name] });
+    else this.sendSecretRequest(sub.nonce);
+  }
+
+  private sendSecretRequest(nonce: string, error?: string): void {
+    const sub = this.secretSub;
+    const req: envoy_service_discovery_v3_DiscoveryRequest = {
+      node: this.node(),
+      type_url: SECRET_TYPE_URL,
+      ...(sub.version ? { version_info: sub.version } : {}),
+      resource_names: [...sub.names].sort(),
+      ...(nonce ? { response_nonce: nonce } : {}),
+      ...(error ? { error_detail: { code: 3, message: error } } : {}),
     };
+    this.stream?.send(encodeBinary(REQ, req));
+  }
+
+  private onSecretResponse(version: string, nonce: string, resources: AnyMessage[], removed: string[], delta: boolean): void {
+    const sub = this.secretSub;
+    sub.nonce = nonce;
+    const rejected = this.secrets ? this.secrets.adsUpdate(version, resources, removed) : undefined;
+    if (rejected === undefined) sub.version = version;
+    if (delta) this.sendDelta({ type_url: SECRET_TYPE_URL, response_nonce: nonce, ...(rejected !== undefined ? { error_detail: { code: 3, message: rejected } } : {}) });
+    else this.sendSecretRequest(nonce, rejected);
   }
 
   private subscribedKinds(): ResourceType<unknown>[] {
@@ -170,6 +226,12 @@ export class XdsClient {
       } else {
         this.sendSotw(t, st.version, '');
       }
+    }
+    const sub = this.secretSub;
+    if (sub.names.size > 0) {
+      sub.nonce = '';
+      if (this.cfg.apiType === 'DELTA_GRPC') this.sendDelta({ type_url: SECRET_TYPE_URL, resource_names_subscribe: [...sub.names].sort() });
+      else this.sendSecretRequest('');
     }
   }
 
@@ -211,6 +273,10 @@ export class XdsClient {
       resp = decodeBinary<envoy_service_discovery_v3_DiscoveryResponse>(RESP, bytes);
     } catch (err) {
       this.log.error(`undecodable DiscoveryResponse: ${(err as Error).message}`);
+      return;
+    }
+    if (resp.type_url === SECRET_TYPE_URL) {
+      this.onSecretResponse(resp.version_info ?? '', resp.nonce ?? '', resp.resources ?? [], [], false);
       return;
     }
     const t = this.typeOf(resp.type_url);
@@ -280,9 +346,19 @@ export class XdsClient {
         return;
       }
       const value = t.decode(r, path, errs);
+      this.checkSecretRefs(t, r, path, errs);
       if (value !== undefined) out.set(name, { value, version, source: stripType(r), lastUpdated: now });
     });
     return out;
+  }
+
+  /** A dynamic listener's or cluster's SDS references must resolve as a static one's do (static secret, ADS, SDS cluster). */
+  private checkSecretRefs(t: ResourceType<unknown>, r: AnyMessage, path: string, errs: ConfigErrors): void {
+    if (t.kind !== 'LDS' && t.kind !== 'CDS') return;
+    const b = this.proxy.bootstrap;
+    const env: SdsRefEnv = { staticSecrets: new Set(b.secrets.map((s) => s.name)), hasAds: !this.cfg.withoutAds, staticClusters: new Set(b.clusters.map((c) => c.name)) };
+    const refs = t.kind === 'LDS' ? listenerSdsRefs(r as envoy_config_listener_v3_Listener, path) : clusterSdsRefs(r as envoy_config_cluster_v3_Cluster, path);
+    checkSdsRefs(refs, env, errs);
   }
 
   private nack(t: ResourceType<unknown>, st: TypeState, version: string, errs: ConfigErrors): void {
@@ -299,6 +375,12 @@ export class XdsClient {
       resp = decodeBinary<envoy_service_discovery_v3_DeltaDiscoveryResponse>(DRESP, bytes);
     } catch (err) {
       this.log.error(`undecodable DeltaDiscoveryResponse: ${(err as Error).message}`);
+      return;
+    }
+    if (resp.type_url === SECRET_TYPE_URL) {
+      const resources: AnyMessage[] = [];
+      for (const r of resp.resources ?? []) if (r.resource) resources.push(r.resource);
+      this.onSecretResponse(resp.system_version_info ?? '', resp.nonce ?? '', resources, resp.removed_resources ?? [], true);
       return;
     }
     const t = this.typeOf(resp.type_url);
@@ -318,6 +400,7 @@ export class XdsClient {
       }
       if (t.nameOf(res.resource) !== name) errs.error(path, `resource name "${t.nameOf(res.resource)}" differs from its Resource.name "${name}"`);
       const value = t.decode(res.resource, path, errs);
+      this.checkSecretRefs(t, res.resource, path, errs);
       if (value !== undefined) decoded.set(name, { value, version: res.version ?? '', source: stripType(res.resource), lastUpdated: now });
     });
     this.proxy.ctx.stats.counter(`${statPrefix(t.kind)}.update_attempt`).inc();
@@ -379,6 +462,12 @@ export class XdsClient {
       }
       for (const [name, h] of this.clusters) {
         const cfg = h.value;
+        // A cluster whose TLS secrets have not arrived warms (the active version, if any, keeps serving).
+        if (!this.secretsWarm(clusterSdsRefs(h.source as envoy_config_cluster_v3_Cluster, ''))) {
+          if (!cm.get(name)) this.warming.add(name);
+          if (cfg.type === 'EDS') edsNames.add(cfg.edsServiceName ?? name);
+          continue;
+        }
         if (cfg.type === 'EDS') {
           const svc = cfg.edsServiceName ?? name;
           edsNames.add(svc);
@@ -395,6 +484,7 @@ export class XdsClient {
         } else {
           const live = cm.upsert(cfg);
           live.addedViaApi = true;
+          this.warming.delete(name);
         }
       }
       // Static EDS clusters take their endpoints too.
@@ -469,7 +559,8 @@ export class XdsClient {
     for (const h of this.listeners.values()) {
       const names = new Set<string>();
       this.addRdsNames(h.value, names);
-      const warm = [...names].every((n) => this.routes.has(n));
+      // Listener warming: its routes (RDS) and its TLS secrets (SDS).
+      const warm = [...names].every((n) => this.routes.has(n)) && this.secretsWarm(listenerSdsRefs(h.source as envoy_config_listener_v3_Listener, ''));
       if (warm) ready.push(h.value);
       else if (active.has(h.value.name)) {
         // Keep the active version until the new one is warm.
@@ -491,6 +582,7 @@ export class XdsClient {
       const names = new Set<string>();
       this.addRdsNames(h.value, names);
       if (![...names].every((n) => this.routes.has(n))) return;
+      if (!this.secretsWarm(listenerSdsRefs(h.source as envoy_config_listener_v3_Listener, ''))) return;
     }
     this.goLive();
   }
