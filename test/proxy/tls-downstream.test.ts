@@ -112,6 +112,11 @@ describe('downstream TLS termination', { skip: OPENSSL_MISSING, timeout: 60_000 
 admin:
   address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
 static_resources:
+  secrets:
+  - name: server_cert
+    tls_certificate:
+      certificate_chain: { filename: ${server.certPath} }
+      private_key: { filename: ${server.keyPath} }
   listeners:
   - name: mtls
     stat_prefix: mtls
