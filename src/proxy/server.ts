@@ -25,6 +25,8 @@ import { EMPTY_RUNTIME_CONFIG } from './runtime/decode.js';
 import { OverloadManager } from './overload/overload-manager.js';
 import { MemorySecretStore } from './tls/secret-store.js';
 import type { AdminRuntime, DynamicState, HdsRuntime, ListenerStatus, ServerState, XdsRuntime } from './runtime.js';
+import type { AgentConfig } from '../agent/agent-config.js';
+import type { NodeAgent } from '../agent/node-agent.js';
 
 export type { ServerState, DynamicState } from './runtime.js';
 
@@ -38,6 +40,10 @@ export interface ProxyOptions {
   configPath?: string;
   /** DNS seam for DNS clusters (tests resolve names without a DNS server). */
   lookup?: ClusterDeps['lookup'];
+  /** Run the node agent (the workload's certificate from the CA, into the secret store) with this config. */
+  agent?: AgentConfig;
+  /** How long start() waits for the agent's first certificate before going on without it (default 10 s). */
+  agentStartWaitMs?: number;
 }
 
 export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
@@ -82,6 +88,8 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
   readonly secrets = new MemorySecretStore();
   /** Health Discovery Service client, when the bootstrap has hds_config. */
   hds: HdsClient | undefined;
+  /** The node agent, when started with one (opts.agent). */
+  nodeAgent: NodeAgent | undefined;
 
   constructor(public bootstrap: BootstrapConfig, readonly opts: ProxyOptions = {}) {
     this.logs = opts.logs ?? new LogRegistry();
@@ -108,6 +116,7 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
     const b = this.bootstrap;
     this.ctx.runtime.watch();
     this.ctx.overload.start();
+    if (this.opts.agent) await this.startNodeAgent(this.opts.agent);
     if (b.admin) {
       this.admin = new AdminServer(this);
       this.adminPort = await this.admin.listen(b.admin.address.host, b.admin.address.port);
@@ -131,6 +140,29 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
       this.xds.start();
     } else this.markLive();
     this.statsFlushTimer();
+  }
+
+  /**
+   * Starts the node agent and waits (bounded) for its first certificate, so
+   * TLS listeners and clusters find `default` and `ROOTCA` when they are
+   * built; a CA that is down does not stop the proxy (the agent keeps
+   * retrying). Loaded only when used, like the xDS client.
+   */
+  private async startNodeAgent(cfg: AgentConfig): Promise<void> {
+    const { NodeAgent } = await import('../agent/node-agent.js');
+    // Until the SDS provider seam lands, the agent sets Istio's `sds-grpc` secrets in the store directly.
+    const agent = new NodeAgent({ ...cfg, secrets: this.secrets, stats: this.ctx.stats, clock: this.ctx.clock, random: this.ctx.random, log: this.logs.logger('agent') });
+    this.nodeAgent = agent;
+    await new Promise<void>((resolve) => {
+      const timer = this.ctx.clock.setTimer(this.opts.agentStartWaitMs ?? 10_000, done);
+      const off = agent.onEvent((e) => { if (e.kind === 'issued') done(); });
+      function done(): void {
+        timer.cancel();
+        off();
+        resolve();
+      }
+      agent.start();
+    });
   }
 
   /** Envoy flushes stats (histogram intervals, counter deltas) every stats_flush_interval (default 5 s). */
@@ -206,6 +238,10 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
     }
   }
 
+  nodeAgentStatus(): unknown {
+    return this.nodeAgent?.status();
+  }
+
   serverInfo(): unknown {
     const up = Math.floor((Date.now() - this.startedAt) / 1000);
     return {
@@ -230,6 +266,7 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
       this.drainListeners();
       this.xds?.stop();
       this.hds?.stop();
+      this.nodeAgent?.stop();
       const deadline = Date.now() + this.drainTimeMs;
       while (Date.now() < deadline && [...this.listeners.values()].some((l) => l.activeConnections > 0)) {
         await new Promise((r) => setTimeout(r, 20));
