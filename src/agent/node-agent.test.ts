@@ -219,6 +219,21 @@ describe('node agent', () => {
     agent.stop();
   });
 
+  it('a root added to the root file (CA root rotation) reaches ROOTCA within one refresh, before the next certificate', async () => {
+    const m = await startMesh();
+    const { agent, secrets } = makeAgent(m, m.tokens.mint(ALICE));
+    const first = nextEvent(agent);
+    agent.start();
+    await first;
+    m.ca.beginRootRotation();
+    fs.writeFileSync(m.rootFile, m.ca.trustBundle.current.roots.join(''));
+    m.clock.advance(15_000);
+    const v = secrets.current(agentSecretRef('ROOTCA'));
+    assert.equal(v?.kind === 'validation_context' && v.validation.trustedCaPem, m.ca.trustBundle.current.roots.join(''));
+    assert.equal(agent.status().roots, 2);
+    agent.stop();
+  });
+
   it('is refused (and counted on both sides) with a token minted for another identity', async () => {
     const m = await startMesh();
     const { agent, secrets, stats } = makeAgent(m, m.tokens.mint({ namespace: 'default', serviceAccount: 'bob' }));

@@ -102,6 +102,9 @@ export class NodeAgent {
   private readonly client: CaClient;
   private current: Current | undefined;
   private roots: string[] = [];
+  /** The root file's text when ROOTCA was last built, and the root the chain ended at. */
+  private rootsText = '';
+  private chainRoot = '';
   private failures = 0;
   private lastError: AgentStatus['lastError'];
   private inFlight = false;
@@ -214,7 +217,7 @@ export class NodeAgent {
       throw new CaCallError('CHAIN_INVALID', (e as Error).message);
     }
     // ROOTCA: every root of the file (old and new during a root rotation), plus the root the chain ends at.
-    const roots = [...new Set([...splitPemCertificates(rootsText), ...splitPemCertificates(chain[chain.length - 1]!)])];
+    this.chainRoot = chain[chain.length - 1]!;
     const rotation = this.current !== undefined;
     const now = this.clock.wallNow();
     const lifetime = Math.max(0, leaf.notAfter - now);
@@ -224,14 +227,10 @@ export class NodeAgent {
     const grace = lifetime * Math.min(1, Math.max(0, ratio + jitter));
     const rotateAt = leaf.notAfter - grace;
     this.current = { serial: leaf.serialHex, notBefore: leaf.notBefore, notAfter: leaf.notAfter, rotateAt, expired: false };
-    this.roots = roots;
     this.failures = 0;
     this.lastError = undefined;
     const privateKeyPem = key.export({ type: 'pkcs8', format: 'pem' }) as string;
-    this.o.secrets.set(agentSecretRef(ISTIO_TLS.rootCaSecret), {
-      kind: 'validation_context',
-      validation: { trustedCaPem: roots.join(''), sanMatchers: [], spkiPins: [], hashPins: [], allowExpiredCertificate: false, acceptUntrusted: false, origin: `sds:${ISTIO_TLS.rootCaSecret}` },
-    });
+    this.publishRoots(rootsText);
     this.o.secrets.set(agentSecretRef(ISTIO_TLS.workloadCertSecret), {
       kind: 'tls_certificate',
       certificate: { certChainPem: chain.join(''), privateKeyPem, origin: `sds:${ISTIO_TLS.workloadCertSecret}` },
@@ -269,10 +268,45 @@ export class NodeAgent {
     return base * (0.9 + 0.2 * this.random());
   }
 
-  /** istio_agent_cert_expiry_seconds is derived at scrape time in Istio; here it is refreshed on a timer and on every event. */
+  /**
+   * ROOTCA: every root of the file (old and new during a root rotation) plus
+   * the root the chain ends at, deduplicated.
+   */
+  private publishRoots(rootsText: string): void {
+    this.rootsText = rootsText;
+    this.roots = [...new Set([...splitPemCertificates(rootsText), ...splitPemCertificates(this.chainRoot)])];
+    this.o.secrets.set(agentSecretRef(ISTIO_TLS.rootCaSecret), {
+      kind: 'validation_context',
+      validation: { trustedCaPem: this.roots.join(''), sanMatchers: [], spkiPins: [], hashPins: [], allowExpiredCertificate: false, acceptUntrusted: false, origin: `sds:${ISTIO_TLS.rootCaSecret}` },
+    });
+  }
+
+  /**
+   * A root added to the file (the CA's root rotation: a new root is trusted
+   * before it signs) reaches ROOTCA within one refresh period, not only at
+   * the next certificate. An unreadable or empty file changes nothing.
+   */
+  private checkRootFile(): void {
+    if (!this.current) return;
+    let text: string;
+    try {
+      text = fs.readFileSync(this.o.rootCertFile, 'utf8');
+      if (text === this.rootsText || pemDecodeAll(text, 'CERTIFICATE').length === 0) return;
+    } catch {
+      return;
+    }
+    this.publishRoots(text);
+    this.o.log.info(`node agent: trust bundle changed in ${this.o.rootCertFile}; ROOTCA now holds ${this.roots.length} roots`);
+  }
+
+  /**
+   * Every refresh period: istio_agent_cert_expiry_seconds (Istio derives it
+   * at scrape time) and the root file.
+   */
   private refreshGauge(): void {
     const c = this.current;
     if (c) this.stats.expirySeconds.set(Math.floor((c.notAfter - this.clock.wallNow()) / 1000));
+    this.checkRootFile();
     this.gaugeTimer?.cancel();
     if (!this.stopped) this.gaugeTimer = this.clock.setTimer(AGENT_DEFAULTS.expiryGaugeRefreshMs, () => this.refreshGauge());
   }
