@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import { ManualClock } from '../common/clock.js';
 import { LogRegistry } from '../common/log.js';
 import { CaServer } from '../control/ca/ca-server.js';
-import { tempDir } from '../control/ca/ca-test-kit.js';
+import { clockAtNow, tempDir } from '../control/ca/ca-test-kit.js';
 import { CertificateAuthority } from '../control/ca/certificate-authority.js';
 import { TokenRegistry } from '../control/ca/token-registry.js';
 import { MemorySecretStore } from '../proxy/tls/secret-store.js';
@@ -20,12 +20,6 @@ import { agentSecretRef, NodeAgent, type AgentEvent } from './node-agent.js';
 const ALICE = { namespace: 'default', serviceAccount: 'alice' };
 const TTL_MS = 60_000;
 const quiet = new LogRegistry('off');
-
-function clockAtNow(): ManualClock {
-  const c = new ManualClock();
-  c.advance(Date.now() - c.wallNow());
-  return c;
-}
 
 interface Mesh {
   dir: string;
@@ -98,6 +92,15 @@ function nextEvent(agent: NodeAgent): Promise<AgentEvent> {
   });
 }
 
+/** An agent for alice, started, with its first certificate in place. */
+async function startIssued(m: Mesh): Promise<ReturnType<typeof makeAgent>> {
+  const made = makeAgent(m, m.tokens.mint(ALICE));
+  const first = nextEvent(made.agent);
+  made.agent.start();
+  assert.equal((await first).kind, 'issued');
+  return made;
+}
+
 function workloadCert(secrets: MemorySecretStore): { pem: string; serial: string } | undefined {
   const v = secrets.current(agentSecretRef('default'));
   if (v?.kind !== 'tls_certificate') return undefined;
@@ -140,10 +143,7 @@ describe('node agent', () => {
 
   it('rotates at half the lifetime, keeping the old certificate until the new one is in place', async () => {
     const m = await startMesh();
-    const { agent, secrets, stats } = makeAgent(m, m.tokens.mint(ALICE));
-    const first = nextEvent(agent);
-    agent.start();
-    await first;
+    const { agent, secrets, stats } = await startIssued(m);
     const before = workloadCert(secrets)!;
     m.clock.advance(TTL_MS / 2 - 1_000);
     assert.equal(metric(stats, 'istio_agent_num_outgoing_requests'), 1, 'no request before half life');
@@ -162,10 +162,7 @@ describe('node agent', () => {
 
   it('keeps its certificate while the CA is down, retries with back-off, and rotates once the CA is back', async () => {
     const m = await startMesh();
-    const { agent, secrets, stats } = makeAgent(m, m.tokens.mint(ALICE));
-    const first = nextEvent(agent);
-    agent.start();
-    await first;
+    const { agent, secrets, stats } = await startIssued(m);
     const before = workloadCert(secrets)!;
     await m.server.close(100);
     let failed = nextEvent(agent);
@@ -196,10 +193,7 @@ describe('node agent', () => {
 
   it('counts and logs expiry with no replacement, and keeps the expired certificate (never plaintext)', async () => {
     const m = await startMesh();
-    const { agent, secrets, stats } = makeAgent(m, m.tokens.mint(ALICE));
-    const first = nextEvent(agent);
-    agent.start();
-    await first;
+    const { agent, secrets, stats } = await startIssued(m);
     const before = workloadCert(secrets)!;
     await m.server.close(100);
     const events: AgentEvent[] = [];
@@ -221,10 +215,7 @@ describe('node agent', () => {
 
   it('a root added to the root file (CA root rotation) reaches ROOTCA within one refresh, before the next certificate', async () => {
     const m = await startMesh();
-    const { agent, secrets } = makeAgent(m, m.tokens.mint(ALICE));
-    const first = nextEvent(agent);
-    agent.start();
-    await first;
+    const { agent, secrets } = await startIssued(m);
     m.ca.beginRootRotation();
     fs.writeFileSync(m.rootFile, m.ca.trustBundle.current.roots.join(''));
     m.clock.advance(15_000);

@@ -28,10 +28,10 @@ export interface SidecarOptions {
   sdsSocket?: string;
 }
 
-/** Istio's bootstrap cluster for the node agent's SDS server: HTTP/2 over a pipe. */
-export function sdsGrpcCluster(socketPath: string): object {
+/** A static bootstrap cluster for a gRPC service (HTTP/2) at one address, as Istio's bootstrap writes xds-grpc and sds-grpc. */
+function grpcCluster(name: string, address: object): object {
   return {
-    name: ISTIO_TLS.sdsCluster,
+    name,
     type: 'STATIC',
     connect_timeout: '1s',
     typed_extension_protocol_options: {
@@ -40,8 +40,13 @@ export function sdsGrpcCluster(socketPath: string): object {
         explicit_http_config: { http2_protocol_options: {} },
       },
     },
-    load_assignment: { cluster_name: ISTIO_TLS.sdsCluster, endpoints: [{ lb_endpoints: [{ endpoint: { address: { pipe: { path: socketPath } } } }] }] },
+    load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address } }] }] },
   };
+}
+
+/** Istio's bootstrap cluster for the node agent's SDS server: HTTP/2 over a pipe. */
+export function sdsGrpcCluster(socketPath: string): object {
+  return grpcCluster(ISTIO_TLS.sdsCluster, { pipe: { path: socketPath } });
 }
 
 export interface SidecarPorts {
@@ -86,18 +91,10 @@ export function sidecarBootstrap(w: Workload, ports: SidecarPorts, xdsPort: numb
       cds_config: { ads: {}, resource_api_version: 'V3' },
     },
     static_resources: {
-      clusters: [{
-        name: 'xds-grpc',
-        type: 'STATIC',
-        connect_timeout: '1s',
-        typed_extension_protocol_options: {
-          'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
-            '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-            explicit_http_config: { http2_protocol_options: {} },
-          },
-        },
-        load_assignment: { cluster_name: 'xds-grpc', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: xdsPort } } } }] }] },
-      }, ...(o.sdsSocket ? [sdsGrpcCluster(o.sdsSocket)] : [])],
+      clusters: [
+        grpcCluster('xds-grpc', { socket_address: { address: '127.0.0.1', port_value: xdsPort } }),
+        ...(o.sdsSocket ? [sdsGrpcCluster(o.sdsSocket)] : []),
+      ],
     },
   };
 }
