@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigErrors } from '../common/errors.js';
 import { sidecarBootstrap } from './sidecar-bootstrap.js';
-import { serviceHost, TLS_MODE_LABEL, workloadRegistry } from './workload-registry.js';
+import { TLS_MODE_LABEL } from '../api/networking.js';
+import { serviceHost, workloadRegistry } from './workload-registry.js';
 import { parseWorkloads } from './workloads.js';
 
 const errs = new ConfigErrors();

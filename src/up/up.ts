@@ -318,7 +318,8 @@ interface EdgeOptions {
 /**
  * The edge's upstream TLS, as Istio's ISTIO_MUTUAL / auto mTLS cluster: the
  * agent's certificate, the mesh roots, the backends' SPIFFE identities, and
- * the ALPN Istio's client sidecars send for HTTP/1.1 (istio-http/1.1).
+ * Istio's mesh mTLS ALPN (the same list the control plane's auto mTLS
+ * clusters send, so the edge and the sidecars reach an inbound port alike).
  */
 function meshUpstreamTls(m: NonNullable<EdgeOptions['mesh']>): object {
   return {
@@ -327,7 +328,7 @@ function meshUpstreamTls(m: NonNullable<EdgeOptions['mesh']>): object {
       '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
       sni: m.sni,
       common_tls_context: {
-        alpn_protocols: [ISTIO_TLS.mtlsAlpnInboundHttp[1]],
+        alpn_protocols: [...ISTIO_TLS.mtlsAlpnUpstream],
         tls_certificate_sds_secret_configs: [agentSecret(ISTIO_TLS.workloadCertSecret)],
         combined_validation_context: {
           default_validation_context: { match_typed_subject_alt_names: m.peerIdentities.map((id) => ({ san_type: 'URI', matcher: { exact: id } })) },

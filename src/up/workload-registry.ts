@@ -5,17 +5,11 @@
 // the same analysis `weft analyze` runs, so the demo's own hosts are known.
 import { makeEndpoint, makeService, StaticRegistry } from '../control/ingest/index.js';
 import type { PortProtocol, ServiceEndpoint, ServiceModel } from '../control/model/types.js';
+import { TLS_MODE_LABEL } from '../api/networking.js';
 import { ISTIO_TLS } from '../control/translate/istio-tls.js';
 import type { Workload } from './workloads.js';
 
 export const DOMAIN = 'svc.cluster.local';
-
-/**
- * The label Istio's injector puts on every pod with a sidecar; its endpoints
- * carry it, and auto mTLS originates Istio mTLS only to endpoints marked
- * `istio` (Istio's model.TLSModeLabelName).
- */
-export const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
 
 export function serviceHost(w: Workload): string {
   return `${w.service}.${w.namespace}.${DOMAIN}`;
