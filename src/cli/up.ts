@@ -110,7 +110,7 @@ export async function runUp(argv: string[]): Promise<number> {
       ...st.workloads.map((w) => `  ${w.name.padEnd(16)} app :${Object.values(w.appPorts).join(',')}   sidecar admin http://127.0.0.1:${w.ports.admin}/  outbound :${w.ports.outbound}  inbound :${Object.values(w.ports.inbound).join(',')}`),
       ...st.exposed.map((e) => `  ${`${e.service}:${e.port}`.padEnd(16)} ${e.url}`),
       `  config          ${path.resolve(dir, file.config)} (edit or copy YAML in to change routing live)`,
-      '  weft status shows each proxy\'s sync state; Ctrl-C stops everything.',
+      '  weft status shows each proxy\'s sync state and each workload\'s identity; Ctrl-C stops everything.',
       '',
     ];
     process.stdout.write(lines.join('\n') + '\n');
