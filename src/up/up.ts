@@ -9,7 +9,6 @@ import net from 'node:net';
 import { ConfigErrors } from '../common/errors.js';
 import { LogRegistry } from '../common/log.js';
 import { spiffeId, type WorkloadIdentity } from '../control/ca/workload-identity.js';
-import { CA_DEFAULTS } from '../control/ca/defaults.js';
 import { ControlPlane } from '../control/control-plane.js';
 import { agentSecret, ISTIO_TLS } from '../control/translate/istio-tls.js';
 import { loadBootstrapText } from '../proxy/config/bootstrap.js';
@@ -146,9 +145,10 @@ export class WeftUp {
       const tokenFile = path.join(this.stateDir, `${name}.token`);
       fs.writeFileSync(tokenFile, `${meshCa.tokens.mint(identity)}\n`, { mode: 0o600 });
       return ['--ca-address', `127.0.0.1:${meshCa.port}`, '--ca-root-cert', rootCert, '--ca-token-file', tokenFile,
-        ...(this.opts.certTtl ? ['--cert-ttl', this.opts.certTtl] : [])];
+        '--trust-domain', meshCa.ca.trustDomain, ...(this.opts.certTtl ? ['--cert-ttl', this.opts.certTtl] : [])];
     };
-    const sdsSocket = (name: string): { sdsSocket: string } | Record<string, never> => (mtls ? { sdsSocket: path.join(this.stateDir, `${name}.sds.sock`) } : {});
+    const identityOf = (id: WorkloadIdentity): string => spiffeId(meshCa!.ca.trustDomain, id);
+    const sdsSocketPath = (name: string): string => path.join(this.stateDir, `${name}.sds.sock`);
     this.changes = new ConfigChangeReporter(configDir, (l) => this.out(l));
     await this.changes.start();
 
@@ -157,7 +157,7 @@ export class WeftUp {
     const notes: string[] = [];
     const bootstraps = new Map<Workload, object>();
     for (const w of file.workloads) {
-      const b = sidecarBootstrap(w, plan.get(w)!, xdsPort, { bind, accessLog: this.opts.accessLog === true, dialAddress, istioStatsTags: true, ...sdsSocket(w.name) });
+      const b = sidecarBootstrap(w, plan.get(w)!, xdsPort, { bind, accessLog: this.opts.accessLog === true, dialAddress, istioStatsTags: true, ...(meshCa ? { sdsSocket: sdsSocketPath(w.name) } : {}) });
       bootstraps.set(w, acceptedBootstrap(b, w.name, notes));
     }
     for (const w of file.workloads) {
@@ -204,10 +204,10 @@ export class WeftUp {
       const edgeName = `expose-${e.service}-${e.port}`;
       const file2 = path.join(this.stateDir, `${edgeName}.json`);
       const mesh = meshCa && backends[0] ? {
-        ...sdsSocket(edgeName) as { sdsSocket: string },
+        sdsSocket: sdsSocketPath(edgeName),
         // SNI and peer identities as Istio's auto mTLS sets them for this service port.
         sni: `outbound_.${e.port}_._.${serviceHost(backends[0])}`,
-        peerIdentities: [...new Set(backends.map((w) => spiffeId(CA_DEFAULTS.trustDomain, w)))],
+        peerIdentities: [...new Set(backends.map(identityOf))],
       } : undefined;
       const edgeB = edgeBootstrap(e.service, { bind, port: hostPort, admin: admin!, targets, dialAddress, accessLog: this.opts.accessLog === true, ...(mesh ? { mesh } : {}) });
       fs.writeFileSync(file2, JSON.stringify(acceptedBootstrap(edgeB, edgeName, notes)));
@@ -216,7 +216,7 @@ export class WeftUp {
       edge.start();
       this.sidecars.push(edge);
       await waitReady(admin!, UP_DEFAULTS.sidecarReadyTimeoutMs);
-      exposed.push({ service: e.service, port: e.port, url: `http://${urlHost(bind)}:${hostPort}${e.path}`, admin: admin!, ...(meshCa ? { identity: spiffeId(CA_DEFAULTS.trustDomain, UP_DEFAULTS.edgeIdentity) } : {}) });
+      exposed.push({ service: e.service, port: e.port, url: `http://${urlHost(bind)}:${hostPort}${e.path}`, admin: admin!, ...(meshCa ? { identity: identityOf(UP_DEFAULTS.edgeIdentity) } : {}) });
     }
 
     this.state = {
@@ -224,7 +224,7 @@ export class WeftUp {
       pid: process.pid,
       xdsPort,
       debugPort: this.cp.debugPort,
-      workloads: file.workloads.map((w) => ({ name: w.name, service: w.service, appPorts: plan.get(w)!.app, ports: plan.get(w)!, ...(meshCa ? { identity: spiffeId(CA_DEFAULTS.trustDomain, w) } : {}) })),
+      workloads: file.workloads.map((w) => ({ name: w.name, service: w.service, appPorts: plan.get(w)!.app, ports: plan.get(w)!, ...(meshCa ? { identity: identityOf(w) } : {}) })),
       exposed,
       mtls,
       ...(meshCa ? { ca: { port: meshCa.port, dir: caDir, source: meshCa.source.kind, rootCert, trustDomain: meshCa.ca.trustDomain } } : {}),
