@@ -13,7 +13,7 @@
 // back to plaintext.
 import { createPublicKey, generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
-import { systemClock, type Clock, type TimerHandle } from '../common/clock.js';
+import { setLongTimer, systemClock, type Clock, type TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
 import { decodeCertificate } from '../control/ca/certificate-info.js';
 import { buildCsr } from '../control/ca/csr-builder.js';
@@ -243,9 +243,10 @@ export class NodeAgent {
     this.refreshGauge();
     this.o.log.info(`node agent: ${rotation ? 'rotated to' : 'got'} certificate serial ${leaf.serialHex} for ${this.spiffeId}, valid until ${new Date(leaf.notAfter).toISOString()}; next rotation at ${new Date(rotateAt).toISOString()}`);
     this.rotateTimer?.cancel();
-    this.rotateTimer = this.clock.setTimer(rotateAt - now, () => void this.request());
+    // Long lifetimes (up to 90 days) exceed a Node timer's range: step through it.
+    this.rotateTimer = setLongTimer(this.clock, rotateAt - now, () => void this.request());
     this.expiryTimer?.cancel();
-    this.expiryTimer = this.clock.setTimer(leaf.notAfter - now, () => this.onExpiry(leaf.serialHex));
+    this.expiryTimer = setLongTimer(this.clock, leaf.notAfter - now, () => this.onExpiry(leaf.serialHex));
     this.emit({ kind: 'issued', serial: leaf.serialHex, rotation });
   }
 
