@@ -116,11 +116,12 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
     const b = this.bootstrap;
     this.ctx.runtime.watch();
     this.ctx.overload.start();
-    if (this.opts.agent) await this.startNodeAgent(this.opts.agent);
     if (b.admin) {
       this.admin = new AdminServer(this);
       this.adminPort = await this.admin.listen(b.admin.address.host, b.admin.address.port);
     }
+    // After the admin (its /weft/agent shows why a first certificate is late), before clusters and listeners.
+    if (this.opts.agent) await this.startNodeAgent(this.opts.agent);
     this.ctx.clusters.replaceAll(b.clusters);
     // Envoy's cluster warming: DNS clusters resolve before listeners take traffic.
     await Promise.all(this.ctx.clusters.all().map((c) => c.initialized));

@@ -9,7 +9,13 @@ import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ConfigErrors } from '../../src/common/errors.js';
+import { LogRegistry } from '../../src/common/log.js';
+import { CertificateAuthority } from '../../src/control/ca/certificate-authority.js';
+import { loadBootstrapText } from '../../src/proxy/config/bootstrap.js';
+import { ProxyServer } from '../../src/proxy/server.js';
 import { tempDir } from '../helpers/net-harness.js';
+import { closedPort } from '../helpers/proxy-harness.js';
 import { runWeft, spawnProxy, WEFT_BIN, within, type ChildProxy } from '../helpers/process-harness.js';
 
 const TOKEN = 'provisioned-token-for-reviews-0123456789abcdef';
@@ -103,6 +109,36 @@ describe('CA and agent options', { timeout: 30_000 }, () => {
       assert.match(r.stderr, /--ca-root-cert: required/);
       assert.match(r.stderr, /--ca-token-file: required/);
     } finally {
+      tmp.cleanup();
+    }
+  });
+});
+
+describe('a proxy whose CA does not answer', { timeout: 30_000 }, () => {
+  it('still goes LIVE after the bounded wait; /weft/agent says PENDING and why; never a certificate from nowhere', async () => {
+    const tmp = tempDir('weft-agent-down-');
+    const errs = new ConfigErrors();
+    const cfg = loadBootstrapText(BOOTSTRAP, errs)!;
+    assert.deepEqual(errs.errors, []);
+    // a real root, of a CA that is not running
+    tmp.file('root.pem', CertificateAuthority.open({ kind: 'self-signed', dir: path.join(tmp.dir, 'ca') }).signingRootPem);
+    const proxy = new ProxyServer(cfg, {
+      logs: new LogRegistry('off'), agentStartWaitMs: 300,
+      agent: { caAddress: `127.0.0.1:${await closedPort()}`, caServerName: 'istiod.istio-system.svc', rootCertFile: tmp.file('root.pem'), tokenFile: tmp.file('token', TOKEN),
+        trustDomain: 'cluster.local', certTtlMs: 3600_000, identity: { namespace: 'default', serviceAccount: 'bookinfo-reviews' } },
+    });
+    try {
+      await proxy.start();
+      assert.equal(proxy.state, 'LIVE');
+      // the first failure may land after the 300 ms bound on a loaded machine: wait for it, not for time
+      const agent = proxy.nodeAgent!;
+      if (!agent.status().lastError) await new Promise<void>((resolve) => { const off = agent.onEvent(() => { off(); resolve(); }); });
+      const st = JSON.parse(await (await fetch(`http://127.0.0.1:${proxy.adminPort}/weft/agent`)).text()) as { state: string; lastError?: { code: string } };
+      assert.equal(st.state, 'PENDING');
+      assert.equal(st.lastError?.code, 'CA_UNAVAILABLE');
+      assert.equal(proxy.secrets.entries().length, 0, 'no secret without a certificate');
+    } finally {
+      await proxy.shutdown();
       tmp.cleanup();
     }
   });
