@@ -1,7 +1,11 @@
 // weft control: the control plane (Pilot + Galley roles) from a folder of
 // Istio YAML, serving proxies over xDS.
+import fs from 'node:fs';
 import { LOG_LEVELS, LogRegistry, type LogLevel } from '../common/log.js';
-import { ControlPlane } from '../control/control-plane.js';
+import { CA_DEFAULTS } from '../control/ca/defaults.js';
+import { validateTrustDomain } from '../control/ca/workload-identity.js';
+import { ControlPlane, type ControlPlaneOptions } from '../control/control-plane.js';
+import { parseDurationMs } from '../control/model/duration.js';
 import { parseArgs, usage, type OptionSpec } from './args.js';
 
 const SPECS: OptionSpec[] = [
@@ -10,6 +14,12 @@ const SPECS: OptionSpec[] = [
   { name: 'debug-address', value: true, help: 'debug/status HTTP address: /debug/syncz, /debug/proxies, /debug/config (default 127.0.0.1:15014)' },
   { name: 'debounce-ms', value: true, help: 'wait this long after a config change before pushing (default 100)' },
   { name: 'max-config-file-bytes', value: true, help: 'refuse config files larger than this, unread (default 8388608 = 8 MiB)' },
+  { name: 'ca-dir', value: true, help: 'run the CA (Citadel) from this folder: Istio\'s cacerts files (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem) plug in an existing CA; otherwise a self-signed root is generated at first start and kept there' },
+  { name: 'ca-address', value: true, help: `certificate API (TLS, gRPC) listen address (default 127.0.0.1:${CA_DEFAULTS.port}, Istio's port)` },
+  { name: 'trust-domain', value: true, help: `SPIFFE trust domain of workload identities (default ${CA_DEFAULTS.trustDomain})` },
+  { name: 'workload-cert-ttl', value: true, help: 'lifetime of workload certificates when the request names none (Istio\'s DEFAULT_WORKLOAD_CERT_TTL, default 24h)' },
+  { name: 'max-workload-cert-ttl', value: true, help: 'longest lifetime a workload may ask for (Istio\'s MAX_WORKLOAD_CERT_TTL, default 2160h)' },
+  { name: 'ca-token-dir', value: true, help: 'workload tokens the CA accepts: each file DIR/<namespace>/<service-account> holds one (at least 32 characters)' },
   { name: 'log-level', short: 'l', value: true, help: `log level: ${LOG_LEVELS.join(', ')} (default info)` },
   { name: 'help', short: 'h', value: false, help: 'show this help' },
 ];
@@ -46,6 +56,11 @@ export async function runControl(argv: string[]): Promise<number> {
     process.stderr.write('weft control: invalid --max-config-file-bytes (a positive number of bytes)\n');
     return 2;
   }
+  const ca = decodeCaOptions(o);
+  if (typeof ca === 'object' && 'errors' in ca) {
+    process.stderr.write(`weft control: CA options rejected:\n${ca.errors.map((e) => `  ${e}\n`).join('')}`);
+    return 2;
+  }
   const logs = new LogRegistry(level);
   const cp = new ControlPlane({
     configDir: dir,
@@ -53,6 +68,7 @@ export async function runControl(argv: string[]): Promise<number> {
     debugAddress: String(o.get('debug-address') ?? '127.0.0.1:15014'),
     ...(debounce !== undefined ? { debounceMs: debounce } : {}),
     ...(maxFile !== undefined ? { maxConfigFileBytes: maxFile } : {}),
+    ...(ca ? { ca } : {}),
     logs,
   });
   try {
@@ -62,9 +78,41 @@ export async function runControl(argv: string[]): Promise<number> {
     await cp.stop().catch(() => undefined);
     return 1;
   }
-  logs.logger('control').info(`weft control serving xDS on port ${cp.xdsPort}; debug on port ${cp.debugPort}; config from ${dir}`);
+  logs.logger('control').info(`weft control serving xDS on port ${cp.xdsPort}; debug on port ${cp.debugPort}; ${cp.meshCa ? `CA on port ${cp.caPort}` : 'no CA (--ca-dir runs one)'}; config from ${dir}`);
   const stop = () => void cp.stop().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   return new Promise<number>(() => undefined);
+}
+
+/** The CA options (undefined without --ca-dir), or every problem with them. */
+function decodeCaOptions(o: Map<string, string | true>): ControlPlaneOptions['ca'] | { errors: string[] } {
+  const str = (k: string): string | undefined => (typeof o.get(k) === 'string' ? (o.get(k) as string) : undefined);
+  const dir = str('ca-dir');
+  const errors: string[] = [];
+  if (dir === undefined) {
+    for (const k of ['ca-address', 'trust-domain', 'workload-cert-ttl', 'max-workload-cert-ttl', 'ca-token-dir']) if (o.has(k)) errors.push(`--${k}: needs --ca-dir (no CA runs without one)`);
+    return errors.length ? { errors } : undefined;
+  }
+  const trustDomain = str('trust-domain') ?? CA_DEFAULTS.trustDomain;
+  const td = validateTrustDomain(trustDomain);
+  if (td) errors.push(`--trust-domain: ${td}`);
+  const ttl = (k: string): number | undefined => {
+    const v = str(k);
+    if (v === undefined) return undefined;
+    const ms = parseDurationMs(v);
+    if (ms === undefined || !(ms >= 1000)) errors.push(`--${k}: "${v}" is not a duration of at least 1s (e.g. 24h, 90m)`);
+    return ms;
+  };
+  const defaultCertTtlMs = ttl('workload-cert-ttl');
+  const maxCertTtlMs = ttl('max-workload-cert-ttl');
+  const tokenDir = str('ca-token-dir');
+  if (tokenDir !== undefined && !fs.existsSync(tokenDir)) errors.push(`--ca-token-dir: folder ${tokenDir} does not exist`);
+  if (errors.length) return { errors };
+  return {
+    dir, address: str('ca-address') ?? `127.0.0.1:${CA_DEFAULTS.port}`, trustDomain,
+    ...(defaultCertTtlMs ? { defaultCertTtlMs } : {}),
+    ...(maxCertTtlMs ? { maxCertTtlMs } : {}),
+    ...(tokenDir ? { tokenDir } : {}),
+  };
 }

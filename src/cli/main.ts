@@ -13,7 +13,7 @@ commands:
   validate  check Istio config files (weft validate -f FILE...)
   analyze   cross-resource checks of a folder of Istio config (weft analyze DIR)
   up        the whole mesh on this machine: control plane, workloads and their sidecars (weft up DIR)
-  status    each proxy's config sync state per xDS type (SYNCED, STALE, NACKED)
+  status    each proxy's config sync state per xDS type (SYNCED, STALE, NACKED); in weft up, identities and certificates
   version   print the version
 
 run "weft <command> --help" for a command's options.

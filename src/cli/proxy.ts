@@ -3,6 +3,7 @@ import { ConfigErrors, formatIssue } from '../common/errors.js';
 import { LOG_LEVELS, LogRegistry, type LogLevel } from '../common/log.js';
 import { loadBootstrapFile } from '../proxy/config/bootstrap.js';
 import { ProxyServer } from '../proxy/server.js';
+import { AGENT_FLAGS, decodeAgentConfig, type AgentFlagName } from '../agent/agent-config.js';
 import { parseArgs, usage, type OptionSpec } from './args.js';
 
 const SPECS: OptionSpec[] = [
@@ -10,6 +11,7 @@ const SPECS: OptionSpec[] = [
   { name: 'mode', value: true, help: '"serve" (default) or "validate": check the bootstrap and exit' },
   { name: 'drain-time-s', value: true, help: 'seconds to drain listeners on SIGTERM before exiting (default 5)' },
   { name: 'log-level', short: 'l', value: true, help: `process log level: ${LOG_LEVELS.join(', ')} (default info)` },
+  ...AGENT_FLAGS.map((f) => ({ name: f.name, value: true, help: `${f.help} [env ${f.env}]` })),
   { name: 'help', short: 'h', value: false, help: 'show this help' },
 ];
 
@@ -53,12 +55,21 @@ export async function runProxy(argv: string[]): Promise<number> {
     for (const e of list) process.stderr.write(`  ${formatIssue(e)}\n`);
     return 1;
   }
+  // The node agent: flags, then istio-agent's environment, then the node metadata.
+  const agent = decodeAgentConfig((n: AgentFlagName) => {
+    const v = o.get(n);
+    return typeof v === 'string' ? v : undefined;
+  }, process.env, cfg.node.metadata as Record<string, unknown> | undefined);
+  if (agent.errors.length) {
+    process.stderr.write(`weft proxy: node agent options rejected (${agent.errors.length} error${agent.errors.length === 1 ? '' : 's'}):\n${agent.errors.map((e) => `  ${e}\n`).join('')}`);
+    return 2;
+  }
   if (mode === 'validate') {
     process.stdout.write(`configuration '${file}' OK\n`);
     return 0;
   }
   const logs = new LogRegistry(level);
-  const proxy = new ProxyServer(cfg, { logs, drainTimeMs: drainS * 1000, configPath: file });
+  const proxy = new ProxyServer(cfg, { logs, drainTimeMs: drainS * 1000, configPath: file, ...(agent.config ? { agent: agent.config } : {}) });
   try {
     await proxy.start();
   } catch (err) {

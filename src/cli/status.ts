@@ -6,6 +6,7 @@
 // control plane cannot be reached; 2 on usage errors.
 import fs from 'node:fs';
 import path from 'node:path';
+import { workloadSecurity, type WorkloadSecurity } from '../up/mesh-security.js';
 import { parseArgs, usage, type OptionSpec } from './args.js';
 
 const SPECS: OptionSpec[] = [
@@ -63,6 +64,7 @@ export async function runStatus(argv: string[]): Promise<number> {
     return 0;
   }
   let addr = parsed.options.get('control');
+  let upState: UpStateView | undefined;
   if (typeof addr !== 'string') {
     const dir = parsed.positionals[0] ?? '.';
     const f = path.join(dir, '.weft', 'state.json');
@@ -70,7 +72,8 @@ export async function runStatus(argv: string[]): Promise<number> {
       process.stderr.write(`weft status: no running \`weft up ${dir}\` (no ${f}); pass --control host:port for \`weft control\` (default 127.0.0.1:15014)\n`);
       return 1;
     }
-    addr = `127.0.0.1:${(JSON.parse(fs.readFileSync(f, 'utf8')) as { debugPort: number }).debugPort}`;
+    upState = JSON.parse(fs.readFileSync(f, 'utf8')) as UpStateView;
+    addr = `127.0.0.1:${upState.debugPort}`;
   }
   let rows: ProxyRow[];
   let config: ConfigStatus;
@@ -83,9 +86,15 @@ export async function runStatus(argv: string[]): Promise<number> {
     return 1;
   }
   const rejected = config.rejected.filter((r) => r.messages.some((m) => m.severity === 'error')).length;
+  // weft up's workloads: identity, certificate and mTLS mode per port, from each sidecar's admin.
+  const security = upState ? await Promise.all([
+    ...upState.workloads.map((w) => workloadSecurity(w.name, w.ports.admin, w.ports.inbound)),
+    ...upState.exposed.filter((e) => e.admin !== undefined).map((e) => workloadSecurity(`expose/${e.service}:${e.port}`, e.admin!, {})),
+  ]) : [];
+  const certProblems = upState?.mtls ? security.filter((s) => s.certState !== 'VALID').length : 0;
   if (parsed.options.get('output') === 'json') {
-    process.stdout.write(JSON.stringify({ proxies: rows, rejected: config.rejected }, null, 2) + '\n');
-    return rejected > 0 ? 3 : 0;
+    process.stdout.write(JSON.stringify({ proxies: rows, rejected: config.rejected, ...(upState ? { workloads: security } : {}) }, null, 2) + '\n');
+    return rejected > 0 || certProblems > 0 ? 3 : 0;
   }
   const TYPES = ['Cluster', 'ClusterLoadAssignment', 'Listener', 'RouteConfiguration'];
   const short: Record<string, string> = { Cluster: 'CDS', ClusterLoadAssignment: 'EDS', Listener: 'LDS', RouteConfiguration: 'RDS' };
@@ -110,10 +119,31 @@ export async function runStatus(argv: string[]): Promise<number> {
     // Warnings are shown; informational notes only with -o json.
     for (const m of p.messages) if (m.severity !== 'info') lines.push(`  warning ${m.code}: ${m.message}`);
   }
+  if (upState) lines.push('', ...formatSecurity(security, upState.mtls === true));
   if (rejected > 0) {
     lines.push('', `CONFIG: ${rejected} document${rejected === 1 ? '' : 's'} rejected (not applied; where a last good version exists it keeps serving):`);
     lines.push(...formatRejected(config));
   } else lines.push('', 'CONFIG: every document accepted');
   process.stdout.write(lines.join('\n') + '\n');
-  return problems || rejected ? 3 : 0;
+  return problems || rejected || certProblems ? 3 : 0;
+}
+
+/** What status reads of a running `weft up`'s state file. */
+interface UpStateView {
+  debugPort: number;
+  mtls?: boolean;
+  workloads: { name: string; ports: { admin: number; inbound: Record<string, number> } }[];
+  exposed: { service: string; port: number; admin?: number }[];
+}
+
+/** The workload section: identity, certificate serial and expiry, agent state, mTLS mode per port. */
+export function formatSecurity(rows: readonly WorkloadSecurity[], mtls: boolean): string[] {
+  if (!mtls) return ['MTLS: off (weft up --no-mtls): no workload certificates'];
+  const lines = [['WORKLOAD', 'IDENTITY', 'CERT', 'SERIAL', 'EXPIRES', 'MTLS'].join('\t')];
+  for (const r of rows) {
+    const modes = Object.entries(r.mtls).map(([p, m]) => `${p}:${m}`).join(',') || '-';
+    lines.push([r.name, r.identity ?? '-', r.certState, r.serial ?? '-', r.notAfter ?? '-', modes].join('\t'));
+    if (r.lastError && r.certState !== 'VALID') lines.push(`  last CA error ${r.lastError}`);
+  }
+  return lines;
 }

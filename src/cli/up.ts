@@ -2,6 +2,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseDurationMs } from '../control/model/duration.js';
 import { countBySeverity } from '../control/validation/index.js';
 import { checkUpFolder } from '../up/check.js';
 import { UP_DEFAULTS } from '../up/up-defaults.js';
@@ -14,6 +15,8 @@ const SPECS: OptionSpec[] = [
   { name: 'check', value: false, help: 'check the folder (workloads file, commands, and the Istio YAML as weft validate and weft analyze do) and exit' },
   { name: 'bind', value: true, help: `address the sidecars' inbound listeners and exposed ports bind (default ${UP_DEFAULTS.bindAddress}; 0.0.0.0 makes the mesh reachable from other machines)` },
   { name: 'access-log', value: false, help: 'sidecars log each request (Envoy\'s default format) to this output, prefixed by the workload' },
+  { name: 'no-mtls', value: false, help: 'run the mesh in plaintext: no CA, no workload certificates, no auto mTLS (default: mTLS on, as Istio)' },
+  { name: 'cert-ttl', value: true, help: 'lifetime of workload certificates, a duration such as 1h (default 24h); sidecars rotate them at half of it' },
   { name: 'help', short: 'h', value: false, help: 'show this help' },
 ];
 
@@ -50,6 +53,18 @@ export async function runUp(argv: string[]): Promise<number> {
     process.stdout.write(`${dir}: ${c.file.workloads.length} workloads, ${c.documents} config documents, ${errors} errors\n`);
     return errors ? 1 : 0;
   }
+  const certTtl = parsed.options.get('cert-ttl');
+  if (certTtl !== undefined) {
+    const ms = typeof certTtl === 'string' ? parseDurationMs(certTtl) : undefined;
+    if (ms === undefined || ms < 1000) {
+      process.stderr.write(`weft up: --cert-ttl needs a duration of at least 1s (e.g. 1h, 90m), got "${String(certTtl)}"\n`);
+      return 2;
+    }
+    if (parsed.options.has('no-mtls')) {
+      process.stderr.write('weft up: --cert-ttl has no effect with --no-mtls (no certificates are issued)\n');
+      return 2;
+    }
+  }
   const { file, errors } = WeftUp.load(dir);
   if (!file) {
     rejected(errors);
@@ -61,6 +76,8 @@ export async function runUp(argv: string[]): Promise<number> {
     ...(parsed.options.has('log-level') ? { logLevel: String(parsed.options.get('log-level')) } : {}),
     ...(typeof bind === 'string' ? { bind } : {}),
     accessLog: parsed.options.has('access-log'),
+    mtls: !parsed.options.has('no-mtls'),
+    ...(typeof certTtl === 'string' ? { certTtl } : {}),
   });
   let stopping = false;
   const stop = (sig: string) => {
@@ -87,10 +104,13 @@ export async function runUp(argv: string[]): Promise<number> {
       ...st.health.filter((h) => !h.running).map((h) => `  NOT RUNNING ${h.name}: ${h.reason ?? ''}`),
       ...st.notes.map((n) => `  note: ${n}`),
       `  control plane   xDS 127.0.0.1:${st.xdsPort}   status http://127.0.0.1:${st.debugPort}/debug/proxies`,
+      st.ca
+        ? `  mTLS            on: CA (${st.ca.source}, ${st.ca.dir}) on 127.0.0.1:${st.ca.port}, trust domain ${st.ca.trustDomain}; each sidecar has its own SPIFFE certificate (--no-mtls turns it off)`
+        : '  mTLS            off (--no-mtls): sidecars talk plaintext',
       ...st.workloads.map((w) => `  ${w.name.padEnd(16)} app :${Object.values(w.appPorts).join(',')}   sidecar admin http://127.0.0.1:${w.ports.admin}/  outbound :${w.ports.outbound}  inbound :${Object.values(w.ports.inbound).join(',')}`),
       ...st.exposed.map((e) => `  ${`${e.service}:${e.port}`.padEnd(16)} ${e.url}`),
       `  config          ${path.resolve(dir, file.config)} (edit or copy YAML in to change routing live)`,
-      '  weft status shows each proxy\'s sync state; Ctrl-C stops everything.',
+      '  weft status shows each proxy\'s sync state and each workload\'s identity; Ctrl-C stops everything.',
       '',
     ];
     process.stdout.write(lines.join('\n') + '\n');

@@ -65,3 +65,20 @@ export class ManualClock implements Clock {
     return this.timers.size;
   }
 }
+
+/** Longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * `clock.setTimer` for delays that may exceed a Node timer's limit (a
+ * 90-day certificate's expiry): waits in steps, so the call never fires
+ * early. The handle cancels whichever step is pending.
+ */
+export function setLongTimer(clock: Clock, ms: number, fn: () => void): TimerHandle {
+  let current: TimerHandle;
+  const arm = (left: number): void => {
+    current = left > MAX_TIMER_MS ? clock.setTimer(MAX_TIMER_MS, () => arm(left - MAX_TIMER_MS)) : clock.setTimer(left, fn);
+  };
+  arm(ms);
+  return { cancel: () => current.cancel() };
+}

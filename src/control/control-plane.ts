@@ -14,6 +14,8 @@ import { createDebugHandler, endpointKey, XdsServer, type EndpointHealthResponse
 import { buildEndpoints, translateProxy, type TranslationMessage } from './translate/index.js';
 import { analyze, type ValidationMessage } from './validation/index.js';
 import type { envoy_config_endpoint_v3_ClusterLoadAssignment as ClusterLoadAssignment } from '../xds/gen/types.js';
+import { PROMETHEUS_CONTENT_TYPE, DEFAULT_STATS_PARAMS, StatsStore, renderPrometheus } from '../stats/index.js';
+import { MeshCa, type MeshCaOptions } from './mesh-ca.js';
 
 export interface ControlPlaneOptions {
   /** Folder of Istio YAML/JSON, validated and watched. */
@@ -29,6 +31,8 @@ export interface ControlPlaneOptions {
   /** Config files larger than this are refused unread (default 8 MiB: DIRECTORY_SOURCE_DEFAULTS.maxFileBytes). */
   maxConfigFileBytes?: number;
   logs?: LogRegistry;
+  /** Run the CA (certificate API over TLS) with these options; omitted = no CA. */
+  ca?: Omit<MeshCaOptions, 'stats' | 'log'>;
 }
 
 interface ProxyEntry {
@@ -59,9 +63,15 @@ export class ControlPlane {
   private hdsNodes: readonly string[] = [];
   /** HDS: endpoints (`ip:port`) last reported UNHEALTHY or TIMEOUT; EDS sends them as UNHEALTHY. */
   private readonly hdsUnhealthy = new Set<string>();
+  /** The control plane's own metrics (the CA's citadel_* counters), served on the debug address at /metrics as istiod does. */
+  readonly stats = new StatsStore();
+  /** The CA, when started with `ca` options. */
+  meshCa: MeshCa | undefined;
+  private readonly logs: LogRegistry;
 
   constructor(readonly opts: ControlPlaneOptions) {
     const logs = opts.logs ?? new LogRegistry();
+    this.logs = logs;
     this.log = logs.logger('control');
     this.source = new DirectoryConfigSource(opts.configDir, {
       ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
@@ -80,6 +90,11 @@ export class ControlPlane {
   }
 
   async start(): Promise<void> {
+    if (this.opts.ca) {
+      // First: a CA folder that is refused stops start-up with every problem listed.
+      this.meshCa = new MeshCa({ ...this.opts.ca, stats: this.stats, log: this.logs.logger('ca') });
+      await this.meshCa.start();
+    }
     this.source.onSnapshot((s) => this.onConfig(s));
     this.source.onError((e) => this.log.error(`config folder: ${e.message}`));
     await this.source.start();
@@ -94,6 +109,11 @@ export class ControlPlane {
         if (req.url?.startsWith('/debug/config')) {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify(this.configStatus(), null, 2));
+          return;
+        }
+        if (req.url === '/metrics') {
+          res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
+          res.end(renderPrometheus(this.stats, DEFAULT_STATS_PARAMS));
           return;
         }
         if (req.url?.startsWith('/debug/proxies')) {
@@ -282,8 +302,14 @@ export class ControlPlane {
     });
   }
 
+  /** The CA's port (0 without a CA). */
+  get caPort(): number {
+    return this.meshCa?.port ?? 0;
+  }
+
   async stop(): Promise<void> {
     this.source.stop();
+    await this.meshCa?.stop();
     await this.server.close();
     this.debug?.close();
     this.debug?.closeAllConnections();

@@ -58,6 +58,8 @@ export interface AdminRuntime extends RuntimeBase {
   drainListeners(opts?: { inboundOnly?: boolean; graceful?: boolean }): void;
   /** /quitquitquit: drains, closes, and exits with `exitCode` when given. */
   shutdown(exitCode?: number): Promise<void>;
+  /** /weft/agent: the node agent's state (identity, certificate serial and expiry); undefined without an agent. */
+  nodeAgentStatus?(): unknown;
 }
 
 /** What the xDS client (xds-client/) reads and changes. Called only from the client's serialized apply chain. */

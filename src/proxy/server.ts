@@ -23,6 +23,7 @@ import { DEFAULT_STATS_FLUSH_INTERVAL_MS } from '../stats/index.js';
 import { Runtime } from './runtime/runtime.js';
 import { EMPTY_RUNTIME_CONFIG } from './runtime/decode.js';
 import { OverloadManager } from './overload/overload-manager.js';
+import { ISTIO_TLS } from '../control/translate/istio-tls.js';
 import { MemorySecretStore } from './tls/secret-store.js';
 import { SdsManager, type SecretStatus } from './tls/sds/sds-manager.js';
 import { decodeSecret } from './tls/sds/secret-decode.js';
@@ -30,6 +31,8 @@ import { bootstrapSdsRefs } from './tls/sds/sds-refs.js';
 import { nodeProto } from './xds-client/node.js';
 import { grpcTarget } from './config/address.js';
 import type { AdminRuntime, DynamicState, HdsRuntime, ListenerStatus, ServerState, XdsRuntime } from './runtime.js';
+import type { AgentConfig } from '../agent/agent-config.js';
+import type { NodeAgent } from '../agent/node-agent.js';
 
 export type { ServerState, DynamicState } from './runtime.js';
 
@@ -43,6 +46,10 @@ export interface ProxyOptions {
   configPath?: string;
   /** DNS seam for DNS clusters (tests resolve names without a DNS server). */
   lookup?: ClusterDeps['lookup'];
+  /** Run the node agent (the workload's certificate from the CA, into the secret store) with this config. */
+  agent?: AgentConfig;
+  /** How long start() waits for the agent's first certificate before going on without it (default 10 s). */
+  agentStartWaitMs?: number;
 }
 
 export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
@@ -93,6 +100,8 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
   readonly sds: SdsManager;
   /** Health Discovery Service client, when the bootstrap has hds_config. */
   hds: HdsClient | undefined;
+  /** The node agent, when started with one (opts.agent). */
+  nodeAgent: NodeAgent | undefined;
 
   constructor(public bootstrap: BootstrapConfig, readonly opts: ProxyOptions = {}) {
     this.logs = opts.logs ?? new LogRegistry();
@@ -143,6 +152,8 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
       this.admin = new AdminServer(this);
       this.adminPort = await this.admin.listen(b.admin.address.host, b.admin.address.port);
     }
+    // After the admin (its /weft/agent shows why a first certificate is late), before clusters and listeners.
+    if (this.opts.agent) await this.startNodeAgent(this.opts.agent);
     this.ctx.clusters.replaceAll(b.clusters);
     // Envoy's cluster warming: DNS clusters resolve before listeners take traffic.
     await Promise.all(this.ctx.clusters.all().map((c) => c.initialized));
@@ -163,6 +174,30 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
       this.xds.start();
     } else this.markLive();
     this.statsFlushTimer();
+  }
+
+  /**
+   * Starts the node agent and waits (bounded) for its first certificate, so
+   * TLS listeners and clusters find `default` and `ROOTCA` when they are
+   * built; a CA that is down does not stop the proxy (the agent keeps
+   * retrying). Loaded only when used, like the xDS client.
+   */
+  private async startNodeAgent(cfg: AgentConfig): Promise<void> {
+    const { NodeAgent } = await import('../agent/node-agent.js');
+    // The agent serves Istio's `sds-grpc` in process: no SDS stream is opened to that cluster.
+    const claim = this.sds.claimApiCluster(ISTIO_TLS.sdsCluster);
+    const agent = new NodeAgent({ ...cfg, secrets: { set: (ref, v) => claim.set(ref.name, v) }, stats: this.ctx.stats, clock: this.ctx.clock, random: this.ctx.random, log: this.logs.logger('agent') });
+    this.nodeAgent = agent;
+    await new Promise<void>((resolve) => {
+      const timer = this.ctx.clock.setTimer(this.opts.agentStartWaitMs ?? 10_000, done);
+      const off = agent.onEvent((e) => { if (e.kind === 'issued') done(); });
+      function done(): void {
+        timer.cancel();
+        off();
+        resolve();
+      }
+      agent.start();
+    });
   }
 
   /** Envoy flushes stats (histogram intervals, counter deltas) every stats_flush_interval (default 5 s). */
@@ -242,6 +277,10 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
     }
   }
 
+  nodeAgentStatus(): unknown {
+    return this.nodeAgent?.status();
+  }
+
   serverInfo(): unknown {
     const up = Math.floor((Date.now() - this.startedAt) / 1000);
     return {
@@ -267,6 +306,7 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
       this.xds?.stop();
       this.hds?.stop();
       this.sds.stop();
+      this.nodeAgent?.stop();
       const deadline = Date.now() + this.drainTimeMs;
       while (Date.now() < deadline && [...this.listeners.values()].some((l) => l.activeConnections > 0)) {
         await new Promise((r) => setTimeout(r, 20));

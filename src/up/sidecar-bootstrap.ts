@@ -2,6 +2,7 @@
 // identity (Istio's conventions, so the control plane treats it like an
 // Istio sidecar), its admin port, and ADS to the local control plane.
 import { METADATA_KEYS } from '../control/translate/index.js';
+import { ISTIO_TLS } from '../control/translate/istio-tls.js';
 import { istioStatsConfig } from './istio-stats-tags.js';
 import type { Workload } from './workloads.js';
 
@@ -19,6 +20,33 @@ export interface SidecarOptions {
   accessLog: boolean;
   /** Istio's stats_config (stats_tags); weft up sets it, tests that need a bare bootstrap leave it out. */
   istioStatsTags?: boolean;
+  /**
+   * Istio's `sds-grpc` cluster at this Unix socket: where the proxy's TLS
+   * contexts fetch `default` and `ROOTCA` (the in-process node agent answers
+   * for it). Omitted: no mesh mTLS (`weft up --no-mtls`).
+   */
+  sdsSocket?: string;
+}
+
+/** A static bootstrap cluster for a gRPC service (HTTP/2) at one address, as Istio's bootstrap writes xds-grpc and sds-grpc. */
+function grpcCluster(name: string, address: object): object {
+  return {
+    name,
+    type: 'STATIC',
+    connect_timeout: '1s',
+    typed_extension_protocol_options: {
+      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+        '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+        explicit_http_config: { http2_protocol_options: {} },
+      },
+    },
+    load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address } }] }] },
+  };
+}
+
+/** Istio's bootstrap cluster for the node agent's SDS server: HTTP/2 over a pipe. */
+export function sdsGrpcCluster(socketPath: string): object {
+  return grpcCluster(ISTIO_TLS.sdsCluster, { pipe: { path: socketPath } });
 }
 
 export interface SidecarPorts {
@@ -63,18 +91,10 @@ export function sidecarBootstrap(w: Workload, ports: SidecarPorts, xdsPort: numb
       cds_config: { ads: {}, resource_api_version: 'V3' },
     },
     static_resources: {
-      clusters: [{
-        name: 'xds-grpc',
-        type: 'STATIC',
-        connect_timeout: '1s',
-        typed_extension_protocol_options: {
-          'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
-            '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-            explicit_http_config: { http2_protocol_options: {} },
-          },
-        },
-        load_assignment: { cluster_name: 'xds-grpc', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: xdsPort } } } }] }] },
-      }],
+      clusters: [
+        grpcCluster('xds-grpc', { socket_address: { address: '127.0.0.1', port_value: xdsPort } }),
+        ...(o.sdsSocket ? [sdsGrpcCluster(o.sdsSocket)] : []),
+      ],
     },
   };
 }

@@ -1,4 +1,5 @@
 // `weft up`'s defaults, each with its reason.
+import path from 'node:path';
 
 export const UP_DEFAULTS = {
   /**
@@ -14,4 +15,16 @@ export const UP_DEFAULTS = {
   sidecarReadyTimeoutMs: 20_000,
   /** An app must accept connections on its PORT within this time to count as running in the banner. */
   appReadyTimeoutMs: 20_000,
+  /**
+   * The CA's folder, under the demo folder's `.weft/`: kept across runs, so a
+   * restarted `weft up` signs with the same root (Istio keeps its root in
+   * the `istio-ca-secret`).
+   */
+  caDir: path.join('.weft', 'ca'),
+  /**
+   * The identity of the edge proxies in front of exposed ports: Istio's
+   * ingress gateway's service account, so they reach sidecars as a mesh
+   * client would (and keep working under STRICT mTLS).
+   */
+  edgeIdentity: { namespace: 'istio-system', serviceAccount: 'istio-ingressgateway-service-account' },
 } as const;

@@ -8,15 +8,17 @@ import path from 'node:path';
 import net from 'node:net';
 import { ConfigErrors } from '../common/errors.js';
 import { LogRegistry } from '../common/log.js';
+import { spiffeId, type WorkloadIdentity } from '../control/ca/workload-identity.js';
 import { ControlPlane } from '../control/control-plane.js';
+import { agentSecret, ISTIO_TLS } from '../control/translate/istio-tls.js';
 import { loadBootstrapText } from '../proxy/config/bootstrap.js';
 import { ConfigChangeReporter } from './config-changes.js';
 import { freePorts } from './ports.js';
-import { sidecarBootstrap, STDOUT_ACCESS_LOG, type SidecarPorts } from './sidecar-bootstrap.js';
+import { sdsGrpcCluster, sidecarBootstrap, STDOUT_ACCESS_LOG, type SidecarPorts } from './sidecar-bootstrap.js';
 import { Supervised } from './supervisor.js';
 import { UP_DEFAULTS } from './up-defaults.js';
 import { checkWorkloadCommands, workloadCwd } from './workload-commands.js';
-import { workloadRegistry } from './workload-registry.js';
+import { serviceHost, workloadRegistry } from './workload-registry.js';
 import { loadWorkloadsFile, type Workload, type WorkloadsFile } from './workloads.js';
 
 export interface UpOptions {
@@ -31,6 +33,10 @@ export interface UpOptions {
   accessLog?: boolean;
   /** Folder relative commands run in when a workload has no cwd (default: the current directory). */
   startDir?: string;
+  /** Mesh mTLS (a CA, a node agent in every sidecar, auto mTLS); default true, as Istio. */
+  mtls?: boolean;
+  /** Workload certificate lifetime the sidecars ask for (a duration, e.g. 1h); default the agent's 24h. */
+  certTtl?: string;
 }
 
 /** Whether a workload's app is up: listening on its port, or why not. */
@@ -46,8 +52,12 @@ export interface UpState {
   pid: number;
   xdsPort: number;
   debugPort: number;
-  workloads: { name: string; service: string; appPorts: Record<number, number>; ports: SidecarPorts }[];
-  exposed: { service: string; port: number; url: string }[];
+  workloads: { name: string; service: string; appPorts: Record<number, number>; ports: SidecarPorts; identity?: string }[];
+  exposed: { service: string; port: number; url: string; admin?: number; identity?: string }[];
+  /** Whether the mesh runs with mTLS (CA, node agents, auto mTLS). */
+  mtls?: boolean;
+  /** The CA, when mTLS is on: its port, folder (kept across runs), kind and the root file sidecars are given. */
+  ca?: { port: number; dir: string; source: 'self-signed' | 'plugged'; rootCert: string; trustDomain: string };
   /** Pids of every child (sidecars, apps, edge proxies), so a later run can clean up after a crash. */
   children: number[];
   /** Each workload's app at start-up: running only once it accepts connections on its port. */
@@ -111,13 +121,34 @@ export class WeftUp {
 
     // The registry: an endpoint per workload at its sidecar's inbound port, on the address other sidecars dial.
     const dialAddress = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
-    const registry = workloadRegistry(file.workloads, dialAddress, (w, port) => plan.get(w)!.inbound[port]!);
+    const mtls = this.opts.mtls !== false;
+    const registry = workloadRegistry(file.workloads, dialAddress, (w, port) => plan.get(w)!.inbound[port]!, { sidecarMtls: mtls });
 
     const logs = new LogRegistry((this.opts.logLevel ?? 'info') as never, (l) => this.out(l.trimEnd()));
     const configDir = path.resolve(dir, file.config);
-    this.cp = new ControlPlane({ configDir, registries: [registry], xdsAddress: '127.0.0.1:0', debugAddress: '127.0.0.1:0', logs });
+    const caDir = path.join(dir, UP_DEFAULTS.caDir);
+    this.cp = new ControlPlane({
+      configDir, registries: [registry], xdsAddress: '127.0.0.1:0', debugAddress: '127.0.0.1:0', logs,
+      ...(mtls ? { ca: { dir: caDir, address: '127.0.0.1:0' } } : {}),
+    });
     await this.cp.start();
     const xdsPort = this.cp.xdsPort;
+
+    // mTLS: the CA's roots in a file every sidecar reads, and one token per
+    // workload (its namespace and service account), in a file only that
+    // sidecar is handed (mode 0600, in this run's private state folder).
+    const rootCert = path.join(this.stateDir, 'root-cert.pem');
+    const meshCa = this.cp.meshCa;
+    meshCa?.publishRoots(rootCert);
+    const agentArgs = (identity: WorkloadIdentity, name: string): string[] => {
+      if (!meshCa) return [];
+      const tokenFile = path.join(this.stateDir, `${name}.token`);
+      fs.writeFileSync(tokenFile, `${meshCa.tokens.mint(identity)}\n`, { mode: 0o600 });
+      return ['--ca-address', `127.0.0.1:${meshCa.port}`, '--ca-root-cert', rootCert, '--ca-token-file', tokenFile,
+        '--trust-domain', meshCa.ca.trustDomain, ...(this.opts.certTtl ? ['--cert-ttl', this.opts.certTtl] : [])];
+    };
+    const identityOf = (id: WorkloadIdentity): string => spiffeId(meshCa!.ca.trustDomain, id);
+    const sdsSocketPath = (name: string): string => path.join(this.stateDir, `${name}.sds.sock`);
     this.changes = new ConfigChangeReporter(configDir, (l) => this.out(l));
     await this.changes.start();
 
@@ -126,14 +157,15 @@ export class WeftUp {
     const notes: string[] = [];
     const bootstraps = new Map<Workload, object>();
     for (const w of file.workloads) {
-      const b = sidecarBootstrap(w, plan.get(w)!, xdsPort, { bind, accessLog: this.opts.accessLog === true, dialAddress, istioStatsTags: true });
+      const b = sidecarBootstrap(w, plan.get(w)!, xdsPort, { bind, accessLog: this.opts.accessLog === true, dialAddress, istioStatsTags: true, ...(meshCa ? { sdsSocket: sdsSocketPath(w.name) } : {}) });
       bootstraps.set(w, acceptedBootstrap(b, w.name, notes));
     }
     for (const w of file.workloads) {
       const ports = plan.get(w)!;
       const bootstrapFile = path.join(this.stateDir, `${w.name}.bootstrap.json`);
       fs.writeFileSync(bootstrapFile, JSON.stringify(bootstraps.get(w), null, 2));
-      const sc = new Supervised({ name: `${w.name}/sidecar`, command: [process.execPath, this.opts.weftBin, 'proxy', '-c', bootstrapFile, '--drain-time-s', String(SIDECAR_DRAIN_S), '--log-level', 'warning'], env: {} }, this.out);
+      const sc = new Supervised({ name: `${w.name}/sidecar`, command: [process.execPath, this.opts.weftBin, 'proxy', '-c', bootstrapFile, '--drain-time-s', String(SIDECAR_DRAIN_S), '--log-level', 'warning',
+        ...agentArgs({ namespace: w.namespace, serviceAccount: w.serviceAccount }, w.name)], env: {} }, this.out);
       sc.start();
       this.sidecars.push(sc);
     }
@@ -164,17 +196,27 @@ export class WeftUp {
     // Exposed ports: a small edge proxy per exposed service port, in front of the service's sidecars.
     const exposed: UpState['exposed'] = [];
     for (const e of file.expose) {
-      const targets = file.workloads.filter((w) => w.service === e.service && w.namespace === e.namespace).map((w) => plan.get(w)!.inbound[e.port]!);
+      const backends = file.workloads.filter((w) => w.service === e.service && w.namespace === e.namespace);
+      const targets = backends.map((w) => plan.get(w)!.inbound[e.port]!);
       let hostPort = e.hostPort;
       const [admin, free] = await freePorts(2);
       if (hostPort === 0 || !(await portFree(hostPort, bind))) hostPort = free!;
-      const file2 = path.join(this.stateDir, `expose-${e.service}-${e.port}.json`);
-      fs.writeFileSync(file2, JSON.stringify(edgeBootstrap(e.service, { bind, port: hostPort, admin: admin!, targets, dialAddress, accessLog: this.opts.accessLog === true })));
-      const edge = new Supervised({ name: `expose/${e.service}`, command: [process.execPath, this.opts.weftBin, 'proxy', '-c', file2, '--drain-time-s', String(SIDECAR_DRAIN_S), '--log-level', 'warning'], env: {} }, this.out);
+      const edgeName = `expose-${e.service}-${e.port}`;
+      const file2 = path.join(this.stateDir, `${edgeName}.json`);
+      const mesh = meshCa && backends[0] ? {
+        sdsSocket: sdsSocketPath(edgeName),
+        // SNI and peer identities as Istio's auto mTLS sets them for this service port.
+        sni: `outbound_.${e.port}_._.${serviceHost(backends[0])}`,
+        peerIdentities: [...new Set(backends.map(identityOf))],
+      } : undefined;
+      const edgeB = edgeBootstrap(e.service, { bind, port: hostPort, admin: admin!, targets, dialAddress, accessLog: this.opts.accessLog === true, ...(mesh ? { mesh } : {}) });
+      fs.writeFileSync(file2, JSON.stringify(acceptedBootstrap(edgeB, edgeName, notes)));
+      const edge = new Supervised({ name: `expose/${e.service}`, command: [process.execPath, this.opts.weftBin, 'proxy', '-c', file2, '--drain-time-s', String(SIDECAR_DRAIN_S), '--log-level', 'warning',
+        ...agentArgs(UP_DEFAULTS.edgeIdentity, edgeName)], env: {} }, this.out);
       edge.start();
       this.sidecars.push(edge);
       await waitReady(admin!, UP_DEFAULTS.sidecarReadyTimeoutMs);
-      exposed.push({ service: e.service, port: e.port, url: `http://${urlHost(bind)}:${hostPort}${e.path}` });
+      exposed.push({ service: e.service, port: e.port, url: `http://${urlHost(bind)}:${hostPort}${e.path}`, admin: admin!, ...(meshCa ? { identity: identityOf(UP_DEFAULTS.edgeIdentity) } : {}) });
     }
 
     this.state = {
@@ -182,8 +224,10 @@ export class WeftUp {
       pid: process.pid,
       xdsPort,
       debugPort: this.cp.debugPort,
-      workloads: file.workloads.map((w) => ({ name: w.name, service: w.service, appPorts: plan.get(w)!.app, ports: plan.get(w)! })),
+      workloads: file.workloads.map((w) => ({ name: w.name, service: w.service, appPorts: plan.get(w)!.app, ports: plan.get(w)!, ...(meshCa ? { identity: identityOf(w) } : {}) })),
       exposed,
+      mtls,
+      ...(meshCa ? { ca: { port: meshCa.port, dir: caDir, source: meshCa.source.kind, rootCert, trustDomain: meshCa.ca.trustDomain } } : {}),
       children: [...this.sidecars, ...this.apps].map((p) => p.pid).filter((p): p is number => p !== undefined),
       health,
       notes,
@@ -267,12 +311,42 @@ interface EdgeOptions {
   targets: number[];
   dialAddress: string;
   accessLog: boolean;
+  /** Reach the sidecars as a mesh client: Istio mTLS with the node agent's `default` and `ROOTCA`. */
+  mesh?: { sdsSocket: string; sni: string; peerIdentities: string[] };
+}
+
+/**
+ * The edge's upstream TLS, as Istio's ISTIO_MUTUAL / auto mTLS cluster: the
+ * agent's certificate, the mesh roots, the backends' SPIFFE identities, and
+ * Istio's mesh mTLS ALPN (the same list the control plane's auto mTLS
+ * clusters send, so the edge and the sidecars reach an inbound port alike).
+ */
+function meshUpstreamTls(m: NonNullable<EdgeOptions['mesh']>): object {
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+      sni: m.sni,
+      common_tls_context: {
+        alpn_protocols: [...ISTIO_TLS.mtlsAlpnUpstream],
+        tls_certificate_sds_secret_configs: [agentSecret(ISTIO_TLS.workloadCertSecret)],
+        combined_validation_context: {
+          default_validation_context: { match_typed_subject_alt_names: m.peerIdentities.map((id) => ({ san_type: 'URI', matcher: { exact: id } })) },
+          validation_context_sds_secret_config: agentSecret(ISTIO_TLS.rootCaSecret),
+        },
+      },
+    },
+  };
 }
 
 function edgeBootstrap(service: string, o: EdgeOptions): object {
   const { port, admin, targets } = o;
+  const id = UP_DEFAULTS.edgeIdentity;
   return {
-    node: { id: `router~127.0.0.1~expose-${service}.default~default.svc.cluster.local`, cluster: 'expose' },
+    node: {
+      id: `router~127.0.0.1~expose-${service}.${id.namespace}~${id.namespace}.svc.cluster.local`, cluster: 'expose',
+      metadata: { NAMESPACE: id.namespace, SERVICE_ACCOUNT: id.serviceAccount },
+    },
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: admin } } },
     static_resources: {
       listeners: [{
@@ -292,28 +366,45 @@ function edgeBootstrap(service: string, o: EdgeOptions): object {
       clusters: [{
         name: service, type: 'STATIC', connect_timeout: '1s',
         load_assignment: { cluster_name: service, endpoints: [{ lb_endpoints: targets.map((t) => ({ endpoint: { address: { socket_address: { address: o.dialAddress, port_value: t } } } })) }] },
-      }],
+        ...(o.mesh ? { transport_socket: meshUpstreamTls(o.mesh) } : {}),
+      }, ...(o.mesh ? [sdsGrpcCluster(o.mesh.sdsSocket)] : [])],
     },
   };
 }
 
 /**
- * The bootstrap as the proxy's own loader takes it. Istio's stats tag rules
- * (stats_config) need a proxy that decodes them; when this one refuses only
- * those, they are left out and the banner says so, instead of every sidecar
- * failing to start. Any other refusal is a bug here and stops start-up.
+ * The bootstrap as the proxy's own loader takes it. Parts that need a proxy
+ * feature this build may lack are optional: Istio's stats tag rules
+ * (stats_config), the `sds-grpc` cluster (a pipe address) and the edge's
+ * upstream TLS. When the loader refuses only such parts, they are left out
+ * and the banner says so, instead of every sidecar failing to start. Any
+ * other refusal is a bug here and stops start-up.
  */
 function acceptedBootstrap(b: object, name: string, notes: string[]): object {
   const errs = new ConfigErrors();
   loadBootstrapText(JSON.stringify(b), errs);
   if (!errs.hasErrors) return b;
-  if (errs.errors.every((e) => e.path.startsWith('stats_config')) && 'stats_config' in b) {
-    const note = `sidecars run without Istio's stats tag rules (this proxy refuses ${errs.errors[0]!.path}: ${errs.errors[0]!.message}); Prometheus metric names keep cluster names in them`;
+  const rec = b as Record<string, unknown> & { static_resources?: { clusters?: Record<string, unknown>[] } };
+  const clusters = rec.static_resources?.clusters ?? [];
+  const sdsIndex = clusters.findIndex((c) => c.name === ISTIO_TLS.sdsCluster);
+  const tlsIndexes = clusters.map((c, i) => ('transport_socket' in c ? i : -1)).filter((i) => i >= 0);
+  const optional: { prefix: string; note: string; drop: (x: typeof rec) => void }[] = [
+    { prefix: 'stats_config', note: 'sidecars run without Istio\'s stats tag rules', drop: (x) => { delete x.stats_config; } },
+    ...(sdsIndex >= 0 ? [{ prefix: `static_resources.clusters[${sdsIndex}]`, note: 'proxies run without the sds-grpc cluster (the node agent still sets default and ROOTCA in the secret store)', drop: (x: typeof rec) => { x.static_resources!.clusters = x.static_resources!.clusters!.filter((c) => c.name !== ISTIO_TLS.sdsCluster); } }] : []),
+    ...tlsIndexes.map((i) => ({ prefix: `static_resources.clusters[${i}].transport_socket`, note: 'the exposed ports\' edge proxies reach sidecars in plaintext (refused under STRICT)', drop: (x: typeof rec) => { delete x.static_resources!.clusters![i]!.transport_socket; } })),
+  ];
+  const hit = optional.filter((o) => errs.errors.some((e) => e.path.startsWith(o.prefix)));
+  const covered = errs.errors.every((e) => hit.some((o) => e.path.startsWith(o.prefix)));
+  if (!covered) throw new Error(`bootstrap of ${name} rejected by the proxy:\n${errs.format()}`);
+  const copy = JSON.parse(JSON.stringify(b)) as typeof rec;
+  for (const o of hit) {
+    const first = errs.errors.find((e) => e.path.startsWith(o.prefix))!;
+    const note = `${o.note}: this proxy refuses ${first.path}: ${first.message}`;
     if (!notes.includes(note)) notes.push(note);
-    const { stats_config: _dropped, ...rest } = b as Record<string, unknown>;
-    return rest;
   }
-  throw new Error(`sidecar bootstrap of ${name} rejected by the proxy:\n${errs.format()}`);
+  // drop the cluster-level parts first (indexes stay valid), then the cluster itself
+  for (const o of [...hit].sort((a, b2) => b2.prefix.length - a.prefix.length)) o.drop(copy);
+  return copy;
 }
 
 /**

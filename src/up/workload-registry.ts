@@ -5,6 +5,8 @@
 // the same analysis `weft analyze` runs, so the demo's own hosts are known.
 import { makeEndpoint, makeService, StaticRegistry } from '../control/ingest/index.js';
 import type { PortProtocol, ServiceEndpoint, ServiceModel } from '../control/model/types.js';
+import { TLS_MODE_LABEL } from '../api/networking.js';
+import { ISTIO_TLS } from '../control/translate/istio-tls.js';
 import type { Workload } from './workloads.js';
 
 export const DOMAIN = 'svc.cluster.local';
@@ -17,7 +19,13 @@ export function serviceHost(w: Workload): string {
  * `endpoint(w, servicePort)` is where other sidecars reach that workload's
  * port (its sidecar's inbound listener); without it, the service port.
  */
-export function workloadRegistry(workloads: readonly Workload[], address: string, endpoint?: (w: Workload, servicePort: number) => number): StaticRegistry {
+export function workloadRegistry(
+  workloads: readonly Workload[],
+  address: string,
+  endpoint?: (w: Workload, servicePort: number) => number,
+  /** Every workload has a sidecar that takes Istio mTLS: endpoints get `security.istio.io/tlsMode: istio`. */
+  opts: { sidecarMtls?: boolean } = {},
+): StaticRegistry {
   const services = new Map<string, ServiceModel>();
   const endpoints: ServiceEndpoint[] = [];
   for (const w of workloads) {
@@ -26,7 +34,7 @@ export function workloadRegistry(workloads: readonly Workload[], address: string
       services.set(host, makeService({ hostname: host, namespace: w.namespace, ports: w.ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol as PortProtocol })), source: `workload ${w.name}` }));
     }
     for (const p of w.ports) {
-      endpoints.push(makeEndpoint({ hostname: host, servicePort: p.port, address, port: endpoint ? endpoint(w, p.port) : p.port, labels: w.labels, serviceAccount: w.serviceAccount, namespace: w.namespace, workload: w.name }));
+      endpoints.push(makeEndpoint({ hostname: host, servicePort: p.port, address, port: endpoint ? endpoint(w, p.port) : p.port, labels: opts.sidecarMtls ? { ...w.labels, [TLS_MODE_LABEL]: ISTIO_TLS.tlsModeIstio } : w.labels, serviceAccount: w.serviceAccount, namespace: w.namespace, workload: w.name }));
     }
   }
   return new StaticRegistry([...services.values()], endpoints);

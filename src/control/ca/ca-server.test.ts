@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../common/clock.js';
 import { DEFAULT_STATS_PARAMS, StatsStore, renderPrometheus } from '../../stats/index.js';
 import { CaServer } from './ca-server.js';
-import { OPENSSL_MISSING, makeCacertsWithOpenssl, makeCsr, openssl, tempDir } from './ca-test-kit.js';
+import { OPENSSL_MISSING, clockAtNow, makeCacertsWithOpenssl, makeCsr, openssl, tempDir } from './ca-test-kit.js';
 import { CertificateAuthority } from './certificate-authority.js';
 import { CREATE_CERTIFICATE_PATH } from './certificate-messages.js';
 import { certificateClientDefinition } from './certificate-service.js';
@@ -24,12 +24,6 @@ type CaClient = grpc.Client & {
   CreateCertificate(req: Request, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, chain?: string[]) => void): void;
 };
 const CaClientCtor = grpc.makeGenericClientConstructor(certificateClientDefinition(), 'IstioCertificateService');
-
-function clockAtNow(): ManualClock {
-  const c = new ManualClock();
-  c.advance(Date.now() - c.wallNow());
-  return c;
-}
 
 interface Started {
   ca: CertificateAuthority;

@@ -7,6 +7,7 @@ import { webcrypto } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ManualClock } from '../../common/clock.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -31,6 +32,13 @@ export async function makeCsr(uris: readonly string[], alg: TestKeyAlg = 'P-256'
     extensions: names.length ? [new x509.SubjectAlternativeNameExtension(names)] : [],
   });
   return { pem: csr.toString('pem'), keys };
+}
+
+/** A manual clock whose wall time starts at the real now (certificates it dates are valid for real TLS peers). */
+export function clockAtNow(): ManualClock {
+  const c = new ManualClock();
+  c.advance(Date.now() - c.wallNow());
+  return c;
 }
 
 /** A fresh temporary folder, removed by the returned cleanup. */

@@ -37,3 +37,14 @@ describe('TrustBundle', () => {
     assert.equal(b.current.version, 3);
   });
 });
+
+describe('TokenRegistry.register', () => {
+  it('accepts an operator-provisioned token for its identity; refuses short tokens and bad names', () => {
+    const t = new TokenRegistry();
+    const token = 'x'.repeat(40);
+    t.register(token, { namespace: 'shop', serviceAccount: 'cart' });
+    assert.deepEqual(t.authenticate(token), { namespace: 'shop', serviceAccount: 'cart' });
+    assert.throws(() => t.register('short', { namespace: 'shop', serviceAccount: 'cart' }), (e: unknown) => e instanceof CaError && e.code === 'IDENTITY_INVALID');
+    assert.throws(() => t.register(token, { namespace: 'Shop', serviceAccount: 'cart' }), (e: unknown) => e instanceof CaError && e.code === 'IDENTITY_INVALID');
+  });
+});

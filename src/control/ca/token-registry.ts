@@ -10,6 +10,8 @@ import { validateIdentity, type WorkloadIdentity } from './workload-identity.js'
 
 /** Bytes of randomness per token (256 bits). */
 const TOKEN_BYTES = 32;
+/** Shortest token `register` accepts (the length of 192 random bits in base64url). */
+const MIN_REGISTERED_TOKEN_CHARS = 32;
 
 const digest = (token: string): string => createHash('sha256').update(token).digest('base64url');
 
@@ -23,6 +25,19 @@ export class TokenRegistry {
     const token = randomBytes(TOKEN_BYTES).toString('base64url');
     this.byDigest.set(digest(token), Object.freeze({ namespace: identity.namespace, serviceAccount: identity.serviceAccount }));
     return token;
+  }
+
+  /**
+   * Accepts an existing `token` (at least 32 characters: a guessable token
+   * would be an identity anyone can take) for `identity`: tokens an operator
+   * provisioned to sidecars (`weft control --ca-token-dir`). Throws CaError
+   * IDENTITY_INVALID for a bad identity or a short token.
+   */
+  register(token: string, identity: WorkloadIdentity): void {
+    const problems = validateIdentity(identity);
+    if (token.length < MIN_REGISTERED_TOKEN_CHARS) problems.push(`token: shorter than ${MIN_REGISTERED_TOKEN_CHARS} characters`);
+    if (problems.length) throw new CaError('IDENTITY_INVALID', `cannot register a token: ${problems.join('; ')}`);
+    this.byDigest.set(digest(token), Object.freeze({ namespace: identity.namespace, serviceAccount: identity.serviceAccount }));
   }
 
   /** The identity `token` was minted for, or undefined for an unknown or revoked token. */

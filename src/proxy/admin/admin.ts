@@ -157,6 +157,12 @@ export class AdminServer {
         send(200, ['active loggers:', ...reg.list().map(([c, l]) => `  ${c}: ${l}`)].join('\n') + '\n');
         return;
       }
+      case '/weft/agent': {
+        const st = p.nodeAgentStatus?.();
+        if (st === undefined) return send(404, 'no node agent in this proxy (weft proxy --ca-address starts one)\n');
+        json(st);
+        return;
+      }
       default:
         send(404, `invalid path. admin commands are:\n${ENDPOINTS.map(([e, d]) => `  ${e}: ${d}`).join('\n')}\n`);
     }
@@ -181,4 +187,5 @@ const ENDPOINTS: [string, string][] = [
   ['/server_info', 'print server version/status information'],
   ['/stats', 'print server stats (?format=json|prometheus, ?filter=, ?usedonly)'],
   ['/stats/prometheus', 'print server stats in prometheus format'],
+  ['/weft/agent', 'the node agent\'s identity and certificate (serial, expiry, next rotation, last error) as JSON'],
 ];
