@@ -24,6 +24,12 @@ export interface ConfigObject<K extends string = string, S = unknown> {
 export const NETWORKING_GROUP = 'networking.istio.io';
 export const NETWORKING_VERSIONS = ['v1alpha3', 'v1beta1', 'v1'] as const;
 export const SECURITY_GROUP = 'security.istio.io';
+/**
+ * Istio's workload label that says whether a workload takes Istio mTLS
+ * (`istio`: it has a sidecar; anything else or absent: it does not). The
+ * injector sets it on pods; auto mTLS reads it from endpoints.
+ */
+export const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
 
 // ---- shared ----
 
@@ -304,6 +310,8 @@ export interface ClientTLSSettings {
   subjectAltNames?: string[];
   sni?: string;
   insecureSkipVerify?: boolean;
+  /** File with a certificate revocation list (PEM) to check the server's certificate against (SIMPLE, MUTUAL). */
+  caCrl?: string;
 }
 
 // ---- ServiceEntry / WorkloadEntry ----

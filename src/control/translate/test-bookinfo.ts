@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import type { DestinationRule, Gateway, NetworkingObject, ServiceEntry, Sidecar, VirtualService } from '../../api/networking.js';
-import type { ConfigObject } from '../../api/networking.js';
+import { TLS_MODE_LABEL, type ConfigObject } from '../../api/networking.js';
 import { StaticRegistry } from '../ingest/static-registry.js';
 import { keyOf } from '../model/config-key.js';
 import { buildPushContext, type IndexedPushContext } from '../model/push-context.js';
@@ -42,9 +42,10 @@ export function bookinfoService(name: string, port = 9080, protocol: ServiceMode
 
 export function endpoint(name: string, version: string, address: string, over: Partial<ServiceEndpoint> = {}): ServiceEndpoint {
   return {
-    hostname: host(name), servicePort: 9080, address, port: 9080, labels: { app: name, version },
+    // Bookinfo's workloads run with sidecars: the injector's tlsMode label says so.
+    hostname: host(name), servicePort: 9080, address, port: 9080, labels: { app: name, version, [TLS_MODE_LABEL]: 'istio' },
     serviceAccount: `bookinfo-${name}`, namespace: NS, weight: 1, locality: 'us-east/zone-a/', healthy: true,
-    workload: `${name}-${version}`, ...over,
+    workload: `${name}-${version}`, tlsMode: 'istio', ...over,
   };
 }
 
@@ -146,6 +147,7 @@ export function serviceEntryServices(se: ServiceEntry): ServiceModel[] {
     exportTo: se.spec.exportTo ?? ['*'],
     addresses: se.spec.addresses ?? [],
     source: `ServiceEntry ${se.metadata.name}.${se.metadata.namespace ?? NS}`,
+    ...(se.spec.subjectAltNames?.length ? { subjectAltNames: se.spec.subjectAltNames } : {}),
   }));
 }
 
