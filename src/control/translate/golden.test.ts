@@ -21,6 +21,7 @@ import {
 } from './test-bookinfo.js';
 
 import { decodeWithProxy } from './test-proxy-decode.js';
+import { outboundTlsObjects } from './test-outbound-tls.js';
 import type { TestPushInput } from './test-push-context.js';
 
 interface Scenario {
@@ -68,6 +69,8 @@ const SCENARIOS: Scenario[] = [
   { name: 'example-gateway', objects: exampleGateway, proxy: gatewayProxy(), parts: ['listeners', 'routes'], model: true },
   { name: 'example-grpc-fault-delay-jason', objects: () => exampleScenario('04-fault-delay-jason.yaml'), proxy: grpcProxy(), parts: [...ALL], model: true },
   { name: 'sidecar-base', objects: () => [], parts: [...ALL] },
+  // Auto mTLS, each DestinationRule tls mode, subset and port-level overrides (test-outbound-tls.ts).
+  { name: 'sidecar-outbound-tls', objects: outboundTlsObjects, parts: ['clusters', 'endpoints'], model: true },
   { name: 'sidecar-destination-rule-all', objects: () => loadSample('destination-rule-all.yaml'), interop: true, parts: [...ALL] },
   { name: 'sidecar-destination-rule-all-mtls', objects: () => loadSample('destination-rule-all-mtls.yaml'), interop: true, parts: ['clusters'] },
   { name: 'sidecar-destination-rule-reviews', objects: () => loadSample('destination-rule-reviews.yaml'), interop: true, parts: ['clusters'] },

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import type { DestinationRule, Gateway, NetworkingObject, ServiceEntry, Sidecar, VirtualService } from '../../api/networking.js';
 import { TLS_MODE_LABEL, type ConfigObject } from '../../api/networking.js';
+import { CompositeRegistry } from '../ingest/composite-registry.js';
+import { ConfigRegistry } from '../ingest/config-registry.js';
 import { StaticRegistry } from '../ingest/static-registry.js';
 import { keyOf } from '../model/config-key.js';
 import { buildPushContext, type IndexedPushContext } from '../model/push-context.js';
@@ -133,7 +135,9 @@ export function bookinfoPush(objects: NetworkingObject[] = [], extra: Partial<Te
  */
 export function bookinfoModel(objects: NetworkingObject[]): IndexedPushContext {
   const configs = objects.map((obj) => ({ obj: obj as unknown as ConfigObject, key: keyOf(obj) }));
-  return buildPushContext({ configs, registry: new StaticRegistry(BOOKINFO_SERVICES, BOOKINFO_ENDPOINTS), version: 'test' });
+  // As the ModelController: ServiceEntries/WorkloadEntries first, then the static registry.
+  const registry = new CompositeRegistry([new ConfigRegistry(configs), new StaticRegistry(BOOKINFO_SERVICES, BOOKINFO_ENDPOINTS)]);
+  return buildPushContext({ configs, registry, version: 'test' });
 }
 
 /** A ServiceEntry's hosts as ServiceModels (the ingest layer does this for real). */
