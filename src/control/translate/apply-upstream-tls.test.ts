@@ -7,7 +7,7 @@ import type { envoy_config_cluster_v3_Cluster, envoy_config_endpoint_v3_ClusterL
 import type { NetworkingObject } from '../../api/networking.js';
 import { translateProxy } from './translate-proxy.js';
 import { bookinfoModel, bookinfoPush, destinationRule, grpcProxy, sidecarProxy } from './test-bookinfo.js';
-import { CA_FILES, outboundTlsObjects } from './test-outbound-tls.js';
+import { CA_FILES, outboundTlsObjects, withFiles, writeOutboundTlsFiles } from './test-outbound-tls.js';
 import { decodeWithProxy, PROXY_UPSTREAM_TLS_SKIP } from './test-proxy-decode.js';
 import { upstreamTlsSettings } from './apply-upstream-tls.js';
 
@@ -170,9 +170,14 @@ test('translation of the TLS mesh has no warnings (nothing downgraded)', () => {
   assert.deepEqual(out().messages.filter((m) => m.severity === 'warning'), []);
 });
 
-test('weft\'s proxy decodes every cluster with its transport sockets', { skip: PROXY_UPSTREAM_TLS_SKIP }, () => {
-  const r = out();
-  const d = decodeWithProxy(r.resources);
+test('weft\'s proxy decodes every cluster with its transport sockets (certificate files read and checked)', { skip: PROXY_UPSTREAM_TLS_SKIP }, async () => {
+  const { files, cleanup } = await writeOutboundTlsFiles();
+  let d;
+  try {
+    d = decodeWithProxy(withFiles(out().resources, files));
+  } finally {
+    cleanup();
+  }
   assert.deepEqual(d.errors, []);
   const auto = d.clusters.get('outbound|9080||productpage.default.svc.cluster.local') as unknown as { transportSocketMatches: unknown[] };
   assert.equal(auto.transportSocketMatches.length, 2);
