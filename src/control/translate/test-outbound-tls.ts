@@ -54,7 +54,7 @@ export async function writeOutboundTlsFiles(): Promise<{ files: ReadonlyMap<stri
     [CA_FILES.key, write('client-key.pem', keyPem)],
     [CA_FILES.ca, caPath],
     [CA_FILES.apiCa, caPath],
-    [CA_FILES.crl, write('ca.crl', crl.toString('pem'))],
+    [CA_FILES.crl, write('ca.crl', x509.PemConverter.encode(crl.rawData, 'X509 CRL'))],
   ]);
   return { files, cleanup };
 }
