@@ -144,6 +144,14 @@ export interface MeshConfig {
    * endpoints that have a sidecar when no DestinationRule sets tls.
    */
   readonly enableAutoMtls: boolean;
+  /**
+   * Whether the mesh's sidecars hold Istio workload certificates (SDS
+   * `default` and `ROOTCA` from a node agent, issued by a CA). Auto mTLS needs
+   * them: without them no sidecar could present or verify a mesh
+   * certificate, so clusters stay plaintext (a DestinationRule ISTIO_MUTUAL is
+   * still built as written, with a translation warning: never plaintext).
+   */
+  readonly workloadCertificates: boolean;
 }
 
 export const DEFAULT_MESH: MeshConfig = {
@@ -154,6 +162,8 @@ export const DEFAULT_MESH: MeshConfig = {
   trustDomain: CA_DEFAULTS.trustDomain,
   // Istio's default (on since 1.5).
   enableAutoMtls: true,
+  // Off until the control plane runs a CA and sidecars run the node agent; `weft up` turns it on then.
+  workloadCertificates: false,
 };
 
 /** Canonical xDS resources for one proxy, in weft's canonical proto shape (src/xds/codec.ts). */

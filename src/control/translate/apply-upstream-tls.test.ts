@@ -6,13 +6,15 @@ import assert from 'node:assert/strict';
 import type { envoy_config_cluster_v3_Cluster, envoy_config_endpoint_v3_ClusterLoadAssignment } from '../../xds/gen/types.js';
 import type { NetworkingObject } from '../../api/networking.js';
 import { translateProxy } from './translate-proxy.js';
-import { bookinfoModel, bookinfoPush, destinationRule, grpcProxy, sidecarProxy } from './test-bookinfo.js';
+import { bookinfoModel, bookinfoPush, destinationRule, grpcProxy, loadSample, SAMPLES_SKIP, sidecarProxy } from './test-bookinfo.js';
 import { CA_FILES, outboundTlsObjects, withFiles, writeOutboundTlsFiles } from './test-outbound-tls.js';
 import { decodeWithProxy, PROXY_UPSTREAM_TLS_SKIP } from './test-proxy-decode.js';
 import { upstreamTlsSettings } from './apply-upstream-tls.js';
 
 type Json = Record<string, any>;
-const out = (proxy = sidecarProxy(), objects = outboundTlsObjects()) => translateProxy(proxy, bookinfoModel(objects));
+/** A mesh whose sidecars hold workload certificates (a CA and node agents), as `weft up` runs it. */
+const CERTS = { workloadCertificates: true };
+const out = (proxy = sidecarProxy(), objects = outboundTlsObjects()) => translateProxy(proxy, bookinfoModel(objects, CERTS));
 const clusters = (r = out()) => new Map((r.resources.clusters as envoy_config_cluster_v3_Cluster[]).map((c) => [c.name!, c]));
 const tlsOf = (c: envoy_config_cluster_v3_Cluster | undefined): Json => {
   assert.equal(c?.transport_socket?.name, 'envoy.transport_sockets.tls', `${c?.name} has a TLS transport socket`);
@@ -73,12 +75,12 @@ test('auto mTLS over mixed endpoints: only the endpoint with a sidecar is marked
 });
 
 test('auto mTLS SANs include a ServiceEntry\'s subjectAltNames; the trust domain comes from the mesh config', () => {
-  const push = bookinfoModel(outboundTlsObjects());
+  const push = bookinfoModel(outboundTlsObjects(), CERTS);
   const c = clusters().get('outbound|7000||vm.example.com')!;
   const sans = (c.transport_socket_matches![0]!.transport_socket!.typed_config as Json).common_tls_context.combined_validation_context.default_validation_context.match_subject_alt_names;
   assert.deepEqual(sans, [{ exact: 'spiffe://cluster.local/ns/default/sa/legacy-vm' }, { exact: 'spiffe://cluster.local/ns/default/sa/vm-sa' }]);
   assert.equal(push.mesh.trustDomain, 'cluster.local');
-  const other = translateProxy(sidecarProxy(), bookinfoPush([], { mesh: { trustDomain: 'example.org' } }));
+  const other = translateProxy(sidecarProxy(), bookinfoPush([], { mesh: { ...CERTS, trustDomain: 'example.org' } }));
   const pp = (other.resources.clusters as envoy_config_cluster_v3_Cluster[]).find((x) => x.name === 'outbound|9080||productpage.default.svc.cluster.local')!;
   assert.deepEqual((pp.transport_socket_matches![0]!.transport_socket!.typed_config as Json).common_tls_context.combined_validation_context.default_validation_context,
     { match_subject_alt_names: [{ exact: 'spiffe://example.org/ns/default/sa/bookinfo-productpage' }] });
@@ -90,13 +92,26 @@ test('no auto mTLS: MESH_EXTERNAL, resolution NONE, loadBalancer PASSTHROUGH, en
   const none = { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'hl', namespace: 'default' }, spec: { hosts: ['hl.default.svc.cluster.local'], location: 'MESH_INTERNAL', resolution: 'NONE', ports: [{ number: 80, name: 'http', protocol: 'HTTP' }] } } as NetworkingObject;
   assert.equal(clusters(out(sidecarProxy(), [none])).get('outbound|80||hl.default.svc.cluster.local')!.transport_socket_matches, undefined, 'passthrough');
   const pass = destinationRule('pp', { host: 'productpage', trafficPolicy: { loadBalancer: { simple: 'PASSTHROUGH' } } });
-  const pc = (translateProxy(sidecarProxy(), bookinfoPush([pass])).resources.clusters as envoy_config_cluster_v3_Cluster[]).find((x) => x.name === 'outbound|9080||productpage.default.svc.cluster.local')!;
+  const pc = (translateProxy(sidecarProxy(), bookinfoPush([pass], { mesh: CERTS })).resources.clusters as envoy_config_cluster_v3_Cluster[]).find((x) => x.name === 'outbound|9080||productpage.default.svc.cluster.local')!;
   assert.equal(pc.transport_socket_matches, undefined, 'DestinationRule PASSTHROUGH');
-  const off = translateProxy(sidecarProxy(), bookinfoPush([], { mesh: { enableAutoMtls: false } }));
+  const off = translateProxy(sidecarProxy(), bookinfoPush([], { mesh: { ...CERTS, enableAutoMtls: false } }));
   assert.ok((off.resources.clusters as envoy_config_cluster_v3_Cluster[]).every((x) => !x.transport_socket_matches && !x.transport_socket), 'enableAutoMtls: false');
-  const g = translateProxy(grpcProxy(), bookinfoModel(outboundTlsObjects()));
+  const g = translateProxy(grpcProxy(), bookinfoModel(outboundTlsObjects(), CERTS));
   assert.ok((g.resources.clusters as envoy_config_cluster_v3_Cluster[]).every((x) => !x.transport_socket_matches && !x.transport_socket), 'proxyless gRPC: none');
   assert.ok(g.messages.some((m) => m.code === 'WEFT_TR_GRPC_UNSUPPORTED' && m.key === 'DestinationRule ratings.default' && m.path === 'spec.trafficPolicy.tls.mode'), 'DestinationRule tls on a gRPC client is said, not dropped');
+});
+
+test('without workload certificates (no CA): no auto mTLS; ISTIO_MUTUAL is still built as written, with a warning (never plaintext)', () => {
+  const r = translateProxy(sidecarProxy(), bookinfoModel(outboundTlsObjects()));
+  const c = clusters(r);
+  assert.equal(c.get('outbound|9080||productpage.default.svc.cluster.local')!.transport_socket_matches, undefined);
+  assert.equal(tlsOf(c.get('outbound|9080||ratings.default.svc.cluster.local')).sni, 'ratings.custom.sni');
+  assert.equal(tlsOf(c.get('outbound|443||api.example.com')).sni, 'api.example.com', 'SIMPLE needs no mesh certificate');
+  assert.deepEqual(r.messages.filter((m) => m.code === 'WEFT_TR_MTLS_WITHOUT_CERTIFICATES').map((m) => `${m.key} ${m.path}`), [
+    'DestinationRule multi.default spec.trafficPolicy.tls.mode',
+    'DestinationRule ratings.default spec.trafficPolicy.tls.mode',
+    'DestinationRule reviews.default spec.trafficPolicy.tls.mode',
+  ]);
 });
 
 test('DISABLE: plaintext even to sidecars (auto mTLS off for the cluster)', () => {
@@ -183,4 +198,19 @@ test('weft\'s proxy decodes every cluster with its transport sockets (certificat
   assert.equal(auto.transportSocketMatches.length, 2);
   const simple = d.clusters.get('outbound|443||api.example.com') as unknown as { transportSocket: { kind: string } };
   assert.equal(simple.transportSocket.kind, 'tls_upstream');
+});
+
+test('Istio\'s destination-rule-all-mtls.yaml: every Bookinfo cluster, default and subset, originates ISTIO_MUTUAL', { skip: SAMPLES_SKIP }, () => {
+  const r = translateProxy(sidecarProxy(), bookinfoPush(loadSample('destination-rule-all-mtls.yaml'), { mesh: CERTS }));
+  const outbound = (r.resources.clusters as envoy_config_cluster_v3_Cluster[]).filter((c) => c.name!.startsWith('outbound|'));
+  assert.equal(outbound.length, 14);
+  for (const c of outbound) {
+    const t = tlsOf(c);
+    const [, port, subset, host] = c.name!.split('|');
+    assert.equal(t.sni, `outbound_.${port}_.${subset}_.${host}`, c.name);
+    assert.deepEqual(t.common_tls_context.tls_certificate_sds_secret_configs, [SDS_AGENT('default')], c.name);
+    assert.equal(t.common_tls_context.combined_validation_context.validation_context_sds_secret_config.name, 'ROOTCA', c.name);
+    assert.equal(c.transport_socket_matches, undefined, `${c.name}: written ISTIO_MUTUAL applies to every endpoint`);
+  }
+  assert.deepEqual(r.messages.filter((m) => m.severity === 'warning'), []);
 });

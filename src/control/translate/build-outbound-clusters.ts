@@ -104,9 +104,10 @@ function buildServiceCluster(
 }
 
 /**
- * TLS of one outbound cluster. Auto mTLS needs a destination Istio would
- * infer mTLS for (BestEffortInferServiceMTLSMode): a mesh-internal service
- * that is not passthrough (resolution NONE or loadBalancer PASSTHROUGH).
+ * TLS of one outbound cluster. Auto mTLS needs workload certificates and a
+ * destination Istio would infer mTLS for (BestEffortInferServiceMTLSMode): a
+ * mesh-internal service that is not passthrough (resolution NONE or
+ * loadBalancer PASSTHROUGH).
  * Proxyless gRPC clients get no auto mTLS (as in Istio) and no TLS from a
  * DestinationRule yet: said, not silently dropped.
  */
@@ -122,10 +123,15 @@ function applyClusterTls(
     }
     return;
   }
+  const mesh = ctx.push.mesh;
+  if (tls?.mode === 'ISTIO_MUTUAL' && !mesh.workloadCertificates) {
+    ctx.messages.warn(MESSAGE_CODES.MTLS_WITHOUT_CERTIFICATES, key, `${tlsPath}.mode`,
+      `tls mode ISTIO_MUTUAL needs workload certificates, which this mesh does not issue (no CA): connections to ${svc.hostname} fail rather than go out in plaintext`);
+  }
   const passthrough = svc.resolution === 'NONE' || policy?.loadBalancer?.simple === 'PASSTHROUGH';
   applyUpstreamTls(d, {
     tls,
-    autoMtls: ctx.push.mesh.enableAutoMtls && svc.location === 'MESH_INTERNAL' && !passthrough,
+    autoMtls: mesh.enableAutoMtls && mesh.workloadCertificates && svc.location === 'MESH_INTERNAL' && !passthrough,
     istioSni: istioMtlsSni(port, subset?.name, svc.hostname),
     serviceAccounts: serviceAccounts(ctx.push, svc),
     serviceEntry: svc.source.startsWith('ServiceEntry '),

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NetworkingObject } from '../../api/networking.js';
-import type { ProxyInfo } from '../model/types.js';
+import type { MeshConfig, ProxyInfo } from '../model/types.js';
 import { clusterEdsName, listenerRouteNames } from '../cache/references.js';
 import { decodeBinary, encodeBinary } from '../../xds/codec.js';
 import { translateProxy } from './translate-proxy.js';
@@ -35,6 +35,8 @@ interface Scenario {
   interop?: boolean;
   /** Translate against the control plane's real PushContext (bookinfoModel) instead of TestPushContext. */
   model?: boolean;
+  /** Mesh settings for model scenarios (e.g. workloadCertificates: a mesh with a CA). */
+  mesh?: Partial<MeshConfig>;
   /** Real files for the file names the config uses, so the proxy can read them when it decodes. */
   files?: ReadonlyMap<string, string>;
 }
@@ -76,9 +78,10 @@ const SCENARIOS: Scenario[] = [
   { name: 'example-grpc-fault-delay-jason', objects: () => exampleScenario('04-fault-delay-jason.yaml'), proxy: grpcProxy(), parts: [...ALL], model: true },
   { name: 'sidecar-base', objects: () => [], parts: [...ALL] },
   // Auto mTLS, each DestinationRule tls mode, subset and port-level overrides (test-outbound-tls.ts).
-  { name: 'sidecar-outbound-tls', objects: outboundTlsObjects, parts: ['clusters', 'endpoints'], model: true, files: tlsFiles.files },
+  { name: 'sidecar-outbound-tls', objects: outboundTlsObjects, parts: ['clusters', 'endpoints'], model: true, mesh: { workloadCertificates: true }, files: tlsFiles.files },
   { name: 'sidecar-destination-rule-all', objects: () => loadSample('destination-rule-all.yaml'), interop: true, parts: [...ALL] },
-  { name: 'sidecar-destination-rule-all-mtls', objects: () => loadSample('destination-rule-all-mtls.yaml'), interop: true, parts: ['clusters'] },
+  // In a mesh with a CA (workload certificates), as Istio's sample assumes.
+  { name: 'sidecar-destination-rule-all-mtls', objects: () => loadSample('destination-rule-all-mtls.yaml'), interop: true, parts: ['clusters'], extra: { mesh: { workloadCertificates: true } } },
   { name: 'sidecar-destination-rule-reviews', objects: () => loadSample('destination-rule-reviews.yaml'), interop: true, parts: ['clusters'] },
   ...[
     'virtual-service-all-v1', 'virtual-service-details-v2', 'virtual-service-ratings-db', 'virtual-service-ratings-mysql',
@@ -107,7 +110,7 @@ const TYPES = {
   endpoints: 'envoy.config.endpoint.v3.ClusterLoadAssignment',
 } as const;
 
-const pushOf = (s: Scenario) => (s.model ? bookinfoModel(s.objects()) : bookinfoPush(s.objects(), s.extra));
+const pushOf = (s: Scenario) => (s.model ? bookinfoModel(s.objects(), s.mesh) : bookinfoPush(s.objects(), s.extra));
 
 for (const s of SCENARIOS) {
   const opts = { skip: s.interop ? SAMPLES_SKIP : false };

@@ -38,6 +38,8 @@ export const MESSAGE_CODES = {
   GATEWAY_UNSUPPORTED: 'WEFT_TR_GATEWAY_UNSUPPORTED',
   /** What proxyless gRPC cannot take: a route kind (redirect, direct response), DestinationRule tls. */
   GRPC_UNSUPPORTED: 'WEFT_TR_GRPC_UNSUPPORTED',
+  /** Istio mTLS (a STRICT inbound port, a DestinationRule ISTIO_MUTUAL) while the mesh issues no workload certificates: built as written, so connections fail (never a plaintext fallback). */
+  MTLS_WITHOUT_CERTIFICATES: 'WEFT_TR_MTLS_WITHOUT_CERTIFICATES',
   /** Node metadata weft reads that is malformed. */
   BAD_METADATA: 'WEFT_TR_BAD_METADATA',
 } as const;

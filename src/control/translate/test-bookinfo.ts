@@ -14,7 +14,7 @@ import { ConfigRegistry } from '../ingest/config-registry.js';
 import { StaticRegistry } from '../ingest/static-registry.js';
 import { keyOf } from '../model/config-key.js';
 import { buildPushContext, type IndexedPushContext } from '../model/push-context.js';
-import type { ProxyInfo, ServiceEndpoint, ServiceModel } from '../model/types.js';
+import type { MeshConfig, ProxyInfo, ServiceEndpoint, ServiceModel } from '../model/types.js';
 import { TestPushContext, type TestPushInput } from './test-push-context.js';
 
 /** The repository root (tests run from dist/src/control/translate). */
@@ -133,11 +133,11 @@ export function bookinfoPush(objects: NetworkingObject[] = [], extra: Partial<Te
  * DestinationRules merge as Istio merges them (the demo's scenarios 07 and 07b
  * rely on it), which TestPushContext does not do.
  */
-export function bookinfoModel(objects: NetworkingObject[]): IndexedPushContext {
+export function bookinfoModel(objects: NetworkingObject[], mesh?: Partial<MeshConfig>): IndexedPushContext {
   const configs = objects.map((obj) => ({ obj: obj as unknown as ConfigObject, key: keyOf(obj) }));
   // As the ModelController: ServiceEntries/WorkloadEntries first, then the static registry.
   const registry = new CompositeRegistry([new ConfigRegistry(configs), new StaticRegistry(BOOKINFO_SERVICES, BOOKINFO_ENDPOINTS)]);
-  return buildPushContext({ configs, registry, version: 'test' });
+  return buildPushContext({ configs, registry, version: 'test', ...(mesh ? { mesh } : {}) });
 }
 
 /** A ServiceEntry's hosts as ServiceModels (the ingest layer does this for real). */
