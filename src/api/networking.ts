@@ -310,6 +310,8 @@ export interface ClientTLSSettings {
   subjectAltNames?: string[];
   sni?: string;
   insecureSkipVerify?: boolean;
+  /** File with a certificate revocation list (PEM) to check the server's certificate against (SIMPLE, MUTUAL). */
+  caCrl?: string;
 }
 
 // ---- ServiceEntry / WorkloadEntry ----

@@ -3,6 +3,12 @@
 // service has, so callers state only what differs.
 import type { ServiceEndpoint, ServiceModel, ServicePortModel } from '../model/types.js';
 import { MODEL_DEFAULTS } from '../model/defaults.js';
+import { TLS_MODE_LABEL } from '../../api/networking.js';
+
+/** An endpoint's tlsMode from its workload's labels (Istio: `security.istio.io/tlsMode: istio`, else disabled). */
+export function tlsModeOf(labels: Readonly<Record<string, string>> | undefined): ServiceEndpoint['tlsMode'] {
+  return labels?.[TLS_MODE_LABEL] === 'istio' ? 'istio' : 'disabled';
+}
 
 export interface ServiceSpec {
   hostname: string;
@@ -32,7 +38,7 @@ export function makeService(spec: ServiceSpec): ServiceModel {
 
 export type EndpointSpec = Pick<ServiceEndpoint, 'hostname' | 'servicePort' | 'address'> & Partial<ServiceEndpoint>;
 
-/** An endpoint with defaults: port = servicePort, weight 1, healthy, no labels. */
+/** An endpoint with defaults: port = servicePort, weight 1, healthy, no labels, tlsMode from the labels. */
 export function makeEndpoint(spec: EndpointSpec): ServiceEndpoint {
   return Object.freeze({
     hostname: spec.hostname,
@@ -46,5 +52,6 @@ export function makeEndpoint(spec: EndpointSpec): ServiceEndpoint {
     locality: spec.locality ?? '',
     healthy: spec.healthy ?? true,
     workload: spec.workload ?? '',
+    tlsMode: spec.tlsMode ?? tlsModeOf(spec.labels),
   });
 }

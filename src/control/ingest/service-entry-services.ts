@@ -18,6 +18,7 @@ import { selectorMatches } from '../model/labels.js';
 import { portProtocol } from '../model/protocol.js';
 import { endpointKey } from '../model/service-index.js';
 import type { Accepted, ServiceEndpoint, ServiceModel, ServicePortModel } from '../model/types.js';
+import { tlsModeOf } from './service-builders.js';
 
 export interface RegistryContents {
   readonly services: readonly ServiceModel[];
@@ -72,6 +73,7 @@ export function servicesFromConfig(configs: readonly Accepted<ConfigObject>[]): 
           exportTo: Object.freeze([...(spec.exportTo && spec.exportTo.length > 0 ? spec.exportTo : MODEL_DEFAULTS.exportTo)]),
           addresses: Object.freeze([...(spec.addresses ?? [])]),
           source: se.key,
+          ...(spec.subjectAltNames && spec.subjectAltNames.length > 0 ? { subjectAltNames: Object.freeze([...spec.subjectAltNames]) } : {}),
         }),
       );
       for (const port of ports) {
@@ -109,6 +111,7 @@ function pushEndpoint(list: ServiceEndpoint[], host: string, port: ServicePortMo
       locality: ep.locality ?? '',
       healthy: true,
       workload,
+      tlsMode: tlsModeOf(ep.labels),
     }),
   );
 }

@@ -8,6 +8,7 @@ import type {
   Sidecar,
   VirtualService,
 } from '../../api/networking.js';
+import { CA_DEFAULTS } from '../ca/defaults.js';
 
 /** Istio's port protocols, upper-cased ("http" → "HTTP"); unknown names become 'UNSUPPORTED'. */
 export type PortProtocol = 'HTTP' | 'HTTP2' | 'GRPC' | 'GRPC-WEB' | 'HTTPS' | 'TLS' | 'TCP' | 'MONGO' | 'REDIS' | 'MYSQL' | 'UDP' | 'UNSUPPORTED';
@@ -33,6 +34,8 @@ export interface ServiceModel {
   readonly addresses: readonly string[];
   /** Where it came from, for messages: e.g. "ServiceEntry reviews.default". */
   readonly source: string;
+  /** ServiceEntry subjectAltNames: identities the service's servers present (Istio adds them to the service's accounts). */
+  readonly subjectAltNames?: readonly string[];
 }
 
 /** One endpoint of a service port. */
@@ -52,6 +55,12 @@ export interface ServiceEndpoint {
   readonly healthy: boolean;
   /** Workload name (WorkloadEntry name), for the graph and messages. */
   readonly workload: string;
+  /**
+   * Whether the workload takes Istio mTLS (its `security.istio.io/tlsMode`
+   * label is `istio`: it has a sidecar) or not ('disabled', the default as in
+   * Istio). Auto mTLS sends mTLS only to 'istio' endpoints.
+   */
+  readonly tlsMode: 'istio' | 'disabled';
 }
 
 /**
@@ -128,14 +137,33 @@ export interface MeshConfig {
   /** "istio-system" (where mesh-wide defaults live). */
   readonly rootNamespace: string;
   readonly outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
+  /** SPIFFE trust domain of workload identities (the CA's; spiffe://<trustDomain>/ns/…/sa/…). */
   readonly trustDomain: string;
+  /**
+   * Istio's meshConfig.enableAutoMtls: clients originate Istio mTLS to
+   * endpoints that have a sidecar when no DestinationRule sets tls.
+   */
+  readonly enableAutoMtls: boolean;
+  /**
+   * Whether the mesh's sidecars hold Istio workload certificates (SDS
+   * `default` and `ROOTCA` from a node agent, issued by a CA). Auto mTLS needs
+   * them: without them no sidecar could present or verify a mesh
+   * certificate, so clusters stay plaintext (a DestinationRule ISTIO_MUTUAL is
+   * still built as written, with a translation warning: never plaintext).
+   */
+  readonly workloadCertificates: boolean;
 }
 
 export const DEFAULT_MESH: MeshConfig = {
   domainSuffix: 'cluster.local',
   rootNamespace: 'istio-system',
   outboundTrafficPolicy: 'ALLOW_ANY',
-  trustDomain: 'cluster.local',
+  // One trust domain default for the CA and the SANs clients expect.
+  trustDomain: CA_DEFAULTS.trustDomain,
+  // Istio's default (on since 1.5).
+  enableAutoMtls: true,
+  // Off until the control plane runs a CA and sidecars run the node agent; `weft up` turns it on then.
+  workloadCertificates: false,
 };
 
 /** Canonical xDS resources for one proxy, in weft's canonical proto shape (src/xds/codec.ts). */

@@ -11,13 +11,14 @@ import { applyConnectionPool } from './apply-connection-pool.js';
 import { applyLoadBalancer } from './apply-load-balancer.js';
 import { applyOutlierDetection } from './apply-outlier-detection.js';
 import { applyUpstreamTls } from './apply-upstream-tls.js';
-import { finishDraft, newDraft } from './cluster-draft.js';
+import { finishDraft, newDraft, type ClusterDraft } from './cluster-draft.js';
 import { NAMES, TRANSLATE_DEFAULTS } from './defaults.js';
 import { buildLocalityLbEndpoints, labelsMatch } from './locality-endpoints.js';
 import { MESSAGE_CODES } from './messages.js';
-import { configKey, configPath, outboundClusterName } from './names.js';
+import { configKey, configPath, istioMtlsSni, outboundClusterName } from './names.js';
 import { adsConfigSource, durationFromMs } from './proto-helpers.js';
-import { effectiveTrafficPolicy, policyPartPath } from './traffic-policy.js';
+import { serviceAccounts } from './service-accounts.js';
+import { effectiveTrafficPolicy, policyPartPath, type EffectivePolicy } from './traffic-policy.js';
 import { isHttp2Protocol, serviceKey, type TranslateContext } from './translate-context.js';
 
 /** Every outbound cluster of the proxy's visible services, plus BlackHoleCluster (sorted by name). */
@@ -98,9 +99,43 @@ function buildServiceCluster(
   if (h2 === 'UPGRADE' && d.protocol !== 'downstream') d.protocol = 'http2';
   applyOutlierDetection(d, policy?.outlierDetection);
   applyLoadBalancer(d, policy?.loadBalancer, ctx, { grpc, key, path: path('loadBalancer') });
-  const cluster = finishDraft(d);
-  applyUpstreamTls(cluster, policy?.tls, ctx.messages, key, path('tls'), svc.hostname);
-  return cluster;
+  applyClusterTls(ctx, d, svc, port.port, subset, policy, key, path('tls'));
+  return finishDraft(d);
+}
+
+/**
+ * TLS of one outbound cluster. Auto mTLS needs workload certificates and a
+ * destination Istio would infer mTLS for (BestEffortInferServiceMTLSMode): a
+ * mesh-internal service that is not passthrough (resolution NONE or
+ * loadBalancer PASSTHROUGH).
+ * Proxyless gRPC clients get no auto mTLS (as in Istio) and no TLS from a
+ * DestinationRule yet: said, not silently dropped.
+ */
+function applyClusterTls(
+  ctx: TranslateContext, d: ClusterDraft, svc: ServiceModel, port: number, subset: Subset | undefined,
+  policy: EffectivePolicy | undefined, key: string, tlsPath: string,
+): void {
+  const tls = policy?.tls;
+  if (ctx.proxy.type === 'grpc') {
+    if (tls?.mode && tls.mode !== 'DISABLE') {
+      ctx.messages.warn(MESSAGE_CODES.GRPC_UNSUPPORTED, key, `${tlsPath}.mode`,
+        `tls mode ${tls.mode} is not configured for proxyless gRPC clients: their channel credentials decide whether ${svc.hostname} is reached over TLS`);
+    }
+    return;
+  }
+  const mesh = ctx.push.mesh;
+  if (tls?.mode === 'ISTIO_MUTUAL' && !mesh.workloadCertificates) {
+    ctx.messages.warn(MESSAGE_CODES.MTLS_WITHOUT_CERTIFICATES, key, `${tlsPath}.mode`,
+      `tls mode ISTIO_MUTUAL needs workload certificates, which this mesh does not issue (no CA): connections to ${svc.hostname} fail rather than go out in plaintext`);
+  }
+  const passthrough = svc.resolution === 'NONE' || policy?.loadBalancer?.simple === 'PASSTHROUGH';
+  applyUpstreamTls(d, {
+    tls,
+    autoMtls: mesh.enableAutoMtls && mesh.workloadCertificates && svc.location === 'MESH_INTERNAL' && !passthrough,
+    istioSni: istioMtlsSni(port, subset?.name, svc.hostname),
+    serviceAccounts: serviceAccounts(ctx.push, svc),
+    serviceEntry: svc.source.startsWith('ServiceEntry '),
+  });
 }
 
 function dnsEndpoints(ctx: TranslateContext, svc: ServiceModel, port: ServicePortModel, subset: Subset | undefined, type: string, name: string) {
@@ -110,7 +145,7 @@ function dnsEndpoints(ctx: TranslateContext, svc: ServiceModel, port: ServicePor
     // LOGICAL_DNS needs exactly one name, so an empty subset falls back to it too.
     eps = [{
       hostname: svc.hostname, servicePort: port.port, address: svc.hostname, port: port.targetPort ?? port.port,
-      labels: {}, serviceAccount: '', namespace: svc.namespace, weight: 1, locality: '', healthy: true, workload: '',
+      labels: {}, serviceAccount: '', namespace: svc.namespace, weight: 1, locality: '', healthy: true, workload: '', tlsMode: 'disabled',
     }];
   }
   if (type === 'LOGICAL_DNS' && eps.length > 1) {

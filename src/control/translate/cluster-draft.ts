@@ -3,6 +3,7 @@
 // typed_extension_protocol_options once at the end (as Istio's clusterWrapper).
 import type {
   envoy_config_cluster_v3_Cluster,
+  envoy_config_core_v3_UpstreamHttpProtocolOptions,
   envoy_extensions_upstreams_http_v3_HttpProtocolOptions,
 } from '../../xds/gen/types.js';
 import { anyOf, FILTER_NAMES, TYPE_URLS } from './proto-helpers.js';
@@ -15,10 +16,12 @@ export interface ClusterDraft {
   common: NonNullable<envoy_extensions_upstreams_http_v3_HttpProtocolOptions['common_http_protocol_options']>;
   /** http2_protocol_options.max_concurrent_streams, when set. */
   maxConcurrentStreams: number | undefined;
+  /** upstream_http_protocol_options (auto_sni, auto_san_validation from TLS origination). */
+  upstream: envoy_config_core_v3_UpstreamHttpProtocolOptions;
 }
 
 export function newDraft(cluster: envoy_config_cluster_v3_Cluster): ClusterDraft {
-  return { cluster, protocol: undefined, common: {}, maxConcurrentStreams: undefined };
+  return { cluster, protocol: undefined, common: {}, maxConcurrentStreams: undefined, upstream: {} };
 }
 
 /**
@@ -27,10 +30,12 @@ export function newDraft(cluster: envoy_config_cluster_v3_Cluster): ClusterDraft
  */
 export function finishDraft(d: ClusterDraft): envoy_config_cluster_v3_Cluster {
   const hasCommon = Object.keys(d.common).length > 0;
-  if (!hasCommon && d.protocol === undefined) return d.cluster;
+  const hasUpstream = Object.keys(d.upstream).length > 0;
+  if (!hasCommon && !hasUpstream && d.protocol === undefined) return d.cluster;
   const h2 = d.maxConcurrentStreams !== undefined ? { max_concurrent_streams: { value: d.maxConcurrentStreams } } : {};
   const opts: envoy_extensions_upstreams_http_v3_HttpProtocolOptions = {
     ...(hasCommon ? { common_http_protocol_options: d.common } : {}),
+    ...(hasUpstream ? { upstream_http_protocol_options: d.upstream } : {}),
     ...(d.protocol === 'downstream'
       ? { use_downstream_protocol_config: { http_protocol_options: {}, http2_protocol_options: h2 } }
       : d.protocol === 'http2'

@@ -4,7 +4,6 @@ import type { ConnectionPoolSettings, LoadBalancerSettings, OutlierDetection } f
 import { applyConnectionPool } from './apply-connection-pool.js';
 import { applyLoadBalancer } from './apply-load-balancer.js';
 import { applyOutlierDetection } from './apply-outlier-detection.js';
-import { applyUpstreamTls } from './apply-upstream-tls.js';
 import type { envoy_config_cluster_v3_Cluster } from '../../xds/gen/types.js';
 import { finishDraft, newDraft } from './cluster-draft.js';
 import { MessageCollector } from './messages.js';
@@ -120,27 +119,6 @@ test('loadBalancer: PASSTHROUGH and locality settings are reported; gRPC gets RO
   assert.deepEqual(lb({ localityLbSetting: { enabled: true } }).m.map((x) => x.code), ['WEFT_TR_FIELD_IGNORED']);
   assert.deepEqual(lb({ simple: 'LEAST_REQUEST' }, true).c, { name: 'c' });
   assert.equal(lb({ consistentHash: { httpHeaderName: 'x', maglev: { tableSize: 7 } } }, true).c.lb_policy, 'RING_HASH');
-});
-
-test('tls: DISABLE is plaintext; ISTIO_MUTUAL warns (plaintext between weft sidecars); SIMPLE/MUTUAL fail closed', () => {
-  const m = new MessageCollector();
-  const eds = (): envoy_config_cluster_v3_Cluster => ({ name: 'outbound|443||api.example.com', type: 'EDS', eds_cluster_config: { service_name: 'outbound|443||api.example.com' } });
-  const plain = eds();
-  applyUpstreamTls(plain, { mode: 'DISABLE' }, m, 'k', 'p', 'c');
-  applyUpstreamTls(plain, undefined, m, 'k', 'p', 'c');
-  assert.equal(m.list().length, 0);
-  assert.deepEqual(plain, eds());
-  const mesh = eds();
-  applyUpstreamTls(mesh, { mode: 'ISTIO_MUTUAL' }, m, 'DestinationRule reviews.default', 'spec.trafficPolicy.tls', 'reviews.default.svc.cluster.local');
-  assert.deepEqual(mesh, eds());
-  assert.deepEqual(m.list().map((x) => [x.code, x.path]), [['WEFT_TR_TLS_UNSUPPORTED', 'spec.trafficPolicy.tls.mode']]);
-  for (const mode of ['SIMPLE', 'MUTUAL'] as const) {
-    const c = eds();
-    const mc = new MessageCollector();
-    applyUpstreamTls(c, { mode }, mc, 'DestinationRule api.default', 'spec.trafficPolicy.tls', 'api.example.com');
-    assert.deepEqual(c, { name: 'outbound|443||api.example.com', type: 'STATIC', load_assignment: { cluster_name: 'outbound|443||api.example.com' } });
-    assert.deepEqual(mc.list().map((x) => [x.code, x.severity, x.path]), [['WEFT_TR_TLS_REFUSED', 'warning', 'spec.trafficPolicy.tls.mode']]);
-  }
 });
 
 test('loadBalancer.warmup → Envoy slow start on ROUND_ROBIN and LEAST_REQUEST, with Istio\'s defaults', () => {

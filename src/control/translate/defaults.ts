@@ -37,6 +37,15 @@ export const TRANSLATE_DEFAULTS = {
   slowStartMinWeightPercent: 10,
   /** Envoy requires a runtime key on RuntimeDouble; Istio sets this fixed one, which names no runtime value. */
   slowStartRuntimeKey: '(',
+  /**
+   * CA bundle a DestinationRule SIMPLE/MUTUAL client verifies the server with
+   * when it names no caCertificates: the system's roots, as Istio does
+   * (caCertificates defaults to "system", which istio-agent resolves to the
+   * OS bundle; this is the Debian/Ubuntu path it tries first). Envoy has no
+   * "system roots" setting of its own (system_root_certs is not implemented),
+   * so the file is named.
+   */
+  systemRootCertsFile: '/etc/ssl/certs/ca-certificates.crt',
 } as const;
 
 /**

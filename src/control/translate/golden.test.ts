@@ -8,10 +8,10 @@
 // consistent snapshot (every RDS and EDS name it references exists).
 import fs from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NetworkingObject } from '../../api/networking.js';
-import type { ProxyInfo } from '../model/types.js';
+import type { MeshConfig, ProxyInfo } from '../model/types.js';
 import { clusterEdsName, listenerRouteNames } from '../cache/references.js';
 import { decodeBinary, encodeBinary } from '../../xds/codec.js';
 import { translateProxy } from './translate-proxy.js';
@@ -21,6 +21,7 @@ import {
 } from './test-bookinfo.js';
 
 import { decodeWithProxy } from './test-proxy-decode.js';
+import { outboundTlsObjects, withFiles, writeOutboundTlsFiles } from './test-outbound-tls.js';
 import type { TestPushInput } from './test-push-context.js';
 
 interface Scenario {
@@ -34,7 +35,15 @@ interface Scenario {
   interop?: boolean;
   /** Translate against the control plane's real PushContext (bookinfoModel) instead of TestPushContext. */
   model?: boolean;
+  /** Mesh settings for model scenarios (e.g. workloadCertificates: a mesh with a CA). */
+  mesh?: Partial<MeshConfig>;
+  /** Real files for the file names the config uses, so the proxy can read them when it decodes. */
+  files?: ReadonlyMap<string, string>;
 }
+
+// The outbound TLS scenario names certificate files; the proxy reads them when it decodes.
+const tlsFiles = await writeOutboundTlsFiles();
+after(() => tlsFiles.cleanup());
 
 const ALL = ['listeners', 'routes', 'clusters', 'endpoints'] as const;
 const withDr = (file: string) => () => [...loadSample(file), ...loadSample('destination-rule-all.yaml')];
@@ -68,8 +77,11 @@ const SCENARIOS: Scenario[] = [
   { name: 'example-gateway', objects: exampleGateway, proxy: gatewayProxy(), parts: ['listeners', 'routes'], model: true },
   { name: 'example-grpc-fault-delay-jason', objects: () => exampleScenario('04-fault-delay-jason.yaml'), proxy: grpcProxy(), parts: [...ALL], model: true },
   { name: 'sidecar-base', objects: () => [], parts: [...ALL] },
+  // Auto mTLS, each DestinationRule tls mode, subset and port-level overrides (test-outbound-tls.ts).
+  { name: 'sidecar-outbound-tls', objects: outboundTlsObjects, parts: ['clusters', 'endpoints'], model: true, mesh: { workloadCertificates: true }, files: tlsFiles.files },
   { name: 'sidecar-destination-rule-all', objects: () => loadSample('destination-rule-all.yaml'), interop: true, parts: [...ALL] },
-  { name: 'sidecar-destination-rule-all-mtls', objects: () => loadSample('destination-rule-all-mtls.yaml'), interop: true, parts: ['clusters'] },
+  // In a mesh with a CA (workload certificates), as Istio's sample assumes.
+  { name: 'sidecar-destination-rule-all-mtls', objects: () => loadSample('destination-rule-all-mtls.yaml'), interop: true, parts: ['clusters'], extra: { mesh: { workloadCertificates: true } } },
   { name: 'sidecar-destination-rule-reviews', objects: () => loadSample('destination-rule-reviews.yaml'), interop: true, parts: ['clusters'] },
   ...[
     'virtual-service-all-v1', 'virtual-service-details-v2', 'virtual-service-ratings-db', 'virtual-service-ratings-mysql',
@@ -98,7 +110,7 @@ const TYPES = {
   endpoints: 'envoy.config.endpoint.v3.ClusterLoadAssignment',
 } as const;
 
-const pushOf = (s: Scenario) => (s.model ? bookinfoModel(s.objects()) : bookinfoPush(s.objects(), s.extra));
+const pushOf = (s: Scenario) => (s.model ? bookinfoModel(s.objects(), s.mesh) : bookinfoPush(s.objects(), s.extra));
 
 for (const s of SCENARIOS) {
   const opts = { skip: s.interop ? SAMPLES_SKIP : false };
@@ -127,7 +139,7 @@ for (const s of SCENARIOS) {
       if (n) assert.ok(edsNames.has(n), `EDS assignment ${n} is referenced but not built`);
     }
     if ((s.proxy ?? sidecarProxy()).type !== 'grpc') {
-      const d = decodeWithProxy(out.resources);
+      const d = decodeWithProxy(s.files ? withFiles(out.resources, s.files) : out.resources);
       assert.deepEqual(d.errors, [], 'weft\'s proxy must accept everything translation emits');
     }
   });

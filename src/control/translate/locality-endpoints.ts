@@ -3,7 +3,8 @@
 // Sorted (locality, then address and port) so output is deterministic.
 import { isIP } from 'node:net';
 import type { ServiceEndpoint } from '../model/types.js';
-import type { envoy_config_core_v3_Locality, envoy_config_endpoint_v3_LbEndpoint, envoy_config_endpoint_v3_LocalityLbEndpoints } from '../../xds/gen/types.js';
+import type { envoy_config_core_v3_Locality, envoy_config_core_v3_Metadata, envoy_config_endpoint_v3_LbEndpoint, envoy_config_endpoint_v3_LocalityLbEndpoints } from '../../xds/gen/types.js';
+import { ISTIO_TLS } from './istio-tls.js';
 
 /** Whether `labels` selects the endpoint (every label present with the same value, as a subset's labels). */
 export function labelsMatch(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>>): boolean {
@@ -51,9 +52,11 @@ export function buildLocalityLbEndpoints(eps: readonly ServiceEndpoint[], o: Loc
     const lbEndpoints: envoy_config_endpoint_v3_LbEndpoint[] = list.map((ep) => {
       const weight = ep.weight > 0 ? ep.weight : 1;
       total += weight;
+      const metadata = endpointMetadata(ep);
       return {
         endpoint: { address: socketAddress(ep.address, ep.port) },
         ...(o.healthStatus ? { health_status: ep.healthy ? 'HEALTHY' : 'UNHEALTHY' } as const : {}),
+        ...(metadata ? { metadata } : {}),
         load_balancing_weight: { value: weight },
       };
     });
@@ -62,6 +65,16 @@ export function buildLocalityLbEndpoints(eps: readonly ServiceEndpoint[], o: Loc
     out.push({ locality: locality ?? {}, lb_endpoints: lbEndpoints, load_balancing_weight: { value: total } });
   }
   return out;
+}
+
+/**
+ * What transport_socket_matches select on: Istio marks endpoints with a
+ * sidecar with filter_metadata["envoy.transport_socket_match"] = {tlsMode: "istio"}
+ * and leaves the others unmarked (they match `tlsMode-disabled`, plaintext).
+ */
+export function endpointMetadata(ep: ServiceEndpoint): envoy_config_core_v3_Metadata | undefined {
+  if (ep.tlsMode !== ISTIO_TLS.tlsModeIstio) return undefined;
+  return { filter_metadata: { [ISTIO_TLS.transportSocketMatchKey]: { [ISTIO_TLS.tlsModeLabel]: ISTIO_TLS.tlsModeIstio } } };
 }
 
 function cmpEndpoint(a: ServiceEndpoint, b: ServiceEndpoint): number {

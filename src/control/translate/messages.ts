@@ -16,10 +16,6 @@ export interface TranslationMessage {
 
 /** Stable message codes; one line each with the reason weft emits them. */
 export const MESSAGE_CODES = {
-  /** DestinationRule tls ISTIO_MUTUAL: no mesh mTLS yet; weft sidecars talk plaintext. */
-  TLS_UNSUPPORTED: 'WEFT_TR_TLS_UNSUPPORTED',
-  /** DestinationRule tls SIMPLE/MUTUAL: no TLS origination yet; the cluster gets no endpoints (fail closed). */
-  TLS_REFUSED: 'WEFT_TR_TLS_REFUSED',
   /** loadBalancer.simple PASSTHROUGH needs ORIGINAL_DST clusters, which weft's proxy refuses. */
   PASSTHROUGH_LB_UNSUPPORTED: 'WEFT_TR_PASSTHROUGH_LB_UNSUPPORTED',
   /** outboundTrafficPolicy ALLOW_ANY needs the ORIGINAL_DST PassthroughCluster. */
@@ -40,8 +36,10 @@ export const MESSAGE_CODES = {
   ENDPOINT_SKIPPED: 'WEFT_TR_ENDPOINT_SKIPPED',
   /** Gateway server or route kind weft does not serve yet (TLS/HTTPS servers, tls routes on gateways). */
   GATEWAY_UNSUPPORTED: 'WEFT_TR_GATEWAY_UNSUPPORTED',
-  /** A route kind proxyless gRPC cannot take (redirect, direct response). */
+  /** What proxyless gRPC cannot take: a route kind (redirect, direct response), DestinationRule tls. */
   GRPC_UNSUPPORTED: 'WEFT_TR_GRPC_UNSUPPORTED',
+  /** Istio mTLS (a STRICT inbound port, a DestinationRule ISTIO_MUTUAL) while the mesh issues no workload certificates: built as written, so connections fail (never a plaintext fallback). */
+  MTLS_WITHOUT_CERTIFICATES: 'WEFT_TR_MTLS_WITHOUT_CERTIFICATES',
   /** Node metadata weft reads that is malformed. */
   BAD_METADATA: 'WEFT_TR_BAD_METADATA',
 } as const;

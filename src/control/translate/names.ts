@@ -7,6 +7,14 @@ export function outboundClusterName(port: number, subset: string | undefined, ho
   return `outbound|${port}|${subset ?? ''}|${hostname}`;
 }
 
+/**
+ * The SNI Istio's mTLS clients send: `outbound_.<port>_.<subset>_.<host>`
+ * (BuildDNSSrvSubsetKey). Gateways route AUTO_PASSTHROUGH traffic on it.
+ */
+export function istioMtlsSni(port: number, subset: string | undefined, hostname: string): string {
+  return `outbound_.${port}_.${subset ?? ''}_.${hostname}`;
+}
+
 /** Istio's inbound cluster name for a workload port. */
 export function inboundClusterName(port: number): string {
   return `inbound|${port}||`;

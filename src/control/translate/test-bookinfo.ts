@@ -8,11 +8,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import type { DestinationRule, Gateway, NetworkingObject, ServiceEntry, Sidecar, VirtualService } from '../../api/networking.js';
-import type { ConfigObject } from '../../api/networking.js';
+import { TLS_MODE_LABEL, type ConfigObject } from '../../api/networking.js';
+import { CompositeRegistry } from '../ingest/composite-registry.js';
+import { ConfigRegistry } from '../ingest/config-registry.js';
 import { StaticRegistry } from '../ingest/static-registry.js';
 import { keyOf } from '../model/config-key.js';
 import { buildPushContext, type IndexedPushContext } from '../model/push-context.js';
-import type { ProxyInfo, ServiceEndpoint, ServiceModel } from '../model/types.js';
+import type { MeshConfig, ProxyInfo, ServiceEndpoint, ServiceModel } from '../model/types.js';
 import { TestPushContext, type TestPushInput } from './test-push-context.js';
 
 /** The repository root (tests run from dist/src/control/translate). */
@@ -42,9 +44,10 @@ export function bookinfoService(name: string, port = 9080, protocol: ServiceMode
 
 export function endpoint(name: string, version: string, address: string, over: Partial<ServiceEndpoint> = {}): ServiceEndpoint {
   return {
-    hostname: host(name), servicePort: 9080, address, port: 9080, labels: { app: name, version },
+    // Bookinfo's workloads run with sidecars: the injector's tlsMode label says so.
+    hostname: host(name), servicePort: 9080, address, port: 9080, labels: { app: name, version, [TLS_MODE_LABEL]: 'istio' },
     serviceAccount: `bookinfo-${name}`, namespace: NS, weight: 1, locality: 'us-east/zone-a/', healthy: true,
-    workload: `${name}-${version}`, ...over,
+    workload: `${name}-${version}`, tlsMode: 'istio', ...over,
   };
 }
 
@@ -130,9 +133,11 @@ export function bookinfoPush(objects: NetworkingObject[] = [], extra: Partial<Te
  * DestinationRules merge as Istio merges them (the demo's scenarios 07 and 07b
  * rely on it), which TestPushContext does not do.
  */
-export function bookinfoModel(objects: NetworkingObject[]): IndexedPushContext {
+export function bookinfoModel(objects: NetworkingObject[], mesh?: Partial<MeshConfig>): IndexedPushContext {
   const configs = objects.map((obj) => ({ obj: obj as unknown as ConfigObject, key: keyOf(obj) }));
-  return buildPushContext({ configs, registry: new StaticRegistry(BOOKINFO_SERVICES, BOOKINFO_ENDPOINTS), version: 'test' });
+  // As the ModelController: ServiceEntries/WorkloadEntries first, then the static registry.
+  const registry = new CompositeRegistry([new ConfigRegistry(configs), new StaticRegistry(BOOKINFO_SERVICES, BOOKINFO_ENDPOINTS)]);
+  return buildPushContext({ configs, registry, version: 'test', ...(mesh ? { mesh } : {}) });
 }
 
 /** A ServiceEntry's hosts as ServiceModels (the ingest layer does this for real). */
@@ -146,6 +151,7 @@ export function serviceEntryServices(se: ServiceEntry): ServiceModel[] {
     exportTo: se.spec.exportTo ?? ['*'],
     addresses: se.spec.addresses ?? [],
     source: `ServiceEntry ${se.metadata.name}.${se.metadata.namespace ?? NS}`,
+    ...(se.spec.subjectAltNames?.length ? { subjectAltNames: se.spec.subjectAltNames } : {}),
   }));
 }
 

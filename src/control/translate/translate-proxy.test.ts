@@ -160,13 +160,19 @@ test('gRPC and HTTP2 ports get HTTP/2 upstreams; TCP ports a tcp_proxy listener,
   assert.deepEqual(decodeWithProxy(r.resources).errors, []);
 });
 
-test('DNS ServiceEntry (egress-rule-google-apis.yaml): STRICT_DNS, SNI chain for HTTPS, port-80 route to 443, TLS reported', { skip: SAMPLES_SKIP }, () => {
+test('DNS ServiceEntry (egress-rule-google-apis.yaml): STRICT_DNS, SNI chain for HTTPS, port-80 route to 443, TLS origination on 443', { skip: SAMPLES_SKIP }, () => {
   const objs = loadSample('egress-rule-google-apis.yaml');
   const r = translateProxy(sidecarProxy(), bookinfoPush(objs, { services: [] }));
   const c443 = res(r).clusters.find((x) => x.name === 'outbound|443||www.googleapis.com')!;
-  // tls SIMPLE (TLS origination) is not supported yet: fail closed, never plaintext to port 443.
-  assert.equal(c443.type, 'STATIC');
-  assert.deepEqual(c443.load_assignment, { cluster_name: 'outbound|443||www.googleapis.com' });
+  // tls SIMPLE without caCertificates or sni: the system's roots verify the server; SNI and SAN check follow the request's host.
+  assert.equal(c443.type, 'STRICT_DNS');
+  const tls = c443.transport_socket!.typed_config as unknown as { common_tls_context: { validation_context: unknown }; sni?: string };
+  assert.equal(c443.transport_socket!.name, 'envoy.transport_sockets.tls');
+  assert.deepEqual(tls.common_tls_context.validation_context, { trusted_ca: { filename: '/etc/ssl/certs/ca-certificates.crt' } });
+  assert.equal(tls.sni, undefined);
+  const hpo = c443.typed_extension_protocol_options!['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'] as unknown as { upstream_http_protocol_options: unknown };
+  assert.deepEqual(hpo.upstream_http_protocol_options, { auto_sni: true, auto_san_validation: true });
+  assert.equal(res(r).clusters.find((x) => x.name === 'outbound|80||www.googleapis.com')!.transport_socket, undefined, 'port 80 stays plaintext (MESH_EXTERNAL: no auto mTLS)');
   assert.equal(res(r).clusters.find((x) => x.name === 'outbound|80||www.googleapis.com')!.lb_policy, undefined, 'ROUND_ROBIN from the DestinationRule');
   assert.equal(c443.lb_policy, 'LEAST_REQUEST', 'port-level settings replace the policy for 443 without inheriting (as Istio)');
   const https = res(r).listeners.find((x) => x.name === '0.0.0.0_443')!;
@@ -174,7 +180,7 @@ test('DNS ServiceEntry (egress-rule-google-apis.yaml): STRICT_DNS, SNI chain for
   const rc80 = res(r).routes.find((x) => x.name === '80')!;
   const vh = rc80.virtual_hosts!.find((v) => v.name === 'www.googleapis.com:80')!;
   assert.equal(vh.routes![0]!.route?.cluster, 'outbound|443||www.googleapis.com');
-  assert.deepEqual(r.messages.filter((m) => m.code.startsWith('WEFT_TR_TLS_')).map((m) => [m.code, m.path]), [['WEFT_TR_TLS_REFUSED', 'spec.trafficPolicy.portLevelSettings[0].tls.mode']]);
+  assert.deepEqual(r.messages.filter((m) => m.severity === 'warning'), [], 'TLS origination is honoured: nothing to warn about');
   assert.deepEqual(decodeWithProxy(r.resources).errors, []);
 });
 

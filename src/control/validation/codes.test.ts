@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { CODES } from './codes.js';
+import { CODES, RETIRED_CODES } from './codes.js';
 
 const DOC = fileURLToPath(new URL('../../../../docs/config-validation.md', import.meta.url));
 
@@ -18,6 +18,14 @@ describe('message codes', () => {
       assert.equal(cells[5], (info as { istio?: string }).istio ?? '', `${code}: Istio's code in the table`);
     });
   }
+  it('retired codes are not reused and are documented as retired', () => {
+    for (const code of Object.keys(RETIRED_CODES)) {
+      assert.ok(!(code in CODES), `${code} is retired and must not be emitted again`);
+      const row = doc.split('\n').find((l) => l.startsWith(`| ${code} |`));
+      assert.ok(row, `docs/config-validation.md has no row for retired ${code}`);
+      assert.equal(row.split('|').map((c) => c.trim())[2], 'retired', code);
+    }
+  });
   it('deprecations are warnings and analysis codes are 03xx', () => {
     for (const [code, info] of Object.entries(CODES)) {
       if (code.startsWith('WEFT02')) assert.equal(info.severity, 'warning', code);

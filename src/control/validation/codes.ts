@@ -58,8 +58,6 @@ export const CODES = {
   WEFT0150: { severity: 'warning', meaning: 'a route can never match (earlier catch-all or identical matches), as IST0130', istio: 'IST0130' },
   WEFT0151: { severity: 'warning', meaning: 'a match is shadowed by an identical earlier match, as IST0131', istio: 'IST0131' },
   WEFT0152: { severity: 'warning', meaning: 'valid but probably not what was meant (Istio validation warnings)', istio: 'IST0133' },
-  WEFT0160: { severity: 'warning', meaning: 'DestinationRule tls ISTIO_MUTUAL: accepted (as Istio), not yet honoured: no mesh mTLS yet, traffic between weft sidecars is plaintext' },
-  WEFT0161: { severity: 'warning', meaning: 'DestinationRule tls SIMPLE/MUTUAL: accepted (as Istio), but weft cannot originate TLS yet: the destination gets no endpoints (503), never plaintext' },
   WEFT0162: { severity: 'warning', meaning: 'Sidecar outboundTrafficPolicy.egressProxy: accepted (as Istio) but not honoured: unknown destinations are not sent to the egress proxy' },
   WEFT0163: { severity: 'warning', meaning: 'a field Istio accepts that weft reads but does not honour yet (named in the message): DestinationRule workloadSelector, match statPrefix, Sidecar ingress and egress port/bind/captureMode' },
   WEFT0153: { severity: 'info', meaning: 'a VirtualService without hosts only takes effect as a delegate of another one' },
@@ -92,3 +90,13 @@ export const CODES = {
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;
+
+/**
+ * Codes weft no longer emits, with what they meant. A retired number is never
+ * given a new meaning, so a script that matched it stays correct (it just
+ * never fires); docs/config-validation.md lists them.
+ */
+export const RETIRED_CODES: Readonly<Record<string, string>> = {
+  WEFT0160: 'DestinationRule tls ISTIO_MUTUAL accepted but not honoured (no mesh mTLS); retired when mesh mTLS arrived',
+  WEFT0161: 'DestinationRule tls SIMPLE/MUTUAL accepted but not honoured (no TLS origination); retired when TLS origination arrived',
+};

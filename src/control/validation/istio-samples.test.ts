@@ -14,9 +14,6 @@ import { validateObject } from './validate-object.js';
 /** Warnings Istio's own tools report on these files too (IST0130: route after a catch-all). */
 const EXPECTED_WARNINGS: Record<string, string[]> = {
   'fault-injection-details-v1.yaml': ['WEFT0150 spec.http[1]'],
-  // TLS weft cannot honour yet: accepted as Istio accepts it, with a warning (never a quiet downgrade).
-  'destination-rule-all-mtls.yaml': ['WEFT0160 spec.trafficPolicy.tls.mode', 'WEFT0160 spec.trafficPolicy.tls.mode', 'WEFT0160 spec.trafficPolicy.tls.mode', 'WEFT0160 spec.trafficPolicy.tls.mode'],
-  'egress-rule-google-apis.yaml': ['WEFT0161 spec.trafficPolicy.portLevelSettings[0].tls.mode'],
 };
 
 export const SEED_EXAMPLES = `apiVersion: networking.istio.io/v1alpha3

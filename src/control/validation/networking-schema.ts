@@ -189,7 +189,7 @@ const clientTls = obj({
   subjectAltNames: list(str),
   sni: str,
   insecureSkipVerify: bool,
-  caCrl: unsupportedField('certificate revocation lists are not implemented'),
+  caCrl: str,
 });
 
 const portTrafficPolicy = obj({ port: portSelector, loadBalancer, connectionPool, outlierDetection, tls: clientTls });

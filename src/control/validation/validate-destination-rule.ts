@@ -191,12 +191,7 @@ function validateLoadBalancer(lb: LoadBalancerSettings | undefined, outlier: Out
 
 function validateClientTls(t: ClientTLSSettings | undefined, path: string, r: Reporter): void {
   if (!t) return;
-  // Istio accepts these modes; weft cannot honour them yet, and says so here and at apply time.
-  if (t.mode === 'ISTIO_MUTUAL') {
-    r.report('WEFT0160', childPath(path, 'mode'), 'tls mode ISTIO_MUTUAL is accepted but not yet honoured: weft has no mesh mTLS yet, so traffic between weft sidecars stays plaintext');
-  } else if (t.mode === 'SIMPLE' || t.mode === 'MUTUAL') {
-    r.report('WEFT0161', childPath(path, 'mode'), `tls mode ${t.mode} is accepted but weft cannot originate TLS yet: requests to this destination fail (503) rather than go out in plaintext`);
-  }
+  // Istio's ValidateTLS (pkg/config/validation), rule for rule.
   if (t.insecureSkipVerify) {
     if (t.mode === 'SIMPLE' && (t.caCertificates || t.credentialName || t.subjectAltNames)) {
       r.report('WEFT0113', path, 'with insecureSkipVerify, caCertificates, credentialName and subjectAltNames cannot be set');
@@ -204,14 +199,16 @@ function validateClientTls(t: ClientTLSSettings | undefined, path: string, r: Re
     if (t.mode === 'MUTUAL' && (t.caCertificates || t.subjectAltNames)) r.report('WEFT0113', path, 'with insecureSkipVerify, caCertificates and subjectAltNames cannot be set');
   }
   if ((t.mode === 'SIMPLE' || t.mode === 'MUTUAL') && t.credentialName) {
-    if (t.clientCertificate || t.caCertificates || t.privateKey) r.report('WEFT0113', path, 'with credentialName, clientCertificate, privateKey and caCertificates cannot be set (they come from the credential)');
+    if (t.clientCertificate || t.caCertificates || t.privateKey || t.caCrl) {
+      r.report('WEFT0113', path, 'with credentialName, clientCertificate, privateKey, caCertificates and caCrl cannot be set (they come from the credential)');
+    }
     return;
   }
   if (t.mode === 'MUTUAL') {
     if (!t.clientCertificate) r.report('WEFT0113', childPath(path, 'clientCertificate'), 'mode MUTUAL needs clientCertificate (or credentialName)');
     if (!t.privateKey) r.report('WEFT0113', childPath(path, 'privateKey'), 'mode MUTUAL needs privateKey (or credentialName)');
   }
-  if (t.mode === 'ISTIO_MUTUAL' && (t.clientCertificate || t.privateKey || t.caCertificates || t.credentialName)) {
-    r.report('WEFT0152', path, 'mode ISTIO_MUTUAL uses the mesh certificates; clientCertificate, privateKey, caCertificates and credentialName are ignored');
+  if (t.mode === 'ISTIO_MUTUAL' && (t.clientCertificate || t.privateKey || t.caCertificates || t.credentialName || t.caCrl)) {
+    r.report('WEFT0152', path, 'mode ISTIO_MUTUAL uses the mesh certificates; clientCertificate, privateKey, caCertificates, caCrl and credentialName are ignored');
   }
 }
