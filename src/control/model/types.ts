@@ -120,6 +120,27 @@ export interface PushContext {
   servicesVisibleTo(proxy: ProxyInfo): readonly ServiceModel[];
   /** Resolves a short host as Istio does (`reviews` in `default` → `reviews.default.svc.cluster.local`). */
   resolveHost(host: string, namespace: string): string;
+  /**
+   * The effective PeerAuthentication of a workload (its namespace and labels):
+   * mesh → namespace → workload selector, UNSET inherits, default PERMISSIVE,
+   * portLevelMtls per workload port (see peer-authentication-index.ts).
+   */
+  peerAuthentication(namespace: string, labels: Readonly<Record<string, string>>): EffectiveMtls;
+}
+
+/** Istio's effective mTLS modes (UNSET never survives composition). */
+export type MtlsMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE';
+
+/** A workload's composed PeerAuthentication. */
+export interface EffectiveMtls {
+  /** The workload's mode (ports not in perPort). */
+  readonly mode: MtlsMode;
+  /** Workload port → mode, from the workload policy's portLevelMtls. */
+  readonly perPort: ReadonlyMap<number, MtlsMode>;
+  /** Keys of the policies that apply (mesh, namespace, workload scope), widest first. */
+  readonly policies: readonly string[];
+  /** Key of the policy that set `mode`; absent when it is the default. */
+  readonly source?: string;
 }
 
 export interface MeshConfig {
@@ -129,6 +150,16 @@ export interface MeshConfig {
   readonly rootNamespace: string;
   readonly outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
   readonly trustDomain: string;
+  /**
+   * Whether the mesh's sidecars hold Istio workload certificates (SDS `default`
+   * and `ROOTCA` from a node agent, issued by a CA). When true, inbound
+   * listeners are built exactly as Istio builds them (PERMISSIVE: an mTLS
+   * chain beside the plaintext one). When false, no sidecar could present or
+   * verify a mesh certificate, so PERMISSIVE and DISABLE ports are built
+   * plaintext-only; STRICT ports still get only their mTLS chain (never a
+   * plaintext fallback), with a translation warning.
+   */
+  readonly workloadCertificates: boolean;
 }
 
 export const DEFAULT_MESH: MeshConfig = {
@@ -136,6 +167,8 @@ export const DEFAULT_MESH: MeshConfig = {
   rootNamespace: 'istio-system',
   outboundTrafficPolicy: 'ALLOW_ANY',
   trustDomain: 'cluster.local',
+  // Off until the control plane runs a CA and sidecars run the node agent (issue 10); `weft up` turns it on then.
+  workloadCertificates: false,
 };
 
 /** Canonical xDS resources for one proxy, in weft's canonical proto shape (src/xds/codec.ts). */

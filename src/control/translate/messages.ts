@@ -42,6 +42,8 @@ export const MESSAGE_CODES = {
   GATEWAY_UNSUPPORTED: 'WEFT_TR_GATEWAY_UNSUPPORTED',
   /** A route kind proxyless gRPC cannot take (redirect, direct response). */
   GRPC_UNSUPPORTED: 'WEFT_TR_GRPC_UNSUPPORTED',
+  /** A STRICT inbound port while the mesh issues no workload certificates: mTLS only, so connections fail (never a plaintext fallback). */
+  MTLS_WITHOUT_CERTIFICATES: 'WEFT_TR_MTLS_WITHOUT_CERTIFICATES',
   /** Node metadata weft reads that is malformed. */
   BAD_METADATA: 'WEFT_TR_BAD_METADATA',
 } as const;

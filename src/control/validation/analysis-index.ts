@@ -4,12 +4,12 @@
 import type {
   DestinationRule,
   Gateway,
-  NetworkingObject,
   ServiceEntry,
   Sidecar,
   VirtualService,
   WorkloadEntry,
 } from '../../api/networking.js';
+import type { IstioObject, PeerAuthentication } from '../../api/security.js';
 import { exportNamespaces, isPublic, isVisibleFrom, normalizeExportTo } from '../model/export-to.js';
 import type { ServiceEndpoint, ServiceModel } from '../model/types.js';
 import { hostCovers, namespaceOfServiceHost, resolveHostName } from '../model/host-names.js';
@@ -22,7 +22,7 @@ export interface AnalysisRegistry {
 }
 
 /** An accepted (valid, normalized) object and where it came from. */
-export interface AcceptedObject<T extends NetworkingObject = NetworkingObject> {
+export interface AcceptedObject<T extends IstioObject = IstioObject> {
   readonly obj: T;
   readonly key: string;
   readonly namespace: string;
@@ -70,6 +70,8 @@ export class AnalysisIndex {
   readonly sidecars: AcceptedObject<Sidecar>[] = [];
   readonly services: KnownService[] = [];
   readonly workloadEntries: AcceptedObject<WorkloadEntry>[] = [];
+  /** Oldest first (input order). */
+  readonly peerAuthentications: AcceptedObject<PeerAuthentication>[] = [];
   /** Namespaces known to the mesh (of objects and registry services): "reviews.prod" names a service only when prod is one, as in translation. */
   private readonly namespaces = new Set<string>();
 
@@ -100,6 +102,9 @@ export class AnalysisIndex {
           break;
         case 'WorkloadEntry':
           this.workloadEntries.push(a as AcceptedObject<WorkloadEntry>);
+          break;
+        case 'PeerAuthentication':
+          this.peerAuthentications.push(a as AcceptedObject<PeerAuthentication>);
           break;
       }
     }

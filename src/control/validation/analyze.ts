@@ -3,7 +3,8 @@
 // conflicts between VirtualServices, Sidecars that hide routed hosts. Runs on
 // the objects that pass validation; returns only WEFT03xx messages (callers
 // print validation messages themselves).
-import type { Destination, HTTPRoute, NetworkingObject, RouteDestination, ServiceEntry, VirtualService } from '../../api/networking.js';
+import type { Destination, HTTPRoute, RouteDestination, ServiceEntry, VirtualService } from '../../api/networking.js';
+import type { IstioObject } from '../../api/security.js';
 import { DEFAULT_MESH } from '../model/types.js';
 import { AnalysisIndex, visibleTogether, type AcceptedObject, type AnalysisRegistry } from './analysis-index.js';
 import { analyzeServiceEntries, analyzeSidecars, findGatewayConflicts, findWildcardOverlaps } from './analyze-networking.js';
@@ -82,7 +83,7 @@ export function analyze(docs: readonly AnalyzeInput[], options: AnalyzeOptions =
       if (key && !rejected.has(key)) rejected.set(key, d.file ? `${d.file}${d.lineOf?.('') ? `:${d.lineOf('')}` : ''}` : 'the input');
       continue;
     }
-    const o: NetworkingObject = res.object;
+    const o: IstioObject = res.object;
     const namespace = o.metadata.namespace ?? 'default';
     const a: AcceptedObject = { obj: o, key: `${o.kind} ${o.metadata.name}.${namespace}`, namespace, ...(d.file !== undefined ? { file: d.file } : {}), ...(d.lineOf ? { lineOf: d.lineOf } : {}) };
     const prev = seen.get(a.key);
