@@ -35,6 +35,8 @@ export interface KnownService {
   readonly host: string;
   readonly namespace: string;
   readonly ports: readonly number[];
+  /** Service port → the workload port it forwards to, where they differ (targetPort). */
+  readonly targetPorts?: ReadonlyMap<number, number>;
   /** Label sets of the service's workloads; undefined when they cannot be known (DNS, NONE). */
   readonly workloads?: readonly Readonly<Record<string, string>>[];
   /** "ServiceEntry name.ns" or "registry". */
@@ -111,7 +113,8 @@ export class AnalysisIndex {
     for (const se of serviceEntries) this.addServiceEntry(se);
     for (const s of registry?.services() ?? []) {
       const workloads = s.ports.flatMap((p) => registry!.endpoints(s.hostname, p.port).map((e) => e.labels));
-      this.services.push({ host: s.hostname, namespace: s.namespace, ports: s.ports.map((p) => p.port), workloads, source: s.source || 'registry' });
+      const targetPorts = new Map(s.ports.flatMap((p) => (p.targetPort !== undefined ? [[p.port, p.targetPort] as const] : [])));
+      this.services.push({ host: s.hostname, namespace: s.namespace, ports: s.ports.map((p) => p.port), targetPorts, workloads, source: s.source || 'registry' });
     }
   }
 
@@ -125,9 +128,10 @@ export class AnalysisIndex {
     } else if ((spec.endpoints ?? []).length > 0) workloads = (spec.endpoints ?? []).map((e) => e?.labels ?? {});
     else if (resolution === 'STATIC') workloads = [];
     const ports = (spec.ports ?? []).flatMap((p) => (p?.number !== undefined ? [p.number] : []));
+    const targetPorts = new Map((spec.ports ?? []).flatMap((p) => (p?.number !== undefined && p.targetPort !== undefined ? [[p.number, p.targetPort] as const] : [])));
     for (const host of spec.hosts ?? []) {
       if (host === undefined) continue;
-      const svc = { host, namespace: se.namespace, ports, source: se.key, ...(workloads ? { workloads } : {}) };
+      const svc = { host, namespace: se.namespace, ports, targetPorts, source: se.key, ...(workloads ? { workloads } : {}) };
       this.services.push(svc);
       // Short names in a ServiceEntry are commonly meant as the namespace's service name.
       const fq = this.resolve(host, se.namespace);
