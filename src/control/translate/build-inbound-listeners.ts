@@ -53,10 +53,17 @@ export function buildInboundListeners(ctx: TranslateContext, targets: readonly W
   })];
 }
 
-/** Adds the tls_inspector when a chain matches on TLS (Envoy would otherwise never see "tls"). */
+/**
+ * Adds the tls_inspector when a chain matches on TLS (Envoy would otherwise
+ * never see "tls"), continuing as plaintext when the client sends nothing
+ * before the listener filters' timeout, as Istio's inbound listeners do
+ * (server-first protocols). The timeout stays Envoy's default: Istio sets its
+ * protocolDetectionTimeout (0s, "disabled" to Envoy) there, which weft's
+ * proxy would take as an immediate timeout.
+ */
 function withInspector(l: envoy_config_listener_v3_Listener): envoy_config_listener_v3_Listener {
   const needsTls = (l.filter_chains ?? []).some((c) => c.filter_chain_match?.transport_protocol === TRANSPORT_PROTOCOL.tls);
-  return needsTls ? { ...l, listener_filters: [tlsInspectorFilter()] } : l;
+  return needsTls ? { ...l, listener_filters: [tlsInspectorFilter()], continue_on_listener_filters_timeout: true } : l;
 }
 
 /**

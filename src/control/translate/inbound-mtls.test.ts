@@ -143,6 +143,7 @@ describe('inbound mTLS by PeerAuthentication', () => {
         assertChains(l.filter_chains ?? [], want, http, `inbound_${port}`);
         const wantsInspector = want === 'STRICT' || want === 'PERMISSIVE';
         assert.equal((l.listener_filters ?? []).some((f) => f.name === 'envoy.filters.listener.tls_inspector'), wantsInspector, `inbound_${port} tls_inspector`);
+        assert.equal(l.continue_on_listener_filters_timeout === true, wantsInspector, `inbound_${port}: plaintext after the inspector's timeout (server-first protocols)`);
       }
       const anyTls = Object.values(s.expect).some((m) => m === 'STRICT' || m === 'PERMISSIVE');
       assert.equal((vi!.listener_filters ?? []).some((f) => f.name === 'envoy.filters.listener.tls_inspector'), anyTls, 'virtualInbound tls_inspector');
