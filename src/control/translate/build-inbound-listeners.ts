@@ -76,18 +76,21 @@ export function workloadPort(ctx: TranslateContext, t: WorkloadTarget): number {
   return ctx.options.inboundPorts ? t.port.targetPort ?? t.port.port : t.endpoint.port;
 }
 
-/** The effective mode of one of the proxy's inbound ports, and the policy that decided it (the narrowest that applies). */
-export function inboundMtlsMode(ctx: TranslateContext, t: WorkloadTarget): { mode: MtlsMode; policy: string | undefined } {
+/** The effective mode of one of the proxy's inbound ports, and the policy and field that decided it (none: Istio's default). */
+export function inboundMtlsMode(ctx: TranslateContext, t: WorkloadTarget): { mode: MtlsMode; policy: string | undefined; path: string } {
   const eff = ctx.push.peerAuthentication(ctx.proxy.namespace, ctx.proxy.labels);
-  return { mode: mtlsModeForPort(eff, workloadPort(ctx, t)), policy: eff.policies[eff.policies.length - 1] };
+  const port = workloadPort(ctx, t);
+  // A port-level entry belongs to the workload policy, the narrowest that applies.
+  if (eff.perPort.has(port)) return { mode: mtlsModeForPort(eff, port), policy: eff.policies[eff.policies.length - 1], path: `spec.portLevelMtls["${port}"].mode` };
+  return { mode: eff.mode, policy: eff.source, path: 'spec.mtls.mode' };
 }
 
 /** The chain options of a port: Istio's, or plaintext only while the mesh has no workload certificates (types.ts MeshConfig). */
 function chainOptions(ctx: TranslateContext, t: WorkloadTarget, http: boolean): InboundChainOption[] | undefined {
-  const { mode, policy } = inboundMtlsMode(ctx, t);
+  const { mode, policy, path } = inboundMtlsMode(ctx, t);
   if (ctx.push.mesh.workloadCertificates) return inboundChainOptions(mode, http);
   if (mode !== 'STRICT') return undefined;
-  ctx.messages.warn(MESSAGE_CODES.MTLS_WITHOUT_CERTIFICATES, policy ?? `Proxy ${ctx.proxy.id}`, 'spec.mtls.mode',
+  ctx.messages.warn(MESSAGE_CODES.MTLS_WITHOUT_CERTIFICATES, policy ?? `Proxy ${ctx.proxy.id}`, path,
     `PeerAuthentication makes port ${t.port.port} STRICT but the mesh issues no workload certificates (no CA): the port takes only mTLS, so every connection to it fails until certificates are issued`);
   return inboundChainOptions(mode, http);
 }

@@ -44,7 +44,7 @@ interface Scenario {
   workloadCertificates: boolean;
   /** Expected chain shape per service port: a mode, or 'plain' (one chain without transport matching). */
   expect: { 9080: MtlsMode | 'plain'; 9091: MtlsMode | 'plain' };
-  /** Translation message codes expected (one per port). */
+  /** Translation messages expected (one per port): `code key path`. */
   messages?: string[];
 }
 
@@ -65,7 +65,14 @@ const SCENARIOS: Scenario[] = [
   { name: 'no-certificates-permissive', policies: [], workloadCertificates: false, expect: { 9080: 'plain', 9091: 'plain' } },
   {
     name: 'no-certificates-strict', policies: [pa('default', NS, mode('STRICT'))], workloadCertificates: false,
-    expect: { 9080: 'STRICT', 9091: 'STRICT' }, messages: [MESSAGE_CODES.MTLS_WITHOUT_CERTIFICATES, MESSAGE_CODES.MTLS_WITHOUT_CERTIFICATES],
+    expect: { 9080: 'STRICT', 9091: 'STRICT' },
+    messages: [`${MESSAGE_CODES.MTLS_WITHOUT_CERTIFICATES} PeerAuthentication default.default spec.mtls.mode`, `${MESSAGE_CODES.MTLS_WITHOUT_CERTIFICATES} PeerAuthentication default.default spec.mtls.mode`],
+  },
+  {
+    name: 'no-certificates-port-level-strict',
+    policies: [pa('productpage', NS, { ...productpage, portLevelMtls: { 9191: { mode: 'STRICT' } } })], workloadCertificates: false,
+    expect: { 9080: 'plain', 9091: 'STRICT' },
+    messages: [`${MESSAGE_CODES.MTLS_WITHOUT_CERTIFICATES} PeerAuthentication productpage.default spec.portLevelMtls["9191"].mode`],
   },
 ];
 
@@ -75,7 +82,7 @@ function translate(s: Scenario, proxy: ProxyInfo) {
 }
 
 /** Messages about inbound mTLS (others, e.g. outbound passthrough, are not this test's subject). */
-const mtlsMessages = (ms: readonly { code: string }[]) => ms.filter((m) => m.code === MESSAGE_CODES.MTLS_WITHOUT_CERTIFICATES);
+const mtlsMessages = <M extends { code: string }>(ms: readonly M[]) => ms.filter((m) => m.code === MESSAGE_CODES.MTLS_WITHOUT_CERTIFICATES);
 
 const inboundOf = (listeners: unknown[]) => (listeners as envoy_config_listener_v3_Listener[]).filter((l) => l.traffic_direction === 'INBOUND');
 
@@ -147,7 +154,7 @@ describe('inbound mTLS by PeerAuthentication', () => {
       }
       const anyTls = Object.values(s.expect).some((m) => m === 'STRICT' || m === 'PERMISSIVE');
       assert.equal((vi!.listener_filters ?? []).some((f) => f.name === 'envoy.filters.listener.tls_inspector'), anyTls, 'virtualInbound tls_inspector');
-      assert.deepEqual(mtlsMessages(capture.messages).map((m) => m.code), s.messages ?? []);
+      assert.deepEqual(mtlsMessages(capture.messages).map((m) => `${m.code} ${m.key} ${m.path}`), s.messages ?? []);
     });
 
     it(`decoded and matched by the proxy: ${s.name}`, () => {
