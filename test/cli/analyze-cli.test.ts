@@ -149,4 +149,37 @@ spec:
       tmp.cleanup();
     }
   });
+
+  it('mesh-wide STRICT with a DestinationRule sending plaintext to ratings: exit 1, WEFT0333 (IST0113); a PeerAuthentication selecting no workload: WEFT0314 (IST0127)', async () => {
+    const tmp = tempDir('weft-analyze-mtls-');
+    try {
+      fs.cpSync(path.join(BOOKINFO, 'workloads.yaml'), path.join(tmp.dir, 'workloads.yaml'));
+      fs.cpSync(path.join(BOOKINFO, 'config'), path.join(tmp.dir, 'config'), { recursive: true });
+      tmp.file('config/mtls.yaml', `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: { name: default, namespace: istio-system }
+spec: { mtls: { mode: STRICT } }
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: { name: nobody }
+spec:
+  selector: { matchLabels: { app: ratingz } }
+  mtls: { mode: DISABLE }
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: ratings-plaintext }
+spec:
+  host: ratings
+  trafficPolicy: { tls: { mode: DISABLE } }
+`);
+      const r = await runWeft(['analyze', tmp.dir]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /^Error \[WEFT0333 \(IST0113\)\] \(DestinationRule ratings-plaintext\.default\) spec\.trafficPolicy\.tls\.mode: .* at .*mtls\.yaml:\d+$/m);
+      assert.match(r.stdout, /^Warning \[WEFT0314 \(IST0127\)\] \(PeerAuthentication nobody\.default\) spec\.selector\.matchLabels: /m);
+    } finally {
+      tmp.cleanup();
+    }
+  });
 });

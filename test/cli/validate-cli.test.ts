@@ -39,9 +39,9 @@ spec:
     timeout: 5
 ---
 apiVersion: security.istio.io/v1
-kind: PeerAuthentication
+kind: AuthorizationPolicy
 metadata: { name: default }
-spec: { mtls: { mode: STRICT } }
+spec: { action: DENY }
 `;
 
 function runWithStdin(args: string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -105,6 +105,17 @@ describe('weft validate', { timeout: 180_000 }, () => {
     assert.match(r.stderr, /0 errors, 0 warnings/);
   });
 
+  it('accepts PeerAuthentication (Istio\'s mesh-wide STRICT) and refuses portLevelMtls without a selector with FILE:LINE', async () => {
+    const good = tmp.file('pa-mesh.yaml', 'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: { name: default, namespace: istio-system }\nspec:\n  mtls: { mode: STRICT }\n');
+    const ok = await runWeft(['validate', '-f', good]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stderr, /0 errors, 0 warnings/);
+    const badPa = tmp.file('pa-bad.yaml', 'apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata: { name: default, namespace: foo }\nspec:\n  mtls: { mode: STRICT }\n  portLevelMtls:\n    8080: { mode: DISABLE }\n');
+    const r = await runWeft(['validate', '-f', badPa]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^Error \[WEFT0106 \(IST0106\)\] \(PeerAuthentication default\.foo\) spec\.portLevelMtls: .* at .*pa-bad\.yaml:6$/m);
+  });
+
   it('two objects with one identity among the inputs are an error naming both files and lines', async () => {
     const vs = (route: string) => `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: reviews\nspec:\n  hosts: [reviews]\n  http:\n  - route: [{ destination: { host: ${route} } }]\n`;
     const cfg = path.join(tmp.dir, 'config');
@@ -122,7 +133,7 @@ describe('weft validate', { timeout: 180_000 }, () => {
     const r = await runWeft(['validate', '-f', bad]);
     assert.equal(r.code, 1);
     assert.deepEqual(r.stdout.trim().split('\n'), [
-      `Error [WEFT0003] (PeerAuthentication default.default) kind: PeerAuthentication (security.istio.io/v1) is not yet supported by weft: it is not applied (security policies arrive with mTLS and authorization support) at ${bad}:16`,
+      `Error [WEFT0003] (AuthorizationPolicy default.default) kind: AuthorizationPolicy (security.istio.io/v1) is not yet supported by weft: it is not applied (authorization policies arrive with authorization support) at ${bad}:16`,
       `Error [WEFT0102 (IST0106)] (VirtualService reviews.default) spec.http[0].route[0].destination.port.number: port number 70000 must be in the range 1..65535 at ${bad}:12`,
       `Error [WEFT0014 (IST0106)] (VirtualService reviews.default) spec.http[0].timeout: must be a duration string such as "10s", "100ms", "5m", got the number 5 (a unit is required: "5s") at ${bad}:13`,
     ].sort((a, b) => Number(a.split(':').pop()) - Number(b.split(':').pop())));

@@ -4,19 +4,21 @@
 // per-namespace answers are memoized (invisible to callers). Objects handed
 // out are frozen copies with host names resolved; inputs are never mutated.
 import type { ConfigObject, DestinationRule, Gateway, Sidecar, VirtualService } from '../../api/networking.js';
+import type { PeerAuthentication } from '../../api/security.js';
 import { namespaceOf } from './config-key.js';
 import { DestinationRuleIndex, type ModelNote } from './destination-rule-index.js';
 import { deepFreeze } from './freeze.js';
 import { resolveHostName } from './host-names.js';
 import { selectorMatches } from './labels.js';
+import { PeerAuthenticationIndex } from './peer-authentication-index.js';
 import { ServiceIndex, type RegistryView } from './service-index.js';
 import { egressHostsOf, egressSelects } from './sidecar-egress.js';
 import { SidecarIndex } from './sidecar-index.js';
-import { DEFAULT_MESH, type Accepted, type MeshConfig, type ProxyInfo, type PushContext, type ServiceEndpoint, type ServiceModel } from './types.js';
+import { DEFAULT_MESH, type Accepted, type EffectiveMtls, type MeshConfig, type ProxyInfo, type PushContext, type ServiceEndpoint, type ServiceModel } from './types.js';
 import { VirtualServiceIndex } from './virtual-service-index.js';
 
 export interface PushContextInput {
-  /** Accepted config objects, oldest first (the order decides conflicts, like Istio's creation time). Kinds other than VirtualService, DestinationRule, Sidecar and Gateway are kept in `configs` but not indexed. */
+  /** Accepted config objects, oldest first (the order decides conflicts, like Istio's creation time). Kinds other than VirtualService, DestinationRule, Sidecar, Gateway and PeerAuthentication are kept in `configs` but not indexed. */
   readonly configs: readonly Accepted<ConfigObject>[];
   /** Services and endpoints; read once, at build time. */
   readonly registry?: RegistryView;
@@ -54,6 +56,7 @@ export class IndexedPushContext implements PushContext {
   private readonly vsIndex: VirtualServiceIndex;
   private readonly drIndex: DestinationRuleIndex;
   private readonly sidecarIndex: SidecarIndex;
+  private readonly peerAuthIndex: PeerAuthenticationIndex;
   private readonly gateways: readonly { accepted: Accepted<Gateway>; selector: Readonly<Record<string, string>> }[];
   private readonly visibleMemo = new Map<string, readonly ServiceModel[]>();
   private readonly resolver: (host: string, ns: string) => string;
@@ -75,6 +78,7 @@ export class IndexedPushContext implements PushContext {
       this.vsIndex = shared.vsIndex;
       this.drIndex = shared.drIndex;
       this.sidecarIndex = shared.sidecarIndex;
+      this.peerAuthIndex = shared.peerAuthIndex;
       this.gateways = shared.gateways;
       this.notes = shared.notes;
       return;
@@ -85,6 +89,7 @@ export class IndexedPushContext implements PushContext {
     const dr: Accepted<DestinationRule>[] = [];
     const sc: Accepted<Sidecar>[] = [];
     const gw: { accepted: Accepted<Gateway>; selector: Readonly<Record<string, string>> }[] = [];
+    const pa: Accepted<PeerAuthentication>[] = [];
     for (const c of configs) {
       namespaces.add(namespaceOf(c.obj));
       switch (c.obj.kind) {
@@ -96,6 +101,9 @@ export class IndexedPushContext implements PushContext {
           break;
         case 'Sidecar':
           sc.push(c as Accepted<Sidecar>);
+          break;
+        case 'PeerAuthentication':
+          pa.push(c as Accepted<PeerAuthentication>);
           break;
         case 'Gateway': {
           const copy = deepFreeze(structuredClone(c) as Accepted<Gateway>);
@@ -110,6 +118,7 @@ export class IndexedPushContext implements PushContext {
     this.vsIndex = new VirtualServiceIndex(vs, this.resolver);
     this.drIndex = new DestinationRuleIndex(dr, this.resolver, mesh.rootNamespace);
     this.sidecarIndex = new SidecarIndex(sc, mesh.rootNamespace);
+    this.peerAuthIndex = new PeerAuthenticationIndex(pa, mesh.rootNamespace);
     this.gateways = gw;
     this.notes = Object.freeze([...this.drIndex.notes]);
   }
@@ -211,6 +220,10 @@ export class IndexedPushContext implements PushContext {
 
   resolveHost(host: string, namespace: string): string {
     return this.resolver(host, namespace);
+  }
+
+  peerAuthentication(namespace: string, labels: Readonly<Record<string, string>>): EffectiveMtls {
+    return this.peerAuthIndex.forWorkload(namespace, labels);
   }
 
   private selectedVirtualServices(namespace: string, egress: ReturnType<typeof egressHostsOf>): Accepted<VirtualService>[] {

@@ -129,6 +129,27 @@ export interface PushContext {
   servicesVisibleTo(proxy: ProxyInfo): readonly ServiceModel[];
   /** Resolves a short host as Istio does (`reviews` in `default` → `reviews.default.svc.cluster.local`). */
   resolveHost(host: string, namespace: string): string;
+  /**
+   * The effective PeerAuthentication of a workload (its namespace and labels):
+   * mesh → namespace → workload selector, UNSET inherits, default PERMISSIVE,
+   * portLevelMtls per workload port (see peer-authentication-index.ts).
+   */
+  peerAuthentication(namespace: string, labels: Readonly<Record<string, string>>): EffectiveMtls;
+}
+
+/** Istio's effective mTLS modes (UNSET never survives composition). */
+export type MtlsMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE';
+
+/** A workload's composed PeerAuthentication. */
+export interface EffectiveMtls {
+  /** The workload's mode (ports not in perPort). */
+  readonly mode: MtlsMode;
+  /** Workload port → mode, from the workload policy's portLevelMtls. */
+  readonly perPort: ReadonlyMap<number, MtlsMode>;
+  /** Keys of the policies that apply (mesh, namespace, workload scope), widest first. */
+  readonly policies: readonly string[];
+  /** Key of the policy that set `mode`; absent when it is the default. */
+  readonly source?: string;
 }
 
 export interface MeshConfig {
@@ -150,6 +171,10 @@ export interface MeshConfig {
    * them: without them no sidecar could present or verify a mesh
    * certificate, so clusters stay plaintext (a DestinationRule ISTIO_MUTUAL is
    * still built as written, with a translation warning: never plaintext).
+   * Inbound: when true, listeners are built exactly as Istio builds them
+   * (PERMISSIVE: an mTLS chain beside the plaintext one); when false,
+   * PERMISSIVE and DISABLE ports are plaintext-only and STRICT ports still
+   * get only their mTLS chain (never a plaintext fallback), with a warning.
    */
   readonly workloadCertificates: boolean;
 }

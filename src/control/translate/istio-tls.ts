@@ -26,6 +26,8 @@ export const ISTIO_TLS = {
   mtlsAlpnInboundTcp: ['istio-peer-exchange', 'istio'] as readonly string[],
   /** What the inbound TLS context offers (the app protocol after termination). */
   inboundAlpn: ['h2', 'http/1.1'] as readonly string[],
+  /** What the inbound TLS context of a TCP port offers: the peer-exchange marker first (Istio's ALPNDownstreamWithMxc). */
+  inboundAlpnTcp: ['istio-peer-exchange', 'h2', 'http/1.1'] as readonly string[],
   /** Istio's default TLS parameters for mesh mTLS (server side): TLS 1.2 to 1.3 and these ciphers. */
   minProtocolVersion: 'TLSv1_2',
   maxProtocolVersion: 'TLSv1_3',

@@ -2,7 +2,9 @@
 // semantics of the interface in src/control/model/types.ts (the ingest layer
 // builds the real one). Test support only: not used by production code.
 import type { DestinationRule, Gateway, Sidecar, VirtualService } from '../../api/networking.js';
-import { DEFAULT_MESH, type Accepted, type MeshConfig, type ProxyInfo, type PushContext, type ServiceEndpoint, type ServiceModel } from '../model/types.js';
+import type { PeerAuthentication } from '../../api/security.js';
+import { DEFAULT_MESH, type Accepted, type EffectiveMtls, type MeshConfig, type ProxyInfo, type PushContext, type ServiceEndpoint, type ServiceModel } from '../model/types.js';
+import { PeerAuthenticationIndex } from '../model/peer-authentication-index.js';
 import { hostCovers } from '../model/host-names.js';
 import { labelsMatch } from './locality-endpoints.js';
 
@@ -13,6 +15,8 @@ export interface TestPushInput {
   destinationRules?: DestinationRule[];
   gateways?: Gateway[];
   sidecars?: Sidecar[];
+  /** Oldest first. */
+  peerAuthentications?: PeerAuthentication[];
   mesh?: Partial<MeshConfig>;
   version?: string;
 }
@@ -37,6 +41,7 @@ export class TestPushContext implements PushContext {
   private readonly drs: Accepted<DestinationRule>[];
   private readonly gws: Accepted<Gateway>[];
   private readonly scs: Accepted<Sidecar>[];
+  private readonly peerAuth: PeerAuthenticationIndex;
 
   constructor(input: TestPushInput) {
     this.version = input.version ?? 'test';
@@ -47,6 +52,8 @@ export class TestPushContext implements PushContext {
     this.drs = (input.destinationRules ?? []).map(accepted);
     this.gws = (input.gateways ?? []).map(accepted);
     this.scs = (input.sidecars ?? []).map(accepted);
+    // The model's own index: its composition rules are what these tests exercise through translation.
+    this.peerAuth = new PeerAuthenticationIndex((input.peerAuthentications ?? []).map(accepted), this.mesh.rootNamespace);
   }
 
   serviceByHost(hostname: string): ServiceModel | undefined {
@@ -111,5 +118,9 @@ export class TestPushContext implements PushContext {
   resolveHost(host: string, namespace: string): string {
     if (host === '*' || host.includes('.') || host.includes(':')) return host;
     return `${host}.${namespace}.svc.${this.mesh.domainSuffix}`;
+  }
+
+  peerAuthentication(namespace: string, labels: Readonly<Record<string, string>>): EffectiveMtls {
+    return this.peerAuth.forWorkload(namespace, labels);
   }
 }

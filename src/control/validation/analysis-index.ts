@@ -4,12 +4,12 @@
 import type {
   DestinationRule,
   Gateway,
-  NetworkingObject,
   ServiceEntry,
   Sidecar,
   VirtualService,
   WorkloadEntry,
 } from '../../api/networking.js';
+import type { IstioObject, PeerAuthentication } from '../../api/security.js';
 import { exportNamespaces, isPublic, isVisibleFrom, normalizeExportTo } from '../model/export-to.js';
 import type { ServiceEndpoint, ServiceModel } from '../model/types.js';
 import { hostCovers, namespaceOfServiceHost, resolveHostName } from '../model/host-names.js';
@@ -22,7 +22,7 @@ export interface AnalysisRegistry {
 }
 
 /** An accepted (valid, normalized) object and where it came from. */
-export interface AcceptedObject<T extends NetworkingObject = NetworkingObject> {
+export interface AcceptedObject<T extends IstioObject = IstioObject> {
   readonly obj: T;
   readonly key: string;
   readonly namespace: string;
@@ -35,6 +35,8 @@ export interface KnownService {
   readonly host: string;
   readonly namespace: string;
   readonly ports: readonly number[];
+  /** Service port → the workload port it forwards to, where they differ (targetPort). */
+  readonly targetPorts?: ReadonlyMap<number, number>;
   /** Label sets of the service's workloads; undefined when they cannot be known (DNS, NONE). */
   readonly workloads?: readonly Readonly<Record<string, string>>[];
   /** "ServiceEntry name.ns" or "registry". */
@@ -70,6 +72,8 @@ export class AnalysisIndex {
   readonly sidecars: AcceptedObject<Sidecar>[] = [];
   readonly services: KnownService[] = [];
   readonly workloadEntries: AcceptedObject<WorkloadEntry>[] = [];
+  /** Oldest first (input order). */
+  readonly peerAuthentications: AcceptedObject<PeerAuthentication>[] = [];
   /** Namespaces known to the mesh (of objects and registry services): "reviews.prod" names a service only when prod is one, as in translation. */
   private readonly namespaces = new Set<string>();
 
@@ -101,12 +105,16 @@ export class AnalysisIndex {
         case 'WorkloadEntry':
           this.workloadEntries.push(a as AcceptedObject<WorkloadEntry>);
           break;
+        case 'PeerAuthentication':
+          this.peerAuthentications.push(a as AcceptedObject<PeerAuthentication>);
+          break;
       }
     }
     for (const se of serviceEntries) this.addServiceEntry(se);
     for (const s of registry?.services() ?? []) {
       const workloads = s.ports.flatMap((p) => registry!.endpoints(s.hostname, p.port).map((e) => e.labels));
-      this.services.push({ host: s.hostname, namespace: s.namespace, ports: s.ports.map((p) => p.port), workloads, source: s.source || 'registry' });
+      const targetPorts = new Map(s.ports.flatMap((p) => (p.targetPort !== undefined ? [[p.port, p.targetPort] as const] : [])));
+      this.services.push({ host: s.hostname, namespace: s.namespace, ports: s.ports.map((p) => p.port), targetPorts, workloads, source: s.source || 'registry' });
     }
   }
 
@@ -120,9 +128,10 @@ export class AnalysisIndex {
     } else if ((spec.endpoints ?? []).length > 0) workloads = (spec.endpoints ?? []).map((e) => e?.labels ?? {});
     else if (resolution === 'STATIC') workloads = [];
     const ports = (spec.ports ?? []).flatMap((p) => (p?.number !== undefined ? [p.number] : []));
+    const targetPorts = new Map((spec.ports ?? []).flatMap((p) => (p?.number !== undefined && p.targetPort !== undefined ? [[p.number, p.targetPort] as const] : [])));
     for (const host of spec.hosts ?? []) {
       if (host === undefined) continue;
-      const svc = { host, namespace: se.namespace, ports, source: se.key, ...(workloads ? { workloads } : {}) };
+      const svc = { host, namespace: se.namespace, ports, targetPorts, source: se.key, ...(workloads ? { workloads } : {}) };
       this.services.push(svc);
       // Short names in a ServiceEntry are commonly meant as the namespace's service name.
       const fq = this.resolve(host, se.namespace);

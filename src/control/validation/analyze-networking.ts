@@ -11,11 +11,11 @@ import { parseEgressHost } from '../model/sidecar-egress.js';
 import { visibleTogether, type AcceptedObject, type AnalysisIndex, type AnalysisRegistry } from './analysis-index.js';
 import { Reporter, type ValidationMessage } from './message.js';
 
-function reporterFor(a: AcceptedObject): Reporter {
+export function reporterFor(a: AcceptedObject): Reporter {
   return new Reporter(a.key, a.file, a.lineOf);
 }
 
-const labelText = (l: Readonly<Record<string, string>>): string => Object.entries(l).sort().map(([k, v]) => `${k}=${v}`).join(',') || '<all>';
+export const labelText = (l: Readonly<Record<string, string>>): string => Object.entries(l).sort().map(([k, v]) => `${k}=${v}`).join(',') || '<all>';
 const selects = (sel: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean => Object.entries(sel).every(([k, v]) => labels[k] === v);
 
 /** Gateways with the same selector serving an overlapping host on the same port (IST0145). */
@@ -81,7 +81,7 @@ export function analyzeServiceEntries(entries: readonly AcceptedObject<ServiceEn
 }
 
 /** Workload label sets known in a namespace: registry endpoints and WorkloadEntries. */
-function workloadsIn(namespace: string, index: AnalysisIndex, registry: AnalysisRegistry | undefined): { name: string; labels: Readonly<Record<string, string>> }[] {
+export function workloadsIn(namespace: string, index: AnalysisIndex, registry: AnalysisRegistry | undefined): { name: string; labels: Readonly<Record<string, string>> }[] {
   const out = new Map<string, Readonly<Record<string, string>>>();
   for (const s of registry?.services() ?? []) {
     for (const p of s.ports) for (const e of registry!.endpoints(s.hostname, p.port)) {

@@ -3,10 +3,12 @@
 // conflicts between VirtualServices, Sidecars that hide routed hosts. Runs on
 // the objects that pass validation; returns only WEFT03xx messages (callers
 // print validation messages themselves).
-import type { Destination, HTTPRoute, NetworkingObject, RouteDestination, ServiceEntry, VirtualService } from '../../api/networking.js';
+import type { Destination, HTTPRoute, RouteDestination, ServiceEntry, VirtualService } from '../../api/networking.js';
+import type { IstioObject } from '../../api/security.js';
 import { DEFAULT_MESH } from '../model/types.js';
 import { AnalysisIndex, visibleTogether, type AcceptedObject, type AnalysisRegistry } from './analysis-index.js';
 import { analyzeServiceEntries, analyzeSidecars, findGatewayConflicts, findWildcardOverlaps } from './analyze-networking.js';
+import { analyzeMtlsConflicts, analyzePeerAuthentications } from './analyze-security.js';
 import { childPath } from './field-path.js';
 import { resolveGatewayName } from '../model/gateway-name.js';
 import { egressHostsOf, egressSelects } from '../model/sidecar-egress.js';
@@ -26,6 +28,8 @@ export interface AnalyzeOptions {
   readonly registry?: AnalysisRegistry;
   /** Kubernetes domain suffix for short host names; default cluster.local. */
   readonly domainSuffix?: string;
+  /** Istio's root namespace (mesh-wide PeerAuthentication); default istio-system. */
+  readonly rootNamespace?: string;
   /**
    * How to report a reference to an object that is not among the inputs (no
    * DestinationRule for a subset's host, a Gateway or delegate not found).
@@ -82,7 +86,7 @@ export function analyze(docs: readonly AnalyzeInput[], options: AnalyzeOptions =
       if (key && !rejected.has(key)) rejected.set(key, d.file ? `${d.file}${d.lineOf?.('') ? `:${d.lineOf('')}` : ''}` : 'the input');
       continue;
     }
-    const o: NetworkingObject = res.object;
+    const o: IstioObject = res.object;
     const namespace = o.metadata.namespace ?? 'default';
     const a: AcceptedObject = { obj: o, key: `${o.kind} ${o.metadata.name}.${namespace}`, namespace, ...(d.file !== undefined ? { file: d.file } : {}), ...(d.lineOf ? { lineOf: d.lineOf } : {}) };
     const prev = seen.get(a.key);
@@ -106,6 +110,9 @@ export function analyze(docs: readonly AnalyzeInput[], options: AnalyzeOptions =
   out.push(...findGatewayConflicts([...index.gateways.values()]));
   out.push(...analyzeServiceEntries(accepted.filter((a): a is AcceptedObject<ServiceEntry> => a.obj.kind === 'ServiceEntry'), index));
   out.push(...analyzeSidecars(index.sidecars, index, options.registry));
+  const rootNamespace = options.rootNamespace ?? DEFAULT_MESH.rootNamespace;
+  out.push(...analyzePeerAuthentications(index, options.registry, rootNamespace));
+  out.push(...analyzeMtlsConflicts(index, rootNamespace));
   return out;
 }
 

@@ -87,6 +87,10 @@ export const CODES = {
   WEFT0316: { severity: 'error', meaning: 'several Sidecars in one namespace have no workloadSelector', istio: 'IST0111' },
   WEFT0317: { severity: 'warning', meaning: 'a VirtualService host is covered by another one\'s wildcard host: requests to it use only the more specific VirtualService' },
   WEFT0319: { severity: 'error', meaning: 'a VirtualService references a Gateway that exists but was rejected (invalid), so it binds nothing', istio: 'IST0101' },
+  WEFT0330: { severity: 'warning', meaning: 'several PeerAuthentications without selector in one namespace (mesh-wide in the root namespace): only the oldest applies' },
+  WEFT0331: { severity: 'warning', meaning: 'a PeerAuthentication with a selector in the root namespace applies to no workload (Istio ignores it)' },
+  WEFT0332: { severity: 'warning', meaning: 'several PeerAuthentications select the same workload: only the oldest applies' },
+  WEFT0333: { severity: 'error', meaning: 'a DestinationRule with tls DISABLE or SIMPLE towards a workload port that PeerAuthentication makes STRICT: every request fails', istio: 'IST0113' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

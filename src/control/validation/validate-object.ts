@@ -8,10 +8,10 @@ import {
   NETWORKING_VERSIONS,
   SECURITY_GROUP,
   SECURITY_KINDS,
-  type NetworkingObject,
   type ObjectMeta,
   type ServiceEntrySpec,
 } from '../../api/networking.js';
+import { SECURITY_VERSIONS, SUPPORTED_SECURITY_KINDS, type IstioObject, type PeerAuthenticationSpec } from '../../api/security.js';
 import { checkLabels } from './common-checks.js';
 import { normalizeDestinationRule, normalizeVirtualService } from './deprecations.js';
 import { Reporter, type LineLocator, type ValidationMessage } from './message.js';
@@ -20,6 +20,7 @@ import { SPEC_SCHEMAS } from './networking-schema.js';
 import { checkShape, isPlainObject, map, str } from './schema.js';
 import { validateDestinationRule, type DestinationRuleInput } from './validate-destination-rule.js';
 import { validateServiceEntry, validateWorkloadEntry } from './validate-service-entry.js';
+import { PEER_AUTHENTICATION_SCHEMA, validatePeerAuthentication } from './validate-peer-authentication.js';
 import { validateGateway, validateSidecar } from './validate-sidecar-gateway.js';
 import { validateVirtualService } from './validate-virtual-service.js';
 
@@ -30,7 +31,7 @@ const TOP_LEVEL = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
 
 export interface ValidationResult {
   /** The typed, normalized object when it has no errors (warnings allowed). */
-  readonly object?: NetworkingObject;
+  readonly object?: IstioObject;
   readonly messages: readonly ValidationMessage[];
 }
 
@@ -66,22 +67,24 @@ export function validateObject(doc: unknown, file?: string, options: ValidateOpt
   const group = slash < 0 ? '' : apiVersion.slice(0, slash);
   const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
 
-  if (group === SECURITY_GROUP) {
+  const securitySupported = group === SECURITY_GROUP && (SUPPORTED_SECURITY_KINDS as readonly string[]).includes(kind);
+  if (group === SECURITY_GROUP && !securitySupported) {
     const known = (SECURITY_KINDS as readonly string[]).includes(kind);
-    r.report('WEFT0003', 'kind', `${kind} (${apiVersion}) is ${known ? 'not yet supported by weft' : 'not a kind weft knows'}: it is not applied${known ? ' (security policies arrive with mTLS and authorization support)' : ''}`);
+    r.report('WEFT0003', 'kind', `${kind} (${apiVersion}) is ${known ? 'not yet supported by weft' : 'not a kind weft knows'}: it is not applied${known ? ' (authorization policies arrive with authorization support)' : ''}`);
     return { messages: r.messages };
   }
   if (group === NETWORKING_GROUP && !(NETWORKING_KINDS as readonly string[]).includes(kind)) {
     r.report('WEFT0003', 'kind', `${kind} (${apiVersion}) is not yet supported by weft: it is not applied`);
     return { messages: r.messages };
   }
-  if (group !== NETWORKING_GROUP) {
+  if (group !== NETWORKING_GROUP && !securitySupported) {
     if (group.endsWith('.istio.io')) r.report('WEFT0003', 'kind', `${kind} (${apiVersion}) is not yet supported by weft: it is not applied`);
     else r.report('WEFT0004', 'kind', `kind ${kind} (${apiVersion}) is not Istio networking config; skipped`);
     return { messages: r.messages };
   }
-  if (!(NETWORKING_VERSIONS as readonly string[]).includes(version)) {
-    r.report('WEFT0005', 'apiVersion', `apiVersion "${apiVersion}" is not supported; use ${NETWORKING_VERSIONS.map((v) => `${NETWORKING_GROUP}/${v}`).join(', ')}`);
+  const versions: readonly string[] = securitySupported ? SECURITY_VERSIONS : NETWORKING_VERSIONS;
+  if (!versions.includes(version)) {
+    r.report('WEFT0005', 'apiVersion', `apiVersion "${apiVersion}" is not supported; use ${versions.map((v) => `${group}/${v}`).join(', ')}`);
     return { messages: r.messages };
   }
 
@@ -91,13 +94,13 @@ export function validateObject(doc: unknown, file?: string, options: ValidateOpt
     r.report('WEFT0012', 'spec', 'required field "spec" is missing');
     return { messages: r.messages };
   }
-  const spec = checkShape(doc.spec, SPEC_SCHEMAS[kind]!, 'spec', r) as Record<string, unknown> | undefined;
+  const spec = checkShape(doc.spec, kind === 'PeerAuthentication' ? PEER_AUTHENTICATION_SCHEMA : SPEC_SCHEMAS[kind]!, 'spec', r) as Record<string, unknown> | undefined;
   if (spec) validateSpec(kind, spec, name, namespace, r);
   if (r.hasErrors || !spec || !metadata) return { messages: r.messages };
 
   if (kind === 'VirtualService') normalizeVirtualService(spec);
   if (kind === 'DestinationRule') normalizeDestinationRule(spec);
-  const object = { apiVersion, kind, metadata, spec } as NetworkingObject;
+  const object = { apiVersion, kind, metadata, spec } as IstioObject;
   return { object, messages: r.messages };
 }
 
@@ -143,5 +146,7 @@ function validateSpec(kind: string, spec: Record<string, unknown>, name: string,
       return validateSidecar(spec, namespace, r);
     case 'Gateway':
       return validateGateway(spec, name, r);
+    case 'PeerAuthentication':
+      return validatePeerAuthentication(spec as PeerAuthenticationSpec, r);
   }
 }

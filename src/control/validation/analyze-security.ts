@@ -1,0 +1,113 @@
+// Analyzers for PeerAuthentication (as istioctl analyze, with weft codes where
+// Istio has none): a selector that selects no known workload (IST0127),
+// several mesh- or namespace-wide policies or several selecting one workload
+// (only the oldest applies, as Istio's composition), a selector in the root
+// namespace (Istio ignores it), and a DestinationRule whose tls mode DISABLE
+// or SIMPLE sends plaintext or one-way TLS to a workload port that
+// PeerAuthentication makes STRICT, so every request fails (Istio's
+// MTLSPolicyConflict, IST0113).
+import type { DestinationRule, TrafficPolicy } from '../../api/networking.js';
+import type { PeerAuthentication } from '../../api/security.js';
+import { selectorMatches } from '../model/labels.js';
+import { hasWorkloadSelector, mtlsModeForPort, PeerAuthenticationIndex } from '../model/peer-authentication-index.js';
+import type { AcceptedObject, AnalysisIndex, AnalysisRegistry, KnownService } from './analysis-index.js';
+import { labelText, reporterFor, workloadsIn } from './analyze-networking.js';
+import { childPath } from './field-path.js';
+import type { ValidationMessage } from './message.js';
+
+/** PeerAuthentication scopes and selectors. */
+export function analyzePeerAuthentications(index: AnalysisIndex, registry: AnalysisRegistry | undefined, rootNamespace: string): ValidationMessage[] {
+  const out: ValidationMessage[] = [];
+  const byNs = new Map<string, AcceptedObject<PeerAuthentication>[]>();
+  for (const p of index.peerAuthentications) byNs.set(p.namespace, [...(byNs.get(p.namespace) ?? []), p]);
+  for (const [ns, list] of byNs) {
+    const wide = list.filter((p) => !hasWorkloadSelector(p.obj.spec));
+    for (const p of wide.slice(1)) {
+      const r = reporterFor(p);
+      const scope = ns === rootNamespace ? `mesh-wide (no selector, root namespace ${ns})` : `namespace-wide (no selector) in ${ns}`;
+      r.report('WEFT0330', 'metadata.name', `${wide.map((x) => x.key).join(', ')} are all ${scope}: only the oldest, ${wide[0]!.key}, applies (as Istio)`);
+      out.push(...r.messages);
+    }
+    const selecting = list.filter((p) => hasWorkloadSelector(p.obj.spec));
+    if (ns === rootNamespace) {
+      for (const p of selecting) {
+        const r = reporterFor(p);
+        r.report('WEFT0331', 'spec.selector', `a PeerAuthentication with a selector in the root namespace ${rootNamespace} applies to no workload (Istio ignores it); put it in the workloads' namespace, or drop the selector to make it mesh-wide`);
+        out.push(...r.messages);
+      }
+      continue;
+    }
+    const workloads = workloadsIn(ns, index, registry);
+    const claimed = new Map<string, AcceptedObject<PeerAuthentication>>();
+    for (const p of selecting) {
+      const r = reporterFor(p);
+      const sel = p.obj.spec.selector?.matchLabels ?? {};
+      const matched = workloads.filter((w) => selectorMatches(sel, w.labels));
+      // Only judged where workloads of the namespace are known at all.
+      if (matched.length === 0 && workloads.length > 0) r.report('WEFT0314', 'spec.selector.matchLabels', `selector ${labelText(sel)} selects no known workload in namespace ${ns}`);
+      for (const w of matched) {
+        const prev = claimed.get(w.name);
+        if (prev) r.report('WEFT0332', 'spec.selector.matchLabels', `${prev.key} and ${p.key} both select workload ${w.name}: only the oldest, ${prev.key}, applies (as Istio)`);
+        else claimed.set(w.name, p);
+      }
+      out.push(...r.messages);
+    }
+  }
+  return out;
+}
+
+interface TlsChoice {
+  readonly mode: string;
+  readonly path: string;
+}
+
+/** The tls mode a traffic policy sets for a port (port-level first), with its field path. */
+function tlsOf(tp: TrafficPolicy | undefined, port: number, path: string): TlsChoice | undefined {
+  const i = (tp?.portLevelSettings ?? []).findIndex((s) => s?.port?.number === port && s.tls?.mode !== undefined);
+  if (i >= 0) return { mode: tp!.portLevelSettings![i]!.tls!.mode!, path: childPath(childPath(childPath(childPath(path, 'portLevelSettings'), i), 'tls'), 'mode') };
+  const mode = tp?.tls?.mode;
+  return mode === undefined ? undefined : { mode, path: childPath(childPath(path, 'tls'), 'mode') };
+}
+
+const CONFLICTING = new Set(['DISABLE', 'SIMPLE']);
+
+/** DestinationRules with tls DISABLE or SIMPLE towards workload ports that PeerAuthentication makes STRICT (IST0113). */
+export function analyzeMtlsConflicts(index: AnalysisIndex, rootNamespace: string): ValidationMessage[] {
+  if (index.peerAuthentications.length === 0) return [];
+  const policies = new PeerAuthenticationIndex(index.peerAuthentications, rootNamespace);
+  const out: ValidationMessage[] = [];
+  for (const dr of index.destinationRules) {
+    const svc = index.findService(dr.obj.spec.host ?? '', dr.namespace);
+    if (!svc?.workloads || svc.workloads.length === 0) continue;
+    const r = reporterFor(dr);
+    const reported = new Set<string>();
+    for (const port of svc.ports) {
+      const workloadPort = svc.targetPorts?.get(port) ?? port;
+      for (const labels of svc.workloads) {
+        const mode = mtlsModeForPort(policies.forWorkload(svc.namespace, labels), workloadPort);
+        if (mode !== 'STRICT') continue;
+        const tls = tlsFor(dr.obj, labels, port);
+        if (!tls || !CONFLICTING.has(tls.mode) || reported.has(`${tls.path}|${port}`)) continue;
+        reported.add(`${tls.path}|${port}`);
+        const eff = policies.forWorkload(svc.namespace, labels);
+        r.report('WEFT0333', tls.path, `tls mode ${tls.mode} sends ${tls.mode === 'DISABLE' ? 'plaintext' : 'TLS without a client certificate'} to ${describe(svc, port, workloadPort)}, but ${eff.source ?? 'PeerAuthentication'} makes it STRICT (mTLS only): every request fails; use ISTIO_MUTUAL or remove tls to let auto mTLS choose`);
+      }
+    }
+    out.push(...r.messages);
+  }
+  return out;
+}
+
+/** The tls a DestinationRule applies to a workload's port: its subset's policy first (Istio merges subset over rule). */
+function tlsFor(dr: DestinationRule, labels: Readonly<Record<string, string>>, port: number): TlsChoice | undefined {
+  for (const [i, s] of (dr.spec.subsets ?? []).entries()) {
+    if (!s || !selectorMatches(s.labels ?? {}, labels)) continue;
+    const t = tlsOf(s.trafficPolicy, port, `spec.subsets[${i}].trafficPolicy`);
+    if (t) return t;
+  }
+  return tlsOf(dr.spec.trafficPolicy, port, 'spec.trafficPolicy');
+}
+
+function describe(svc: KnownService, port: number, workloadPort: number): string {
+  return `${svc.host}:${port}${workloadPort !== port ? ` (workload port ${workloadPort})` : ''}`;
+}
