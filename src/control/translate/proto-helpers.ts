@@ -23,6 +23,7 @@ export const TYPE_URLS = {
   cors: `${TYPE_PREFIX}envoy.extensions.filters.http.cors.v3.Cors`,
   corsPolicy: `${TYPE_PREFIX}envoy.extensions.filters.http.cors.v3.CorsPolicy`,
   fileAccessLog: `${TYPE_PREFIX}envoy.extensions.access_loggers.file.v3.FileAccessLog`,
+  downstreamTlsContext: `${TYPE_PREFIX}envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext`,
 } as const;
 
 /** Filter names, as Envoy's well-known names. */
@@ -34,6 +35,7 @@ export const FILTER_NAMES = {
   tlsInspector: 'envoy.filters.listener.tls_inspector',
   cors: 'envoy.filters.http.cors',
   fileAccessLog: 'envoy.access_loggers.file',
+  tlsTransportSocket: 'envoy.transport_sockets.tls',
   httpProtocolOptionsKey: 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
 } as const;
 
