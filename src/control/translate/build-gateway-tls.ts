@@ -71,7 +71,7 @@ export function buildGatewayTlsContext(tls: ServerTls, tcpTermination: boolean):
     common.tls_certificate_sds_secret_configs = [credentialSecret(tls.credentialName)];
     if (validateClient) {
       common.combined_validation_context = {
-        default_validation_context: sans.length ? { match_subject_alt_names: sans } : {},
+        default_validation_context: { ...(sans.length ? { match_subject_alt_names: sans } : {}), ...pins(tls) },
         validation_context_sds_secret_config: credentialSecret(tls.credentialName, true),
       };
     } else if (sans.length) common.validation_context = { match_subject_alt_names: sans };
@@ -81,7 +81,7 @@ export function buildGatewayTlsContext(tls: ServerTls, tcpTermination: boolean):
       private_key: { filename: tls.privateKey ?? '' },
     }];
     if (validateClient && tls.caCertificates) {
-      common.validation_context = { trusted_ca: { filename: tls.caCertificates }, ...(sans.length ? { match_subject_alt_names: sans } : {}) };
+      common.validation_context = { trusted_ca: { filename: tls.caCertificates }, ...(sans.length ? { match_subject_alt_names: sans } : {}), ...pins(tls) };
     } else if (sans.length) common.validation_context = { match_subject_alt_names: sans };
   }
 
@@ -90,6 +90,14 @@ export function buildGatewayTlsContext(tls: ServerTls, tcpTermination: boolean):
     if (params) common.tls_params = params;
   }
   return { common_tls_context: common, require_client_certificate: { value: requireClient } };
+}
+
+/** verifyCertificateSpki/Hash, as Istio copies them into the client validation context. */
+function pins(tls: ServerTls): { verify_certificate_spki?: string[]; verify_certificate_hash?: string[] } {
+  return {
+    ...(tls.verifyCertificateSpki?.length ? { verify_certificate_spki: [...tls.verifyCertificateSpki] } : {}),
+    ...(tls.verifyCertificateHash?.length ? { verify_certificate_hash: [...tls.verifyCertificateHash] } : {}),
+  };
 }
 
 /** Istio's applyServerTLSSettings: only what the server sets (TLS_AUTO and an empty list mean Envoy's defaults). */

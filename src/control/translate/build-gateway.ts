@@ -110,7 +110,7 @@ export function buildGatewayListeners(ctx: TranslateContext): envoy_config_liste
     if (servers[0]!.kind === 'http') {
       chains = [{ filters: [hcmFilter({ statPrefix, rds: gatewayRouteName(port), filters: outboundHttpFilters(), useRemoteAddress: true, stripAnyHostPort: true, accessLog: accessLogs(ctx) })] }];
     } else {
-      chains = tlsPortChains(ctx, port, servers, statPrefix);
+      chains = tlsPortChains(ctx, port, servers, statPrefix).chains;
       if (chains.length === 0) {
         ctx.messages.warn(MESSAGE_CODES.GATEWAY_UNSUPPORTED, servers[0]!.key, `${servers[0]!.path}`, `port ${port}: no server has a route (VirtualService tcp or tls routes bound to the gateway); the port is not opened`);
         continue;
@@ -128,9 +128,14 @@ export function buildGatewayListeners(ctx: TranslateContext): envoy_config_liste
   return out;
 }
 
-/** The filter chains of a port of TLS/TCP servers, one per server (or per tls route match for PASSTHROUGH); no two match the same SNI. */
-function tlsPortChains(ctx: TranslateContext, port: number, servers: readonly BoundServer[], statPrefix: string): envoy_config_listener_v3_FilterChain[] {
+/**
+ * The filter chains of a port of TLS/TCP servers, one per server (or per tls
+ * route match for PASSTHROUGH); no two match the same SNI. Also the HTTPS
+ * servers that got a chain: only those get a route configuration.
+ */
+function tlsPortChains(ctx: TranslateContext, port: number, servers: readonly BoundServer[], statPrefix: string): { chains: envoy_config_listener_v3_FilterChain[]; https: BoundServer[] } {
   const chains: envoy_config_listener_v3_FilterChain[] = [];
+  const https: BoundServer[] = [];
   // SNI name (or '' for "any") → who claimed it first: Envoy refuses two chains with one match.
   const claimed = new Map<string, string>();
   const claim = (names: readonly string[], who: string, key: string, path: string): boolean => {
@@ -172,13 +177,14 @@ function tlsPortChains(ctx: TranslateContext, port: number, servers: readonly Bo
       filter = tcpProxyFilter(target, undefined, accessLogs(ctx));
     }
     if (!claim(sni, who, bs.key, bs.path)) continue;
+    if (bs.kind === 'https') https.push(bs);
     chains.push({
       ...(sni.length ? { filter_chain_match: { server_names: sni } } : {}),
       filters: [filter],
       ...(bs.kind !== 'tcp' ? { transport_socket: downstreamTlsSocket(buildGatewayTlsContext(bs.server.tls!, bs.kind === 'tls')) } : {}),
     });
   }
-  return chains;
+  return { chains, https };
 }
 
 /** The destination of a TCP or terminating TLS server: the first `tcp` route of a bound VirtualService that applies (Istio's buildGatewayNetworkFiltersFromTCPRoutes). */
@@ -218,12 +224,12 @@ export function buildGatewayRouteConfigs(ctx: TranslateContext): envoy_config_ro
       out.push(routeConfiguration(gatewayRouteName(port), virtualHosts(ctx, port, servers)));
       continue;
     }
-    for (const bs of servers) {
-      if (bs.kind !== 'https') continue;
+    const statPrefix = `outbound_${servers.find((s) => s.server.bind)?.server.bind ?? '0.0.0.0'}_${port}`;
+    for (const bs of tlsPortChains(ctx, port, servers, statPrefix).https) {
       out.push(routeConfiguration(gatewayHttpsRouteName(bs.server, bs.gateway.obj.metadata.name, bs.gatewayName.split('/')[0]!), virtualHosts(ctx, port, [bs])));
     }
   }
-  // Two HTTPS servers may share a route name only if Istio would give them one (same port name in one gateway): keep the first.
+  // Two HTTPS servers share a route name only where Istio would give them one (a port name repeated in one gateway, which validation refuses): keep the first.
   const seen = new Set<string>();
   return out.filter((r) => !seen.has(r.name ?? '') && seen.add(r.name ?? ''));
 }

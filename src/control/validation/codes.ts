@@ -89,6 +89,7 @@ export const CODES = {
   WEFT0316: { severity: 'error', meaning: 'several Sidecars in one namespace have no workloadSelector', istio: 'IST0111' },
   WEFT0317: { severity: 'warning', meaning: 'a VirtualService host is covered by another one\'s wildcard host: requests to it use only the more specific VirtualService' },
   WEFT0319: { severity: 'error', meaning: 'a VirtualService references a Gateway that exists but was rejected (invalid), so it binds nothing', istio: 'IST0101' },
+  WEFT0320: { severity: 'error', meaning: 'a Gateway credentialName the secrets folder cannot serve: missing, invalid, without cert and key, or without the CA bundle MUTUAL needs', istio: 'IST0161' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;
