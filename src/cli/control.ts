@@ -9,6 +9,7 @@ const SPECS: OptionSpec[] = [
   { name: 'xds-address', value: true, help: 'xDS (ADS, gRPC) listen address (default 127.0.0.1:15010, Istio\'s plaintext xDS port)' },
   { name: 'debug-address', value: true, help: 'debug/status HTTP address: /debug/syncz, /debug/proxies, /debug/config (default 127.0.0.1:15014)' },
   { name: 'debounce-ms', value: true, help: 'wait this long after a config change before pushing (default 100)' },
+  { name: 'secrets-dir', value: true, help: 'credentialName secrets, one subfolder per secret with tls.crt/tls.key[/ca.crt] (default <config>/secrets); watched' },
   { name: 'max-config-file-bytes', value: true, help: 'refuse config files larger than this, unread (default 8388608 = 8 MiB)' },
   { name: 'log-level', short: 'l', value: true, help: `log level: ${LOG_LEVELS.join(', ')} (default info)` },
   { name: 'help', short: 'h', value: false, help: 'show this help' },
@@ -53,6 +54,7 @@ export async function runControl(argv: string[]): Promise<number> {
     debugAddress: String(o.get('debug-address') ?? '127.0.0.1:15014'),
     ...(debounce !== undefined ? { debounceMs: debounce } : {}),
     ...(maxFile !== undefined ? { maxConfigFileBytes: maxFile } : {}),
+    ...(typeof o.get('secrets-dir') === 'string' ? { secretsDir: String(o.get('secrets-dir')) } : {}),
     logs,
   });
   try {
