@@ -142,6 +142,17 @@ describe('credentialName secrets over ADS', { timeout: 30_000 }, () => {
     s.cancel();
   });
 
+  it('delta ADS: the subscribed credential arrives as a Secret resource, an unreferenced one does not', async () => {
+    const s = client.delta('ads');
+    s.send({ node: { ...GATEWAY_NODE, id: 'router~10.0.0.101~istio-ingressgateway-2.istio-system~istio-system.svc.cluster.local' }, type_url: SECRET_TYPE_URL, resource_names_subscribe: ['kubernetes://mtls-credential', 'kubernetes://unused-credential'] });
+    const r = await s.next();
+    assert.equal(r.type_url, SECRET_TYPE_URL);
+    assert.deepEqual(r.resources?.map((x) => x.name), ['kubernetes://mtls-credential']);
+    const secret = r.resources![0]!.resource as unknown as Secret;
+    assert.equal(text(secret.tls_certificate?.certificate_chain?.inline_bytes), mtls.cert);
+    s.cancel();
+  });
+
   it('a sidecar that references no credential gets no Secret, even when it asks for one by name', async () => {
     const s = client.sotw('ads');
     s.send({ node: SIDECAR_NODE, type_url: LISTENER_TYPE_URL });
