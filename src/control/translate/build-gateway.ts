@@ -44,7 +44,7 @@ import { resolvedHosts } from './virtual-service-index.js';
 /** What a server is served as. */
 type ServerKind = 'http' | 'https' | 'passthrough' | 'tls' | 'tcp';
 
-interface BoundServer {
+export interface BoundServer {
   readonly gateway: Accepted<Gateway>;
   /** `<ns>/<name>`, the name VirtualServices bind to. */
   readonly gatewayName: string;
@@ -58,16 +58,17 @@ interface BoundServer {
 
 const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB']);
 
-function serverKind(server: GatewayServer): ServerKind | string {
+/** How a server is served, or why it is not (with the field to blame). */
+function serverKind(server: GatewayServer): { kind: ServerKind } | { unsupported: string; field: string } {
   const protocol = (server.port.protocol ?? '').toUpperCase();
-  if (HTTP_PROTOCOLS.has(protocol)) return 'http';
-  if (protocol === 'TCP') return 'tcp';
-  if (protocol !== 'HTTPS' && protocol !== 'TLS') return `${protocol} servers are not served by weft gateways (HTTP, HTTPS, TLS and TCP are)`;
+  if (HTTP_PROTOCOLS.has(protocol)) return { kind: 'http' };
+  if (protocol === 'TCP') return { kind: 'tcp' };
+  if (protocol !== 'HTTPS' && protocol !== 'TLS') return { unsupported: `${protocol} servers are not served by weft gateways (HTTP, HTTPS, TLS and TCP are)`, field: 'port.protocol' };
   if (server.tls?.mode === 'AUTO_PASSTHROUGH') {
-    return 'tls mode AUTO_PASSTHROUGH is not supported by weft gateways: it routes by SNI to `outbound_.<port>_.<subset>_.<host>` clusters, which weft does not build';
+    return { unsupported: 'tls mode AUTO_PASSTHROUGH is not supported by weft gateways: it routes by SNI to `outbound_.<port>_.<subset>_.<host>` clusters, which weft does not build', field: 'tls.mode' };
   }
-  if (isPassthroughServer(server)) return 'passthrough';
-  return protocol === 'HTTPS' ? 'https' : 'tls';
+  if (isPassthroughServer(server)) return { kind: 'passthrough' };
+  return { kind: protocol === 'HTTPS' ? 'https' : 'tls' };
 }
 
 /** The servers of the proxy's gateways, by port (ascending), in gateway then server order; servers weft cannot serve are reported. */
@@ -80,11 +81,12 @@ export function gatewayServers(ctx: TranslateContext): Map<number, BoundServer[]
     const key = configKey('Gateway', gateway.obj.metadata.name, ns);
     (gateway.obj.spec.servers ?? []).forEach((server, i) => {
       const path = `spec.servers[${i}]`;
-      const kind = serverKind(server);
-      if (kind !== 'http' && kind !== 'https' && kind !== 'passthrough' && kind !== 'tls' && kind !== 'tcp') {
-        ctx.messages.warn(MESSAGE_CODES.GATEWAY_UNSUPPORTED, key, server.tls?.mode === 'AUTO_PASSTHROUGH' ? `${path}.tls.mode` : `${path}.port.protocol`, `${kind}; port ${server.port.number} is not opened for this server`);
+      const k = serverKind(server);
+      if ('unsupported' in k) {
+        ctx.messages.warn(MESSAGE_CODES.GATEWAY_UNSUPPORTED, key, `${path}.${k.field}`, `${k.unsupported}; port ${server.port.number} is not opened for this server`);
         return;
       }
+      const kind = k.kind;
       const list = byPort.get(server.port.number) ?? [];
       const first = list[0];
       // Istio: plain-text HTTP and TLS/TCP servers cannot share a port; a plain TCP server cannot share one at all.
