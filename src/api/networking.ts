@@ -392,6 +392,9 @@ export interface GatewayServer {
     caCertificates?: string;
     credentialName?: string;
     subjectAltNames?: string[];
+    /** Client certificate pins (MUTUAL): base64 SHA-256 of the SPKI, hex SHA-256 of the certificate. */
+    verifyCertificateSpki?: string[];
+    verifyCertificateHash?: string[];
     minProtocolVersion?: string;
     maxProtocolVersion?: string;
     cipherSuites?: string[];

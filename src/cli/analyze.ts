@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigErrors } from '../common/errors.js';
+import { CREDENTIAL_DEFAULTS, readCredentialFolder } from '../control/ingest/credential-folder.js';
 import { workloadRegistry } from '../control/ingest/workload-registry.js';
 import { analyze, loadConfigInputs, validateObject, type AnalysisRegistry, type ValidationMessage } from '../control/validation/index.js';
 import { loadWorkloadsFile } from '../up/workloads.js';
@@ -60,7 +61,10 @@ export async function runAnalyze(argv: string[]): Promise<number> {
   const loaded = await loadConfigInputs([...inputs, ...reg.values]);
   messages.push(...loaded.messages);
   for (const d of loaded.docs) messages.push(...validateObject(d.obj, d.file, d.lineOf ? { lineOf: d.lineOf } : {}).messages);
-  messages.push(...analyze(loaded.docs, registry ? { registry } : {}));
+  // A config folder's credentialName secrets sit in its `secrets/` subfolder (as the control plane reads them).
+  const dir = inputs.length === 1 && fs.statSync(inputs[0]!, { throwIfNoEntry: false })?.isDirectory() ? inputs[0]! : undefined;
+  const credentials = dir ? readCredentialFolder(path.join(dir, CREDENTIAL_DEFAULTS.folderName), Date.now()) : undefined;
+  messages.push(...analyze(loaded.docs, { ...(registry ? { registry } : {}), ...(credentials ? { credentials } : {}) }));
   return printReport('analyze', messages, loaded.docs.length, loaded.files, output === 'json');
 }
 

@@ -13,6 +13,7 @@ const SPECS: OptionSpec[] = [
   { name: 'xds-address', value: true, help: 'xDS (ADS, gRPC) listen address (default 127.0.0.1:15010, Istio\'s plaintext xDS port)' },
   { name: 'debug-address', value: true, help: 'debug/status HTTP address: /debug/syncz, /debug/proxies, /debug/config (default 127.0.0.1:15014)' },
   { name: 'debounce-ms', value: true, help: 'wait this long after a config change before pushing (default 100)' },
+  { name: 'secrets-dir', value: true, help: 'credentialName secrets, one subfolder per secret with tls.crt/tls.key[/ca.crt] (default <config>/secrets); watched' },
   { name: 'max-config-file-bytes', value: true, help: 'refuse config files larger than this, unread (default 8388608 = 8 MiB)' },
   { name: 'ca-dir', value: true, help: 'run the CA (Citadel) from this folder: Istio\'s cacerts files (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem) plug in an existing CA; otherwise a self-signed root is generated at first start and kept there' },
   { name: 'ca-address', value: true, help: `certificate API (TLS, gRPC) listen address (default 127.0.0.1:${CA_DEFAULTS.port}, Istio's port)` },
@@ -69,6 +70,7 @@ export async function runControl(argv: string[]): Promise<number> {
     ...(debounce !== undefined ? { debounceMs: debounce } : {}),
     ...(maxFile !== undefined ? { maxConfigFileBytes: maxFile } : {}),
     ...(ca ? { ca } : {}),
+    ...(typeof o.get('secrets-dir') === 'string' ? { secretsDir: String(o.get('secrets-dir')) } : {}),
     logs,
   });
   try {

@@ -3,19 +3,22 @@
 // config translated from it, cached as a versioned snapshot and served over
 // xDS. Used by `weft control` and by `weft up`.
 import http from 'node:http';
+import path from 'node:path';
 import type net from 'node:net';
 import { LogRegistry, type Logger } from '../common/log.js';
 import { Snapshot, SnapshotCache } from './cache/index.js';
-import { DirectoryConfigSource, ModelController, type ConfigSnapshot } from './ingest/index.js';
+import { CREDENTIAL_DEFAULTS, CredentialSource, DirectoryConfigSource, ModelController, type ConfigSnapshot, type CredentialSnapshot } from './ingest/index.js';
 import type { IndexedPushContext } from './model/index.js';
 import { proxyInfoFromNode } from './model/index.js';
 import type { ProxyInfo, ServiceRegistry } from './model/types.js';
 import { createDebugHandler, endpointKey, XdsServer, type EndpointHealthResponse, type HealthCheckSpecifier, type ProxyStatus } from './server/index.js';
-import { buildEndpoints, translateProxy, type TranslationMessage } from './translate/index.js';
+import { buildEndpoints, MESSAGE_CODES, translateProxy, type TranslationMessage } from './translate/index.js';
+import { buildCredentialSecrets } from './translate/build-credential-secrets.js';
 import { analyze, type ValidationMessage } from './validation/index.js';
 import type { envoy_config_endpoint_v3_ClusterLoadAssignment as ClusterLoadAssignment } from '../xds/gen/types.js';
 import { PROMETHEUS_CONTENT_TYPE, DEFAULT_STATS_PARAMS, StatsStore, renderPrometheus } from '../stats/index.js';
 import { MeshCa, type MeshCaOptions } from './mesh-ca.js';
+import { SECRET_TYPE_URL } from '../xds/type-urls.js';
 
 export interface ControlPlaneOptions {
   /** Folder of Istio YAML/JSON, validated and watched. */
@@ -30,6 +33,8 @@ export interface ControlPlaneOptions {
   debounceMs?: number;
   /** Config files larger than this are refused unread (default 8 MiB: DIRECTORY_SOURCE_DEFAULTS.maxFileBytes). */
   maxConfigFileBytes?: number;
+  /** credentialName secrets, one subfolder per secret (default `<configDir>/secrets`), watched. */
+  secretsDir?: string;
   logs?: LogRegistry;
   /** Run the CA (certificate API over TLS) with these options; omitted = no CA. */
   ca?: Omit<MeshCaOptions, 'stats' | 'log'>;
@@ -40,6 +45,10 @@ interface ProxyEntry {
   /** Node as sent by the proxy (for status). */
   nodeId: string;
   messages: TranslationMessage[];
+  /** Translation's own messages, before the credential ones (which change with the secrets folder alone). */
+  translateMessages: TranslationMessage[];
+  /** Listeners and clusters last translated: what decides which credential secrets the proxy gets. */
+  references: readonly unknown[];
   version: number;
   snapshot?: Snapshot;
   snapshotVersion?: string;
@@ -49,6 +58,7 @@ export class ControlPlane {
   readonly cache = new SnapshotCache();
   readonly server: XdsServer;
   private readonly source: DirectoryConfigSource;
+  readonly credentials: CredentialSource;
   private readonly model: ModelController;
   private readonly proxies = new Map<string, ProxyEntry>();
   private debug: http.Server | undefined;
@@ -78,6 +88,9 @@ export class ControlPlane {
       ...(opts.maxConfigFileBytes !== undefined ? { maxFileBytes: opts.maxConfigFileBytes } : {}),
     });
     this.model = new ModelController({ registries: opts.registries ?? [] });
+    this.credentials = new CredentialSource(opts.secretsDir ?? path.join(opts.configDir, CREDENTIAL_DEFAULTS.folderName), {
+      ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
+    });
     this.server = new XdsServer({
       cache: this.cache,
       log: logs.logger('xds'),
@@ -97,6 +110,8 @@ export class ControlPlane {
     }
     this.source.onSnapshot((s) => this.onConfig(s));
     this.source.onError((e) => this.log.error(`config folder: ${e.message}`));
+    this.credentials.onChange((c) => this.onCredentials(c));
+    this.onCredentials(await this.credentials.start());
     await this.source.start();
     if (this.source.snapshot) this.onConfig(this.source.snapshot);
     this.model.onPush((ev) => this.push(ev.kind));
@@ -143,8 +158,14 @@ export class ControlPlane {
     }
     // Accepted with a warning (e.g. a TLS mode weft cannot honour yet): said at apply time too, never quietly.
     for (const m of s.messages) if (m.severity === 'warning') this.log.warn(`accepted ${m.key}: ${m.path ? `${m.path}: ` : ''}${m.message} (${m.code}) [${m.file ?? ''}${m.line ? `:${m.line}` : ''}]`);
+    this.runAnalysis();
+  }
+
+  private runAnalysis(): void {
+    const s = this.configSnapshot;
+    if (!s) return;
     try {
-      this.analysis = analyze(s.accepted.map((a) => ({ obj: a.obj, ...(a.file ? { file: a.file } : {}) })), { registry: this.model.registry });
+      this.analysis = analyze(s.accepted.map((a) => ({ obj: a.obj, ...(a.file ? { file: a.file } : {}) })), { registry: this.model.registry, credentials: this.credentials.snapshot });
       for (const m of this.analysis) if (m.severity !== 'info') this.log.warn(`analysis ${m.code} (${m.key}) ${m.path}: ${m.message}`);
     } catch (err) {
       this.log.error(`analysis failed: ${(err as Error).message}`);
@@ -157,7 +178,7 @@ export class ControlPlane {
     const info = proxyInfoFromNode(node);
     let e = this.proxies.get(st.nodeId);
     if (!e) {
-      e = { info, nodeId: st.nodeId, messages: [], version: 0 };
+      e = { info, nodeId: st.nodeId, messages: [], translateMessages: [], references: [], version: 0 };
       this.proxies.set(st.nodeId, e);
     } else e.info = info;
     this.translateFor(e, 'full');
@@ -177,13 +198,15 @@ export class ControlPlane {
         e.snapshot = e.snapshot.update(version, { endpoints: this.withHdsHealth(eds.resources as ClusterLoadAssignment[]) });
       } else {
         const t = translateProxy(e.info, push);
-        e.messages = t.messages;
+        e.translateMessages = t.messages;
+        e.references = [...t.resources.listeners, ...t.resources.clusters];
         for (const m of t.messages) this.log.debug(`translate ${e.nodeId}: ${m.code} ${m.message}`);
         e.snapshot = Snapshot.create(version, {
           listeners: t.resources.listeners as object[],
           routes: t.resources.routes as object[],
           clusters: t.resources.clusters as object[],
           endpoints: this.withHdsHealth(t.resources.endpoints as ClusterLoadAssignment[]),
+          secrets: this.secretsFor(e),
         });
       }
       this.cache.setSnapshot(e.nodeId, e.snapshot);
@@ -191,6 +214,36 @@ export class ControlPlane {
     } catch (err) {
       // The previous snapshot keeps serving; the error is reported, never swallowed.
       this.log.error(`config for ${e.nodeId} not updated: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * The credential secrets the proxy's own config references (never any
+   * other: a private key goes only where it is used); names the folder
+   * cannot serve become messages, and the proxy waits for them as Envoy does.
+   */
+  private secretsFor(e: ProxyEntry): object[] {
+    const { secrets, missing } = buildCredentialSecrets(e.references, this.credentials.snapshot);
+    e.messages = [...e.translateMessages, ...missing.map((n) => ({
+      code: MESSAGE_CODES.CREDENTIAL_MISSING, severity: 'warning' as const, key: `Secret ${n}`, path: '',
+      message: `no valid credential ${n.replace(/^kubernetes:\/\//, '')} in ${this.credentials.dir}; the listener or cluster that uses it waits for it`,
+    }))];
+    return secrets;
+  }
+
+  /** The secrets folder changed: every proxy gets its secrets again (only the SDS type is pushed, and only where they changed). */
+  private onCredentials(c: CredentialSnapshot): void {
+    for (const i of c.issues) this.log.error(`credential ${i.name}: ${i.path}: ${i.reason} (${i.code})${i.keptLastGood ? '; the last good version keeps being served' : ''}`);
+    this.runAnalysis();
+    for (const e of this.proxies.values()) {
+      if (!e.snapshot) continue;
+      const secrets = this.secretsFor(e);
+      const before = e.snapshot.resources(SECRET_TYPE_URL)?.list.map((r) => r.message) ?? [];
+      if (before.length === secrets.length && before.every((m, i) => m === secrets[i])) continue;
+      const version = `${this.model.current.version}.${++e.version}`;
+      e.snapshot = e.snapshot.update(version, { secrets });
+      this.cache.setSnapshot(e.nodeId, e.snapshot);
+      e.snapshotVersion = version;
     }
   }
 
@@ -275,6 +328,11 @@ export class ControlPlane {
       rejected: s?.rejected ?? [],
       warnings: s?.messages ?? [],
       analysis: this.analysis,
+      credentials: {
+        dir: this.credentials.dir,
+        served: [...this.credentials.snapshot.credentials.keys()],
+        issues: this.credentials.snapshot.issues,
+      },
     };
   }
 
@@ -310,6 +368,7 @@ export class ControlPlane {
   async stop(): Promise<void> {
     this.source.stop();
     await this.meshCa?.stop();
+    this.credentials.stop();
     await this.server.close();
     this.debug?.close();
     this.debug?.closeAllConnections();

@@ -183,3 +183,34 @@ spec:
     }
   });
 });
+
+describe('weft analyze: a config folder with Gateway credentialName and a secrets/ folder', { timeout: 30_000 }, () => {
+  const tmp = tempDir('weft-analyze-creds-');
+  after(() => tmp.cleanup());
+
+  it('a credentialName not in <folder>/secrets: exit 1, WEFT0320 (IST0161); once the secret is there, no error', async () => {
+    const dir = path.join(tmp.dir, 'config');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'gw.yaml'), `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: gw }
+spec:
+  selector: { istio: ingressgateway }
+  servers:
+  - port: { number: 443, name: https, protocol: HTTPS }
+    hosts: [shop.example.com]
+    tls: { mode: SIMPLE, credentialName: shop-credential }
+`);
+    const missing = await runWeft(['analyze', dir]);
+    assert.equal(missing.code, 1, missing.stdout + missing.stderr);
+    assert.match(missing.stdout, /^Error \[WEFT0320 \(IST0161\)\] \(Gateway gw\.default\) spec\.servers\[0\]\.tls\.credentialName: credential "shop-credential" does not exist/m);
+    const { serverCert } = await import('../../src/control/ingest/credential-test-kit.js');
+    const c = await serverCert('shop.example.com');
+    fs.mkdirSync(path.join(dir, 'secrets', 'shop-credential'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'secrets', 'shop-credential', 'tls.crt'), c.cert);
+    fs.writeFileSync(path.join(dir, 'secrets', 'shop-credential', 'tls.key'), c.key);
+    const ok = await runWeft(['analyze', dir]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.doesNotMatch(ok.stdout, /WEFT0320/);
+  });
+});

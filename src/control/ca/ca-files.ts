@@ -91,13 +91,18 @@ export class CaFileReader {
 
   /** Checks that `cert` may sign: inside its validity, basicConstraints cA. */
   checkCa(file: string, cert: LoadedCert, label = 'certificate'): void {
+    this.checkValidity(file, cert, label);
+    if (!cert.info.isCa) this.issues.push({ path: file, code: 'CA_CERT_NOT_CA', reason: `${label} is not a CA (basicConstraints cA is not true)` });
+  }
+
+  /** Checks that `now` is inside the certificate's validity (any certificate: CA or leaf). */
+  checkValidity(file: string, cert: LoadedCert, label = 'certificate'): void {
     const { info } = cert;
     if (info.notAfter <= this.now) {
       this.issues.push({ path: file, code: 'CA_CERT_EXPIRED', reason: `${label} expired at ${new Date(info.notAfter).toISOString()}` });
     } else if (info.notBefore > this.now) {
       this.issues.push({ path: file, code: 'CA_CERT_NOT_YET_VALID', reason: `${label} is valid only from ${new Date(info.notBefore).toISOString()}` });
     }
-    if (!info.isCa) this.issues.push({ path: file, code: 'CA_CERT_NOT_CA', reason: `${label} is not a CA (basicConstraints cA is not true)` });
   }
 
   /** The private key in `text`, if it parses and is a supported type. */

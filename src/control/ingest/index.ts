@@ -10,3 +10,5 @@ export { makeEndpoint, makeService, type EndpointSpec, type ServiceSpec } from '
 export { servicesFromConfig, type RegistryContents } from './service-entry-services.js';
 export type { RegistryChange, RegistryListener } from './registry-listeners.js';
 export { ModelController, type ModelControllerOptions, type PushEvent, type PushListener, type SnapshotSource } from './model-controller.js';
+export { CREDENTIAL_DEFAULTS, CREDENTIAL_FILES, readCredentialFolder, type Credential, type CredentialIssue, type CredentialIssueCode, type CredentialSnapshot } from './credential-folder.js';
+export { CredentialSource, type CredentialSourceOptions } from './credential-source.js';

@@ -72,3 +72,40 @@ export const CREDENTIAL_CA_SUFFIX = '-cacert';
 export function credentialSecret(credentialName: string, ca = false): envoy_extensions_transport_sockets_tls_v3_SdsSecretConfig {
   return { name: `${CREDENTIAL_PREFIX}${credentialName}${ca ? CREDENTIAL_CA_SUFFIX : ''}`, sds_config: { ads: {}, resource_api_version: 'V3' } };
 }
+
+/**
+ * Cipher suite names Envoy (BoringSSL) takes in tls_params.cipher_suites, as
+ * Istio's security.IsValidCipherSuite checks ServerTLSSettings.cipherSuites:
+ * an unknown name is a validation warning and is left out of the generated
+ * config (Istio's FilterCipherSuites), never passed on for Envoy to refuse.
+ */
+export const ENVOY_CIPHER_SUITES: ReadonlySet<string> = new Set([
+  'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305', 'ECDHE-PSK-CHACHA20-POLY1305',
+  'ECDHE-ECDSA-AES128-SHA', 'ECDHE-RSA-AES128-SHA', 'ECDHE-PSK-AES128-CBC-SHA', 'AES128-GCM-SHA256', 'AES128-SHA',
+  'ECDHE-ECDSA-AES256-SHA', 'ECDHE-RSA-AES256-SHA', 'ECDHE-PSK-AES256-CBC-SHA', 'AES256-GCM-SHA384', 'AES256-SHA',
+  'PSK-AES128-CBC-SHA', 'PSK-AES256-CBC-SHA', 'DES-CBC3-SHA',
+]);
+
+/** A known cipher suite, or an equal-preference group of them (`[A|B]`, BoringSSL's syntax). */
+export function isValidCipherSuite(name: string): boolean {
+  if (name.startsWith('[') && name.endsWith(']')) {
+    const members = name.slice(1, -1).split('|');
+    return members.length > 0 && members.every((m) => ENVOY_CIPHER_SUITES.has(m));
+  }
+  return ENVOY_CIPHER_SUITES.has(name);
+}
+
+/** ServerTLSSettings.TLSProtocol (Istio's enum) → TlsParameters.TlsProtocol (Envoy's), one to one. */
+export const TLS_PROTOCOL_VERSIONS = {
+  TLS_AUTO: 'TLS_AUTO',
+  TLSV1_0: 'TLSv1_0',
+  TLSV1_1: 'TLSv1_1',
+  TLSV1_2: 'TLSv1_2',
+  TLSV1_3: 'TLSv1_3',
+} as const;
+
+/** ALPN a gateway offers when it terminates TLS for HTTP (Istio's util.ALPNHttp, the same list inbound mTLS offers). */
+export const GATEWAY_HTTP_ALPN: readonly string[] = ISTIO_TLS.inboundAlpn;
+/** ALPN of a TLS (TCP) gateway server terminating ISTIO_MUTUAL: the peer-exchange marker first (Istio's ALPNDownstreamWithMxc). */
+export const GATEWAY_MTLS_TCP_ALPN: readonly string[] = ['istio-peer-exchange', 'h2', 'http/1.1'];

@@ -34,8 +34,12 @@ export const MESSAGE_CODES = {
   PORT_CONFLICT: 'WEFT_TR_PORT_CONFLICT',
   /** An endpoint EDS cannot carry (a hostname, not an IP). */
   ENDPOINT_SKIPPED: 'WEFT_TR_ENDPOINT_SKIPPED',
-  /** Gateway server or route kind weft does not serve yet (TLS/HTTPS servers, tls routes on gateways). */
+  /** Gateway server weft does not serve (a protocol other than HTTP/HTTPS/TLS/TCP, AUTO_PASSTHROUGH) or one without routes. */
   GATEWAY_UNSUPPORTED: 'WEFT_TR_GATEWAY_UNSUPPORTED',
+  /** Gateway servers that cannot share a port (HTTP with TLS, TCP with anything, one SNI twice): the first wins, as in Istio. */
+  GATEWAY_CONFLICT: 'WEFT_TR_GATEWAY_CONFLICT',
+  /** A credentialName whose secret is not in the secrets folder (or is invalid): the proxy waits for it and the listener does not serve. */
+  CREDENTIAL_MISSING: 'WEFT_TR_CREDENTIAL_MISSING',
   /** What proxyless gRPC cannot take: a route kind (redirect, direct response), DestinationRule tls. */
   GRPC_UNSUPPORTED: 'WEFT_TR_GRPC_UNSUPPORTED',
   /** Istio mTLS (a STRICT inbound port, a DestinationRule ISTIO_MUTUAL) while the mesh issues no workload certificates: built as written, so connections fail (never a plaintext fallback). */

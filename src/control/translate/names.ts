@@ -44,6 +44,11 @@ export function gatewayRouteName(port: number): string {
   return `http.${port}`;
 }
 
+/** RDS name of an HTTPS server that terminates TLS (Istio's gatewayRDSRouteName): `https.<port>.<portName>.<gateway>.<ns>[.<bind>]`. */
+export function gatewayHttpsRouteName(server: { port: { number: number; name: string }; bind?: string }, gatewayName: string, gatewayNamespace: string): string {
+  return `https.${server.port.number}.${server.port.name}.${gatewayName}.${gatewayNamespace}${server.bind ? `.${server.bind}` : ''}`;
+}
+
 /** Proxyless gRPC listener and route configuration name: `<host>:<port>` (the xds:/// target). */
 export function grpcListenerName(hostname: string, port: number): string {
   return `${hostname}:${port}`;

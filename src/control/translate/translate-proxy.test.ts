@@ -214,14 +214,20 @@ test('gateway: listener per HTTP server port, RDS http.<port>, virtual hosts fro
   assert.ok(!rr.clusters.some((c) => c.name?.startsWith('inbound|')), 'gateways have no inbound clusters');
 });
 
-test('gateway: TLS servers are reported; no VirtualService → Istio\'s 404 blackhole host', () => {
+test('gateway: protocols weft does not serve are reported; no VirtualService → Istio\'s 404 blackhole host on HTTP and HTTPS', () => {
   const gw = { apiVersion: 'networking.istio.io/v1', kind: 'Gateway' as const, metadata: { name: 'gw', namespace: 'istio-system' }, spec: {
     selector: { istio: 'ingressgateway' },
-    servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }, { port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['*'], tls: { mode: 'SIMPLE' as const } }],
+    servers: [
+      { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] },
+      { port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['*'], tls: { mode: 'SIMPLE' as const, credentialName: 'cred' } },
+      { port: { number: 27017, name: 'mongo', protocol: 'MONGO' }, hosts: ['*'] },
+    ],
   } };
   const r = translateProxy(gatewayProxy(), bookinfoPush([gw]));
-  assert.deepEqual(res(r).routes[0]!.virtual_hosts, [{ name: 'blackhole:80', domains: ['*'], routes: [{ name: 'default', match: { prefix: '/' }, direct_response: { status: 404 } }] }]);
-  assert.deepEqual(r.messages.map((m) => [m.code, m.path]), [['WEFT_TR_GATEWAY_UNSUPPORTED', 'spec.servers[1].port.protocol']]);
+  const blackhole = (port: number) => [{ name: `blackhole:${port}`, domains: ['*'], routes: [{ name: 'default', match: { prefix: '/' }, direct_response: { status: 404 } }] }];
+  assert.deepEqual(res(r).routes.map((x) => [x.name, x.virtual_hosts]), [['http.80', blackhole(80)], ['https.443.https.gw.istio-system', blackhole(443)]]);
+  assert.deepEqual(res(r).listeners.map((l) => l.name), ['0.0.0.0_443', '0.0.0.0_80']);
+  assert.deepEqual(r.messages.map((m) => [m.code, m.path]), [['WEFT_TR_GATEWAY_UNSUPPORTED', 'spec.servers[2].port.protocol']]);
 });
 
 test('proxyless gRPC: API listeners <host>:<port> with an RDS HCM; no STATIC clusters', () => {

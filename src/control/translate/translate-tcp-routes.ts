@@ -52,6 +52,33 @@ export function translateL4Routes(ctx: TranslateContext, vs: Accepted<VirtualSer
   return undefined;
 }
 
+/**
+ * The tls routes of `vs` on a gateway's PASSTHROUGH server (Istio's
+ * buildGatewayNetworkFiltersFromTLSRoutes): one entry per match that applies
+ * to the server's port and gateway, each with that match's sniHosts (the
+ * filter chain's server_names) and the route's destination. Unlike a
+ * sidecar, which looks up one SNI, a gateway builds a chain per match.
+ */
+export function translateGatewayTlsRoutes(
+  ctx: TranslateContext, vs: Accepted<VirtualService>, port: number, gateways: ReadonlySet<string>,
+): { sniHosts: string[]; target: TcpTarget; path: string }[] {
+  const vsNs = vs.obj.metadata.namespace ?? ctx.proxy.namespace;
+  const key = vsKey(vs);
+  const out: { sniHosts: string[]; target: TcpTarget; path: string }[] = [];
+  (vs.obj.spec.tls ?? []).forEach((r, i) => {
+    if ((r.route ?? []).length === 0) return;
+    (r.match ?? []).forEach((m, j) => {
+      if (!l4Applies(ctx, m, port, gateways, vsNs, undefined)) return;
+      const path = `spec.tls[${i}].match[${j}]`;
+      if (m.destinationSubnets?.length) ctx.messages.warn(MESSAGE_CODES.FIELD_IGNORED, key, path, 'destinationSubnets are not yet matched by weft; the route applies regardless of addresses');
+      const clusters = weighted(ctx, r.route ?? [], vsNs, port, key, `spec.tls[${i}]`);
+      if (clusters.length === 0) return;
+      out.push({ sniHosts: [...(m.sniHosts ?? [])], target: { clusters }, path });
+    });
+  });
+  return out;
+}
+
 function weighted(ctx: TranslateContext, dests: readonly RouteDestination[], vsNs: string, port: number, key: string, path: string) {
   if (dests.length === 1) {
     return [{ name: resolveDestination(ctx, dests[0]!.destination, vsNs, port, key, `${path}.route[0].destination`).cluster, weight: 1 }];

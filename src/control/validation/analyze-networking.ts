@@ -43,6 +43,45 @@ export function findGatewayConflicts(gateways: readonly AcceptedObject<Gateway>[
   return out;
 }
 
+/** The secrets folder as the analyzer sees it (the control plane's CredentialSnapshot fits). */
+export interface AnalysisCredentials {
+  readonly dir: string;
+  readonly credentials: ReadonlyMap<string, { readonly certChainPem?: string; readonly caPem?: string }>;
+  readonly issues: readonly { readonly name: string; readonly code: string; readonly reason: string }[];
+}
+
+/**
+ * Gateway servers whose credentialName the secrets folder cannot serve
+ * (Istio's InvalidGatewayCredential, IST0161): no such secret, a secret that
+ * is invalid, one without a certificate and key, or, for MUTUAL, no CA bundle
+ * (neither its ca.crt nor a `<name>-cacert` secret).
+ */
+export function analyzeGatewayCredentials(gateways: readonly AcceptedObject<Gateway>[], creds: AnalysisCredentials): ValidationMessage[] {
+  const out: ValidationMessage[] = [];
+  for (const g of gateways) {
+    const r = reporterFor(g);
+    (g.obj.spec.servers ?? []).forEach((s, i) => {
+      const tls = s?.tls;
+      const name = tls?.credentialName;
+      if (!tls || !name || tls.mode === 'ISTIO_MUTUAL' || tls.mode === 'PASSTHROUGH' || tls.mode === 'AUTO_PASSTHROUGH' || tls.mode === undefined) return;
+      const p = `spec.servers[${i}].tls.credentialName`;
+      const c = creds.credentials.get(name);
+      const bad = creds.issues.find((x) => x.name === name);
+      if (!c || c.certChainPem === undefined) {
+        const why = bad ? `is invalid: ${bad.reason} (${bad.code})` : c ? 'holds no certificate and key (tls.crt/tls.key or cert/key)' : 'does not exist';
+        r.report('WEFT0320', p, `credential "${name}" ${why} in ${creds.dir}; the server cannot terminate TLS`);
+        return;
+      }
+      if (bad) r.report('WEFT0320', p, `credential "${name}" was changed to something invalid: ${bad.reason} (${bad.code}); its last good version is still served`);
+      if ((tls.mode === 'MUTUAL' || tls.mode === 'OPTIONAL_MUTUAL') && c.caPem === undefined && creds.credentials.get(`${name}-cacert`)?.caPem === undefined) {
+        r.report('WEFT0320', p, `mode ${tls.mode} verifies clients, but credential "${name}" has no CA bundle (ca.crt or cacert) and there is no "${name}-cacert" credential in ${creds.dir}`);
+      }
+    });
+    out.push(...r.messages);
+  }
+  return out;
+}
+
 /** ServiceEntries: addresses needed for TCP (IST0134); one host and port given two protocols. */
 export function analyzeServiceEntries(entries: readonly AcceptedObject<ServiceEntry>[], index: AnalysisIndex): ValidationMessage[] {
   const out: ValidationMessage[] = [];

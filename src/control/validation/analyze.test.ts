@@ -402,3 +402,52 @@ spec:
     assert.equal(m!.message, 'subset "v4" not found in DestinationRule reviews.default');
   });
 });
+
+describe('analyze: Gateway credentialName against the secrets folder (IST0161)', () => {
+  const GW = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: { name: gw, namespace: istio-system }
+spec:
+  selector: { istio: ingressgateway }
+  servers:
+  - port: { number: 443, name: https-ok, protocol: HTTPS }
+    hosts: [ok.example.com]
+    tls: { mode: SIMPLE, credentialName: ok }
+  - port: { number: 443, name: https-missing, protocol: HTTPS }
+    hosts: [missing.example.com]
+    tls: { mode: SIMPLE, credentialName: missing }
+  - port: { number: 443, name: https-bad, protocol: HTTPS }
+    hosts: [bad.example.com]
+    tls: { mode: SIMPLE, credentialName: bad }
+  - port: { number: 443, name: https-mutual, protocol: HTTPS }
+    hosts: [mutual.example.com]
+    tls: { mode: MUTUAL, credentialName: ok }
+  - port: { number: 443, name: https-mutual-ca, protocol: HTTPS }
+    hosts: [mutual2.example.com]
+    tls: { mode: MUTUAL, credentialName: split }
+  - port: { number: 443, name: https-mesh, protocol: HTTPS }
+    hosts: [mesh.example.com]
+    tls: { mode: ISTIO_MUTUAL }
+`;
+  const creds = {
+    dir: '/srv/mesh/secrets',
+    credentials: new Map<string, { certChainPem?: string; caPem?: string }>([['ok', { certChainPem: 'c' }], ['split', { certChainPem: 'c' }], ['split-cacert', { caPem: 'ca' }]]),
+    issues: [{ name: 'bad', code: 'CREDENTIAL_KEY_MISMATCH', reason: 'key does not match the certificate' }],
+  };
+
+  it('missing, invalid, and MUTUAL without a CA bundle are WEFT0320; a separate <name>-cacert credential counts as the CA', () => {
+    const { docs } = loadConfigDocuments(GW, 'gw.yaml');
+    const found = analyze(docs, { credentials: creds }).filter((m) => m.code === 'WEFT0320');
+    assert.deepEqual(found.map((m) => [m.severity, m.key, m.path]), [
+      ['error', 'Gateway gw.istio-system', 'spec.servers[1].tls.credentialName'],
+      ['error', 'Gateway gw.istio-system', 'spec.servers[2].tls.credentialName'],
+      ['error', 'Gateway gw.istio-system', 'spec.servers[3].tls.credentialName'],
+    ]);
+    assert.match(found[1]!.message, /CREDENTIAL_KEY_MISMATCH/);
+  });
+
+  it('without a secrets folder (weft validate), credentialName is not checked', () => {
+    const { docs } = loadConfigDocuments(GW, 'gw.yaml');
+    assert.deepEqual(analyze(docs).filter((m) => m.code === 'WEFT0320'), []);
+  });
+});

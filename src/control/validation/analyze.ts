@@ -7,7 +7,7 @@ import type { Destination, HTTPRoute, RouteDestination, ServiceEntry, VirtualSer
 import type { IstioObject } from '../../api/security.js';
 import { DEFAULT_MESH } from '../model/types.js';
 import { AnalysisIndex, visibleTogether, type AcceptedObject, type AnalysisRegistry } from './analysis-index.js';
-import { analyzeServiceEntries, analyzeSidecars, findGatewayConflicts, findWildcardOverlaps } from './analyze-networking.js';
+import { analyzeGatewayCredentials, analyzeServiceEntries, analyzeSidecars, findGatewayConflicts, findWildcardOverlaps, type AnalysisCredentials } from './analyze-networking.js';
 import { analyzeMtlsConflicts, analyzePeerAuthentications } from './analyze-security.js';
 import { childPath } from './field-path.js';
 import { resolveGatewayName } from '../model/gateway-name.js';
@@ -39,6 +39,8 @@ export interface AnalyzeOptions {
    * message, not a validation error).
    */
   readonly missingReferences?: 'error' | 'info';
+  /** The credentialName secrets folder; omitted, credentialName references are not checked. */
+  readonly credentials?: AnalysisCredentials;
 }
 
 interface DestinationRef {
@@ -108,6 +110,7 @@ export function analyze(docs: readonly AnalyzeInput[], options: AnalyzeOptions =
   out.push(...findWildcardOverlaps(index.virtualServices, index, boundToMesh));
   for (const dr of index.destinationRules) out.push(...analyzeSubsetSelection(dr, index));
   out.push(...findGatewayConflicts([...index.gateways.values()]));
+  if (options.credentials) out.push(...analyzeGatewayCredentials([...index.gateways.values()], options.credentials));
   out.push(...analyzeServiceEntries(accepted.filter((a): a is AcceptedObject<ServiceEntry> => a.obj.kind === 'ServiceEntry'), index));
   out.push(...analyzeSidecars(index.sidecars, index, options.registry));
   const rootNamespace = options.rootNamespace ?? DEFAULT_MESH.rootNamespace;

@@ -172,6 +172,18 @@ const CASES: Case[] = [
   { name: 'gateway duplicate port names', doc: gw([{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }, { port: { number: 81, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }]), expect: [['WEFT0108', 'spec.servers[1].port.name']] },
   { name: 'gateway host short name', doc: gw([{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['ns/reviews'] }]), expect: [['WEFT0101', 'spec.servers[0].hosts[0]']] },
   { name: 'gateway required port', doc: gw([{ hosts: ['*'] }]), expect: [['WEFT0012', 'spec.servers[0].port']] },
+  // ---- Gateway servers[].tls (Istio's validateTLSOptions and validateServer) ----
+  { name: 'gateway MUTUAL with files needs caCertificates', doc: gw([{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['*'], tls: { mode: 'MUTUAL', serverCertificate: '/c.pem', privateKey: '/k.pem' } }]), expect: [['WEFT0113', 'spec.servers[0].tls.caCertificates']] },
+  { name: 'gateway MUTUAL with credentialName', doc: gw([{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['a.example.com'], tls: { mode: 'MUTUAL', credentialName: 'a', subjectAltNames: ['client.example.com'], verifyCertificateSpki: ['abc='] } }]), expect: [] },
+  { name: 'gateway ISTIO_MUTUAL takes no credentials', doc: gw([{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['*'], tls: { mode: 'ISTIO_MUTUAL', credentialName: 'a' } }]), expect: [['WEFT0113', 'spec.servers[0].tls']] },
+  { name: 'gateway TLS min above max', doc: gw([{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['*'], tls: { mode: 'SIMPLE', credentialName: 'a', minProtocolVersion: 'TLSV1_3', maxProtocolVersion: 'TLSV1_2' } }]), expect: [['WEFT0113', 'spec.servers[0].tls.maxProtocolVersion']] },
+  { name: 'gateway invalid and duplicate ciphers warn', doc: gw([{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['*'], tls: { mode: 'SIMPLE', credentialName: 'a', cipherSuites: ['NOT-A-CIPHER', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', '[ECDHE-ECDSA-AES128-GCM-SHA256|ECDHE-ECDSA-CHACHA20-POLY1305]'] } }]), expect: [['WEFT0152', 'spec.servers[0].tls.cipherSuites']] },
+  { name: 'gateway TLS settings on a plain HTTP server', doc: gw([{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'], tls: { mode: 'SIMPLE', credentialName: 'a' } }]), expect: [['WEFT0113', 'spec.servers[0].tls']] },
+  { name: 'gateway PASSTHROUGH written on a plain HTTP server warns (Istio accepts it: it is the default)', doc: gw([{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'], tls: { mode: 'PASSTHROUGH', httpsRedirect: true } }]), expect: [['WEFT0152', 'spec.servers[0].tls.mode']] },
+  { name: 'gateway tls on a TCP server', doc: gw([{ port: { number: 3306, name: 'tcp', protocol: 'TCP' }, hosts: ['*'], tls: { mode: 'SIMPLE', credentialName: 'a' } }]), expect: [['WEFT0113', 'spec.servers[0].tls']] },
+  { name: 'gateway AUTO_PASSTHROUGH is named as not served', doc: gw([{ port: { number: 15443, name: 'tls', protocol: 'TLS' }, hosts: ['*.local'], tls: { mode: 'AUTO_PASSTHROUGH' } }]), expect: [['WEFT0163', 'spec.servers[0].tls.mode']] },
+  { name: 'gateway PASSTHROUGH with certificates warns they are ignored', doc: gw([{ port: { number: 443, name: 'tls', protocol: 'TLS' }, hosts: ['*'], tls: { mode: 'PASSTHROUGH', credentialName: 'a' } }]), expect: [['WEFT0152', 'spec.servers[0].tls']] },
+  { name: 'gateway caCrl is refused by name', doc: gw([{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['*'], tls: { mode: 'SIMPLE', credentialName: 'a', caCrl: '/crl.pem' } }]), expect: [['WEFT0016', 'spec.servers[0].tls.caCrl']] },
 ];
 
 describe('validateObject rules', () => {
@@ -188,6 +200,14 @@ describe('validateObject rules', () => {
       assert.equal(res.object === undefined, errors.length > 0 || skipped, 'object returned iff no errors');
     });
   }
+
+  it('gateway cipherSuites: the warning names the unknown and the repeated ciphers, and an equal-preference group is valid', () => {
+    const res = validateObject(gw([{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['*'], tls: { mode: 'SIMPLE', credentialName: 'a', cipherSuites: ['NOT-A-CIPHER', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', '[ECDHE-ECDSA-AES128-GCM-SHA256|ECDHE-ECDSA-CHACHA20-POLY1305]'] } }]));
+    const msgs = res.messages.filter((m) => m.path === 'spec.servers[0].tls.cipherSuites').map((m) => m.message).sort();
+    assert.equal(msgs.length, 2);
+    assert.match(msgs[0]!, /duplicate cipher suites: ECDHE-RSA-AES128-GCM-SHA256$/);
+    assert.match(msgs[1]!, /invalid cipher suites: NOT-A-CIPHER$/);
+  });
 
   it('reports every problem at once', () => {
     const res = validateObject(vs([{ route: [{ destination: { host: '*' }, weight: -1 }], timeout: 'x', retries: { attempts: -1 } }]));

@@ -4,6 +4,7 @@ import type { GatewayServer, GatewaySpec, SidecarSpec } from '../../api/networki
 import { checkDestination, checkLabels, checkPort, checkWorkloadSelector, each } from './common-checks.js';
 import { childPath } from './field-path.js';
 import type { Reporter } from './message.js';
+import { isValidCipherSuite } from '../translate/istio-tls.js';
 import { checkFqdn, checkPortName, checkProtocol, checkUnixPath, checkWildcardDomain, isDnsLabel, isHttpProtocol, isIpAddress, isPartialWildcard, isTlsProtocol } from './names.js';
 
 const UNIX_PREFIX = 'unix://';
@@ -200,15 +201,29 @@ function validateServer(s: GatewayServer, path: string, r: Reporter): void {
       const passthrough = tls.mode === undefined || tls.mode === 'PASSTHROUGH' || tls.mode === 'AUTO_PASSTHROUGH';
       if (isHttpProtocol(proto)) {
         if (!passthrough || tls.caCertificates || tls.privateKey || tls.serverCertificate) r.report('WEFT0113', tp, 'a plain-text HTTP server cannot have TLS settings (only httpsRedirect)');
+        // Istio accepts it (PASSTHROUGH is the enum's default), but written out it says something that does not happen.
+        else if (tls.mode !== undefined) r.report('WEFT0152', childPath(tp, 'mode'), `mode ${tls.mode} has no effect on a plain-text ${proto} server: it serves HTTP, not TLS (use protocol HTTPS or TLS for passthrough)`);
       } else r.report('WEFT0113', tp, `a ${proto} server cannot have TLS settings (only HTTPS and TLS servers can)`);
     }
   }
 }
 
+const TLS_VERSION_ORDER = ['TLS_AUTO', 'TLSV1_0', 'TLSV1_1', 'TLSV1_2', 'TLSV1_3'];
+
 function validateServerTls(t: NonNullable<GatewayServer['tls']>, path: string, r: Reporter): void {
   if ((t.minProtocolVersion === 'TLSV1_0' || t.minProtocolVersion === 'TLSV1_1') && (t.cipherSuites ?? []).length === 0) {
     r.report('WEFT0152', childPath(path, 'minProtocolVersion'), 'TLS versions below 1.2 need cipherSuites set: the default ciphers no longer include compatible ones');
   }
+  const min = TLS_VERSION_ORDER.indexOf(t.minProtocolVersion ?? 'TLS_AUTO');
+  const max = TLS_VERSION_ORDER.indexOf(t.maxProtocolVersion ?? 'TLS_AUTO');
+  if (min > 0 && max > 0 && min > max) r.report('WEFT0113', childPath(path, 'maxProtocolVersion'), `maxProtocolVersion ${t.maxProtocolVersion} is below minProtocolVersion ${t.minProtocolVersion}`);
+  // Istio's validateTLSOptions: unknown and repeated ciphers are warnings, and are left out of the config.
+  const invalid = [...new Set((t.cipherSuites ?? []).filter((c) => !isValidCipherSuite(c)))].sort();
+  const seenCiphers = new Set<string>();
+  const duplicate = [...new Set((t.cipherSuites ?? []).filter((c) => isValidCipherSuite(c) && seenCiphers.size === seenCiphers.add(c).size))].sort();
+  if (invalid.length) r.report('WEFT0152', childPath(path, 'cipherSuites'), `ignoring invalid cipher suites: ${invalid.join(', ')}`);
+  if (duplicate.length) r.report('WEFT0152', childPath(path, 'cipherSuites'), `ignoring duplicate cipher suites: ${duplicate.join(', ')}`);
+  if (t.mode === 'AUTO_PASSTHROUGH') r.report('WEFT0163', childPath(path, 'mode'), 'AUTO_PASSTHROUGH is accepted (as Istio) but not served by weft gateways: it routes by SNI to outbound_.<port>_.<subset>_.<host> clusters that weft does not build; the server is left out');
   if (t.mode === 'ISTIO_MUTUAL') {
     if (t.serverCertificate || t.privateKey || t.caCertificates || t.credentialName) {
       r.report('WEFT0113', path, 'mode ISTIO_MUTUAL uses the mesh certificates; serverCertificate, privateKey, caCertificates and credentialName must not be set');
