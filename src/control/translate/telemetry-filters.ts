@@ -53,3 +53,12 @@ export function withTelemetryFilters(filters: HttpFilter[], direction: Telemetry
   const stats = statsFilter(direction !== 'outbound');
   return [mx, ...filters.slice(0, -1), stats, filters[filters.length - 1]!];
 }
+
+/**
+ * istio.stats for a TCP filter chain (before tcp_proxy), as Istio adds it.
+ * Not yet placed by the chain builders: the proxy cannot run it until the
+ * listener has a slot for it (see src/proxy/filters/istio-stats/tcp-stats.ts).
+ */
+export function tcpStatsFilter(): { name: string; typed_config: ReturnType<typeof typedStruct> } {
+  return { name: STATS_NAME, typed_config: typedStruct(STATS_CONFIG, {}) };
+}
