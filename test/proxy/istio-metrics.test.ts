@@ -7,43 +7,10 @@
 // /stats/prometheus has Istio's series with the peer's labels.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { metadataExchangeFilter, statsFilter } from '../../src/control/translate/telemetry-filters.js';
 import { HTTP_LABELS } from '../../src/proxy/filters/istio-stats/defaults.js';
 import { parsePrometheusText, type PromFamily } from '../../src/stats/prometheus-text-parser.js';
-import { bootstrap, request, startProxy, startUpstream, type RunningProxy, type Upstream } from '../helpers/proxy-harness.js';
-
-const SVC = 'reviews.default.svc.cluster.local';
-const OUT_CLUSTER = `outbound|9080||${SVC}`;
-const IN_CLUSTER = 'inbound|9080||';
-
-function node(id: string, workload: string, labels: Record<string, string>, sa: string): string {
-  return `node:\n  id: ${JSON.stringify(id)}\n  cluster: ${workload}.default\n  metadata: ${JSON.stringify({ NAMESPACE: 'default', WORKLOAD_NAME: workload, CLUSTER_ID: 'Kubernetes', SERVICE_ACCOUNT: sa, LABELS: labels })}\n`;
-}
-
-function cluster(name: string, port: number): string {
-  const meta = { filter_metadata: { istio: { services: [{ host: SVC, name: 'reviews', namespace: 'default' }] } } };
-  return `  - name: "${name}"
-    connect_timeout: 1s
-    type: STATIC
-    metadata: ${JSON.stringify(meta)}
-    load_assignment:
-      cluster_name: "${name}"
-      endpoints:
-      - lb_endpoints:
-        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } }
-`;
-}
-
-function sidecar(o: { statPrefix: string; cluster: string; port: number; direction: 'inbound' | 'outbound' }): string {
-  const filters = `          - ${JSON.stringify(metadataExchangeFilter(o.direction))}
-          - ${JSON.stringify(statsFilter(o.direction === 'inbound'))}`;
-  return bootstrap({
-    routes: `              - match: { prefix: "/" }
-                route: { cluster: "${o.cluster}" }`,
-    clusters: cluster(o.cluster, o.port),
-    httpFilters: filters,
-  }).replace('stat_prefix: ingress_http', `stat_prefix: ${o.statPrefix}`);
-}
+import { startMesh, SVC, type Mesh } from '../helpers/istio-sidecars.js';
+import { request } from '../helpers/proxy-harness.js';
 
 /** Samples named `name` (a family, or a histogram's `_bucket`/`_sum`/`_count`) whose labels include `match`. */
 function series(fams: Map<string, PromFamily>, name: string, match: Record<string, string>) {
@@ -53,22 +20,14 @@ function series(fams: Map<string, PromFamily>, name: string, match: Record<strin
 }
 
 describe('istio.stats between two sidecars', { timeout: 20_000 }, () => {
-  let app: Upstream;
-  let server: RunningProxy;
-  let client: RunningProxy;
+  let mesh: Mesh;
   let clientFams: Map<string, PromFamily>;
   let serverFams: Map<string, PromFamily>;
   const responses: { status: number; headers: Record<string, unknown> }[] = [];
 
   before(async () => {
-    app = await startUpstream('reviews', (req, _body, res) => {
-      res.statusCode = req.url === '/fail' ? 503 : 200;
-      res.end('x'.repeat(req.url === '/fail' ? 10 : 700));
-    });
-    server = await startProxy(node('sidecar~127.0.0.2~reviews-v2-1.default~default.svc.cluster.local', 'reviews-v2', { app: 'reviews', version: 'v2' }, 'bookinfo-reviews')
-      + sidecar({ statPrefix: 'inbound_0.0.0.0_9080', cluster: IN_CLUSTER, port: app.port, direction: 'inbound' }));
-    client = await startProxy(node('sidecar~127.0.0.1~productpage-v1-1.default~default.svc.cluster.local', 'productpage-v1', { app: 'productpage', version: 'v1' }, 'bookinfo-productpage')
-      + sidecar({ statPrefix: 'outbound_0.0.0.0_9080', cluster: OUT_CLUSTER, port: server.port(), direction: 'outbound' }));
+    mesh = await startMesh();
+    const { client, server } = mesh;
     for (let i = 0; i < 3; i++) {
       const r = await request({ port: client.port(), path: '/reviews/1', host: undefined, headers: { host: 'reviews:9080' } });
       responses.push({ status: r.status, headers: r.headers });
@@ -80,14 +39,12 @@ describe('istio.stats between two sidecars', { timeout: 20_000 }, () => {
   });
 
   after(async () => {
-    await client?.close();
-    await server?.close();
-    await app?.close();
+    await mesh?.close();
   });
 
   it('the exchange headers reach neither the app nor the client', () => {
-    assert.equal(app.requests.length, 4);
-    for (const r of app.requests) {
+    assert.equal(mesh.app.requests.length, 4);
+    for (const r of mesh.app.requests) {
       assert.equal(r.headers['x-envoy-peer-metadata'], undefined);
       assert.equal(r.headers['x-envoy-peer-metadata-id'], undefined);
     }
