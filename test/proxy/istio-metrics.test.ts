@@ -19,6 +19,19 @@ function series(fams: Map<string, PromFamily>, name: string, match: Record<strin
   return (fam?.samples ?? []).filter((s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v));
 }
 
+/** Both sides agree on who called whom; only the reporter and what each side knows of the security policy differ. */
+function expectedLabels(reporter: string, connectionSecurityPolicy: string): Record<string, string> {
+  return {
+    reporter,
+    source_workload: 'productpage-v1', source_canonical_service: 'productpage', source_canonical_revision: 'v1',
+    source_workload_namespace: 'default', source_principal: 'unknown', source_app: 'productpage', source_version: 'v1', source_cluster: 'Kubernetes',
+    destination_workload: 'reviews-v2', destination_workload_namespace: 'default', destination_principal: 'unknown',
+    destination_app: 'reviews', destination_version: 'v2', destination_service: SVC, destination_canonical_service: 'reviews',
+    destination_canonical_revision: 'v2', destination_service_name: 'reviews', destination_service_namespace: 'default', destination_cluster: 'Kubernetes',
+    request_protocol: 'http', response_code: '200', grpc_response_status: '', response_flags: '-', connection_security_policy: connectionSecurityPolicy,
+  };
+}
+
 describe('istio.stats between two sidecars', { timeout: 20_000 }, () => {
   let mesh: Mesh;
   let clientFams: Map<string, PromFamily>;
@@ -60,15 +73,7 @@ describe('istio.stats between two sidecars', { timeout: 20_000 }, () => {
     assert.equal(ok.length, 1);
     assert.equal(ok[0]!.value, 3);
     assert.deepEqual(Object.keys(ok[0]!.labels), [...HTTP_LABELS], 'Istio\'s labels, in Istio\'s order');
-    assert.deepEqual(ok[0]!.labels, {
-      reporter: 'destination',
-      source_workload: 'productpage-v1', source_canonical_service: 'productpage', source_canonical_revision: 'v1',
-      source_workload_namespace: 'default', source_principal: 'unknown', source_app: 'productpage', source_version: 'v1', source_cluster: 'Kubernetes',
-      destination_workload: 'reviews-v2', destination_workload_namespace: 'default', destination_principal: 'unknown',
-      destination_app: 'reviews', destination_version: 'v2', destination_service: SVC, destination_canonical_service: 'reviews',
-      destination_canonical_revision: 'v2', destination_service_name: 'reviews', destination_service_namespace: 'default', destination_cluster: 'Kubernetes',
-      request_protocol: 'http', response_code: '200', grpc_response_status: '', response_flags: '-', connection_security_policy: 'none',
-    });
+    assert.deepEqual(ok[0]!.labels, expectedLabels('destination', 'none'));
     const failed = series(serverFams, 'istio_requests_total', { reporter: 'destination', response_code: '503' });
     assert.equal(failed.length, 1);
     assert.equal(failed[0]!.value, 1);
@@ -79,15 +84,7 @@ describe('istio.stats between two sidecars', { timeout: 20_000 }, () => {
     assert.equal(ok.length, 1);
     assert.equal(ok[0]!.value, 3);
     assert.deepEqual(Object.keys(ok[0]!.labels), [...HTTP_LABELS]);
-    assert.deepEqual(ok[0]!.labels, {
-      reporter: 'source',
-      source_workload: 'productpage-v1', source_canonical_service: 'productpage', source_canonical_revision: 'v1',
-      source_workload_namespace: 'default', source_principal: 'unknown', source_app: 'productpage', source_version: 'v1', source_cluster: 'Kubernetes',
-      destination_workload: 'reviews-v2', destination_workload_namespace: 'default', destination_principal: 'unknown',
-      destination_app: 'reviews', destination_version: 'v2', destination_service: SVC, destination_canonical_service: 'reviews',
-      destination_canonical_revision: 'v2', destination_service_name: 'reviews', destination_service_namespace: 'default', destination_cluster: 'Kubernetes',
-      request_protocol: 'http', response_code: '200', grpc_response_status: '', response_flags: '-', connection_security_policy: 'unknown',
-    });
+    assert.deepEqual(ok[0]!.labels, expectedLabels('source', 'unknown'));
   });
 
   it('duration and size histograms count every request, with Envoy\'s default buckets', () => {
