@@ -1,5 +1,5 @@
 // Proxy benchmark: the same load against a direct connection to the upstream,
-// weft (plain and with resilience features configured), nginx and HAProxy, in
+// weft (plain, with resilience features, with Istio's telemetry filters), nginx and HAProxy, in
 // one run on one machine. The proxy under test is pinned to core 0; the load
 // generators, the upstream and this harness to core 1. See docs/benchmarks.md.
 //
@@ -45,7 +45,7 @@ import { waitForQuiet } from './lib/quiet-gate.js';
 const PROXY_CORE = 0;
 const LOAD_CORE = 1;
 /** Every target, in report order. */
-const ALL_TARGETS = ['direct', 'nginx', 'haproxy', 'weft', 'weft-resilience'] as const;
+const ALL_TARGETS = ['direct', 'nginx', 'haproxy', 'weft', 'weft-resilience', 'weft-istio-stats'] as const;
 type TargetName = (typeof ALL_TARGETS)[number];
 /** How long a server may take to listen before it counts as failed. */
 const START_TIMEOUT_MS = 20_000;
@@ -190,7 +190,7 @@ async function startTarget(target: TargetName, env: Env): Promise<{ server?: Man
   }
   const admin = await freePort();
   const conf = path.join(env.dir, `${target}.yaml`);
-  fs.writeFileSync(conf, weftBootstrapYaml(h1, admin, env.upstream.h1, { resilience: target === 'weft-resilience' }));
+  fs.writeFileSync(conf, weftBootstrapYaml(h1, admin, env.upstream.h1, { resilience: target === 'weft-resilience', istioStats: target === 'weft-istio-stats' }));
   const server = startPinned(target, PROXY_CORE, process.execPath, [path.join(repoRoot, 'bin', 'weft.js'), 'proxy', '-c', conf], repoRoot);
   await waitUp(server, [h1]);
   return { server, ports: { h1, h2: h1 } };
@@ -447,24 +447,30 @@ function report(summaries: TargetSummary[], o: Options): string {
   if (direct && !direct.failed) {
     out.push('', '#### Ratio to direct (no proxy)', '', markdownTable(ratioHead, ratioRows(direct, false)));
   }
-  const res = by('weft-resilience');
-  if (weft && res && !weft.failed && !res.failed) {
+  // Configured variants of weft, each as a ratio to plain weft in the same run.
+  const variants: [TargetName, string][] = [
+    ['weft-resilience', 'retries, circuit breaker, outlier detection configured'],
+    ['weft-istio-stats', "Istio's metadata exchange and standard metrics filters, as a client sidecar runs them"],
+  ];
+  for (const [name, what] of variants) {
+    const v = by(name);
+    if (!weft || !v || weft.failed || v.failed) continue;
     out.push(
       '',
-      '#### weft-resilience (retries, circuit breaker, outlier detection configured) ratio to weft',
+      `#### ${name} (${what}) ratio to weft`,
       '',
       markdownTable(
         [...ratioHead, 'CPU/1k req', 'peak RSS'],
         [
           [
-            'weft-resilience',
-            ratio(res.rps, weft.rps),
-            ratio(res.satP50Us, weft.satP50Us),
-            ratio(res.satP99Us, weft.satP99Us),
-            ratio(res.fixedP50Us, weft.fixedP50Us),
-            ratio(res.fixedP99Us, weft.fixedP99Us),
-            ratio(res.cpuMsPer1k, weft.cpuMsPer1k),
-            ratio(res.peakRssMiB, weft.peakRssMiB),
+            name,
+            ratio(v.rps, weft.rps),
+            ratio(v.satP50Us, weft.satP50Us),
+            ratio(v.satP99Us, weft.satP99Us),
+            ratio(v.fixedP50Us, weft.fixedP50Us),
+            ratio(v.fixedP99Us, weft.fixedP99Us),
+            ratio(v.cpuMsPer1k, weft.cpuMsPer1k),
+            ratio(v.peakRssMiB, weft.peakRssMiB),
           ],
         ],
       ),

@@ -61,6 +61,9 @@ const FILES = [
   'envoy/extensions/resource_monitors/fixed_heap/v3/fixed_heap.proto',
   'envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections.proto',
   'envoy/admin/v3/config_dump.proto',
+  // TypedStruct: how Istio configures its own filters (istio.stats, istio.metadata_exchange)
+  'xds/type/v3/typed_struct.proto',
+  'udpa/type/v1/typed_struct.proto',
   'google/protobuf/wrappers.proto',
   'google/protobuf/struct.proto',
   'google/protobuf/duration.proto',
@@ -131,6 +134,7 @@ const ROOT_TYPES = [
   'google.protobuf.Int32Value', 'google.protobuf.UInt64Value', 'google.protobuf.Int64Value',
   'google.protobuf.DoubleValue', 'google.protobuf.FloatValue', 'google.protobuf.BytesValue',
   'google.protobuf.Timestamp',
+  'xds.type.v3.TypedStruct', 'udpa.type.v1.TypedStruct',
 ];
 
 const root = new protobuf.Root();

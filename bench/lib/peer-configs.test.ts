@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { BODY_BYTES, fixedBody, haproxyConf, proxyNginxConf, upstreamNginxConf, weftBootstrapYaml } from './peer-configs.js';
+import { ConfigErrors } from '../../src/common/errors.js';
+import { loadBootstrapText } from '../../src/proxy/config/bootstrap.js';
 
 test('the fixed body has the advertised size and nothing nginx would interpret', () => {
   assert.equal(Buffer.byteLength(fixedBody()), BODY_BYTES);
@@ -48,4 +50,15 @@ test('the resilience variant adds retries, a circuit breaker and outlier detecti
   const c = b.static_resources.clusters[0];
   assert.deepEqual(c.circuit_breakers, { thresholds: [{ priority: 'DEFAULT', max_requests: 1024 }] });
   assert.deepEqual(c.outlier_detection, { consecutive_5xx: 5 });
+});
+
+test('the istio-stats variant runs the telemetry filters around the router, with a sidecar node and the cluster\'s service metadata, and weft accepts it', () => {
+  const text = weftBootstrapYaml(8000, 8002, 9000, { resilience: false, istioStats: true });
+  const b = parse(text);
+  const hcm = b.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+  assert.deepEqual(hcm.http_filters.map((f: { name: string }) => f.name), ['istio.metadata_exchange', 'istio.stats', 'envoy.filters.http.router']);
+  assert.equal(b.node.metadata.WORKLOAD_NAME, 'bench-client');
+  assert.equal(b.static_resources.clusters[0].metadata.filter_metadata.istio.services[0].name, 'upstream');
+  const errs = new ConfigErrors();
+  assert.ok(loadBootstrapText(text, errs), errs.format());
 });

@@ -9,6 +9,7 @@ import type { ClusterManager } from './upstream/cluster-manager.js';
 import type { Runtime } from './runtime/runtime.js';
 import type { OverloadManager } from './overload/overload-manager.js';
 import type { SecretStore } from './tls/secret-store.js';
+import type { NodeIdentity } from './config/bootstrap.js';
 
 export interface ProxyContext {
   readonly clock: Clock;
@@ -26,4 +27,6 @@ export interface ProxyContext {
   readonly secrets: SecretStore;
   /** The server's health as the health check filter answers it; absent in tests that build a bare context (healthy). */
   readonly serverHealth?: ServerHealth;
+  /** The bootstrap's node; absent in tests that build a bare context (Istio's filters then report `unknown`). */
+  readonly node?: NodeIdentity;
 }

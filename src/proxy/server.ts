@@ -113,7 +113,7 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
     const clusters = new ClusterManager({ clock, random, stats, log, secrets: this.secrets, ...(opts.lookup ? { lookup: opts.lookup } : {}) });
     const runtime = new Runtime(bootstrap.runtime ?? EMPTY_RUNTIME_CONFIG, stats, this.logs.logger('runtime'), bootstrap.runtimeKeys);
     const overload = new OverloadManager(bootstrap.overload, { runtime, stats, clock, log: this.logs.logger('overload') });
-    this.ctx = { clock, random, stats, log: this.logs.logger('http'), clusters, accessLogs: new AccessLogManager({ clock }), runtime, overload, secrets: this.secrets, serverHealth: this };
+    this.ctx = { clock, random, stats, log: this.logs.logger('http'), clusters, accessLogs: new AccessLogManager({ clock }), runtime, overload, secrets: this.secrets, serverHealth: this, node: bootstrap.node };
     this.sds = new SdsManager({
       store: this.secrets,
       stats,

@@ -40,13 +40,13 @@ function corsOf(s: Simulation, listener: string, authority: string) {
   return p!;
 }
 
-test('sidecar: corsPolicy decodes as the cors filter reads it; fault, cors, router in that order', () => {
+test('sidecar: corsPolicy decodes as the cors filter reads it; metadata exchange, fault, cors, stats, router in that order', () => {
   const vs = virtualService('reviews', { hosts: ['reviews'], http: [{ corsPolicy: CORS, route: [{ destination: { host: 'reviews' } }] }] });
   const out = translateProxy(sidecarProxy(), bookinfoPush([vs]));
   assert.deepEqual(out.messages.filter((m) => m.key === 'VirtualService reviews.default'), []);
   const s = new Simulation(out.resources);
   assert.deepEqual(s.decoded.errors, [], 'weft\'s proxy accepts the translated config');
-  assert.deepEqual(filterNames(out.resources, '0.0.0.0_9080'), ['envoy.filters.http.fault', 'envoy.filters.http.cors', 'envoy.filters.http.router']);
+  assert.deepEqual(filterNames(out.resources, '0.0.0.0_9080'), ['istio.metadata_exchange', 'envoy.filters.http.fault', 'envoy.filters.http.cors', 'istio.stats', 'envoy.filters.http.router']);
   assert.equal(routeThrough(s.tableForListener('0.0.0.0_9080'), { authority: 'reviews:9080' })?.cluster, `outbound|9080||${REVIEWS}`);
   const p = corsOf(s, '0.0.0.0_9080', 'reviews');
   assert.deepEqual(['https://a.example', 'https://b.x', 'https://q.c.example', 'https://evil.example'].map((o) => p.allowOrigins.some((f) => f(o))), [true, true, true, false]);
@@ -54,7 +54,7 @@ test('sidecar: corsPolicy decodes as the cors filter reads it; fault, cors, rout
     ['GET,POST', 'x-a', 'x-b', '86400', true, false, 1]);
 });
 
-test('gateway: corsPolicy and the deprecated allowOrigin decode with zero errors; the cors filter runs before the router', () => {
+test('gateway: corsPolicy and the deprecated allowOrigin decode with zero errors; the cors filter runs before stats and the router', () => {
   const gw = { apiVersion: 'networking.istio.io/v1', kind: 'Gateway' as const, metadata: { name: 'gw', namespace: 'default' }, spec: {
     selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }],
   } };
@@ -62,7 +62,7 @@ test('gateway: corsPolicy and the deprecated allowOrigin decode with zero errors
   const out = translateProxy(gatewayProxy(), bookinfoPush([gw, vs]));
   const s = new Simulation(out.resources);
   assert.deepEqual(s.decoded.errors, []);
-  assert.deepEqual(filterNames(out.resources, '0.0.0.0_80'), ['envoy.filters.http.fault', 'envoy.filters.http.cors', 'envoy.filters.http.router']);
+  assert.deepEqual(filterNames(out.resources, '0.0.0.0_80'), ['istio.metadata_exchange', 'envoy.filters.http.fault', 'envoy.filters.http.cors', 'istio.stats', 'envoy.filters.http.router']);
   const p = corsOf(s, '0.0.0.0_80', 'shop.example.com');
   assert.deepEqual([p.allowOrigins.map((f) => f('https://old.example')), p.forwardNotMatchingPreflights], [[true], true]);
 });

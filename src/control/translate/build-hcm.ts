@@ -11,6 +11,7 @@ import type {
   envoy_extensions_filters_network_http_connection_manager_v3_HttpFilter,
 } from '../../xds/gen/types.js';
 import { adsConfigSource, anyOf, FILTER_NAMES, TYPE_URLS } from './proto-helpers.js';
+import { telemetryDirection, withTelemetryFilters } from './telemetry-filters.js';
 
 type Hcm = envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager;
 
@@ -49,7 +50,7 @@ export function buildHcm(o: HcmOptions): AnyMessage {
     stat_prefix: o.statPrefix,
     ...(o.rds !== undefined ? { rds: { config_source: adsConfigSource(), route_config_name: o.rds } } : {}),
     ...(o.routeConfig ? { route_config: o.routeConfig } : {}),
-    http_filters: o.filters,
+    http_filters: withTelemetryFilters(o.filters, telemetryDirection(o.statPrefix, o.useRemoteAddress)),
     use_remote_address: { value: o.useRemoteAddress },
     ...(o.allowAbsoluteUrl ? { http_protocol_options: { allow_absolute_url: { value: true } } } : {}),
     ...(o.accessLog ? { access_log: o.accessLog } : {}),

@@ -53,13 +53,13 @@ test('endpoints: one assignment per EDS cluster, subsets filtered by labels, hea
   assert.deepEqual(resources.map((la) => la.cluster_name), clusters, 'every EDS cluster has its assignment');
 });
 
-test('sidecar outbound listener per port, over RDS "<port>", with fault, cors then router; OUTBOUND_BIND_ADDRESS moves it', () => {
+test('sidecar outbound listener per port, over RDS "<port>", with metadata exchange, fault, cors, stats then router; OUTBOUND_BIND_ADDRESS moves it', () => {
   const r = res(translateProxy(sidecarProxy({ metadata: { OUTBOUND_BIND_ADDRESS: '127.0.0.2' } }), bookinfoPush()));
   const l = r.listeners.find((x) => x.name === '127.0.0.2_9080')!;
   assert.deepEqual(l.address, { socket_address: { address: '127.0.0.2', port_value: 9080 } });
   const hcm = hcmOf(l);
   assert.equal(hcm.rds.route_config_name, '9080');
-  assert.deepEqual(hcm.http_filters.map((f: { name: string }) => f.name), ['envoy.filters.http.fault', 'envoy.filters.http.cors', 'envoy.filters.http.router']);
+  assert.deepEqual(hcm.http_filters.map((f: { name: string }) => f.name), ['istio.metadata_exchange', 'envoy.filters.http.fault', 'envoy.filters.http.cors', 'istio.stats', 'envoy.filters.http.router']);
   assert.deepEqual(r.routes.map((x) => x.name), ['9080']);
   const vi = r.listeners.find((x) => x.name === 'virtualInbound')!;
   assert.deepEqual(vi.address, { socket_address: { address: '0.0.0.0', port_value: 15006 } });

@@ -8,6 +8,8 @@ import { faultRegistration } from '../filters/fault/registration.js';
 import { headerToMetadataRegistration } from '../filters/header-to-metadata/registration.js';
 import { healthCheckRegistration } from '../filters/health-check/registration.js';
 import { httpLocalRateLimitRegistration } from '../filters/local-ratelimit/registration.js';
+import { istioStatsRegistration } from '../filters/istio-stats/registration.js';
+import { peerMetadataRegistration } from '../filters/peer-metadata/registration.js';
 import { routerRegistration } from '../router/registration.js';
 import type { HttpFilterRegistration } from './http-filter-registration.js';
 import { ExtensionRegistry } from './registration.js';
@@ -22,6 +24,8 @@ export const HTTP_FILTERS = new ExtensionRegistry<HttpFilterRegistration>('HTTP 
   healthCheckRegistration,
   bufferRegistration,
   headerToMetadataRegistration,
+  peerMetadataRegistration,
+  istioStatsRegistration,
 ] as HttpFilterRegistration[]);
 
 /** The per-route decoders, by the type URL of a typed_per_filter_config entry. */

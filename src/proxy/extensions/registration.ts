@@ -37,6 +37,30 @@ export interface ExtensionRegistration<TConfig = unknown, TContext = undefined> 
    */
   decode(cfg: AnyMessage, path: string, errs: ConfigErrors, ctx: TContext): TConfig | undefined;
   readonly stats?: DeclaredStats;
+  /**
+   * The config type has no descriptor in weft (Istio's own filters): it is
+   * accepted only inside an xds.type.v3.TypedStruct naming it.
+   */
+  readonly typedStructOnly?: boolean;
+}
+
+/** Type URLs of the TypedStruct messages: an extension's config as a Struct, named by the struct's `type_url`. */
+export const TYPED_STRUCT_TYPE_URLS: readonly string[] = [
+  TYPE_URL_PREFIX + 'xds.type.v3.TypedStruct',
+  TYPE_URL_PREFIX + 'udpa.type.v1.TypedStruct',
+];
+
+/**
+ * The type URL that selects the extension for `cfg`: its `@type`, or for a
+ * TypedStruct the `type_url` inside it. Envoy finds an extension's factory the
+ * same way, which is how Istio configures its own filters
+ * (`istio.metadata_exchange`, `istio.stats`) without shipping their protos.
+ */
+export function extensionTypeUrl(cfg: AnyMessage): string {
+  const t = cfg['@type'];
+  if (!TYPED_STRUCT_TYPE_URLS.includes(t)) return t;
+  const inner = (cfg as { type_url?: unknown }).type_url;
+  return typeof inner === 'string' && inner !== '' ? inner : t;
 }
 
 /** Strips `type.googleapis.com/` for messages. */
@@ -66,6 +90,11 @@ export class ExtensionRegistry<R extends ExtensionRegistration<unknown, never>> 
 
   forTypeUrl(url: string): R | undefined {
     return this.byUrl.get(url);
+  }
+
+  /** The registration for an Any, looking through a TypedStruct to the type it names (as Envoy does). */
+  forAny(cfg: AnyMessage): R | undefined {
+    return this.byUrl.get(extensionTypeUrl(cfg));
   }
 
   forName(name: string): R | undefined {
@@ -118,8 +147,9 @@ export class ExtensionRegistry<R extends ExtensionRegistration<unknown, never>> 
    */
   find(cfg: AnyMessage, path: string, errs: ConfigErrors, opts: { name?: string; optional?: boolean } = {}): R | undefined {
     errs.claimExtension(path);
-    const r = this.byUrl.get(cfg['@type']);
-    if (!r && !opts.optional) errs.unsupportedExtension(path, this.unsupportedMessage(cfg['@type'], opts.name));
+    const url = extensionTypeUrl(cfg);
+    const r = this.byUrl.get(url);
+    if (!r && !opts.optional) errs.unsupportedExtension(path, this.unsupportedMessage(url, opts.name));
     return r;
   }
 }

@@ -81,7 +81,7 @@ export function decodeHcm(h: HcmProto & AnyMessage, path: string, errs: ConfigEr
     const fp = joinPath(joinPath(path, 'http_filters'), i);
     checkSupported(f, fp, errs, ['name', 'typed_config', 'disabled', 'is_optional']);
     const isLast = i === hf.length - 1;
-    const reg = f.typed_config ? HTTP_FILTERS.forTypeUrl(f.typed_config['@type']) : undefined;
+    const reg = f.typed_config ? HTTP_FILTERS.forAny(f.typed_config) : undefined;
     if (isLast && !reg?.terminal) errs.error(fp, `the last HTTP filter must be ${terminals}`, CFG.CONFLICT);
     if (!isLast && reg?.terminal) errs.error(fp, `${reg.name} must be the last HTTP filter`, CFG.CONFLICT);
     // A disabled filter is still decoded (Envoy validates it too), then left out of the chain.

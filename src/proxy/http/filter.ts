@@ -15,6 +15,7 @@ import type { AnyMessage } from '../../xds/gen/types.js';
 import type { StreamInfo } from '../access-log/stream-info.js';
 import type { StatsStore } from '../../stats/stats-store.js';
 import type { ServerHealth } from '../server-health.js';
+import type { NodeIdentity } from '../config/bootstrap.js';
 import type { RouteMatchResult } from '../route/route-entry.js';
 import type { ConnectionInfo, HttpProtocol } from './downstream.js';
 import type { HeaderMap } from './headers.js';
@@ -42,8 +43,10 @@ export interface FilterServices {
   readonly ctx: {
     readonly stats: StatsStore;
     readonly runtime: { snapshot(): RuntimeSnapshot };
-    readonly clusters?: { get(name: string): { readonly hosts: readonly { readonly healthy: boolean }[] } | undefined };
+    readonly clusters?: { get(name: string): { readonly hosts: readonly { readonly healthy: boolean }[]; readonly config?: { readonly source?: { readonly metadata?: unknown } } } | undefined };
     readonly serverHealth?: ServerHealth;
+    /** The bootstrap's node (id, cluster, metadata): Istio's filters read the workload's identity from it. */
+    readonly node?: NodeIdentity;
   };
 }
 
@@ -150,6 +153,12 @@ export interface HttpFilterFactory {
 export interface FilterDecodeContext {
   name: string;
   statPrefix: string;
+  /**
+   * The listener's traffic_direction, when the decoder of the listener passes
+   * it on (Istio's filters infer client or server side from it). Unset: the
+   * filter falls back to its own rule.
+   */
+  trafficDirection?: 'INBOUND' | 'OUTBOUND' | 'UNSPECIFIED';
 }
 
 export type HttpFilterDecoder = (cfg: AnyMessage, path: string, errs: ConfigErrors, ctx: FilterDecodeContext) => HttpFilterFactory | undefined;

@@ -1,0 +1,64 @@
+// Istio's telemetry filters in every sidecar HCM, where Istio puts them:
+// istio.metadata_exchange first (it must see the request's and response's
+// headers before any other filter), istio.stats just before the router.
+// Inbound managers discover the client from the request and answer with this
+// workload's metadata (reporter=destination, no Host header fallback);
+// outbound managers send this workload's metadata and learn the server's from
+// the response (reporter=source). Gateways are outbound without the Host
+// fallback (their Host comes from outside the mesh). Both configs are the
+// TypedStructs Istio's own control plane sends.
+import type { envoy_extensions_filters_network_http_connection_manager_v3_HttpFilter } from '../../xds/gen/types.js';
+import { NAMES } from './defaults.js';
+
+type HttpFilter = envoy_extensions_filters_network_http_connection_manager_v3_HttpFilter;
+
+export type TelemetryDirection = 'inbound' | 'outbound' | 'gateway' | 'none';
+
+const TYPED_STRUCT = 'type.googleapis.com/xds.type.v3.TypedStruct';
+const PEER_METADATA_CONFIG = 'type.googleapis.com/io.istio.http.peer_metadata.Config';
+const STATS_CONFIG = 'type.googleapis.com/stats.PluginConfig';
+const MX_NAME = 'istio.metadata_exchange';
+const STATS_NAME = 'istio.stats';
+
+function typedStruct(typeUrl: string, value: Record<string, unknown>) {
+  return { '@type': TYPED_STRUCT, type_url: typeUrl, value };
+}
+
+/**
+ * The direction of an HCM from Istio's stat prefix convention (`inbound_…`,
+ * `outbound_…`, and weft's local-mode outbound listener); proxyless gRPC API
+ * listeners and anything else get no telemetry filters.
+ */
+export function telemetryDirection(statPrefix: string, useRemoteAddress: boolean): TelemetryDirection {
+  if (statPrefix.startsWith('inbound_')) return 'inbound';
+  if (statPrefix.startsWith('outbound_') || statPrefix === NAMES.localOutboundHttp) return useRemoteAddress ? 'gateway' : 'outbound';
+  return 'none';
+}
+
+export function metadataExchangeFilter(direction: 'inbound' | 'outbound'): HttpFilter {
+  const value = direction === 'inbound'
+    ? { downstream_discovery: [{ istio_headers: {} }], downstream_propagation: [{ istio_headers: {} }] }
+    : { upstream_discovery: [{ istio_headers: {} }], upstream_propagation: [{ istio_headers: {} }] };
+  return { name: MX_NAME, typed_config: typedStruct(PEER_METADATA_CONFIG, value) as never };
+}
+
+export function statsFilter(disableHostHeaderFallback: boolean): HttpFilter {
+  return { name: STATS_NAME, typed_config: typedStruct(STATS_CONFIG, disableHostHeaderFallback ? { disable_host_header_fallback: true } : {}) as never };
+}
+
+/** `filters` (ending with the router) with the telemetry filters of `direction` added. */
+export function withTelemetryFilters(filters: HttpFilter[], direction: TelemetryDirection): HttpFilter[] {
+  if (direction === 'none' || filters.length === 0) return filters;
+  const mx = metadataExchangeFilter(direction === 'inbound' ? 'inbound' : 'outbound');
+  const stats = statsFilter(direction !== 'outbound');
+  return [mx, ...filters.slice(0, -1), stats, filters[filters.length - 1]!];
+}
+
+/**
+ * istio.stats for a TCP filter chain (before tcp_proxy), as Istio adds it.
+ * Not yet placed by the chain builders: the proxy cannot run it until the
+ * listener has a slot for it (see src/proxy/filters/istio-stats/tcp-stats.ts).
+ */
+export function tcpStatsFilter(): { name: string; typed_config: ReturnType<typeof typedStruct> } {
+  return { name: STATS_NAME, typed_config: typedStruct(STATS_CONFIG, {}) };
+}

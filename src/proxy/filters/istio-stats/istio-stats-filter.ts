@@ -1,0 +1,162 @@
+// istio.stats for HTTP: at the end of each request, Istio's standard metrics
+// (istio_requests_total, the duration and size histograms, and for gRPC the
+// message counters) under Istio's labels. The labels are computed once per
+// distinct (peer, service, code, flags, …) and the metric objects kept, so a
+// request costs one string key, one map lookup and the increments.
+import type { Counter } from '../../../stats/counter.js';
+import type { Histogram } from '../../../stats/histogram.js';
+import type { StatsStore } from '../../../stats/stats-store.js';
+import { responseFlagsToString } from '../../access-log/response-flags.js';
+import type { FilterDecodeContext, FilterStream, HttpFilter, HttpFilterFactory } from '../../http/filter.js';
+import { grpcStatusForHttp } from '../../http/local-reply.js';
+import { localWorkloadMetadata } from '../common/workload-metadata.js';
+import { findPeerState } from '../peer-metadata/peer-state.js';
+import type { IstioStatsConfig } from './decode.js';
+import { MAX_LABEL_VALUE_LENGTH, MAX_REQUEST_DERIVED_VALUES, METRICS, SPECIAL_CLUSTERS, UNKNOWN } from './defaults.js';
+import { GrpcFrameCounter } from './grpc-frames.js';
+import { peerLabels, serviceFromClusterMetadata, type Reporter, type ServiceInfo } from './labels.js';
+import { downstreamUriSans, principalsOf, upstreamUriSans } from './principals.js';
+
+/** The metrics of one label set. */
+interface HttpMetricSet {
+  readonly requests: Counter;
+  readonly duration: Histogram;
+  readonly requestBytes: Histogram;
+  readonly responseBytes: Histogram;
+  readonly requestMessages: Counter | undefined;
+  readonly responseMessages: Counter | undefined;
+}
+
+const NO_SERVICE: ServiceInfo = Object.freeze({ host: '', name: '' });
+
+/** Client (source) or server (destination) side: the listener's direction, else Istio's stat prefix convention. */
+export function reporterFor(ctx: FilterDecodeContext): Reporter {
+  if (ctx.trafficDirection === 'INBOUND') return 'destination';
+  if (ctx.trafficDirection === 'OUTBOUND') return 'source';
+  return ctx.statPrefix.startsWith('inbound') ? 'destination' : 'source';
+}
+
+/** gRPC status of a finished stream: trailers, then a trailers-only head, then the HTTP status mapped (Envoy's rule). */
+function grpcStatusOf(s: FilterStream): string {
+  const info = s.info;
+  const v = info.responseTrailers?.get('grpc-status') ?? info.responseHeaders?.get('grpc-status');
+  if (v !== undefined) return /^\d{1,2}$/.test(v) ? v : UNKNOWN;
+  if (info.responseCode === 0 || info.responseCode === 200) return '';
+  return String(grpcStatusForHttp(info.responseCode));
+}
+
+export class IstioStatsFilterFactory implements HttpFilterFactory {
+  readonly reporter: Reporter;
+  private readonly sets = new Map<string, HttpMetricSet>();
+  /** Services by cluster config object (a new CDS version is a new object). */
+  private readonly services = new WeakMap<object, ServiceInfo>();
+  /** Host header values taken so far (bounded; see MAX_REQUEST_DERIVED_VALUES). */
+  private readonly hosts = new Map<string, ServiceInfo>();
+  private readonly plain: HttpFilter;
+
+  constructor(readonly name: string, readonly config: IstioStatsConfig, ctx: FilterDecodeContext) {
+    this.reporter = reporterFor(ctx);
+    this.plain = { onDestroy: (s) => this.record(s, undefined) };
+  }
+
+  create(s: FilterStream): HttpFilter {
+    if (!s.isGrpc) return this.plain;
+    // Only gRPC streams pay for body hooks: they count messages both ways.
+    const req = new GrpcFrameCounter();
+    const resp = new GrpcFrameCounter();
+    return {
+      decodeData: (_s, chunk) => {
+        req.add(chunk);
+        return chunk;
+      },
+      encodeData: (_s, chunk) => {
+        resp.add(chunk);
+        return chunk;
+      },
+      onDestroy: (st) => this.record(st, [req, resp]),
+    };
+  }
+
+  /** Records one finished request. Never throws into the stream (the stream catches, but a metric must not cost a request). */
+  private record(s: FilterStream, grpc: [GrpcFrameCounter, GrpcFrameCounter] | undefined): void {
+    const info = s.info;
+    const peers = findPeerState(info);
+    const peer = this.reporter === 'destination' ? peers?.downstream : peers?.upstream;
+    const sans = this.reporter === 'destination' ? downstreamUriSans(s) : upstreamUriSans(s);
+    const service = this.serviceOf(s);
+    const code = info.responseCode;
+    const grpcStatus = grpc ? grpcStatusOf(s) : '';
+    const key = `${peer?.key ?? 0}|${sans?.peer ?? ''}|${sans?.local ?? ''}|${service.host}|${service.name}|${code}|${grpc ? 'g' : 'h'}${grpcStatus}|${info.responseFlags}`;
+    let set = this.sets.get(key);
+    if (!set) {
+      set = this.createSet(s.hcm.ctx.stats, s, peer?.meta, sans, service, grpcStatus, grpc !== undefined);
+      this.sets.set(key, set);
+    }
+    set.requests.inc();
+    if (info.duration !== undefined) set.duration.record(info.duration);
+    set.requestBytes.record(info.bytesReceived);
+    set.responseBytes.record(info.bytesSent);
+    if (grpc) {
+      set.requestMessages!.add(grpc[0].count);
+      set.responseMessages!.add(grpc[1].count);
+    }
+  }
+
+  private createSet(stats: StatsStore, s: FilterStream, peer: Parameters<typeof peerLabels>[0]['peer'], sans: Parameters<typeof principalsOf>[1], service: ServiceInfo, grpcStatus: string, isGrpc: boolean): HttpMetricSet {
+    const principals = principalsOf(this.reporter, sans);
+    const labels = {
+      ...peerLabels({ reporter: this.reporter, local: localWorkloadMetadata(s.hcm.ctx.node), peer, principals, service }),
+      request_protocol: isGrpc ? 'grpc' : 'http',
+      response_code: String(s.info.responseCode),
+      grpc_response_status: grpcStatus,
+      response_flags: responseFlagsToString(s.info.responseFlags),
+      connection_security_policy: principals.securityPolicy,
+    };
+    return {
+      requests: stats.labeledCounter(METRICS.requestsTotal, labels),
+      duration: stats.labeledHistogram(METRICS.requestDuration, labels, 'milliseconds'),
+      requestBytes: stats.labeledHistogram(METRICS.requestBytes, labels, 'bytes'),
+      responseBytes: stats.labeledHistogram(METRICS.responseBytes, labels, 'bytes'),
+      requestMessages: isGrpc ? stats.labeledCounter(METRICS.requestMessages, labels) : undefined,
+      responseMessages: isGrpc ? stats.labeledCounter(METRICS.responseMessages, labels) : undefined,
+    };
+  }
+
+  /** destination_service and destination_service_name, as Istio's stats filter derives them. */
+  private serviceOf(s: FilterStream): ServiceInfo {
+    const info = s.info;
+    if (info.routeName === 'block_all') return { host: this.hostFallback(s).host, name: 'BlackHoleCluster' };
+    if (info.routeName === 'allow_any') return { host: this.hostFallback(s).host, name: 'PassthroughCluster' };
+    const clusterName = info.upstreamCluster;
+    if (clusterName !== undefined) {
+      if (SPECIAL_CLUSTERS.has(clusterName)) return { host: this.hostFallback(s).host, name: clusterName };
+      const source = s.hcm.ctx.clusters?.get(clusterName)?.config?.source;
+      if (source) {
+        let svc = this.services.get(source);
+        if (!svc) {
+          svc = serviceFromClusterMetadata(source.metadata, NO_SERVICE);
+          this.services.set(source, svc);
+        }
+        if (svc !== NO_SERVICE) return svc;
+      }
+    }
+    return this.hostFallback(s);
+  }
+
+  /** The Host header as the service (client side, unless disabled), bounded in length and in distinct values. */
+  private hostFallback(s: FilterStream): ServiceInfo {
+    if (this.config.disableHostHeaderFallback) return NO_SERVICE;
+    const host = s.info.authority ?? s.authority;
+    if (!host) return NO_SERVICE;
+    let svc = this.hosts.get(host);
+    if (svc) return svc;
+    if (this.hosts.size >= MAX_REQUEST_DERIVED_VALUES) {
+      s.hcm.ctx.stats.counter('istio_stats.label_value_overflow').inc();
+      return { host: UNKNOWN, name: UNKNOWN };
+    }
+    const v = host.slice(0, MAX_LABEL_VALUE_LENGTH);
+    svc = { host: v, name: v };
+    this.hosts.set(host, svc);
+    return svc;
+  }
+}
