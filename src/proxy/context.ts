@@ -9,7 +9,7 @@ import type { ClusterManager } from './upstream/cluster-manager.js';
 import type { Runtime } from './runtime/runtime.js';
 import type { OverloadManager } from './overload/overload-manager.js';
 import type { SecretStore } from './tls/secret-store.js';
-import type { NodeIdentity } from './config/bootstrap.js';
+import type { NodeIdentity } from './config/node-identity.js';
 
 export interface ProxyContext {
   readonly clock: Clock;

@@ -26,13 +26,8 @@ export { parseConfigText };
 
 export const BOOTSTRAP_TYPE = 'envoy.config.bootstrap.v3.Bootstrap';
 
-export interface NodeIdentity {
-  id: string;
-  cluster: string;
-  metadata: Record<string, unknown>;
-  /** Sent to xDS and HDS servers as given. */
-  locality?: envoy_config_core_v3_Locality;
-}
+import type { NodeIdentity } from './node-identity.js';
+export type { NodeIdentity } from './node-identity.js';
 
 export interface BootstrapConfig {
   readonly node: NodeIdentity;

@@ -15,7 +15,7 @@ import type { AnyMessage } from '../../xds/gen/types.js';
 import type { StreamInfo } from '../access-log/stream-info.js';
 import type { StatsStore } from '../../stats/stats-store.js';
 import type { ServerHealth } from '../server-health.js';
-import type { NodeIdentity } from '../config/bootstrap.js';
+import type { NodeIdentity } from '../config/node-identity.js';
 import type { RouteMatchResult } from '../route/route-entry.js';
 import type { ConnectionInfo, HttpProtocol } from './downstream.js';
 import type { HeaderMap } from './headers.js';

@@ -3,7 +3,7 @@
 // with its own.
 import { WEFT_VERSION } from '../../common/version.js';
 import type { envoy_config_core_v3_Node } from '../../xds/gen/types.js';
-import type { NodeIdentity } from '../config/bootstrap.js';
+import type { NodeIdentity } from '../config/node-identity.js';
 
 export function nodeProto(n: NodeIdentity): envoy_config_core_v3_Node {
   return {

@@ -1,7 +1,7 @@
 // Who a workload is, as Istio's telemetry sees it: read from the bootstrap's
 // node metadata (this proxy) or from a peer's x-envoy-peer-metadata header.
 // Built once per node or per distinct header value, never per request.
-import type { NodeIdentity } from '../../config/bootstrap.js';
+import type { NodeIdentity } from '../../config/node-identity.js';
 
 /** Istio's pod labels for the canonical service, and the plain app/version labels. */
 export const CANONICAL_NAME_LABEL = 'service.istio.io/canonical-name';

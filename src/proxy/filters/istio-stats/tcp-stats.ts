@@ -15,7 +15,7 @@ import type { Counter } from '../../../stats/counter.js';
 import type { StatsStore } from '../../../stats/stats-store.js';
 import type { StreamInfo } from '../../access-log/stream-info.js';
 import { responseFlagsToString } from '../../access-log/response-flags.js';
-import type { NodeIdentity } from '../../config/bootstrap.js';
+import type { NodeIdentity } from '../../config/node-identity.js';
 import { localWorkloadMetadata, type WorkloadMetadata } from '../common/workload-metadata.js';
 import type { IstioStatsConfig } from './decode.js';
 import { METRICS, SPECIAL_CLUSTERS } from './defaults.js';

@@ -5,7 +5,7 @@
 // same bytes on every request) and the cache is bounded, because the header
 // is request data.
 import { decodeBinary, encodeBinary } from '../../../xds/codec.js';
-import type { NodeIdentity } from '../../config/bootstrap.js';
+import type { NodeIdentity } from '../../config/node-identity.js';
 import { exchangeStruct, workloadMetadataFromStruct } from '../common/workload-metadata.js';
 import { MAX_PEER_HEADER_LENGTH, PEER_CACHE_SIZE } from './defaults.js';
 import type { PeerRecord } from './peer-state.js';
