@@ -87,7 +87,12 @@ export class ControlPlane {
       ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
       ...(opts.maxConfigFileBytes !== undefined ? { maxFileBytes: opts.maxConfigFileBytes } : {}),
     });
-    this.model = new ModelController({ registries: opts.registries ?? [] });
+    // A control plane that runs the CA gives every sidecar a workload certificate (through its node agent):
+    // only then are mesh mTLS listeners and auto mTLS clusters built (MeshConfig.workloadCertificates).
+    this.model = new ModelController({
+      registries: opts.registries ?? [],
+      mesh: { workloadCertificates: opts.ca !== undefined, ...(opts.ca?.trustDomain ? { trustDomain: opts.ca.trustDomain } : {}) },
+    });
     this.credentials = new CredentialSource(opts.secretsDir ?? path.join(opts.configDir, CREDENTIAL_DEFAULTS.folderName), {
       ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
     });

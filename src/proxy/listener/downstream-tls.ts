@@ -44,7 +44,7 @@ export class DownstreamTls {
    * Starts the handshake on `socket`; `onReady` gets the TLS socket once it is
    * established and verified. On any failure the connection is closed here.
    */
-  terminate(socket: net.Socket, peeked: Buffer | undefined, onReady: (t: TerminatedTls) => void): void {
+  terminate(socket: net.Socket, peeked: Buffer | undefined, clientAlpn: readonly string[] | undefined, onReady: (t: TerminatedTls) => void): void {
     const r = this.source.current();
     if (!r.ok) {
       this.fail(socket, `no TLS context: ${r.reason}`);
@@ -54,7 +54,11 @@ export class DownstreamTls {
     if (peeked && peeked.length) socket.unshift(peeked);
     const cfg = this.config;
     const requestCert = cfg.requireClientCertificate || r.validation !== undefined;
-    const alpn = cfg.common.alpnProtocols;
+    // Envoy carries on without ALPN when the client's list shares nothing with
+    // ours; node's server would end the handshake with a fatal alert. When the
+    // tls_inspector saw the client's list, offer ALPN only if there is a match
+    // (Istio's mesh clients send istio-peer-exchange/istio to an h2/http1.1 server).
+    const alpn = clientAlpn && !cfg.common.alpnProtocols.some((p) => clientAlpn.includes(p)) ? [] : cfg.common.alpnProtocols;
     const t = new tls.TLSSocket(socket, {
       isServer: true,
       secureContext: r.context,

@@ -229,7 +229,7 @@ export class ActiveListener {
     }
     const id = nextConnectionId++;
     if (chain.tls) {
-      chain.tls.terminate(socket, peeked, (t) => this.serve(chain, t.socket, undefined, f, id, t));
+      chain.tls.terminate(socket, peeked, f.transportProtocol === 'tls' ? f.applicationProtocols : undefined, (t) => this.serve(chain, t.socket, undefined, f, id, t));
       return;
     }
     this.serve(chain, socket, peeked, f, id, undefined);

@@ -60,7 +60,9 @@ export function certificateFacts(cert: X509Certificate): CertificateFacts {
 }
 
 /** node's subject ("C=US\nO=x\nCN=y", issuer order) in RFC 2253 order ("CN=y,O=x,C=US"). */
-export function rfc2253(subject: string): string {
+export function rfc2253(subject: string | undefined): string {
+  // An empty subject (weft's and Istio's workload certificates) is undefined in node.
+  if (!subject) return '';
   return subject.split('\n').filter(Boolean).reverse().join(',');
 }
 
