@@ -1,5 +1,7 @@
 // Free ports for `weft up`: asked of the kernel (bind :0), so two runs on one
-// machine never clash.
+// machine never clash. The ports are held (listening) until the processes
+// that will use them start: a port released early can be handed out again,
+// e.g. to weft up's own control plane binding :0 a moment later.
 import net from 'node:net';
 
 export function freePort(host = '127.0.0.1'): Promise<number> {
@@ -14,9 +16,33 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** `n` distinct free ports. */
-export async function freePorts(n: number, host = '127.0.0.1'): Promise<number[]> {
-  const out = new Set<number>();
-  while (out.size < n) out.add(await freePort(host));
-  return [...out];
+/** Ports held by listening sockets until release(). */
+export interface HeldPorts {
+  readonly ports: number[];
+  release(): Promise<void>;
+}
+
+/** `n` distinct free ports, kept bound until release() so nothing else on this host is given them meanwhile. */
+export async function holdPorts(n: number, host = '127.0.0.1'): Promise<HeldPorts> {
+  const servers: net.Server[] = [];
+  const ports: number[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const s = net.createServer();
+      s.unref();
+      servers.push(s);
+      ports.push(await new Promise<number>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(0, host, () => resolve((s.address() as net.AddressInfo).port));
+      }));
+    }
+  } catch (e) {
+    await closeAll(servers);
+    throw e;
+  }
+  return { ports, release: () => closeAll(servers) };
+}
+
+function closeAll(servers: net.Server[]): Promise<void> {
+  return Promise.all(servers.map((s) => new Promise<void>((r) => (s.listening ? s.close(() => r()) : r())))).then(() => undefined);
 }

@@ -13,7 +13,7 @@ import { ControlPlane } from '../control/control-plane.js';
 import { agentSecret, ISTIO_TLS } from '../control/translate/istio-tls.js';
 import { loadBootstrapText } from '../proxy/config/bootstrap.js';
 import { ConfigChangeReporter } from './config-changes.js';
-import { freePorts } from './ports.js';
+import { holdPorts, type HeldPorts } from './ports.js';
 import { sdsGrpcCluster, sidecarBootstrap, STDOUT_ACCESS_LOG, type SidecarPorts } from './sidecar-bootstrap.js';
 import { Supervised } from './supervisor.js';
 import { UP_DEFAULTS } from './up-defaults.js';
@@ -107,9 +107,14 @@ export class WeftUp {
     this.stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-up-'));
 
     // Ports for every sidecar and app, asked of the kernel: two runs never clash.
+    // They stay held until the sidecars start, so the control plane's own :0
+    // servers (xDS, debug, CA) cannot be given one of them.
     const plan = new Map<Workload, SidecarPorts>();
+    const held: HeldPorts[] = [];
     for (const w of file.workloads) {
-      const ps = await freePorts(2 + 2 * w.ports.length);
+      const h = await holdPorts(2 + 2 * w.ports.length);
+      held.push(h);
+      const ps = h.ports;
       const inbound: Record<number, number> = {};
       const app: Record<number, number> = {};
       w.ports.forEach((p, i) => {
@@ -151,6 +156,8 @@ export class WeftUp {
     const sdsSocketPath = (name: string): string => path.join(this.stateDir, `${name}.sds.sock`);
     this.changes = new ConfigChangeReporter(configDir, (l) => this.out(l));
     await this.changes.start();
+
+    for (const h of held) await h.release();
 
     // Sidecars, then apps. Each bootstrap is checked by the proxy's own loader
     // first, so a problem is one clear error here rather than six crash loops.
@@ -199,7 +206,9 @@ export class WeftUp {
       const backends = file.workloads.filter((w) => w.service === e.service && w.namespace === e.namespace);
       const targets = backends.map((w) => plan.get(w)!.inbound[e.port]!);
       let hostPort = e.hostPort;
-      const [admin, free] = await freePorts(2);
+      const edgePorts = await holdPorts(2);
+      const [admin, free] = edgePorts.ports;
+      await edgePorts.release();
       if (hostPort === 0 || !(await portFree(hostPort, bind))) hostPort = free!;
       const edgeName = `expose-${e.service}-${e.port}`;
       const file2 = path.join(this.stateDir, `${edgeName}.json`);

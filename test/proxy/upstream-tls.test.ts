@@ -87,7 +87,7 @@ async function startH2s(name: string, cert: TestCert, allowHTTP1: boolean): Prom
   return { port, seen, close: () => new Promise((r) => { for (const s of sessions) s.destroy(); server.close(() => r()); }) };
 }
 
-function tlsSocket(o: { sni?: string; san?: string; client?: TestCert; ca: string; alpn?: string[]; sdsCert?: string; maxSessionKeys?: number }): Json {
+function tlsSocket(o: { sni?: string; san?: string; client?: TestCert; ca: string; alpn?: string[]; sdsCert?: string; maxSessionKeys?: number; maxVersion?: string }): Json {
   return {
     name: 'envoy.transport_sockets.tls',
     typed_config: {
@@ -96,16 +96,22 @@ function tlsSocket(o: { sni?: string; san?: string; client?: TestCert; ca: strin
       ...(o.maxSessionKeys !== undefined ? { max_session_keys: o.maxSessionKeys } : {}),
       common_tls_context: {
         ...(o.client ? { tls_certificates: [{ certificate_chain: { filename: o.client.certPath }, private_key: { filename: o.client.keyPath } }] } : {}),
-        ...(o.sdsCert ? { tls_certificate_sds_secret_configs: [{ name: o.sdsCert }] } : {}),
+        ...(o.sdsCert ? { tls_certificate_sds_secret_configs: [{ name: o.sdsCert, sds_config: SDS_TEST_SOURCE }] } : {}),
         validation_context: {
           trusted_ca: { filename: o.ca },
           ...(o.san ? { match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: o.san } }] } : {}),
         },
         ...(o.alpn ? { alpn_protocols: o.alpn } : {}),
+        ...(o.maxVersion ? { tls_params: { tls_maximum_protocol_version: o.maxVersion } } : {}),
       },
     },
   };
 }
+
+// The SDS client certificate comes from an `api` SDS cluster that the test
+// claims in process (as weft's node agent claims sds-grpc) and sets itself.
+const SDS_TEST_CLUSTER = 'sds_test';
+const SDS_TEST_SOURCE: Json = { resource_api_version: 'V3', api_config_source: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: SDS_TEST_CLUSTER } }] } };
 
 const hc = (check: Json): Json => ({ timeout: '1s', interval: '0.2s', unhealthy_threshold: 1, healthy_threshold: 1, ...check });
 
@@ -122,6 +128,7 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
   let main: TlsUpstream;
   let mtlsOnly: TlsUpstream;
   let sdsUpstream: TlsUpstream;
+  let resumeUpstream: TlsUpstream;
   let hcUpstream: TlsUpstream;
   let hcH2Upstream: TlsUpstream;
   let untrusted: TlsUpstream;
@@ -147,6 +154,7 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
     main = await startHttps('main', serverCert);
     mtlsOnly = await startHttps('mtls', serverCert, { requireClientCert: true, ca: pki.root.certPem });
     sdsUpstream = await startHttps('sds', serverCert, { requireClientCert: true, ca: pki.root.certPem, closeEach: true });
+    resumeUpstream = await startHttps('resume', serverCert, { requireClientCert: true, ca: pki.root.certPem, closeEach: true });
     hcUpstream = await startHttps('hc', serverCert);
     hcH2Upstream = await startH2s('hc-h2', serverCert, false);
     untrusted = await startHttps('untrusted', rogue.issue('rogue', { dns: ['backend.example.com'] }));
@@ -180,6 +188,8 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
             toCluster({ prefix: '/auto-bad' }, 'auto_bad'),
             toCluster({ prefix: '/match' }, 'matches'),
             toCluster({ prefix: '/sds' }, 'tls_sds'),
+            toCluster({ prefix: '/resume12' }, 'tls_resume12'),
+            toCluster({ prefix: '/resume13' }, 'tls_resume13'),
             toCluster({ prefix: '/autosni' }, 'auto_sni'),
           ],
         }],
@@ -216,7 +226,12 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
         jsonCluster('hc_http', [hcUpstream.port], { transport_socket: ok, health_checks: [hc({ http_health_check: { path: '/healthz' } })] }),
         jsonCluster('hc_h2', [hcH2Upstream.port], { transport_socket: tlsSocket({ ca }), health_checks: [hc({ http_health_check: { path: '/healthz', codec_client_type: 'HTTP2' } })] }),
         jsonCluster('hc_tcp_bad', [untrusted.port], { transport_socket: ok, health_checks: [hc({ tcp_health_check: {} })] }),
+        jsonCluster('tls_resume12', [resumeUpstream.port], { transport_socket: tlsSocket({ sni: 'backend.example.com', san: 'backend.example.com', client, ca, maxVersion: 'TLSv1_2' }) }),
+        // Envoy's client default is TLS 1.2 at most: 1.3 is asked for.
+        jsonCluster('tls_resume13', [resumeUpstream.port], { transport_socket: tlsSocket({ sni: 'backend.example.com', san: 'backend.example.com', client, ca, maxVersion: 'TLSv1_3' }) }),
         jsonCluster('tls_sds', [sdsUpstream.port], { transport_socket: tlsSocket({ sdsCert: 'client-cert', ca }) }),
+        // The SDS stream to it fails (the port speaks TLS) until the test claims the cluster, which stops the stream.
+        jsonCluster(SDS_TEST_CLUSTER, [sdsUpstream.port], protocolOptions({ explicit_http_config: { http2_protocol_options: {} } })),
         jsonCluster('auto_sni', [main.port], {
           transport_socket: tlsSocket({ ca }),
           ...protocolOptions({ explicit_http_config: { http_protocol_options: {} }, upstream_http_protocol_options: { auto_sni: true, auto_san_validation: true } }),
@@ -237,7 +252,7 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
 
   after(async () => {
     await px?.close();
-    for (const u of [main, mtlsOnly, sdsUpstream, hcUpstream, hcH2Upstream, untrusted, h2Only, h2OrH1]) await u?.close();
+    for (const u of [main, mtlsOnly, sdsUpstream, resumeUpstream, hcUpstream, hcH2Upstream, untrusted, h2Only, h2OrH1]) await u?.close();
     plain?.close();
     tlsEcho?.close();
     pki?.cleanup();
@@ -357,20 +372,36 @@ describe('upstream TLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
   });
 
   it('an SDS client certificate: UF until it arrives, then used; a rotated one is used from the next connection', async () => {
-    const ref = { name: 'client-cert', source: { kind: 'static' as const } };
+    const claim = px.proxy.sds.claimApiCluster(SDS_TEST_CLUSTER);
+    assert.deepEqual(claim.requested(), ['client-cert']);
     const r0 = await request({ port: px.port(), path: '/sds' });
     assert.equal(r0.status, 503);
     assert.match(String(r0.headers['x-weft-error']), /^WEFT_UPSTREAM_TLS_FAILURE .*"client-cert"/);
     const line = await waitUntil(() => lines(log).find((l) => l.startsWith('/sds ')), 'the access log line');
     assert.match(line, /^\/sds 503 UF TLS_error:_Secret_is_not_supplied_by_SDS - - -$/);
-    px.proxy.secrets.set(ref, { kind: 'tls_certificate', certificate: { certChainPem: client.certPem, privateKeyPem: client.keyPem, origin: 'test' } });
+    claim.set('client-cert', { kind: 'tls_certificate', certificate: { certChainPem: client.certPem, privateKeyPem: client.keyPem, origin: 'test' } });
     const r1 = await request({ port: px.port(), path: '/sds' });
     assert.equal(r1.status, 200, String(r1.headers['x-weft-error']));
     assert.match(sdsUpstream.seen.at(-1)!.clientUriSan ?? '', new RegExp(`${CLIENT_SPIFFE}$`));
-    px.proxy.secrets.set(ref, { kind: 'tls_certificate', certificate: { certChainPem: client2.certPem, privateKeyPem: client2.keyPem, origin: 'test' } });
+    claim.set('client-cert', { kind: 'tls_certificate', certificate: { certChainPem: client2.certPem, privateKeyPem: client2.keyPem, origin: 'test' } });
     const r2 = await request({ port: px.port(), path: '/sds' });
     assert.equal(r2.status, 200, String(r2.headers['x-weft-error']));
     assert.match(sdsUpstream.seen.at(-1)!.clientUriSan ?? '', new RegExp(`${CLIENT_SPIFFE}-rotated$`));
+  });
+
+  it('resumes TLS 1.2 and 1.3 sessions to a server that closes every connection; the server is still checked and logged', async () => {
+    // node's client has no peer certificate on a resumed session: the one the session was verified with is used.
+    for (const v of ['12', '13']) {
+      for (let i = 0; i < 3; i++) {
+        const r = await request({ port: px.port(), path: `/resume${v}` });
+        assert.equal(r.status, 200, String(r.headers['x-weft-error']));
+      }
+      assert.equal(await stat(px, `cluster.tls_resume${v}.ssl.handshake`), 3);
+      assert.ok((await stat(px, `cluster.tls_resume${v}.ssl.session_reused`)) >= 1, `TLS 1.${v[1]} resumed`);
+      const ls = await waitUntil(() => { const l = lines(log).filter((x) => x.startsWith(`/resume${v} `)); return l.length === 3 && l; }, 'three access log lines');
+      for (const l of ls) assert.equal(l.split(' ').slice(0, 6).join(' '), `/resume${v} 200 - - ${SERVER_SPIFFE} TLSv1.${v[1]}`);
+    }
+    assert.equal(resumeUpstream.seen.length, 6);
   });
 
   it('auto_sni sends the request host as SNI and auto_san_validation checks the server against it', async () => {

@@ -76,9 +76,21 @@ class UpstreamTlsProvider implements ClientTlsProvider {
       verify: (socket) => {
         const error = socket.authorizationError as unknown as { code?: string } | undefined;
         const chain = { authorized: socket.authorized, ...(error ? { error: String(error.code ?? error) } : {}) };
-        const f = verifyPeerCertificate(serverCertificate(socket), chain, validation, true);
+        // A resumed session carries no certificate on node's client side: the
+        // one this session was verified with stands for it (checked again here).
+        const cert = serverCertificate(socket) ?? (session && socket.isSessionReused() ? resumedServerCertificate(socket, session) : undefined);
+        const f = verifyPeerCertificate(cert, chain, validation, true);
         if (f) return { reason: tlsVerifyFailureReason(f), stat: f.stat };
-        if (this.cfg.maxSessionKeys > 0) socket.once('session', (s: Buffer) => this.keepSession(generation, sessionKey, s));
+        if (this.cfg.maxSessionKeys > 0) {
+          const keep = (s: Buffer): void => {
+            if (cert) sessionCertificates.set(s, cert);
+            this.keepSession(generation, sessionKey, s);
+          };
+          // TLS 1.2 sessions exist once the handshake is done; TLS 1.3 tickets come after it.
+          const now = socket.getProtocol() === 'TLSv1.2' ? socket.getSession() : undefined;
+          if (now && !socket.isSessionReused()) keep(now);
+          socket.on('session', keep);
+        }
         return undefined;
       },
     };
@@ -99,6 +111,14 @@ class UpstreamTlsProvider implements ClientTlsProvider {
 }
 
 const serverCertificates = new WeakMap<tls.TLSSocket, X509Certificate | undefined>();
+/** The server certificate each kept session was verified with. */
+const sessionCertificates = new WeakMap<Buffer, X509Certificate>();
+
+function resumedServerCertificate(socket: tls.TLSSocket, session: Buffer): X509Certificate | undefined {
+  const cert = sessionCertificates.get(session);
+  if (cert) serverCertificates.set(socket, cert);
+  return cert;
+}
 
 /**
  * The server's certificate of a client socket, read once. On the client side

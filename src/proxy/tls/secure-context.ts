@@ -54,6 +54,17 @@ export function mergeValidation(defaults: ValidationMaterial, fromSecret: Valida
   };
 }
 
+/** 32 hex characters (OpenSSL's maximum is 32 bytes) naming what a session was verified under. */
+function sessionIdContext(certificates: readonly TlsCertificateMaterial[], validation: ValidationMaterial | undefined): string {
+  const h = crypto.createHash('sha256');
+  for (const c of certificates) h.update(c.certChainPem).update('\0');
+  if (validation) {
+    h.update(validation.trustedCaPem ?? '').update('\0').update(validation.crlPem ?? '').update('\0');
+    h.update(JSON.stringify([validation.sanMatchers, validation.spkiPins, validation.hashPins, validation.allowExpiredCertificate, validation.acceptUntrusted]));
+  }
+  return h.digest('hex').slice(0, 32);
+}
+
 /** node's cipher list: the configured (or Envoy's default) TLS 1.2 suites, plus the fixed TLS 1.3 suites. */
 export function nodeCipherList(cipherSuites: string | undefined): string {
   return [cipherSuites ?? TLS_DEFAULTS.cipherSuites.join(':'), ...TLS_DEFAULTS.tls13CipherSuites].join(':');
@@ -142,6 +153,10 @@ export class SecureContextSource {
       // Envoy's server contexts prefer their own cipher order (SSL_OP_CIPHER_SERVER_PREFERENCE).
       options.honorCipherOrder = true;
       if (this.opts.disableStatelessSessionResumption) options.secureOptions = crypto.constants.SSL_OP_NO_TICKET;
+      // Sessions resume only under the same certificates and validation, as
+      // Envoy's per-context session ID context. Without one, OpenSSL refuses a
+      // resumed session with internal_error when client certificates are asked for.
+      options.sessionIdContext = sessionIdContext(certificates, validation);
     }
     try {
       const context = tls.createSecureContext(options);
