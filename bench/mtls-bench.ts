@@ -22,10 +22,10 @@ import { parseArgs } from 'node:util';
 import { BODY_BYTES } from './lib/peer-configs.js';
 import { haproxyTlsConf, makeCerts, originNginxConf, proxyNginxTlsConf, weftTlsBootstrapYaml, type BenchCerts } from './lib/tls-peer-configs.js';
 import { freePort } from './lib/free-port.js';
-import { cpuSeconds, killAll, peakRssKiB, pinSelf, startPinned, stop, waitForPort, type Managed } from './lib/processes.js';
+import { killAll, peakRssKiB, pinSelf, startPinned, stop, waitForPort, type Managed } from './lib/processes.js';
 import { fmt, markdownTable, median, ratio } from './lib/summary.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';
-import { waitForQuiet } from './lib/quiet-gate.js';
+import { numberOption, quietGate, selectTargets, withCpu } from './lib/bench-run.js';
 
 const PROXY_CORE = 0;
 const LOAD_CORE = 1;
@@ -63,19 +63,13 @@ function parseOptions(argv: string[]): Options {
     },
   });
   const quick = values.quick!;
-  const num = (v: string | undefined, q: number, full: number) => {
-    const n = v === undefined ? (quick ? q : full) : Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`bad number ${v}`);
-    return n;
-  };
-  const only = (values.only ?? TARGETS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
-  for (const t of only) if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`--only: unknown target ${t}; known: ${TARGETS.join(', ')}`);
+  const num = numberOption(quick);
   return {
     reps: num(values.reps, 1, 3),
     durationSec: num(values.duration, 3, 10),
     warmupSec: quick ? 1 : 3,
     connections: num(values.connections, 50, 50),
-    targets: TARGETS.filter((t) => only.includes(t)),
+    targets: selectTargets(values.only, TARGETS),
     outDir: values.out!,
     quietWaitMs: num(values['quiet-wait'], 10, 60) * 1000,
   };
@@ -146,18 +140,12 @@ function checkResponse(port: number, ca: string): Promise<void> {
   });
 }
 
-async function measured(server: Managed | undefined, fn: () => Promise<WrkResult>): Promise<[WrkResult, number | undefined]> {
-  const pid = server?.child.pid;
-  const before = pid === undefined ? 0 : cpuSeconds(pid);
-  const r = await fn();
-  if (pid === undefined || r.requests === 0) return [r, undefined];
-  return [r, ((cpuSeconds(pid) - before) * 1e6) / r.requests];
+function measured(server: Managed | undefined, fn: () => Promise<WrkResult>): Promise<[WrkResult, number | undefined]> {
+  return withCpu(server, fn, (r) => r.requests);
 }
 
-async function gate(rec: Rec, o: Options): Promise<void> {
-  const q = await waitForQuiet(QUIET_BUSY_PERCENT, o.quietWaitMs);
-  rec.busy.push(q.busyPercent);
-  if (!q.quiet) log(`machine still busy (${q.busyPercent}% CPU); measuring anyway`);
+function gate(rec: Rec, o: Options): Promise<void> {
+  return quietGate(rec.busy, QUIET_BUSY_PERCENT, o.quietWaitMs, log);
 }
 
 async function runOne(t: Target, rep: number, env: Env): Promise<Rec> {

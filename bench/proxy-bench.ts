@@ -27,7 +27,6 @@ import { freePort } from './lib/free-port.js';
 import {
   coreBusyPercent,
   coreTimes,
-  cpuSeconds,
   killAll,
   peakRssKiB,
   pinSelf,
@@ -39,7 +38,7 @@ import {
 } from './lib/processes.js';
 import { fmt, markdownTable, median, ratio } from './lib/summary.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';
-import { waitForQuiet } from './lib/quiet-gate.js';
+import { numberOption, quietGate, selectTargets, withCpu } from './lib/bench-run.js';
 
 /** The proxy's core; everything else runs on LOAD_CORE. */
 const PROXY_CORE = 0;
@@ -104,20 +103,7 @@ function parseOptions(argv: string[]): Options {
     process.exit(0);
   }
   const quick = values.quick!;
-  const targets = (values.only ?? ALL_TARGETS.join(','))
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const t of targets) {
-    if (!(ALL_TARGETS as readonly string[]).includes(t)) {
-      throw new Error(`--only: unknown target ${t}; known: ${ALL_TARGETS.join(', ')}`);
-    }
-  }
-  const num = (v: string | undefined, quickDefault: number, fullDefault: number) => {
-    const n = v === undefined ? (quick ? quickDefault : fullDefault) : Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`bad number ${v}`);
-    return n;
-  };
+  const num = numberOption(quick);
   return {
     reps: num(values.reps, 1, 3),
     durationSec: num(values.duration, 2, 10),
@@ -126,7 +112,7 @@ function parseOptions(argv: string[]): Options {
     fixedDurationSec: num(values['fixed-duration'], 2, 10),
     connections: num(values.connections, 50, 50),
     h2: !values['no-h2'],
-    targets: ALL_TARGETS.filter((t) => targets.includes(t)),
+    targets: selectTargets(values.only, ALL_TARGETS),
     outDir: values.out!,
     quick,
     quietWaitMs: num(values['quiet-wait'], 10, QUIET_MAX_WAIT_MS / 1000) * 1000,
@@ -243,17 +229,6 @@ function checkResponse(port: number): Promise<void> {
   });
 }
 
-/** Proxy CPU ms per 1000 requests over `fn`, or undefined for direct. */
-async function withCpu<T>(server: Managed | undefined, fn: () => Promise<T>, requests: (r: T) => number): Promise<[T, number | undefined]> {
-  const pid = server?.child.pid;
-  const before = pid === undefined ? 0 : cpuSeconds(pid);
-  const r = await fn();
-  if (pid === undefined) return [r, undefined];
-  const used = cpuSeconds(pid) - before;
-  const n = requests(r);
-  return [r, n > 0 ? (used * 1000 * 1000) / n : undefined];
-}
-
 /** Unrecorded lead-in of the fixed-rate run (it warms the connections, not the proxy). */
 function fixedWarmupSec(o: Options): number {
   return Math.min(o.warmupSec, 2);
@@ -282,15 +257,9 @@ function log(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
 }
 
-async function gate(rec: RunRecord, o: Options): Promise<void> {
-  const q = await waitForQuiet(QUIET_BUSY_PERCENT, o.quietWaitMs);
-  (rec.backgroundBusyPercent ??= []).push(q.busyPercent);
-  if (!q.quiet) log(`machine still busy (${q.busyPercent}% CPU) after ${Math.round(q.waitedMs / 1000)}s; measuring anyway`);
-  else if (q.waitedMs > SAMPLE_GRACE_MS) log(`waited ${Math.round(q.waitedMs / 1000)}s for the machine to be quiet`);
+function gate(rec: RunRecord, o: Options): Promise<void> {
+  return quietGate((rec.backgroundBusyPercent ??= []), QUIET_BUSY_PERCENT, o.quietWaitMs, log);
 }
-
-/** A wait shorter than this (one or two samples) is not worth a log line. */
-const SAMPLE_GRACE_MS = 1500;
 
 async function runOne(target: TargetName, rep: number, env: Env): Promise<RunRecord> {
   const rec: RunRecord = { target, rep };

@@ -107,5 +107,5 @@ export const TLS_PROTOCOL_VERSIONS = {
 
 /** ALPN a gateway offers when it terminates TLS for HTTP (Istio's util.ALPNHttp, the same list inbound mTLS offers). */
 export const GATEWAY_HTTP_ALPN: readonly string[] = ISTIO_TLS.inboundAlpn;
-/** ALPN of a TLS (TCP) gateway server terminating ISTIO_MUTUAL: the peer-exchange marker first (Istio's ALPNDownstreamWithMxc). */
-export const GATEWAY_MTLS_TCP_ALPN: readonly string[] = ['istio-peer-exchange', 'h2', 'http/1.1'];
+/** ALPN of a TLS (TCP) gateway server terminating ISTIO_MUTUAL: what a sidecar's inbound TCP port offers (Istio's ALPNDownstreamWithMxc). */
+export const GATEWAY_MTLS_TCP_ALPN: readonly string[] = ISTIO_TLS.inboundAlpnTcp;
