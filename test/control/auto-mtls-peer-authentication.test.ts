@@ -18,24 +18,20 @@ import type net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { TLS_MODE_LABEL, type DestinationRule } from '../../src/api/networking.js';
 import type { PeerAuthentication, PeerAuthenticationSpec } from '../../src/api/security.js';
-import { ConfigErrors } from '../../src/common/errors.js';
-import { LogRegistry } from '../../src/common/log.js';
 import { ISTIO_TLS } from '../../src/control/translate/istio-tls.js';
 import { BOOKINFO_ENDPOINTS, BOOKINFO_SERVICES, destinationRule, host, sidecarProxy } from '../../src/control/translate/test-bookinfo.js';
 import { TestPushContext } from '../../src/control/translate/test-push-context.js';
 import { translateProxy } from '../../src/control/translate/translate-proxy.js';
-import { loadBootstrapText } from '../../src/proxy/config/bootstrap.js';
-import { ProxyServer } from '../../src/proxy/server.js';
 import { makeTestPki, OPENSSL_MISSING, type TestPki } from '../../src/proxy/tls/tls-test-kit.js';
 import { sdsGrpcCluster } from '../../src/up/sidecar-bootstrap.js';
 import { toJson } from '../../src/xds/json-encode.js';
 import type { envoy_config_cluster_v3_Cluster, envoy_config_endpoint_v3_ClusterLoadAssignment, envoy_config_listener_v3_Listener } from '../../src/xds/gen/types.js';
-import { request, type RunningProxy } from '../helpers/proxy-harness.js';
+import { jsonBootstrap, type Json } from '../helpers/http-test-kit.js';
+import { request, startProxy, type RunningProxy } from '../helpers/proxy-harness.js';
 
 const REVIEWS = host('reviews');
 const OUT_CLUSTER = `outbound|9080||${REVIEWS}`;
 const TRUST = 'spiffe://cluster.local/ns/default/sa';
-type Json = Record<string, unknown>;
 
 const pa = (name: string, namespace: string, spec: PeerAuthenticationSpec): PeerAuthentication =>
   ({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name, namespace }, spec });
@@ -55,28 +51,13 @@ function push(policies: PeerAuthentication[], destinationRules: DestinationRule[
 }
 
 /** Starts a proxy whose `sds-grpc` secrets are set in process before it starts (as the node agent does). */
-async function startSidecar(bootstrap: Json, pki: TestPki, certName: string): Promise<RunningProxy> {
-  const errs = new ConfigErrors();
-  const cfg = loadBootstrapText(JSON.stringify(bootstrap), errs);
-  if (!cfg) throw new Error(`bootstrap rejected:\n${errs.format()}`);
-  const proxy = new ProxyServer(cfg, { logs: new LogRegistry('error'), drainTimeMs: 100 });
-  const claim = proxy.sds.claimApiCluster(ISTIO_TLS.sdsCluster);
+function startSidecar(bootstrap: Json, pki: TestPki, certName: string): Promise<RunningProxy> {
   const cert = pki.issue(certName, { uris: [`${TRUST}/${certName}`] });
-  claim.set(ISTIO_TLS.workloadCertSecret, { kind: 'tls_certificate', certificate: { certChainPem: cert.certPem, privateKeyPem: cert.keyPem, origin: `sds:${ISTIO_TLS.workloadCertSecret}` } });
-  claim.set(ISTIO_TLS.rootCaSecret, { kind: 'validation_context', validation: { trustedCaPem: pki.root.certPem, sanMatchers: [], spkiPins: [], hashPins: [], allowExpiredCertificate: false, acceptUntrusted: false, origin: `sds:${ISTIO_TLS.rootCaSecret}` } });
-  await proxy.start();
-  const adminPort = proxy.adminPort ?? 0;
-  return {
-    proxy,
-    port: (name = 'listener_0') => {
-      const p = proxy.listenerPort(name);
-      if (p === undefined) throw new Error(`no listener ${name}`);
-      return p;
-    },
-    adminPort,
-    admin: (path, method = 'GET') => request({ port: adminPort, path, method }).then((r) => ({ status: r.status, body: r.body.toString() })),
-    close: () => proxy.shutdown(),
-  };
+  return startProxy(JSON.stringify(bootstrap), { drainTimeMs: 100 }, (proxy) => {
+    const claim = proxy.sds.claimApiCluster(ISTIO_TLS.sdsCluster);
+    claim.set(ISTIO_TLS.workloadCertSecret, { kind: 'tls_certificate', certificate: { certChainPem: cert.certPem, privateKeyPem: cert.keyPem, origin: `sds:${ISTIO_TLS.workloadCertSecret}` } });
+    claim.set(ISTIO_TLS.rootCaSecret, { kind: 'validation_context', validation: { trustedCaPem: pki.root.certPem, sanMatchers: [], spkiPins: [], hashPins: [], allowExpiredCertificate: false, acceptUntrusted: false, origin: `sds:${ISTIO_TLS.rootCaSecret}` } });
+  });
 }
 
 // The translation's canonical proto shape, written as the proto3 JSON a bootstrap file holds.
@@ -107,23 +88,12 @@ function clientBootstrap(p: TestPushContext, serverPort: number): { bootstrap: J
   const { eds_cluster_config: _eds, ...rest } = cluster;
   const marked = endpoints.some((l) => l.lb_endpoints.some((e) => e.metadata?.filter_metadata?.['envoy.transport_socket_match'] !== undefined));
   const staticCluster = { ...rest, type: 'STATIC', load_assignment: { cluster_name: OUT_CLUSTER, endpoints } };
-  const listener = {
-    name: 'listener_0',
-    address: { socket_address: { address: '127.0.0.1', port_value: 0 } },
-    filter_chains: [{
-      filters: [{
-        name: 'envoy.filters.network.http_connection_manager',
-        typed_config: {
-          '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-          stat_prefix: 'outbound',
-          route_config: { name: 'r', virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: OUT_CLUSTER } }] }] },
-          http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
-        },
-      }],
-    }],
-  };
+  const boot = JSON.parse(jsonBootstrap({
+    routeConfig: { virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: OUT_CLUSTER } }] }] },
+    clusters: [toJson(CLUSTER, staticCluster) as Json, sdsGrpcCluster('/nonexistent/weft-test-sds.sock') as Json],
+  })) as Json;
   return {
-    bootstrap: { node: { id: sidecarProxy().id, cluster: 'productpage.default' }, admin: ADMIN, static_resources: { listeners: [listener], clusters: [toJson(CLUSTER, staticCluster), sdsGrpcCluster('/nonexistent/weft-test-sds.sock')] } },
+    bootstrap: { node: { id: sidecarProxy().id, cluster: 'productpage.default' }, ...boot },
     marked, cluster,
   };
 }
