@@ -134,7 +134,7 @@ describe('auto mTLS and the destination\'s PeerAuthentication', () => {
   });
 
   it('workload STRICT under namespace DISABLE: the cluster is plain (Istio infers from the namespace), so even STRICT workloads get plaintext', () => {
-    // Istio's BestEffortInferServiceMTLSMode ignores workload policies: a known limitation, mirrored (the analyzer does not cover it).
+    // Istio's BestEffortInferServiceMTLSMode ignores workload policies: a known limitation, mirrored (analyzer warning WEFT0335).
     const v = view(translate([pa('default', NS, mode('DISABLE')), pa('v2', NS, { ...v2, ...mode('STRICT') })]));
     assert.equal(v.tls(HTTP), 'plain');
     assert.deepEqual(v.marks(HTTP), { '10.0.0.1': false, '10.0.0.2': true, '10.0.0.3': false });

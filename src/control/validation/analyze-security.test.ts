@@ -122,6 +122,30 @@ const SCENARIOS: Scenario[] = [
   },
   { name: 'DISABLE, SIMPLE or no tls towards DISABLE are fine (auto mTLS sends plaintext)', yaml: [pa('default', 'default', '  mtls: { mode: DISABLE }\n'), dr('reviews', '  trafficPolicy:\n    tls: { mode: DISABLE }\n    portLevelSettings:\n    - { port: { number: 9080 }, loadBalancer: { simple: RANDOM } }\n')], expect: [] },
   { name: 'MUTUAL (the user\'s certificates) towards DISABLE is not judged: the app may terminate TLS itself', yaml: [pa('default', 'default', '  mtls: { mode: DISABLE }\n'), dr('reviews', '  trafficPolicy: { tls: { mode: MUTUAL, clientCertificate: /c.pem, privateKey: /k.pem } }\n')], expect: [] },
+  {
+    name: 'a STRICT workload in a DISABLE namespace: auto mTLS sends it plaintext (reported on the workload policy)',
+    yaml: [pa('default', 'default', '  mtls: { mode: DISABLE }\n'), pa('reviews', 'default', '  selector: { matchLabels: { app: reviews } }\n' + strict)],
+    expect: ['WEFT0335 PeerAuthentication reviews.default spec.mtls.mode'],
+  },
+  {
+    name: 'a STRICT workload port under mesh DISABLE: reported on its portLevelMtls entry',
+    yaml: [pa('default', 'istio-system', '  mtls: { mode: DISABLE }\n'), pa('reviews', 'default', '  selector: { matchLabels: { version: v1 } }\n  portLevelMtls:\n    8080: { mode: STRICT }\n')],
+    expect: ['WEFT0335 PeerAuthentication reviews.default spec.portLevelMtls["8080"].mode'],
+  },
+  {
+    name: 'a DestinationRule with ISTIO_MUTUAL for the STRICT workload in a DISABLE namespace fixes it',
+    yaml: [pa('default', 'default', '  mtls: { mode: DISABLE }\n'), pa('reviews', 'default', '  selector: { matchLabels: { app: reviews } }\n' + strict), dr('reviews', '  trafficPolicy: { tls: { mode: ISTIO_MUTUAL } }\n')],
+    expect: [],
+  },
+  {
+    name: 'ISTIO_MUTUAL in one subset only: the other workload is still reported',
+    yaml: [
+      pa('default', 'default', '  mtls: { mode: DISABLE }\n'), pa('reviews', 'default', '  selector: { matchLabels: { app: reviews } }\n' + strict),
+      dr('reviews', '  subsets:\n  - { name: v1, labels: { version: v1 }, trafficPolicy: { tls: { mode: ISTIO_MUTUAL } } }\n'),
+    ],
+    expect: ['WEFT0335 PeerAuthentication reviews.default spec.mtls.mode'],
+  },
+  { name: 'a STRICT workload in a PERMISSIVE namespace is fine', yaml: [pa('reviews', 'default', '  selector: { matchLabels: { app: reviews } }\n' + strict)], expect: [] },
 ];
 
 describe('analyze PeerAuthentication', () => {

@@ -7,7 +7,9 @@
 // (Istio's MTLSPolicyConflict, IST0113): DISABLE or SIMPLE (plaintext or
 // one-way TLS) towards a workload port that is STRICT, and ISTIO_MUTUAL
 // towards one that is DISABLE (its sidecar takes plaintext only). Auto mTLS
-// (no tls) never conflicts: it follows the server's mode.
+// (no tls) follows the server's mode, except that it reads the namespace's
+// mode alone for the cluster: a STRICT workload in a DISABLE namespace gets
+// plaintext (WEFT0335).
 import type { DestinationRule, TrafficPolicy } from '../../api/networking.js';
 import type { PeerAuthentication } from '../../api/security.js';
 import type { EffectiveMtls } from '../model/types.js';
@@ -112,6 +114,47 @@ export function analyzeMtlsConflicts(index: AnalysisIndex, rootNamespace: string
     out.push(...r.messages);
   }
   return out;
+}
+
+/**
+ * STRICT workload ports in a namespace whose own mode (namespace-wide
+ * policy, else mesh-wide) is DISABLE (WEFT0335): auto mTLS decides per
+ * cluster from the namespace alone (Istio's BestEffortInferServiceMTLSMode),
+ * so mesh clients send such a port plaintext and every request fails, unless
+ * a DestinationRule sets ISTIO_MUTUAL for it. Reported on the policy that
+ * makes the port STRICT.
+ */
+export function analyzeStrictUnderDisabledNamespace(index: AnalysisIndex, rootNamespace: string): ValidationMessage[] {
+  if (index.peerAuthentications.length === 0) return [];
+  const policies = new PeerAuthenticationIndex(index.peerAuthentications, rootNamespace);
+  const byKey = new Map(index.peerAuthentications.map((p) => [p.key, p]));
+  const reporters = new Map<string, ReturnType<typeof reporterFor>>();
+  const reported = new Set<string>();
+  for (const svc of index.services) {
+    if (!svc.workloads || svc.workloads.length === 0) continue;
+    // No labels: no workload policy selects, so this is the namespace's (else the mesh's) mode.
+    if (policies.forWorkload(svc.namespace, {}).mode !== 'DISABLE') continue;
+    const rules = index.destinationRules.filter((dr) => index.findService(dr.obj.spec.host ?? '', dr.namespace)?.host === svc.host);
+    for (const port of svc.ports) {
+      const workloadPort = svc.targetPorts?.get(port) ?? port;
+      for (const labels of svc.workloads) {
+        const eff = policies.forWorkload(svc.namespace, labels);
+        if (mtlsModeForPort(eff, workloadPort) !== 'STRICT') continue;
+        if (rules.some((dr) => tlsFor(dr.obj, labels, port)?.mode === 'ISTIO_MUTUAL')) continue;
+        const source = modeSource(eff, workloadPort);
+        const pa = source !== undefined ? byKey.get(source) : undefined;
+        if (!pa) continue;
+        const path = eff.perPort.has(workloadPort) ? childPath(childPath(childPath('spec', 'portLevelMtls'), String(workloadPort)), 'mode') : 'spec.mtls.mode';
+        if (reported.has(`${pa.key}|${path}`)) continue;
+        reported.add(`${pa.key}|${path}`);
+        let r = reporters.get(pa.key);
+        if (!r) reporters.set(pa.key, (r = reporterFor(pa)));
+        const ns = policies.forWorkload(svc.namespace, {}).source ?? `namespace ${svc.namespace}`;
+        r.report('WEFT0335', path, `makes ${describe(svc, port, workloadPort)} STRICT, but ${ns} makes namespace ${svc.namespace} DISABLE and auto mTLS follows the namespace's mode (as Istio): mesh clients send this port plaintext and every request fails; add a DestinationRule with tls mode ISTIO_MUTUAL for ${svc.host}, or make the namespace PERMISSIVE`);
+      }
+    }
+  }
+  return [...reporters.values()].flatMap((r) => r.messages);
 }
 
 /** The policy that set a workload port's mode: the workload policy for a portLevelMtls entry, else the one that set the workload's mode. */
