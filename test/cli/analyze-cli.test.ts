@@ -150,7 +150,7 @@ spec:
     }
   });
 
-  it('mesh-wide STRICT with a DestinationRule sending plaintext to ratings: exit 1, WEFT0333 (IST0113); a PeerAuthentication selecting no workload: WEFT0314 (IST0127)', async () => {
+  it('mesh-wide STRICT with a DestinationRule sending plaintext to ratings: exit 1, WEFT0333 (IST0113); ISTIO_MUTUAL to details, which is DISABLE: WEFT0334 (IST0113); a PeerAuthentication selecting no workload: WEFT0314 (IST0127)', async () => {
     const tmp = tempDir('weft-analyze-mtls-');
     try {
       fs.cpSync(path.join(BOOKINFO, 'workloads.yaml'), path.join(tmp.dir, 'workloads.yaml'));
@@ -173,11 +173,29 @@ metadata: { name: ratings-plaintext }
 spec:
   host: ratings
   trafficPolicy: { tls: { mode: DISABLE } }
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: { name: details-plaintext }
+spec:
+  selector: { matchLabels: { app: details } }
+  mtls: { mode: DISABLE }
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: details-mtls }
+spec:
+  host: details
+  trafficPolicy: { tls: { mode: ISTIO_MUTUAL } }
 `);
       const r = await runWeft(['analyze', tmp.dir]);
       assert.equal(r.code, 1, r.stdout + r.stderr);
       assert.match(r.stdout, /^Error \[WEFT0333 \(IST0113\)\] \(DestinationRule ratings-plaintext\.default\) spec\.trafficPolicy\.tls\.mode: .* at .*mtls\.yaml:\d+$/m);
       assert.match(r.stdout, /^Warning \[WEFT0314 \(IST0127\)\] \(PeerAuthentication nobody\.default\) spec\.selector\.matchLabels: /m);
+      // The line of the field: details-mtls's trafficPolicy (tls.mode) is line 32 of mtls.yaml.
+      const m = /^Error \[WEFT0334 \(IST0113\)\] \(DestinationRule details-mtls\.default\) spec\.trafficPolicy\.tls\.mode: .* at .*mtls\.yaml:(\d+)$/m.exec(r.stdout);
+      assert.ok(m, r.stdout);
+      assert.equal(Number(m[1]), 32);
     } finally {
       tmp.cleanup();
     }

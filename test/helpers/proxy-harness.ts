@@ -18,12 +18,17 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
-/** Loads YAML and starts a proxy; throws with every config error when it is refused. */
-export async function startProxy(yaml: string, opts: ProxyOptions = {}): Promise<RunningProxy> {
+/**
+ * Loads YAML and starts a proxy; throws with every config error when it is
+ * refused. `beforeStart` sees the proxy before it starts (e.g. to claim an SDS
+ * cluster and set its secrets, as the node agent does).
+ */
+export async function startProxy(yaml: string, opts: ProxyOptions = {}, beforeStart?: (proxy: ProxyServer) => void): Promise<RunningProxy> {
   const errs = new ConfigErrors();
   const cfg = loadBootstrapText(yaml, errs);
   if (!cfg) throw new Error(`bootstrap rejected:\n${errs.format()}`);
   const proxy = new ProxyServer(cfg, { logs: new LogRegistry('error'), drainTimeMs: 200, ...opts });
+  beforeStart?.(proxy);
   await proxy.start();
   const adminPort = proxy.adminPort ?? 0;
   return {

@@ -3,8 +3,11 @@
 // endpoint change recomputes only EDS. Subset clusters get the endpoints
 // whose labels match the subset; every EDS cluster gets an assignment, even an
 // empty one, so the proxy's cluster warms and the snapshot is consistent.
+// An endpoint whose workload PeerAuthentication DISABLEs its port loses its
+// mTLS mark, so auto mTLS sends it plaintext (destination-mtls.ts).
 import type { envoy_config_endpoint_v3_ClusterLoadAssignment } from '../../xds/gen/types.js';
 import { clusterEndpoints, discoveryType } from './build-outbound-clusters.js';
+import { destinationRuleTlsMode, withDestinationMtls } from './destination-mtls.js';
 import { buildLocalityLbEndpoints, isIpAddress } from './locality-endpoints.js';
 import { MESSAGE_CODES } from './messages.js';
 import { outboundClusterName } from './names.js';
@@ -15,7 +18,8 @@ export function buildClusterLoadAssignments(ctx: TranslateContext): envoy_config
   const out: envoy_config_endpoint_v3_ClusterLoadAssignment[] = [];
   for (const svc of ctx.services) {
     if (discoveryType(svc, grpc) !== 'EDS') continue;
-    const subsets = ctx.destinationRule(svc.hostname)?.obj.spec.subsets ?? [];
+    const dr = ctx.destinationRule(svc.hostname)?.obj;
+    const subsets = dr?.spec.subsets ?? [];
     for (const port of svc.ports) {
       if (port.protocol === 'UDP') continue;
       for (const subset of [undefined, ...subsets]) {
@@ -26,7 +30,7 @@ export function buildClusterLoadAssignments(ctx: TranslateContext): envoy_config
             `endpoint address "${e.address}" is not an IP; EDS carries IPs only (use resolution DNS for hostnames)`);
           return false;
         });
-        const localities = buildLocalityLbEndpoints(eps, { healthStatus: true });
+        const localities = buildLocalityLbEndpoints(withDestinationMtls(ctx.push, eps, destinationRuleTlsMode(dr, port.port, subset)), { healthStatus: true });
         out.push({ cluster_name: name, ...(localities.length > 0 ? { endpoints: localities } : {}) });
       }
     }

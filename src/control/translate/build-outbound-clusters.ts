@@ -11,6 +11,7 @@ import { applyConnectionPool } from './apply-connection-pool.js';
 import { applyLoadBalancer } from './apply-load-balancer.js';
 import { applyOutlierDetection } from './apply-outlier-detection.js';
 import { applyUpstreamTls } from './apply-upstream-tls.js';
+import { destinationRuleTlsMode, serviceMtlsMode, withDestinationMtls } from './destination-mtls.js';
 import { finishDraft, newDraft, type ClusterDraft } from './cluster-draft.js';
 import { NAMES, TRANSLATE_DEFAULTS } from './defaults.js';
 import { buildLocalityLbEndpoints, labelsMatch } from './locality-endpoints.js';
@@ -107,7 +108,9 @@ function buildServiceCluster(
  * TLS of one outbound cluster. Auto mTLS needs workload certificates and a
  * destination Istio would infer mTLS for (BestEffortInferServiceMTLSMode): a
  * mesh-internal service that is not passthrough (resolution NONE or
- * loadBalancer PASSTHROUGH).
+ * loadBalancer PASSTHROUGH) and whose namespace's PeerAuthentication mode
+ * (namespace-wide, else mesh-wide) is not DISABLE. Workload-scope and
+ * port-level DISABLE act per endpoint (destination-mtls.ts).
  * Proxyless gRPC clients get no auto mTLS (as in Istio) and no TLS from a
  * DestinationRule yet: said, not silently dropped.
  */
@@ -131,7 +134,8 @@ function applyClusterTls(
   const passthrough = svc.resolution === 'NONE' || policy?.loadBalancer?.simple === 'PASSTHROUGH';
   applyUpstreamTls(d, {
     tls,
-    autoMtls: mesh.enableAutoMtls && mesh.workloadCertificates && svc.location === 'MESH_INTERNAL' && !passthrough,
+    autoMtls: mesh.enableAutoMtls && mesh.workloadCertificates && svc.location === 'MESH_INTERNAL' && !passthrough
+      && serviceMtlsMode(ctx.push, svc.namespace) !== 'DISABLE',
     istioSni: istioMtlsSni(port, subset?.name, svc.hostname),
     serviceAccounts: serviceAccounts(ctx.push, svc),
     serviceEntry: svc.source.startsWith('ServiceEntry '),
@@ -152,7 +156,8 @@ function dnsEndpoints(ctx: TranslateContext, svc: ServiceModel, port: ServicePor
     ctx.messages.info(MESSAGE_CODES.FIELD_IGNORED, serviceKey(svc), 'endpoints', `${name}: LOGICAL_DNS resolves one name; using ${eps[0]!.address} and ignoring ${eps.length - 1} other endpoint(s)`);
     eps = [eps[0]!];
   }
-  return buildLocalityLbEndpoints(eps, { healthStatus: false });
+  const drMode = destinationRuleTlsMode(ctx.destinationRule(svc.hostname)?.obj, port.port, subset);
+  return buildLocalityLbEndpoints(withDestinationMtls(ctx.push, eps, drMode), { healthStatus: false });
 }
 
 function clusterMetadata(svc: ServiceModel, port: ServicePortModel, dr: Accepted<DestinationRule> | undefined, subset: Subset | undefined): Record<string, unknown> {

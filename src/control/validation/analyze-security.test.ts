@@ -97,6 +97,55 @@ const SCENARIOS: Scenario[] = [
     yaml: [pa('reviews', 'default', '  selector: { matchLabels: { app: reviews } }\n' + strict + '  portLevelMtls:\n    9080: { mode: DISABLE }\n'), dr('reviews', '  trafficPolicy: { tls: { mode: DISABLE } }\n')],
     expect: ['WEFT0333 DestinationRule reviews.default spec.trafficPolicy.tls.mode'],
   },
+  {
+    name: 'ISTIO_MUTUAL towards a DISABLE namespace (IST0113, the other direction)',
+    yaml: [pa('default', 'default', '  mtls: { mode: DISABLE }\n'), dr('reviews', '  trafficPolicy: { tls: { mode: ISTIO_MUTUAL } }\n')],
+    expect: ['WEFT0334 DestinationRule reviews.default spec.trafficPolicy.tls.mode'],
+  },
+  {
+    name: 'ISTIO_MUTUAL towards mesh-wide DISABLE',
+    yaml: [pa('default', 'istio-system', '  mtls: { mode: DISABLE }\n'), dr('reviews', '  trafficPolicy: { tls: { mode: ISTIO_MUTUAL } }\n')],
+    expect: ['WEFT0334 DestinationRule reviews.default spec.trafficPolicy.tls.mode'],
+  },
+  {
+    name: 'ISTIO_MUTUAL towards a DISABLE workload port (portLevelMtls on targetPort 8080)',
+    yaml: [pa('reviews', 'default', '  selector: { matchLabels: { app: reviews } }\n' + strict + '  portLevelMtls:\n    8080: { mode: DISABLE }\n'), dr('reviews', '  trafficPolicy: { tls: { mode: ISTIO_MUTUAL } }\n')],
+    expect: ['WEFT0334 DestinationRule reviews.default spec.trafficPolicy.tls.mode'],
+  },
+  {
+    name: 'ISTIO_MUTUAL in the subset of the DISABLE workload only',
+    yaml: [
+      pa('v2', 'default', '  selector: { matchLabels: { version: v2 } }\n  mtls: { mode: DISABLE }\n'),
+      dr('reviews', '  subsets:\n  - { name: v1, labels: { version: v1 }, trafficPolicy: { tls: { mode: ISTIO_MUTUAL } } }\n  - { name: v2, labels: { version: v2 }, trafficPolicy: { tls: { mode: ISTIO_MUTUAL } } }\n'),
+    ],
+    expect: ['WEFT0334 DestinationRule reviews.default spec.subsets[1].trafficPolicy.tls.mode'],
+  },
+  { name: 'DISABLE, SIMPLE or no tls towards DISABLE are fine (auto mTLS sends plaintext)', yaml: [pa('default', 'default', '  mtls: { mode: DISABLE }\n'), dr('reviews', '  trafficPolicy:\n    tls: { mode: DISABLE }\n    portLevelSettings:\n    - { port: { number: 9080 }, loadBalancer: { simple: RANDOM } }\n')], expect: [] },
+  { name: 'MUTUAL (the user\'s certificates) towards DISABLE is not judged: the app may terminate TLS itself', yaml: [pa('default', 'default', '  mtls: { mode: DISABLE }\n'), dr('reviews', '  trafficPolicy: { tls: { mode: MUTUAL, clientCertificate: /c.pem, privateKey: /k.pem } }\n')], expect: [] },
+  {
+    name: 'a STRICT workload in a DISABLE namespace: auto mTLS sends it plaintext (reported on the workload policy)',
+    yaml: [pa('default', 'default', '  mtls: { mode: DISABLE }\n'), pa('reviews', 'default', '  selector: { matchLabels: { app: reviews } }\n' + strict)],
+    expect: ['WEFT0335 PeerAuthentication reviews.default spec.mtls.mode'],
+  },
+  {
+    name: 'a STRICT workload port under mesh DISABLE: reported on its portLevelMtls entry',
+    yaml: [pa('default', 'istio-system', '  mtls: { mode: DISABLE }\n'), pa('reviews', 'default', '  selector: { matchLabels: { version: v1 } }\n  portLevelMtls:\n    8080: { mode: STRICT }\n')],
+    expect: ['WEFT0335 PeerAuthentication reviews.default spec.portLevelMtls["8080"].mode'],
+  },
+  {
+    name: 'a DestinationRule with ISTIO_MUTUAL for the STRICT workload in a DISABLE namespace fixes it',
+    yaml: [pa('default', 'default', '  mtls: { mode: DISABLE }\n'), pa('reviews', 'default', '  selector: { matchLabels: { app: reviews } }\n' + strict), dr('reviews', '  trafficPolicy: { tls: { mode: ISTIO_MUTUAL } }\n')],
+    expect: [],
+  },
+  {
+    name: 'ISTIO_MUTUAL in one subset only: the other workload is still reported',
+    yaml: [
+      pa('default', 'default', '  mtls: { mode: DISABLE }\n'), pa('reviews', 'default', '  selector: { matchLabels: { app: reviews } }\n' + strict),
+      dr('reviews', '  subsets:\n  - { name: v1, labels: { version: v1 }, trafficPolicy: { tls: { mode: ISTIO_MUTUAL } } }\n'),
+    ],
+    expect: ['WEFT0335 PeerAuthentication reviews.default spec.mtls.mode'],
+  },
+  { name: 'a STRICT workload in a PERMISSIVE namespace is fine', yaml: [pa('reviews', 'default', '  selector: { matchLabels: { app: reviews } }\n' + strict)], expect: [] },
 ];
 
 describe('analyze PeerAuthentication', () => {
@@ -118,6 +167,17 @@ describe('analyze PeerAuthentication', () => {
     const [m] = analyze(docs);
     assert.equal(m?.istio, 'IST0113');
     assert.equal(m?.severity, 'error');
+  });
+
+  it('names the policy that made the port DISABLE, and carries IST0113 for it too', () => {
+    const { docs } = loadConfigDocuments(WORLD + '---' + pa('default', 'default', strict) + '---' + pa('reviews', 'default', '  selector: { matchLabels: { app: reviews } }\n  portLevelMtls:\n    8080: { mode: DISABLE }\n') + '---' + dr('reviews', '  trafficPolicy: { tls: { mode: ISTIO_MUTUAL } }\n'), 'mtls.yaml');
+    const [m, ...more] = analyze(docs);
+    assert.equal(more.length, 0);
+    assert.equal(m?.code, 'WEFT0334');
+    assert.equal(m?.istio, 'IST0113');
+    assert.equal(m?.severity, 'error');
+    assert.equal(m?.file, 'mtls.yaml');
+    assert.match(m?.message ?? '', /PeerAuthentication reviews\.default/);
   });
 
   it('takes the root namespace from the options', () => {

@@ -2,12 +2,17 @@
 // Istio has none): a selector that selects no known workload (IST0127),
 // several mesh- or namespace-wide policies or several selecting one workload
 // (only the oldest applies, as Istio's composition), a selector in the root
-// namespace (Istio ignores it), and a DestinationRule whose tls mode DISABLE
-// or SIMPLE sends plaintext or one-way TLS to a workload port that
-// PeerAuthentication makes STRICT, so every request fails (Istio's
-// MTLSPolicyConflict, IST0113).
+// namespace (Istio ignores it), and the two ways a DestinationRule's tls and
+// the server's PeerAuthentication exclude each other, so every request fails
+// (Istio's MTLSPolicyConflict, IST0113): DISABLE or SIMPLE (plaintext or
+// one-way TLS) towards a workload port that is STRICT, and ISTIO_MUTUAL
+// towards one that is DISABLE (its sidecar takes plaintext only). Auto mTLS
+// (no tls) follows the server's mode, except that it reads the namespace's
+// mode alone for the cluster: a STRICT workload in a DISABLE namespace gets
+// plaintext (WEFT0335).
 import type { DestinationRule, TrafficPolicy } from '../../api/networking.js';
 import type { PeerAuthentication } from '../../api/security.js';
+import type { EffectiveMtls } from '../model/types.js';
 import { selectorMatches } from '../model/labels.js';
 import { hasWorkloadSelector, mtlsModeForPort, PeerAuthenticationIndex } from '../model/peer-authentication-index.js';
 import type { AcceptedObject, AnalysisIndex, AnalysisRegistry, KnownService } from './analysis-index.js';
@@ -69,9 +74,17 @@ function tlsOf(tp: TrafficPolicy | undefined, port: number, path: string): TlsCh
   return mode === undefined ? undefined : { mode, path: childPath(childPath(path, 'tls'), 'mode') };
 }
 
-const CONFLICTING = new Set(['DISABLE', 'SIMPLE']);
+/** The DestinationRule tls modes a server mode refuses, with the code reporting them. */
+const CONFLICTS = {
+  STRICT: { modes: new Set(['DISABLE', 'SIMPLE']), code: 'WEFT0333' },
+  DISABLE: { modes: new Set(['ISTIO_MUTUAL']), code: 'WEFT0334' },
+} as const;
 
-/** DestinationRules with tls DISABLE or SIMPLE towards workload ports that PeerAuthentication makes STRICT (IST0113). */
+/**
+ * DestinationRules whose tls mode the destination workload port's
+ * PeerAuthentication refuses (IST0113): DISABLE or SIMPLE towards STRICT
+ * (WEFT0333), ISTIO_MUTUAL towards DISABLE (WEFT0334).
+ */
 export function analyzeMtlsConflicts(index: AnalysisIndex, rootNamespace: string): ValidationMessage[] {
   if (index.peerAuthentications.length === 0) return [];
   const policies = new PeerAuthenticationIndex(index.peerAuthentications, rootNamespace);
@@ -84,18 +97,69 @@ export function analyzeMtlsConflicts(index: AnalysisIndex, rootNamespace: string
     for (const port of svc.ports) {
       const workloadPort = svc.targetPorts?.get(port) ?? port;
       for (const labels of svc.workloads) {
-        const mode = mtlsModeForPort(policies.forWorkload(svc.namespace, labels), workloadPort);
-        if (mode !== 'STRICT') continue;
-        const tls = tlsFor(dr.obj, labels, port);
-        if (!tls || !CONFLICTING.has(tls.mode) || reported.has(`${tls.path}|${port}`)) continue;
-        reported.add(`${tls.path}|${port}`);
         const eff = policies.forWorkload(svc.namespace, labels);
-        r.report('WEFT0333', tls.path, `tls mode ${tls.mode} sends ${tls.mode === 'DISABLE' ? 'plaintext' : 'TLS without a client certificate'} to ${describe(svc, port, workloadPort)}, but ${eff.source ?? 'PeerAuthentication'} makes it STRICT (mTLS only): every request fails; use ISTIO_MUTUAL or remove tls to let auto mTLS choose`);
+        const mode = mtlsModeForPort(eff, workloadPort);
+        if (mode === 'PERMISSIVE') continue;
+        const conflict = CONFLICTS[mode];
+        const tls = tlsFor(dr.obj, labels, port);
+        if (!tls || !conflict.modes.has(tls.mode) || reported.has(`${tls.path}|${port}`)) continue;
+        reported.add(`${tls.path}|${port}`);
+        const where = describe(svc, port, workloadPort);
+        const source = modeSource(eff, workloadPort) ?? 'PeerAuthentication';
+        r.report(conflict.code, tls.path, mode === 'STRICT'
+          ? `tls mode ${tls.mode} sends ${tls.mode === 'DISABLE' ? 'plaintext' : 'TLS without a client certificate'} to ${where}, but ${source} makes it STRICT (mTLS only): every request fails; use ISTIO_MUTUAL or remove tls to let auto mTLS choose`
+          : `tls mode ISTIO_MUTUAL sends Istio mTLS to ${where}, but ${source} makes it DISABLE (plaintext only): every request fails; remove tls (auto mTLS then sends plaintext to it) or use DISABLE`);
       }
     }
     out.push(...r.messages);
   }
   return out;
+}
+
+/**
+ * STRICT workload ports in a namespace whose own mode (namespace-wide
+ * policy, else mesh-wide) is DISABLE (WEFT0335): auto mTLS decides per
+ * cluster from the namespace alone (Istio's BestEffortInferServiceMTLSMode),
+ * so mesh clients send such a port plaintext and every request fails, unless
+ * a DestinationRule sets ISTIO_MUTUAL for it. Reported on the policy that
+ * makes the port STRICT.
+ */
+export function analyzeStrictUnderDisabledNamespace(index: AnalysisIndex, rootNamespace: string): ValidationMessage[] {
+  if (index.peerAuthentications.length === 0) return [];
+  const policies = new PeerAuthenticationIndex(index.peerAuthentications, rootNamespace);
+  const byKey = new Map(index.peerAuthentications.map((p) => [p.key, p]));
+  const reporters = new Map<string, ReturnType<typeof reporterFor>>();
+  const reported = new Set<string>();
+  for (const svc of index.services) {
+    if (!svc.workloads || svc.workloads.length === 0) continue;
+    // No labels: no workload policy selects, so this is the namespace's (else the mesh's) mode.
+    if (policies.forWorkload(svc.namespace, {}).mode !== 'DISABLE') continue;
+    const rules = index.destinationRules.filter((dr) => index.findService(dr.obj.spec.host ?? '', dr.namespace)?.host === svc.host);
+    for (const port of svc.ports) {
+      const workloadPort = svc.targetPorts?.get(port) ?? port;
+      for (const labels of svc.workloads) {
+        const eff = policies.forWorkload(svc.namespace, labels);
+        if (mtlsModeForPort(eff, workloadPort) !== 'STRICT') continue;
+        if (rules.some((dr) => tlsFor(dr.obj, labels, port)?.mode === 'ISTIO_MUTUAL')) continue;
+        const source = modeSource(eff, workloadPort);
+        const pa = source !== undefined ? byKey.get(source) : undefined;
+        if (!pa) continue;
+        const path = eff.perPort.has(workloadPort) ? childPath(childPath(childPath('spec', 'portLevelMtls'), String(workloadPort)), 'mode') : 'spec.mtls.mode';
+        if (reported.has(`${pa.key}|${path}`)) continue;
+        reported.add(`${pa.key}|${path}`);
+        let r = reporters.get(pa.key);
+        if (!r) reporters.set(pa.key, (r = reporterFor(pa)));
+        const ns = policies.forWorkload(svc.namespace, {}).source ?? `namespace ${svc.namespace}`;
+        r.report('WEFT0335', path, `makes ${describe(svc, port, workloadPort)} STRICT, but ${ns} makes namespace ${svc.namespace} DISABLE and auto mTLS follows the namespace's mode (as Istio): mesh clients send this port plaintext and every request fails; add a DestinationRule with tls mode ISTIO_MUTUAL for ${svc.host}, or make the namespace PERMISSIVE`);
+      }
+    }
+  }
+  return [...reporters.values()].flatMap((r) => r.messages);
+}
+
+/** The policy that set a workload port's mode: the workload policy for a portLevelMtls entry, else the one that set the workload's mode. */
+function modeSource(eff: EffectiveMtls, port: number): string | undefined {
+  return eff.perPort.has(port) ? eff.policies[eff.policies.length - 1] : eff.source;
 }
 
 /** The tls a DestinationRule applies to a workload's port: its subset's policy first (Istio merges subset over rule). */

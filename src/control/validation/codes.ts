@@ -91,6 +91,8 @@ export const CODES = {
   WEFT0331: { severity: 'warning', meaning: 'a PeerAuthentication with a selector in the root namespace applies to no workload (Istio ignores it)' },
   WEFT0332: { severity: 'warning', meaning: 'several PeerAuthentications select the same workload: only the oldest applies' },
   WEFT0333: { severity: 'error', meaning: 'a DestinationRule with tls DISABLE or SIMPLE towards a workload port that PeerAuthentication makes STRICT: every request fails', istio: 'IST0113' },
+  WEFT0334: { severity: 'error', meaning: 'a DestinationRule with tls ISTIO_MUTUAL towards a workload port that PeerAuthentication makes DISABLE: every request fails', istio: 'IST0113' },
+  WEFT0335: { severity: 'warning', meaning: 'a workload port that PeerAuthentication makes STRICT in a namespace whose mode is DISABLE: auto mTLS follows the namespace and sends it plaintext' },
   WEFT0320: { severity: 'error', meaning: 'a Gateway credentialName the secrets folder cannot serve: missing, invalid, without cert and key, or without the CA bundle MUTUAL needs', istio: 'IST0161' },
 } as const satisfies Record<string, CodeInfo>;
 
