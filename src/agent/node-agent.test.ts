@@ -64,7 +64,7 @@ async function startMesh(): Promise<Mesh> {
   return m;
 }
 
-function makeAgent(m: Mesh, token: string, opts: { rootFile?: string; identity?: typeof ALICE } = {}) {
+function makeAgent(m: Mesh, token: string, opts: { rootFile?: string; identity?: typeof ALICE; retryMaxMs?: number } = {}) {
   const tokenFile = path.join(m.dir, `token-${Math.random().toString(36).slice(2)}`);
   fs.writeFileSync(tokenFile, token, { mode: 0o600 });
   const secrets = new MemorySecretStore();
@@ -77,7 +77,7 @@ function makeAgent(m: Mesh, token: string, opts: { rootFile?: string; identity?:
     tokenFile,
     certTtlMs: TTL_MS,
     retryInitialMs: 1_000,
-    retryMaxMs: 4_000,
+    retryMaxMs: opts.retryMaxMs ?? 4_000,
     secrets, stats, clock: m.clock, random: () => 0.5, log: quiet.logger('agent'),
   });
   return { agent, secrets, stats };
@@ -188,6 +188,36 @@ describe('node agent', () => {
     assert.equal(e.kind, 'issued');
     assert.notEqual(workloadCert(secrets)!.serial, before.serial);
     assert.equal(agent.status().consecutiveFailures, 0);
+    agent.stop();
+  });
+
+  it('never backs off past its certificate\'s expiry: retries at most half the remaining lifetime apart', async () => {
+    const m = await startMesh();
+    const made = makeAgent(m, m.tokens.mint(ALICE), { retryMaxMs: 60_000 });
+    const { agent, secrets } = made;
+    const first = nextEvent(agent);
+    agent.start();
+    assert.equal((await first).kind, 'issued');
+    const before = workloadCert(secrets)!;
+    await m.server.close(100);
+    const events: AgentEvent[] = [];
+    agent.onEvent((e) => events.push(e));
+    // rotation at half life (30 s left), then retries after 1, 2, 4 and 8 s: 15 s left
+    for (const step of [TTL_MS / 2 + 1, 1_000, 2_000, 4_000, 8_000]) {
+      const next = nextEvent(agent);
+      m.clock.advance(step);
+      assert.equal((await next).kind, 'failed');
+    }
+    assert.equal(agent.status().consecutiveFailures, 5);
+    // the plain back-off would wait 16 s, past notAfter; half the 15 s left is 7.5 s
+    await m.restart();
+    const rotated = nextEvent(agent);
+    m.clock.advance(7_500);
+    // a real bound on the CA call (no retry is due otherwise, and nothing would ever answer)
+    const answer = await Promise.race([rotated, new Promise<'none'>((r) => setTimeout(() => r('none'), 5_000).unref())]);
+    assert.equal(answer === 'none' ? 'no retry within half the remaining lifetime' : answer.kind, 'issued');
+    assert.notEqual(workloadCert(secrets)!.serial, before.serial);
+    assert.equal(events.filter((e) => e.kind === 'expired').length, 0);
     agent.stop();
   });
 

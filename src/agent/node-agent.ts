@@ -261,11 +261,19 @@ export class NodeAgent {
     this.emit({ kind: 'expired', serial });
   }
 
-  /** Exponential back-off with ±10 % jitter, capped. */
+  /**
+   * Exponential back-off with ±10 % jitter, capped; and, while a valid
+   * certificate is in place, never more than half of its remaining lifetime
+   * (but not under the first delay): a back-off that ran past notAfter would
+   * let the certificate expire although the CA came back in time, which
+   * short lifetimes (`weft up --cert-ttl 10s`) would hit at the second retry.
+   */
   private retryDelay(): number {
     const initial = this.o.retryInitialMs ?? AGENT_DEFAULTS.retryInitialMs;
     const max = this.o.retryMaxMs ?? AGENT_DEFAULTS.retryMaxMs;
-    const base = Math.min(max, initial * 2 ** Math.min(30, this.failures - 1));
+    let base = Math.min(max, initial * 2 ** Math.min(30, this.failures - 1));
+    const c = this.current;
+    if (c && !c.expired) base = Math.min(base, Math.max(initial, (c.notAfter - this.clock.wallNow()) / 2));
     return base * (0.9 + 0.2 * this.random());
   }
 

@@ -38,6 +38,12 @@ export interface ControlPlaneOptions {
   logs?: LogRegistry;
   /** Run the CA (certificate API over TLS) with these options; omitted = no CA. */
   ca?: Omit<MeshCaOptions, 'stats' | 'log'>;
+  /**
+   * The debug server takes POST /debug/ca/stop and /debug/ca/start, which
+   * stop and resume the CA's certificate API (fault injection for `weft up`
+   * and its tests: a CA outage while sidecars run). Off unless asked for.
+   */
+  debugCaControl?: boolean;
 }
 
 interface ProxyEntry {
@@ -134,6 +140,10 @@ export class ControlPlane {
         if (req.url === '/metrics') {
           res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
           res.end(renderPrometheus(this.stats, DEFAULT_STATS_PARAMS));
+          return;
+        }
+        if (req.url === '/debug/ca/stop' || req.url === '/debug/ca/start') {
+          void this.caControl(req.method ?? '', req.url, res);
           return;
         }
         if (req.url?.startsWith('/debug/proxies')) {
@@ -363,6 +373,26 @@ export class ControlPlane {
         messages: e.messages,
       };
     });
+  }
+
+  /** POST /debug/ca/stop|start (debugCaControl): stops or resumes the certificate API; answers {serving, port}. */
+  private async caControl(method: string, url: string, res: http.ServerResponse): Promise<void> {
+    const ca = this.meshCa;
+    if (!ca || this.opts.debugCaControl !== true) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(ca ? 'CA control is off (debugCaControl)\n' : 'no CA runs here\n');
+      return;
+    }
+    if (method !== 'POST') {
+      res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('POST only\n');
+      return;
+    }
+    try {
+      if (url.endsWith('/stop')) await ca.stopServing();
+      else await ca.resumeServing();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ serving: ca.serving, port: ca.port }));
+    } catch (e) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(`${(e as Error).message}\n`);
+    }
   }
 
   /** The CA's port (0 without a CA). */

@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { generateKeyPairSync } from 'node:crypto';
+import { CaCallError, CaClient } from '../agent/ca-client.js';
 import { LogRegistry } from '../common/log.js';
+import { buildCsr } from './ca/csr-builder.js';
 import { StatsStore } from '../stats/index.js';
 import { OPENSSL_MISSING, makeCacertsWithOpenssl, tempDir } from './ca/ca-test-kit.js';
 import { caSourceFor, MeshCa } from './mesh-ca.js';
@@ -57,6 +60,32 @@ describe('MeshCa', () => {
       const m = open(path.join(t.dir, 'ca'), { tokenDir: path.join(t.dir, 'tokens') });
       assert.deepEqual(m.tokens.authenticate(token), { namespace: 'shop', serviceAccount: 'cart' });
     } finally {
+      t.cleanup();
+    }
+  });
+
+  it('stopServing closes the certificate API (calls fail CA_UNAVAILABLE); resumeServing signs again on the same port', async () => {
+    const t = tempDir('weft-meshca-');
+    const m = open(path.join(t.dir, 'ca'));
+    try {
+      const port = await m.start();
+      const tokenFile = path.join(t.dir, 'token');
+      fs.writeFileSync(tokenFile, m.tokens.mint({ namespace: 'default', serviceAccount: 'web' }));
+      const client = new CaClient({ address: `127.0.0.1:${port}`, serverName: 'istiod.istio-system.svc', tokenFile, callTimeoutMs: 5_000 });
+      const csr = () => buildCsr(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, { uris: ['spiffe://cluster.local/ns/default/sa/web'] });
+      assert.equal((await client.createCertificate(csr(), 60, m.rootsPem())).length, 2);
+      const before = m.server;
+      await m.stopServing();
+      assert.equal(m.serving, false);
+      await assert.rejects(client.createCertificate(csr(), 60, m.rootsPem()), (e: unknown) => e instanceof CaCallError && e.code === 'CA_UNAVAILABLE');
+      await m.stopServing(); // again: nothing to do
+      await m.resumeServing();
+      assert.equal(m.serving, true);
+      assert.equal(m.port, port);
+      assert.notEqual(m.server, before, 'a new server (a closed grpc-js server cannot bind again)');
+      assert.equal((await client.createCertificate(csr(), 60, m.rootsPem())).length, 2);
+    } finally {
+      await m.stop();
       t.cleanup();
     }
   });

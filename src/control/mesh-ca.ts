@@ -39,9 +39,11 @@ export function caSourceFor(dir: string): CaSource {
 export class MeshCa {
   readonly ca: CertificateAuthority;
   readonly tokens = new TokenRegistry();
-  readonly server: CaServer;
   readonly source: CaSource;
   port = 0;
+  private current: CaServer;
+  /** False while the certificate API is stopped (stopServing) and not yet back. */
+  serving = false;
   private readonly unsubscribes: (() => void)[] = [];
 
   /** Opens the CA (throws CaError with every problem of the folder) and reads provisioned tokens. */
@@ -54,13 +56,48 @@ export class MeshCa {
       ...(o.clock ? { clock: o.clock } : {}),
     });
     if (o.tokenDir) this.loadTokens(o.tokenDir);
-    this.server = new CaServer({ ca: this.ca, tokens: this.tokens, stats: o.stats, log: o.log, ...(o.clock ? { clock: o.clock } : {}) });
+    this.current = this.newServer();
+  }
+
+  /** The certificate API server in use (a new one after each resumeServing). */
+  get server(): CaServer {
+    return this.current;
   }
 
   async start(): Promise<number> {
-    this.port = await this.server.listen(this.o.address);
+    this.port = await this.current.listen(this.o.address);
+    this.serving = true;
     this.o.log.info(`CA (${this.source.kind}, ${this.o.dir}) serving istio.v1.auth.IstioCertificateService on port ${this.port}`);
     return this.port;
+  }
+
+  /**
+   * Stops the certificate API (its port closes; the CA, its roots and the
+   * tokens stay): what a workload sees when istiod restarts. A fault to
+   * inject from the control plane's debug server (POST /debug/ca/stop),
+   * so `weft up` can show that sidecars ride out a CA outage.
+   */
+  async stopServing(): Promise<void> {
+    if (!this.serving) return;
+    this.serving = false;
+    await this.current.close(1_000);
+    this.o.log.warn(`CA: certificate API on port ${this.port} stopped; workloads keep their certificates and retry`);
+  }
+
+  /** Serves the certificate API again on the same port (agents were given that address). */
+  async resumeServing(): Promise<void> {
+    if (this.serving) return;
+    const host = this.o.address.slice(0, this.o.address.lastIndexOf(':')) || '127.0.0.1';
+    const next = this.newServer();
+    await next.listen(`${host}:${this.port}`);
+    this.current = next;
+    this.serving = true;
+    this.o.log.info(`CA: certificate API serving again on port ${this.port}`);
+  }
+
+  private newServer(): CaServer {
+    const o = this.o;
+    return new CaServer({ ca: this.ca, tokens: this.tokens, stats: o.stats, log: o.log, ...(o.clock ? { clock: o.clock } : {}) });
   }
 
   /** The trust bundle as one PEM text (every root during a root rotation). */
@@ -85,7 +122,9 @@ export class MeshCa {
 
   async stop(): Promise<void> {
     for (const u of this.unsubscribes.splice(0)) u();
-    await this.server.close(1_000);
+    const wasServing = this.serving;
+    this.serving = false;
+    if (wasServing) await this.current.close(1_000);
   }
 
   private loadTokens(dir: string): void {

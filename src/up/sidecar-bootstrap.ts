@@ -6,10 +6,28 @@ import { ISTIO_TLS } from '../control/translate/istio-tls.js';
 import { istioStatsConfig } from './istio-stats-tags.js';
 import type { Workload } from './workloads.js';
 
-/** Envoy's stdout access logger with its default format (no format given). */
+/**
+ * The access log format of `weft up --access-log`: Istio's default text
+ * format (mesh config accessLogFormat unset) followed by the peers'
+ * identities, which Istio's format leaves out: %DOWNSTREAM_PEER_URI_SAN%
+ * (the client's SPIFFE ID on a sidecar's inbound side) and
+ * %UPSTREAM_PEER_URI_SAN% (the server's, on the outbound side); `-` on a
+ * plaintext hop.
+ */
+export const UP_ACCESS_LOG_FORMAT =
+  '[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS% ' +
+  '%CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%" %BYTES_RECEIVED% %BYTES_SENT% %DURATION% ' +
+  '%RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" ' +
+  '"%UPSTREAM_HOST%" %UPSTREAM_CLUSTER_RAW% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% ' +
+  '%REQUESTED_SERVER_NAME% %ROUTE_NAME% %DOWNSTREAM_PEER_URI_SAN% %UPSTREAM_PEER_URI_SAN%\n';
+
+/** Envoy's stdout access logger in weft up's format (the edge proxies' own bootstrap). */
 export const STDOUT_ACCESS_LOG = {
   name: 'envoy.access_loggers.stdout',
-  typed_config: { '@type': 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog' },
+  typed_config: {
+    '@type': 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog',
+    log_format: { text_format_source: { inline_string: UP_ACCESS_LOG_FORMAT } },
+  },
 } as const;
 
 export interface SidecarOptions {
@@ -79,8 +97,8 @@ export function sidecarBootstrap(w: Workload, ports: SidecarPorts, xdsPort: numb
         [METADATA_KEYS.inboundPorts]: JSON.stringify(ports.inbound),
         [METADATA_KEYS.appPorts]: JSON.stringify(ports.app),
         [METADATA_KEYS.inboundBindAddress]: o.bind,
-        // Like Istio's mesh config accessLogFile.
-        ...(o.accessLog ? { [METADATA_KEYS.accessLogFile]: '/dev/stdout' } : {}),
+        // Like Istio's mesh config accessLogFile and accessLogFormat.
+        ...(o.accessLog ? { [METADATA_KEYS.accessLogFile]: '/dev/stdout', [METADATA_KEYS.accessLogFormat]: UP_ACCESS_LOG_FORMAT } : {}),
       },
     },
     ...(o.istioStatsTags ? { stats_config: istioStatsConfig() } : {}),

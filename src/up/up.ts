@@ -135,6 +135,8 @@ export class WeftUp {
     this.cp = new ControlPlane({
       configDir, registries: [registry], xdsAddress: '127.0.0.1:0', debugAddress: '127.0.0.1:0', logs,
       ...(mtls ? { ca: { dir: caDir, address: '127.0.0.1:0' } } : {}),
+      // Local, loopback-only: the debug server may stop and resume the CA (docs/cli.md).
+      debugCaControl: true,
     });
     await this.cp.start();
     const xdsPort = this.cp.xdsPort;

@@ -80,7 +80,7 @@ describe('weft up --access-log with an app that crashes', { timeout: 60_000 }, (
     await waitFor(() => up.output().includes('weft up: config applied: VirtualService web.default removed'), 'the removed line', 10_000);
   });
 
-  it('--access-log: the exposed listener logs each request in Envoy\'s default format', async () => {
+  it('--access-log: the exposed listener logs each request in Istio\'s default text format plus the peers\' identities', async () => {
     const r = await get({ port: Number(new URL(st.exposed[0]!.url).port) }, '/hello');
     assert.equal(r.status, 200);
     assert.equal(r.body, 'ok /hello');

@@ -96,4 +96,9 @@ export const METADATA_KEYS = {
    * unset or empty, no access log.
    */
   accessLogFile: 'WEFT_ACCESS_LOG_FILE',
+  /**
+   * Like Istio's mesh config `accessLogFormat`: the text format (Envoy's
+   * command operators) of those access logs; unset or empty, the default.
+   */
+  accessLogFormat: 'WEFT_ACCESS_LOG_FORMAT',
 } as const;

@@ -19,6 +19,8 @@ export interface ProxyOptions {
   readonly inboundBindAddress: string;
   /** Path access logs are written to (Istio's accessLogFile), when set. */
   readonly accessLogFile: string | undefined;
+  /** Text format of those access logs (Istio's accessLogFormat), when set. */
+  readonly accessLogFormat: string | undefined;
 }
 
 /** Reads weft's node metadata keys (METADATA_KEYS) from a proxy. */
@@ -28,6 +30,7 @@ export function readProxyOptions(proxy: ProxyInfo, messages: MessageCollector): 
   const bind = md[METADATA_KEYS.outboundBindAddress];
   const inboundBind = md[METADATA_KEYS.inboundBindAddress];
   const accessLogFile = md[METADATA_KEYS.accessLogFile];
+  const accessLogFormat = md[METADATA_KEYS.accessLogFormat];
   const portRaw = md[METADATA_KEYS.outboundHttpProxyPort];
   let outboundHttpProxyPort: number | undefined;
   if (portRaw !== undefined && portRaw !== '') {
@@ -42,6 +45,7 @@ export function readProxyOptions(proxy: ProxyInfo, messages: MessageCollector): 
     appPorts: readPortMap(md[METADATA_KEYS.appPorts], METADATA_KEYS.appPorts, key, messages) ?? new Map(),
     inboundBindAddress: readBindAddress(inboundBind, key, messages),
     accessLogFile: typeof accessLogFile === 'string' && accessLogFile !== '' ? accessLogFile : undefined,
+    accessLogFormat: typeof accessLogFormat === 'string' && accessLogFormat !== '' ? accessLogFormat : undefined,
   };
 }
 

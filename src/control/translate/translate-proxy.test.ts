@@ -112,6 +112,23 @@ test('WEFT_ACCESS_LOG_FILE: a file access log (Envoy default format) on every HC
   for (const [name, log] of [...logsOf({}), ...logsOf({ WEFT_ACCESS_LOG_FILE: '' })]) assert.equal(log, undefined, name);
 });
 
+test('WEFT_ACCESS_LOG_FORMAT: the access logs carry it as log_format.text_format_source (Istio\'s accessLogFormat), and the proxy takes it', () => {
+  const format = '[%START_TIME%] %RESPONSE_CODE% %DOWNSTREAM_PEER_URI_SAN% %UPSTREAM_PEER_URI_SAN%\n';
+  const meta = { WEFT_OUTBOUND_HTTP_PROXY_PORT: '15080', WEFT_INBOUND_PORTS: '{"9080":16001}', WEFT_ACCESS_LOG_FILE: '/dev/stdout' };
+  const r = res(translateProxy(sidecarProxy({ metadata: { ...meta, WEFT_ACCESS_LOG_FORMAT: format } }), bookinfoPush()));
+  const logs = r.listeners.flatMap((l) => (l.filter_chains ?? []).flatMap((c) => (c.filters ?? []).map((f) => (f.typed_config as { access_log?: { typed_config: unknown }[] }).access_log)));
+  assert.equal(logs.length, 2);
+  for (const log of logs) {
+    assert.deepEqual(log, [{ name: 'envoy.access_loggers.file', typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog', path: '/dev/stdout', log_format: { text_format_source: { inline_string: format } },
+    } }]);
+  }
+  assert.equal(decodeWithProxy(r as never).errors.length, 0);
+  const plain = res(translateProxy(sidecarProxy({ metadata: { ...meta, WEFT_ACCESS_LOG_FORMAT: '' } }), bookinfoPush()));
+  const first = plain.listeners.flatMap((l) => (l.filter_chains ?? []).flatMap((c) => (c.filters ?? []).map((f) => (f.typed_config as { access_log?: { typed_config: Record<string, unknown> }[] }).access_log)))[0];
+  assert.equal(first?.[0]?.typed_config.log_format, undefined, 'empty: Envoy\'s default format');
+});
+
 test('malformed metadata is reported, not guessed', () => {
   const { messages } = translateProxy(sidecarProxy({ metadata: { WEFT_OUTBOUND_HTTP_PROXY_PORT: 'abc', WEFT_INBOUND_PORTS: '{nope' } }), bookinfoPush());
   assert.deepEqual(messages.filter((m) => m.code === 'WEFT_TR_BAD_METADATA').map((m) => m.path), ['metadata.WEFT_INBOUND_PORTS', 'metadata.WEFT_OUTBOUND_HTTP_PROXY_PORT']);
