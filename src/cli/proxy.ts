@@ -5,6 +5,8 @@ import { loadBootstrapFile } from '../proxy/config/bootstrap.js';
 import { ProxyServer } from '../proxy/server.js';
 import { AGENT_FLAGS, decodeAgentConfig, type AgentFlagName } from '../agent/agent-config.js';
 import { parseArgs, usage, type OptionSpec } from './args.js';
+import { MergedMetricsServer } from '../proxy/merged-metrics/merged-metrics-server.js';
+import { MERGED_METRICS_DEFAULTS } from '../proxy/merged-metrics/defaults.js';
 
 const SPECS: OptionSpec[] = [
   { name: 'config-path', short: 'c', value: true, help: 'Envoy v3 bootstrap file (YAML or JSON)' },
@@ -12,6 +14,9 @@ const SPECS: OptionSpec[] = [
   { name: 'drain-time-s', value: true, help: 'seconds to drain listeners on SIGTERM before exiting (default 5)' },
   { name: 'log-level', short: 'l', value: true, help: `process log level: ${LOG_LEVELS.join(', ')} (default info)` },
   ...AGENT_FLAGS.map((f) => ({ name: f.name, value: true, help: `${f.help} [env ${f.env}]` })),
+  { name: 'merged-metrics-address', value: true, help: `serve the merged metrics (the proxy's and the app's) at GET ${MERGED_METRICS_DEFAULTS.path} on host:port (Istio's ${MERGED_METRICS_DEFAULTS.istioPort})` },
+  { name: 'app-metrics-port', value: true, help: 'the application\'s Prometheus port (prometheus.io/port), merged into --merged-metrics-address' },
+  { name: 'app-metrics-path', value: true, help: `the application's metrics path (prometheus.io/path; default ${MERGED_METRICS_DEFAULTS.appPath})` },
   { name: 'help', short: 'h', value: false, help: 'show this help' },
 ];
 
@@ -64,6 +69,21 @@ export async function runProxy(argv: string[]): Promise<number> {
     process.stderr.write(`weft proxy: node agent options rejected (${agent.errors.length} error${agent.errors.length === 1 ? '' : 's'}):\n${agent.errors.map((e) => `  ${e}\n`).join('')}`);
     return 2;
   }
+  const merged = o.get('merged-metrics-address');
+  const appPortText = o.get('app-metrics-port');
+  const appPort = typeof appPortText === 'string' ? Number(appPortText) : undefined;
+  if (merged !== undefined && (typeof merged !== 'string' || !/^[^\s]*:\d+$/.test(merged))) {
+    process.stderr.write(`weft proxy: invalid --merged-metrics-address (host:port)\n`);
+    return 2;
+  }
+  if (appPort !== undefined && !(Number.isInteger(appPort) && appPort > 0 && appPort < 65536)) {
+    process.stderr.write(`weft proxy: invalid --app-metrics-port "${String(appPortText)}"\n`);
+    return 2;
+  }
+  if ((appPort !== undefined || o.has('app-metrics-path')) && merged === undefined) {
+    process.stderr.write(`weft proxy: --app-metrics-port and --app-metrics-path need --merged-metrics-address\n`);
+    return 2;
+  }
   if (mode === 'validate') {
     process.stdout.write(`configuration '${file}' OK\n`);
     return 0;
@@ -78,10 +98,26 @@ export async function runProxy(argv: string[]): Promise<number> {
     return 1;
   }
   const log = logs.logger('main');
+  let mergedServer: MergedMetricsServer | undefined;
+  if (typeof merged === 'string') {
+    const appPath = o.get('app-metrics-path');
+    mergedServer = new MergedMetricsServer({
+      stats: proxy.ctx.stats, address: merged,
+      ...(appPort !== undefined ? { app: { port: appPort, path: typeof appPath === 'string' && appPath !== '' ? appPath : MERGED_METRICS_DEFAULTS.appPath } } : {}),
+    });
+    try {
+      await mergedServer.start();
+    } catch (err) {
+      process.stderr.write(`weft proxy: merged metrics endpoint on ${merged}: ${(err as Error).message}\n`);
+      await proxy.shutdown();
+      return 1;
+    }
+    log.info(`merged metrics on port ${mergedServer.port}${appPort !== undefined ? ` (with the application's from port ${appPort})` : ''}`);
+  }
   log.info(`weft proxy LIVE: ${proxy.listenerStatuses().map((l) => `${l.name} on ${l.host}:${l.port}`).join(', ') || 'no listeners'}${proxy.adminPort !== undefined ? `; admin on port ${proxy.adminPort}` : ''}`);
   const stop = (sig: string) => {
     log.info(`${sig}: draining listeners for up to ${drainS}s`);
-    void proxy.shutdown().then(() => process.exit(0));
+    void Promise.all([proxy.shutdown(), mergedServer?.stop()]).then(() => process.exit(0));
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

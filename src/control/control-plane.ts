@@ -18,6 +18,7 @@ import { analyze, type ValidationMessage } from './validation/index.js';
 import type { envoy_config_endpoint_v3_ClusterLoadAssignment as ClusterLoadAssignment } from '../xds/gen/types.js';
 import { PROMETHEUS_CONTENT_TYPE, DEFAULT_STATS_PARAMS, StatsStore, renderPrometheus } from '../stats/index.js';
 import { MeshCa, type MeshCaOptions } from './mesh-ca.js';
+import type { ConfigObject } from '../api/networking.js';
 import { SECRET_TYPE_URL } from '../xds/type-urls.js';
 
 export interface ControlPlaneOptions {
@@ -106,6 +107,7 @@ export class ControlPlane {
       cache: this.cache,
       log: logs.logger('xds'),
       onHealthReport: (_node, report) => this.onHealthReport(report),
+      stats: this.stats,
       callbacks: {
         onStreamOpen: (st) => this.onProxy(st),
         onNack: (st, typeUrl, nack) => this.log.warn(`proxy ${st.nodeId} rejected ${typeUrl.split('.').pop()} version ${nack.version}: ${nack.message}`),
@@ -138,6 +140,7 @@ export class ControlPlane {
           return;
         }
         if (req.url === '/metrics') {
+          this.meshCa?.server.refreshRootCertExpiry();
           res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
           res.end(renderPrometheus(this.stats, DEFAULT_STATS_PARAMS));
           return;
@@ -167,6 +170,7 @@ export class ControlPlane {
 
   private onConfig(s: ConfigSnapshot): void {
     if (s === this.configSnapshot) return;
+    countConfigEvents(this.configSnapshot, s, (kind, event) => this.server.stats?.configEvent(kind, event));
     this.configSnapshot = s;
     for (const r of s.rejected) {
       for (const m of r.messages) if (m.severity === 'error') this.log.error(`rejected ${r.key ?? r.file}: ${m.path ? `${m.path}: ` : ''}${m.message} (${m.code}) [${r.file}${r.line ? `:${r.line}` : ''}]`);
@@ -201,7 +205,9 @@ export class ControlPlane {
 
   private push(kind: 'full' | 'endpoints'): void {
     this.pushSeq++;
-    for (const e of this.proxies.values()) this.translateFor(e, kind);
+    this.server.asPush(() => {
+      for (const e of this.proxies.values()) this.translateFor(e, kind);
+    });
   }
 
   private translateFor(e: ProxyEntry, kind: 'full' | 'endpoints'): void {
@@ -408,6 +414,22 @@ export class ControlPlane {
     this.debug?.close();
     this.debug?.closeAllConnections();
   }
+}
+
+/** The folder's changes between two snapshots, as istiod counts watch events: per accepted object, add, update (new generation) or delete. */
+export function countConfigEvents(
+  before: ConfigSnapshot | undefined, after: ConfigSnapshot, count: (kind: string, event: 'add' | 'update' | 'delete') => void,
+): void {
+  const kindOf = (o: ConfigObject): string => (o as { kind?: string }).kind ?? 'unknown';
+  const generationOf = (o: ConfigObject): unknown => (o as { metadata?: { generation?: unknown } }).metadata?.generation;
+  const old = new Map((before?.accepted ?? []).map((a) => [a.key, a.obj] as const));
+  for (const a of after.accepted) {
+    const prev = old.get(a.key);
+    if (prev === undefined) count(kindOf(a.obj), 'add');
+    else if (prev !== a.obj && generationOf(prev) !== generationOf(a.obj)) count(kindOf(a.obj), 'update');
+    old.delete(a.key);
+  }
+  for (const o of old.values()) count(kindOf(o), 'delete');
 }
 
 function splitHostPort(a: string): [string, number] {

@@ -46,7 +46,9 @@ const leCache = new WeakMap<readonly number[], string[]>();
 
 function leValues(bounds: readonly number[]): string[] {
   let le = leCache.get(bounds);
-  if (!le) leCache.set(bounds, (le = bounds.map((b) => formatG(b, 32))));
+  // Exact binary values print as Envoy prints them (%.32g); others (0.01, 0.1: istiod's
+  // second buckets) in their shortest round-trip form, as Go's Prometheus client does.
+  if (!le) leCache.set(bounds, (le = bounds.map((b) => (Number.isInteger(b * 1024) ? formatG(b, 32) : String(b)))));
   return le;
 }
 

@@ -21,7 +21,7 @@ export interface StatRegistry {
   acquireHistogram(holder: Scope, name: string, unit: HistogramUnit): Histogram;
   acquireLabeledCounter(holder: Scope, promName: string, labels: Readonly<Record<string, string>>): Counter;
   acquireLabeledGauge(holder: Scope, promName: string, labels: Readonly<Record<string, string>>, mode: GaugeImportMode): Gauge;
-  acquireLabeledHistogram(holder: Scope, promName: string, labels: Readonly<Record<string, string>>, unit: HistogramUnit): Histogram;
+  acquireLabeledHistogram(holder: Scope, promName: string, labels: Readonly<Record<string, string>>, unit: HistogramUnit, bounds?: readonly number[]): Histogram;
   /** Adds one reference to a stored `stat` (a scope's first lookup of it). */
   retain(stat: AnyStat): void;
   /** Drops one reference to `stat`, held by a scope being removed. */
@@ -75,8 +75,9 @@ export class Scope {
     return this.hold(this.registry.acquireLabeledGauge(this, promName, labels, importMode));
   }
 
-  labeledHistogram(promName: string, labels: Readonly<Record<string, string>>, unit: HistogramUnit = 'unspecified'): Histogram {
-    return this.hold(this.registry.acquireLabeledHistogram(this, promName, labels, unit));
+  /** `bounds`: the family's own buckets (e.g. Istio's control plane histograms, in seconds); the store's rule otherwise. */
+  labeledHistogram(promName: string, labels: Readonly<Record<string, string>>, unit: HistogramUnit = 'unspecified', bounds?: readonly number[]): Histogram {
+    return this.hold(this.registry.acquireLabeledHistogram(this, promName, labels, unit, bounds));
   }
 
   /** A child scope whose prefix is this prefix + `name` (a trailing '.' is added if missing). */

@@ -71,8 +71,9 @@ export class StatsStore implements StatRegistry {
     return this.root.labeledGauge(promName, labels, importMode);
   }
 
-  labeledHistogram(promName: string, labels: Readonly<Record<string, string>>, unit: HistogramUnit = 'unspecified'): Histogram {
-    return this.root.labeledHistogram(promName, labels, unit);
+  /** See Scope.labeledHistogram. */
+  labeledHistogram(promName: string, labels: Readonly<Record<string, string>>, unit: HistogramUnit = 'unspecified', bounds?: readonly number[]): Histogram {
+    return this.root.labeledHistogram(promName, labels, unit, bounds);
   }
 
   /**
@@ -154,9 +155,9 @@ export class StatsStore implements StatRegistry {
     return this.acquire(holder, meta.name, 'gauge', () => new Gauge(meta, mode));
   }
 
-  acquireLabeledHistogram(holder: Scope, promName: string, labels: Readonly<Record<string, string>>, unit: HistogramUnit): Histogram {
+  acquireLabeledHistogram(holder: Scope, promName: string, labels: Readonly<Record<string, string>>, unit: HistogramUnit, bounds?: readonly number[]): Histogram {
     const meta = this.labeledMeta(promName, labels, 'histogram');
-    return this.acquire(holder, meta.name, 'histogram', () => this.newHistogram(meta, unit));
+    return this.acquire(holder, meta.name, 'histogram', () => (bounds ? new Histogram(meta, unit, bounds) : this.newHistogram(meta, unit)));
   }
 
   retain(stat: AnyStat): void {

@@ -8,7 +8,8 @@ export const SVC = 'reviews.default.svc.cluster.local';
 const OUT_CLUSTER = `outbound|9080||${SVC}`;
 const IN_CLUSTER = 'inbound|9080||';
 
-function node(id: string, workload: string, labels: Record<string, string>, sa: string): string {
+/** The node block of an Istio sidecar's bootstrap (the metadata Istio's filters read). */
+export function sidecarNode(id: string, workload: string, labels: Record<string, string>, sa: string): string {
   return `node:\n  id: ${JSON.stringify(id)}\n  cluster: ${workload}.default\n  metadata: ${JSON.stringify({ NAMESPACE: 'default', WORKLOAD_NAME: workload, CLUSTER_ID: 'Kubernetes', SERVICE_ACCOUNT: sa, LABELS: labels })}\n`;
 }
 
@@ -52,9 +53,9 @@ export async function startMesh(): Promise<Mesh> {
     res.statusCode = req.url === '/fail' ? 503 : 200;
     res.end('x'.repeat(req.url === '/fail' ? 10 : 700));
   });
-  const server = await startProxy(node('sidecar~127.0.0.2~reviews-v2-1.default~default.svc.cluster.local', 'reviews-v2', { app: 'reviews', version: 'v2' }, 'bookinfo-reviews')
+  const server = await startProxy(sidecarNode('sidecar~127.0.0.2~reviews-v2-1.default~default.svc.cluster.local', 'reviews-v2', { app: 'reviews', version: 'v2' }, 'bookinfo-reviews')
     + sidecar({ statPrefix: 'inbound_0.0.0.0_9080', cluster: IN_CLUSTER, port: app.port, direction: 'inbound' }));
-  const client = await startProxy(node('sidecar~127.0.0.1~productpage-v1-1.default~default.svc.cluster.local', 'productpage-v1', { app: 'productpage', version: 'v1' }, 'bookinfo-productpage')
+  const client = await startProxy(sidecarNode('sidecar~127.0.0.1~productpage-v1-1.default~default.svc.cluster.local', 'productpage-v1', { app: 'productpage', version: 'v1' }, 'bookinfo-productpage')
     + sidecar({ statPrefix: 'outbound_0.0.0.0_9080', cluster: OUT_CLUSTER, port: server.port(), direction: 'outbound' }));
   return {
     app, client, server,

@@ -4,96 +4,33 @@
 // to reviews. Skips when the `prometheus` binary (Debian package
 // `prometheus`, installed by .ci/run) is absent.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startMesh, SVC, type Mesh } from '../helpers/istio-sidecars.js';
 import { request } from '../helpers/proxy-harness.js';
-
-const HAVE_PROMETHEUS = spawnSync('prometheus', ['--version'], { stdio: 'ignore' }).status === 0;
-const SKIP = HAVE_PROMETHEUS ? false : 'the prometheus binary is not installed (Debian package "prometheus"; .ci/run installs it)';
+import { PROMETHEUS_MISSING, startPrometheus, type RunningPrometheus } from '../helpers/prometheus-harness.js';
 
 const OK = 27;
 const FAILED = 3;
 
-/** Prometheus cannot listen on port 0: take a free port from the kernel and hand it over. */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-interface Sample {
-  metric: Record<string, string>;
-  value: [number, string];
-}
-
-describe('Istio dashboard queries against a real Prometheus scraping weft sidecars', { timeout: 60_000, skip: SKIP }, () => {
+describe('Istio dashboard queries against a real Prometheus scraping weft sidecars', { timeout: 60_000, skip: PROMETHEUS_MISSING }, () => {
   let mesh: Mesh;
-  let prom: ChildProcess | undefined;
-  let promPort = 0;
-  let dir = '';
-  let promLog = '';
-
-  async function query(q: string): Promise<Sample[]> {
-    const r = await request({ port: promPort, path: `/api/v1/query?query=${encodeURIComponent(q)}` });
-    const body = JSON.parse(r.body.toString()) as { status: string; data?: { result: Sample[] }; error?: string };
-    assert.equal(body.status, 'success', `${q}: ${body.error ?? ''}`);
-    return body.data!.result;
-  }
-
-  /** Polls until `q` returns `want` (Prometheus scrapes every second), or fails with what it last saw. */
-  async function until(q: string, want: number, timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let last: Sample[] = [];
-    while (Date.now() < deadline) {
-      last = await query(q).catch(() => []);
-      if (last.length === 1 && Number(last[0]!.value[1]) === want) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    assert.fail(`${q} never returned ${want}; last ${JSON.stringify(last)}\nprometheus log:\n${promLog.slice(-2000)}`);
-  }
+  let prom: RunningPrometheus | undefined;
+  const query = (q: string) => prom!.query(q);
+  const until = (q: string, want: number) => prom!.until(q, want);
 
   before(async () => {
     mesh = await startMesh();
     for (let i = 0; i < OK; i++) assert.equal((await request({ port: mesh.client.port(), path: '/reviews/1', headers: { host: 'reviews:9080' } })).status, 200);
     for (let i = 0; i < FAILED; i++) assert.equal((await request({ port: mesh.client.port(), path: '/fail', headers: { host: 'reviews:9080' } })).status, 503);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-prom-'));
-    const targets = [mesh.client.adminPort, mesh.server.adminPort].map((p) => `'127.0.0.1:${p}'`).join(', ');
-    fs.writeFileSync(path.join(dir, 'prometheus.yml'), `global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: envoy-stats
-    metrics_path: /stats/prometheus
-    static_configs:
-      - targets: [${targets}]
-`);
-    promPort = await freePort();
-    prom = spawn('prometheus', [
-      `--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    prom.stdout!.on('data', (c: Buffer) => (promLog += c.toString()));
-    prom.stderr!.on('data', (c: Buffer) => (promLog += c.toString()));
+    prom = await startPrometheus([{ job: 'envoy-stats', metricsPath: '/stats/prometheus', targets: [mesh.client.adminPort, mesh.server.adminPort] }]);
     // Both targets scraped with the whole load in them.
     await until('sum(istio_requests_total{reporter="destination"})', OK + FAILED);
     await until('sum(istio_requests_total{reporter="source"})', OK + FAILED);
   });
 
   after(async () => {
-    if (prom && prom.exitCode === null) {
-      const exited = new Promise((r) => prom!.once('exit', r));
-      prom.kill('SIGTERM');
-      await exited;
-    }
+    await prom?.close();
     await mesh?.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('both sidecars are up as scrape targets', async () => {

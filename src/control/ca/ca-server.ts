@@ -70,6 +70,13 @@ export class CaServer {
     this.grpc = new grpc.Server();
     const service = new CertificateService({ ca: options.ca, tokens: options.tokens, stats: this.stats, log: options.log });
     this.grpc.addService(certificateServiceDefinition(), service.handlers());
+    this.refreshRootCertExpiry();
+  }
+
+  /** Sets citadel_server_root_cert_expiry_timestamp from the signing root (it changes on a root rotation; the owner calls this before a scrape). */
+  refreshRootCertExpiry(): void {
+    const signing = this.options.ca.rootStatus().find((r) => r.signing);
+    if (signing) this.stats.rootCertExpiry.set(Math.floor(signing.notAfter / 1000));
   }
 
   /** Issues (again) the serving certificate and schedules the next renewal at half its lifetime. */

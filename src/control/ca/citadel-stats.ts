@@ -1,7 +1,7 @@
 // The CA server's counters, under Istio's metric names
 // (security/pkg/server/ca/monitoring.go), so existing dashboards and alerts
 // keep working.
-import type { Counter, StatsStore } from '../../stats/index.js';
+import type { Counter, Gauge, StatsStore } from '../../stats/index.js';
 
 /** Label values of `citadel_server_csr_sign_err_count{error}`, Istio's caerror types. */
 export type SignErrorKind = 'CSR_ERROR' | 'TTL_ERROR' | 'CERT_GEN_ERROR';
@@ -15,6 +15,8 @@ export class CitadelStats {
   readonly csrParsingError: Counter;
   /** Unknown or missing tokens, refused impersonation, and identities the caller may not have. */
   readonly authenticationFailure: Counter;
+  /** Unix seconds at which the root that signs new leaves expires (Istio's gauge of the same name). */
+  readonly rootCertExpiry: Gauge;
   private readonly signErrors = new Map<SignErrorKind, Counter>();
 
   constructor(private readonly store: StatsStore) {
@@ -22,6 +24,7 @@ export class CitadelStats {
     this.success = store.labeledCounter('citadel_server_success_cert_issuance_count', {});
     this.csrParsingError = store.labeledCounter('citadel_server_csr_parsing_err_count', {});
     this.authenticationFailure = store.labeledCounter('citadel_server_authentication_failure_count', {});
+    this.rootCertExpiry = store.labeledGauge('citadel_server_root_cert_expiry_timestamp', {});
   }
 
   /** `citadel_server_csr_sign_err_count{error=kind}`. */

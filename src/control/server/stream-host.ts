@@ -4,6 +4,7 @@ import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import type { SnapshotCache } from '../cache/snapshot-cache.js';
 import type { NameSet } from './name-set.js';
+import type { PilotStats } from './pilot-stats.js';
 import type { SharedResponses } from './shared-responses.js';
 import type { NackRecord, ProxyStatus, XdsCounters } from './push-status.js';
 
@@ -49,4 +50,8 @@ export interface StreamHost {
   internNames(names: readonly string[]): NameSet;
   /** Queues the stream for a push on a later event-loop turn (deduplicated). */
   schedule(stream: { pushAll(): void }): void;
+  /** istiod's pilot_* metrics, when the owner gave the server a stats store. */
+  readonly stats: PilotStats | undefined;
+  /** Monotonic ms at which the owner began the push now reaching the cache (XdsServer.beginPush), if it said so. */
+  pushStartedAt(): number | undefined;
 }

@@ -12,6 +12,8 @@ import { newCounters, type ProxyStatus, type XdsCounters } from './push-status.j
 import { NameSetInterner } from './name-set.js';
 import { SharedResponses } from './shared-responses.js';
 import { PushQueue } from './push-queue.js';
+import { PilotStats } from './pilot-stats.js';
+import type { StatsStore } from '../../stats/index.js';
 import {
   DISCOVERY_SERVICES, discoveryServiceDefinition, hdsServiceDefinition, HDS_STREAM_METHOD,
   type DeltaDiscoveryRequest, type DiscoveryRequest, type DiscoveryServiceSpec, type HdsRequest,
@@ -34,6 +36,8 @@ export interface XdsServerOptions {
   /** Extra grpc-js server options (they win over the ones derived from limits). */
   grpcOptions?: grpc.ServerOptions;
   log?: Logger;
+  /** Where istiod's pilot_* metrics go (pilot-stats.ts); none are kept when unset. */
+  stats?: StatsStore;
 }
 
 type AnyStream = XdsStream<unknown> & { handle(req: unknown): void };
@@ -52,12 +56,16 @@ export class XdsServer {
   private nonceSeq = 0;
   private readonly names = new NameSetInterner();
   private closing = false;
+  private pushStart: number | undefined;
+  /** istiod's pilot_* metrics, when constructed with a stats store. */
+  readonly stats: PilotStats | undefined;
 
   constructor(options: XdsServerOptions) {
     this.cache = options.cache;
     this.limits = { ...XDS_SERVER_DEFAULTS, ...options.limits };
     const clock = options.clock ?? systemClock;
     const limits = this.limits;
+    this.stats = options.stats ? new PilotStats(options.stats) : undefined;
     this.queue = new PushQueue(limits.pushBatchSize, () => this.bytesInFlight > limits.maxBytesInFlight);
     this.host = {
       cache: this.cache,
@@ -77,6 +85,8 @@ export class XdsServer {
       },
       schedule: (s) => this.queue.add(s as AnyStream),
       internNames: (names) => this.names.intern(names),
+      stats: this.stats,
+      pushStartedAt: () => this.pushStart,
     };
     this.hds = new HdsService(this.cache.nodeHash, clock, options.onHealthReport, options.log);
     this.grpc = new grpc.Server({
@@ -144,6 +154,22 @@ export class XdsServer {
     call.on('error', done);
     call.on('cancelled', done);
     call.on('close', done);
+  }
+
+  /**
+   * Runs `build` (which sets snapshots in the cache) as one push: streams it
+   * changes count pilot_proxy_convergence_time from now (or `at`, monotonic
+   * ms of the server's clock), so translation time is included, as istiod
+   * counts from the push request.
+   */
+  asPush<T>(build: () => T, at?: number): T {
+    const outer = this.pushStart;
+    this.pushStart = at ?? this.host.clock.now();
+    try {
+      return build();
+    } finally {
+      this.pushStart = outer;
+    }
   }
 
   /** Status of every connected proxy stream, for `weft status`, /debug/syncz and the dashboard. */

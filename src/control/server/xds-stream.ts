@@ -7,6 +7,7 @@ import {
   CLUSTER_LOAD_ASSIGNMENT_TYPE_URL, CLUSTER_TYPE_URL, LISTENER_TYPE_URL, ROUTE_CONFIGURATION_TYPE_URL, SECRET_TYPE_URL,
 } from '../../xds/type-urls.js';
 import type { Snapshot } from '../cache/snapshot.js';
+import { proxyVersionOf } from './pilot-stats.js';
 import type { ProxyStatus } from './push-status.js';
 import type { DiscoveryServiceSpec } from './service-definitions.js';
 import type { StreamHost, StreamTransport } from './stream-host.js';
@@ -40,6 +41,12 @@ export abstract class XdsStream<Plan> {
   private unwatch: (() => void) | undefined;
   private outstanding = 0;
   closed = false;
+  /** pilot_xds's version label, once the node is known. */
+  private proxyVersion: string | undefined;
+  /** Monotonic ms since which the stream has config not yet sent (pilot_proxy_convergence_time); undefined when converged. */
+  private pendingSince: number | undefined;
+  /** Monotonic ms at which the current response began to be built (pilot_xds_push_time). */
+  private sendStartedAt = 0;
 
   constructor(
     protected readonly host: StreamHost,
@@ -81,7 +88,16 @@ export abstract class XdsStream<Plan> {
     if (this.node) return;
     this.node = node ?? {};
     this.group = this.host.cache.nodeHash(this.node);
-    this.unwatch = this.host.cache.watch(this.group, () => this.host.schedule(this));
+    if (this.host.stats) {
+      this.proxyVersion = proxyVersionOf(this.node as Parameters<typeof proxyVersionOf>[0]);
+      this.host.stats.proxyConnected(this.proxyVersion, 1);
+    }
+    // A new proxy converges once its first config is sent, as Istio counts the initial push.
+    this.pendingSince = this.host.clock.now();
+    this.unwatch = this.host.cache.watch(this.group, () => {
+      this.pendingSince ??= this.host.pushStartedAt() ?? this.host.clock.now();
+      this.host.schedule(this);
+    });
     this.host.callbacks.onStreamOpen?.(this.status());
   }
 
@@ -111,6 +127,7 @@ export abstract class XdsStream<Plan> {
     if (errorDetail) {
       ts.nacks++;
       this.host.counters.nacks++;
+      this.host.stats?.rejected(ts.typeUrl);
       ts.lastNack = {
         version: ts.sentVersion ?? '', nonce, message: errorDetail.message ?? '', code: errorDetail.code ?? 0, time: this.host.clock.wallNow(),
       };
@@ -140,24 +157,38 @@ export abstract class XdsStream<Plan> {
     const snapshot = this.host.cache.getSnapshot(this.group);
     if (!snapshot) return;
     let blocked = false;
+    /** Something new could not be sent now (waits for an ACK, or failed). */
+    let behind = false;
     for (const ts of this.ordered) {
       if (!ts.requested) continue;
       const plan = this.plan(ts, snapshot);
       if (!plan) continue;
       if (ts.inFlight) {
         if (this.aggregated) blocked = true;
+        behind = true;
         continue;
       }
-      if (blocked) continue;
+      if (blocked) {
+        behind = true;
+        continue;
+      }
       try {
+        this.sendStartedAt = this.host.clock.now();
         this.send(ts, plan, snapshot);
       } catch (e) {
         // A resource that does not encode is a bug in whoever built the
         // snapshot: report it, keep the stream and the other types going.
         this.host.counters.encodeErrors++;
+        this.host.stats?.sendError(ts.typeUrl);
         this.host.log?.error(`stream ${this.id}: cannot send ${ts.typeUrl}: ${(e as Error).message}`);
         if (this.aggregated) blocked = true;
+        behind = true;
       }
+    }
+    // Istio's convergence: from the change (or the connection) until the proxy was sent all of it.
+    if (!behind && this.pendingSince !== undefined) {
+      this.host.stats?.convergence.record((this.host.clock.now() - this.pendingSince) / 1000);
+      this.pendingSince = undefined;
     }
   }
 
@@ -186,10 +217,13 @@ export abstract class XdsStream<Plan> {
     const n = bytes.length;
     this.outstanding += n;
     this.host.reserve(n);
+    const started = this.sendStartedAt;
     this.transport.write(bytes, () => {
       if (this.closed) return;
       this.outstanding -= n;
       this.host.release(n);
+      // Istio's push time covers building and sending a type's response.
+      this.host.stats?.pushed(ts.typeUrl, (this.host.clock.now() - started) / 1000, n);
     });
   }
 
@@ -207,6 +241,7 @@ export abstract class XdsStream<Plan> {
     this.unwatch?.();
     this.host.release(this.outstanding);
     this.outstanding = 0;
+    if (this.proxyVersion !== undefined) this.host.stats?.proxyConnected(this.proxyVersion, -1);
     if (this.node) this.host.callbacks.onStreamClose?.(this.status());
   }
 

@@ -22,6 +22,7 @@ import { inboundClusterName, listenerName, localInboundListenerName } from './na
 import { anyOf, durationFromMs, FILTER_NAMES, TYPE_URLS } from './proto-helpers.js';
 import { isHttpProtocol, type TranslateContext } from './translate-context.js';
 import { tcpProxyFilter } from './translate-tcp-routes.js';
+import { withTcpTelemetryFilters } from './telemetry-filters.js';
 import type { WorkloadTarget } from './workload-targets.js';
 
 export function buildInboundListeners(ctx: TranslateContext, targets: readonly WorkloadTarget[]): envoy_config_listener_v3_Listener[] {
@@ -99,17 +100,17 @@ function inboundChains(ctx: TranslateContext, t: WorkloadTarget, matchPort: bool
   const port = t.port.port;
   const cluster = inboundClusterName(port);
   const http = isHttpProtocol(t.port.protocol);
-  const filter = http
-    ? hcmFilter({ statPrefix: `inbound_0.0.0.0_${port}`, routeConfig: inboundRouteConfig(t), filters: [{ name: FILTER_NAMES.router, typed_config: anyOf(TYPE_URLS.router) }], useRemoteAddress: false, accessLog: accessLogs(ctx) })
-    : tcpProxyFilter({ clusters: [{ name: cluster, weight: 1 }] }, undefined, accessLogs(ctx));
+  const filters = http
+    ? [hcmFilter({ statPrefix: `inbound_0.0.0.0_${port}`, routeConfig: inboundRouteConfig(t), filters: [{ name: FILTER_NAMES.router, typed_config: anyOf(TYPE_URLS.router) }], useRemoteAddress: false, accessLog: accessLogs(ctx) })]
+    : withTcpTelemetryFilters(tcpProxyFilter({ clusters: [{ name: cluster, weight: 1 }] }, undefined, accessLogs(ctx)));
   const name = listenerName('0.0.0.0', port);
   const portMatch = matchPort ? { destination_port: { value: port } } : {};
   const options = chainOptions(ctx, t, http);
-  if (!options) return [{ name, ...(matchPort ? { filter_chain_match: portMatch } : {}), filters: [filter] }];
+  if (!options) return [{ name, ...(matchPort ? { filter_chain_match: portMatch } : {}), filters }];
   return options.map((o) => ({
     name,
     filter_chain_match: { ...portMatch, ...chainMatchOf(o) },
-    filters: [filter],
+    filters,
     ...(o.mtls ? { transport_socket: inboundTlsTransportSocket(http) } : {}),
   }));
 }

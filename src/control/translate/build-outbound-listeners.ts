@@ -14,6 +14,7 @@ import { listenerName, outboundClusterName, outboundRouteName } from './names.js
 import { anyOf, FILTER_NAMES, TYPE_URLS } from './proto-helpers.js';
 import { isHttpProtocol, isTlsProtocol, serviceKey, type TranslateContext } from './translate-context.js';
 import { tcpProxyFilter, translateL4Routes, type TcpTarget } from './translate-tcp-routes.js';
+import { withTcpTelemetryFilters } from './telemetry-filters.js';
 import type { VirtualServiceIndex } from './virtual-service-index.js';
 import { NAMES } from './defaults.js';
 
@@ -49,7 +50,7 @@ export function buildOutboundListeners(ctx: TranslateContext, vsIndex: VirtualSe
       conflicts(ctx, users.filter((u) => !isTlsProtocol(u.protocol as never)), port, 'TLS');
       const chains: envoy_config_listener_v3_FilterChain[] = tls.map(({ svc }) => ({
         filter_chain_match: { server_names: [svc.hostname] },
-        filters: [tcpProxyFilter(l4Target(ctx, svc, port, vsIndex, svc.hostname), undefined, accessLogs(ctx))],
+        filters: withTcpTelemetryFilters(tcpProxyFilter(l4Target(ctx, svc, port, vsIndex, svc.hostname), undefined, accessLogs(ctx))),
       }));
       out.push({
         ...base,
@@ -60,7 +61,7 @@ export function buildOutboundListeners(ctx: TranslateContext, vsIndex: VirtualSe
     }
     const [first, ...rest] = users;
     conflicts(ctx, rest, port, `TCP for ${first!.svc.hostname}`);
-    out.push({ ...base, filter_chains: [{ filters: [tcpProxyFilter(l4Target(ctx, first!.svc, port, vsIndex), undefined, accessLogs(ctx))] }] });
+    out.push({ ...base, filter_chains: [{ filters: withTcpTelemetryFilters(tcpProxyFilter(l4Target(ctx, first!.svc, port, vsIndex), undefined, accessLogs(ctx))) }] });
   }
   return out;
 }

@@ -54,11 +54,12 @@ export function withTelemetryFilters(filters: HttpFilter[], direction: Telemetry
   return [mx, ...filters.slice(0, -1), stats, filters[filters.length - 1]!];
 }
 
-/**
- * istio.stats for a TCP filter chain (before tcp_proxy), as Istio adds it.
- * Not yet placed by the chain builders: the proxy cannot run it until the
- * listener has a slot for it (see src/proxy/filters/istio-stats/tcp-stats.ts).
- */
+/** istio.stats for a TCP filter chain (before tcp_proxy), as Istio adds it; the reporter follows the listener's traffic_direction. */
 export function tcpStatsFilter(): { name: string; typed_config: ReturnType<typeof typedStruct> } {
   return { name: STATS_NAME, typed_config: typedStruct(STATS_CONFIG, {}) };
+}
+
+/** A sidecar TCP chain's filters: istio.stats, then `tcpProxy` (inbound: reporter destination; outbound: source). */
+export function withTcpTelemetryFilters<F>(tcpProxy: F): (F | ReturnType<typeof tcpStatsFilter>)[] {
+  return [tcpStatsFilter(), tcpProxy];
 }

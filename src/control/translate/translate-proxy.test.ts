@@ -16,7 +16,7 @@ import { decodeWithProxy } from './test-proxy-decode.js';
 
 type Res = { listeners: envoy_config_listener_v3_Listener[]; routes: envoy_config_route_v3_RouteConfiguration[]; clusters: envoy_config_cluster_v3_Cluster[]; endpoints: envoy_config_endpoint_v3_ClusterLoadAssignment[] };
 const res = (r: ReturnType<typeof translateProxy>) => r.resources as unknown as Res;
-const hcmOf = (l: envoy_config_listener_v3_Listener) => l.filter_chains![0]!.filters![0]!.typed_config as AnyMessage & Record<string, any>;
+const hcmOf = (l: envoy_config_listener_v3_Listener) => l.filter_chains![0]!.filters!.at(-1)!.typed_config as AnyMessage & Record<string, any>;
 const R = 'reviews.default.svc.cluster.local';
 
 test('sidecar: default and subset clusters (EDS over ADS), BlackHoleCluster and the inbound cluster', () => {
@@ -100,7 +100,7 @@ test('WEFT_ACCESS_LOG_FILE: a file access log (Envoy default format) on every HC
   const meta = { WEFT_OUTBOUND_HTTP_PROXY_PORT: '15080', WEFT_INBOUND_PORTS: '{"9080":16001}' };
   const logsOf = (extra: Record<string, string>, proxy = sidecarProxy({ metadata: { ...meta, ...extra } })) => {
     const r = res(translateProxy(proxy, bookinfoPush([], tcp)));
-    return r.listeners.flatMap((l) => (l.filter_chains ?? []).flatMap((c) => (c.filters ?? []).map((f) => [l.name, (f.typed_config as { access_log?: unknown }).access_log] as const)));
+    return r.listeners.flatMap((l) => (l.filter_chains ?? []).flatMap((c) => (c.filters ?? []).filter((f) => f.name !== 'istio.stats').map((f) => [l.name, (f.typed_config as { access_log?: unknown }).access_log] as const)));
   };
   const want = [{ name: 'envoy.access_loggers.file', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog', path: '/dev/stdout' } }];
   const on = logsOf({ WEFT_ACCESS_LOG_FILE: '/dev/stdout' });

@@ -59,6 +59,8 @@ export class StreamInfo {
   upstreamTransportFailureReason: string | undefined = undefined;
   /** URI SANs of the upstream server's certificate (TLS upstreams), for %UPSTREAM_PEER_URI_SAN%. */
   upstreamPeerUriSans: readonly string[] | undefined = undefined;
+  /** URI SANs of the certificate this proxy presented upstream (Istio's source_principal on the client side). */
+  upstreamLocalUriSans: readonly string[] | undefined = undefined;
   /** Subject (RFC 2253) of the upstream server's certificate, for %UPSTREAM_PEER_SUBJECT%. */
   upstreamPeerSubject: string | undefined = undefined;
   /** TLS version of the upstream connection ("TLSv1.3"), for %UPSTREAM_TLS_VERSION%. */

@@ -16,6 +16,7 @@ import { decodeTransportSocket } from '../extensions/transport-sockets.js';
 import { RAW_BUFFER } from '../transport-socket/raw-buffer.js';
 import type { TransportSocketConfig } from '../tls/tls-config.js';
 import type { NetworkTerminal } from '../extensions/network-filter-spec.js';
+import type { IstioStatsConfig } from '../filters/istio-stats/decode.js';
 
 export type { NetworkTerminal } from '../extensions/network-filter-spec.js';
 
@@ -48,6 +49,8 @@ export interface FilterChainConfig {
   match: FilterChainMatch;
   /** Non-terminal network filters, in order (only envoy.filters.network.local_ratelimit today). */
   rateLimits: NetworkLocalRateLimitConfig[];
+  /** istio.stats as a network filter (Istio's TCP metrics); only before tcp_proxy. */
+  istioTcpStats?: IstioStatsConfig;
   terminal: NetworkTerminal;
   /** raw_buffer, or tls_downstream: TLS is terminated once this chain is chosen. */
   transportSocket: TransportSocketConfig;
@@ -142,6 +145,7 @@ function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: strin
   const filters = fc.filters ?? [];
   let terminal: NetworkTerminal | undefined;
   const rateLimits: NetworkLocalRateLimitConfig[] = [];
+  let istioTcpStats: { config: IstioStatsConfig; path: string } | undefined;
   filters.forEach((f, i) => {
     const p = joinPath(joinPath(path, 'filters'), i);
     checkSupported(f, p, errs, ['name', 'typed_config']);
@@ -161,11 +165,17 @@ function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: strin
     if (cfg === undefined) return;
     const spec = reg.factory(cfg);
     if ('terminal' in spec) terminal = spec.terminal;
-    else rateLimits.push(spec.rateLimit);
+    else if ('rateLimit' in spec) rateLimits.push(spec.rateLimit);
+    else istioTcpStats = { config: spec.istioTcpStats, path: p };
   });
+  // Istio places it only in TCP chains; an HCM chain has its HTTP twin.
+  if (istioTcpStats && terminal && terminal.kind !== 'tcp') errs.error(istioTcpStats.path, 'istio.stats as a network filter runs only before envoy.filters.network.tcp_proxy', CFG.CONFLICT);
   if (filters.length === 0) errs.required(joinPath(path, 'filters'), `a filter chain needs a terminal filter (${NETWORK_FILTERS.namesWhere((r) => r.terminal)})`);
   if (!terminal || !match || !transportSocket) return undefined;
-  return { name: fc.name || (index >= 0 ? `filter_chain_${index}` : 'default_filter_chain'), match, rateLimits, terminal, transportSocket };
+  return {
+    name: fc.name || (index >= 0 ? `filter_chain_${index}` : 'default_filter_chain'), match, rateLimits, terminal, transportSocket,
+    ...(istioTcpStats ? { istioTcpStats: istioTcpStats.config } : {}),
+  };
 }
 
 function decodeFilterChainMatch(m: envoy_config_listener_v3_FilterChainMatch | undefined, path: string, errs: ConfigErrors): FilterChainMatch | undefined {

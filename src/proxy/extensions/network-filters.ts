@@ -2,6 +2,7 @@
 import { directResponseRegistration } from '../filters/direct-response/registration.js';
 import { networkLocalRateLimitRegistration } from '../filters/local-ratelimit/registration.js';
 import { hcmRegistration } from '../hcm/registration.js';
+import { istioTcpStatsRegistration } from '../filters/istio-stats/registration.js';
 import { tcpProxyRegistration } from '../tcp/registration.js';
 import type { NetworkFilterRegistration } from './network-filter-registration.js';
 import { ExtensionRegistry } from './registration.js';
@@ -11,4 +12,5 @@ export const NETWORK_FILTERS = new ExtensionRegistry<NetworkFilterRegistration>(
   tcpProxyRegistration,
   networkLocalRateLimitRegistration,
   directResponseRegistration,
+  istioTcpStatsRegistration,
 ] as NetworkFilterRegistration[]);

@@ -12,6 +12,8 @@ import { TcpProxy } from '../tcp/tcp-proxy.js';
 import { serveDirectResponse, type DirectResponseConfig } from '../filters/direct-response/direct-response.js';
 import { NetworkLocalRateLimiter } from '../filters/index.js';
 import { StreamInfo } from '../access-log/stream-info.js';
+import { IstioTcpStatsFactory } from '../filters/istio-stats/tcp-stats.js';
+import { reporterOf } from '../filters/istio-stats/labels.js';
 import { NR } from '../access-log/response-flags.js';
 import { HttpHandler } from './http-handler.js';
 import { DownstreamTls, type TerminatedTls } from './downstream-tls.js';
@@ -81,7 +83,10 @@ export class ActiveListener {
       return { ...base, http: new HttpHandler(new HcmRuntime(hcmCfg, this.ctx, routes), runtimeConnectionLimits(this.ctx.runtime)) };
     }
     if (t.kind === 'direct') return { ...base, direct: t.direct };
-    return { ...base, tcp: new TcpProxy(t.tcp, this.ctx) };
+    const istio = fc.istioTcpStats
+      ? new IstioTcpStatsFactory(reporterOf(this.config.source.traffic_direction, t.tcp.statPrefix), fc.istioTcpStats, this.ctx)
+      : undefined;
+    return { ...base, tcp: new TcpProxy(t.tcp, this.ctx, istio) };
   }
 
   private limiters(fc: FilterChainConfig): NetworkLocalRateLimiter[] {
@@ -243,7 +248,7 @@ export class ActiveListener {
     }
     if (chain.tcp) {
       if (peeked) socket.unshift(peeked);
-      chain.tcp.handle(socket, id);
+      chain.tcp.handle(socket, id, tls?.info);
       return;
     }
     chain.http!.handle(socket, peeked, {

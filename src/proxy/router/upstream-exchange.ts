@@ -287,6 +287,7 @@ export class UpstreamExchange {
     const info = this.s.info;
     info.upstreamLocalAddress = conn.localAddress;
     info.upstreamPeerUriSans = conn.tls?.peerUriSans;
+    info.upstreamLocalUriSans = conn.tls?.localUriSans;
     info.upstreamPeerSubject = conn.tls?.peerSubject;
     info.upstreamTlsVersion = conn.tls?.version;
     // The connection was made: a local-origin success for outlier detection.

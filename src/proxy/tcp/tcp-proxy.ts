@@ -9,6 +9,8 @@ import { UF, UH, NC, URX } from '../access-log/response-flags.js';
 import type { AccessLogger } from '../access-log/logger.js';
 import { xxHash64 } from '../lb/xxhash64.js';
 import { connectionInfo, connectUpstream, type UpstreamConnectFailure } from '../upstream/upstream-connect.js';
+import type { TlsConnectionInfo } from '../tls/tls-connection-info.js';
+import type { IstioTcpStatsFactory, TcpConnectionStats } from '../filters/istio-stats/tcp-stats.js';
 
 class TcpStats {
   readonly cxTotal: Counter;
@@ -31,7 +33,8 @@ class TcpStats {
 export class TcpProxy {
   private readonly stats: TcpStats;
   private readonly loggers: AccessLogger[];
-  constructor(readonly config: TcpProxyConfig, private readonly ctx: ProxyContext) {
+  /** `istioStats`: the chain's istio.stats network filter, told of each connection once its upstream is chosen. */
+  constructor(readonly config: TcpProxyConfig, private readonly ctx: ProxyContext, private readonly istioStats?: IstioTcpStatsFactory) {
     this.stats = new TcpStats(ctx, config.statPrefix);
     this.loggers = config.accessLogs.map((a) => ctx.accessLogs.get(a));
   }
@@ -47,8 +50,8 @@ export class TcpProxy {
     return c.clusters[c.clusters.length - 1]?.name;
   }
 
-  /** Takes over an accepted downstream socket (any peeked bytes already unshifted). */
-  handle(down: net.Socket, connId: number): void {
+  /** Takes over an accepted downstream socket (any peeked bytes already unshifted); `tls` when the listener terminated TLS. */
+  handle(down: net.Socket, connId: number, tls?: TlsConnectionInfo): void {
     const st = this.stats;
     const info = new StreamInfo();
     info.startTime = this.ctx.clock.wallNow();
@@ -57,13 +60,17 @@ export class TcpProxy {
     info.downstreamRemoteAddress = `${down.remoteAddress}:${down.remotePort}`;
     info.downstreamDirectRemoteAddress = info.downstreamRemoteAddress;
     info.downstreamLocalAddress = `${down.localAddress}:${down.localPort}`;
+    if (tls) info.downstreamTls = tls;
     st.cxTotal.inc();
     st.cxActive.inc();
+    // Opened once the upstream connection is up (its certificate names the peer), or at the end when it never was.
+    let istio: TcpConnectionStats | undefined;
     let finished = false;
     const finish = () => {
       if (finished) return;
       finished = true;
       st.cxActive.dec();
+      if (this.istioStats) (istio ?? this.istioStats.open(info)).close();
       info.duration = this.ctx.clock.now() - info.startMonotonic;
       for (const l of this.loggers) l.log(info);
     };
@@ -146,8 +153,10 @@ export class TcpProxy {
         const ci = connectionInfo(up);
         info.upstreamLocalAddress = ci.localAddress;
         info.upstreamPeerUriSans = ci.tls?.peerUriSans;
+        info.upstreamLocalUriSans = ci.tls?.localUriSans;
         info.upstreamPeerSubject = ci.tls?.peerSubject;
         info.upstreamTlsVersion = ci.tls?.version;
+        istio = this.istioStats?.open(info);
         pipe(down, up, (n) => {
           info.bytesReceived += n;
           st.cxRx.add(n);

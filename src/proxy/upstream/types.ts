@@ -15,7 +15,7 @@ export type ResetReason =
 export interface UpstreamConnectionInfo {
   readonly localAddress: string;
   /** Set over TLS: the server's URI SANs, subject, and the TLS version (e.g. "TLSv1.3"). */
-  readonly tls?: { readonly peerUriSans: readonly string[]; readonly peerSubject: string; readonly version: string };
+  readonly tls?: { readonly peerUriSans: readonly string[]; readonly peerSubject: string; readonly version: string; /** URI SANs of the certificate this side presented (source_principal). */ readonly localUriSans: readonly string[] };
 }
 
 /** Events of one upstream request; called at most once each except onData. */

@@ -167,5 +167,7 @@ export function connectionInfo(sock: net.Socket): UpstreamConnectionInfo {
   if (!(sock instanceof tls.TLSSocket)) return { localAddress };
   const cert = serverCertificate(sock);
   const facts = cert ? certificateFacts(cert) : undefined;
-  return { localAddress, tls: { peerUriSans: facts?.uriSans ?? [], peerSubject: facts?.subject ?? '', version: sock.getProtocol() ?? '' } };
+  const own = sock.getX509Certificate();
+  const localUriSans = own ? certificateFacts(own).uriSans : [];
+  return { localAddress, tls: { peerUriSans: facts?.uriSans ?? [], peerSubject: facts?.subject ?? '', version: sock.getProtocol() ?? '', localUriSans } };
 }

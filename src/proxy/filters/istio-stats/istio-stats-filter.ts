@@ -14,7 +14,7 @@ import { findPeerState } from '../peer-metadata/peer-state.js';
 import type { IstioStatsConfig } from './decode.js';
 import { MAX_LABEL_VALUE_LENGTH, MAX_REQUEST_DERIVED_VALUES, METRICS, SPECIAL_CLUSTERS, UNKNOWN } from './defaults.js';
 import { GrpcFrameCounter } from './grpc-frames.js';
-import { peerLabels, serviceFromClusterMetadata, type Reporter, type ServiceInfo } from './labels.js';
+import { peerLabels, reporterOf, serviceFromClusterMetadata, type Reporter, type ServiceInfo } from './labels.js';
 import { downstreamUriSans, principalsOf, upstreamUriSans } from './principals.js';
 
 /** The metrics of one label set. */
@@ -31,9 +31,7 @@ const NO_SERVICE: ServiceInfo = Object.freeze({ host: '', name: '' });
 
 /** Client (source) or server (destination) side: the listener's direction, else Istio's stat prefix convention. */
 export function reporterFor(ctx: FilterDecodeContext): Reporter {
-  if (ctx.trafficDirection === 'INBOUND') return 'destination';
-  if (ctx.trafficDirection === 'OUTBOUND') return 'source';
-  return ctx.statPrefix.startsWith('inbound') ? 'destination' : 'source';
+  return reporterOf(ctx.trafficDirection, ctx.statPrefix);
 }
 
 /** gRPC status of a finished stream: trailers, then a trailers-only head, then the HTTP status mapped (Envoy's rule). */
@@ -82,7 +80,7 @@ export class IstioStatsFilterFactory implements HttpFilterFactory {
     const info = s.info;
     const peers = findPeerState(info);
     const peer = this.reporter === 'destination' ? peers?.downstream : peers?.upstream;
-    const sans = this.reporter === 'destination' ? downstreamUriSans(s) : upstreamUriSans(s);
+    const sans = this.reporter === 'destination' ? downstreamUriSans(info) : upstreamUriSans(info);
     const service = this.serviceOf(s);
     const code = info.responseCode;
     const grpcStatus = grpc ? grpcStatusOf(s) : '';

@@ -7,6 +7,13 @@ import { namespaceOfPrincipal, type Principals } from './principals.js';
 
 export type Reporter = 'source' | 'destination';
 
+/** Client (source) or server (destination) side: the listener's traffic_direction, else Istio's `inbound…` stat prefix convention. */
+export function reporterOf(direction: string | undefined, statPrefix: string): Reporter {
+  if (direction === 'INBOUND') return 'destination';
+  if (direction === 'OUTBOUND') return 'source';
+  return statPrefix.startsWith('inbound') ? 'destination' : 'source';
+}
+
 /** What the destination service is, from the cluster's metadata or the Host header; '' when unknown. */
 export interface ServiceInfo {
   readonly host: string;

@@ -1,11 +1,9 @@
 // Peer identity for source_principal / destination_principal and
-// connection_security_policy, from the connection's URI SANs (SPIFFE IDs).
-//
-// SEAM for the lead: `downstreamUriSans` and `upstreamUriSans` return
-// undefined until the TLS work puts the peer and local URI SANs on the
-// connection (%DOWNSTREAM_PEER_URI_SAN% / %DOWNSTREAM_LOCAL_URI_SAN%, and the
-// upstream connection's). Wire them there; everything below them is done.
-import type { FilterStream } from '../../http/filter.js';
+// connection_security_policy, from the connection's URI SANs (SPIFFE IDs):
+// the downstream TLS connection's certificates (what %DOWNSTREAM_PEER_URI_SAN%
+// and %DOWNSTREAM_LOCAL_URI_SAN% print) on the server side, the upstream
+// connection's on the client side. HTTP and TCP read the same StreamInfo.
+import type { StreamInfo } from '../../access-log/stream-info.js';
 import { MUTUAL_TLS, NONE, UNKNOWN } from './defaults.js';
 
 /** The first URI SAN of each certificate of one TLS connection; '' when none. */
@@ -14,14 +12,17 @@ export interface UriSans {
   readonly local: string;
 }
 
-/** SEAM: the downstream connection's URI SANs (server sidecar), once the TLS part exposes them. */
-export function downstreamUriSans(_s: FilterStream): UriSans | undefined {
-  return undefined;
+/** The downstream TLS connection's URI SANs (server sidecar); undefined over plaintext. */
+export function downstreamUriSans(info: StreamInfo): UriSans | undefined {
+  const t = info.downstreamTls;
+  if (!t) return undefined;
+  return { peer: t.peerCertificate?.uriSans[0] ?? '', local: t.localCertificate?.uriSans[0] ?? '' };
 }
 
-/** SEAM: the upstream connection's URI SANs (client sidecar), once the TLS part exposes them. */
-export function upstreamUriSans(_s: FilterStream): UriSans | undefined {
-  return undefined;
+/** The upstream TLS connection's URI SANs (client sidecar); undefined over plaintext or before a connection. */
+export function upstreamUriSans(info: StreamInfo): UriSans | undefined {
+  if (info.upstreamPeerUriSans === undefined) return undefined;
+  return { peer: info.upstreamPeerUriSans[0] ?? '', local: info.upstreamLocalUriSans?.[0] ?? '' };
 }
 
 export interface Principals {

@@ -1,16 +1,14 @@
-// istio.stats for TCP (envoy.filters.network.istio_stats): per connection,
-// istio_tcp_connections_opened_total when it opens, the sent/received byte
-// counters and istio_tcp_connections_closed_total when it closes, under
-// Istio's TCP labels. Labels are computed once per connection.
+// istio.stats for TCP (envoy.filters.network.istio_stats, before tcp_proxy in
+// a filter chain): per connection, istio_tcp_connections_opened_total when it
+// opens, the sent/received byte counters and
+// istio_tcp_connections_closed_total when it closes, under Istio's TCP labels.
+// Labels are computed once per distinct key, as the HTTP filter does.
 //
-// SEAM for the lead: the listener's filter chain has no place yet for a
-// non-terminal network filter other than the rate limiter
-// (src/proxy/config/listener.ts, src/proxy/extensions/network-filter-spec.ts,
-// src/proxy/tcp/tcp-proxy.ts are other engineers' files this session). Wiring:
-// decode `istio.stats` in a filter chain with decodeIstioStatsConfig, build one
-// IstioTcpStatsFactory per chain, call `open(info)` once the tcp_proxy chose
-// its cluster and `close()` when both sides are closed. The control plane
-// side is `tcpStatsFilter()` in src/control/translate/telemetry-filters.ts.
+// Peer identity: the connection's certificates (principals.ts). Peer workload
+// labels: weft does not run Istio's `istio-peer-exchange` ALPN exchange, so
+// the peer's workload is what the control plane put on the upstream endpoint
+// (`filter_metadata.istio.workload`, Istio's EDS form) on the client side, and
+// unknown on the server side except its namespace, read from its SPIFFE ID.
 import type { Counter } from '../../../stats/counter.js';
 import type { StatsStore } from '../../../stats/stats-store.js';
 import type { StreamInfo } from '../../access-log/stream-info.js';
@@ -20,7 +18,7 @@ import { localWorkloadMetadata, type WorkloadMetadata } from '../common/workload
 import type { IstioStatsConfig } from './decode.js';
 import { METRICS, SPECIAL_CLUSTERS } from './defaults.js';
 import { peerLabels, serviceFromClusterMetadata, type Reporter, type ServiceInfo } from './labels.js';
-import { principalsOf, type UriSans } from './principals.js';
+import { downstreamUriSans, principalsOf, upstreamUriSans } from './principals.js';
 
 export interface TcpStatsDeps {
   readonly stats: StatsStore;
@@ -35,7 +33,7 @@ interface TcpMetricSet {
   readonly received: Counter;
 }
 
-/** One open connection's metrics; `close()` records its bytes and the close. */
+/** One open connection's metrics; `close()` records its bytes and the close (once). */
 export interface TcpConnectionStats {
   close(): void;
 }
@@ -46,13 +44,13 @@ export class IstioTcpStatsFactory {
   constructor(readonly reporter: Reporter, readonly config: IstioStatsConfig, private readonly deps: TcpStatsDeps) {}
 
   /**
-   * A connection whose upstream cluster is known (info.upstreamCluster).
-   * `peer` is the workload a TCP metadata exchange found (none in weft yet:
-   * unknown), `sans` the connection's URI SANs (see principals.ts).
+   * A connection whose upstream is chosen (or failed: its response flags are
+   * set). `peer` is the other side's workload when something names it.
    */
-  open(info: StreamInfo, peer?: WorkloadMetadata, sans?: UriSans): TcpConnectionStats {
+  open(info: StreamInfo, peer?: WorkloadMetadata): TcpConnectionStats {
     const service = this.serviceOf(info.upstreamCluster);
-    const key = `${peer?.workloadName ?? ''}|${peer?.namespace ?? ''}|${sans?.peer ?? ''}|${sans?.local ?? ''}|${service.host}|${service.name}|${info.responseFlags}`;
+    const sans = this.reporter === 'destination' ? downstreamUriSans(info) : upstreamUriSans(info);
+    const key = `${peer?.workloadName ?? ''}|${peer?.namespace ?? ''}|${peer?.canonicalService ?? ''}|${peer?.canonicalRevision ?? ''}|${sans?.peer ?? ''}|${sans?.local ?? ''}|${service.host}|${service.name}|${info.responseFlags}`;
     let set = this.sets.get(key);
     if (!set) {
       const principals = principalsOf(this.reporter, sans);
