@@ -10,6 +10,7 @@ import { checkSupported, durationMs } from './support.js';
 import { decodeAccessLogs, type AccessLogConfig } from '../access-log/decode.js';
 import { decodeCidr, type Cidr } from './cidr.js';
 import type { NetworkLocalRateLimitConfig } from '../filters/local-ratelimit/network-limiter.js';
+import type { NetworkRbacSettings } from '../filters/rbac/decode.js';
 import { NETWORK_FILTERS } from '../extensions/network-filters.js';
 import { LISTENER_FILTERS } from '../extensions/listener-filters.js';
 import { decodeTransportSocket } from '../extensions/transport-sockets.js';
@@ -46,8 +47,10 @@ export interface FilterChainMatch {
 export interface FilterChainConfig {
   name: string;
   match: FilterChainMatch;
-  /** Non-terminal network filters, in order (only envoy.filters.network.local_ratelimit today). */
+  /** envoy.filters.network.local_ratelimit entries, in order: checked on accept. */
   rateLimits: NetworkLocalRateLimitConfig[];
+  /** envoy.filters.network.rbac entries, in order: checked once TLS is terminated, before the terminal. */
+  rbac: NetworkRbacSettings[];
   terminal: NetworkTerminal;
   /** raw_buffer, or tls_downstream: TLS is terminated once this chain is chosen. */
   transportSocket: TransportSocketConfig;
@@ -142,6 +145,7 @@ function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: strin
   const filters = fc.filters ?? [];
   let terminal: NetworkTerminal | undefined;
   const rateLimits: NetworkLocalRateLimitConfig[] = [];
+  const rbac: NetworkRbacSettings[] = [];
   filters.forEach((f, i) => {
     const p = joinPath(joinPath(path, 'filters'), i);
     checkSupported(f, p, errs, ['name', 'typed_config']);
@@ -161,11 +165,12 @@ function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: strin
     if (cfg === undefined) return;
     const spec = reg.factory(cfg);
     if ('terminal' in spec) terminal = spec.terminal;
+    else if ('rbac' in spec) rbac.push(spec.rbac);
     else rateLimits.push(spec.rateLimit);
   });
   if (filters.length === 0) errs.required(joinPath(path, 'filters'), `a filter chain needs a terminal filter (${NETWORK_FILTERS.namesWhere((r) => r.terminal)})`);
   if (!terminal || !match || !transportSocket) return undefined;
-  return { name: fc.name || (index >= 0 ? `filter_chain_${index}` : 'default_filter_chain'), match, rateLimits, terminal, transportSocket };
+  return { name: fc.name || (index >= 0 ? `filter_chain_${index}` : 'default_filter_chain'), match, rateLimits, rbac, terminal, transportSocket };
 }
 
 function decodeFilterChainMatch(m: envoy_config_listener_v3_FilterChainMatch | undefined, path: string, errs: ConfigErrors): FilterChainMatch | undefined {
