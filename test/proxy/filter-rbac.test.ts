@@ -178,7 +178,7 @@ ${serverTls(server, pki)}
           - name: envoy.filters.http.rbac
             typed_config:
               "@type": ${RBAC}
-              rules_stat_prefix: "hdr_"
+              rules_stat_prefix: "hdr"
               rules:
                 action: DENY
                 policies:
@@ -275,8 +275,8 @@ ${staticCluster('echo', [echo.port])}
     assert.equal((await request({ port, path: '/administrator-not', headers: { 'x-user': 'ok' } })).status, 403, 'prefix /admin matches /administrator-not');
     const line = await waitUntil(() => fileLines(plainLog).find((l) => l.startsWith('/admin/users')), 'access log /admin/users');
     assert.equal(line, '/admin/users?x=1 403 - rbac_access_denied_matched_policy[deny_admin_paths]');
-    assert.equal(await stat(px, 'http.plain_http.rbac.hdr_allowed'), 1);
-    assert.equal(await stat(px, 'http.plain_http.rbac.hdr_denied'), 3);
+    assert.equal(await stat(px, 'http.plain_http.rbac.hdr.allowed'), 1);
+    assert.equal(await stat(px, 'http.plain_http.rbac.hdr.denied'), 3);
   });
 
   it('network RBAC: sa/a\'s TLS connection reaches the echo upstream; sa/b\'s is closed before any upstream connection', async () => {

@@ -18,6 +18,8 @@ import { HttpLocalRateLimitStats } from '../filters/local-ratelimit/http-stats.j
 import { httpLocalRateLimitRegistration } from '../filters/local-ratelimit/registration.js';
 import { hcmRegistration } from '../hcm/registration.js';
 import { HcmStats } from '../http/hcm-stats.js';
+import { RbacStats } from '../filters/rbac/rbac-stats.js';
+import { httpRbacRegistration, networkRbacRegistration } from '../filters/rbac/registration.js';
 import { TRANSPORT_SOCKETS } from './transport-sockets.js';
 
 const ALL = [HTTP_FILTERS, NETWORK_FILTERS, LISTENER_FILTERS, ACCESS_LOGGERS, TRANSPORT_SOCKETS];
@@ -130,6 +132,8 @@ test('declared stats are the ones the extension\'s stats class creates', () => {
     ['fault', faultRegistration.stats, (s) => new FaultStats(s, 'p')],
     ['http local_ratelimit', httpLocalRateLimitRegistration.stats, (s) => new HttpLocalRateLimitStats(s, 'p')],
     ['http_connection_manager', hcmRegistration.stats, (s) => new HcmStats(s, 'p')],
+    ['http rbac', httpRbacRegistration.stats, (s) => new RbacStats(s, 'http.p.', '', '')],
+    ['network rbac', networkRbacRegistration.stats, (s) => new RbacStats(s, 'p.', '', '')],
   ];
   for (const [what, d, create] of cases) {
     const store = new StatsStore();

@@ -14,7 +14,7 @@ export const httpRbacRegistration: HttpFilterRegistration<RbacSettings> = {
   factory: (settings, ctx) => new RbacFilterFactory(ctx.name, settings, ctx.statPrefix),
   stats: {
     prefix: 'http.<stat_prefix>.rbac.',
-    counters: ['<rules_stat_prefix>allowed', '<rules_stat_prefix>denied', '<shadow_rules_stat_prefix>shadow_allowed', '<shadow_rules_stat_prefix>shadow_denied'],
+    counters: ['allowed', 'denied', 'shadow_allowed', 'shadow_denied', '<rules_stat_prefix>.allowed', '<rules_stat_prefix>.denied', '<shadow_rules_stat_prefix>.shadow_allowed', '<shadow_rules_stat_prefix>.shadow_denied'],
   },
 };
 
@@ -26,6 +26,6 @@ export const networkRbacRegistration: NetworkFilterRegistration<NetworkRbacSetti
   factory: (rbac) => ({ rbac }),
   stats: {
     prefix: '<stat_prefix>.rbac.',
-    counters: ['allowed', 'denied', '<shadow_rules_stat_prefix>shadow_allowed', '<shadow_rules_stat_prefix>shadow_denied'],
+    counters: ['allowed', 'denied', 'shadow_allowed', 'shadow_denied', '<shadow_rules_stat_prefix>.shadow_allowed', '<shadow_rules_stat_prefix>.shadow_denied'],
   },
 };
