@@ -332,4 +332,33 @@ ${ROUTER}
       `${f}[1].typed_config.http_filters[0].typed_config.shadow_rules.policies["s"].principals`,
     ]);
   });
+
+  it('a bad RBACPerRoute refuses the route configuration with its path', () => {
+    const errs = bootstrapErrors(`
+static_resources:
+  listeners:
+  - name: l
+    address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: h
+          route_config:
+            virtual_hosts:
+            - name: v
+              domains: ["*"]
+              routes:
+              - match: { prefix: "/" }
+                direct_response: { status: 200 }
+                typed_per_filter_config:
+                  envoy.filters.http.rbac: { "@type": ${RBAC_PER_ROUTE}, rbac: { rules: { action: AUDIT } } }
+          http_filters:
+${ROUTER}
+`);
+    assert.deepEqual(errs.map((e) => e.path), [
+      'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].typed_per_filter_config["envoy.filters.http.rbac"].rbac.rules.action',
+    ]);
+  });
 });

@@ -4,12 +4,12 @@
 // and weft's x-weft-error naming the policy. A route's RBACPerRoute replaces
 // the filter's rules (an empty one turns the filter off on that route);
 // stats stay the listener filter's.
-import { ConfigErrors, type ConfigIssue } from '../../../common/errors.js';
 import type { AnyMessage, envoy_extensions_filters_http_rbac_v3_RBACPerRoute } from '../../../xds/gen/types.js';
 import { CONTINUE, STOP, type FilterStatus, type FilterStream, type HttpFilter, type HttpFilterFactory } from '../../http/filter.js';
 import { rbacResponseDetail } from '../../rbac/rbac-engine.js';
 import { RbacInput } from '../../rbac/rbac-input.js';
 import { RequestView } from '../../route/route-request.js';
+import { PerRouteConfigs } from '../common/per-route.js';
 import { decodeHttpRbacPerRoute, type RbacSettings } from './decode.js';
 import { DENIED_BODY, HTTP_RBAC_PER_ROUTE_TYPE_URL } from './defaults.js';
 import { checkRbac } from './rbac-check.js';
@@ -17,31 +17,8 @@ import { RbacStats } from './rbac-stats.js';
 
 const HTTP_RBAC_NAME = 'envoy.filters.http.rbac';
 
-// A route's RBACPerRoute, decoded once per config object (route tables are immutable).
-interface PerRouteEntry {
-  readonly settings: RbacSettings | undefined;
-  readonly issues: readonly ConfigIssue[];
-}
-const perRouteCache = new WeakMap<AnyMessage, PerRouteEntry>();
-
-function perRouteEntry(cfg: AnyMessage, path = 'typed_per_filter_config'): PerRouteEntry {
-  const hit = perRouteCache.get(cfg);
-  if (hit) return hit;
-  const errs = new ConfigErrors();
-  let settings: RbacSettings | undefined;
-  if (cfg['@type'] !== HTTP_RBAC_PER_ROUTE_TYPE_URL) errs.error(`${path}["@type"]`, `expected ${HTTP_RBAC_PER_ROUTE_TYPE_URL.replace('type.googleapis.com/', '')}, got ${String(cfg['@type'])}`);
-  else settings = decodeHttpRbacPerRoute(cfg as envoy_extensions_filters_http_rbac_v3_RBACPerRoute, path, errs);
-  const entry: PerRouteEntry = { settings, issues: errs.issues };
-  perRouteCache.set(cfg, entry);
-  return entry;
-}
-
-/** Validates a route's typed_per_filter_config entry (route decoding calls it); cached for the data path. */
-export function decodeRbacPerRouteEntry(cfg: AnyMessage, path: string, errs: ConfigErrors): RbacSettings | undefined {
-  const e = perRouteEntry(cfg, path);
-  for (const i of e.issues) errs.issues.push(i);
-  return e.settings;
-}
+/** RBACPerRoute entries, decoded once per config object (the registration's perRoute.decode). */
+export const rbacPerRoute = new PerRouteConfigs<RbacSettings>([HTTP_RBAC_PER_ROUTE_TYPE_URL], (cfg: AnyMessage, path, errs) => decodeHttpRbacPerRoute(cfg as envoy_extensions_filters_http_rbac_v3_RBACPerRoute, path, errs));
 
 /** The listener-level filter (one per http_filters entry). */
 export class RbacFilterFactory implements HttpFilterFactory {
@@ -52,12 +29,11 @@ export class RbacFilterFactory implements HttpFilterFactory {
   create(stream: FilterStream): HttpFilter | undefined {
     let settings = this.settings;
     let source = `http_filter=${this.name}`;
-    const perRoute = stream.route?.route.perFilterConfig(this.name);
+    const perRoute = rbacPerRoute.forStream(stream, this.name);
+    // null: an invalid entry (route decoding refuses those, so a live table never has one).
+    if (perRoute === null) return undefined;
     if (perRoute) {
-      // Route decoding validated the entry: an unusable one never reaches a live route table.
-      const s = perRouteEntry(perRoute).settings;
-      if (!s) return undefined;
-      settings = s;
+      settings = perRoute;
       source = `http_filter=${this.name}; ${stream.route!.route.describe()}`;
     }
     if (!settings.rules && !settings.shadowRules) return undefined;

@@ -4,13 +4,13 @@ import type { HttpFilterRegistration } from '../../extensions/http-filter-regist
 import type { NetworkFilterRegistration } from '../../extensions/network-filter-registration.js';
 import { decodeHttpRbac, decodeNetworkRbac, type NetworkRbacSettings, type RbacSettings } from './decode.js';
 import { HTTP_RBAC_PER_ROUTE_TYPE_URL, HTTP_RBAC_TYPE_URL, NETWORK_RBAC_TYPE_URL } from './defaults.js';
-import { decodeRbacPerRouteEntry, RbacFilterFactory } from './http-filter.js';
+import { rbacPerRoute, RbacFilterFactory } from './http-filter.js';
 
 export const httpRbacRegistration: HttpFilterRegistration<RbacSettings> = {
   name: 'envoy.filters.http.rbac',
   typeUrls: [HTTP_RBAC_TYPE_URL],
   decode: (cfg, path, errs) => decodeHttpRbac(cfg as envoy_extensions_filters_http_rbac_v3_RBAC, path, errs),
-  perRoute: { typeUrls: [HTTP_RBAC_PER_ROUTE_TYPE_URL], decode: decodeRbacPerRouteEntry },
+  perRoute: { typeUrls: [HTTP_RBAC_PER_ROUTE_TYPE_URL], decode: rbacPerRoute.decode },
   factory: (settings, ctx) => new RbacFilterFactory(ctx.name, settings, ctx.statPrefix),
   stats: {
     prefix: 'http.<stat_prefix>.rbac.',
