@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import https from 'node:https';
 import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
-import { request, startProxy, startUpstream, staticCluster, type RunningProxy, type Upstream } from '../helpers/proxy-harness.js';
+import { request, request2, startProxy, startUpstream, staticCluster, type RunningProxy, type Upstream } from '../helpers/proxy-harness.js';
 import { stat } from '../helpers/http-test-kit.js';
 import { fileLines, startTcpUpstream, tempDir, waitUntil, type TcpUpstream } from '../helpers/net-harness.js';
 import { bootstrapErrors } from '../helpers/proxy-harness.js';
@@ -277,6 +277,19 @@ ${staticCluster('echo', [echo.port])}
     assert.equal(line, '/admin/users?x=1 403 - rbac_access_denied_matched_policy[deny_admin_paths]');
     assert.equal(await stat(px, 'http.plain_http.rbac.hdr.allowed'), 1);
     assert.equal(await stat(px, 'http.plain_http.rbac.hdr.denied'), 3);
+  });
+
+  it('HTTP/2 and gRPC callers are denied the same way (gRPC: PERMISSION_DENIED)', async () => {
+    const port = px.port('plain');
+    const denied = await stat(px, 'http.plain_http.rbac.hdr.denied');
+    const h2 = await request2({ port, path: '/admin' });
+    assert.equal(h2.status, 403);
+    assert.equal(h2.body.toString(), 'RBAC: access denied');
+    assert.match(String(h2.headers['x-weft-error']), /^WEFT_RBAC_DENIED /);
+    const grpc = await request2({ port, path: '/admin.Service/Method', method: 'POST', headers: { 'content-type': 'application/grpc', te: 'trailers' }, body: Buffer.alloc(5) });
+    assert.equal(grpc.status, 200);
+    assert.equal(String(grpc.headers['grpc-status'] ?? grpc.trailers['grpc-status']), '7');
+    assert.equal(await stat(px, 'http.plain_http.rbac.hdr.denied'), denied + 2);
   });
 
   it('network RBAC: sa/a\'s TLS connection reaches the echo upstream; sa/b\'s is closed before any upstream connection', async () => {
