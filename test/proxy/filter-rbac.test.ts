@@ -84,6 +84,7 @@ describe('RBAC filters', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
   const tmp = tempDir();
   const accessLog = tmp.file('access.log');
   const plainLog = tmp.file('plain.log');
+  const tcpLog = tmp.file('tcp.log');
 
   before(async () => {
     pki = makeTestPki('weft-rbac-');
@@ -203,7 +204,16 @@ ${ROUTER}
                 permissions: [{ destination_port_range: { start: 1, end: 65536 } }]
                 principals: [{ authenticated: { principal_name: { exact: "${SA_A}" } } }]
       - name: envoy.filters.network.tcp_proxy
-        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: echo, cluster: echo }
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+          stat_prefix: echo
+          cluster: echo
+          access_log:
+          - name: envoy.access_loggers.file
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+              path: ${tcpLog}
+              log_format: { text_format_source: { inline_string: "%CONNECTION_TERMINATION_DETAILS% %UPSTREAM_HOST%\\n" } }
 ${serverTls(server, pki)}
   clusters:
 ${staticCluster('app', [app.port])}
@@ -298,6 +308,9 @@ ${staticCluster('echo', [echo.port])}
     assert.equal(await tlsExchange(port, 'hello', clientA, pki), 'hello');
     assert.equal(await tlsExchange(port, 'hello', clientB, pki), '');
     assert.equal(echo.connections.length, upstreamBefore + 1, 'the denied connection never reached the upstream');
+    // As Envoy, the tcp_proxy's access log records the refused connection with its termination details.
+    const lines = await waitUntil(() => { const l = fileLines(tcpLog); return l.length >= 2 && l; }, 'two tcp access log lines');
+    assert.deepEqual([...lines].sort(), [`- 127.0.0.1:${echo.port}`, 'rbac_access_denied_matched_policy[none] -']);
     assert.equal(await stat(px, 'tcp_rbac.rbac.allowed'), 1);
     assert.equal(await stat(px, 'tcp_rbac.rbac.denied'), 1);
   });

@@ -240,8 +240,11 @@ export class ActiveListener {
 
   /** Hands a (plaintext or terminated TLS) connection to the chain's terminal filter. */
   private serve(chain: RuntimeChain, socket: net.Socket, peeked: Buffer | undefined, f: ConnectionFacts, id: number, tls: TerminatedTls | undefined): void {
-    if (chain.rbac.length > 0 && !this.rbacAllows(chain, f, tls)) {
-      // Envoy closes a denied connection without flushing (rbac_deny_close).
+    const denied = chain.rbac.length > 0 ? this.rbacDenied(chain, f, tls) : undefined;
+    if (denied !== undefined) {
+      // Envoy closes a denied connection without flushing (rbac_deny_close);
+      // its tcp_proxy, which had the connection already, logs it.
+      chain.tcp?.logRefused(socket, id, denied);
       socket.destroy();
       return;
     }
@@ -268,8 +271,8 @@ export class ActiveListener {
     }, tls?.alpn);
   }
 
-  /** Runs the chain's envoy.filters.network.rbac entries in order; the first denial ends the connection. */
-  private rbacAllows(chain: RuntimeChain, f: ConnectionFacts, tls: TerminatedTls | undefined): boolean {
+  /** Runs the chain's envoy.filters.network.rbac entries in order; the first denial's termination details, or undefined. */
+  private rbacDenied(chain: RuntimeChain, f: ConnectionFacts, tls: TerminatedTls | undefined): string | undefined {
     const sni = tls?.socket.servername;
     const serverName = f.serverName || (typeof sni === 'string' ? sni.toLowerCase() : '');
     const conn = {
@@ -279,8 +282,11 @@ export class ActiveListener {
       ...(serverName ? { serverName } : {}),
       ...(tls ? { tls: tls.info } : {}),
     };
-    for (const r of chain.rbac) if (!r.allows(conn)) return false;
-    return true;
+    for (const r of chain.rbac) {
+      const d = r.deniedDetails(conn);
+      if (d !== undefined) return d;
+    }
+    return undefined;
   }
 
   /** Listener access logs record connections no filter chain accepted (flag NR), as Envoy does. */

@@ -4,6 +4,7 @@
 // closed without a byte written. See docs/architecture/rbac.md for when weft
 // decides (at hand-off, not on the first byte).
 import type { StatsStore } from '../../../stats/stats-store.js';
+import { rbacResponseDetail } from '../../rbac/rbac-engine.js';
 import { RbacInput, type RbacConnection } from '../../rbac/rbac-input.js';
 import type { NetworkRbacSettings } from './decode.js';
 import { checkRbac } from './rbac-check.js';
@@ -17,9 +18,12 @@ export class NetworkRbac {
     this.stats = new RbacStats(store, `${settings.statPrefix}.`, settings.rulesStatPrefix, settings.shadowRulesStatPrefix);
   }
 
-  /** True when the connection may go on to the next filter. */
-  allows(conn: RbacConnection): boolean {
+  /**
+   * Undefined when the connection may go on to the next filter; else Envoy's
+   * connection termination details, `rbac_access_denied_matched_policy[<policy>|none]`.
+   */
+  deniedDetails(conn: RbacConnection): string | undefined {
     const r = checkRbac(this.settings, this.stats, new RbacInput(conn, undefined, undefined), undefined, 'envoy.filters.network.rbac');
-    return r === undefined || r.allowed;
+    return r === undefined || r.allowed ? undefined : rbacResponseDetail(r.policy);
   }
 }
