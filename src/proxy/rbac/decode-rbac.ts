@@ -122,8 +122,20 @@ function decodePermission(m: envoy_config_rbac_v3_Permission, path: string, errs
       checkSupported(r, p!, errs, ['start', 'end']);
       const start = r.start ?? 0;
       const end = r.end ?? 0;
+      // Envoy's PortRangeMatcher refuses bounds outside [0, 65536] and an empty range.
+      let ok = true;
+      for (const [k, v] of [['start', start], ['end', end]] as const) {
+        if (!Number.isInteger(v) || v < 0 || v > 65536) {
+          errs.error(joinPath(p!, k), `must be in [0, 65536] (got ${v})`);
+          ok = false;
+        }
+      }
+      if (ok && start >= end) {
+        errs.error(p!, `start ${start} must be less than end ${end}`);
+        ok = false;
+      }
       // Int32Range is half-open: [start, end).
-      return (i) => i.conn.localPort >= start && i.conn.localPort < end;
+      return ok ? (i) => i.conn.localPort >= start && i.conn.localPort < end : undefined;
     }
     case 'requested_server_name': {
       const t = decodeStringMatcher(m.requested_server_name!, p!, errs);

@@ -165,6 +165,7 @@ describe('decodeRbacRules errors', () => {
         b: { permissions: [{ any: false }], principals: [{ authenticated: { principal_name: { exact: 'x', prefix: 'y' } } }] },
         c: { permissions: [{ matcher: { name: 'm' } }], principals: [{ filter_state: { key: 'k' } }], condition: {} },
         d: { permissions: [{ destination_port: 70000 }], principals: [{ remote_ip: { address_prefix: 'nope' } }] },
+        e: { permissions: [{ destination_port_range: { start: 90, end: 90 } }, { destination_port_range: { start: -1, end: 65537 } }], principals: [{ any: true }] },
       },
     });
     assert.equal(e, undefined);
@@ -178,6 +179,9 @@ describe('decodeRbacRules errors', () => {
       [CFG.UNSUPPORTED_FIELD, 'rules.policies["c"].principals[0].filter_state'],
       [CFG.INVALID_VALUE, 'rules.policies["d"].permissions[0].destination_port'],
       [CFG.INVALID_VALUE, 'rules.policies["d"].principals[0].remote_ip.address_prefix'],
+      [CFG.INVALID_VALUE, 'rules.policies["e"].permissions[0].destination_port_range'],
+      [CFG.INVALID_VALUE, 'rules.policies["e"].permissions[1].destination_port_range.start'],
+      [CFG.INVALID_VALUE, 'rules.policies["e"].permissions[1].destination_port_range.end'],
     ]);
   });
   it('the network filter refuses header and url_path (it has no request)', () => {
