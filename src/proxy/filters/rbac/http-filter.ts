@@ -23,27 +23,29 @@ export const rbacPerRoute = new PerRouteConfigs<RbacSettings>([HTTP_RBAC_PER_ROU
 /** The listener-level filter (one per http_filters entry). */
 export class RbacFilterFactory implements HttpFilterFactory {
   private stats: RbacStats | undefined;
+  private listenerFilter: RbacFilter | undefined;
 
   constructor(readonly name: string, readonly settings: RbacSettings, private readonly hcmStatPrefix: string) {}
 
   create(stream: FilterStream): HttpFilter | undefined {
-    let settings = this.settings;
-    let source = `http_filter=${this.name}`;
     const perRoute = rbacPerRoute.forStream(stream, this.name);
     // null: an invalid entry (route decoding refuses those, so a live table never has one).
     if (perRoute === null) return undefined;
-    if (perRoute) {
-      settings = perRoute;
-      source = `http_filter=${this.name}; ${stream.route!.route.describe()}`;
-    }
+    const settings = perRoute ?? this.settings;
     if (!settings.rules && !settings.shadowRules) return undefined;
     // Bound on first use: decoders do not see the stats store.
     const store = stream.hcm.ctx.stats;
-    if (!this.stats || this.stats.store !== store) this.stats = new RbacStats(store, `http.${this.hcmStatPrefix}.`, this.settings.rulesStatPrefix, this.settings.shadowRulesStatPrefix);
-    return new RbacFilter(settings, this.stats, source);
+    if (!this.stats || this.stats.store !== store) {
+      this.stats = new RbacStats(store, `http.${this.hcmStatPrefix}.`, this.settings.rulesStatPrefix, this.settings.shadowRulesStatPrefix);
+      this.listenerFilter = undefined;
+    }
+    // The filter keeps nothing per stream: the listener's settings share one instance.
+    if (!perRoute) return (this.listenerFilter ??= new RbacFilter(settings, this.stats, `http_filter=${this.name}`));
+    return new RbacFilter(settings, this.stats, `http_filter=${this.name}; ${stream.route!.route.describe()}`);
   }
 }
 
+/** Stateless: one instance may serve many streams at once. */
 class RbacFilter implements HttpFilter {
   constructor(private readonly settings: RbacSettings, private readonly stats: RbacStats, private readonly source: string) {}
 
