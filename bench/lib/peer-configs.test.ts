@@ -62,3 +62,12 @@ test('the istio-stats variant runs the telemetry filters around the router, with
   const errs = new ConfigErrors();
   assert.ok(loadBootstrapText(text, errs), errs.format());
 });
+
+test('the rbac variant puts envoy.filters.http.rbac with 10 ALLOW policies before the router, and weft accepts it', () => {
+  const text = weftBootstrapYaml(8000, 8002, 9000, { resilience: false, rbac: true });
+  const hcm = parse(text).static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+  assert.deepEqual(hcm.http_filters.map((f: { name: string }) => f.name), ['envoy.filters.http.rbac', 'envoy.filters.http.router']);
+  assert.equal(Object.keys(hcm.http_filters[0].typed_config.rules.policies).length, 10);
+  const errs = new ConfigErrors();
+  assert.ok(loadBootstrapText(text, errs), errs.format());
+});

@@ -37,7 +37,7 @@ test('an unsupported extension does not hide the other errors of its listener: a
     ...routes({}, 'missing'),
     http_filters: [
       { name: 'envoy.filters.http.lua', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua', default_source_code: { inline_string: 'x' } } },
-      { name: 'envoy.filters.http.rbac', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC' } },
+      { name: 'gzip', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip' } },
       { name: 'envoy.filters.http.fault', typed_config: { '@type': FAULT_URL, abort: { http_status: 99, percentage: { numerator: 100 } } } },
       ROUTER,
     ],
@@ -77,7 +77,7 @@ test('typed_per_filter_config of a type weft does not read per route is refused,
   const errs = load({
     ...routes({
       'envoy.filters.http.lua': { '@type': LUA_PER_ROUTE_URL, disabled: true },
-      'envoy.filters.http.rbac': { '@type': 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBACPerRoute' },
+      'gzip': { '@type': 'type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip' },
       'wrapped.required': { '@type': FILTER_CONFIG_URL, config: { '@type': LUA_PER_ROUTE_URL } },
       'wrapped.optional': { '@type': FILTER_CONFIG_URL, is_optional: true, config: { '@type': LUA_PER_ROUTE_URL } },
       'wrapped.disabled': { '@type': FILTER_CONFIG_URL, disabled: true },
@@ -86,7 +86,7 @@ test('typed_per_filter_config of a type weft does not read per route is refused,
   });
   assert.deepEqual(errs.errors.map((e) => [e.code, e.path]), [
     [CFG.UNSUPPORTED_EXTENSION, `${vr}["envoy.filters.http.lua"]`],
-    [CFG.UNSUPPORTED_EXTENSION, `${vr}["envoy.filters.http.rbac"]`],
+    [CFG.UNSUPPORTED_EXTENSION, `${vr}["gzip"]`],
     [CFG.UNSUPPORTED_EXTENSION, `${vr}["wrapped.required"].config`],
     [CFG.UNSUPPORTED_FIELD, `${vr}["wrapped.disabled"].disabled`],
     [CFG.REQUIRED, `${vr}["wrapped.disabled"].config`],

@@ -10,6 +10,7 @@ import { checkSupported, durationMs } from './support.js';
 import { decodeAccessLogs, type AccessLogConfig } from '../access-log/decode.js';
 import { decodeCidr, type Cidr } from './cidr.js';
 import type { NetworkLocalRateLimitConfig } from '../filters/local-ratelimit/network-limiter.js';
+import type { NetworkRbacSettings } from '../filters/rbac/decode.js';
 import { NETWORK_FILTERS } from '../extensions/network-filters.js';
 import { LISTENER_FILTERS } from '../extensions/listener-filters.js';
 import { decodeTransportSocket } from '../extensions/transport-sockets.js';
@@ -47,10 +48,12 @@ export interface FilterChainMatch {
 export interface FilterChainConfig {
   name: string;
   match: FilterChainMatch;
-  /** Non-terminal network filters, in order (only envoy.filters.network.local_ratelimit today). */
+  /** envoy.filters.network.local_ratelimit entries, in order: checked on accept. */
   rateLimits: NetworkLocalRateLimitConfig[];
   /** istio.stats as a network filter (Istio's TCP metrics); only before tcp_proxy. */
   istioTcpStats?: IstioStatsConfig;
+  /** envoy.filters.network.rbac entries, in order: checked once TLS is terminated, before the terminal. */
+  rbac: NetworkRbacSettings[];
   terminal: NetworkTerminal;
   /** raw_buffer, or tls_downstream: TLS is terminated once this chain is chosen. */
   transportSocket: TransportSocketConfig;
@@ -146,6 +149,7 @@ function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: strin
   let terminal: NetworkTerminal | undefined;
   const rateLimits: NetworkLocalRateLimitConfig[] = [];
   let istioTcpStats: { config: IstioStatsConfig; path: string } | undefined;
+  const rbac: NetworkRbacSettings[] = [];
   filters.forEach((f, i) => {
     const p = joinPath(joinPath(path, 'filters'), i);
     checkSupported(f, p, errs, ['name', 'typed_config']);
@@ -166,6 +170,7 @@ function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: strin
     const spec = reg.factory(cfg);
     if ('terminal' in spec) terminal = spec.terminal;
     else if ('rateLimit' in spec) rateLimits.push(spec.rateLimit);
+    else if ('rbac' in spec) rbac.push(spec.rbac);
     else istioTcpStats = { config: spec.istioTcpStats, path: p };
   });
   // Istio places it only in TCP chains; an HCM chain has its HTTP twin.
@@ -173,7 +178,7 @@ function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: strin
   if (filters.length === 0) errs.required(joinPath(path, 'filters'), `a filter chain needs a terminal filter (${NETWORK_FILTERS.namesWhere((r) => r.terminal)})`);
   if (!terminal || !match || !transportSocket) return undefined;
   return {
-    name: fc.name || (index >= 0 ? `filter_chain_${index}` : 'default_filter_chain'), match, rateLimits, terminal, transportSocket,
+    name: fc.name || (index >= 0 ? `filter_chain_${index}` : 'default_filter_chain'), match, rateLimits, rbac, terminal, transportSocket,
     ...(istioTcpStats ? { istioTcpStats: istioTcpStats.config } : {}),
   };
 }

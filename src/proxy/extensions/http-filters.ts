@@ -10,6 +10,7 @@ import { healthCheckRegistration } from '../filters/health-check/registration.js
 import { httpLocalRateLimitRegistration } from '../filters/local-ratelimit/registration.js';
 import { istioStatsRegistration } from '../filters/istio-stats/registration.js';
 import { peerMetadataRegistration } from '../filters/peer-metadata/registration.js';
+import { httpRbacRegistration } from '../filters/rbac/registration.js';
 import { routerRegistration } from '../router/registration.js';
 import type { HttpFilterRegistration } from './http-filter-registration.js';
 import { ExtensionRegistry } from './registration.js';
@@ -26,6 +27,7 @@ export const HTTP_FILTERS = new ExtensionRegistry<HttpFilterRegistration>('HTTP 
   headerToMetadataRegistration,
   peerMetadataRegistration,
   istioStatsRegistration,
+  httpRbacRegistration,
 ] as HttpFilterRegistration[]);
 
 /** The per-route decoders, by the type URL of a typed_per_filter_config entry. */

@@ -1,6 +1,7 @@
 // The network filters weft implements (filter_chains[].filters[]). One line each.
 import { directResponseRegistration } from '../filters/direct-response/registration.js';
 import { networkLocalRateLimitRegistration } from '../filters/local-ratelimit/registration.js';
+import { networkRbacRegistration } from '../filters/rbac/registration.js';
 import { hcmRegistration } from '../hcm/registration.js';
 import { istioTcpStatsRegistration } from '../filters/istio-stats/registration.js';
 import { tcpProxyRegistration } from '../tcp/registration.js';
@@ -13,4 +14,5 @@ export const NETWORK_FILTERS = new ExtensionRegistry<NetworkFilterRegistration>(
   networkLocalRateLimitRegistration,
   directResponseRegistration,
   istioTcpStatsRegistration,
+  networkRbacRegistration,
 ] as NetworkFilterRegistration[]);

@@ -18,6 +18,8 @@ import { HttpLocalRateLimitStats } from '../filters/local-ratelimit/http-stats.j
 import { httpLocalRateLimitRegistration } from '../filters/local-ratelimit/registration.js';
 import { hcmRegistration } from '../hcm/registration.js';
 import { HcmStats } from '../http/hcm-stats.js';
+import { RbacStats } from '../filters/rbac/rbac-stats.js';
+import { httpRbacRegistration, networkRbacRegistration } from '../filters/rbac/registration.js';
 import { TRANSPORT_SOCKETS } from './transport-sockets.js';
 
 const ALL = [HTTP_FILTERS, NETWORK_FILTERS, LISTENER_FILTERS, ACCESS_LOGGERS, TRANSPORT_SOCKETS];
@@ -57,16 +59,16 @@ test('every registered type URL is one the codec can decode, and names and URLs 
 });
 
 test('the canonical names each position supports', () => {
-  assert.deepEqual(HTTP_FILTERS.registrations.map((r) => r.name), ['envoy.filters.http.router', 'envoy.filters.http.fault', 'envoy.filters.http.local_ratelimit', 'envoy.filters.http.compressor', 'envoy.filters.http.cors', 'envoy.filters.http.csrf', 'envoy.filters.http.health_check', 'envoy.filters.http.buffer', 'envoy.filters.http.header_to_metadata', 'istio.metadata_exchange', 'envoy.filters.http.istio_stats']);
-  assert.deepEqual(NETWORK_FILTERS.registrations.map((r) => r.name), ['envoy.filters.network.http_connection_manager', 'envoy.filters.network.tcp_proxy', 'envoy.filters.network.local_ratelimit', 'envoy.filters.network.direct_response', 'envoy.filters.network.istio_stats']);
+  assert.deepEqual(HTTP_FILTERS.registrations.map((r) => r.name), ['envoy.filters.http.router', 'envoy.filters.http.fault', 'envoy.filters.http.local_ratelimit', 'envoy.filters.http.compressor', 'envoy.filters.http.cors', 'envoy.filters.http.csrf', 'envoy.filters.http.health_check', 'envoy.filters.http.buffer', 'envoy.filters.http.header_to_metadata', 'istio.metadata_exchange', 'envoy.filters.http.istio_stats', 'envoy.filters.http.rbac']);
+  assert.deepEqual(NETWORK_FILTERS.registrations.map((r) => r.name), ['envoy.filters.network.http_connection_manager', 'envoy.filters.network.tcp_proxy', 'envoy.filters.network.local_ratelimit', 'envoy.filters.network.direct_response', 'envoy.filters.network.istio_stats', 'envoy.filters.network.rbac']);
   assert.deepEqual(LISTENER_FILTERS.registrations.map((r) => r.name), ['envoy.filters.listener.tls_inspector', 'envoy.filters.listener.http_inspector', 'envoy.filters.listener.original_dst']);
   assert.deepEqual(ACCESS_LOGGERS.registrations.map((r) => r.name), ['envoy.access_loggers.file', 'envoy.access_loggers.stdout', 'envoy.access_loggers.stderr']);
   assert.deepEqual(TRANSPORT_SOCKETS.registrations.map((r) => r.name), ['envoy.transport_sockets.raw_buffer', 'envoy.transport_sockets.tls']);
 });
 
-test('an HTTP filter the codec knows but weft does not run (rbac) is refused with the HTTP filters weft runs, not the codec\'s types', () => {
+test('a type the codec knows but that is no HTTP filter (gzip) is refused with the HTTP filters weft runs, not the codec\'s types', () => {
   const errs = load(bootstrap({ httpFilters: [
-    { name: 'envoy.filters.http.rbac', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC' } },
+    { name: 'gzip', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip' } },
     { name: 'r', typed_config: { '@type': ROUTER } },
   ] }));
   const p = 'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0].typed_config';
@@ -86,7 +88,7 @@ test('an HTTP filter the codec does not know (lua) is refused the same way, in i
 test('is_optional: an HTTP filter weft does not know is skipped, as Envoy does', () => {
   const errs = load(bootstrap({ httpFilters: [
     { name: 'envoy.filters.http.lua', is_optional: true, typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua' } },
-    { name: 'envoy.filters.http.rbac', is_optional: true, typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC' } },
+    { name: 'gzip', is_optional: true, typed_config: { '@type': 'type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip' } },
     { name: 'r', typed_config: { '@type': ROUTER } },
   ] }));
   assert.deepEqual(errs.errors, []);
@@ -130,6 +132,8 @@ test('declared stats are the ones the extension\'s stats class creates', () => {
     ['fault', faultRegistration.stats, (s) => new FaultStats(s, 'p')],
     ['http local_ratelimit', httpLocalRateLimitRegistration.stats, (s) => new HttpLocalRateLimitStats(s, 'p')],
     ['http_connection_manager', hcmRegistration.stats, (s) => new HcmStats(s, 'p')],
+    ['http rbac', httpRbacRegistration.stats, (s) => new RbacStats(s, 'http.p.', '', '')],
+    ['network rbac', networkRbacRegistration.stats, (s) => new RbacStats(s, 'p.', '', '')],
   ];
   for (const [what, d, create] of cases) {
     const store = new StatsStore();

@@ -24,6 +24,8 @@ export type WeftErrorCode =
   | 'WEFT_FAULT_ABORT'
   | 'WEFT_RATE_LIMITED'
   | 'WEFT_CSRF_DENIED'
+  /** envoy.filters.http.rbac denied the request (403); the cause names the policy that matched, if any. */
+  | 'WEFT_RBAC_DENIED'
   | 'WEFT_REQUEST_TOO_LARGE'
   | 'WEFT_DRAINING'
   | 'WEFT_OVERLOADED'

@@ -11,6 +11,7 @@ import type { RouteTable } from '../route/route-table.js';
 import { TcpProxy } from '../tcp/tcp-proxy.js';
 import { serveDirectResponse, type DirectResponseConfig } from '../filters/direct-response/direct-response.js';
 import { NetworkLocalRateLimiter } from '../filters/index.js';
+import { NetworkRbac } from '../filters/rbac/network-filter.js';
 import { StreamInfo } from '../access-log/stream-info.js';
 import { IstioTcpStatsFactory } from '../filters/istio-stats/tcp-stats.js';
 import { reporterOf } from '../filters/istio-stats/labels.js';
@@ -25,6 +26,8 @@ import { listenerConnectionLimitKey } from '../runtime/known-keys.js';
 interface RuntimeChain {
   readonly config: FilterChainConfig;
   readonly limiters: NetworkLocalRateLimiter[];
+  /** envoy.filters.network.rbac, run on the (TLS-terminated) connection before the terminal. */
+  readonly rbac: NetworkRbac[];
   readonly match: FilterChainConfig['match'];
   readonly http?: HttpHandler;
   readonly tcp?: TcpProxy;
@@ -73,7 +76,7 @@ export class ActiveListener {
 
   private buildChain(fc: FilterChainConfig): RuntimeChain {
     const tls = fc.transportSocket.kind === 'tls_downstream' ? new DownstreamTls(fc.transportSocket.tls, this.ctx, this.config.statPrefix, fc.name) : undefined;
-    const base = { config: fc, match: fc.match, limiters: this.limiters(fc), ...(tls ? { tls } : {}) };
+    const base = { config: fc, match: fc.match, limiters: this.limiters(fc), rbac: fc.rbac.map((s) => new NetworkRbac(s, this.ctx.stats)), ...(tls ? { tls } : {}) };
     const t = fc.terminal;
     if (t.kind === 'http') {
       const hcmCfg = t.hcm;
@@ -242,6 +245,14 @@ export class ActiveListener {
 
   /** Hands a (plaintext or terminated TLS) connection to the chain's terminal filter. */
   private serve(chain: RuntimeChain, socket: net.Socket, peeked: Buffer | undefined, f: ConnectionFacts, id: number, tls: TerminatedTls | undefined): void {
+    const denied = chain.rbac.length > 0 ? this.rbacDenied(chain, f, tls) : undefined;
+    if (denied !== undefined) {
+      // Envoy closes a denied connection without flushing (rbac_deny_close);
+      // its tcp_proxy, which had the connection already, logs it.
+      chain.tcp?.logRefused(socket, id, denied);
+      socket.destroy();
+      return;
+    }
     if (chain.direct) {
       serveDirectResponse(chain.direct, socket);
       return;
@@ -263,6 +274,24 @@ export class ActiveListener {
       // Node has no SO_ORIGINAL_DST: what the filter can restore is the local address.
       ...(this.config.originalDst ? { originalDst: { ip: stripMapped(f.destinationIp), port: f.destinationPort } } : {}),
     }, tls?.alpn);
+  }
+
+  /** Runs the chain's envoy.filters.network.rbac entries in order; the first denial's termination details, or undefined. */
+  private rbacDenied(chain: RuntimeChain, f: ConnectionFacts, tls: TerminatedTls | undefined): string | undefined {
+    const sni = tls?.socket.servername;
+    const serverName = f.serverName || (typeof sni === 'string' ? sni.toLowerCase() : '');
+    const conn = {
+      remoteAddress: stripMapped(f.sourceIp),
+      localAddress: stripMapped(f.destinationIp),
+      localPort: f.destinationPort,
+      ...(serverName ? { serverName } : {}),
+      ...(tls ? { tls: tls.info } : {}),
+    };
+    for (const r of chain.rbac) {
+      const d = r.deniedDetails(conn);
+      if (d !== undefined) return d;
+    }
+    return undefined;
   }
 
   /** Listener access logs record connections no filter chain accepted (flag NR), as Envoy does. */

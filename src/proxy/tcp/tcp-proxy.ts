@@ -50,6 +50,26 @@ export class TcpProxy {
     return c.clusters[c.clusters.length - 1]?.name;
   }
 
+  /**
+   * Access-logs a connection a network filter before this one refused
+   * (envoy.filters.network.rbac): in Envoy the tcp_proxy already had the
+   * connection, so its log records it, with %CONNECTION_TERMINATION_DETAILS%.
+   * weft never dialled the upstream for it, so nothing is counted here.
+   */
+  logRefused(down: net.Socket, connId: number, terminationDetails: string): void {
+    if (this.loggers.length === 0) return;
+    const info = new StreamInfo();
+    info.startTime = this.ctx.clock.wallNow();
+    info.startMonotonic = this.ctx.clock.now();
+    info.duration = 0;
+    info.connectionId = connId;
+    info.downstreamRemoteAddress = `${down.remoteAddress}:${down.remotePort}`;
+    info.downstreamDirectRemoteAddress = info.downstreamRemoteAddress;
+    info.downstreamLocalAddress = `${down.localAddress}:${down.localPort}`;
+    info.connectionTerminationDetails = terminationDetails;
+    for (const l of this.loggers) l.log(info);
+  }
+
   /** Takes over an accepted downstream socket (any peeked bytes already unshifted); `tls` when the listener terminated TLS. */
   handle(down: net.Socket, connId: number, tls?: TlsConnectionInfo): void {
     const st = this.stats;
