@@ -43,8 +43,8 @@ test('peer_metadata config: every unsupported part is refused with its path, all
 test('stats.PluginConfig: disable_host_header_fallback read; Istio fields weft lacks refused by name', () => {
   const url = 'type.googleapis.com/stats.PluginConfig';
   const ok = new ConfigErrors();
-  assert.deepEqual(decodeIstioStatsConfig(ts(url, { disable_host_header_fallback: true }), 'p', ok), { disableHostHeaderFallback: true });
-  assert.deepEqual(decodeIstioStatsConfig(ts(url, {}), 'p', ok), { disableHostHeaderFallback: false });
+  assert.deepEqual(decodeIstioStatsConfig(ts(url, { disable_host_header_fallback: true }), 'p', ok), { disableHostHeaderFallback: true, metrics: [] });
+  assert.deepEqual(decodeIstioStatsConfig(ts(url, {}), 'p', ok), { disableHostHeaderFallback: false, metrics: [] });
   assert.equal(ok.errors.length, 0);
   const errs = new ConfigErrors();
   assert.equal(decodeIstioStatsConfig(ts(url, { metrics: [{ name: 'requests_total', drop: true }], reporter: 'SERVER_GATEWAY', disable_host_header_fallback: 'yes', tcp_reporting_duration: '5s' }), 'p', errs), undefined);
