@@ -55,11 +55,13 @@ export const CODES = {
   WEFT0115: { severity: 'error', meaning: 'unknown port protocol', istio: 'IST0106' },
   WEFT0116: { severity: 'error', meaning: 'a value Istio itself refuses (e.g. HTTP/2 error aborts, exponential delay)', istio: 'IST0106' },
   WEFT0117: { severity: 'error', meaning: 'Sidecar listener rules (catch-all egress placement, unique ports)', istio: 'IST0106' },
+  WEFT0118: { severity: 'error', meaning: 'a Telemetry expression (tag value, access log filter) or custom metric outside what weft evaluates; the message lists what is supported' },
   WEFT0150: { severity: 'warning', meaning: 'a route can never match (earlier catch-all or identical matches), as IST0130', istio: 'IST0130' },
   WEFT0151: { severity: 'warning', meaning: 'a match is shadowed by an identical earlier match, as IST0131', istio: 'IST0131' },
   WEFT0152: { severity: 'warning', meaning: 'valid but probably not what was meant (Istio validation warnings)', istio: 'IST0133' },
   WEFT0162: { severity: 'warning', meaning: 'Sidecar outboundTrafficPolicy.egressProxy: accepted (as Istio) but not honoured: unknown destinations are not sent to the egress proxy' },
   WEFT0163: { severity: 'warning', meaning: 'a field Istio accepts that weft reads but does not honour yet (named in the message): DestinationRule workloadSelector, match statPrefix, Sidecar ingress and egress port/bind/captureMode' },
+  WEFT0164: { severity: 'warning', meaning: 'Telemetry metrics reportingInterval: accepted (as Istio) but not honoured: weft reports when a request or connection ends' },
   WEFT0153: { severity: 'info', meaning: 'a VirtualService without hosts only takes effect as a delegate of another one' },
   // ---- deprecated fields (still work) ----
   WEFT0201: { severity: 'warning', meaning: 'fault delay.percent (integer) is deprecated; use delay.percentage.value', istio: 'IST0002' },
