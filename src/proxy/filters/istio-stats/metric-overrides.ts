@@ -25,7 +25,7 @@ export interface HttpMetricPlans {
 
 const PLAIN: MetricPlan = Object.freeze({ drop: false, remove: new Set<string>(), dims: [] });
 
-/** Applies `overrides` in order (a later entry wins for the same metric and label, as Istio merges them). */
+/** Applies `overrides` in order (a later entry wins for the same metric and label; a drop is final), as istio/proxy's stats filter. */
 export function planMetrics(overrides: readonly MetricOverride[]): HttpMetricPlans {
   const values: TagValue[] = [];
   const byExpr = new Map<string, number>();
@@ -50,7 +50,11 @@ export function planMetrics(overrides: readonly MetricOverride[]): HttpMetricPla
     for (const o of overrides) {
       if (o.name !== '' && o.name !== short) continue;
       touched = true;
-      drop = o.drop;
+      // As istio/proxy's stats filter: an entry with drop removes the metric; later entries do not bring it back.
+      if (o.drop) {
+        drop = true;
+        continue;
+      }
       for (const t of o.tagsToRemove) {
         remove.add(t);
         dims.delete(t);
