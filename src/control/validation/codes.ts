@@ -92,6 +92,8 @@ export const CODES = {
   WEFT0330: { severity: 'warning', meaning: 'several PeerAuthentications without selector in one namespace (mesh-wide in the root namespace): only the oldest applies' },
   WEFT0331: { severity: 'warning', meaning: 'a PeerAuthentication with a selector in the root namespace applies to no workload (Istio ignores it)' },
   WEFT0332: { severity: 'warning', meaning: 'several PeerAuthentications select the same workload: only the oldest applies' },
+  WEFT0334: { severity: 'error', meaning: 'several Telemetries without workload selector in one namespace: only the oldest applies', istio: 'IST0160' },
+  WEFT0335: { severity: 'error', meaning: 'several Telemetries select the same workload: only the oldest applies', istio: 'IST0159' },
   WEFT0333: { severity: 'error', meaning: 'a DestinationRule with tls DISABLE or SIMPLE towards a workload port that PeerAuthentication makes STRICT: every request fails', istio: 'IST0113' },
   WEFT0320: { severity: 'error', meaning: 'a Gateway credentialName the secrets folder cannot serve: missing, invalid, without cert and key, or without the CA bundle MUTUAL needs', istio: 'IST0161' },
 } as const satisfies Record<string, CodeInfo>;
