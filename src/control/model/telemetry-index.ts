@@ -10,8 +10,7 @@
 // translator's (src/control/translate/telemetry-*.ts): it depends on the
 // listener's side (client or server).
 import type { Telemetry } from '../../api/telemetry.js';
-import { namespaceOf } from './config-key.js';
-import { hasSelectorLabels, selectorMatches } from './labels.js';
+import { ScopedObjects, workloadKey } from './scoped-objects.js';
 
 /** A Telemetry with its "Kind name.namespace" key. */
 export interface KeyedTelemetry {
@@ -33,44 +32,25 @@ export function telemetryChain(a: ApplicableTelemetry): KeyedTelemetry[] {
   return [a.root, a.namespace, a.workload].filter((t): t is KeyedTelemetry => t !== undefined);
 }
 
-interface NamespaceTelemetries {
-  wide?: KeyedTelemetry;
-  selecting: KeyedTelemetry[];
-}
-
 export class TelemetryIndex {
-  private readonly byNamespace = new Map<string, NamespaceTelemetries>();
+  private readonly scoped: ScopedObjects<KeyedTelemetry>;
   private readonly memo = new Map<string, ApplicableTelemetry>();
 
   /** `items` oldest first. */
   constructor(items: readonly KeyedTelemetry[], private readonly rootNamespace: string) {
-    for (const it of items) {
-      const ns = namespaceOf(it.obj);
-      let e = this.byNamespace.get(ns);
-      if (!e) {
-        e = { selecting: [] };
-        this.byNamespace.set(ns, e);
-      }
-      if (!hasSelectorLabels(it.obj.spec?.selector?.matchLabels)) e.wide ??= it;
-      else e.selecting.push(it);
-    }
-  }
-
-  get isEmpty(): boolean {
-    return this.byNamespace.size === 0;
+    this.scoped = new ScopedObjects(items);
   }
 
   /** The Telemetries that apply to a workload (memoized per namespace and label set). */
   forWorkload(namespace: string, labels: Readonly<Record<string, string>>): ApplicableTelemetry {
-    if (this.isEmpty) return NO_TELEMETRY;
-    const key = `${namespace}\u0000${JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))}`;
+    if (this.scoped.isEmpty) return NO_TELEMETRY;
+    const key = workloadKey(namespace, labels);
     let hit = this.memo.get(key);
     if (!hit) {
-      const own = this.byNamespace.get(namespace);
       hit = Object.freeze({
-        root: this.byNamespace.get(this.rootNamespace)?.wide,
-        namespace: namespace === this.rootNamespace ? undefined : own?.wide,
-        workload: own?.selecting.find((t) => selectorMatches(t.obj.spec?.selector?.matchLabels, labels)),
+        root: this.scoped.wide(this.rootNamespace),
+        namespace: namespace === this.rootNamespace ? undefined : this.scoped.wide(namespace),
+        workload: this.scoped.selecting(namespace, labels),
       });
       this.memo.set(key, hit);
     }
