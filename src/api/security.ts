@@ -3,6 +3,7 @@
 // PeerAuthentication is read so far; AuthorizationPolicy and
 // RequestAuthentication are refused by name (see validate-object.ts).
 import type { ConfigObject, NetworkingObject } from './networking.js';
+import type { Telemetry } from './telemetry.js';
 
 export const SECURITY_VERSIONS = ['v1', 'v1beta1'] as const;
 
@@ -31,5 +32,5 @@ export interface PeerAuthenticationSpec {
 
 export type PeerAuthentication = ConfigObject<'PeerAuthentication', PeerAuthenticationSpec>;
 
-/** Every Istio object weft accepts: networking kinds and the supported security kinds. */
-export type IstioObject = NetworkingObject | PeerAuthentication;
+/** Every Istio object weft accepts: networking kinds, the supported security kinds and Telemetry. */
+export type IstioObject = NetworkingObject | PeerAuthentication | Telemetry;

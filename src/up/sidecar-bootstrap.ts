@@ -3,6 +3,7 @@
 // Istio sidecar), its admin port, and ADS to the local control plane.
 import { METADATA_KEYS } from '../control/translate/index.js';
 import { ISTIO_TLS } from '../control/translate/istio-tls.js';
+import { ISTIO_TEXT_LOG_FORMAT } from '../control/translate/telemetry-access-log.js';
 import { istioStatsConfig } from './istio-stats-tags.js';
 import type { Workload } from './workloads.js';
 
@@ -14,12 +15,7 @@ import type { Workload } from './workloads.js';
  * %UPSTREAM_PEER_URI_SAN% (the server's, on the outbound side); `-` on a
  * plaintext hop.
  */
-export const UP_ACCESS_LOG_FORMAT =
-  '[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS% ' +
-  '%CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%" %BYTES_RECEIVED% %BYTES_SENT% %DURATION% ' +
-  '%RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" ' +
-  '"%UPSTREAM_HOST%" %UPSTREAM_CLUSTER_RAW% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% ' +
-  '%REQUESTED_SERVER_NAME% %ROUTE_NAME% %DOWNSTREAM_PEER_URI_SAN% %UPSTREAM_PEER_URI_SAN%\n';
+export const UP_ACCESS_LOG_FORMAT = `${ISTIO_TEXT_LOG_FORMAT.trimEnd()} %DOWNSTREAM_PEER_URI_SAN% %UPSTREAM_PEER_URI_SAN%\n`;
 
 /** Envoy's stdout access logger in weft up's format (the edge proxies' own bootstrap). */
 export const STDOUT_ACCESS_LOG = {

@@ -27,10 +27,17 @@ function cluster(name: string, port: number): string {
 `;
 }
 
-function sidecar(o: { statPrefix: string; cluster: string; port: number; direction: 'inbound' | 'outbound' }): string {
-  const filters = `          - ${JSON.stringify(metadataExchangeFilter(o.direction))}
-          - ${JSON.stringify(statsFilter(o.direction === 'inbound'))}`;
+/** What a control plane translated for one sidecar's HCM: its HTTP filters before the router, and its access logs. */
+export interface TranslatedHcm {
+  readonly httpFilters: readonly unknown[];
+  readonly accessLog?: readonly unknown[] | undefined;
+}
+
+function sidecar(o: { statPrefix: string; cluster: string; port: number; direction: 'inbound' | 'outbound'; hcm?: TranslatedHcm | undefined }): string {
+  const list = o.hcm?.httpFilters ?? [metadataExchangeFilter(o.direction), statsFilter(o.direction === 'inbound')];
+  const filters = list.map((f) => `          - ${JSON.stringify(f)}`).join('\n');
   return bootstrap({
+    ...(o.hcm?.accessLog ? { hcmExtra: `          access_log: ${JSON.stringify(o.hcm.accessLog)}` } : {}),
     routes: `              - match: { prefix: "/" }
                 route: { cluster: "${o.cluster}" }`,
     clusters: cluster(o.cluster, o.port),
@@ -47,16 +54,20 @@ export interface Mesh {
   close(): Promise<void>;
 }
 
-/** The app answers 503 with 10 bytes on /fail, else 200 with 700 bytes. */
-export async function startMesh(): Promise<Mesh> {
+/**
+ * The app answers 503 with 10 bytes on /fail, else 200 with 700 bytes.
+ * `client`/`server`: the HCM contents a control plane translated (default:
+ * the telemetry filters with Istio's defaults, no access log).
+ */
+export async function startMesh(o: { client?: TranslatedHcm; server?: TranslatedHcm } = {}): Promise<Mesh> {
   const app = await startUpstream('reviews', (req, _body, res) => {
     res.statusCode = req.url === '/fail' ? 503 : 200;
     res.end('x'.repeat(req.url === '/fail' ? 10 : 700));
   });
   const server = await startProxy(sidecarNode('sidecar~127.0.0.2~reviews-v2-1.default~default.svc.cluster.local', 'reviews-v2', { app: 'reviews', version: 'v2' }, 'bookinfo-reviews')
-    + sidecar({ statPrefix: 'inbound_0.0.0.0_9080', cluster: IN_CLUSTER, port: app.port, direction: 'inbound' }));
+    + sidecar({ statPrefix: 'inbound_0.0.0.0_9080', cluster: IN_CLUSTER, port: app.port, direction: 'inbound', hcm: o.server }));
   const client = await startProxy(sidecarNode('sidecar~127.0.0.1~productpage-v1-1.default~default.svc.cluster.local', 'productpage-v1', { app: 'productpage', version: 'v1' }, 'bookinfo-productpage')
-    + sidecar({ statPrefix: 'outbound_0.0.0.0_9080', cluster: OUT_CLUSTER, port: server.port(), direction: 'outbound' }));
+    + sidecar({ statPrefix: 'outbound_0.0.0.0_9080', cluster: OUT_CLUSTER, port: server.port(), direction: 'outbound', hcm: o.client }));
   return {
     app, client, server,
     close: async () => {

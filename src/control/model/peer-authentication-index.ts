@@ -12,8 +12,8 @@
 //     means PERMISSIVE; portLevelMtls of the workload policy overrides per
 //     port, UNSET there inherits the workload's mode.
 import type { PeerAuthentication, PeerAuthenticationSpec } from '../../api/security.js';
-import { namespaceOf } from './config-key.js';
-import { hasSelectorLabels, selectorMatches } from './labels.js';
+import { hasSelectorLabels } from './labels.js';
+import { ScopedObjects, workloadKey } from './scoped-objects.js';
 import type { EffectiveMtls, MtlsMode } from './types.js';
 
 /** A PeerAuthentication with its "Kind name.namespace" key. */
@@ -74,43 +74,25 @@ export function mtlsModeForPort(e: EffectiveMtls, port: number): MtlsMode {
   return e.perPort.get(port) ?? e.mode;
 }
 
-interface NamespacePolicies {
-  /** The oldest selector-less policy. */
-  wide?: KeyedPeerAuthentication;
-  /** Policies with a selector, oldest first. */
-  selecting: KeyedPeerAuthentication[];
-}
-
 export class PeerAuthenticationIndex {
-  private readonly byNamespace = new Map<string, NamespacePolicies>();
+  private readonly scoped: ScopedObjects<KeyedPeerAuthentication>;
   private readonly memo = new Map<string, EffectiveMtls>();
 
   /** `items` oldest first. */
   constructor(items: readonly KeyedPeerAuthentication[], private readonly rootNamespace: string) {
-    for (const it of items) {
-      const ns = namespaceOf(it.obj);
-      let e = this.byNamespace.get(ns);
-      if (!e) {
-        e = { selecting: [] };
-        this.byNamespace.set(ns, e);
-      }
-      if (!hasWorkloadSelector(it.obj.spec)) e.wide ??= it;
-      else e.selecting.push(it);
-    }
+    this.scoped = new ScopedObjects(items);
   }
 
   /** The policies that apply to a workload, one per scope. */
   applicable(namespace: string, labels: Readonly<Record<string, string>>): ApplicablePolicies {
-    const mesh = this.byNamespace.get(this.rootNamespace)?.wide;
+    const mesh = this.scoped.wide(this.rootNamespace);
     if (namespace === this.rootNamespace) return { mesh };
-    const own = this.byNamespace.get(namespace);
-    const workload = own?.selecting.find((p) => selectorMatches(p.obj.spec?.selector?.matchLabels, labels));
-    return { mesh, namespace: own?.wide, workload };
+    return { mesh, namespace: this.scoped.wide(namespace), workload: this.scoped.selecting(namespace, labels) };
   }
 
   /** The effective policy of a workload (memoized per namespace and label set). */
   forWorkload(namespace: string, labels: Readonly<Record<string, string>>): EffectiveMtls {
-    const key = `${namespace}\u0000${JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))}`;
+    const key = workloadKey(namespace, labels);
     let hit = this.memo.get(key);
     if (!hit) {
       hit = composePeerAuthentication(this.applicable(namespace, labels));

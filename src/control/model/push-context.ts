@@ -5,6 +5,7 @@
 // out are frozen copies with host names resolved; inputs are never mutated.
 import type { ConfigObject, DestinationRule, Gateway, Sidecar, VirtualService } from '../../api/networking.js';
 import type { PeerAuthentication } from '../../api/security.js';
+import type { Telemetry } from '../../api/telemetry.js';
 import { namespaceOf } from './config-key.js';
 import { DestinationRuleIndex, type ModelNote } from './destination-rule-index.js';
 import { deepFreeze } from './freeze.js';
@@ -14,11 +15,12 @@ import { PeerAuthenticationIndex } from './peer-authentication-index.js';
 import { ServiceIndex, type RegistryView } from './service-index.js';
 import { egressHostsOf, egressSelects } from './sidecar-egress.js';
 import { SidecarIndex } from './sidecar-index.js';
+import { TelemetryIndex, type ApplicableTelemetry } from './telemetry-index.js';
 import { DEFAULT_MESH, type Accepted, type EffectiveMtls, type MeshConfig, type ProxyInfo, type PushContext, type ServiceEndpoint, type ServiceModel } from './types.js';
 import { VirtualServiceIndex } from './virtual-service-index.js';
 
 export interface PushContextInput {
-  /** Accepted config objects, oldest first (the order decides conflicts, like Istio's creation time). Kinds other than VirtualService, DestinationRule, Sidecar, Gateway and PeerAuthentication are kept in `configs` but not indexed. */
+  /** Accepted config objects, oldest first (the order decides conflicts, like Istio's creation time). Kinds other than VirtualService, DestinationRule, Sidecar, Gateway, PeerAuthentication and Telemetry are kept in `configs` but not indexed. */
   readonly configs: readonly Accepted<ConfigObject>[];
   /** Services and endpoints; read once, at build time. */
   readonly registry?: RegistryView;
@@ -57,6 +59,7 @@ export class IndexedPushContext implements PushContext {
   private readonly drIndex: DestinationRuleIndex;
   private readonly sidecarIndex: SidecarIndex;
   private readonly peerAuthIndex: PeerAuthenticationIndex;
+  private readonly telemetryIndex: TelemetryIndex;
   private readonly gateways: readonly { accepted: Accepted<Gateway>; selector: Readonly<Record<string, string>> }[];
   private readonly visibleMemo = new Map<string, readonly ServiceModel[]>();
   private readonly resolver: (host: string, ns: string) => string;
@@ -79,6 +82,7 @@ export class IndexedPushContext implements PushContext {
       this.drIndex = shared.drIndex;
       this.sidecarIndex = shared.sidecarIndex;
       this.peerAuthIndex = shared.peerAuthIndex;
+      this.telemetryIndex = shared.telemetryIndex;
       this.gateways = shared.gateways;
       this.notes = shared.notes;
       return;
@@ -90,6 +94,7 @@ export class IndexedPushContext implements PushContext {
     const sc: Accepted<Sidecar>[] = [];
     const gw: { accepted: Accepted<Gateway>; selector: Readonly<Record<string, string>> }[] = [];
     const pa: Accepted<PeerAuthentication>[] = [];
+    const tel: Accepted<Telemetry>[] = [];
     for (const c of configs) {
       namespaces.add(namespaceOf(c.obj));
       switch (c.obj.kind) {
@@ -105,6 +110,9 @@ export class IndexedPushContext implements PushContext {
         case 'PeerAuthentication':
           pa.push(c as Accepted<PeerAuthentication>);
           break;
+        case 'Telemetry':
+          tel.push(c as Accepted<Telemetry>);
+          break;
         case 'Gateway': {
           const copy = deepFreeze(structuredClone(c) as Accepted<Gateway>);
           gw.push({ accepted: copy, selector: copy.obj.spec?.selector ?? {} });
@@ -119,6 +127,7 @@ export class IndexedPushContext implements PushContext {
     this.drIndex = new DestinationRuleIndex(dr, this.resolver, mesh.rootNamespace);
     this.sidecarIndex = new SidecarIndex(sc, mesh.rootNamespace);
     this.peerAuthIndex = new PeerAuthenticationIndex(pa, mesh.rootNamespace);
+    this.telemetryIndex = new TelemetryIndex(tel, mesh.rootNamespace);
     this.gateways = gw;
     this.notes = Object.freeze([...this.drIndex.notes]);
   }
@@ -224,6 +233,10 @@ export class IndexedPushContext implements PushContext {
 
   peerAuthentication(namespace: string, labels: Readonly<Record<string, string>>): EffectiveMtls {
     return this.peerAuthIndex.forWorkload(namespace, labels);
+  }
+
+  telemetry(namespace: string, labels: Readonly<Record<string, string>>): ApplicableTelemetry {
+    return this.telemetryIndex.forWorkload(namespace, labels);
   }
 
   private selectedVirtualServices(namespace: string, egress: ReturnType<typeof egressHostsOf>): Accepted<VirtualService>[] {

@@ -2,6 +2,7 @@
 // Istio config, indexed into one immutable PushContext per config version.
 // Translators (src/control/translate) read only these types: never YAML,
 // never a registry directly. The ingest layer (src/control/ingest) builds them.
+import type { ApplicableTelemetry } from './telemetry-index.js';
 import type {
   DestinationRule,
   Gateway,
@@ -135,6 +136,8 @@ export interface PushContext {
    * portLevelMtls per workload port (see peer-authentication-index.ts).
    */
   peerAuthentication(namespace: string, labels: Readonly<Record<string, string>>): EffectiveMtls;
+  /** The Telemetry objects that apply to a workload: root namespace, namespace, workload selector (see telemetry-index.ts). */
+  telemetry(namespace: string, labels: Readonly<Record<string, string>>): ApplicableTelemetry;
 }
 
 /** Istio's effective mTLS modes (UNSET never survives composition). */
@@ -150,6 +153,18 @@ export interface EffectiveMtls {
   readonly policies: readonly string[];
   /** Key of the policy that set `mode`; absent when it is the default. */
   readonly source?: string;
+}
+
+/** MeshConfig.ExtensionProvider, the kinds weft translates (others are refused when a Telemetry names them). */
+export interface ExtensionProvider {
+  readonly name: string;
+  readonly prometheus?: Record<string, never>;
+  readonly envoyFileAccessLog?: {
+    /** Default /dev/stdout. */
+    readonly path?: string;
+    /** One of text (a format string) or labels (JSON fields); absent: Istio's default text format. */
+    readonly logFormat?: { readonly text?: string; readonly labels?: Readonly<Record<string, string>> };
+  };
 }
 
 export interface MeshConfig {
@@ -177,6 +192,12 @@ export interface MeshConfig {
    * get only their mTLS chain (never a plaintext fallback), with a warning.
    */
   readonly workloadCertificates: boolean;
+  /** Istio's meshConfig.extensionProviders, with Istio's built-in `prometheus` and `envoy` (stdout) always there. */
+  readonly extensionProviders: readonly ExtensionProvider[];
+  /** Istio's meshConfig.defaultProviders: used where no Telemetry names providers (Istio's default: metrics from prometheus). */
+  readonly defaultProviders: { readonly metrics?: readonly string[]; readonly accessLogging?: readonly string[] };
+  /** Istio's meshConfig.accessLogEncoding: the format of the built-in `envoy` provider and of accessLogFile. */
+  readonly accessLogEncoding: 'TEXT' | 'JSON';
 }
 
 export const DEFAULT_MESH: MeshConfig = {
@@ -189,6 +210,10 @@ export const DEFAULT_MESH: MeshConfig = {
   enableAutoMtls: true,
   // Off until the control plane runs a CA and sidecars run the node agent; `weft up` turns it on then.
   workloadCertificates: false,
+  // Istio adds these two to every mesh config (the built-ins weft implements).
+  extensionProviders: [{ name: 'prometheus', prometheus: {} }, { name: 'envoy', envoyFileAccessLog: { path: '/dev/stdout' } }],
+  defaultProviders: { metrics: ['prometheus'] },
+  accessLogEncoding: 'TEXT',
 };
 
 /** Canonical xDS resources for one proxy, in weft's canonical proto shape (src/xds/codec.ts). */

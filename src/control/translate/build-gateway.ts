@@ -26,7 +26,7 @@ import type {
   envoy_config_listener_v3_Filter, envoy_config_listener_v3_FilterChain, envoy_config_listener_v3_Listener,
   envoy_config_route_v3_Route, envoy_config_route_v3_RouteConfiguration, envoy_config_route_v3_VirtualHost,
 } from '../../xds/gen/types.js';
-import { accessLogs } from './access-log.js';
+import { accessLogs, listenerTelemetry } from './access-log.js';
 import { buildGatewayTlsContext, downstreamTlsSocket, isPassthroughServer, serverSniHosts } from './build-gateway-tls.js';
 import { hcmFilter, outboundHttpFilters } from './build-hcm.js';
 import { routeConfiguration } from './build-outbound-routes.js';
@@ -110,7 +110,7 @@ export function buildGatewayListeners(ctx: TranslateContext): envoy_config_liste
     const statPrefix = `outbound_${bind}_${port}`;
     let chains: envoy_config_listener_v3_FilterChain[];
     if (servers[0]!.kind === 'http') {
-      chains = [{ filters: [hcmFilter({ statPrefix, rds: gatewayRouteName(port), filters: outboundHttpFilters(), useRemoteAddress: true, stripAnyHostPort: true, accessLog: accessLogs(ctx) })] }];
+      chains = [{ filters: [hcmFilter({ statPrefix, rds: gatewayRouteName(port), filters: outboundHttpFilters(), useRemoteAddress: true, stripAnyHostPort: true, ...listenerTelemetry(ctx) })] }];
     } else {
       chains = tlsPortChains(ctx, port, servers, statPrefix).chains;
       if (chains.length === 0) {
@@ -169,7 +169,7 @@ function tlsPortChains(ctx: TranslateContext, port: number, servers: readonly Bo
     const sni = bs.kind === 'tcp' ? [] : serverSniHosts(bs.server);
     let filter: envoy_config_listener_v3_Filter;
     if (bs.kind === 'https') {
-      filter = hcmFilter({ statPrefix, rds: gatewayHttpsRouteName(bs.server, bs.gateway.obj.metadata.name, bs.gatewayName.split('/')[0]!), filters: outboundHttpFilters(), useRemoteAddress: true, stripAnyHostPort: true, accessLog: accessLogs(ctx) });
+      filter = hcmFilter({ statPrefix, rds: gatewayHttpsRouteName(bs.server, bs.gateway.obj.metadata.name, bs.gatewayName.split('/')[0]!), filters: outboundHttpFilters(), useRemoteAddress: true, stripAnyHostPort: true, ...listenerTelemetry(ctx) });
     } else {
       const target = tcpTarget(ctx, bs, port);
       if (!target) {

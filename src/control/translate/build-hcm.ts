@@ -12,6 +12,7 @@ import type {
 } from '../../xds/gen/types.js';
 import { adsConfigSource, anyOf, FILTER_NAMES, TYPE_URLS } from './proto-helpers.js';
 import { telemetryDirection, withTelemetryFilters } from './telemetry-filters.js';
+import type { SideMetrics } from './telemetry-metrics.js';
 
 type Hcm = envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager;
 
@@ -40,8 +41,10 @@ export interface HcmOptions {
   readonly stripAnyHostPort?: boolean;
   /** Accept absolute-form request URLs (an explicit HTTP proxy, local mode's HTTP_PROXY). */
   readonly allowAbsoluteUrl?: boolean;
-  /** Access logs (Istio's accessLogFile), when the proxy asked for them. */
+  /** Access logs (Telemetry accessLogging, or Istio's accessLogFile), when the proxy has any. */
   readonly accessLog?: envoy_config_accesslog_v3_AccessLog[] | undefined;
+  /** istio.stats overrides from the Telemetry API; null: no stats filter (metrics off). See listenerTelemetry. */
+  readonly metrics?: SideMetrics | null | undefined;
 }
 
 /** An HCM packed as an Any, ready for a filter chain or an API listener. */
@@ -50,7 +53,7 @@ export function buildHcm(o: HcmOptions): AnyMessage {
     stat_prefix: o.statPrefix,
     ...(o.rds !== undefined ? { rds: { config_source: adsConfigSource(), route_config_name: o.rds } } : {}),
     ...(o.routeConfig ? { route_config: o.routeConfig } : {}),
-    http_filters: withTelemetryFilters(o.filters, telemetryDirection(o.statPrefix, o.useRemoteAddress)),
+    http_filters: withTelemetryFilters(o.filters, telemetryDirection(o.statPrefix, o.useRemoteAddress), o.metrics),
     use_remote_address: { value: o.useRemoteAddress },
     ...(o.allowAbsoluteUrl ? { http_protocol_options: { allow_absolute_url: { value: true } } } : {}),
     ...(o.accessLog ? { access_log: o.accessLog } : {}),

@@ -3,7 +3,7 @@
 // route table (same name) has a virtual host per service and port. Built only
 // when node metadata WEFT_OUTBOUND_HTTP_PROXY_PORT is set.
 import type { envoy_config_listener_v3_Listener } from '../../xds/gen/types.js';
-import { accessLogs } from './access-log.js';
+import { listenerTelemetry } from './access-log.js';
 import { hcmFilter, outboundHttpFilters } from './build-hcm.js';
 import { NAMES } from './defaults.js';
 import { socketAddress } from './locality-endpoints.js';
@@ -17,7 +17,7 @@ export function buildLocalOutboundListener(ctx: TranslateContext): envoy_config_
     address: socketAddress('127.0.0.1', port),
     traffic_direction: 'OUTBOUND',
     filter_chains: [{
-      filters: [hcmFilter({ statPrefix: NAMES.localOutboundHttp, rds: NAMES.localOutboundHttp, filters: outboundHttpFilters(), useRemoteAddress: false, allowAbsoluteUrl: true, accessLog: accessLogs(ctx) })],
+      filters: [hcmFilter({ statPrefix: NAMES.localOutboundHttp, rds: NAMES.localOutboundHttp, filters: outboundHttpFilters(), useRemoteAddress: false, allowAbsoluteUrl: true, ...listenerTelemetry(ctx) })],
     }],
   }];
 }

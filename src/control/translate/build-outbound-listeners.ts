@@ -6,7 +6,7 @@
 // by SNI; other TCP ports a tcp_proxy to the one service on the port.
 import type { ServiceModel } from '../model/types.js';
 import type { envoy_config_listener_v3_FilterChain, envoy_config_listener_v3_Listener } from '../../xds/gen/types.js';
-import { accessLogs } from './access-log.js';
+import { accessLogs, listenerTelemetry } from './access-log.js';
 import { hcmFilter, outboundHttpFilters } from './build-hcm.js';
 import { socketAddress } from './locality-endpoints.js';
 import { MESSAGE_CODES } from './messages.js';
@@ -41,7 +41,7 @@ export function buildOutboundListeners(ctx: TranslateContext, vsIndex: VirtualSe
       conflicts(ctx, users.filter((u) => !isHttpProtocol(u.protocol as never)), port, 'HTTP');
       out.push({
         ...base,
-        filter_chains: [{ filters: [hcmFilter({ statPrefix: `outbound_${bind}_${port}`, rds: outboundRouteName(port), filters: outboundHttpFilters(), useRemoteAddress: false, accessLog: accessLogs(ctx) })] }],
+        filter_chains: [{ filters: [hcmFilter({ statPrefix: `outbound_${bind}_${port}`, rds: outboundRouteName(port), filters: outboundHttpFilters(), useRemoteAddress: false, ...listenerTelemetry(ctx) })] }],
       });
       continue;
     }

@@ -57,6 +57,22 @@ const seedCircuitBreaker = () => [destinationRule('circuit-breaker', { host: 'se
   outlierDetection: { consecutiveErrors: 7, interval: '5m', baseEjectionTime: '3m', maxEjectionPercent: 100 },
 } })];
 
+// Telemetry in all three scopes for productpage-v1 (default namespace): mesh-wide access logs of errors, a
+// namespace-wide tag on the client side, and the workload's own overrides (server side: sizes dropped, no access log).
+const telemetryObjects = () => [
+  { apiVersion: 'telemetry.istio.io/v1', kind: 'Telemetry', metadata: { name: 'mesh-default', namespace: 'istio-system' }, spec: {
+    accessLogging: [{ providers: [{ name: 'envoy' }], filter: { expression: 'response.code >= 400' } }],
+  } },
+  { apiVersion: 'telemetry.istio.io/v1', kind: 'Telemetry', metadata: { name: 'namespace-metrics', namespace: 'default' }, spec: {
+    metrics: [{ providers: [{ name: 'prometheus' }], overrides: [{ match: { metric: 'REQUEST_COUNT', mode: 'CLIENT' }, tagOverrides: { request_method: { value: 'request.method' }, response_flags: { operation: 'REMOVE' } } }] }],
+  } },
+  { apiVersion: 'telemetry.istio.io/v1', kind: 'Telemetry', metadata: { name: 'productpage', namespace: 'default' }, spec: {
+    selector: { matchLabels: { app: 'productpage' } },
+    metrics: [{ overrides: [{ match: { metric: 'REQUEST_SIZE', mode: 'SERVER' }, disabled: true }, { match: { metric: 'RESPONSE_SIZE', mode: 'SERVER' }, disabled: true }] }],
+    accessLogging: [{ match: { mode: 'SERVER' }, disabled: true }],
+  } },
+] as unknown as NetworkingObject[];
+
 const LOCAL_MODE_PROXY = sidecarProxy({ id: 'sidecar~127.0.0.1~productpage-v1.default~default.svc.cluster.local', ips: ['127.0.0.1'], metadata: { WEFT_OUTBOUND_HTTP_PROXY_PORT: '15080', WEFT_INBOUND_PORTS: '{"9080":16001}', WEFT_APP_PORTS: '{"9080":19080}' } });
 
 // A Gateway for productpage in the spirit of Istio's bookinfo-gateway.yaml, written here so the
@@ -77,6 +93,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'example-gateway', objects: exampleGateway, proxy: gatewayProxy(), parts: ['listeners', 'routes'], model: true },
   { name: 'example-grpc-fault-delay-jason', objects: () => exampleScenario('04-fault-delay-jason.yaml'), proxy: grpcProxy(), parts: [...ALL], model: true },
   { name: 'sidecar-base', objects: () => [], parts: [...ALL] },
+  { name: 'sidecar-telemetry', objects: telemetryObjects, parts: ['listeners'], model: true },
   // Auto mTLS, each DestinationRule tls mode, subset and port-level overrides (test-outbound-tls.ts).
   { name: 'sidecar-outbound-tls', objects: outboundTlsObjects, parts: ['clusters', 'endpoints'], model: true, mesh: { workloadCertificates: true }, files: tlsFiles.files },
   { name: 'sidecar-destination-rule-all', objects: () => loadSample('destination-rule-all.yaml'), interop: true, parts: [...ALL] },

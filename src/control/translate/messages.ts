@@ -44,6 +44,8 @@ export const MESSAGE_CODES = {
   GRPC_UNSUPPORTED: 'WEFT_TR_GRPC_UNSUPPORTED',
   /** Istio mTLS (a STRICT inbound port, a DestinationRule ISTIO_MUTUAL) while the mesh issues no workload certificates: built as written, so connections fail (never a plaintext fallback). */
   MTLS_WITHOUT_CERTIFICATES: 'WEFT_TR_MTLS_WITHOUT_CERTIFICATES',
+  /** A Telemetry names a provider that meshConfig.extensionProviders does not define, or one that cannot do what it asks (a prometheus provider for access logs): Istio skips it, so does weft, saying so. */
+  TELEMETRY_PROVIDER: 'WEFT_TR_TELEMETRY_PROVIDER',
   /** Node metadata weft reads that is malformed. */
   BAD_METADATA: 'WEFT_TR_BAD_METADATA',
 } as const;

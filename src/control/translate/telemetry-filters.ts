@@ -9,6 +9,7 @@
 // TypedStructs Istio's own control plane sends.
 import type { envoy_extensions_filters_network_http_connection_manager_v3_HttpFilter } from '../../xds/gen/types.js';
 import { NAMES } from './defaults.js';
+import type { SideMetrics, StatsMetricConfig } from './telemetry-metrics.js';
 
 type HttpFilter = envoy_extensions_filters_network_http_connection_manager_v3_HttpFilter;
 
@@ -42,15 +43,29 @@ export function metadataExchangeFilter(direction: 'inbound' | 'outbound'): HttpF
   return { name: MX_NAME, typed_config: typedStruct(PEER_METADATA_CONFIG, value) as never };
 }
 
-export function statsFilter(disableHostHeaderFallback: boolean): HttpFilter {
-  return { name: STATS_NAME, typed_config: typedStruct(STATS_CONFIG, disableHostHeaderFallback ? { disable_host_header_fallback: true } : {}) as never };
+function statsConfig(disableHostHeaderFallback: boolean, metrics: readonly StatsMetricConfig[]): Record<string, unknown> {
+  return {
+    ...(disableHostHeaderFallback ? { disable_host_header_fallback: true } : {}),
+    ...(metrics.length > 0 ? { metrics } : {}),
+  };
 }
 
-/** `filters` (ending with the router) with the telemetry filters of `direction` added. */
-export function withTelemetryFilters(filters: HttpFilter[], direction: TelemetryDirection): HttpFilter[] {
+/** istio.stats with `metrics` overrides (from the Telemetry API; none by default). */
+export function statsFilter(disableHostHeaderFallback: boolean, metrics: readonly StatsMetricConfig[] = []): HttpFilter {
+  return { name: STATS_NAME, typed_config: typedStruct(STATS_CONFIG, statsConfig(disableHostHeaderFallback, metrics)) as never };
+}
+
+/**
+ * `filters` (ending with the router) with the telemetry filters of
+ * `direction` added. `metrics` is the Telemetry API's result for the side:
+ * null when metrics are off there (no istio.stats, as Istio); absent when
+ * the caller has no proxy context (Istio's defaults).
+ */
+export function withTelemetryFilters(filters: HttpFilter[], direction: TelemetryDirection, metrics?: SideMetrics | null): HttpFilter[] {
   if (direction === 'none' || filters.length === 0) return filters;
   const mx = metadataExchangeFilter(direction === 'inbound' ? 'inbound' : 'outbound');
-  const stats = statsFilter(direction !== 'outbound');
+  if (metrics === null) return [mx, ...filters];
+  const stats = statsFilter(direction !== 'outbound', metrics?.metrics ?? []);
   return [mx, ...filters.slice(0, -1), stats, filters[filters.length - 1]!];
 }
 

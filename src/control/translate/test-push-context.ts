@@ -3,6 +3,8 @@
 // builds the real one). Test support only: not used by production code.
 import type { DestinationRule, Gateway, Sidecar, VirtualService } from '../../api/networking.js';
 import type { PeerAuthentication } from '../../api/security.js';
+import type { Telemetry } from '../../api/telemetry.js';
+import { TelemetryIndex, type ApplicableTelemetry } from '../model/telemetry-index.js';
 import { DEFAULT_MESH, type Accepted, type EffectiveMtls, type MeshConfig, type ProxyInfo, type PushContext, type ServiceEndpoint, type ServiceModel } from '../model/types.js';
 import { PeerAuthenticationIndex } from '../model/peer-authentication-index.js';
 import { hostCovers } from '../model/host-names.js';
@@ -17,6 +19,8 @@ export interface TestPushInput {
   sidecars?: Sidecar[];
   /** Oldest first. */
   peerAuthentications?: PeerAuthentication[];
+  /** Oldest first. */
+  telemetries?: Telemetry[];
   mesh?: Partial<MeshConfig>;
   version?: string;
 }
@@ -42,6 +46,7 @@ export class TestPushContext implements PushContext {
   private readonly gws: Accepted<Gateway>[];
   private readonly scs: Accepted<Sidecar>[];
   private readonly peerAuth: PeerAuthenticationIndex;
+  private readonly telemetries: TelemetryIndex;
 
   constructor(input: TestPushInput) {
     this.version = input.version ?? 'test';
@@ -54,6 +59,7 @@ export class TestPushContext implements PushContext {
     this.scs = (input.sidecars ?? []).map(accepted);
     // The model's own index: its composition rules are what these tests exercise through translation.
     this.peerAuth = new PeerAuthenticationIndex((input.peerAuthentications ?? []).map(accepted), this.mesh.rootNamespace);
+    this.telemetries = new TelemetryIndex((input.telemetries ?? []).map(accepted), this.mesh.rootNamespace);
   }
 
   serviceByHost(hostname: string): ServiceModel | undefined {
@@ -122,5 +128,9 @@ export class TestPushContext implements PushContext {
 
   peerAuthentication(namespace: string, labels: Readonly<Record<string, string>>): EffectiveMtls {
     return this.peerAuth.forWorkload(namespace, labels);
+  }
+
+  telemetry(namespace: string, labels: Readonly<Record<string, string>>): ApplicableTelemetry {
+    return this.telemetries.forWorkload(namespace, labels);
   }
 }

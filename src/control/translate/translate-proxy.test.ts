@@ -9,6 +9,7 @@ import type {
   envoy_config_route_v3_RouteConfiguration,
 } from '../../xds/gen/types.js';
 import { buildClusters, buildEndpoints, buildListeners, buildRoutes, translateProxy } from './translate-proxy.js';
+import { ISTIO_TEXT_LOG_FORMAT } from './telemetry-access-log.js';
 import {
   bookinfoPush, bookinfoService, destinationRule, endpoint, exampleScenario, gatewayProxy, grpcProxy, loadSample, REVIEWS_SUBSETS, SAMPLES_SKIP, sidecarProxy, virtualService,
 } from './test-bookinfo.js';
@@ -95,14 +96,14 @@ test('local mode: WEFT_INBOUND_BIND_ADDRESS moves the inbound listeners; a value
   });
 });
 
-test('WEFT_ACCESS_LOG_FILE: a file access log (Envoy default format) on every HCM and tcp_proxy; none when unset', () => {
+test('WEFT_ACCESS_LOG_FILE: a file access log (Istio\'s default text format, as Istio\'s accessLogFile) on every HCM and tcp_proxy; none when unset', () => {
   const tcp = { services: [{ ...bookinfoService('mongo', 27017), ports: [{ port: 27017, name: 'tcp', protocol: 'TCP' as const }] }] };
   const meta = { WEFT_OUTBOUND_HTTP_PROXY_PORT: '15080', WEFT_INBOUND_PORTS: '{"9080":16001}' };
   const logsOf = (extra: Record<string, string>, proxy = sidecarProxy({ metadata: { ...meta, ...extra } })) => {
     const r = res(translateProxy(proxy, bookinfoPush([], tcp)));
     return r.listeners.flatMap((l) => (l.filter_chains ?? []).flatMap((c) => (c.filters ?? []).filter((f) => f.name !== 'istio.stats').map((f) => [l.name, (f.typed_config as { access_log?: unknown }).access_log] as const)));
   };
-  const want = [{ name: 'envoy.access_loggers.file', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog', path: '/dev/stdout' } }];
+  const want = [{ name: 'envoy.access_loggers.file', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog', path: '/dev/stdout', log_format: { text_format_source: { inline_string: ISTIO_TEXT_LOG_FORMAT } } } }];
   const on = logsOf({ WEFT_ACCESS_LOG_FILE: '/dev/stdout' });
   assert.deepEqual(on.map(([n]) => n), ['inbound_9080', 'weft_outbound_http']);
   for (const [name, log] of on) assert.deepEqual(log, want, name);

@@ -10,6 +10,7 @@ import type {
   WorkloadEntry,
 } from '../../api/networking.js';
 import type { IstioObject, PeerAuthentication } from '../../api/security.js';
+import type { Telemetry } from '../../api/telemetry.js';
 import { exportNamespaces, isPublic, isVisibleFrom, normalizeExportTo } from '../model/export-to.js';
 import type { ServiceEndpoint, ServiceModel } from '../model/types.js';
 import { hostCovers, namespaceOfServiceHost, resolveHostName } from '../model/host-names.js';
@@ -74,6 +75,8 @@ export class AnalysisIndex {
   readonly workloadEntries: AcceptedObject<WorkloadEntry>[] = [];
   /** Oldest first (input order). */
   readonly peerAuthentications: AcceptedObject<PeerAuthentication>[] = [];
+  /** Oldest first (input order). */
+  readonly telemetries: AcceptedObject<Telemetry>[] = [];
   /** Namespaces known to the mesh (of objects and registry services): "reviews.prod" names a service only when prod is one, as in translation. */
   private readonly namespaces = new Set<string>();
 
@@ -107,6 +110,9 @@ export class AnalysisIndex {
           break;
         case 'PeerAuthentication':
           this.peerAuthentications.push(a as AcceptedObject<PeerAuthentication>);
+          break;
+        case 'Telemetry':
+          this.telemetries.push(a as AcceptedObject<Telemetry>);
           break;
       }
     }

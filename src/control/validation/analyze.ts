@@ -9,6 +9,7 @@ import { DEFAULT_MESH } from '../model/types.js';
 import { AnalysisIndex, visibleTogether, type AcceptedObject, type AnalysisRegistry } from './analysis-index.js';
 import { analyzeGatewayCredentials, analyzeServiceEntries, analyzeSidecars, findGatewayConflicts, findWildcardOverlaps, type AnalysisCredentials } from './analyze-networking.js';
 import { analyzeMtlsConflicts, analyzePeerAuthentications, analyzeStrictUnderDisabledNamespace } from './analyze-security.js';
+import { analyzeTelemetries } from './analyze-telemetry.js';
 import { childPath } from './field-path.js';
 import { resolveGatewayName } from '../model/gateway-name.js';
 import { egressHostsOf, egressSelects } from '../model/sidecar-egress.js';
@@ -117,6 +118,7 @@ export function analyze(docs: readonly AnalyzeInput[], options: AnalyzeOptions =
   out.push(...analyzePeerAuthentications(index, options.registry, rootNamespace));
   out.push(...analyzeMtlsConflicts(index, rootNamespace));
   out.push(...analyzeStrictUnderDisabledNamespace(index, rootNamespace));
+  out.push(...analyzeTelemetries(index, options.registry));
   return out;
 }
 

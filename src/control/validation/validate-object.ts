@@ -12,6 +12,7 @@ import {
   type ServiceEntrySpec,
 } from '../../api/networking.js';
 import { SECURITY_VERSIONS, SUPPORTED_SECURITY_KINDS, type IstioObject, type PeerAuthenticationSpec } from '../../api/security.js';
+import { TELEMETRY_GROUP, TELEMETRY_KIND, TELEMETRY_VERSIONS, type TelemetrySpec } from '../../api/telemetry.js';
 import { checkLabels } from './common-checks.js';
 import { normalizeDestinationRule, normalizeVirtualService } from './deprecations.js';
 import { Reporter, type LineLocator, type ValidationMessage } from './message.js';
@@ -21,6 +22,7 @@ import { checkShape, isPlainObject, map, str } from './schema.js';
 import { validateDestinationRule, type DestinationRuleInput } from './validate-destination-rule.js';
 import { validateServiceEntry, validateWorkloadEntry } from './validate-service-entry.js';
 import { PEER_AUTHENTICATION_SCHEMA, validatePeerAuthentication } from './validate-peer-authentication.js';
+import { TELEMETRY_SCHEMA, validateTelemetry } from './validate-telemetry.js';
 import { validateGateway, validateSidecar } from './validate-sidecar-gateway.js';
 import { validateVirtualService } from './validate-virtual-service.js';
 
@@ -77,12 +79,13 @@ export function validateObject(doc: unknown, file?: string, options: ValidateOpt
     r.report('WEFT0003', 'kind', `${kind} (${apiVersion}) is not yet supported by weft: it is not applied`);
     return { messages: r.messages };
   }
-  if (group !== NETWORKING_GROUP && !securitySupported) {
+  const telemetry = group === TELEMETRY_GROUP && kind === TELEMETRY_KIND;
+  if (group !== NETWORKING_GROUP && !securitySupported && !telemetry) {
     if (group.endsWith('.istio.io')) r.report('WEFT0003', 'kind', `${kind} (${apiVersion}) is not yet supported by weft: it is not applied`);
     else r.report('WEFT0004', 'kind', `kind ${kind} (${apiVersion}) is not Istio networking config; skipped`);
     return { messages: r.messages };
   }
-  const versions: readonly string[] = securitySupported ? SECURITY_VERSIONS : NETWORKING_VERSIONS;
+  const versions: readonly string[] = securitySupported ? SECURITY_VERSIONS : telemetry ? TELEMETRY_VERSIONS : NETWORKING_VERSIONS;
   if (!versions.includes(version)) {
     r.report('WEFT0005', 'apiVersion', `apiVersion "${apiVersion}" is not supported; use ${versions.map((v) => `${group}/${v}`).join(', ')}`);
     return { messages: r.messages };
@@ -94,7 +97,8 @@ export function validateObject(doc: unknown, file?: string, options: ValidateOpt
     r.report('WEFT0012', 'spec', 'required field "spec" is missing');
     return { messages: r.messages };
   }
-  const spec = checkShape(doc.spec, kind === 'PeerAuthentication' ? PEER_AUTHENTICATION_SCHEMA : SPEC_SCHEMAS[kind]!, 'spec', r) as Record<string, unknown> | undefined;
+  const schema = kind === 'PeerAuthentication' ? PEER_AUTHENTICATION_SCHEMA : telemetry ? TELEMETRY_SCHEMA : SPEC_SCHEMAS[kind]!;
+  const spec = checkShape(doc.spec, schema, 'spec', r) as Record<string, unknown> | undefined;
   if (spec) validateSpec(kind, spec, name, namespace, r);
   if (r.hasErrors || !spec || !metadata) return { messages: r.messages };
 
@@ -148,5 +152,7 @@ function validateSpec(kind: string, spec: Record<string, unknown>, name: string,
       return validateGateway(spec, name, r);
     case 'PeerAuthentication':
       return validatePeerAuthentication(spec as PeerAuthenticationSpec, r);
+    case 'Telemetry':
+      return validateTelemetry(spec as TelemetrySpec, r);
   }
 }

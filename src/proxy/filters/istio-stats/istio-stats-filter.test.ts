@@ -49,3 +49,35 @@ test('gRPC requests carry request_protocol=grpc and count messages both ways', (
   assert.equal(fams.get(METRICS.requestMessages)!.type, 'counter');
   assert.equal(fams.get(METRICS.responseMessages)!.samples[0]!.labels.request_protocol, 'grpc');
 });
+
+test('metrics overrides: a dropped metric is never registered, tags are added (bounded), removed and given new values in place', () => {
+  const h = new FilterHarness('outbound_0.0.0.0_80');
+  h.addFilter(istioStatsRegistration, 'istio.stats', cfg({
+    metrics: [
+      { name: 'request_bytes', drop: true },
+      { dimensions: { team: "'bookinfo'" } },
+      { name: 'requests_total', dimensions: { request_method: 'request.method', user: "request.headers['x-user']", response_code: "'redacted'" }, tags_to_remove: ['response_flags', 'team'] },
+    ],
+  }));
+  const n = MAX_REQUEST_DERIVED_VALUES + 5;
+  for (let i = 0; i < n; i++) h.send({ authority: 'svc', method: 'POST', headers: [['x-user', `u${i}`]] });
+  h.send({ authority: 'svc' });
+  const fams = parsePrometheusText(renderPrometheus(h.store, DEFAULT_STATS_PARAMS));
+  assert.equal(fams.get(METRICS.requestBytes), undefined, 'request_bytes dropped');
+  const req = fams.get(METRICS.requestsTotal)!.samples;
+  assert.equal(req.length, MAX_REQUEST_DERIVED_VALUES + 2, 'one series per admitted x-user, one for the overflow, one without the header');
+  const first = req.find((s) => s.labels.user === 'u0')!;
+  assert.equal(first.labels.request_method, 'POST');
+  assert.equal(first.labels.response_code, 'redacted');
+  assert.equal(first.labels.response_flags, undefined);
+  assert.equal(first.labels.team, undefined);
+  const keys = Object.keys(first.labels);
+  assert.deepEqual(keys.slice(-2), ['request_method', 'user'], 'added labels come last; overridden ones keep their place');
+  assert.ok(keys.indexOf('response_code') < keys.indexOf('grpc_response_status'));
+  assert.equal(req.find((s) => s.labels.user === 'unknown' && s.labels.request_method === 'POST')!.value, 5);
+  assert.equal(req.find((s) => s.labels.request_method === 'GET')!.labels.user, 'unknown', 'an absent header is unknown');
+  assert.equal(h.counter('istio_stats.label_value_overflow'), 5);
+  const dur = fams.get(METRICS.requestDuration)!.samples.find((s) => s.name.endsWith('_count'))!;
+  assert.equal(dur.labels.team, 'bookinfo', 'the all-metrics dimension applies where no later entry removes it');
+  assert.equal(dur.labels.user, undefined);
+});

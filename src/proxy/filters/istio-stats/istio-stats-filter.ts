@@ -14,20 +14,25 @@ import { findPeerState } from '../peer-metadata/peer-state.js';
 import type { IstioStatsConfig } from './decode.js';
 import { MAX_LABEL_VALUE_LENGTH, MAX_REQUEST_DERIVED_VALUES, METRICS, SPECIAL_CLUSTERS, UNKNOWN } from './defaults.js';
 import { GrpcFrameCounter } from './grpc-frames.js';
+import { planMetrics, withOverrides, type HttpMetricPlans } from './metric-overrides.js';
 import { peerLabels, reporterOf, serviceFromClusterMetadata, type Reporter, type ServiceInfo } from './labels.js';
 import { downstreamUriSans, principalsOf, upstreamUriSans } from './principals.js';
 
-/** The metrics of one label set. */
+/** The metrics of one label set; undefined where a Telemetry override drops the metric. */
 interface HttpMetricSet {
-  readonly requests: Counter;
-  readonly duration: Histogram;
-  readonly requestBytes: Histogram;
-  readonly responseBytes: Histogram;
+  readonly requests: Counter | undefined;
+  readonly duration: Histogram | undefined;
+  readonly requestBytes: Histogram | undefined;
+  readonly responseBytes: Histogram | undefined;
   readonly requestMessages: Counter | undefined;
   readonly responseMessages: Counter | undefined;
 }
 
 const NO_SERVICE: ServiceInfo = Object.freeze({ host: '', name: '' });
+
+function overflow(s: FilterStream): void {
+  s.hcm.ctx.stats.counter('istio_stats.label_value_overflow').inc();
+}
 
 /** Client (source) or server (destination) side: the listener's direction, else Istio's stat prefix convention. */
 export function reporterFor(ctx: FilterDecodeContext): Reporter {
@@ -51,10 +56,13 @@ export class IstioStatsFilterFactory implements HttpFilterFactory {
   /** Host header values taken so far (bounded; see MAX_REQUEST_DERIVED_VALUES). */
   private readonly hosts = new Map<string, ServiceInfo>();
   private readonly plain: HttpFilter;
+  /** Telemetry overrides per metric, compiled once per config. */
+  private readonly plans: HttpMetricPlans;
 
   constructor(readonly name: string, readonly config: IstioStatsConfig, ctx: FilterDecodeContext) {
     this.reporter = reporterFor(ctx);
     this.plain = { onDestroy: (s) => this.record(s, undefined) };
+    this.plans = planMetrics(config.metrics);
   }
 
   create(s: FilterStream): HttpFilter {
@@ -84,23 +92,26 @@ export class IstioStatsFilterFactory implements HttpFilterFactory {
     const service = this.serviceOf(s);
     const code = info.responseCode;
     const grpcStatus = grpc ? grpcStatusOf(s) : '';
-    const key = `${peer?.key ?? 0}|${sans?.peer ?? ''}|${sans?.local ?? ''}|${service.host}|${service.name}|${code}|${grpc ? 'g' : 'h'}${grpcStatus}|${info.responseFlags}`;
+    // Tag override values are part of the identity of a label set (no expressions: nothing to compute).
+    const tags = this.plans.values.length === 0 ? undefined : this.plans.values.map((v) => v.evaluate(info, () => overflow(s)));
+    let key = `${peer?.key ?? 0}|${sans?.peer ?? ''}|${sans?.local ?? ''}|${service.host}|${service.name}|${code}|${grpc ? 'g' : 'h'}${grpcStatus}|${info.responseFlags}`;
+    if (tags) key += `|${tags.join('\u0000')}`;
     let set = this.sets.get(key);
     if (!set) {
-      set = this.createSet(s.hcm.ctx.stats, s, peer?.meta, sans, service, grpcStatus, grpc !== undefined);
+      set = this.createSet(s.hcm.ctx.stats, s, peer?.meta, sans, service, grpcStatus, grpc !== undefined, tags ?? []);
       this.sets.set(key, set);
     }
-    set.requests.inc();
-    if (info.duration !== undefined) set.duration.record(info.duration);
-    set.requestBytes.record(info.bytesReceived);
-    set.responseBytes.record(info.bytesSent);
+    set.requests?.inc();
+    if (info.duration !== undefined) set.duration?.record(info.duration);
+    set.requestBytes?.record(info.bytesReceived);
+    set.responseBytes?.record(info.bytesSent);
     if (grpc) {
-      set.requestMessages!.add(grpc[0].count);
-      set.responseMessages!.add(grpc[1].count);
+      set.requestMessages?.add(grpc[0].count);
+      set.responseMessages?.add(grpc[1].count);
     }
   }
 
-  private createSet(stats: StatsStore, s: FilterStream, peer: Parameters<typeof peerLabels>[0]['peer'], sans: Parameters<typeof principalsOf>[1], service: ServiceInfo, grpcStatus: string, isGrpc: boolean): HttpMetricSet {
+  private createSet(stats: StatsStore, s: FilterStream, peer: Parameters<typeof peerLabels>[0]['peer'], sans: Parameters<typeof principalsOf>[1], service: ServiceInfo, grpcStatus: string, isGrpc: boolean, tags: readonly string[]): HttpMetricSet {
     const principals = principalsOf(this.reporter, sans);
     const labels = {
       ...peerLabels({ reporter: this.reporter, local: localWorkloadMetadata(s.hcm.ctx.node), peer, principals, service }),
@@ -110,13 +121,15 @@ export class IstioStatsFilterFactory implements HttpFilterFactory {
       response_flags: responseFlagsToString(s.info.responseFlags),
       connection_security_policy: principals.securityPolicy,
     };
+    const p = this.plans.byMetric;
+    const l = (plan: (typeof p)[keyof typeof p]) => withOverrides(labels, plan, tags);
     return {
-      requests: stats.labeledCounter(METRICS.requestsTotal, labels),
-      duration: stats.labeledHistogram(METRICS.requestDuration, labels, 'milliseconds'),
-      requestBytes: stats.labeledHistogram(METRICS.requestBytes, labels, 'bytes'),
-      responseBytes: stats.labeledHistogram(METRICS.responseBytes, labels, 'bytes'),
-      requestMessages: isGrpc ? stats.labeledCounter(METRICS.requestMessages, labels) : undefined,
-      responseMessages: isGrpc ? stats.labeledCounter(METRICS.responseMessages, labels) : undefined,
+      requests: p.requestsTotal.drop ? undefined : stats.labeledCounter(METRICS.requestsTotal, l(p.requestsTotal)),
+      duration: p.requestDuration.drop ? undefined : stats.labeledHistogram(METRICS.requestDuration, l(p.requestDuration), 'milliseconds'),
+      requestBytes: p.requestBytes.drop ? undefined : stats.labeledHistogram(METRICS.requestBytes, l(p.requestBytes), 'bytes'),
+      responseBytes: p.responseBytes.drop ? undefined : stats.labeledHistogram(METRICS.responseBytes, l(p.responseBytes), 'bytes'),
+      requestMessages: isGrpc && !p.requestMessages.drop ? stats.labeledCounter(METRICS.requestMessages, l(p.requestMessages)) : undefined,
+      responseMessages: isGrpc && !p.responseMessages.drop ? stats.labeledCounter(METRICS.responseMessages, l(p.responseMessages)) : undefined,
     };
   }
 
@@ -149,7 +162,7 @@ export class IstioStatsFilterFactory implements HttpFilterFactory {
     let svc = this.hosts.get(host);
     if (svc) return svc;
     if (this.hosts.size >= MAX_REQUEST_DERIVED_VALUES) {
-      s.hcm.ctx.stats.counter('istio_stats.label_value_overflow').inc();
+      overflow(s);
       return { host: UNKNOWN, name: UNKNOWN };
     }
     const v = host.slice(0, MAX_LABEL_VALUE_LENGTH);

@@ -52,7 +52,7 @@ for (const [name, type, proto] of ISTIO_METRICS) {
 
 test('TCP: the network-side recorder emits the four TCP families with Istio\'s labels, opened at open and bytes at close', () => {
   const stats = new StatsStore();
-  const f = new IstioTcpStatsFactory('destination', { disableHostHeaderFallback: true }, { stats, node: { id: 'n', cluster: 'c', metadata: { NAMESPACE: 'db', WORKLOAD_NAME: 'mysql-v1', LABELS: { app: 'mysql' } } } });
+  const f = new IstioTcpStatsFactory('destination', { disableHostHeaderFallback: true, metrics: [] }, { stats, node: { id: 'n', cluster: 'c', metadata: { NAMESPACE: 'db', WORKLOAD_NAME: 'mysql-v1', LABELS: { app: 'mysql' } } } });
   const info = new StreamInfo();
   info.upstreamCluster = 'inbound|3306||';
   const c = f.open(info);

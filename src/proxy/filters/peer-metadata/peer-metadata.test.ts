@@ -40,16 +40,18 @@ test('peer_metadata config: every unsupported part is refused with its path, all
   assert.deepEqual(bare.errors.map((e) => [e.code, e.path]), [[CFG.UNSUPPORTED_VALUE, 'g']]);
 });
 
-test('stats.PluginConfig: disable_host_header_fallback read; Istio fields weft lacks refused by name', () => {
+test('stats.PluginConfig: disable_host_header_fallback and metrics read; Istio fields weft lacks refused by name', () => {
   const url = 'type.googleapis.com/stats.PluginConfig';
   const ok = new ConfigErrors();
-  assert.deepEqual(decodeIstioStatsConfig(ts(url, { disable_host_header_fallback: true }), 'p', ok), { disableHostHeaderFallback: true });
-  assert.deepEqual(decodeIstioStatsConfig(ts(url, {}), 'p', ok), { disableHostHeaderFallback: false });
+  assert.deepEqual(decodeIstioStatsConfig(ts(url, { disable_host_header_fallback: true }), 'p', ok), { disableHostHeaderFallback: true, metrics: [] });
+  assert.deepEqual(decodeIstioStatsConfig(ts(url, {}), 'p', ok), { disableHostHeaderFallback: false, metrics: [] });
   assert.equal(ok.errors.length, 0);
   const errs = new ConfigErrors();
-  assert.equal(decodeIstioStatsConfig(ts(url, { metrics: [{ name: 'requests_total', drop: true }], reporter: 'SERVER_GATEWAY', disable_host_header_fallback: 'yes', tcp_reporting_duration: '5s' }), 'p', errs), undefined);
+  assert.equal(decodeIstioStatsConfig(ts(url, { metrics: [{ name: 'requests_total', drop: true }, { name: 'custom_metric' }, { dimensions: { m: 'request.size' }, match: 'x' }], reporter: 'SERVER_GATEWAY', disable_host_header_fallback: 'yes', tcp_reporting_duration: '5s' }), 'p', errs), undefined);
   assert.deepEqual(errs.errors.map((e) => [e.code, e.path]), [
-    [CFG.UNSUPPORTED_FIELD, 'p.value.metrics'],
+    [CFG.UNSUPPORTED_VALUE, 'p.value.metrics[1].name'],
+    [CFG.UNSUPPORTED_VALUE, 'p.value.metrics[2].dimensions.m'],
+    [CFG.UNSUPPORTED_FIELD, 'p.value.metrics[2].match'],
     [CFG.UNSUPPORTED_VALUE, 'p.value.reporter'],
     [CFG.WRONG_TYPE, 'p.value.disable_host_header_fallback'],
     [CFG.UNSUPPORTED_FIELD, 'p.value.tcp_reporting_duration'],
