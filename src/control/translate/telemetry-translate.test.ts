@@ -25,7 +25,8 @@ function sides(telemetries: Telemetry[], o: { mesh?: Partial<MeshConfig>; proxy?
   const out = translateProxy(o.proxy ?? sidecarProxy(), bookinfoPush([], { ...tcp, telemetries, ...(o.mesh ? { mesh: o.mesh } : {}) }));
   const filterOf = (name: string) => {
     const l = (out.resources.listeners as { name: string; filter_chains: { filters: { name: string; typed_config: Record<string, unknown> }[] }[] }[]).find((x) => x.name === name)!;
-    return l.filter_chains[l.filter_chains.length - 1]!.filters[0]!.typed_config;
+    // The terminal filter (TCP chains start with istio.stats).
+    return l.filter_chains[l.filter_chains.length - 1]!.filters.at(-1)!.typed_config;
   };
   const side = (listener: string): Side => {
     const hcm = filterOf(listener) as { http_filters: { name: string; typed_config: { value: Record<string, unknown> } }[]; access_log?: Side['logs'] };

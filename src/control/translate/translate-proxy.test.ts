@@ -127,7 +127,7 @@ test('WEFT_ACCESS_LOG_FORMAT: the access logs carry it as log_format.text_format
   assert.equal(decodeWithProxy(r as never).errors.length, 0);
   const plain = res(translateProxy(sidecarProxy({ metadata: { ...meta, WEFT_ACCESS_LOG_FORMAT: '' } }), bookinfoPush()));
   const first = plain.listeners.flatMap((l) => (l.filter_chains ?? []).flatMap((c) => (c.filters ?? []).map((f) => (f.typed_config as { access_log?: { typed_config: Record<string, unknown> }[] }).access_log)))[0];
-  assert.equal(first?.[0]?.typed_config.log_format, undefined, 'empty: Envoy\'s default format');
+  assert.deepEqual(first?.[0]?.typed_config.log_format, { text_format_source: { inline_string: ISTIO_TEXT_LOG_FORMAT } }, 'empty: Istio\'s default text format');
 });
 
 test('malformed metadata is reported, not guessed', () => {
