@@ -19,8 +19,9 @@ import { httpLocalRateLimitRegistration } from '../filters/local-ratelimit/regis
 import { hcmRegistration } from '../hcm/registration.js';
 import { HcmStats } from '../http/hcm-stats.js';
 import { TRANSPORT_SOCKETS } from './transport-sockets.js';
+import { TRACERS } from './tracers.js';
 
-const ALL = [HTTP_FILTERS, NETWORK_FILTERS, LISTENER_FILTERS, ACCESS_LOGGERS, TRANSPORT_SOCKETS];
+const ALL = [HTTP_FILTERS, NETWORK_FILTERS, LISTENER_FILTERS, ACCESS_LOGGERS, TRANSPORT_SOCKETS, TRACERS];
 const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const ROUTER = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
 
@@ -62,6 +63,7 @@ test('the canonical names each position supports', () => {
   assert.deepEqual(LISTENER_FILTERS.registrations.map((r) => r.name), ['envoy.filters.listener.tls_inspector', 'envoy.filters.listener.http_inspector', 'envoy.filters.listener.original_dst']);
   assert.deepEqual(ACCESS_LOGGERS.registrations.map((r) => r.name), ['envoy.access_loggers.file', 'envoy.access_loggers.stdout', 'envoy.access_loggers.stderr']);
   assert.deepEqual(TRANSPORT_SOCKETS.registrations.map((r) => r.name), ['envoy.transport_sockets.raw_buffer', 'envoy.transport_sockets.tls']);
+  assert.deepEqual(TRACERS.registrations.map((r) => r.name), ['envoy.tracers.zipkin', 'envoy.tracers.opentelemetry']);
 });
 
 test('an HTTP filter the codec knows but weft does not run (rbac) is refused with the HTTP filters weft runs, not the codec\'s types', () => {
