@@ -32,7 +32,8 @@ export function spanKindFor(trafficDirection: 'INBOUND' | 'OUTBOUND' | 'UNSPECIF
 }
 
 export class HttpTracer implements StreamTracer<ActiveSpan> {
-  private readonly exporter: SpanExporter;
+  /** Found on the first sampled span (exporters are shared per proxy; see tracer-exporters.ts). */
+  private exporter: SpanExporter | undefined;
   private readonly localService: string;
   private readonly nodeId: string;
   private readonly zone: string;
@@ -42,7 +43,6 @@ export class HttpTracer implements StreamTracer<ActiveSpan> {
     private readonly ctx: ProxyContext,
     readonly kind: SpanKind,
   ) {
-    this.exporter = exporterFor(ctx, config.tracer);
     // Envoy's Zipkin localEndpoint.serviceName is the node's cluster (Istio: "<app>.<namespace>").
     this.localService = ctx.node?.cluster || '-';
     this.nodeId = ctx.node?.id ?? '';
@@ -133,7 +133,7 @@ export class HttpTracer implements StreamTracer<ActiveSpan> {
       localIp: conn.localAddress.startsWith('::ffff:') ? conn.localAddress.slice(7) : conn.localAddress,
       localPort: conn.localPort,
     };
-    this.exporter.add(finished);
+    (this.exporter ??= exporterFor(this.ctx, this.config.tracer)).add(finished);
   }
 }
 

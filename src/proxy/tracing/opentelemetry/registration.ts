@@ -17,8 +17,7 @@ export const OTLP_GRPC_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.Tr
 
 export function decodeOpenTelemetryConfig(o: OtelProto, path: string, errs: ConfigErrors): OpenTelemetryTracerConfig | undefined {
   checkSupported(o, path, errs, ['grpc_service', 'http_service', 'service_name']);
-  if (o.resource_detectors?.length) errs.unsupported(joinPath(path, 'resource_detectors'));
-  if (o.sampler) errs.unsupported(joinPath(path, 'sampler'));
+  // resource_detectors and sampler are refused by name above.
   let collector: CollectorTarget | undefined;
   let transport: 'http' | 'grpc' = 'http';
   if (o.grpc_service && o.http_service) errs.error(path, 'only one of grpc_service and http_service may be set');
