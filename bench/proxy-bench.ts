@@ -45,7 +45,7 @@ import { waitForQuiet } from './lib/quiet-gate.js';
 const PROXY_CORE = 0;
 const LOAD_CORE = 1;
 /** Every target, in report order. */
-const ALL_TARGETS = ['direct', 'nginx', 'haproxy', 'weft', 'weft-resilience', 'weft-istio-stats'] as const;
+const ALL_TARGETS = ['direct', 'nginx', 'haproxy', 'weft', 'weft-resilience', 'weft-istio-stats', 'weft-tracing'] as const;
 type TargetName = (typeof ALL_TARGETS)[number];
 /** How long a server may take to listen before it counts as failed. */
 const START_TIMEOUT_MS = 20_000;
@@ -190,7 +190,7 @@ async function startTarget(target: TargetName, env: Env): Promise<{ server?: Man
   }
   const admin = await freePort();
   const conf = path.join(env.dir, `${target}.yaml`);
-  fs.writeFileSync(conf, weftBootstrapYaml(h1, admin, env.upstream.h1, { resilience: target === 'weft-resilience', istioStats: target === 'weft-istio-stats' }));
+  fs.writeFileSync(conf, weftBootstrapYaml(h1, admin, env.upstream.h1, { resilience: target === 'weft-resilience', istioStats: target === 'weft-istio-stats', tracing: target === 'weft-tracing' }));
   const server = startPinned(target, PROXY_CORE, process.execPath, [path.join(repoRoot, 'bin', 'weft.js'), 'proxy', '-c', conf], repoRoot);
   await waitUp(server, [h1]);
   return { server, ports: { h1, h2: h1 } };
@@ -451,6 +451,7 @@ function report(summaries: TargetSummary[], o: Options): string {
   const variants: [TargetName, string][] = [
     ['weft-resilience', 'retries, circuit breaker, outlier detection configured'],
     ['weft-istio-stats', "Istio's metadata exchange and standard metrics filters, as a client sidecar runs them"],
+    ['weft-tracing', 'HCM tracing, envoy.tracers.zipkin at 1% random sampling, spans to a local sink'],
   ];
   for (const [name, what] of variants) {
     const v = by(name);
