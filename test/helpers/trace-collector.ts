@@ -4,6 +4,7 @@
 // compiled opentelemetry-proto). `hang` holds every report open (a slow collector).
 import http from 'node:http';
 import type net from 'node:net';
+import * as grpc from '@grpc/grpc-js';
 import { ExportTraceServiceRequest, ExportTraceServiceResponse } from '../../src/proxy/tracing/opentelemetry/otlp-proto.js';
 import type { ZipkinV2Span } from '../../src/proxy/tracing/zipkin/zipkin-json.js';
 
@@ -98,4 +99,34 @@ export async function startTraceCollector(o: { hang?: boolean } = {}): Promise<T
       server.close(() => r());
     }),
   });
+}
+
+/** An OTLP/gRPC collector (grpc-js): TraceService/Export, requests decoded with the official definitions. */
+export async function startGrpcTraceCollector(): Promise<{ port: number; otlp: OtlpSpan[]; waitForSpans(n: number): Promise<void>; close(): Promise<void> }> {
+  const otlp: OtlpSpan[] = [];
+  const waiters: (() => void)[] = [];
+  const raw = (b: Buffer) => b;
+  const server = new grpc.Server();
+  server.addService({
+    Export: {
+      path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export', requestStream: false, responseStream: false,
+      requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw,
+    },
+  }, {
+    Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+      otlp.push(...decodeOtlp(call.request));
+      for (const w of waiters.splice(0)) w();
+      cb(null, Buffer.from(ExportTraceServiceResponse.encode({}).finish()));
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+  return {
+    port,
+    otlp,
+    waitForSpans: (n) => new Promise<void>((resolve) => {
+      const check = () => (otlp.length >= n ? resolve() : waiters.push(check));
+      check();
+    }),
+    close: () => new Promise<void>((r) => server.tryShutdown(() => r())),
+  };
 }

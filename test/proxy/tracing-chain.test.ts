@@ -14,7 +14,7 @@ import { loadBootstrapText } from '../../src/proxy/config/bootstrap.js';
 import { ProxyServer } from '../../src/proxy/server.js';
 import { flushTracerExporters, setExporterLimits } from '../../src/proxy/tracing/tracer-exporters.js';
 import { bootstrap, closedPort, request, startProxy, startUpstream, staticCluster, type RunningProxy, type Upstream } from '../helpers/proxy-harness.js';
-import { startTraceCollector, type TraceCollector } from '../helpers/trace-collector.js';
+import { startGrpcTraceCollector, startTraceCollector, type TraceCollector } from '../helpers/trace-collector.js';
 
 const PROPAGATED = ['x-request-id', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags', 'b3', 'traceparent', 'tracestate'];
 
@@ -233,4 +233,39 @@ describe('a collector that is down or slow does not slow requests', () => {
       await app.close();
     }
   });
+});
+
+test('opentelemetry over grpc_service: OTLP/gRPC Export to an HTTP/2 collector cluster', async () => {
+  const collector = await startGrpcTraceCollector();
+  const app = await startUpstream('app');
+  const px = await startProxy(`node: { id: "svc-g", cluster: "svc-g.default" }\n` + bootstrap({
+    routes: `              - match: { prefix: "/" }
+                route: { cluster: app }`,
+    clusters: staticCluster('app', [app.port]) + staticCluster('otel', [collector.port], `    typed_extension_protocol_options:
+      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+        explicit_http_config: { http2_protocol_options: {} }`),
+    hcmExtra: `          tracing:
+            provider: { name: envoy.tracers.opentelemetry, typed_config: { "@type": type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig, service_name: svc-g, grpc_service: { envoy_grpc: { cluster_name: otel }, timeout: 2s } } }`,
+  }));
+  try {
+    const r = await request({ port: px.port(), path: '/g', headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } });
+    assert.equal(r.status, 200);
+    flushTracerExporters(px.proxy.ctx);
+    await collector.waitForSpans(1);
+    const [s] = collector.otlp;
+    assert.equal(s!.traceId, '0af7651916cd43dd8448eb211c80319c');
+    assert.equal(s!.parentSpanId, 'b7ad6b7169203331');
+    assert.equal(s!.kind, 2); // no traffic_direction: ingress, SERVER
+    assert.equal(s!.serviceName, 'svc-g');
+    const sent = px.proxy.ctx.stats.counter('tracing.opentelemetry.reports_sent');
+    // The proxy counts the report once grpc-status 0 is back: bounded wait for that one response.
+    for (let i = 0; i < 500 && sent.value === 0; i++) await new Promise((res) => setTimeout(res, 10));
+    assert.equal(sent.value, 1);
+    assert.equal(px.proxy.ctx.stats.counter('tracing.opentelemetry.reports_dropped').value, 0);
+  } finally {
+    await px.close();
+    await app.close();
+    await collector.close();
+  }
 });
