@@ -37,6 +37,9 @@ export const DEFAULT_EXPORTER_LIMITS: ExporterLimits = {
   maxSpansPerReport: TRACING_DEFAULTS.maxSpansPerReport,
 };
 
+/** The counters every exporter declares (its tracer's registration lists them): Envoy's tracer stats, plus spans_dropped for the bounded queue. */
+export const EXPORTER_COUNTERS = ['spans_sent', 'spans_dropped', 'timer_flushed', 'reports_sent', 'reports_dropped', 'reports_failed', 'reports_skipped_no_cluster'] as const;
+
 /** Envoy's tracer stats (tracing.<driver>.*), plus spans_dropped for the bounded queue. */
 class ExporterStats {
   readonly spansSent: Counter;

@@ -8,6 +8,7 @@ import type {
 } from '../../../xds/gen/types.js';
 import { checkSupported, durationMs } from '../../config/support.js';
 import type { TracerRegistration } from '../../extensions/tracer-registration.js';
+import { EXPORTER_COUNTERS } from '../span-exporter.js';
 import { TRACING_DEFAULTS, type CollectorTarget, type OpenTelemetryTracerConfig } from '../tracing-config.js';
 
 export const OPENTELEMETRY_TYPE_URL = 'type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig';
@@ -89,8 +90,5 @@ export const openTelemetryTracerRegistration: TracerRegistration = {
   typeUrls: [OPENTELEMETRY_TYPE_URL],
   decode: (cfg, path, errs) => decodeOpenTelemetryConfig(cfg as OtelProto, path, errs),
   // tracing/span-exporter.ts; Envoy's names under tracing.opentelemetry., plus the Zipkin-style report counters.
-  stats: {
-    prefix: 'tracing.opentelemetry.',
-    counters: ['spans_sent', 'spans_dropped', 'timer_flushed', 'reports_sent', 'reports_dropped', 'reports_failed', 'reports_skipped_no_cluster'],
-  },
+  stats: { prefix: 'tracing.opentelemetry.', counters: EXPORTER_COUNTERS },
 };

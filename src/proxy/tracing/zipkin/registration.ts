@@ -4,6 +4,7 @@ import { ConfigErrors, joinPath } from '../../../common/errors.js';
 import type { envoy_config_trace_v3_ZipkinConfig as ZipkinProto } from '../../../xds/gen/types.js';
 import { checkSupported, wrapped } from '../../config/support.js';
 import type { TracerRegistration } from '../../extensions/tracer-registration.js';
+import { EXPORTER_COUNTERS } from '../span-exporter.js';
 import { TRACING_DEFAULTS, type ZipkinTracerConfig } from '../tracing-config.js';
 
 export const ZIPKIN_TYPE_URL = 'type.googleapis.com/envoy.config.trace.v3.ZipkinConfig';
@@ -33,8 +34,5 @@ export const zipkinTracerRegistration: TracerRegistration = {
   typeUrls: [ZIPKIN_TYPE_URL],
   decode: (cfg, path, errs) => decodeZipkinConfig(cfg as ZipkinProto, path, errs),
   // tracing/span-exporter.ts; Envoy's names under tracing.zipkin., plus weft's spans_dropped.
-  stats: {
-    prefix: 'tracing.zipkin.',
-    counters: ['spans_sent', 'spans_dropped', 'timer_flushed', 'reports_sent', 'reports_dropped', 'reports_failed', 'reports_skipped_no_cluster'],
-  },
+  stats: { prefix: 'tracing.zipkin.', counters: EXPORTER_COUNTERS },
 };
