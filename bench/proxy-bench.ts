@@ -1,5 +1,5 @@
 // Proxy benchmark: the same load against a direct connection to the upstream,
-// weft (plain, with resilience features, with Istio's telemetry filters), nginx and HAProxy, in
+// weft (plain, with resilience features, with Istio's telemetry filters, with 1% tracing), nginx and HAProxy, in
 // one run on one machine. The proxy under test is pinned to core 0; the load
 // generators, the upstream and this harness to core 1. See docs/benchmarks.md.
 //
