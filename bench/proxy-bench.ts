@@ -1,5 +1,5 @@
 // Proxy benchmark: the same load against a direct connection to the upstream,
-// weft (plain, with resilience features, with Istio's telemetry filters), nginx and HAProxy, in
+// weft (plain, with resilience features, with Istio's telemetry filters, with 1% tracing), nginx and HAProxy, in
 // one run on one machine. The proxy under test is pinned to core 0; the load
 // generators, the upstream and this harness to core 1. See docs/benchmarks.md.
 //
@@ -44,7 +44,7 @@ import { numberOption, quietGate, selectTargets, withCpu } from './lib/bench-run
 const PROXY_CORE = 0;
 const LOAD_CORE = 1;
 /** Every target, in report order. */
-const ALL_TARGETS = ['direct', 'nginx', 'haproxy', 'weft', 'weft-resilience', 'weft-istio-stats', 'weft-rbac'] as const;
+const ALL_TARGETS = ['direct', 'nginx', 'haproxy', 'weft', 'weft-resilience', 'weft-istio-stats', 'weft-rbac', 'weft-tracing'] as const;
 type TargetName = (typeof ALL_TARGETS)[number];
 /** How long a server may take to listen before it counts as failed. */
 const START_TIMEOUT_MS = 20_000;
@@ -176,7 +176,7 @@ async function startTarget(target: TargetName, env: Env): Promise<{ server?: Man
   }
   const admin = await freePort();
   const conf = path.join(env.dir, `${target}.yaml`);
-  fs.writeFileSync(conf, weftBootstrapYaml(h1, admin, env.upstream.h1, { resilience: target === 'weft-resilience', istioStats: target === 'weft-istio-stats', rbac: target === 'weft-rbac' }));
+  fs.writeFileSync(conf, weftBootstrapYaml(h1, admin, env.upstream.h1, { resilience: target === 'weft-resilience', istioStats: target === 'weft-istio-stats', rbac: target === 'weft-rbac', tracing: target === 'weft-tracing' }));
   const server = startPinned(target, PROXY_CORE, process.execPath, [path.join(repoRoot, 'bin', 'weft.js'), 'proxy', '-c', conf], repoRoot);
   await waitUp(server, [h1]);
   return { server, ports: { h1, h2: h1 } };
@@ -421,6 +421,7 @@ function report(summaries: TargetSummary[], o: Options): string {
     ['weft-resilience', 'retries, circuit breaker, outlier detection configured'],
     ['weft-istio-stats', "Istio's metadata exchange and standard metrics filters, as a client sidecar runs them"],
     ['weft-rbac', 'envoy.filters.http.rbac with 10 header/path ALLOW policies, the matching one tried last'],
+    ['weft-tracing', 'HCM tracing, envoy.tracers.zipkin at 1% random sampling, spans to a local sink'],
   ];
   for (const [name, what] of variants) {
     const v = by(name);

@@ -45,6 +45,9 @@ const FILES = [
   'envoy/extensions/filters/listener/original_dst/v3/original_dst.proto',
   'envoy/extensions/access_loggers/stream/v3/stream.proto',
   'envoy/extensions/access_loggers/file/v3/file.proto',
+  // HCM tracing providers weft runs (envoy.tracers.zipkin, envoy.tracers.opentelemetry)
+  'envoy/config/trace/v3/zipkin.proto',
+  'envoy/config/trace/v3/opentelemetry.proto',
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
   'envoy/extensions/transport_sockets/tls/v3/tls.proto',
   'envoy/extensions/transport_sockets/tls/v3/secret.proto',
@@ -107,6 +110,8 @@ const ROOT_TYPES = [
   'envoy.extensions.access_loggers.stream.v3.StdoutAccessLog',
   'envoy.extensions.access_loggers.stream.v3.StderrAccessLog',
   'envoy.extensions.access_loggers.file.v3.FileAccessLog',
+  'envoy.config.trace.v3.ZipkinConfig',
+  'envoy.config.trace.v3.OpenTelemetryConfig',
   'envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
   'envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
   'envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',

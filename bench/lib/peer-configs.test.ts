@@ -71,3 +71,19 @@ test('the rbac variant puts envoy.filters.http.rbac with 10 ALLOW policies befor
   const errs = new ConfigErrors();
   assert.ok(loadBootstrapText(text, errs), errs.format());
 });
+
+test('the tracing variant traces at 1% with Zipkin to its own cluster on an OUTBOUND listener, and weft accepts it', () => {
+  const text = weftBootstrapYaml(8000, 8002, 9000, { resilience: false, tracing: true });
+  const b = parse(text);
+  const l = b.static_resources.listeners[0];
+  const hcm = l.filter_chains[0].filters[0].typed_config;
+  assert.equal(l.traffic_direction, 'OUTBOUND');
+  assert.deepEqual(hcm.tracing.random_sampling, { value: 1 });
+  assert.equal(hcm.tracing.provider.name, 'envoy.tracers.zipkin');
+  assert.deepEqual(b.static_resources.clusters.map((c: { name: string }) => c.name), ['upstream', 'zipkin']);
+  const errs = new ConfigErrors();
+  const cfg = loadBootstrapText(text, errs);
+  assert.ok(cfg, errs.format());
+  const t = cfg.listeners[0]!.filterChains[0]!.terminal;
+  assert.equal(t.kind === 'http' && t.hcm.tracing?.randomSampling, 100);
+});

@@ -3,6 +3,7 @@
 // drain, shutdown). Runtime config is swappable: applyStatic() and, with
 // xDS, the dynamic updates replace pieces while requests in flight finish
 // on what they started with.
+import { closeTracerExporters } from './tracing/tracer-exporters.js';
 import os from 'node:os';
 import { systemClock, type Clock } from '../common/clock.js';
 import { LogRegistry, type Logger } from '../common/log.js';
@@ -313,6 +314,7 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
       }
       for (const l of this.listeners.values()) l.close();
       this.listeners.clear();
+      closeTracerExporters(this.ctx);
       this.ctx.clusters.close();
       this.ctx.runtime.close();
       this.ctx.overload.close();

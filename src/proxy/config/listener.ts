@@ -84,6 +84,8 @@ export interface ListenerDecodeContext {
    * name, so callers there leave this unset and a missing name is an error.
    */
   generatedName?: string;
+  /** Set by decodeListener from the listener's traffic_direction, for its filters (the HCM's tracing span kind). */
+  trafficDirection?: 'INBOUND' | 'OUTBOUND' | 'UNSPECIFIED';
 }
 
 const LISTENER_FIELDS = [
@@ -109,6 +111,7 @@ export function decodeListener(l: envoy_config_listener_v3_Listener, path: strin
     else if (kind === 'original_dst') originalDst = true;
   });
   const filterChains: FilterChainConfig[] = [];
+  ctx = { ...ctx, trafficDirection: l.traffic_direction ?? 'UNSPECIFIED' };
   (l.filter_chains ?? []).forEach((fc, i) => {
     const c = decodeFilterChain(fc, joinPath(joinPath(path, 'filter_chains'), i), errs, ctx, i);
     if (c) filterChains.push(c);

@@ -6,6 +6,8 @@ import type { NetworkFilterSpec } from './network-filter-spec.js';
 export interface NetworkFilterDecodeContext {
   /** When false (static bootstrap without xDS), an HCM's `rds` is refused. */
   allowRds: boolean;
+  /** The listener's traffic_direction (absent: unspecified). */
+  trafficDirection?: 'INBOUND' | 'OUTBOUND' | 'UNSPECIFIED';
 }
 
 /** A network filter. */

@@ -21,8 +21,9 @@ import { HcmStats } from '../http/hcm-stats.js';
 import { RbacStats } from '../filters/rbac/rbac-stats.js';
 import { httpRbacRegistration, networkRbacRegistration } from '../filters/rbac/registration.js';
 import { TRANSPORT_SOCKETS } from './transport-sockets.js';
+import { TRACERS } from './tracers.js';
 
-const ALL = [HTTP_FILTERS, NETWORK_FILTERS, LISTENER_FILTERS, ACCESS_LOGGERS, TRANSPORT_SOCKETS];
+const ALL = [HTTP_FILTERS, NETWORK_FILTERS, LISTENER_FILTERS, ACCESS_LOGGERS, TRANSPORT_SOCKETS, TRACERS];
 const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const ROUTER = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
 
@@ -64,6 +65,7 @@ test('the canonical names each position supports', () => {
   assert.deepEqual(LISTENER_FILTERS.registrations.map((r) => r.name), ['envoy.filters.listener.tls_inspector', 'envoy.filters.listener.http_inspector', 'envoy.filters.listener.original_dst']);
   assert.deepEqual(ACCESS_LOGGERS.registrations.map((r) => r.name), ['envoy.access_loggers.file', 'envoy.access_loggers.stdout', 'envoy.access_loggers.stderr']);
   assert.deepEqual(TRANSPORT_SOCKETS.registrations.map((r) => r.name), ['envoy.transport_sockets.raw_buffer', 'envoy.transport_sockets.tls']);
+  assert.deepEqual(TRACERS.registrations.map((r) => r.name), ['envoy.tracers.zipkin', 'envoy.tracers.opentelemetry']);
 });
 
 test('a type the codec knows but that is no HTTP filter (gzip) is refused with the HTTP filters weft runs, not the codec\'s types', () => {

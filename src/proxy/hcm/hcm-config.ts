@@ -14,6 +14,7 @@ import type { FilterDecodeContext } from '../http/filter.js';
 import { decodeAccessLogs } from '../access-log/decode.js';
 import type { HcmConfig } from '../http/connection-manager-config.js';
 import { checkAdsConfigSource } from '../config/dynamic-resources.js';
+import { decodeTracing } from '../tracing/decode-tracing.js';
 
 /** Defaults, as Envoy documents them. */
 export const HCM_DEFAULTS = {
@@ -43,12 +44,14 @@ const HCM_FIELDS = [
   'server_name', 'server_header_transformation', 'max_request_headers_kb', 'stream_idle_timeout', 'request_timeout',
   'request_headers_timeout', 'drain_timeout', 'common_http_protocol_options', 'http_protocol_options', 'http2_protocol_options',
   'upgrade_configs', 'normalize_path', 'merge_slashes', 'strip_matching_host_port', 'strip_any_host_port', 'delayed_close_timeout',
-  'add_user_agent', 'internal_address_config', 'stream_error_on_invalid_http_message',
+  'add_user_agent', 'internal_address_config', 'stream_error_on_invalid_http_message', 'tracing',
 ] as const;
 
 export interface HcmDecodeContext {
   /** When false (static bootstrap without xDS), `rds` is refused. */
   allowRds: boolean;
+  /** The listener's traffic_direction (the tracing span kind). */
+  trafficDirection?: 'INBOUND' | 'OUTBOUND' | 'UNSPECIFIED';
 }
 
 export function decodeHcm(h: HcmProto & AnyMessage, path: string, errs: ConfigErrors, ctx: HcmDecodeContext): HcmConfig {
@@ -111,6 +114,7 @@ export function decodeHcm(h: HcmProto & AnyMessage, path: string, errs: ConfigEr
   if (h.internal_address_config) errs.unsupported(joinPath(path, 'internal_address_config'));
   if ((h.xff_num_trusted_hops ?? 0) > 0) errs.unsupported(joinPath(path, 'xff_num_trusted_hops'), 'a non-zero xff_num_trusted_hops');
 
+  const tracing = decodeTracing(h.tracing, joinPath(path, 'tracing'), errs);
   return {
     statPrefix,
     codecType: codecType === 'HTTP3' ? 'AUTO' : codecType,
@@ -118,6 +122,8 @@ export function decodeHcm(h: HcmProto & AnyMessage, path: string, errs: ConfigEr
     ...(rdsName !== undefined ? { rdsName } : {}),
     filters,
     accessLogs: decodeAccessLogs(h.access_log, joinPath(path, 'access_log'), errs),
+    ...(tracing ? { tracing } : {}),
+    trafficDirection: ctx.trafficDirection ?? 'UNSPECIFIED',
     useRemoteAddress: wrapped(h.use_remote_address, false),
     xffNumTrustedHops: h.xff_num_trusted_hops ?? 0,
     skipXffAppend: h.skip_xff_append ?? false,

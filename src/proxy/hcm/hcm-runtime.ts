@@ -17,6 +17,7 @@ import { HttpStream, type ConnectionManager } from '../http/stream.js';
 import { dateHeader } from '../http/date.js';
 import { HcmStats } from '../http/hcm-stats.js';
 import type { RouterFactory } from '../router/registration.js';
+import { HttpTracer, spanKindFor } from '../tracing/http-tracer.js';
 
 /** Request body bytes buffered before reading from the downstream pauses (Envoy's default buffer limit is 1 MiB). */
 const DEFAULT_BUFFER_LIMIT = 1024 * 1024;
@@ -29,6 +30,7 @@ export class HcmRuntime implements ConnectionManager {
   readonly log: Logger;
   readonly bufferLimit = DEFAULT_BUFFER_LIMIT;
   private readonly accessLoggers: AccessLogger[];
+  readonly tracer: HttpTracer | undefined;
   /** Streams in flight, for draining. */
   activeStreams = 0;
 
@@ -46,6 +48,7 @@ export class HcmRuntime implements ConnectionManager {
     this.filterFactories = all.filter((f) => f !== routerFactory);
     this.router = new Router(ctx, this, routerFactory?.routerConfig);
     this.accessLoggers = config.accessLogs.map((a) => ctx.accessLogs.get(a));
+    this.tracer = config.tracing ? new HttpTracer(config.tracing, ctx, spanKindFor(config.trafficDirection)) : undefined;
   }
 
   random(): number {

@@ -5,6 +5,7 @@
 import type { AccessLogConfig } from '../access-log/access-log-config.js';
 import type { RouteTable } from '../route/route-table.js';
 import type { HttpFilterFactory } from './filter.js';
+import type { TracingConfig } from '../tracing/tracing-config.js';
 
 export interface HcmConfig {
   readonly statPrefix: string;
@@ -14,6 +15,10 @@ export interface HcmConfig {
   readonly rdsName?: string;
   readonly filters: readonly HttpFilterFactory[];
   readonly accessLogs: readonly AccessLogConfig[];
+  /** HttpConnectionManager.tracing, decoded; absent: no tracing. */
+  readonly tracing?: TracingConfig;
+  /** The listener's traffic_direction: OUTBOUND spans are CLIENT spans (egress), others SERVER (ingress). */
+  readonly trafficDirection: 'INBOUND' | 'OUTBOUND' | 'UNSPECIFIED';
   readonly useRemoteAddress: boolean;
   readonly xffNumTrustedHops: number;
   readonly skipXffAppend: boolean;

@@ -39,6 +39,18 @@ export interface TerminalFilter {
 }
 
 /**
+ * The connection manager's tracer (tracing/http-tracer.ts), when its config
+ * has `tracing`: one span per stream. Declared here so the stream does not
+ * depend on the tracers.
+ */
+export interface StreamTracer<TSpan = unknown> {
+  /** After routing, before the filters: decides, starts the span, writes the outgoing trace context into the request headers. */
+  start(s: HttpStream): TSpan;
+  /** Once, when the stream ends (any way): records the span if sampled. Never does I/O on the request path. */
+  finish(s: HttpStream, span: TSpan): void;
+}
+
+/**
  * The connection manager as its streams and codecs see it (implemented by
  * hcm/hcm-runtime.ts; tests implement a small fake). One per HCM config
  * version, shared by every connection and stream that started under it.
@@ -54,6 +66,8 @@ export interface ConnectionManager {
   /** Per-stream filter factories in chain order, without the router. */
   readonly filterFactories: readonly HttpFilterFactory[];
   readonly router: TerminalFilter;
+  /** Set when the config has `tracing`. */
+  readonly tracer?: StreamTracer | undefined;
   /** Streams in flight (the codecs read it while draining). */
   activeStreams: number;
   random(): number;
@@ -122,6 +136,8 @@ export class HttpStream implements FilterStream {
   /** Cleanup callbacks (router's upstream request, timers). */
   private cleanups: (() => void)[] = [];
   private idleTimer: { cancel(): void } | undefined;
+  /** The tracer's span for this stream (hcm.tracer set), from start() to finish(). */
+  private span: unknown = undefined;
   private requestTimer: { cancel(): void } | undefined;
 
   constructor(
@@ -184,6 +200,14 @@ export class HttpStream implements FilterStream {
     const table = hcm.routeTable();
     this.route = table ? table.route(this, (hcm.random() * 4294967296) >>> 0) : undefined;
     if (this.route) this.info.routeName = this.route.route.name;
+    if (hcm.tracer) {
+      try {
+        this.span = hcm.tracer.start(this);
+      } catch (err) {
+        // Tracing never fails a request.
+        hcm.log.error(`stream ${this.conn.id}: tracer error: ${String(err)}`);
+      }
+    }
     for (const f of hcm.filterFactories) {
       const inst = f.create(this);
       if (inst) {
@@ -603,6 +627,13 @@ export class HttpStream implements FilterStream {
     for (const c of this.cleanups) {
       try {
         c();
+      } catch {
+        /* ditto */
+      }
+    }
+    if (this.span !== undefined) {
+      try {
+        hcm.tracer!.finish(this, this.span);
       } catch {
         /* ditto */
       }
