@@ -50,6 +50,18 @@ export class TcpProxy {
     return c.clusters[c.clusters.length - 1]?.name;
   }
 
+  /** The access-log record of a downstream connection as it starts. */
+  private connectionInfo(down: net.Socket, connId: number): StreamInfo {
+    const info = new StreamInfo();
+    info.startTime = this.ctx.clock.wallNow();
+    info.startMonotonic = this.ctx.clock.now();
+    info.connectionId = connId;
+    info.downstreamRemoteAddress = `${down.remoteAddress}:${down.remotePort}`;
+    info.downstreamDirectRemoteAddress = info.downstreamRemoteAddress;
+    info.downstreamLocalAddress = `${down.localAddress}:${down.localPort}`;
+    return info;
+  }
+
   /**
    * Access-logs a connection a network filter before this one refused
    * (envoy.filters.network.rbac): in Envoy the tcp_proxy already had the
@@ -58,14 +70,8 @@ export class TcpProxy {
    */
   logRefused(down: net.Socket, connId: number, terminationDetails: string): void {
     if (this.loggers.length === 0) return;
-    const info = new StreamInfo();
-    info.startTime = this.ctx.clock.wallNow();
-    info.startMonotonic = this.ctx.clock.now();
+    const info = this.connectionInfo(down, connId);
     info.duration = 0;
-    info.connectionId = connId;
-    info.downstreamRemoteAddress = `${down.remoteAddress}:${down.remotePort}`;
-    info.downstreamDirectRemoteAddress = info.downstreamRemoteAddress;
-    info.downstreamLocalAddress = `${down.localAddress}:${down.localPort}`;
     info.connectionTerminationDetails = terminationDetails;
     for (const l of this.loggers) l.log(info);
   }
@@ -73,13 +79,7 @@ export class TcpProxy {
   /** Takes over an accepted downstream socket (any peeked bytes already unshifted); `tls` when the listener terminated TLS. */
   handle(down: net.Socket, connId: number, tls?: TlsConnectionInfo): void {
     const st = this.stats;
-    const info = new StreamInfo();
-    info.startTime = this.ctx.clock.wallNow();
-    info.startMonotonic = this.ctx.clock.now();
-    info.connectionId = connId;
-    info.downstreamRemoteAddress = `${down.remoteAddress}:${down.remotePort}`;
-    info.downstreamDirectRemoteAddress = info.downstreamRemoteAddress;
-    info.downstreamLocalAddress = `${down.localAddress}:${down.localPort}`;
+    const info = this.connectionInfo(down, connId);
     if (tls) info.downstreamTls = tls;
     st.cxTotal.inc();
     st.cxActive.inc();
