@@ -51,7 +51,7 @@ export class TcpProxy {
   }
 
   /** The access-log record of a downstream connection as it starts. */
-  private connectionInfo(down: net.Socket, connId: number): StreamInfo {
+  private startInfo(down: net.Socket, connId: number): StreamInfo {
     const info = new StreamInfo();
     info.startTime = this.ctx.clock.wallNow();
     info.startMonotonic = this.ctx.clock.now();
@@ -70,7 +70,7 @@ export class TcpProxy {
    */
   logRefused(down: net.Socket, connId: number, terminationDetails: string): void {
     if (this.loggers.length === 0) return;
-    const info = this.connectionInfo(down, connId);
+    const info = this.startInfo(down, connId);
     info.duration = 0;
     info.connectionTerminationDetails = terminationDetails;
     for (const l of this.loggers) l.log(info);
@@ -79,7 +79,7 @@ export class TcpProxy {
   /** Takes over an accepted downstream socket (any peeked bytes already unshifted); `tls` when the listener terminated TLS. */
   handle(down: net.Socket, connId: number, tls?: TlsConnectionInfo): void {
     const st = this.stats;
-    const info = this.connectionInfo(down, connId);
+    const info = this.startInfo(down, connId);
     if (tls) info.downstreamTls = tls;
     st.cxTotal.inc();
     st.cxActive.inc();

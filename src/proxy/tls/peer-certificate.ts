@@ -46,6 +46,11 @@ export interface CertificateFacts {
   readonly fingerprint256: string;
 }
 
+/** The URI SANs (SPIFFE IDs) of node's subjectAltName text, in order. */
+export function uriSansOf(subjectAltName: string | undefined): string[] {
+  return parseSubjectAltNames(subjectAltName).filter((s) => s.type === 'URI').map((s) => s.value);
+}
+
 /** Extracts what logs and policies need from a certificate. */
 export function certificateFacts(cert: X509Certificate): CertificateFacts {
   const sans = parseSubjectAltNames(cert.subjectAltName);

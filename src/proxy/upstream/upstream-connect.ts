@@ -14,7 +14,7 @@ import tls from 'node:tls';
 import type { Counter } from '../../stats/index.js';
 import type { ClientTlsProvider } from '../tls/client-tls.js';
 import { serverCertificate } from '../tls/client-tls-provider.js';
-import { certificateFacts } from '../tls/peer-certificate.js';
+import { certificateFacts, uriSansOf } from '../tls/peer-certificate.js';
 import type { UpstreamSslStats } from './upstream-ssl-stats.js';
 import type { UpstreamConnectionInfo } from './types.js';
 
@@ -167,7 +167,8 @@ export function connectionInfo(sock: net.Socket): UpstreamConnectionInfo {
   if (!(sock instanceof tls.TLSSocket)) return { localAddress };
   const cert = serverCertificate(sock);
   const facts = cert ? certificateFacts(cert) : undefined;
+  // Only the URI SANs of our own certificate are needed (no fingerprint, serial or subject).
   const own = sock.getX509Certificate();
-  const localUriSans = own ? certificateFacts(own).uriSans : [];
+  const localUriSans = own ? uriSansOf(own.subjectAltName) : [];
   return { localAddress, tls: { peerUriSans: facts?.uriSans ?? [], peerSubject: facts?.subject ?? '', version: sock.getProtocol() ?? '', localUriSans } };
 }
