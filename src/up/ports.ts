@@ -4,16 +4,11 @@
 // e.g. to weft up's own control plane binding :0 a moment later.
 import net from 'node:net';
 
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
+/** One free port, released at once (the caller binds it soon; see holdPorts for why sooner is safer). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const h = await holdPorts(1, host);
+  await h.release();
+  return h.ports[0]!;
 }
 
 /** Ports held by listening sockets until release(). */
