@@ -15,6 +15,7 @@ import { NetworkRbac } from '../filters/rbac/network-filter.js';
 import { StreamInfo } from '../access-log/stream-info.js';
 import { IstioTcpStatsFactory } from '../filters/istio-stats/tcp-stats.js';
 import { reporterOf } from '../filters/istio-stats/labels.js';
+import { TcpMetadataExchange } from '../filters/tcp-metadata-exchange/exchange.js';
 import { NR } from '../access-log/response-flags.js';
 import { HttpHandler } from './http-handler.js';
 import { DownstreamTls, type TerminatedTls } from './downstream-tls.js';
@@ -89,7 +90,8 @@ export class ActiveListener {
     const istio = fc.istioTcpStats
       ? new IstioTcpStatsFactory(reporterOf(this.config.source.traffic_direction, t.tcp.statPrefix), fc.istioTcpStats, this.ctx)
       : undefined;
-    return { ...base, tcp: new TcpProxy(t.tcp, this.ctx, istio) };
+    const mx = fc.metadataExchange ? new TcpMetadataExchange(fc.metadataExchange, this.ctx.stats, this.ctx.node) : undefined;
+    return { ...base, tcp: new TcpProxy(t.tcp, this.ctx, istio, mx) };
   }
 
   private limiters(fc: FilterChainConfig): NetworkLocalRateLimiter[] {
@@ -259,7 +261,7 @@ export class ActiveListener {
     }
     if (chain.tcp) {
       if (peeked) socket.unshift(peeked);
-      chain.tcp.handle(socket, id, tls?.info);
+      chain.tcp.handle(socket, id, tls?.info, tls?.alpn);
       return;
     }
     chain.http!.handle(socket, peeked, {
