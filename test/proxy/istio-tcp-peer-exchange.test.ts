@@ -12,7 +12,10 @@ import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { parsePrometheusText, type PromSample } from '../../src/stats/prometheus-text-parser.js';
 import { OPENSSL_MISSING } from '../../src/proxy/tls/tls-test-kit.js';
-import { frameOf } from '../../src/proxy/filters/tcp-metadata-exchange/wire.js';
+import { encodeExchangeFrame, frameOf } from '../../src/proxy/filters/tcp-metadata-exchange/wire.js';
+import { makeTestPki, type TestPki } from '../../src/proxy/tls/tls-test-kit.js';
+import { tcpMetadataExchangeFilter } from '../../src/control/translate/telemetry-filters.js';
+import { startProxy } from '../helpers/proxy-harness.js';
 import { MX_MAGIC } from '../../src/proxy/filters/tcp-metadata-exchange/defaults.js';
 import { CLIENT_SPIFFE, SERVER_SPIFFE, startTcpMesh, TCP_SVC, type TcpMesh } from '../helpers/istio-tcp-sidecars.js';
 import { echoOnce, waitUntil } from '../helpers/net-harness.js';
@@ -233,5 +236,70 @@ describe('TCP metadata exchange over plaintext', { timeout: 60_000 }, () => {
     } finally {
       await mesh.close();
     }
+  });
+});
+
+describe('the exchange before an HCM (Istio puts it in inbound HTTP chains too)', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
+  let pki: TestPki;
+  let px: RunningProxy;
+  before(async () => {
+    pki = makeTestPki('weft-mx-hcm-');
+    const cert = pki.issue('server', { uris: [SERVER_SPIFFE] });
+    const hcm = {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+      stat_prefix: 'inbound_0.0.0.0_9080',
+      route_config: { virtual_hosts: [{ name: 'vh', domains: ['*'], routes: [{ match: { prefix: '/' }, direct_response: { status: 200, body: { inline_string: 'ok' } } }] }] },
+      http_filters: [{ name: 'r', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
+    };
+    const ts = {
+      name: 'envoy.transport_sockets.tls',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+        common_tls_context: { tls_certificates: [{ certificate_chain: { filename: cert.certPath }, private_key: { filename: cert.keyPath } }], alpn_protocols: ['istio-peer-exchange', 'h2', 'http/1.1'] },
+      },
+    };
+    px = await startProxy(`admin: ${JSON.stringify({ address: { socket_address: { address: '127.0.0.1', port_value: 0 } } })}\nstatic_resources: ${JSON.stringify({
+      listeners: [{ name: 'in', traffic_direction: 'INBOUND', address: { socket_address: { address: '127.0.0.1', port_value: 0 } }, filter_chains: [{ transport_socket: ts, filters: [tcpMetadataExchangeFilter(), { name: 'hcm', typed_config: hcm }] }] }],
+    })}\n`);
+  });
+  after(async () => {
+    await px?.close();
+    pki?.cleanup();
+  });
+
+  function tlsRequest(alpn: string[], first: Buffer): Promise<{ alpn: string | false; data: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const s = tls.connect({ host: '127.0.0.1', port: px.port('in'), ca: fs.readFileSync(pki.root.certPath), rejectUnauthorized: false, ALPNProtocols: alpn });
+      const chunks: Buffer[] = [];
+      const timer = setTimeout(() => {
+        s.destroy();
+        reject(new Error(`no close; got ${JSON.stringify(Buffer.concat(chunks).toString('latin1'))}`));
+      }, 5000);
+      s.on('secureConnect', () => s.write(Buffer.concat([first, Buffer.from('GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n')])));
+      s.on('data', (c: Buffer) => chunks.push(c));
+      s.on('error', reject);
+      s.on('close', () => {
+        clearTimeout(timer);
+        resolve({ alpn: s.alpnProtocol ?? false, data: Buffer.concat(chunks) });
+      });
+    });
+  }
+
+  it('an HTTP client (ALPN http/1.1): no exchange, counted alpn_protocol_not_found, the request is served', async () => {
+    const r = await tlsRequest(['http/1.1'], Buffer.alloc(0));
+    assert.equal(r.alpn, 'http/1.1');
+    assert.match(r.data.toString(), /^HTTP\/1\.1 200 /);
+    assert.equal((await mxCounters(px)).alpn_protocol_not_found, 1);
+  });
+
+  it('a client that picks istio-peer-exchange: the frames go first both ways, then HTTP is served', async () => {
+    const r = await tlsRequest(['istio-peer-exchange'], encodeExchangeFrame(undefined));
+    assert.equal(r.alpn, 'istio-peer-exchange');
+    assert.equal(r.data.readUInt32BE(0), MX_MAGIC);
+    assert.match(r.data.subarray(8 + r.data.readUInt32BE(4)).toString(), /^HTTP\/1\.1 200 [\s\S]*ok$/);
+    const c = await mxCounters(px);
+    assert.equal(c.alpn_protocol_found, 1);
+    assert.equal(c.metadata_added, 1);
+    assert.equal(c.header_not_found + c.initial_header_not_found, 0);
   });
 });

@@ -53,7 +53,7 @@ export interface FilterChainConfig {
   rateLimits: NetworkLocalRateLimitConfig[];
   /** istio.stats as a network filter (Istio's TCP metrics); only before tcp_proxy. */
   istioTcpStats?: IstioStatsConfig;
-  /** envoy.filters.network.metadata_exchange (Istio's TCP peer exchange); only before tcp_proxy. */
+  /** envoy.filters.network.metadata_exchange (Istio's TCP peer exchange); before tcp_proxy or an HCM. */
   metadataExchange?: TcpMetadataExchangeConfig;
   /** envoy.filters.network.rbac entries, in order: checked once TLS is terminated, before the terminal. */
   rbac: NetworkRbacSettings[];
@@ -185,8 +185,8 @@ function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: strin
   });
   // Istio places it only in TCP chains; an HCM chain has its HTTP twin.
   if (istioTcpStats && terminal && terminal.kind !== 'tcp') errs.error(istioTcpStats.path, 'istio.stats as a network filter runs only before envoy.filters.network.tcp_proxy', CFG.CONFLICT);
-  // Its frame is in the TCP byte stream; HTTP chains exchange peer metadata in headers (istio.metadata_exchange).
-  if (metadataExchange && terminal && terminal.kind !== 'tcp') errs.error(metadataExchange.path, 'envoy.filters.network.metadata_exchange runs only before envoy.filters.network.tcp_proxy', CFG.CONFLICT);
+  // Istio puts it before tcp_proxy and before inbound HCMs (where HTTP ALPNs keep it idle).
+  if (metadataExchange && terminal && terminal.kind === 'direct') errs.error(metadataExchange.path, 'envoy.filters.network.metadata_exchange runs only before envoy.filters.network.tcp_proxy or envoy.filters.network.http_connection_manager', CFG.CONFLICT);
   if (filters.length === 0) errs.required(joinPath(path, 'filters'), `a filter chain needs a terminal filter (${NETWORK_FILTERS.namesWhere((r) => r.terminal)})`);
   if (!terminal || !match || !transportSocket) return undefined;
   return {

@@ -140,19 +140,22 @@ test('config: Istio\'s TypedStruct decodes; every problem is reported with its p
   ]);
 });
 
-test('bootstrap: Cluster.filters takes the upstream exchange and refuses other types by path; the listener filter only before tcp_proxy', () => {
+test('bootstrap: Cluster.filters takes the upstream exchange and refuses other types by path; the listener filter goes before tcp_proxy or an HCM, not direct_response', () => {
   const mx = { name: 'istio.metadata_exchange', typed_config: { '@type': 'type.googleapis.com/xds.type.v3.TypedStruct', type_url: TCP_MX_TYPE_URL, value: { protocol: 'istio-peer-exchange' } } };
   const hcm = { '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', stat_prefix: 'in', route_config: {}, http_filters: [{ name: 'r', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }] };
   const yaml = (clusterFilters: unknown[]) => JSON.stringify({
     static_resources: {
-      listeners: [{ name: 'l', address: { socket_address: { address: '127.0.0.1', port_value: 0 } }, filter_chains: [{ filters: [mx, { name: 'hcm', typed_config: hcm }] }] }],
+      listeners: [{ name: 'l', address: { socket_address: { address: '127.0.0.1', port_value: 0 } }, filter_chains: [
+        { filters: [mx, { name: 'hcm', typed_config: hcm }] },
+        { filter_chain_match: { destination_port: 1 }, filters: [mx, { name: 'd', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.direct_response.v3.Config' } }] },
+      ] }],
       clusters: [{ name: 'c', type: 'STATIC', connect_timeout: '1s', filters: clusterFilters, load_assignment: { cluster_name: 'c', endpoints: [] } }],
     },
   });
   const errs = new ConfigErrors();
   loadBootstrapText(yaml([mx, { name: 'x', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy' } }, { name: 'y', config_discovery: {} }]), errs);
   assert.deepEqual(errs.errors.map((e) => [e.path, e.code]), [
-    ['static_resources.listeners[0].filter_chains[0].filters[0]', CFG.CONFLICT],
+    ['static_resources.listeners[0].filter_chains[1].filters[0]', CFG.CONFLICT],
     ['static_resources.clusters[0].filters[1].typed_config', CFG.UNSUPPORTED_EXTENSION],
     ['static_resources.clusters[0].filters[2].config_discovery', CFG.UNSUPPORTED_FIELD],
     ['static_resources.clusters[0].filters[2].typed_config', CFG.REQUIRED],
