@@ -9,6 +9,7 @@
 // context_extensions, and the stats.
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import https from 'node:https';
 import type net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
@@ -16,6 +17,7 @@ import { decodeBinary, encodeBinary } from '../../src/xds/codec.js';
 import { closedPort, request, request2, startProxy, startUpstream, type RunningProxy, type Upstream } from '../helpers/proxy-harness.js';
 import { bootstrapErrors } from '../helpers/proxy-harness.js';
 import { jsonCluster, stat, type Json } from '../helpers/http-test-kit.js';
+import { makeTestPki, OPENSSL_MISSING, type TestCert, type TestPki } from '../../src/proxy/tls/tls-test-kit.js';
 
 const EXT_AUTHZ = 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz';
 const PER_ROUTE = 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute';
@@ -30,6 +32,7 @@ const H2 = {
 
 interface CheckRequest {
   attributes?: {
+    tls_session?: { sni?: string };
     source?: { address?: { socket_address?: { address?: string; port_value?: number } }; principal?: string };
     destination?: { address?: { socket_address?: { address?: string; port_value?: number } } };
     request?: { http?: { id?: string; method?: string; path?: string; host?: string; scheme?: string; protocol?: string; headers?: Record<string, string>; body?: string; size?: number | string } };
@@ -400,5 +403,64 @@ describe('ext_authz config', () => {
       },
     }));
     assert.match(errs.map((e) => `${e.path} ${e.message}`).join('\n'), /disabled.*must be true/);
+  });
+});
+
+describe('ext_authz over mTLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
+  const SA_CLIENT = 'spiffe://cluster.local/ns/default/sa/client';
+  const SA_SERVER = 'spiffe://cluster.local/ns/default/sa/server';
+  let pki: TestPki;
+  let client: TestCert;
+  let authz: GrpcAuthorizer;
+  let app: Upstream;
+  let px: RunningProxy;
+
+  before(async () => {
+    pki = makeTestPki('weft-extauthz-');
+    const server = pki.issue('server', { dns: ['localhost'], ips: ['127.0.0.1'], uris: [SA_SERVER] });
+    client = pki.issue('client', { uris: [SA_CLIENT] });
+    authz = await startGrpcAuthorizer();
+    app = await startUpstream('app');
+    const l = listener('mtls', { ...grpcService('authz'), include_peer_certificate: true, include_tls_session: true }, [toApp('/')]);
+    (l.filter_chains as Json[])[0]!.transport_socket = {
+      name: 'envoy.transport_sockets.tls',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+        require_client_certificate: true,
+        common_tls_context: {
+          tls_certificates: [{ certificate_chain: { filename: server.certPath }, private_key: { filename: server.keyPath } }],
+          validation_context: { trusted_ca: { filename: pki.root.certPath } },
+        },
+      },
+    };
+    px = await startProxy(JSON.stringify({
+      admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
+      static_resources: { listeners: [l], clusters: [jsonCluster('app', [app.port]), jsonCluster('authz', [authz.port], H2)] },
+    }));
+  });
+
+  after(async () => {
+    await px?.close();
+    await authz?.close();
+    await app?.close();
+    pki?.cleanup();
+  });
+
+  it('sends the peer principal (URI SAN), the proxy\'s own principal, the client certificate and the SNI', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = https.request({ host: '127.0.0.1', port: px.port('mtls'), path: '/allow/tls', servername: 'localhost', ca: pki.root.certPem, cert: client.certPem, key: client.keyPem, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(status, 200);
+    const a = authz.checks.at(-1)!.attributes as Json & { source: { principal: string; certificate: string }; destination: { principal: string }; tls_session: { sni: string }; request: { http: { scheme: string } } };
+    assert.equal(a.source.principal, SA_CLIENT);
+    assert.equal(a.destination.principal, SA_SERVER);
+    assert.equal(decodeURIComponent(a.source.certificate).trim(), client.certPem.trim());
+    assert.equal(a.tls_session.sni, 'localhost');
+    assert.equal(a.request.http.scheme, 'https');
   });
 });
