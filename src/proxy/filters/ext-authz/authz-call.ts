@@ -158,7 +158,7 @@ export class GrpcCheckTemplate {
   check(cluster: FilterClusterView | undefined, frame: Buffer, clock: Clock, onResult: (r: AuthzResult) => void): CancelCall {
     const headers = new HeaderMap(this.names.slice(), this.values.slice());
     headers.add('content-length', String(frame.length));
-    const head: UpstreamRequestHead = { method: 'POST', path: CHECK_METHOD_PATH, authority: this.service.authority, scheme: 'http', headers, end: false };
+    const head: UpstreamRequestHead = { method: 'POST', path: CHECK_METHOD_PATH, authority: this.service.authority, scheme: 'http', headers, end: false, noTrailers: true };
     return new GrpcExchange(onResult).start(cluster, this.service.cluster, 'HTTP/2', head, frame, clock, this.service.timeoutMs);
   }
 }
