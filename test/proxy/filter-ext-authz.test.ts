@@ -195,6 +195,8 @@ describe('ext_authz filter', { timeout: 60_000 }, () => {
           listener('slow', { ...grpcService('authz', '0.1s'), status_on_error: { code: 'GatewayTimeout' }, stat_prefix: 'slowauth' }, [toApp('/')]),
           listener('down_allow', { ...grpcService('authz_down'), failure_mode_allow: true, failure_mode_allow_header_add: true }, [toApp('/')]),
           listener('down_deny', { ...grpcService('authz_down') }, [toApp('/')]),
+          listener('off', { ...grpcService('authz'), filter_enabled: { default_value: { numerator: 0 } } }, [toApp('/')]),
+          listener('off_deny', { ...grpcService('authz'), filter_enabled: { default_value: { numerator: 0 } }, deny_at_disable: { default_value: { value: true }, runtime_key: 'ext_authz.deny_at_disable' } }, [toApp('/')]),
           listener('http', {
             http_service: {
               server_uri: { uri: `http://127.0.0.1:${0}/`, cluster: 'http_authz', timeout: '1s' },
@@ -325,6 +327,19 @@ describe('ext_authz filter', { timeout: 60_000 }, () => {
     assert.match(String(d.headers['x-weft-error']), /^WEFT_EXT_AUTHZ_ERROR /);
     assert.equal(await stat(px, 'http.down_deny.ext_authz.error'), 1);
     assert.equal(await stat(px, 'http.down_deny.ext_authz.failure_mode_allowed'), 0);
+  });
+
+  it('filter_enabled 0%: not checked and counted as disabled; with deny_at_disable, status_on_error', async () => {
+    const checks = authz.checks.length;
+    const r = await request({ port: px.port('off'), path: '/deny' });
+    assert.equal(r.status, 200, 'the authorizer would have denied it');
+    assert.equal(authz.checks.length, checks);
+    assert.equal(await stat(px, 'http.off.ext_authz.disabled'), 1);
+    const d = await request({ port: px.port('off_deny'), path: '/allow' });
+    assert.equal(d.status, 403);
+    assert.match(String(d.headers['x-weft-error']), /^WEFT_EXT_AUTHZ_ERROR .*deny_at_disable/);
+    assert.equal(await stat(px, 'http.off_deny.ext_authz.disabled'), 1);
+    assert.equal(authz.checks.length, checks);
   });
 
   it('HTTP authorizer: allowed headers go to it, 200 allows with allowed_upstream_headers, other statuses deny', async () => {
