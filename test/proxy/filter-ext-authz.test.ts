@@ -196,7 +196,7 @@ describe('ext_authz filter', { timeout: 60_000 }, () => {
           listener('down_allow', { ...grpcService('authz_down'), failure_mode_allow: true, failure_mode_allow_header_add: true }, [toApp('/')]),
           listener('down_deny', { ...grpcService('authz_down') }, [toApp('/')]),
           listener('off', { ...grpcService('authz'), filter_enabled: { default_value: { numerator: 0 } } }, [toApp('/')]),
-          listener('off_deny', { ...grpcService('authz'), filter_enabled: { default_value: { numerator: 0 } }, deny_at_disable: { default_value: { value: true }, runtime_key: 'ext_authz.deny_at_disable' } }, [toApp('/')]),
+          listener('off_deny', { ...grpcService('authz'), filter_enabled: { default_value: { numerator: 0 } }, deny_at_disable: { default_value: true, runtime_key: 'ext_authz.deny_at_disable' } }, [toApp('/')]),
           listener('http', {
             http_service: {
               server_uri: { uri: `http://127.0.0.1:${0}/`, cluster: 'http_authz', timeout: '1s' },
