@@ -195,6 +195,7 @@ describe('ext_authz filter', { timeout: 60_000 }, () => {
           listener('slow', { ...grpcService('authz', '0.1s'), status_on_error: { code: 'GatewayTimeout' }, stat_prefix: 'slowauth' }, [toApp('/')]),
           listener('down_allow', { ...grpcService('authz_down'), failure_mode_allow: true, failure_mode_allow_header_add: true }, [toApp('/')]),
           listener('down_deny', { ...grpcService('authz_down') }, [toApp('/')]),
+          listener('nocluster', { ...grpcService('nope') }, [toApp('/')]),
           listener('off', { ...grpcService('authz'), filter_enabled: { default_value: { numerator: 0 } } }, [toApp('/')]),
           listener('off_deny', { ...grpcService('authz'), filter_enabled: { default_value: { numerator: 0 } }, deny_at_disable: { default_value: true, runtime_key: 'ext_authz.deny_at_disable' } }, [toApp('/')]),
           listener('http', {
@@ -327,6 +328,13 @@ describe('ext_authz filter', { timeout: 60_000 }, () => {
     assert.match(String(d.headers['x-weft-error']), /^WEFT_EXT_AUTHZ_ERROR /);
     assert.equal(await stat(px, 'http.down_deny.ext_authz.error'), 1);
     assert.equal(await stat(px, 'http.down_deny.ext_authz.failure_mode_allowed'), 0);
+  });
+
+  it('an authorizer cluster that does not exist is an error, named in x-weft-error', async () => {
+    const r = await request({ port: px.port('nocluster'), path: '/a' });
+    assert.equal(r.status, 403);
+    assert.match(String(r.headers['x-weft-error']), /^WEFT_EXT_AUTHZ_ERROR .*cluster nope not found/);
+    assert.equal(await stat(px, 'http.nocluster.ext_authz.error'), 1);
   });
 
   it('filter_enabled 0%: not checked and counted as disabled; with deny_at_disable, status_on_error', async () => {
