@@ -61,7 +61,7 @@ test('every registered type URL is one the codec can decode, and names and URLs 
 });
 
 test('the canonical names each position supports', () => {
-  assert.deepEqual(HTTP_FILTERS.registrations.map((r) => r.name), ['envoy.filters.http.router', 'envoy.filters.http.fault', 'envoy.filters.http.local_ratelimit', 'envoy.filters.http.compressor', 'envoy.filters.http.cors', 'envoy.filters.http.csrf', 'envoy.filters.http.health_check', 'envoy.filters.http.buffer', 'envoy.filters.http.header_to_metadata', 'istio.metadata_exchange', 'envoy.filters.http.istio_stats', 'envoy.filters.http.rbac']);
+  assert.deepEqual(HTTP_FILTERS.registrations.map((r) => r.name), ['envoy.filters.http.router', 'envoy.filters.http.fault', 'envoy.filters.http.local_ratelimit', 'envoy.filters.http.compressor', 'envoy.filters.http.cors', 'envoy.filters.http.csrf', 'envoy.filters.http.health_check', 'envoy.filters.http.buffer', 'envoy.filters.http.header_to_metadata', 'istio.metadata_exchange', 'envoy.filters.http.istio_stats', 'envoy.filters.http.rbac', 'envoy.filters.http.ext_authz']);
   assert.deepEqual(NETWORK_FILTERS.registrations.map((r) => r.name), ['envoy.filters.network.http_connection_manager', 'envoy.filters.network.tcp_proxy', 'envoy.filters.network.local_ratelimit', 'envoy.filters.network.direct_response', 'envoy.filters.network.istio_stats', 'envoy.filters.network.rbac', 'envoy.filters.network.metadata_exchange']);
   assert.deepEqual(UPSTREAM_NETWORK_FILTERS.registrations.map((r) => r.name), ['envoy.filters.network.upstream.metadata_exchange']);
   assert.deepEqual(LISTENER_FILTERS.registrations.map((r) => r.name), ['envoy.filters.listener.tls_inspector', 'envoy.filters.listener.http_inspector', 'envoy.filters.listener.original_dst']);
