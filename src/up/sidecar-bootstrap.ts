@@ -67,6 +67,8 @@ export interface SidecarPorts {
   admin: number;
   /** Outbound HTTP proxy listener (the app's HTTP_PROXY). */
   outbound: number;
+  /** The merged metrics endpoint (Istio's 15020 /stats/prometheus), when weft up gives the sidecar one. */
+  metrics?: number;
   /** Service port → port the sidecar's inbound listener binds. */
   inbound: Record<number, number>;
   /** Service port → port the app listens on (127.0.0.1). */
