@@ -85,7 +85,16 @@ describe('weft up with Prometheus: Istio dashboard queries after a known load', 
     up = new WeftUpProcess(copyBookinfo());
     st = (await up.ready(60_000)) as PromState;
     await applyScenario(up, { 'prom-fault.yaml': FAULT_CONFIG });
-    pages = await many(PAGES, 8, () => get({ port: up.edgePort }, '/productpage'));
+    // Two halves, the second once Prometheus has scraped the first: every
+    // series then has samples before and after an increase, so the
+    // dashboards' rate() forms have something to show (a series first scraped
+    // after its last increment has a rate of 0).
+    pages = await many(PAGES / 2, 8, () => get({ port: up.edgePort }, '/productpage'));
+    // Every server-side series of the first half is in Prometheus (productpage, details, reviews-v2: one each per page; ratings: the pages it rated).
+    const rated = pages.filter((p) => p.headers['x-bookinfo-ratings'] !== 'unavailable').length;
+    await until('sum(istio_requests_total{reporter="destination"})', 3 * (PAGES / 2) + rated);
+    await until(`sum(istio_requests_total{reporter="source",destination_service="${host('ratings')}"})`, PAGES / 2);
+    pages.push(...await many(PAGES / 2, 8, () => get({ port: up.edgePort }, '/productpage')));
   });
 
   after(async () => {
