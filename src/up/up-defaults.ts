@@ -27,6 +27,8 @@ export const UP_DEFAULTS = {
    * client would (and keep working under STRICT mTLS).
    */
   edgeIdentity: { namespace: 'istio-system', serviceAccount: 'istio-ingressgateway-service-account' },
+  /** The sidecars' CLUSTER_ID: Istio's default (`Kubernetes`), what source_cluster and destination_cluster then say. */
+  clusterId: 'Kubernetes',
   /** The control plane as a scrape target: istiod's pod and namespace, so dashboards' `pod=~"istiod-.*"` filters match. */
   controlPlaneNamespace: 'istio-system',
   controlPlanePod: 'istiod-weft',
