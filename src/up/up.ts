@@ -136,6 +136,13 @@ export class WeftUp {
       });
       plan.set(w, { admin: ps[0]!, outbound: ps[1]!, metrics: ps[2]!, inbound, app });
     }
+    // The edges' admin ports and Prometheus's, known now: Prometheus starts
+    // with the sidecars (its config names every target) and is ready by the
+    // time the apps are.
+    const extra = await holdPorts(file.expose.length + 1);
+    held.push(extra);
+    const edgeAdminPorts = extra.ports.slice(0, file.expose.length);
+    const prometheusPort = extra.ports[file.expose.length]!;
 
     // The registry: an endpoint per workload at its sidecar's inbound port, on the address other sidecars dial.
     const dialAddress = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
@@ -174,9 +181,20 @@ export class WeftUp {
 
     for (const h of held) await h.release();
 
+    // Prometheus, scraping what the hints name: every sidecar's merged endpoint, the edges and the control plane.
+    const workloadsState = file.workloads.map((w) => ({ name: w.name, namespace: w.namespace, service: w.service, appPorts: plan.get(w)!.app, ports: plan.get(w)!, ...(meshCa ? { identity: identityOf(w) } : {}), scrape: scrapeHints(plan.get(w)!.metrics!, MERGED_METRICS_DEFAULTS.path) }));
+    const controlPlane = { scrape: scrapeHints(this.cp.debugPort, CONTROL_PLANE_METRICS_PATH) };
+    const targets: ScrapeTarget[] = [
+      ...workloadsState.map((w) => ({ namespace: w.namespace, pod: w.name, scrape: w.scrape })),
+      ...file.expose.map((e, i) => ({ namespace: UP_DEFAULTS.edgeIdentity.namespace, pod: `expose-${e.service}-${e.port}`, scrape: scrapeHints(edgeAdminPorts[i]!, ADMIN_PROMETHEUS_PATH) })),
+      { namespace: UP_DEFAULTS.controlPlaneNamespace, pod: UP_DEFAULTS.controlPlanePod, scrape: controlPlane.scrape },
+    ];
+    const notes: string[] = [];
+    const prometheusReady = this.opts.prometheus === false ? Promise.resolve(undefined) : this.startPrometheus(dir, targets, prometheusPort, notes)
+      .catch((err: unknown) => (notes.push(`Prometheus not started: ${(err as Error).message}`), undefined));
+
     // Sidecars, then apps. Each bootstrap is checked by the proxy's own loader
     // first, so a problem is one clear error here rather than six crash loops.
-    const notes: string[] = [];
     const bootstraps = new Map<Workload, object>();
     for (const w of file.workloads) {
       const b = sidecarBootstrap(w, plan.get(w)!, xdsPort, { bind, accessLog: this.opts.accessLog === true, dialAddress, istioStatsTags: true, ...(meshCa ? { sdsSocket: sdsSocketPath(w.name) } : {}) });
@@ -218,12 +236,13 @@ export class WeftUp {
 
     // Exposed ports: a small edge proxy per exposed service port, in front of the service's sidecars.
     const exposed: UpState['exposed'] = [];
-    for (const e of file.expose) {
+    for (const [ei, e] of file.expose.entries()) {
       const backends = file.workloads.filter((w) => w.service === e.service && w.namespace === e.namespace);
       const targets = backends.map((w) => plan.get(w)!.inbound[e.port]!);
       let hostPort = e.hostPort;
-      const edgePorts = await holdPorts(2);
-      const [admin, free] = edgePorts.ports;
+      const admin = edgeAdminPorts[ei]!;
+      const edgePorts = await holdPorts(1);
+      const [free] = edgePorts.ports;
       await edgePorts.release();
       if (hostPort === 0 || !(await portFree(hostPort, bind))) hostPort = free!;
       const edgeName = `expose-${e.service}-${e.port}`;
@@ -244,15 +263,7 @@ export class WeftUp {
       exposed.push({ service: e.service, port: e.port, url: `http://${urlHost(bind)}:${hostPort}${e.path}`, admin: admin!, ...(meshCa ? { identity: identityOf(UP_DEFAULTS.edgeIdentity) } : {}), scrape: scrapeHints(admin!, ADMIN_PROMETHEUS_PATH) });
     }
 
-    // Prometheus, scraping what the hints name: every sidecar's merged endpoint, the edges and the control plane.
-    const workloadsState = file.workloads.map((w) => ({ name: w.name, namespace: w.namespace, service: w.service, appPorts: plan.get(w)!.app, ports: plan.get(w)!, ...(meshCa ? { identity: identityOf(w) } : {}), scrape: scrapeHints(plan.get(w)!.metrics!, MERGED_METRICS_DEFAULTS.path) }));
-    const controlPlane = { scrape: scrapeHints(this.cp.debugPort, CONTROL_PLANE_METRICS_PATH) };
-    const targets: ScrapeTarget[] = [
-      ...workloadsState.map((w) => ({ namespace: w.namespace, pod: w.name, scrape: w.scrape })),
-      ...exposed.map((e) => ({ namespace: UP_DEFAULTS.edgeIdentity.namespace, pod: `expose-${e.service}-${e.port}`, scrape: e.scrape! })),
-      { namespace: UP_DEFAULTS.controlPlaneNamespace, pod: UP_DEFAULTS.controlPlanePod, scrape: controlPlane.scrape },
-    ];
-    const prometheus = this.opts.prometheus === false ? undefined : await this.startPrometheus(dir, targets, notes);
+    const prometheus = await prometheusReady;
 
     this.state = {
       dir,
@@ -275,11 +286,11 @@ export class WeftUp {
   }
 
   /**
-   * Starts Prometheus with a config generated from `targets`, its data under
+   * Starts Prometheus on `port` with a config generated from `targets`, its data under
    * DIR/.weft/prometheus. Not installed, or not ready in time: a note for the
    * banner, and the mesh runs without it.
    */
-  private async startPrometheus(dir: string, targets: readonly ScrapeTarget[], notes: string[]): Promise<UpState['prometheus']> {
+  private async startPrometheus(dir: string, targets: readonly ScrapeTarget[], port: number, notes: string[]): Promise<UpState['prometheus']> {
     const bin = findPrometheus(this.opts.prometheusBin);
     if (!bin) {
       notes.push(this.opts.prometheusBin !== undefined ? `--prometheus-bin ${this.opts.prometheusBin} is not an executable file; no Prometheus started` : PROMETHEUS_MISSING_NOTE);
@@ -291,10 +302,7 @@ export class WeftUp {
     fs.mkdirSync(dataDir, { recursive: true });
     const intervalS = UP_DEFAULTS.prometheusScrapeIntervalS;
     fs.writeFileSync(config, prometheusConfig(targets, intervalS));
-    // Prometheus cannot listen on port 0: a port from the kernel, handed over.
-    const held = await holdPorts(1);
-    const port = held.ports[0]!;
-    await held.release();
+    // Prometheus cannot listen on port 0: `port` is one the kernel gave (held with the sidecars' until now).
     const prom = new Supervised({
       name: 'prometheus',
       command: [bin, `--config.file=${config}`, `--storage.tsdb.path=${dataDir}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],

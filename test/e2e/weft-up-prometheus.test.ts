@@ -82,7 +82,7 @@ describe('weft up with Prometheus: Istio dashboard queries after a known load', 
   }, `${q} == ${want}`, WAIT_MS);
 
   before(async () => {
-    up = new WeftUpProcess(copyBookinfo());
+    up = new WeftUpProcess(copyBookinfo(), [], undefined, { prometheus: true });
     st = (await up.ready(60_000)) as PromState;
     await applyScenario(up, { 'prom-fault.yaml': FAULT_CONFIG });
     // Two halves, the second once Prometheus has scraped the first: every
