@@ -37,6 +37,11 @@ describe('details', () => {
     const stats = JSON.parse((await get(`${d.url}/debug/requests`)).body);
     assert.equal(stats.total, 2);
     assert.deepEqual(stats.byPath, { '/details/0': 1, '/details/7': 1 });
+    // The app's own Prometheus text (the workloads file's `metrics`): the same count, and a scrape is not a request.
+    const m = await get(`${d.url}/metrics`);
+    assert.equal(m.status, 200);
+    assert.match(m.body, /^bookinfo_requests_total\{service="details",version="v1"\} 2$/m);
+    assert.match((await get(`${d.url}/metrics`)).body, /^bookinfo_requests_total\{service="details",version="v1"\} 2$/m);
   });
 });
 

@@ -6,6 +6,7 @@ import { parseDurationMs } from '../control/model/duration.js';
 import { countBySeverity } from '../control/validation/index.js';
 import { checkUpFolder } from '../up/check.js';
 import { UP_DEFAULTS } from '../up/up-defaults.js';
+import { findPrometheus } from '../up/prometheus.js';
 import { WeftUp, type UpState } from '../up/up.js';
 import { parseArgs, usage, type OptionSpec } from './args.js';
 import { printReport } from './validate.js';
@@ -17,6 +18,8 @@ const SPECS: OptionSpec[] = [
   { name: 'access-log', value: false, help: 'sidecars log each request (Envoy\'s default format) to this output, prefixed by the workload' },
   { name: 'no-mtls', value: false, help: 'run the mesh in plaintext: no CA, no workload certificates, no auto mTLS (default: mTLS on, as Istio)' },
   { name: 'cert-ttl', value: true, help: 'lifetime of workload certificates, a duration such as 1h (default 24h); sidecars rotate them at half of it' },
+  { name: 'prometheus-bin', value: true, help: 'the Prometheus binary to start (default: prometheus on PATH; Debian package "prometheus")' },
+  { name: 'no-prometheus', value: false, help: 'do not start Prometheus (default: start it when installed, scraping every sidecar and the control plane)' },
   { name: 'help', short: 'h', value: false, help: 'show this help' },
 ];
 
@@ -65,6 +68,21 @@ export async function runUp(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  const promBin = parsed.options.get('prometheus-bin');
+  if (promBin !== undefined) {
+    if (typeof promBin !== 'string' || promBin === '') {
+      process.stderr.write('weft up: --prometheus-bin needs a path\n');
+      return 2;
+    }
+    if (parsed.options.has('no-prometheus')) {
+      process.stderr.write('weft up: --prometheus-bin and --no-prometheus contradict each other\n');
+      return 2;
+    }
+    if (!findPrometheus(promBin)) {
+      process.stderr.write(`weft up: --prometheus-bin ${promBin} is not an executable file\n`);
+      return 2;
+    }
+  }
   const { file, errors } = WeftUp.load(dir);
   if (!file) {
     rejected(errors);
@@ -78,6 +96,8 @@ export async function runUp(argv: string[]): Promise<number> {
     accessLog: parsed.options.has('access-log'),
     mtls: !parsed.options.has('no-mtls'),
     ...(typeof certTtl === 'string' ? { certTtl } : {}),
+    prometheus: !parsed.options.has('no-prometheus'),
+    ...(typeof promBin === 'string' ? { prometheusBin: promBin } : {}),
   });
   let stopping = false;
   const stop = (sig: string) => {
@@ -107,8 +127,11 @@ export async function runUp(argv: string[]): Promise<number> {
       st.ca
         ? `  mTLS            on: CA (${st.ca.source}, ${st.ca.dir}) on 127.0.0.1:${st.ca.port}, trust domain ${st.ca.trustDomain}; each sidecar has its own SPIFFE certificate (--no-mtls turns it off)`
         : '  mTLS            off (--no-mtls): sidecars talk plaintext',
-      ...st.workloads.map((w) => `  ${w.name.padEnd(16)} app :${Object.values(w.appPorts).join(',')}   sidecar admin http://127.0.0.1:${w.ports.admin}/  outbound :${w.ports.outbound}  inbound :${Object.values(w.ports.inbound).join(',')}`),
+      ...st.workloads.map((w) => `  ${w.name.padEnd(16)} app :${Object.values(w.appPorts).join(',')}   sidecar admin http://127.0.0.1:${w.ports.admin}/  outbound :${w.ports.outbound}  inbound :${Object.values(w.ports.inbound).join(',')}  metrics :${w.scrape['prometheus.io/port']}`),
       ...st.exposed.map((e) => `  ${`${e.service}:${e.port}`.padEnd(16)} ${e.url}`),
+      st.prometheus
+        ? `  prometheus      ${st.prometheus.url}/graph   scrapes ${st.workloads.length} sidecars' merged /stats/prometheus, ${st.exposed.length} edge proxies and the control plane's /metrics every ${st.prometheus.scrapeIntervalS}s (config ${st.prometheus.config})`
+        : `  prometheus      not started${parsed.options.has('no-prometheus') ? ' (--no-prometheus)' : ' (see the note above)'}; scrape hints for your own are in ${path.join(dir, '.weft', 'state.json')}`,
       `  config          ${path.resolve(dir, file.config)} (edit or copy YAML in to change routing live)`,
       '  weft status shows each proxy\'s sync state and each workload\'s identity; Ctrl-C stops everything.',
       '',

@@ -5,6 +5,7 @@ import { METADATA_KEYS } from '../control/translate/index.js';
 import { ISTIO_TLS } from '../control/translate/istio-tls.js';
 import { ISTIO_TEXT_LOG_FORMAT } from '../control/translate/telemetry-access-log.js';
 import { istioStatsConfig } from './istio-stats-tags.js';
+import { UP_DEFAULTS } from './up-defaults.js';
 import type { Workload } from './workloads.js';
 
 /**
@@ -67,6 +68,8 @@ export interface SidecarPorts {
   admin: number;
   /** Outbound HTTP proxy listener (the app's HTTP_PROXY). */
   outbound: number;
+  /** The merged metrics endpoint (Istio's 15020 /stats/prometheus), when weft up gives the sidecar one. */
+  metrics?: number;
   /** Service port → port the sidecar's inbound listener binds. */
   inbound: Record<number, number>;
   /** Service port → port the app listens on (127.0.0.1). */
@@ -88,6 +91,8 @@ export function sidecarBootstrap(w: Workload, ports: SidecarPorts, xdsPort: numb
         INSTANCE_IPS: o.dialAddress,
         SERVICE_ACCOUNT: w.serviceAccount,
         WORKLOAD_NAME: w.name,
+        // Istio's default cluster name: the *_cluster labels of Istio's metrics.
+        CLUSTER_ID: UP_DEFAULTS.clusterId,
         // weft's keys (METADATA_KEYS): the control plane builds the local-mode listeners from them.
         [METADATA_KEYS.outboundHttpProxyPort]: String(ports.outbound),
         [METADATA_KEYS.inboundPorts]: JSON.stringify(ports.inbound),

@@ -27,4 +27,19 @@ export const UP_DEFAULTS = {
    * client would (and keep working under STRICT mTLS).
    */
   edgeIdentity: { namespace: 'istio-system', serviceAccount: 'istio-ingressgateway-service-account' },
+  /** The sidecars' CLUSTER_ID: Istio's default (`Kubernetes`), what source_cluster and destination_cluster then say. */
+  clusterId: 'Kubernetes',
+  /** The control plane as a scrape target: istiod's pod and namespace, so dashboards' `pod=~"istiod-.*"` filters match. */
+  controlPlaneNamespace: 'istio-system',
+  controlPlanePod: 'istiod-weft',
+  /** Prometheus's config and data, kept across runs under the demo folder's `.weft/`. */
+  prometheusDir: path.join('.weft', 'prometheus'),
+  /**
+   * Scrape (and rule evaluation) interval: 1 s, so a demo's dashboards and
+   * rate() queries move as soon as traffic does (Istio's add-on uses 15 s;
+   * a handful of local targets cost little at 1 s).
+   */
+  prometheusScrapeIntervalS: 1,
+  /** Prometheus must answer /-/ready within this time, or the mesh runs without it (a note says so). */
+  prometheusReadyTimeoutMs: 20_000,
 } as const;

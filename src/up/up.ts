@@ -17,6 +17,8 @@ import { holdPorts, type HeldPorts } from './ports.js';
 import { sdsGrpcCluster, sidecarBootstrap, STDOUT_ACCESS_LOG, type SidecarPorts } from './sidecar-bootstrap.js';
 import { Supervised } from './supervisor.js';
 import { UP_DEFAULTS } from './up-defaults.js';
+import { findPrometheus, prometheusConfig, PROMETHEUS_MISSING_NOTE, scrapeHints, type ScrapeHints, type ScrapeTarget } from './prometheus.js';
+import { MERGED_METRICS_DEFAULTS } from '../proxy/merged-metrics/defaults.js';
 import { checkWorkloadCommands, workloadCwd } from './workload-commands.js';
 import { serviceHost, workloadRegistry } from './workload-registry.js';
 import { loadWorkloadsFile, type Workload, type WorkloadsFile } from './workloads.js';
@@ -37,6 +39,10 @@ export interface UpOptions {
   mtls?: boolean;
   /** Workload certificate lifetime the sidecars ask for (a duration, e.g. 1h); default the agent's 24h. */
   certTtl?: string;
+  /** Start a Prometheus scraping every sidecar and the control plane when one is installed (default true; --no-prometheus). */
+  prometheus?: boolean;
+  /** The Prometheus binary (--prometheus-bin); default `prometheus` on PATH. */
+  prometheusBin?: string;
 }
 
 /** Whether a workload's app is up: listening on its port, or why not. */
@@ -52,8 +58,14 @@ export interface UpState {
   pid: number;
   xdsPort: number;
   debugPort: number;
-  workloads: { name: string; service: string; appPorts: Record<number, number>; ports: SidecarPorts; identity?: string }[];
-  exposed: { service: string; port: number; url: string; admin?: number; identity?: string }[];
+  /** `scrape`: Istio's prometheus.io/* hints for the sidecar's merged endpoint (its own metrics and the app's). */
+  workloads: { name: string; namespace: string; service: string; appPorts: Record<number, number>; ports: SidecarPorts; identity?: string; scrape: ScrapeHints }[];
+  /** `scrape`: the edge proxy's own Prometheus endpoint (its admin /stats/prometheus, as Istio's gateways are scraped). */
+  exposed: { service: string; port: number; url: string; admin?: number; identity?: string; scrape?: ScrapeHints }[];
+  /** The control plane's own metrics (pilot_*, citadel_*), as istiod's pod annotations point Prometheus at them. */
+  controlPlane: { scrape: ScrapeHints };
+  /** The Prometheus weft up started (absent with --no-prometheus or when none is installed; `notes` then says why). */
+  prometheus?: { url: string; port: number; bin: string; config: string; dataDir: string; scrapeIntervalS: number };
   /** Whether the mesh runs with mTLS (CA, node agents, auto mTLS). */
   mtls?: boolean;
   /** The CA, when mTLS is on: its port, folder (kept across runs), kind and the root file sidecars are given. */
@@ -72,6 +84,7 @@ export class WeftUp {
   private cp: ControlPlane | undefined;
   private readonly sidecars: Supervised[] = [];
   private readonly apps: Supervised[] = [];
+  private prom: Supervised | undefined;
   private readonly out: (line: string) => void;
   private stateDir = '';
   state: UpState | undefined;
@@ -112,17 +125,24 @@ export class WeftUp {
     const plan = new Map<Workload, SidecarPorts>();
     const held: HeldPorts[] = [];
     for (const w of file.workloads) {
-      const h = await holdPorts(2 + 2 * w.ports.length);
+      const h = await holdPorts(3 + 2 * w.ports.length);
       held.push(h);
       const ps = h.ports;
       const inbound: Record<number, number> = {};
       const app: Record<number, number> = {};
       w.ports.forEach((p, i) => {
-        inbound[p.port] = ps[2 + 2 * i]!;
-        app[p.port] = ps[3 + 2 * i]!;
+        inbound[p.port] = ps[3 + 2 * i]!;
+        app[p.port] = ps[4 + 2 * i]!;
       });
-      plan.set(w, { admin: ps[0]!, outbound: ps[1]!, inbound, app });
+      plan.set(w, { admin: ps[0]!, outbound: ps[1]!, metrics: ps[2]!, inbound, app });
     }
+    // The edges' admin ports and Prometheus's, known now: Prometheus starts
+    // with the sidecars (its config names every target) and is ready by the
+    // time the apps are.
+    const extra = await holdPorts(file.expose.length + 1);
+    held.push(extra);
+    const edgeAdminPorts = extra.ports.slice(0, file.expose.length);
+    const prometheusPort = extra.ports[file.expose.length]!;
 
     // The registry: an endpoint per workload at its sidecar's inbound port, on the address other sidecars dial.
     const dialAddress = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
@@ -161,9 +181,20 @@ export class WeftUp {
 
     for (const h of held) await h.release();
 
+    // Prometheus, scraping what the hints name: every sidecar's merged endpoint, the edges and the control plane.
+    const workloadsState = file.workloads.map((w) => ({ name: w.name, namespace: w.namespace, service: w.service, appPorts: plan.get(w)!.app, ports: plan.get(w)!, ...(meshCa ? { identity: identityOf(w) } : {}), scrape: scrapeHints(plan.get(w)!.metrics!, MERGED_METRICS_DEFAULTS.path) }));
+    const controlPlane = { scrape: scrapeHints(this.cp.debugPort, CONTROL_PLANE_METRICS_PATH) };
+    const targets: ScrapeTarget[] = [
+      ...workloadsState.map((w) => ({ namespace: w.namespace, pod: w.name, scrape: w.scrape })),
+      ...file.expose.map((e, i) => ({ namespace: UP_DEFAULTS.edgeIdentity.namespace, pod: `expose-${e.service}-${e.port}`, scrape: scrapeHints(edgeAdminPorts[i]!, ADMIN_PROMETHEUS_PATH) })),
+      { namespace: UP_DEFAULTS.controlPlaneNamespace, pod: UP_DEFAULTS.controlPlanePod, scrape: controlPlane.scrape },
+    ];
+    const notes: string[] = [];
+    const prometheusReady = this.opts.prometheus === false ? Promise.resolve(undefined) : this.startPrometheus(dir, targets, prometheusPort, notes)
+      .catch((err: unknown) => (notes.push(`Prometheus not started: ${(err as Error).message}`), undefined));
+
     // Sidecars, then apps. Each bootstrap is checked by the proxy's own loader
     // first, so a problem is one clear error here rather than six crash loops.
-    const notes: string[] = [];
     const bootstraps = new Map<Workload, object>();
     for (const w of file.workloads) {
       const b = sidecarBootstrap(w, plan.get(w)!, xdsPort, { bind, accessLog: this.opts.accessLog === true, dialAddress, istioStatsTags: true, ...(meshCa ? { sdsSocket: sdsSocketPath(w.name) } : {}) });
@@ -174,6 +205,7 @@ export class WeftUp {
       const bootstrapFile = path.join(this.stateDir, `${w.name}.bootstrap.json`);
       fs.writeFileSync(bootstrapFile, JSON.stringify(bootstraps.get(w), null, 2));
       const sc = new Supervised({ name: `${w.name}/sidecar`, command: [process.execPath, this.opts.weftBin, 'proxy', '-c', bootstrapFile, '--drain-time-s', String(SIDECAR_DRAIN_S), '--log-level', 'warning',
+        ...mergedMetricsArgs(w, ports),
         ...agentArgs({ namespace: w.namespace, serviceAccount: w.serviceAccount }, w.name)], env: {} }, this.out);
       sc.start();
       this.sidecars.push(sc);
@@ -204,12 +236,13 @@ export class WeftUp {
 
     // Exposed ports: a small edge proxy per exposed service port, in front of the service's sidecars.
     const exposed: UpState['exposed'] = [];
-    for (const e of file.expose) {
+    for (const [ei, e] of file.expose.entries()) {
       const backends = file.workloads.filter((w) => w.service === e.service && w.namespace === e.namespace);
       const targets = backends.map((w) => plan.get(w)!.inbound[e.port]!);
       let hostPort = e.hostPort;
-      const edgePorts = await holdPorts(2);
-      const [admin, free] = edgePorts.ports;
+      const admin = edgeAdminPorts[ei]!;
+      const edgePorts = await holdPorts(1);
+      const [free] = edgePorts.ports;
       await edgePorts.release();
       if (hostPort === 0 || !(await portFree(hostPort, bind))) hostPort = free!;
       const edgeName = `expose-${e.service}-${e.port}`;
@@ -227,25 +260,73 @@ export class WeftUp {
       edge.start();
       this.sidecars.push(edge);
       await waitReady(admin!, UP_DEFAULTS.sidecarReadyTimeoutMs);
-      exposed.push({ service: e.service, port: e.port, url: `http://${urlHost(bind)}:${hostPort}${e.path}`, admin: admin!, ...(meshCa ? { identity: identityOf(UP_DEFAULTS.edgeIdentity) } : {}) });
+      exposed.push({ service: e.service, port: e.port, url: `http://${urlHost(bind)}:${hostPort}${e.path}`, admin: admin!, ...(meshCa ? { identity: identityOf(UP_DEFAULTS.edgeIdentity) } : {}), scrape: scrapeHints(admin!, ADMIN_PROMETHEUS_PATH) });
     }
+
+    const prometheus = await prometheusReady;
 
     this.state = {
       dir,
       pid: process.pid,
       xdsPort,
       debugPort: this.cp.debugPort,
-      workloads: file.workloads.map((w) => ({ name: w.name, service: w.service, appPorts: plan.get(w)!.app, ports: plan.get(w)!, ...(meshCa ? { identity: identityOf(w) } : {}) })),
+      workloads: workloadsState,
       exposed,
+      controlPlane,
+      ...(prometheus ? { prometheus } : {}),
       mtls,
       ...(meshCa ? { ca: { port: meshCa.port, dir: caDir, source: meshCa.source.kind, rootCert, trustDomain: meshCa.ca.trustDomain } } : {}),
-      children: [...this.sidecars, ...this.apps].map((p) => p.pid).filter((p): p is number => p !== undefined),
+      children: [...this.sidecars, ...this.apps, ...(this.prom ? [this.prom] : [])].map((p) => p.pid).filter((p): p is number => p !== undefined),
       health,
       notes,
     };
     fs.mkdirSync(path.join(dir, '.weft'), { recursive: true });
     fs.writeFileSync(path.join(dir, '.weft', 'state.json'), JSON.stringify(this.state, null, 2));
     return this.state;
+  }
+
+  /**
+   * Starts Prometheus on `port` with a config generated from `targets`, its data under
+   * DIR/.weft/prometheus. Not installed, or not ready in time: a note for the
+   * banner, and the mesh runs without it.
+   */
+  private async startPrometheus(dir: string, targets: readonly ScrapeTarget[], port: number, notes: string[]): Promise<UpState['prometheus']> {
+    const bin = findPrometheus(this.opts.prometheusBin);
+    if (!bin) {
+      notes.push(this.opts.prometheusBin !== undefined ? `--prometheus-bin ${this.opts.prometheusBin} is not an executable file; no Prometheus started` : PROMETHEUS_MISSING_NOTE);
+      return undefined;
+    }
+    const home = path.join(dir, UP_DEFAULTS.prometheusDir);
+    const dataDir = path.join(home, 'data');
+    const config = path.join(home, 'prometheus.yml');
+    fs.mkdirSync(dataDir, { recursive: true });
+    const intervalS = UP_DEFAULTS.prometheusScrapeIntervalS;
+    fs.writeFileSync(config, prometheusConfig(targets, intervalS));
+    // Prometheus cannot listen on port 0: `port` is one the kernel gave (held with the sidecars' until now).
+    const prom = new Supervised({
+      name: 'prometheus',
+      command: [bin, `--config.file=${config}`, `--storage.tsdb.path=${dataDir}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      env: {},
+    }, this.out);
+    prom.start();
+    this.prom = prom;
+    const url = `http://127.0.0.1:${port}`;
+    const end = Date.now() + UP_DEFAULTS.prometheusReadyTimeoutMs;
+    for (;;) {
+      try {
+        if ((await fetch(`${url}/-/ready`)).status === 200) break;
+      } catch {
+        /* not listening yet */
+      }
+      if (Date.now() > end || prom.exits > 0) {
+        notes.push(`Prometheus (${bin}) did not become ready on ${url} within ${UP_DEFAULTS.prometheusReadyTimeoutMs / 1000} s; stopped (its log lines are above)`);
+        await prom.stop(2000);
+        this.prom = undefined;
+        return undefined;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { url, port, bin, config, dataDir, scrapeIntervalS: intervalS };
   }
 
   /**
@@ -282,7 +363,7 @@ export class WeftUp {
     this.stopped = true;
     for (const p of [...this.sidecars, ...this.apps]) p.stopping = true;
     await Promise.all(this.sidecars.map((s) => s.stop((SIDECAR_DRAIN_S + 2) * 1000)));
-    await Promise.all(this.apps.map((a) => a.stop(3000)));
+    await Promise.all([...this.apps.map((a) => a.stop(3000)), this.prom?.stop(5000)]);
     this.changes?.stop();
     await this.cp?.stop();
     if (this.state) fs.rmSync(path.join(this.state.dir, '.weft', 'state.json'), { force: true });
@@ -291,7 +372,7 @@ export class WeftUp {
 
   /** SIGKILL to every child, synchronously (a second Ctrl-C). */
   killAll(): void {
-    for (const p of [...this.sidecars, ...this.apps]) {
+    for (const p of [...this.sidecars, ...this.apps, ...(this.prom ? [this.prom] : [])]) {
       p.stopping = true;
       if (p.pid !== undefined) {
         try {
@@ -306,6 +387,22 @@ export class WeftUp {
   get controlPlane(): ControlPlane | undefined {
     return this.cp;
   }
+}
+
+/** Where the control plane serves its metrics (on its debug address), as istiod's `prometheus.io/path`. */
+const CONTROL_PLANE_METRICS_PATH = '/metrics';
+/** A proxy's own Prometheus endpoint on its admin port (Envoy's; Istio's 15090). */
+const ADMIN_PROMETHEUS_PATH = '/stats/prometheus';
+
+/**
+ * The sidecar's merged metrics endpoint (Istio's agent on 15020): its own
+ * metrics, and the app's when the workload declares `metrics` (read on the
+ * app port of that service port).
+ */
+function mergedMetricsArgs(w: Workload, ports: SidecarPorts): string[] {
+  const args = ['--merged-metrics-address', `127.0.0.1:${ports.metrics!}`];
+  if (w.metrics) args.push('--app-metrics-port', String(ports.app[w.metrics.port]!), '--app-metrics-path', w.metrics.path);
+  return args;
 }
 
 /** The host to print in a URL for a listener bound on `bind`. */

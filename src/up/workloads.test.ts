@@ -61,3 +61,22 @@ test('commands and folders: missing program, missing script, missing cwd, each a
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('metrics: the app\'s scrape port (one of its ports) and path (default /metrics); every mistake with its path', () => {
+  const ok = W.replace('protocl', 'protocol');
+  const parse = (text: string) => {
+    const errs = new ConfigErrors();
+    const w = parseWorkloads(parseConfigText(text, errs), errs);
+    return { w: w[0], errors: errs.errors.map((e) => `${e.path}: ${e.message}`) };
+  };
+  assert.deepEqual(parse(`${ok}  metrics: { port: 8080 }\n`).w?.metrics, { port: 8080, path: '/metrics' });
+  assert.deepEqual(parse(`${ok}  metrics: { port: 8080, path: /stats }\n`).w?.metrics, { port: 8080, path: '/stats' });
+  assert.equal(parse(ok).w?.metrics, undefined);
+  assert.deepEqual(parse(`${ok}  metrics: { port: 9090, path: stats, prt: 1 }\n`).errors, [
+    'workloads[0].metrics.prt: unknown field "prt" (expected one of port, path)',
+    'workloads[0].metrics.port: must be one of the workload\'s ports (8080): the app serves its metrics on that port',
+    'workloads[0].metrics.path: must be a path starting with "/"',
+  ]);
+  assert.deepEqual(parse(`${ok}  metrics: { path: /m }\n`).errors, ['workloads[0].metrics.port: a port number 1-65535 is required']);
+  assert.deepEqual(parse(`${ok}  metrics: 8080\n`).errors, ['workloads[0].metrics: must be a map']);
+});

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { ConfigErrors, joinPath } from '../common/errors.js';
 import { parseConfigText } from '../proxy/config/bootstrap.js';
+import { MERGED_METRICS_DEFAULTS } from '../proxy/merged-metrics/defaults.js';
 
 export interface WorkloadPort {
   name: string;
@@ -24,17 +25,33 @@ export interface Workload {
   command: string[];
   env: Record<string, string>;
   cwd?: string;
+  /**
+   * Where the app serves its own Prometheus metrics (Istio's
+   * `prometheus.io/port` and `prometheus.io/path` pod annotations): `port` is
+   * one of the workload's ports (the app serves it on that port's PORT), and
+   * the sidecar's merged endpoint appends what the app serves there.
+   */
+  metrics?: WorkloadMetrics;
+}
+
+export interface WorkloadMetrics {
+  port: number;
+  /** Default /metrics (Prometheus's default path). */
+  path: string;
 }
 
 const PROTOCOLS = ['HTTP', 'HTTP2', 'GRPC', 'TCP'];
+/** An app's metrics path when `metrics.path` is unset: Prometheus's default, as Istio's merged endpoint assumes without `prometheus.io/path`. */
+const METRICS_DEFAULT_PATH = MERGED_METRICS_DEFAULTS.appPath;
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** The fields each object of the file may have: anything else is an error with its path (a typo never becomes a default). */
 const FIELDS = {
   file: ['config', 'expose', 'workloads'],
   expose: ['service', 'namespace', 'port', 'hostPort', 'path'],
-  workload: ['name', 'namespace', 'serviceAccount', 'labels', 'service', 'ports', 'command', 'env', 'cwd'],
+  workload: ['name', 'namespace', 'serviceAccount', 'labels', 'service', 'ports', 'command', 'env', 'cwd', 'metrics'],
   port: ['name', 'port', 'protocol'],
+  metrics: ['port', 'path'],
 } as const;
 
 /** Reports every key of `o` not in `allowed` at `<path>.<key>`. */
@@ -168,6 +185,7 @@ export function parseWorkloads(doc: unknown, errs: ConfigErrors): Workload[] {
         ports.push({ name: typeof q.name === 'string' ? q.name : `${protocol.toLowerCase()}-${String(port)}`, port: Number(port), protocol });
       });
     }
+    const metrics = o.metrics === undefined ? undefined : parseMetrics(o.metrics, ports, joinPath(p, 'metrics'), errs);
     const command = o.command;
     if (!Array.isArray(command) || command.length === 0 || command.some((c) => typeof c !== 'string')) errs.error(joinPath(p, 'command'), 'a non-empty list of strings is required');
     out.push({
@@ -180,6 +198,7 @@ export function parseWorkloads(doc: unknown, errs: ConfigErrors): Workload[] {
       command: Array.isArray(command) ? (command as string[]) : [],
       env: strMap('env'),
       ...(typeof o.cwd === 'string' ? { cwd: o.cwd } : {}),
+      ...(metrics ? { metrics } : {}),
     });
     if (o.cwd !== undefined && (typeof o.cwd !== 'string' || o.cwd === '')) errs.error(joinPath(p, 'cwd'), 'must be a non-empty string (a folder relative to DIR)');
   });
@@ -194,4 +213,25 @@ export function parseWorkloads(doc: unknown, errs: ConfigErrors): Workload[] {
     }
   });
   return out;
+}
+
+/** A workload's `metrics`: its port must be one of the workload's ports (the app's metrics are read on that port's app port). */
+function parseMetrics(v: unknown, ports: readonly WorkloadPort[], p: string, errs: ConfigErrors): WorkloadMetrics | undefined {
+  const m = entryObject(v, p, errs);
+  if (!m) return undefined;
+  checkFields(m, FIELDS.metrics, p, errs);
+  const port = m.port;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    errs.error(joinPath(p, 'port'), 'a port number 1-65535 is required');
+    return undefined;
+  }
+  if (ports.length > 0 && !ports.some((q) => q.port === port)) {
+    errs.error(joinPath(p, 'port'), `must be one of the workload's ports (${ports.map((q) => q.port).join(', ')}): the app serves its metrics on that port`);
+  }
+  let path: string = METRICS_DEFAULT_PATH;
+  if (m.path !== undefined) {
+    if (typeof m.path !== 'string' || !m.path.startsWith('/')) errs.error(joinPath(p, 'path'), 'must be a path starting with "/"');
+    else path = m.path;
+  }
+  return { port, path };
 }

@@ -61,7 +61,13 @@ export class WeftUpProcess {
   /** Direct children seen while running (sidecars, edge, apps): checked after shutdown. */
   childPids: number[] = [];
 
-  constructor(readonly dir: string, args: string[] = [], cwd = REPO_ROOT) {
+  /**
+   * `prometheus`: let weft up start Prometheus (when installed). Off by
+   * default: only the tests that query it pay for a Prometheus process
+   * starting and scraping beside the mesh.
+   */
+  constructor(readonly dir: string, args: string[] = [], cwd = REPO_ROOT, opts: { prometheus?: boolean } = {}) {
+    if (!opts.prometheus) args = [...args, '--no-prometheus'];
     const env = { ...process.env };
     // Not for the apps: node:test's marker, and demo knobs a developer may have exported.
     for (const k of Object.keys(env)) if (k === 'NODE_TEST_CONTEXT' || k.startsWith('RATINGS_') || k.endsWith('_TIMEOUT_MS')) delete env[k];

@@ -53,6 +53,24 @@ export class RequestStats {
   }
 }
 
+/**
+ * The app's own metrics in Prometheus's text format (served at GET /metrics;
+ * the workloads file's `metrics` points the sidecar's merged endpoint at it).
+ * Counts only: the request metrics with Istio's labels come from the sidecars.
+ */
+export function prometheusText(s: RequestStatsSnapshot): string {
+  const l = `{service="${s.service}",version="${s.version}"}`;
+  return [
+    '# HELP bookinfo_requests_total Requests the app served (not /health, /metrics or /debug/*).',
+    '# TYPE bookinfo_requests_total counter',
+    `bookinfo_requests_total${l} ${s.total}`,
+    '# HELP bookinfo_mirrored_requests_total Of those, mirrored copies (a Host ending in -shadow).',
+    '# TYPE bookinfo_mirrored_requests_total counter',
+    `bookinfo_mirrored_requests_total${l} ${s.shadow}`,
+    '',
+  ].join('\n');
+}
+
 /** `reviews-shadow:9080` or `reviews-shadow` → true. */
 export function isShadowHost(host: string | undefined): boolean {
   if (!host) return false;

@@ -1,12 +1,12 @@
 // The part every Bookinfo app shares: listen on 127.0.0.1:$PORT, answer
-// /health and /debug/requests, count and optionally log requests, turn a
+// /health, /debug/requests and /metrics (Prometheus text), count and optionally log requests, turn a
 // handler's exception into a 500, and stop cleanly on SIGTERM.
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readAppEnv, type AppEnv } from './app-env.js';
 import { sendJson, splitUrl } from './http-util.js';
-import { RequestStats } from './request-stats.js';
+import { prometheusText, RequestStats } from './request-stats.js';
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, path: string, query: URLSearchParams) => void | Promise<void>;
 
@@ -42,6 +42,10 @@ export function startService(opts: ServiceOptions): Promise<RunningService> {
     if (p === '/debug/requests') {
       if (req.method === 'DELETE') stats.reset();
       sendJson(res, 200, stats.snapshot());
+      return;
+    }
+    if (p === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(prometheusText(stats.snapshot()));
       return;
     }
     const shadow = stats.record(req, p);

@@ -15,6 +15,7 @@ import { grpcStatusForHttp, isGrpcContentType, weftErrorHeader, type LocalReply 
 import type { HcmConfig } from './connection-manager-config.js';
 import type { HcmStats } from './hcm-stats.js';
 import type { RouteMatchResult, RouteTable } from '../route/route-table.js';
+import type { PickedCluster } from '../route/weighted-clusters.js';
 import { StreamInfo } from '../access-log/stream-info.js';
 import { DC, OM, SI } from '../access-log/response-flags.js';
 
@@ -95,6 +96,12 @@ export class HttpStream implements FilterStream {
   readonly protocol: HttpProtocol;
   readonly info: StreamInfo;
   route: RouteMatchResult | undefined;
+  /**
+   * The cluster `route` picked when it was resolved (weighted clusters and
+   * cluster_header included), before any filter runs, as Envoy's route cache
+   * does: filters that answer locally (a fault abort) still report it.
+   */
+  routeCluster: PickedCluster | undefined;
   /** Set by filters that run per stream; index of the next filter on the decode path. */
   private filterIndex = 0;
   private filters: HttpFilter[] = [];
@@ -199,7 +206,11 @@ export class HttpStream implements FilterStream {
     this.info.authority = this.authority;
     const table = hcm.routeTable();
     this.route = table ? table.route(this, (hcm.random() * 4294967296) >>> 0) : undefined;
-    if (this.route) this.info.routeName = this.route.route.name;
+    if (this.route) {
+      this.info.routeName = this.route.route.name;
+      this.routeCluster = this.route.route.pickCluster(this.route.view, this.route.rand);
+      this.info.upstreamCluster = this.routeCluster?.name;
+    }
     if (hcm.tracer) {
       try {
         this.span = hcm.tracer.start(this);

@@ -75,8 +75,9 @@ export class RouteView {
     return a.kind === 'forward' ? a.clusterNotFoundStatus : 503;
   }
 
-  pickCluster(_s: HttpStream, _rand: number): string | undefined {
-    this.picked = this.m.route.pickCluster(this.m.view, this.m.rand);
+  /** The cluster the stream picked when its route was resolved (the same pick: the route's random value). */
+  pickCluster(s: HttpStream, _rand: number): string | undefined {
+    this.picked = s.route === this.m ? s.routeCluster : this.m.route.pickCluster(this.m.view, this.m.rand);
     return this.picked?.name;
   }
 
