@@ -17,7 +17,7 @@ import type { ExtensionProvider, MeshConfig, MeshTracingCustomTag, ServiceModel 
 import type { envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager_Tracing as HcmTracing } from '../../xds/gen/types.js';
 import { MESSAGE_CODES } from './messages.js';
 import { outboundClusterName } from './names.js';
-import { anyOf } from './proto-helpers.js';
+import { anyOf, durationFromMs } from './proto-helpers.js';
 import type { TelemetrySide } from './telemetry-access-log.js';
 import type { TranslateContext } from './translate-context.js';
 
@@ -26,7 +26,7 @@ export const ISTIO_DEFAULT_SAMPLING = 1;
 export const ZIPKIN_DEFAULT_PATH = '/api/v2/spans';
 export const OTLP_HTTP_DEFAULT_PATH = '/v1/traces';
 /** Envoy's http_uri.timeout is required; Istio's OpenTelemetry provider without one: 5 s (weft's exporter default too). */
-const OTLP_DEFAULT_TIMEOUT = '5s';
+const OTLP_DEFAULT_TIMEOUT_MS = 5000;
 
 const ZIPKIN_TYPE_URL = 'type.googleapis.com/envoy.config.trace.v3.ZipkinConfig';
 const OTEL_TYPE_URL = 'type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig';
@@ -165,7 +165,7 @@ function providerConfig(ctx: TranslateContext, t: SideTracing): { provider: obje
       ? {
         ...base,
         http_service: {
-          http_uri: { uri: `http://${svc.hostname}:${port}${o.http.path ?? OTLP_HTTP_DEFAULT_PATH}`, cluster, timeout: o.http.timeoutMs ? `${o.http.timeoutMs / 1000}s` : OTLP_DEFAULT_TIMEOUT },
+          http_uri: { uri: `http://${svc.hostname}:${port}${o.http.path ?? OTLP_HTTP_DEFAULT_PATH}`, cluster, timeout: durationFromMs(o.http.timeoutMs ?? OTLP_DEFAULT_TIMEOUT_MS) },
           ...(o.http.headers?.length ? { request_headers_to_add: o.http.headers.map((h) => ({ header: { key: h.name, value: h.value } })) } : {}),
         },
       }
@@ -173,7 +173,7 @@ function providerConfig(ctx: TranslateContext, t: SideTracing): { provider: obje
         ...base,
         grpc_service: {
           envoy_grpc: { cluster_name: cluster, authority: svc.hostname },
-          ...(o.grpc?.timeoutMs ? { timeout: `${o.grpc.timeoutMs / 1000}s` } : {}),
+          ...(o.grpc?.timeoutMs ? { timeout: durationFromMs(o.grpc.timeoutMs) } : {}),
           ...(o.grpc?.initialMetadata?.length ? { initial_metadata: o.grpc.initialMetadata.map((h) => ({ key: h.name, value: h.value })) } : {}),
         },
       };
