@@ -268,7 +268,7 @@ function decodeDefaultTracing(t: Record<string, unknown>, path: string, r: Repor
   return out;
 }
 
-function decodeProviders(list_: unknown[], r: Reporter): ExtensionProvider[] {
+function decodeProviders(list_: unknown[], original: unknown, r: Reporter): ExtensionProvider[] {
   const out: ExtensionProvider[] = [];
   const seen = new Set<string>();
   list_.forEach((raw, i) => {
@@ -278,7 +278,9 @@ function decodeProviders(list_: unknown[], r: Reporter): ExtensionProvider[] {
     if (name === '') r.report('WEFT0012', childPath(p, 'name'), 'provider name is required');
     else if (seen.has(name)) r.report('WEFT0108', childPath(p, 'name'), `provider name "${name}" is used more than once`);
     seen.add(name);
-    const kinds = Object.keys(raw).filter((k) => k !== 'name');
+    // Kinds as written (the cleaned value has lost the refused ones).
+    const written = Array.isArray(original) && isPlainObject(original[i]) ? original[i] as Record<string, unknown> : raw;
+    const kinds = Object.keys(written).filter((k) => k !== 'name');
     const known = kinds.filter((k) => PROVIDER_KINDS[k] !== undefined);
     if (kinds.length === 0) r.report('WEFT0107', p, `provider "${name}" sets no kind (one of ${Object.keys(PROVIDER_KINDS).join(', ')})`);
     const k = known[0];
@@ -327,7 +329,7 @@ export function validateMeshConfig(raw: unknown, r: Reporter): MeshConfigOverrid
     }
     if (isPlainObject(dc.tracing)) out.defaultTracing = decodeDefaultTracing(dc.tracing, 'defaultConfig.tracing', r);
   }
-  const providers = withBuiltins(Array.isArray(v.extensionProviders) ? decodeProviders(v.extensionProviders, r) : []);
+  const providers = withBuiltins(Array.isArray(v.extensionProviders) ? decodeProviders(v.extensionProviders, raw.extensionProviders, r) : []);
   out.extensionProviders = providers;
   if (isPlainObject(v.defaultProviders)) {
     const dp = v.defaultProviders as { metrics?: string[]; tracing?: string[]; accessLogging?: string[] };
