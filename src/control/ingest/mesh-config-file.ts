@@ -14,7 +14,7 @@ import { DEFAULT_MESH, type ExtensionProvider, type MeshConfig, type MeshDefault
 import { checkPort, each } from '../validation/common-checks.js';
 import { childPath } from '../validation/field-path.js';
 import { Reporter, type ValidationMessage } from '../validation/message.js';
-import { isDnsLabel } from '../validation/names.js';
+import { checkNamespaceName } from '../validation/names.js';
 import { bool, double, duration, enumOf, list, map, obj, str, uint32, unsupportedField, checkShape, isPlainObject, type Shape, type Field } from '../validation/schema.js';
 
 /** What the file sets: merged over DEFAULT_MESH by the model (fields it leaves out keep their defaults). */
@@ -312,7 +312,8 @@ export function validateMeshConfig(raw: unknown, r: Reporter): MeshConfigOverrid
     out.trustDomain = v.trustDomain;
   }
   if (typeof v.rootNamespace === 'string') {
-    if (!isDnsLabel(v.rootNamespace)) r.report('WEFT0109', 'rootNamespace', `rootNamespace "${v.rootNamespace}" is not a valid namespace name (a DNS-1123 label)`);
+    const e = checkNamespaceName(v.rootNamespace);
+    if (e) r.report('WEFT0109', 'rootNamespace', `rootNamespace: ${e}`);
     out.rootNamespace = v.rootNamespace;
   }
   const otp = v.outboundTrafficPolicy as { mode?: 'ALLOW_ANY' | 'REGISTRY_ONLY' } | undefined;
