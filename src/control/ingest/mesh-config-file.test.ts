@@ -131,7 +131,7 @@ unknownField: 1
       'unknownField WEFT0010',
     ]);
     const dd = r.messages.find((m) => m.path === 'extensionProviders[2].datadog')!;
-    assert.match(dd.message, /datadog is not supported \(supported: prometheus, envoyFileAccessLog, zipkin, opentelemetry\)/);
+    assert.match(dd.message, /extension provider kind datadog \(supported kinds: prometheus, envoyFileAccessLog, zipkin, opentelemetry\)/);
   });
 
   it('bootstrap-owned ProxyConfig fields are accepted with a warning, never silently', () => {

@@ -178,7 +178,7 @@ function meshSchema(): Shape {
   for (const f of PROXY_CONFIG_BOOTSTRAP_FIELDS) defaultConfig[f] = ignoredWithWarning();
   const providerFields: Record<string, Shape | Field> = { name: str };
   for (const [k, kind] of Object.entries(PROVIDER_KINDS)) providerFields[k] = kind.shape;
-  for (const k of ISTIO_PROVIDER_KINDS_NOT_HERE) providerFields[k] = unsupportedField(`extension provider kind ${k} is not supported (supported: ${Object.keys(PROVIDER_KINDS).join(', ')})`);
+  for (const k of ISTIO_PROVIDER_KINDS_NOT_HERE) providerFields[k] = unsupportedField(`extension provider kind ${k} (supported kinds: ${Object.keys(PROVIDER_KINDS).join(', ')})`);
   const kinds = [...Object.keys(PROVIDER_KINDS), ...ISTIO_PROVIDER_KINDS_NOT_HERE];
   return obj({
     trustDomain: str,
@@ -313,7 +313,7 @@ export function validateMeshConfig(raw: unknown, r: Reporter): MeshConfigOverrid
   }
   if (typeof v.rootNamespace === 'string') {
     const e = checkNamespaceName(v.rootNamespace);
-    if (e) r.report('WEFT0109', 'rootNamespace', `rootNamespace: ${e}`);
+    if (e) r.report('WEFT0109', 'rootNamespace', e);
     out.rootNamespace = v.rootNamespace;
   }
   const otp = v.outboundTrafficPolicy as { mode?: 'ALLOW_ANY' | 'REGISTRY_ONLY' } | undefined;
