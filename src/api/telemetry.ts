@@ -66,7 +66,7 @@ export interface TracingCustomTag {
   header?: { name?: string; defaultValue?: string };
 }
 
-/** Validated and kept in the model; the proxy's tracing translates it (not yet). */
+/** Translated to the HCM's `tracing` (control/translate/telemetry-tracing.ts). */
 export interface Tracing {
   match?: { mode?: WorkloadMode };
   providers?: ProviderRef[];

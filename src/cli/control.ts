@@ -6,6 +6,7 @@ import { CA_DEFAULTS } from '../control/ca/defaults.js';
 import { validateTrustDomain } from '../control/ca/workload-identity.js';
 import { ControlPlane, type ControlPlaneOptions } from '../control/control-plane.js';
 import { parseDurationMs } from '../control/model/duration.js';
+import { formatMeshConfigMessage, loadMeshConfigFile } from '../control/ingest/mesh-config-file.js';
 import { parseArgs, usage, type OptionSpec } from './args.js';
 
 const SPECS: OptionSpec[] = [
@@ -21,6 +22,8 @@ const SPECS: OptionSpec[] = [
   { name: 'workload-cert-ttl', value: true, help: 'lifetime of workload certificates when the request names none (Istio\'s DEFAULT_WORKLOAD_CERT_TTL, default 24h)' },
   { name: 'max-workload-cert-ttl', value: true, help: 'longest lifetime a workload may ask for (Istio\'s MAX_WORKLOAD_CERT_TTL, default 2160h)' },
   { name: 'ca-token-dir', value: true, help: 'workload tokens the CA accepts: each file DIR/<namespace>/<service-account> holds one (at least 32 characters)' },
+  { name: 'mesh-config', value: true, help: 'Istio MeshConfig YAML/JSON (a bare MeshConfig, or the istio ConfigMap with data.mesh): trustDomain, rootNamespace, outboundTrafficPolicy, enableAutoMtls, accessLog*, enableTracing, defaultConfig.tracing, defaultProviders, extensionProviders; watched, a bad version keeps the last good one' },
+  { name: 'trace-receiver', value: false, help: 'run the embedded trace receiver on the debug address: Zipkin v2 JSON (POST /api/v2/spans) and OTLP/HTTP (POST /v1/traces) in, Zipkin\'s query API (GET /api/v2/...) out' },
   { name: 'log-level', short: 'l', value: true, help: `log level: ${LOG_LEVELS.join(', ')} (default info)` },
   { name: 'help', short: 'h', value: false, help: 'show this help' },
 ];
@@ -62,6 +65,18 @@ export async function runControl(argv: string[]): Promise<number> {
     process.stderr.write(`weft control: CA options rejected:\n${ca.errors.map((e) => `  ${e}\n`).join('')}`);
     return 2;
   }
+  const meshFile = typeof o.get('mesh-config') === 'string' ? String(o.get('mesh-config')) : undefined;
+  let meshTrustDomain: string | undefined;
+  if (meshFile !== undefined) {
+    const m = loadMeshConfigFile(meshFile);
+    if (!m.mesh) {
+      process.stderr.write(`weft control: --mesh-config ${meshFile} rejected:\n${m.messages.map((x) => `  ${formatMeshConfigMessage(x)}\n`).join('')}`);
+      return 2;
+    }
+    meshTrustDomain = m.mesh.trustDomain;
+  }
+  // The CA signs for the mesh's trust domain unless --trust-domain says otherwise.
+  if (ca && meshTrustDomain && !o.has('trust-domain')) ca.trustDomain = meshTrustDomain;
   const logs = new LogRegistry(level);
   const cp = new ControlPlane({
     configDir: dir,
@@ -71,6 +86,8 @@ export async function runControl(argv: string[]): Promise<number> {
     ...(maxFile !== undefined ? { maxConfigFileBytes: maxFile } : {}),
     ...(ca ? { ca } : {}),
     ...(typeof o.get('secrets-dir') === 'string' ? { secretsDir: String(o.get('secrets-dir')) } : {}),
+    ...(meshFile !== undefined ? { meshConfigFile: meshFile } : {}),
+    ...(o.has('trace-receiver') ? { traceReceiver: true } : {}),
     logs,
   });
   try {
@@ -80,7 +97,7 @@ export async function runControl(argv: string[]): Promise<number> {
     await cp.stop().catch(() => undefined);
     return 1;
   }
-  logs.logger('control').info(`weft control serving xDS on port ${cp.xdsPort}; debug on port ${cp.debugPort}; ${cp.meshCa ? `CA on port ${cp.caPort}` : 'no CA (--ca-dir runs one)'}; config from ${dir}`);
+  logs.logger('control').info(`weft control serving xDS on port ${cp.xdsPort}; debug on port ${cp.debugPort}${cp.traces ? ' (trace receiver: /api/v2/spans, /v1/traces, Zipkin query API /api/v2/)' : ''}; ${cp.meshCa ? `CA on port ${cp.caPort}` : 'no CA (--ca-dir runs one)'}; config from ${dir}`);
   const stop = () => void cp.stop().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

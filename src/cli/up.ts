@@ -8,6 +8,7 @@ import { checkUpFolder } from '../up/check.js';
 import { UP_DEFAULTS } from '../up/up-defaults.js';
 import { findPrometheus } from '../up/prometheus.js';
 import { WeftUp, type UpState } from '../up/up.js';
+import { checkCollectorUrl, parseTraceSampling } from '../up/up-traces.js';
 import { parseArgs, usage, type OptionSpec } from './args.js';
 import { printReport } from './validate.js';
 
@@ -20,6 +21,8 @@ const SPECS: OptionSpec[] = [
   { name: 'cert-ttl', value: true, help: 'lifetime of workload certificates, a duration such as 1h (default 24h); sidecars rotate them at half of it' },
   { name: 'prometheus-bin', value: true, help: 'the Prometheus binary to start (default: prometheus on PATH; Debian package "prometheus")' },
   { name: 'no-prometheus', value: false, help: 'do not start Prometheus (default: start it when installed, scraping every sidecar and the control plane)' },
+  { name: 'trace-sampling', value: true, help: 'percent of requests traced, 0..100 (default 100; Istio\'s own default is 1)' },
+  { name: 'trace-collector', value: true, help: 'export spans to this collector instead of the embedded receiver: http://HOST:PORT/api/v2/spans (Zipkin v2 JSON) or http://HOST:PORT/v1/traces (OTLP/HTTP protobuf)' },
   { name: 'help', short: 'h', value: false, help: 'show this help' },
 ];
 
@@ -83,6 +86,18 @@ export async function runUp(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  const samplingArg = parsed.options.get('trace-sampling');
+  const traceSampling = samplingArg === undefined ? undefined : parseTraceSampling(String(samplingArg));
+  if (samplingArg !== undefined && traceSampling === undefined) {
+    process.stderr.write(`weft up: --trace-sampling needs a percentage in 0..100, got "${String(samplingArg)}"\n`);
+    return 2;
+  }
+  const collector = parsed.options.get('trace-collector');
+  const collectorError = collector === undefined ? undefined : checkCollectorUrl(String(collector));
+  if (collectorError) {
+    process.stderr.write(`weft up: --trace-collector: ${collectorError}\n`);
+    return 2;
+  }
   const { file, errors } = WeftUp.load(dir);
   if (!file) {
     rejected(errors);
@@ -98,6 +113,8 @@ export async function runUp(argv: string[]): Promise<number> {
     ...(typeof certTtl === 'string' ? { certTtl } : {}),
     prometheus: !parsed.options.has('no-prometheus'),
     ...(typeof promBin === 'string' ? { prometheusBin: promBin } : {}),
+    ...(traceSampling !== undefined ? { traceSampling } : {}),
+    ...(typeof collector === 'string' ? { traceCollector: collector } : {}),
   });
   let stopping = false;
   const stop = (sig: string) => {
@@ -127,6 +144,9 @@ export async function runUp(argv: string[]): Promise<number> {
       st.ca
         ? `  mTLS            on: CA (${st.ca.source}, ${st.ca.dir}) on 127.0.0.1:${st.ca.port}, trust domain ${st.ca.trustDomain}; each sidecar has its own SPIFFE certificate (--no-mtls turns it off)`
         : '  mTLS            off (--no-mtls): sidecars talk plaintext',
+      st.traces?.receiver
+        ? `  traces          ${st.traces.url}/api/v2/traces (Zipkin API, ${st.traces.sampling}% of requests; --trace-collector URL exports elsewhere)`
+        : `  traces          exported to ${st.traces?.url ?? '-'} (${st.traces?.sampling ?? 0}% of requests)`,
       ...st.workloads.map((w) => `  ${w.name.padEnd(16)} app :${Object.values(w.appPorts).join(',')}   sidecar admin http://127.0.0.1:${w.ports.admin}/  outbound :${w.ports.outbound}  inbound :${Object.values(w.ports.inbound).join(',')}  metrics :${w.scrape['prometheus.io/port']}`),
       ...st.exposed.map((e) => `  ${`${e.service}:${e.port}`.padEnd(16)} ${e.url}`),
       st.prometheus

@@ -20,6 +20,10 @@ import { PROMETHEUS_CONTENT_TYPE, DEFAULT_STATS_PARAMS, StatsStore, renderPromet
 import { MeshCa, type MeshCaOptions } from './mesh-ca.js';
 import type { ConfigObject } from '../api/networking.js';
 import { SECRET_TYPE_URL } from '../xds/type-urls.js';
+import { formatMeshConfigMessage, MeshConfigFileWatcher, type MeshConfigOverrides } from './ingest/mesh-config-file.js';
+import type { MeshConfig } from './model/types.js';
+import type { ValidationMessage as MeshMessage } from './validation/message.js';
+import { TraceReceiver, type TraceReceiverOptions } from './traces/trace-receiver.js';
 
 export interface ControlPlaneOptions {
   /** Folder of Istio YAML/JSON, validated and watched. */
@@ -45,6 +49,12 @@ export interface ControlPlaneOptions {
    * and its tests: a CA outage while sidecars run). Off unless asked for.
    */
   debugCaControl?: boolean;
+  /** Istio's MeshConfig from this file (a MeshConfig or the `istio` ConfigMap); watched, a bad version keeps the last good one. */
+  meshConfigFile?: string;
+  /** Mesh settings set in code (`weft up`'s tracing defaults); the file's win where both set a field. */
+  mesh?: Partial<MeshConfig>;
+  /** Run the embedded trace receiver (Zipkin and OTLP in, Zipkin's query API out) on the debug server. */
+  traceReceiver?: boolean | TraceReceiverOptions;
 }
 
 interface ProxyEntry {
@@ -85,6 +95,12 @@ export class ControlPlane {
   /** The CA, when started with `ca` options. */
   meshCa: MeshCa | undefined;
   private readonly logs: LogRegistry;
+  /** The embedded trace receiver, when on (served on the debug address). */
+  readonly traces: TraceReceiver | undefined;
+  private meshWatcher: MeshConfigFileWatcher | undefined;
+  /** Messages about the mesh config file's last version (the served one, or the rejected one). */
+  private meshMessages: readonly MeshMessage[] = [];
+  private meshFromFile: MeshConfigOverrides = {};
 
   constructor(readonly opts: ControlPlaneOptions) {
     const logs = opts.logs ?? new LogRegistry();
@@ -98,8 +114,9 @@ export class ControlPlane {
     // only then are mesh mTLS listeners and auto mTLS clusters built (MeshConfig.workloadCertificates).
     this.model = new ModelController({
       registries: opts.registries ?? [],
-      mesh: { workloadCertificates: opts.ca !== undefined, ...(opts.ca?.trustDomain ? { trustDomain: opts.ca.trustDomain } : {}) },
+      mesh: this.meshSettings(),
     });
+    if (opts.traceReceiver) this.traces = new TraceReceiver(opts.traceReceiver === true ? {} : opts.traceReceiver, this.stats);
     this.credentials = new CredentialSource(opts.secretsDir ?? path.join(opts.configDir, CREDENTIAL_DEFAULTS.folderName), {
       ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
     });
@@ -115,7 +132,47 @@ export class ControlPlane {
     });
   }
 
+  /** The model's mesh: code settings, then the file's, then what the CA decides (workload certificates, trust domain). */
+  private meshSettings(): Partial<MeshConfig> {
+    return {
+      ...(this.opts.mesh ?? {}),
+      ...this.meshFromFile,
+      workloadCertificates: this.opts.ca !== undefined,
+      ...(this.opts.ca?.trustDomain ? { trustDomain: this.opts.ca.trustDomain } : {}),
+    };
+  }
+
+  /** Reads the mesh config file (a bad first version stops start-up with every message) and watches it. */
+  private startMeshConfig(): void {
+    const file = this.opts.meshConfigFile;
+    if (!file) return;
+    this.meshWatcher = new MeshConfigFileWatcher(file, (mesh, messages) => {
+      this.meshFromFile = mesh;
+      this.meshMessages = messages;
+      for (const m of messages) this.log.warn(`mesh config: ${formatMeshConfigMessage(m)}`);
+      this.log.info(`mesh config ${file} reloaded`);
+      this.model.setMesh(this.meshSettings());
+    }, (messages) => {
+      this.meshMessages = messages;
+      for (const m of messages) this.log.error(`mesh config rejected, the last good one keeps serving: ${formatMeshConfigMessage(m)}`);
+    });
+    const first = this.meshWatcher.start();
+    this.meshMessages = first.messages;
+    if (!first.mesh) {
+      this.meshWatcher.stop();
+      throw new Error(`mesh config ${file} rejected:\n${first.messages.map((m) => `  ${formatMeshConfigMessage(m)}`).join('\n')}`);
+    }
+    for (const m of first.messages) this.log.warn(`mesh config: ${formatMeshConfigMessage(m)}`);
+    this.meshFromFile = first.mesh;
+    const ca = this.opts.ca;
+    if (ca && first.mesh.trustDomain && first.mesh.trustDomain !== ca.trustDomain) {
+      this.log.warn(`mesh config trustDomain ${first.mesh.trustDomain} differs from the CA's ${ca.trustDomain}: the CA's is used (set --trust-domain to change it)`);
+    }
+    this.model.setMesh(this.meshSettings());
+  }
+
   async start(): Promise<void> {
+    this.startMeshConfig();
     if (this.opts.ca) {
       // First: a CA folder that is refused stops start-up with every problem listed.
       this.meshCa = new MeshCa({ ...this.opts.ca, stats: this.stats, log: this.logs.logger('ca') });
@@ -134,6 +191,7 @@ export class ControlPlane {
       const [host, port] = splitHostPort(this.opts.debugAddress);
       const xdsDebug = createDebugHandler(this.server);
       this.debug = http.createServer((req, res) => {
+        if (this.traces?.handle(req, res)) return;
         if (req.url?.startsWith('/debug/config')) {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify(this.configStatus(), null, 2));
@@ -349,6 +407,7 @@ export class ControlPlane {
       rejected: s?.rejected ?? [],
       warnings: s?.messages ?? [],
       analysis: this.analysis,
+      ...(this.opts.meshConfigFile ? { meshConfig: { file: this.opts.meshConfigFile, messages: this.meshMessages } } : {}),
       credentials: {
         dir: this.credentials.dir,
         served: [...this.credentials.snapshot.credentials.keys()],
@@ -407,6 +466,7 @@ export class ControlPlane {
   }
 
   async stop(): Promise<void> {
+    this.meshWatcher?.stop();
     this.source.stop();
     await this.meshCa?.stop();
     this.credentials.stop();

@@ -19,6 +19,7 @@ import { Supervised } from './supervisor.js';
 import { UP_DEFAULTS } from './up-defaults.js';
 import { findPrometheus, prometheusConfig, PROMETHEUS_MISSING_NOTE, scrapeHints, type ScrapeHints, type ScrapeTarget } from './prometheus.js';
 import { MERGED_METRICS_DEFAULTS } from '../proxy/merged-metrics/defaults.js';
+import { planUpTraces } from './up-traces.js';
 import { checkWorkloadCommands, workloadCwd } from './workload-commands.js';
 import { serviceHost, workloadRegistry } from './workload-registry.js';
 import { loadWorkloadsFile, type Workload, type WorkloadsFile } from './workloads.js';
@@ -43,6 +44,10 @@ export interface UpOptions {
   prometheus?: boolean;
   /** The Prometheus binary (--prometheus-bin); default `prometheus` on PATH. */
   prometheusBin?: string;
+  /** Percent of requests traced (default 100: every request of the demo). */
+  traceSampling?: number;
+  /** Export spans to this collector (Zipkin v2 JSON, or OTLP/HTTP when the path is /v1/traces) instead of the embedded receiver. */
+  traceCollector?: string;
 }
 
 /** Whether a workload's app is up: listening on its port, or why not. */
@@ -76,6 +81,8 @@ export interface UpState {
   health: WorkloadHealth[];
   /** Notes for the banner (e.g. a bootstrap feature this proxy does not take yet). */
   notes: string[];
+  /** Where traces go: the embedded receiver (Zipkin's query API under url + /api/v2/) or an external collector. */
+  traces?: { url: string; receiver: boolean; sampling: number };
 }
 
 const SIDECAR_DRAIN_S = UP_DEFAULTS.sidecarDrainS;
@@ -152,14 +159,16 @@ export class WeftUp {
     const logs = new LogRegistry((this.opts.logLevel ?? 'info') as never, (l) => this.out(l.trimEnd()));
     const configDir = path.resolve(dir, file.config);
     const caDir = path.join(dir, UP_DEFAULTS.caDir);
+    const traces = await planUpTraces({ ...(this.opts.traceSampling !== undefined ? { sampling: this.opts.traceSampling } : {}), ...(this.opts.traceCollector !== undefined ? { collector: this.opts.traceCollector } : {}) });
     this.cp = new ControlPlane({
-      configDir, registries: [registry], xdsAddress: '127.0.0.1:0', debugAddress: '127.0.0.1:0', logs,
+      configDir, registries: [registry, traces.registry], mesh: traces.mesh, traceReceiver: traces.receiver, xdsAddress: '127.0.0.1:0', debugAddress: '127.0.0.1:0', logs,
       ...(mtls ? { ca: { dir: caDir, address: '127.0.0.1:0' } } : {}),
       // Local, loopback-only: the debug server may stop and resume the CA (docs/cli.md).
       debugCaControl: true,
     });
     await this.cp.start();
     const xdsPort = this.cp.xdsPort;
+    traces.receiverListening(this.cp.debugPort);
 
     // mTLS: the CA's roots in a file every sidecar reads, and one token per
     // workload (its namespace and service account), in a file only that
@@ -279,6 +288,7 @@ export class WeftUp {
       children: [...this.sidecars, ...this.apps, ...(this.prom ? [this.prom] : [])].map((p) => p.pid).filter((p): p is number => p !== undefined),
       health,
       notes,
+      traces: { url: traces.collector ?? `http://127.0.0.1:${this.cp.debugPort}`, receiver: traces.receiver, sampling: traces.sampling },
     };
     fs.mkdirSync(path.join(dir, '.weft'), { recursive: true });
     fs.writeFileSync(path.join(dir, '.weft', 'state.json'), JSON.stringify(this.state, null, 2));

@@ -38,7 +38,7 @@ export class ModelController {
   private ctx: IndexedPushContext;
   private applying = false;
   private readonly listeners = new Set<PushListener>();
-  private readonly mesh: Partial<MeshConfig> | undefined;
+  private mesh: Partial<MeshConfig> | undefined;
   private unsubscribe: (() => void) | undefined;
 
   constructor(options: ModelControllerOptions = {}) {
@@ -74,6 +74,12 @@ export class ModelController {
   close(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+  }
+
+  /** Replaces the mesh settings (a reloaded mesh config file) and rebuilds everything once. */
+  setMesh(mesh: Partial<MeshConfig>): void {
+    this.mesh = mesh;
+    this.rebuild();
   }
 
   /** Applies a config snapshot: registry update and one full rebuild. */

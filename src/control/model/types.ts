@@ -165,6 +165,49 @@ export interface ExtensionProvider {
     /** One of text (a format string) or labels (JSON fields); absent: Istio's default text format. */
     readonly logFormat?: { readonly text?: string; readonly labels?: Readonly<Record<string, string>> };
   };
+  /** Istio's ZipkinTracingProvider: spans as Zipkin v2 JSON to `service`:`port` (a mesh host). */
+  readonly zipkin?: ZipkinTracingProvider;
+  /** Istio's OpenTelemetryTracingProvider: OTLP over gRPC (default) or HTTP (`http` set) to `service`:`port`. */
+  readonly opentelemetry?: OpenTelemetryTracingProvider;
+}
+
+/** MeshConfig.ExtensionProvider.ZipkinTracingProvider. */
+export interface ZipkinTracingProvider {
+  /** The collector's host in the mesh registry, e.g. zipkin.istio-system.svc.cluster.local. */
+  readonly service: string;
+  readonly port: number;
+  /** Longest path tag (Envoy's max_path_tag_length); 0 or absent: Envoy's 256. */
+  readonly maxTagLength?: number;
+  /** Collector path; default /api/v2/spans. */
+  readonly path?: string;
+}
+
+/** MeshConfig.ExtensionProvider.OpenTelemetryTracingProvider. */
+export interface OpenTelemetryTracingProvider {
+  readonly service: string;
+  readonly port: number;
+  readonly maxTagLength?: number;
+  /** OTLP/HTTP (protobuf): path (default /v1/traces), timeout in ms, headers added to each export. */
+  readonly http?: { readonly path?: string; readonly timeoutMs?: number; readonly headers?: readonly { readonly name: string; readonly value: string }[] };
+  /** OTLP/gRPC (the default transport): timeout in ms, initial metadata. */
+  readonly grpc?: { readonly timeoutMs?: number; readonly initialMetadata?: readonly { readonly name: string; readonly value: string }[] };
+}
+
+/** A tracing custom tag, as Telemetry's and ProxyConfig's customTags say it (one of the three). */
+export interface MeshTracingCustomTag {
+  readonly literal?: { readonly value: string };
+  readonly environment?: { readonly name: string; readonly defaultValue?: string };
+  readonly header?: { readonly name: string; readonly defaultValue?: string };
+}
+
+/** meshConfig.defaultConfig.tracing (ProxyConfig.Tracing), the parts weft reads. */
+export interface MeshDefaultTracing {
+  /** Percent of requests sampled (0..100); absent: Istio's 1. */
+  readonly sampling?: number;
+  /** The legacy Zipkin collector, `host:port`. */
+  readonly zipkin?: { readonly address: string };
+  readonly customTags?: Readonly<Record<string, MeshTracingCustomTag>>;
+  readonly maxPathTagLength?: number;
 }
 
 export interface MeshConfig {
@@ -195,7 +238,19 @@ export interface MeshConfig {
   /** Istio's meshConfig.extensionProviders, with Istio's built-in `prometheus` and `envoy` (stdout) always there. */
   readonly extensionProviders: readonly ExtensionProvider[];
   /** Istio's meshConfig.defaultProviders: used where no Telemetry names providers (Istio's default: metrics from prometheus). */
-  readonly defaultProviders: { readonly metrics?: readonly string[]; readonly accessLogging?: readonly string[] };
+  readonly defaultProviders: { readonly metrics?: readonly string[]; readonly accessLogging?: readonly string[]; readonly tracing?: readonly string[] };
+  /**
+   * Istio's meshConfig.enableTracing (default true): whether the legacy
+   * tracer of defaultConfig.tracing runs when neither a Telemetry nor
+   * defaultProviders.tracing names a provider.
+   */
+  readonly enableTracing: boolean;
+  /** Istio's meshConfig.defaultConfig.tracing; weft has no default collector address (Istio's zipkin.istio-system:9411), so no legacy tracer unless set. */
+  readonly defaultTracing?: MeshDefaultTracing;
+  /** Istio's meshConfig.accessLogFile: every sidecar logs here when no Telemetry or default provider says otherwise (a sidecar's own WEFT_ACCESS_LOG_FILE wins). */
+  readonly accessLogFile?: string;
+  /** Istio's meshConfig.accessLogFormat: the text format of accessLogFile (a sidecar's WEFT_ACCESS_LOG_FORMAT wins). */
+  readonly accessLogFormat?: string;
   /** Istio's meshConfig.accessLogEncoding: the format of the built-in `envoy` provider and of accessLogFile. */
   readonly accessLogEncoding: 'TEXT' | 'JSON';
 }
@@ -213,6 +268,7 @@ export const DEFAULT_MESH: MeshConfig = {
   // Istio adds these two to every mesh config (the built-ins weft implements).
   extensionProviders: [{ name: 'prometheus', prometheus: {} }, { name: 'envoy', envoyFileAccessLog: { path: '/dev/stdout' } }],
   defaultProviders: { metrics: ['prometheus'] },
+  enableTracing: true,
   accessLogEncoding: 'TEXT',
 };
 

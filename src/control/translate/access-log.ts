@@ -3,9 +3,13 @@
 // listener builders call these: HTTP managers take both, tcp_proxy takes the
 // logs. Inbound listeners are Istio's SERVER side; outbound and gateway
 // listeners the CLIENT side.
-import type { envoy_config_accesslog_v3_AccessLog } from '../../xds/gen/types.js';
+import type {
+  envoy_config_accesslog_v3_AccessLog,
+  envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager_Tracing as HcmTracing,
+} from '../../xds/gen/types.js';
 import { telemetryAccessLogs, type TelemetrySide } from './telemetry-access-log.js';
 import { telemetryMetrics, type SideMetrics } from './telemetry-metrics.js';
+import { telemetryTracing } from './telemetry-tracing.js';
 import type { TranslateContext } from './translate-context.js';
 
 type Direction = 'inbound' | 'outbound';
@@ -17,7 +21,7 @@ export function accessLogs(ctx: TranslateContext, direction: Direction = 'outbou
   return telemetryAccessLogs(ctx, sideOf(direction));
 }
 
-/** HcmOptions' `accessLog` and `metrics` for one side: spread into hcmFilter's options. */
-export function listenerTelemetry(ctx: TranslateContext, direction: Direction = 'outbound'): { accessLog: envoy_config_accesslog_v3_AccessLog[] | undefined; metrics: SideMetrics | null } {
-  return { accessLog: accessLogs(ctx, direction), metrics: telemetryMetrics(ctx, sideOf(direction)) ?? null };
+/** HcmOptions' `accessLog`, `metrics` and `tracing` for one side: spread into hcmFilter's options. */
+export function listenerTelemetry(ctx: TranslateContext, direction: Direction = 'outbound'): { accessLog: envoy_config_accesslog_v3_AccessLog[] | undefined; metrics: SideMetrics | null; tracing: HcmTracing | undefined } {
+  return { accessLog: accessLogs(ctx, direction), metrics: telemetryMetrics(ctx, sideOf(direction)) ?? null, tracing: telemetryTracing(ctx, sideOf(direction)) };
 }

@@ -9,6 +9,7 @@ import type {
   envoy_config_route_v3_RouteConfiguration,
   envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager,
   envoy_extensions_filters_network_http_connection_manager_v3_HttpFilter,
+  envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager_Tracing,
 } from '../../xds/gen/types.js';
 import { adsConfigSource, anyOf, FILTER_NAMES, TYPE_URLS } from './proto-helpers.js';
 import { telemetryDirection, withTelemetryFilters } from './telemetry-filters.js';
@@ -45,6 +46,8 @@ export interface HcmOptions {
   readonly accessLog?: envoy_config_accesslog_v3_AccessLog[] | undefined;
   /** istio.stats overrides from the Telemetry API; null: no stats filter (metrics off). See listenerTelemetry. */
   readonly metrics?: SideMetrics | null | undefined;
+  /** Envoy's HCM tracing (Telemetry API tracing or mesh config; telemetry-tracing.ts), when the proxy traces. */
+  readonly tracing?: envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager_Tracing | undefined;
 }
 
 /** An HCM packed as an Any, ready for a filter chain or an API listener. */
@@ -57,6 +60,7 @@ export function buildHcm(o: HcmOptions): AnyMessage {
     use_remote_address: { value: o.useRemoteAddress },
     ...(o.allowAbsoluteUrl ? { http_protocol_options: { allow_absolute_url: { value: true } } } : {}),
     ...(o.accessLog ? { access_log: o.accessLog } : {}),
+    ...(o.tracing ? { tracing: o.tracing } : {}),
     upgrade_configs: [{ upgrade_type: 'websocket' }],
     normalize_path: { value: true },
     ...(o.stripAnyHostPort ? { strip_any_host_port: true } : {}),

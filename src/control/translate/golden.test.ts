@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NetworkingObject } from '../../api/networking.js';
-import type { MeshConfig, ProxyInfo } from '../model/types.js';
+import { DEFAULT_MESH, type MeshConfig, type ProxyInfo } from '../model/types.js';
 import { clusterEdsName, listenerRouteNames } from '../cache/references.js';
 import { decodeBinary, encodeBinary } from '../../xds/codec.js';
 import { translateProxy } from './translate-proxy.js';
@@ -73,6 +73,22 @@ const telemetryObjects = () => [
   } },
 ] as unknown as NetworkingObject[];
 
+// Tracing: a Zipkin collector ServiceEntry, the mesh's default tracing provider, and a namespace
+// Telemetry that samples 10% and adds a header tag (telemetry-tracing.ts).
+const tracingObjects = () => [
+  { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'zipkin', namespace: 'istio-system' }, spec: {
+    hosts: ['zipkin.istio-system.svc.cluster.local'], location: 'MESH_INTERNAL', resolution: 'STATIC',
+    ports: [{ number: 9411, name: 'http-zipkin', protocol: 'HTTP' }], endpoints: [{ address: '10.0.0.50' }],
+  } },
+  { apiVersion: 'telemetry.istio.io/v1', kind: 'Telemetry', metadata: { name: 'tracing', namespace: 'default' }, spec: {
+    tracing: [{ randomSamplingPercentage: 10, customTags: { user: { header: { name: 'end-user', defaultValue: 'anonymous' } } } }],
+  } },
+] as unknown as NetworkingObject[];
+const TRACING_MESH = {
+  extensionProviders: [...DEFAULT_MESH.extensionProviders, { name: 'zipkin', zipkin: { service: 'zipkin.istio-system.svc.cluster.local', port: 9411 } }],
+  defaultProviders: { metrics: ['prometheus'], tracing: ['zipkin'] },
+};
+
 const LOCAL_MODE_PROXY = sidecarProxy({ id: 'sidecar~127.0.0.1~productpage-v1.default~default.svc.cluster.local', ips: ['127.0.0.1'], metadata: { WEFT_OUTBOUND_HTTP_PROXY_PORT: '15080', WEFT_INBOUND_PORTS: '{"9080":16001}', WEFT_APP_PORTS: '{"9080":19080}' } });
 
 // A Gateway for productpage in the spirit of Istio's bookinfo-gateway.yaml, written here so the
@@ -94,6 +110,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'example-grpc-fault-delay-jason', objects: () => exampleScenario('04-fault-delay-jason.yaml'), proxy: grpcProxy(), parts: [...ALL], model: true },
   { name: 'sidecar-base', objects: () => [], parts: [...ALL] },
   { name: 'sidecar-telemetry', objects: telemetryObjects, parts: ['listeners'], model: true },
+  { name: 'sidecar-tracing', objects: tracingObjects, parts: ['listeners'], model: true, mesh: TRACING_MESH },
   // Auto mTLS, each DestinationRule tls mode, subset and port-level overrides (test-outbound-tls.ts).
   { name: 'sidecar-outbound-tls', objects: outboundTlsObjects, parts: ['clusters', 'endpoints'], model: true, mesh: { workloadCertificates: true }, files: tlsFiles.files },
   { name: 'sidecar-destination-rule-all', objects: () => loadSample('destination-rule-all.yaml'), interop: true, parts: [...ALL] },

@@ -174,9 +174,9 @@ export function telemetryAccessLogs(ctx: TranslateContext, side: TelemetrySide):
   const chain = telemetryChain(ctx.push.telemetry(ctx.proxy.namespace, ctx.proxy.labels));
   const merged = mergeAccessLogging(chain, ctx.push.mesh, side);
   if (merged === undefined) {
-    const path = ctx.options.accessLogFile;
-    // Istio's accessLogFormat (node metadata WEFT_ACCESS_LOG_FORMAT) replaces the default text format.
-    const format = ctx.options.accessLogFormat;
+    const path = ctx.options.accessLogFile ?? ctx.push.mesh.accessLogFile;
+    // Istio's accessLogFormat (node metadata WEFT_ACCESS_LOG_FORMAT, else the mesh config's) replaces the default text format.
+    const format = ctx.options.accessLogFormat ?? ctx.push.mesh.accessLogFormat;
     return path === undefined ? undefined : [istioFileAccessLog(path, format !== undefined ? { text: format } : ctx.push.mesh.accessLogEncoding)];
   }
   const logs: AccessLog[] = [];

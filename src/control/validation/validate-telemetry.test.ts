@@ -177,6 +177,11 @@ describe('Telemetry validation', () => {
     assert.ok(r.object);
   });
 
+  it('tracing useRequestIdForTraceSampling: true (Istio\'s default) passes, false is refused by name', () => {
+    assert.deepEqual(codes({ tracing: [{ useRequestIdForTraceSampling: true }] }), []);
+    assert.deepEqual(codes({ tracing: [{ useRequestIdForTraceSampling: false }] }), [['WEFT0016', 'spec.tracing[0].useRequestIdForTraceSampling']]);
+  });
+
   it('the supported tag expressions and log filters pass; the refusal names the supported list', () => {
     const values = ["'x'", '"y"', 'request.method', 'request.path', 'request.url_path', 'request.host', 'request.scheme', 'request.protocol',
       "request.headers['x-user']", 'request.headers["x-b3"]', "response.headers['x-cache']", 'response.code', 'response.code_details',

@@ -2,8 +2,8 @@
 // ValidateTelemetry rules (pkg/config/validation), plus what weft cannot
 // evaluate, refused by name: targetRef(s) (no Gateway API), tag values and
 // access log filters outside the supported expression subsets, custom
-// metrics (no `definitions`). `tracing` is validated and kept; translation
-// of it belongs to proxy tracing (not yet).
+// metrics (no `definitions`), `useRequestIdForTraceSampling: false`.
+// `tracing` is translated in translate/telemetry-tracing.ts.
 import type { TelemetrySpec } from '../../api/telemetry.js';
 import { ISTIO_METRICS, TAG_OPERATIONS, WORKLOAD_MODES } from '../../api/telemetry.js';
 import { parseTagExpression } from '../../proxy/filters/istio-stats/tag-expression.js';
@@ -71,6 +71,8 @@ export function validateTelemetry(spec: TelemetrySpec, r: Reporter): void {
     if ((t.providers?.length ?? 0) > 1) r.report('WEFT0106', childPath(p, 'providers'), 'only one tracing provider is supported per entry (Istio uses the first)');
     const pct = t.randomSamplingPercentage;
     if (pct !== undefined && (pct < 0 || pct > 100)) r.report('WEFT0102', childPath(p, 'randomSamplingPercentage'), `randomSamplingPercentage ${pct} must be in the range 0..100`);
+    // weft's sidecars always keep the sampling decision in x-request-id (Envoy's UUID request id default).
+    if (t.useRequestIdForTraceSampling === false) r.report('WEFT0016', childPath(p, 'useRequestIdForTraceSampling'), 'useRequestIdForTraceSampling: false is not supported: weft\'s sidecars always carry the sampling decision in x-request-id (Istio\'s default, true)');
     for (const [name, tag] of Object.entries(t.customTags ?? {})) {
       const tp = childPath(childPath(p, 'customTags'), name);
       if (!tag.literal && !tag.environment && !tag.header) r.report('WEFT0107', tp, 'custom tag must set one of literal, environment, header');
