@@ -161,7 +161,8 @@ export class JwksFetcher implements JwtKeyResolver {
     } catch (err) {
       if (abort.signal.aborted) throw new JwksFetchError(`GET ${uri} failed: ${this.stopped ? 'fetcher stopped' : (abort.signal.reason as Error)?.message ?? 'aborted'}`);
       if (err instanceof JwksFetchError) throw err;
-      const cause = (err as { cause?: { code?: string } }).cause?.code;
+      const c = (err as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+      const cause = c?.code ?? c?.errors?.[0]?.code ?? c?.message;
       throw new JwksFetchError(`GET ${uri} failed: ${(err as Error).message}${cause ? ` (${cause})` : ''}`);
     } finally {
       clearTimeout(timer);
