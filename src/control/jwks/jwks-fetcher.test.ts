@@ -159,6 +159,22 @@ describe('JwksFetcher', () => {
     }
   });
 
+  it('retries a URI that never gave keys in the background, and signals when the keys arrive', async () => {
+    let changes = 0;
+    const f = new JwksFetcher({ retryAfterFailureMs: 20, onChange: () => changes++ });
+    try {
+      f.lookup(`${base}/bg`);
+      await f.settled();
+      await until(() => changes === 1, 'the failure signal');
+      const keys = jwks('bg');
+      answers.set('/bg', { status: 200, body: keys });
+      await until(() => changes === 2, 'the background retry');
+      assert.deepEqual(f.lookup(`${base}/bg`), { state: 'ready', jwks: keys });
+    } finally {
+      f.stop();
+    }
+  });
+
   it('drops URIs nobody asked for within evictAfterMs', async () => {
     let now = 0;
     answers.set('/evict', { status: 200, body: jwks('e') });

@@ -42,6 +42,9 @@ interface Entry {
   /** Why the last fetch failed (cleared on success). */
   failure?: string;
   inFlight?: Promise<void>;
+  /** Failures in a row while no keys were ever fetched (drives the retry back-off). */
+  failuresInRow: number;
+  retry?: NodeJS.Timeout;
   lastAttempt: number;
   lastUsed: number;
   timeoutMs: number;
@@ -81,7 +84,7 @@ export class JwksFetcher implements JwtKeyResolver {
     const now = this.now();
     let e = this.entries.get(jwksUri);
     if (!e) {
-      e = { lastAttempt: 0, lastUsed: now, timeoutMs: timeoutMs ?? this.o.timeoutMs };
+      e = { lastAttempt: 0, lastUsed: now, timeoutMs: timeoutMs ?? this.o.timeoutMs, failuresInRow: 0 };
       this.entries.set(jwksUri, e);
       this.start(jwksUri, e);
     }
@@ -99,6 +102,7 @@ export class JwksFetcher implements JwtKeyResolver {
     const waits: Promise<void>[] = [];
     for (const [uri, e] of this.entries) {
       if (now - e.lastUsed > this.o.evictAfterMs) {
+        clearTimeout(e.retry);
         this.entries.delete(uri);
         continue;
       }
@@ -118,6 +122,7 @@ export class JwksFetcher implements JwtKeyResolver {
     clearInterval(this.timer);
     this.timer = undefined;
     for (const a of this.aborts) a.abort();
+    for (const e of this.entries.values()) clearTimeout(e.retry);
   }
 
   private start(uri: string, e: Entry): Promise<void> {
@@ -125,6 +130,7 @@ export class JwksFetcher implements JwtKeyResolver {
     const p = this.fetchOnce(uri, e.timeoutMs).then(
       (jwks) => {
         this.stats.fetched++;
+        e.failuresInRow = 0;
         const changed = jwks !== e.jwks || e.failure !== undefined;
         e.jwks = jwks;
         delete e.failure;
@@ -136,6 +142,7 @@ export class JwksFetcher implements JwtKeyResolver {
         e.failure = err.message;
         this.opts.onError?.(uri, e.jwks !== undefined ? `${err.message}; the last fetched keys stay in use` : err.message);
         if (first) this.changed();
+        if (e.jwks === undefined) this.scheduleRetry(uri, e);
       },
     ).finally(() => {
       delete e.inFlight;
@@ -168,6 +175,23 @@ export class JwksFetcher implements JwtKeyResolver {
       clearTimeout(timer);
       this.aborts.delete(abort);
     }
+  }
+
+  /**
+   * A URI that never gave keys is tried again in the background (its policy
+   * waits on it; a lookup alone would only retry on the next push), backing
+   * off from retryAfterFailureMs up to the refresh interval.
+   */
+  private scheduleRetry(uri: string, e: Entry): void {
+    if (this.stopped) return;
+    e.failuresInRow++;
+    const delay = Math.min(this.o.retryAfterFailureMs * 2 ** (e.failuresInRow - 1), this.o.refreshIntervalMs);
+    clearTimeout(e.retry);
+    e.retry = setTimeout(() => {
+      delete e.retry;
+      if (!this.stopped && this.entries.get(uri) === e && !e.inFlight && e.jwks === undefined) void this.start(uri, e);
+    }, delay);
+    e.retry.unref();
   }
 
   private changed(): void {
