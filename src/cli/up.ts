@@ -109,6 +109,7 @@ export async function runUp(argv: string[]): Promise<number> {
         : '  mTLS            off (--no-mtls): sidecars talk plaintext',
       ...st.workloads.map((w) => `  ${w.name.padEnd(16)} app :${Object.values(w.appPorts).join(',')}   sidecar admin http://127.0.0.1:${w.ports.admin}/  outbound :${w.ports.outbound}  inbound :${Object.values(w.ports.inbound).join(',')}`),
       ...st.exposed.map((e) => `  ${`${e.service}:${e.port}`.padEnd(16)} ${e.url}`),
+      ...(st.demoIssuer ? [`  demo JWT        issuer ${st.demoIssuer.issuer}, keys ${st.demoIssuer.jwksUri}; tokens ${path.relative(process.cwd(), st.demoIssuer.tokens.token) || st.demoIssuer.tokens.token} (+ -group, -expired)`] : []),
       `  config          ${path.resolve(dir, file.config)} (edit or copy YAML in to change routing live)`,
       '  weft status shows each proxy\'s sync state and each workload\'s identity; Ctrl-C stops everything.',
       '',
