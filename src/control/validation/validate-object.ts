@@ -73,7 +73,7 @@ export function validateObject(doc: unknown, file?: string, options: ValidateOpt
   const securitySupported = group === SECURITY_GROUP && (SUPPORTED_SECURITY_KINDS as readonly string[]).includes(kind);
   if (group === SECURITY_GROUP && !securitySupported) {
     const known = (SECURITY_KINDS as readonly string[]).includes(kind);
-    r.report('WEFT0003', 'kind', `${kind} (${apiVersion}) is ${known ? 'not yet supported by weft' : 'not a kind weft knows'}: it is not applied${known ? ' (AuthorizationPolicy arrives with authorization support)' : ''}`);
+    r.report('WEFT0003', 'kind', `${kind} (${apiVersion}) is ${known ? 'not yet supported by weft' : 'not a kind weft knows'}: it is not applied${known ? ' (authorization policies arrive with authorization support)' : ''}`);
     return { messages: r.messages };
   }
   if (group === NETWORKING_GROUP && !(NETWORKING_KINDS as readonly string[]).includes(kind)) {
