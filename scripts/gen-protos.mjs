@@ -30,6 +30,7 @@ const FILES = [
   'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
   'envoy/extensions/filters/network/local_ratelimit/v3/local_rate_limit.proto',
   'envoy/extensions/filters/http/rbac/v3/rbac.proto',
+  'envoy/extensions/filters/http/jwt_authn/v3/config.proto',
   'envoy/extensions/filters/network/rbac/v3/rbac.proto',
   // envoy.filters.http.ext_authz and the Authorization service it calls
   'envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto',
@@ -98,6 +99,8 @@ const ROOT_TYPES = [
   'envoy.extensions.filters.http.ext_authz.v3.ExtAuthz',
   'envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute',
   'envoy.service.auth.v3.Authorization',
+  'envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication',
+  'envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig',
   'envoy.extensions.filters.http.cors.v3.Cors',
   'envoy.extensions.filters.http.cors.v3.CorsPolicy',
   'envoy.extensions.filters.http.health_check.v3.HealthCheck',

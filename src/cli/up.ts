@@ -152,6 +152,7 @@ export async function runUp(argv: string[]): Promise<number> {
       st.prometheus
         ? `  prometheus      ${st.prometheus.url}/graph   scrapes ${st.workloads.length} sidecars' merged /stats/prometheus, ${st.exposed.length} edge proxies and the control plane's /metrics every ${st.prometheus.scrapeIntervalS}s (config ${st.prometheus.config})`
         : `  prometheus      not started${parsed.options.has('no-prometheus') ? ' (--no-prometheus)' : ' (see the note above)'}; scrape hints for your own are in ${path.join(dir, '.weft', 'state.json')}`,
+      ...(st.demoIssuer ? [`  demo JWT        issuer ${st.demoIssuer.issuer}, keys ${st.demoIssuer.jwksUri}; tokens ${path.relative(process.cwd(), st.demoIssuer.tokens.token) || st.demoIssuer.tokens.token} (+ -group, -expired)`] : []),
       `  config          ${path.resolve(dir, file.config)} (edit or copy YAML in to change routing live)`,
       '  weft status shows each proxy\'s sync state and each workload\'s identity; Ctrl-C stops everything.',
       '',

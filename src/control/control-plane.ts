@@ -18,6 +18,7 @@ import { analyze, type ValidationMessage } from './validation/index.js';
 import type { envoy_config_endpoint_v3_ClusterLoadAssignment as ClusterLoadAssignment } from '../xds/gen/types.js';
 import { PROMETHEUS_CONTENT_TYPE, DEFAULT_STATS_PARAMS, StatsStore, renderPrometheus } from '../stats/index.js';
 import { MeshCa, type MeshCaOptions } from './mesh-ca.js';
+import { JwksFetcher } from './jwks/jwks-fetcher.js';
 import type { ConfigObject } from '../api/networking.js';
 import { SECRET_TYPE_URL } from '../xds/type-urls.js';
 import { formatMeshConfigMessage, MeshConfigFileWatcher, type MeshConfigOverrides } from './ingest/mesh-config-file.js';
@@ -101,6 +102,8 @@ export class ControlPlane {
   /** Messages about the mesh config file's last version (the served one, or the rejected one). */
   private meshMessages: readonly MeshMessage[] = [];
   private meshFromFile: MeshConfigOverrides = {};
+  /** Fetches RequestAuthentication jwksUri keys for translation; new keys trigger a full push. */
+  readonly jwks: JwksFetcher;
 
   constructor(readonly opts: ControlPlaneOptions) {
     const logs = opts.logs ?? new LogRegistry();
@@ -110,11 +113,16 @@ export class ControlPlane {
       ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
       ...(opts.maxConfigFileBytes !== undefined ? { maxFileBytes: opts.maxConfigFileBytes } : {}),
     });
+    this.jwks = new JwksFetcher({
+      onChange: () => this.push('full'),
+      onError: (uri, reason) => this.log.warn(`jwksUri ${uri}: ${reason}`),
+    });
     // A control plane that runs the CA gives every sidecar a workload certificate (through its node agent):
     // only then are mesh mTLS listeners and auto mTLS clusters built (MeshConfig.workloadCertificates).
     this.model = new ModelController({
       registries: opts.registries ?? [],
       mesh: this.meshSettings(),
+      jwtKeyResolver: this.jwks,
     });
     if (opts.traceReceiver) this.traces = new TraceReceiver(opts.traceReceiver === true ? {} : opts.traceReceiver, this.stats);
     this.credentials = new CredentialSource(opts.secretsDir ?? path.join(opts.configDir, CREDENTIAL_DEFAULTS.folderName), {
@@ -467,6 +475,7 @@ export class ControlPlane {
 
   async stop(): Promise<void> {
     this.meshWatcher?.stop();
+    this.jwks.stop();
     this.source.stop();
     await this.meshCa?.stop();
     this.credentials.stop();

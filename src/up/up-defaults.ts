@@ -21,6 +21,8 @@ export const UP_DEFAULTS = {
    * the `istio-ca-secret`).
    */
   caDir: path.join('.weft', 'ca'),
+  /** The demo JWT issuer's private key (JWK), under `.weft/` beside the CA: kept across runs so tokens stay valid after a restart. */
+  demoIssuerKey: path.join('.weft', 'demo-issuer', 'key.json'),
   /**
    * The identity of the edge proxies in front of exposed ports: Istio's
    * ingress gateway's service account, so they reach sidecars as a mesh

@@ -13,6 +13,7 @@ import { ControlPlane } from '../control/control-plane.js';
 import { agentSecret, ISTIO_TLS } from '../control/translate/istio-tls.js';
 import { loadBootstrapText } from '../proxy/config/bootstrap.js';
 import { ConfigChangeReporter } from './config-changes.js';
+import { DEMO_ISSUER_DEFAULTS, DemoIssuer } from './demo-issuer.js';
 import { holdPorts, type HeldPorts } from './ports.js';
 import { sdsGrpcCluster, sidecarBootstrap, STDOUT_ACCESS_LOG, type SidecarPorts } from './sidecar-bootstrap.js';
 import { Supervised } from './supervisor.js';
@@ -83,6 +84,8 @@ export interface UpState {
   notes: string[];
   /** Where traces go: the embedded receiver (Zipkin's query API under url + /api/v2/) or an external collector. */
   traces?: { url: string; receiver: boolean; sampling: number };
+  /** The demo JWT issuer (RequestAuthentication scenario): its `iss`, JWKS URL and signed demo tokens. */
+  demoIssuer?: { issuer: string; jwksUri: string; tokens: { token: string; groupToken: string; expiredToken: string } };
 }
 
 const SIDECAR_DRAIN_S = UP_DEFAULTS.sidecarDrainS;
@@ -97,6 +100,7 @@ export class WeftUp {
   state: UpState | undefined;
   private stopped = false;
   private changes: ConfigChangeReporter | undefined;
+  private issuer: DemoIssuer | undefined;
 
   constructor(private readonly opts: UpOptions) {
     this.out = opts.out ?? ((l) => process.stdout.write(l + '\n'));
@@ -156,6 +160,12 @@ export class WeftUp {
     const mtls = this.opts.mtls !== false;
     const registry = workloadRegistry(file.workloads, dialAddress, (w, port) => plan.get(w)!.inbound[port]!, { sidecarMtls: mtls });
 
+    // The demo JWT issuer first: a RequestAuthentication already in the config folder fetches its keys at once.
+    this.issuer = new DemoIssuer(path.join(dir, UP_DEFAULTS.demoIssuerKey));
+    const issuerPort = await this.issuer.listen('127.0.0.1');
+    const demoTokens = this.issuer.writeTokens(path.join(dir, '.weft'));
+    const issuerNotes = issuerPort === DEMO_ISSUER_DEFAULTS.port ? [] : [`the demo JWT issuer's port ${DEMO_ISSUER_DEFAULTS.port} is taken; its JWKS is at ${this.issuer.jwksUri('127.0.0.1')}: edit the jwksUri of scenario 12 to match`];
+
     const logs = new LogRegistry((this.opts.logLevel ?? 'info') as never, (l) => this.out(l.trimEnd()));
     const configDir = path.resolve(dir, file.config);
     const caDir = path.join(dir, UP_DEFAULTS.caDir);
@@ -198,7 +208,7 @@ export class WeftUp {
       ...file.expose.map((e, i) => ({ namespace: UP_DEFAULTS.edgeIdentity.namespace, pod: `expose-${e.service}-${e.port}`, scrape: scrapeHints(edgeAdminPorts[i]!, ADMIN_PROMETHEUS_PATH) })),
       { namespace: UP_DEFAULTS.controlPlaneNamespace, pod: UP_DEFAULTS.controlPlanePod, scrape: controlPlane.scrape },
     ];
-    const notes: string[] = [];
+    const notes: string[] = [...issuerNotes];
     const prometheusReady = this.opts.prometheus === false ? Promise.resolve(undefined) : this.startPrometheus(dir, targets, prometheusPort, notes)
       .catch((err: unknown) => (notes.push(`Prometheus not started: ${(err as Error).message}`), undefined));
 
@@ -289,6 +299,7 @@ export class WeftUp {
       health,
       notes,
       traces: { url: traces.collector ?? `http://127.0.0.1:${this.cp.debugPort}`, receiver: traces.receiver, sampling: traces.sampling },
+      demoIssuer: { issuer: this.issuer.issuer, jwksUri: this.issuer.jwksUri('127.0.0.1'), tokens: demoTokens },
     };
     fs.mkdirSync(path.join(dir, '.weft'), { recursive: true });
     fs.writeFileSync(path.join(dir, '.weft', 'state.json'), JSON.stringify(this.state, null, 2));
@@ -376,6 +387,7 @@ export class WeftUp {
     await Promise.all([...this.apps.map((a) => a.stop(3000)), this.prom?.stop(5000)]);
     this.changes?.stop();
     await this.cp?.stop();
+    await this.issuer?.close();
     if (this.state) fs.rmSync(path.join(this.state.dir, '.weft', 'state.json'), { force: true });
     fs.rmSync(this.stateDir, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@
 // 'endpoints' (only endpoints moved: EDS alone).
 import type { ConfigObject } from '../../api/networking.js';
 import { buildPushContext, type IndexedPushContext } from '../model/push-context.js';
+import type { JwtKeyResolver } from '../model/jwt-key-resolver.js';
 import type { Accepted, MeshConfig, ServiceRegistry } from '../model/types.js';
 import { CompositeRegistry } from './composite-registry.js';
 import type { ConfigSnapshot } from './config-snapshot.js';
@@ -27,6 +28,8 @@ export interface ModelControllerOptions {
   /** Registries besides the config one (`weft up`'s StaticRegistry, Kubernetes); they lose service conflicts to ServiceEntries. */
   readonly registries?: readonly ServiceRegistry[];
   readonly mesh?: Partial<MeshConfig>;
+  /** The JWKS fetcher every PushContext hands to translation (RequestAuthentication jwksUri). */
+  readonly jwtKeyResolver?: JwtKeyResolver;
 }
 
 export class ModelController {
@@ -39,10 +42,12 @@ export class ModelController {
   private applying = false;
   private readonly listeners = new Set<PushListener>();
   private mesh: Partial<MeshConfig> | undefined;
+  private readonly jwtKeyResolver: JwtKeyResolver | undefined;
   private unsubscribe: (() => void) | undefined;
 
   constructor(options: ModelControllerOptions = {}) {
     this.mesh = options.mesh;
+    this.jwtKeyResolver = options.jwtKeyResolver;
     this.registry = new CompositeRegistry([this.configRegistry, ...(options.registries ?? [])]);
     this.registry.onChange((what) => {
       if (this.applying) return; // a snapshot is being applied; it rebuilds everything once
@@ -95,7 +100,7 @@ export class ModelController {
   }
 
   private build(): IndexedPushContext {
-    return buildPushContext({ configs: this.configs, registry: this.registry, mesh: this.mesh });
+    return buildPushContext({ configs: this.configs, registry: this.registry, mesh: this.mesh, jwtKeyResolver: this.jwtKeyResolver });
   }
 
   private rebuild(): void {

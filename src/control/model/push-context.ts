@@ -4,14 +4,16 @@
 // per-namespace answers are memoized (invisible to callers). Objects handed
 // out are frozen copies with host names resolved; inputs are never mutated.
 import type { ConfigObject, DestinationRule, Gateway, Sidecar, VirtualService } from '../../api/networking.js';
-import type { PeerAuthentication } from '../../api/security.js';
+import type { PeerAuthentication, RequestAuthentication } from '../../api/security.js';
 import type { Telemetry } from '../../api/telemetry.js';
 import { namespaceOf } from './config-key.js';
 import { DestinationRuleIndex, type ModelNote } from './destination-rule-index.js';
 import { deepFreeze } from './freeze.js';
 import { resolveHostName } from './host-names.js';
 import { selectorMatches } from './labels.js';
+import type { JwtKeyResolver } from './jwt-key-resolver.js';
 import { PeerAuthenticationIndex } from './peer-authentication-index.js';
+import { RequestAuthenticationIndex } from './request-authentication-index.js';
 import { ServiceIndex, type RegistryView } from './service-index.js';
 import { egressHostsOf, egressSelects } from './sidecar-egress.js';
 import { SidecarIndex } from './sidecar-index.js';
@@ -20,13 +22,15 @@ import { DEFAULT_MESH, type Accepted, type EffectiveMtls, type MeshConfig, type 
 import { VirtualServiceIndex } from './virtual-service-index.js';
 
 export interface PushContextInput {
-  /** Accepted config objects, oldest first (the order decides conflicts, like Istio's creation time). Kinds other than VirtualService, DestinationRule, Sidecar, Gateway, PeerAuthentication and Telemetry are kept in `configs` but not indexed. */
+  /** Accepted config objects, oldest first (the order decides conflicts, like Istio's creation time). Kinds other than VirtualService, DestinationRule, Sidecar, Gateway, PeerAuthentication, RequestAuthentication and Telemetry are kept in `configs` but not indexed. */
   readonly configs: readonly Accepted<ConfigObject>[];
   /** Services and endpoints; read once, at build time. */
   readonly registry?: RegistryView;
   readonly mesh?: Partial<MeshConfig>;
   /** Version string; a process-wide increasing counter when unset. */
   readonly version?: string;
+  /** The control plane's JWKS fetcher, for RequestAuthentication jwksUri (Istio's push.JwtKeyResolver). */
+  readonly jwtKeyResolver?: JwtKeyResolver | undefined;
 }
 
 let versionCounter = 0;
@@ -44,7 +48,7 @@ export function buildPushContext(input: PushContextInput): IndexedPushContext {
   const mesh: MeshConfig = Object.freeze({ ...DEFAULT_MESH, ...(input.mesh ?? {}) });
   const services = ServiceIndex.fromRegistry(input.registry ?? EMPTY_REGISTRY);
   const configs = Object.freeze([...input.configs]);
-  return new IndexedPushContext(input.version ?? nextPushVersion(), mesh, configs, services);
+  return new IndexedPushContext(input.version ?? nextPushVersion(), mesh, configs, services, undefined, input.jwtKeyResolver);
 }
 
 export class IndexedPushContext implements PushContext {
@@ -60,6 +64,8 @@ export class IndexedPushContext implements PushContext {
   private readonly sidecarIndex: SidecarIndex;
   private readonly peerAuthIndex: PeerAuthenticationIndex;
   private readonly telemetryIndex: TelemetryIndex;
+  private readonly requestAuthIndex: RequestAuthenticationIndex;
+  readonly jwtKeyResolver: JwtKeyResolver | undefined;
   private readonly gateways: readonly { accepted: Accepted<Gateway>; selector: Readonly<Record<string, string>> }[];
   private readonly visibleMemo = new Map<string, readonly ServiceModel[]>();
   private readonly resolver: (host: string, ns: string) => string;
@@ -71,8 +77,10 @@ export class IndexedPushContext implements PushContext {
     configs: readonly Accepted<ConfigObject>[],
     services: ServiceIndex,
     shared?: IndexedPushContext,
+    jwtKeyResolver?: JwtKeyResolver,
   ) {
     this.mesh = mesh;
+    this.jwtKeyResolver = shared ? shared.jwtKeyResolver : jwtKeyResolver;
     this.configs = configs;
     this.serviceIndex = services;
     if (shared) {
@@ -83,6 +91,7 @@ export class IndexedPushContext implements PushContext {
       this.sidecarIndex = shared.sidecarIndex;
       this.peerAuthIndex = shared.peerAuthIndex;
       this.telemetryIndex = shared.telemetryIndex;
+      this.requestAuthIndex = shared.requestAuthIndex;
       this.gateways = shared.gateways;
       this.notes = shared.notes;
       return;
@@ -95,6 +104,7 @@ export class IndexedPushContext implements PushContext {
     const gw: { accepted: Accepted<Gateway>; selector: Readonly<Record<string, string>> }[] = [];
     const pa: Accepted<PeerAuthentication>[] = [];
     const tel: Accepted<Telemetry>[] = [];
+    const ra: Accepted<RequestAuthentication>[] = [];
     for (const c of configs) {
       namespaces.add(namespaceOf(c.obj));
       switch (c.obj.kind) {
@@ -113,6 +123,9 @@ export class IndexedPushContext implements PushContext {
         case 'Telemetry':
           tel.push(c as Accepted<Telemetry>);
           break;
+        case 'RequestAuthentication':
+          ra.push(c as Accepted<RequestAuthentication>);
+          break;
         case 'Gateway': {
           const copy = deepFreeze(structuredClone(c) as Accepted<Gateway>);
           gw.push({ accepted: copy, selector: copy.obj.spec?.selector ?? {} });
@@ -128,6 +141,7 @@ export class IndexedPushContext implements PushContext {
     this.sidecarIndex = new SidecarIndex(sc, mesh.rootNamespace);
     this.peerAuthIndex = new PeerAuthenticationIndex(pa, mesh.rootNamespace);
     this.telemetryIndex = new TelemetryIndex(tel, mesh.rootNamespace);
+    this.requestAuthIndex = new RequestAuthenticationIndex(ra, mesh.rootNamespace);
     this.gateways = gw;
     this.notes = Object.freeze([...this.drIndex.notes]);
   }
@@ -237,6 +251,10 @@ export class IndexedPushContext implements PushContext {
 
   telemetry(namespace: string, labels: Readonly<Record<string, string>>): ApplicableTelemetry {
     return this.telemetryIndex.forWorkload(namespace, labels);
+  }
+
+  requestAuthentications(namespace: string, labels: Readonly<Record<string, string>>): readonly Accepted<RequestAuthentication>[] {
+    return this.requestAuthIndex.forWorkload(namespace, labels);
   }
 
   private selectedVirtualServices(namespace: string, egress: ReturnType<typeof egressHostsOf>): Accepted<VirtualService>[] {

@@ -3,6 +3,8 @@
 // Translators (src/control/translate) read only these types: never YAML,
 // never a registry directly. The ingest layer (src/control/ingest) builds them.
 import type { ApplicableTelemetry } from './telemetry-index.js';
+import type { JwtKeyResolver } from './jwt-key-resolver.js';
+import type { RequestAuthentication } from '../../api/security.js';
 import type {
   DestinationRule,
   Gateway,
@@ -138,6 +140,10 @@ export interface PushContext {
   peerAuthentication(namespace: string, labels: Readonly<Record<string, string>>): EffectiveMtls;
   /** The Telemetry objects that apply to a workload: root namespace, namespace, workload selector (see telemetry-index.ts). */
   telemetry(namespace: string, labels: Readonly<Record<string, string>>): ApplicableTelemetry;
+  /** The RequestAuthentications that apply to a workload: its namespace's, then the root namespace's (see request-authentication-index.ts). */
+  requestAuthentications(namespace: string, labels: Readonly<Record<string, string>>): readonly Accepted<RequestAuthentication>[];
+  /** Where translation gets the keys of a jwksUri (the control plane's fetcher); absent: none, every jwksUri fails closed. */
+  readonly jwtKeyResolver?: JwtKeyResolver | undefined;
 }
 
 /** Istio's effective mTLS modes (UNSET never survives composition). */

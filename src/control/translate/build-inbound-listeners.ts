@@ -20,6 +20,7 @@ import { socketAddress } from './locality-endpoints.js';
 import { MESSAGE_CODES } from './messages.js';
 import { inboundClusterName, listenerName, localInboundListenerName } from './names.js';
 import { anyOf, durationFromMs, FILTER_NAMES, TYPE_URLS } from './proto-helpers.js';
+import { jwtAuthnFilters } from './request-authn.js';
 import { isHttpProtocol, type TranslateContext } from './translate-context.js';
 import { tcpProxyFilter } from './translate-tcp-routes.js';
 import { tcpMetadataExchangeFilter, withTcpTelemetryFilters } from './telemetry-filters.js';
@@ -101,7 +102,7 @@ function inboundChains(ctx: TranslateContext, t: WorkloadTarget, matchPort: bool
   const cluster = inboundClusterName(port);
   const http = isHttpProtocol(t.port.protocol);
   const filters = http
-    ? [hcmFilter({ statPrefix: `inbound_0.0.0.0_${port}`, routeConfig: inboundRouteConfig(t), filters: [{ name: FILTER_NAMES.router, typed_config: anyOf(TYPE_URLS.router) }], useRemoteAddress: false, ...listenerTelemetry(ctx, 'inbound') })]
+    ? [hcmFilter({ statPrefix: `inbound_0.0.0.0_${port}`, routeConfig: inboundRouteConfig(t), filters: [...jwtAuthnFilters(ctx), { name: FILTER_NAMES.router, typed_config: anyOf(TYPE_URLS.router) }], useRemoteAddress: false, ...listenerTelemetry(ctx, 'inbound') })]
     : withTcpTelemetryFilters(tcpProxyFilter({ clusters: [{ name: cluster, weight: 1 }] }, undefined, accessLogs(ctx, 'inbound')));
   const name = listenerName('0.0.0.0', port);
   const portMatch = matchPort ? { destination_port: { value: port } } : {};

@@ -48,6 +48,8 @@ export const MESSAGE_CODES = {
   TELEMETRY_PROVIDER: 'WEFT_TR_TELEMETRY_PROVIDER',
   /** Node metadata weft reads that is malformed. */
   BAD_METADATA: 'WEFT_TR_BAD_METADATA',
+  /** A RequestAuthentication jwksUri whose keys the control plane does not have (fetch pending or failed): the provider gets a key no token is signed with, so tokens of that issuer get 401 (Istio's behaviour). */
+  JWKS_UNAVAILABLE: 'WEFT_TR_JWKS_UNAVAILABLE',
 } as const;
 
 /**

@@ -2,7 +2,9 @@
 // semantics of the interface in src/control/model/types.ts (the ingest layer
 // builds the real one). Test support only: not used by production code.
 import type { DestinationRule, Gateway, Sidecar, VirtualService } from '../../api/networking.js';
-import type { PeerAuthentication } from '../../api/security.js';
+import type { PeerAuthentication, RequestAuthentication } from '../../api/security.js';
+import type { JwtKeyResolver } from '../model/jwt-key-resolver.js';
+import { RequestAuthenticationIndex } from '../model/request-authentication-index.js';
 import type { Telemetry } from '../../api/telemetry.js';
 import { TelemetryIndex, type ApplicableTelemetry } from '../model/telemetry-index.js';
 import { DEFAULT_MESH, type Accepted, type EffectiveMtls, type MeshConfig, type ProxyInfo, type PushContext, type ServiceEndpoint, type ServiceModel } from '../model/types.js';
@@ -21,6 +23,9 @@ export interface TestPushInput {
   peerAuthentications?: PeerAuthentication[];
   /** Oldest first. */
   telemetries?: Telemetry[];
+  /** Oldest first. */
+  requestAuthentications?: RequestAuthentication[];
+  jwtKeyResolver?: JwtKeyResolver;
   mesh?: Partial<MeshConfig>;
   version?: string;
 }
@@ -47,6 +52,8 @@ export class TestPushContext implements PushContext {
   private readonly scs: Accepted<Sidecar>[];
   private readonly peerAuth: PeerAuthenticationIndex;
   private readonly telemetries: TelemetryIndex;
+  private readonly requestAuth: RequestAuthenticationIndex;
+  readonly jwtKeyResolver: JwtKeyResolver | undefined;
 
   constructor(input: TestPushInput) {
     this.version = input.version ?? 'test';
@@ -60,6 +67,8 @@ export class TestPushContext implements PushContext {
     // The model's own index: its composition rules are what these tests exercise through translation.
     this.peerAuth = new PeerAuthenticationIndex((input.peerAuthentications ?? []).map(accepted), this.mesh.rootNamespace);
     this.telemetries = new TelemetryIndex((input.telemetries ?? []).map(accepted), this.mesh.rootNamespace);
+    this.requestAuth = new RequestAuthenticationIndex((input.requestAuthentications ?? []).map(accepted), this.mesh.rootNamespace);
+    this.jwtKeyResolver = input.jwtKeyResolver;
   }
 
   serviceByHost(hostname: string): ServiceModel | undefined {
@@ -132,5 +141,9 @@ export class TestPushContext implements PushContext {
 
   telemetry(namespace: string, labels: Readonly<Record<string, string>>): ApplicableTelemetry {
     return this.telemetries.forWorkload(namespace, labels);
+  }
+
+  requestAuthentications(namespace: string, labels: Readonly<Record<string, string>>): readonly Accepted<RequestAuthentication>[] {
+    return this.requestAuth.forWorkload(namespace, labels);
   }
 }

@@ -49,7 +49,19 @@ interface Scenario {
   expect: string[];
 }
 
+const ra = (name: string, namespace: string, selector: string) => `
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: { name: ${name}, namespace: ${namespace} }
+spec:
+${selector}  jwtRules: [{ issuer: https://issuer.example, jwksUri: https://issuer.example/jwks }]
+`;
+
 const SCENARIOS: Scenario[] = [
+  { name: 'RequestAuthentication selecting no workload (IST0127)', yaml: [ra('jwt', 'default', '  selector: { matchLabels: { app: reviewz } }\n')], expect: ['WEFT0314 RequestAuthentication jwt.default spec.selector.matchLabels'] },
+  { name: 'RequestAuthentication selecting a workload, or namespace-wide', yaml: [ra('jwt', 'default', '  selector: { matchLabels: { app: reviews } }\n'), ra('all', 'default', '')], expect: [] },
+  { name: 'RequestAuthentication in the root namespace selects across namespaces', yaml: [ra('jwt', 'istio-system', '  selector: { matchLabels: { version: v2 } }\n')], expect: [] },
+  { name: 'RequestAuthentication in the root namespace selecting nothing anywhere', yaml: [ra('jwt', 'istio-system', '  selector: { matchLabels: { version: v9 } }\n')], expect: ['WEFT0314 RequestAuthentication jwt.istio-system spec.selector.matchLabels'] },
   { name: 'a selector that selects no workload (IST0127)', yaml: [pa('x', 'default', '  selector: { matchLabels: { app: reviewz } }\n' + strict)], expect: ['WEFT0314 PeerAuthentication x.default spec.selector.matchLabels'] },
   { name: 'a selector that selects a workload', yaml: [pa('x', 'default', '  selector: { matchLabels: { app: reviews } }\n' + strict)], expect: [] },
   { name: 'two namespace-wide policies: the newer one is reported', yaml: [pa('a', 'default', strict), pa('b', 'default', '  mtls: { mode: DISABLE }\n')], expect: ['WEFT0330 PeerAuthentication b.default metadata.name'] },

@@ -11,7 +11,7 @@
 // mode alone for the cluster: a STRICT workload in a DISABLE namespace gets
 // plaintext (WEFT0335).
 import type { DestinationRule, TrafficPolicy } from '../../api/networking.js';
-import type { PeerAuthentication } from '../../api/security.js';
+import type { PeerAuthentication, RequestAuthentication } from '../../api/security.js';
 import type { EffectiveMtls } from '../model/types.js';
 import { selectorMatches } from '../model/labels.js';
 import { hasWorkloadSelector, mtlsModeForPort, PeerAuthenticationIndex } from '../model/peer-authentication-index.js';
@@ -57,6 +57,27 @@ export function analyzePeerAuthentications(index: AnalysisIndex, registry: Analy
       }
       out.push(...r.messages);
     }
+  }
+  return out;
+}
+
+/**
+ * RequestAuthentication selectors that select no known workload (IST0127).
+ * In the root namespace a selector applies in every namespace (this kind's
+ * scoping), so it is judged against every namespace's workloads there.
+ */
+export function analyzeRequestAuthentications(index: AnalysisIndex, registry: AnalysisRegistry | undefined, rootNamespace: string): ValidationMessage[] {
+  const out: ValidationMessage[] = [];
+  for (const p of index.requestAuthentications) {
+    const sel = p.obj.spec.selector?.matchLabels ?? {};
+    if (Object.keys(sel).length === 0) continue;
+    const namespaces = p.namespace === rootNamespace ? [...new Set((registry?.services() ?? []).map((s) => s.namespace).concat(index.workloadEntries.map((w) => w.namespace)))] : [p.namespace];
+    const workloads = namespaces.flatMap((ns) => workloadsIn(ns, index, registry));
+    // Only judged where workloads are known at all.
+    if (workloads.length === 0 || workloads.some((w) => selectorMatches(sel, w.labels))) continue;
+    const r = reporterFor(p);
+    r.report('WEFT0314', 'spec.selector.matchLabels', `selector ${labelText(sel)} selects no known workload ${p.namespace === rootNamespace ? 'in any namespace' : `in namespace ${p.namespace}`}`);
+    out.push(...r.messages);
   }
   return out;
 }

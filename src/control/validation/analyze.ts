@@ -8,7 +8,7 @@ import type { IstioObject } from '../../api/security.js';
 import { DEFAULT_MESH } from '../model/types.js';
 import { AnalysisIndex, visibleTogether, type AcceptedObject, type AnalysisRegistry } from './analysis-index.js';
 import { analyzeGatewayCredentials, analyzeServiceEntries, analyzeSidecars, findGatewayConflicts, findWildcardOverlaps, type AnalysisCredentials } from './analyze-networking.js';
-import { analyzeMtlsConflicts, analyzePeerAuthentications, analyzeStrictUnderDisabledNamespace } from './analyze-security.js';
+import { analyzeMtlsConflicts, analyzePeerAuthentications, analyzeRequestAuthentications, analyzeStrictUnderDisabledNamespace } from './analyze-security.js';
 import { analyzeTelemetries } from './analyze-telemetry.js';
 import { childPath } from './field-path.js';
 import { resolveGatewayName } from '../model/gateway-name.js';
@@ -116,6 +116,7 @@ export function analyze(docs: readonly AnalyzeInput[], options: AnalyzeOptions =
   out.push(...analyzeSidecars(index.sidecars, index, options.registry));
   const rootNamespace = options.rootNamespace ?? DEFAULT_MESH.rootNamespace;
   out.push(...analyzePeerAuthentications(index, options.registry, rootNamespace));
+  out.push(...analyzeRequestAuthentications(index, options.registry, rootNamespace));
   out.push(...analyzeMtlsConflicts(index, rootNamespace));
   out.push(...analyzeStrictUnderDisabledNamespace(index, rootNamespace));
   out.push(...analyzeTelemetries(index, options.registry));

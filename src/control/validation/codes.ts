@@ -56,6 +56,7 @@ export const CODES = {
   WEFT0116: { severity: 'error', meaning: 'a value Istio itself refuses (e.g. HTTP/2 error aborts, exponential delay)', istio: 'IST0106' },
   WEFT0117: { severity: 'error', meaning: 'Sidecar listener rules (catch-all egress placement, unique ports)', istio: 'IST0106' },
   WEFT0118: { severity: 'error', meaning: 'a Telemetry expression (tag value, access log filter) or custom metric outside what weft evaluates; the message lists what is supported' },
+  WEFT0125: { severity: 'error', meaning: 'a RequestAuthentication JWT rule\'s jwksUri is not an http(s) URL, or its jwks does not parse as a JWK Set', istio: 'IST0106' },
   WEFT0150: { severity: 'warning', meaning: 'a route can never match (earlier catch-all or identical matches), as IST0130', istio: 'IST0130' },
   WEFT0151: { severity: 'warning', meaning: 'a match is shadowed by an identical earlier match, as IST0131', istio: 'IST0131' },
   WEFT0152: { severity: 'warning', meaning: 'valid but probably not what was meant (Istio validation warnings)', istio: 'IST0133' },

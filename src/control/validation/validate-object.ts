@@ -11,7 +11,7 @@ import {
   type ObjectMeta,
   type ServiceEntrySpec,
 } from '../../api/networking.js';
-import { SECURITY_VERSIONS, SUPPORTED_SECURITY_KINDS, type IstioObject, type PeerAuthenticationSpec } from '../../api/security.js';
+import { SECURITY_VERSIONS, SUPPORTED_SECURITY_KINDS, type IstioObject, type PeerAuthenticationSpec, type RequestAuthenticationSpec } from '../../api/security.js';
 import { TELEMETRY_GROUP, TELEMETRY_KIND, TELEMETRY_VERSIONS, type TelemetrySpec } from '../../api/telemetry.js';
 import { checkLabels } from './common-checks.js';
 import { normalizeDestinationRule, normalizeVirtualService } from './deprecations.js';
@@ -22,6 +22,7 @@ import { checkShape, isPlainObject, map, str } from './schema.js';
 import { validateDestinationRule, type DestinationRuleInput } from './validate-destination-rule.js';
 import { validateServiceEntry, validateWorkloadEntry } from './validate-service-entry.js';
 import { PEER_AUTHENTICATION_SCHEMA, validatePeerAuthentication } from './validate-peer-authentication.js';
+import { REQUEST_AUTHENTICATION_SCHEMA, validateRequestAuthentication } from './validate-request-authentication.js';
 import { TELEMETRY_SCHEMA, validateTelemetry } from './validate-telemetry.js';
 import { validateGateway, validateSidecar } from './validate-sidecar-gateway.js';
 import { validateVirtualService } from './validate-virtual-service.js';
@@ -97,7 +98,7 @@ export function validateObject(doc: unknown, file?: string, options: ValidateOpt
     r.report('WEFT0012', 'spec', 'required field "spec" is missing');
     return { messages: r.messages };
   }
-  const schema = kind === 'PeerAuthentication' ? PEER_AUTHENTICATION_SCHEMA : telemetry ? TELEMETRY_SCHEMA : SPEC_SCHEMAS[kind]!;
+  const schema = kind === 'PeerAuthentication' ? PEER_AUTHENTICATION_SCHEMA : kind === 'RequestAuthentication' ? REQUEST_AUTHENTICATION_SCHEMA : telemetry ? TELEMETRY_SCHEMA : SPEC_SCHEMAS[kind]!;
   const spec = checkShape(doc.spec, schema, 'spec', r) as Record<string, unknown> | undefined;
   if (spec) validateSpec(kind, spec, name, namespace, r);
   if (r.hasErrors || !spec || !metadata) return { messages: r.messages };
@@ -152,6 +153,8 @@ function validateSpec(kind: string, spec: Record<string, unknown>, name: string,
       return validateGateway(spec, name, r);
     case 'PeerAuthentication':
       return validatePeerAuthentication(spec as PeerAuthenticationSpec, r);
+    case 'RequestAuthentication':
+      return validateRequestAuthentication(spec as RequestAuthenticationSpec, r);
     case 'Telemetry':
       return validateTelemetry(spec as TelemetrySpec, r);
   }
