@@ -26,6 +26,10 @@ export type WeftErrorCode =
   | 'WEFT_CSRF_DENIED'
   /** envoy.filters.http.rbac denied the request (403); the cause names the policy that matched, if any. */
   | 'WEFT_RBAC_DENIED'
+  /** envoy.filters.http.jwt_authn refused the request: Envoy's 401 (403 when audiences are not allowed); the cause is Envoy's status text. */
+  | 'WEFT_JWT_DENIED'
+  /** envoy.filters.http.jwt_authn: the provider's remote JWKS could not be fetched and no cached keys were left (401 Jwks remote fetch is failed). */
+  | 'WEFT_JWKS_FETCH_FAILED'
   | 'WEFT_REQUEST_TOO_LARGE'
   | 'WEFT_DRAINING'
   | 'WEFT_OVERLOADED'
