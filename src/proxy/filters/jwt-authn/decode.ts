@@ -223,7 +223,8 @@ function decodeProvider(name: string, p: JwtProviderProto, path: string, errs: C
     payloadInMetadata: p.payload_in_metadata || undefined,
     headerInMetadata: p.header_in_metadata || undefined,
     spaceDelimitedClaims,
-    clockSkewSeconds: p.clock_skew_seconds ?? JWT_AUTHN_DEFAULTS.clockSkewSeconds,
+    // A plain uint32 in Envoy: 0 (unset) means the default.
+    clockSkewSeconds: p.clock_skew_seconds || JWT_AUTHN_DEFAULTS.clockSkewSeconds,
     jwtCacheSize,
     claimToHeaders,
   };
