@@ -21,6 +21,7 @@ import {
   haproxyConf,
   proxyNginxConf,
   upstreamNginxConf,
+  benchJwt,
   weftBootstrapYaml,
 } from './lib/peer-configs.js';
 import { freePort } from './lib/free-port.js';
@@ -44,7 +45,7 @@ import { numberOption, quietGate, selectTargets, withCpu } from './lib/bench-run
 const PROXY_CORE = 0;
 const LOAD_CORE = 1;
 /** Every target, in report order. */
-const ALL_TARGETS = ['direct', 'nginx', 'haproxy', 'weft', 'weft-resilience', 'weft-istio-stats', 'weft-rbac', 'weft-tracing'] as const;
+const ALL_TARGETS = ['direct', 'nginx', 'haproxy', 'weft', 'weft-resilience', 'weft-istio-stats', 'weft-rbac', 'weft-tracing', 'weft-jwt'] as const;
 type TargetName = (typeof ALL_TARGETS)[number];
 /** How long a server may take to listen before it counts as failed. */
 const START_TIMEOUT_MS = 20_000;
@@ -146,6 +147,8 @@ interface RunRecord {
 interface Ports {
   h1: number;
   h2: number;
+  /** Request path the load sends (weft-jwt carries its token in the query); default '/'. */
+  path?: string;
 }
 
 interface Env {
@@ -176,10 +179,11 @@ async function startTarget(target: TargetName, env: Env): Promise<{ server?: Man
   }
   const admin = await freePort();
   const conf = path.join(env.dir, `${target}.yaml`);
-  fs.writeFileSync(conf, weftBootstrapYaml(h1, admin, env.upstream.h1, { resilience: target === 'weft-resilience', istioStats: target === 'weft-istio-stats', rbac: target === 'weft-rbac', tracing: target === 'weft-tracing' }));
+  const jwt = target === 'weft-jwt' ? benchJwt() : undefined;
+  fs.writeFileSync(conf, weftBootstrapYaml(h1, admin, env.upstream.h1, { resilience: target === 'weft-resilience', istioStats: target === 'weft-istio-stats', rbac: target === 'weft-rbac', tracing: target === 'weft-tracing', jwt }));
   const server = startPinned(target, PROXY_CORE, process.execPath, [path.join(repoRoot, 'bin', 'weft.js'), 'proxy', '-c', conf], repoRoot);
   await waitUp(server, [h1]);
-  return { server, ports: { h1, h2: h1 } };
+  return { server, ports: { h1, h2: h1, ...(jwt ? { path: `/?access_token=${jwt.token}` } : {}) } };
 }
 
 async function waitUp(server: Managed, ports: number[], errorLog?: string): Promise<void> {
@@ -213,9 +217,9 @@ function tail(text: string, lines: number): string {
 }
 
 /** One GET through the target: it must answer 200 with the upstream's body, or the figures mean nothing. */
-function checkResponse(port: number): Promise<void> {
+function checkResponse(port: number, reqPath = '/'): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 5000 }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path: reqPath, agent: false, timeout: 5000 }, (res) => {
       let bytes = 0;
       res.on('data', (d: Buffer) => (bytes += d.length));
       res.on('end', () => {
@@ -234,11 +238,13 @@ function fixedWarmupSec(o: Options): number {
   return Math.min(o.warmupSec, 2);
 }
 
-async function runOpenLoopProcess(port: number, o: Options): Promise<OpenLoopResult> {
+async function runOpenLoopProcess(port: number, o: Options, reqPath = '/'): Promise<OpenLoopResult> {
   const args = [
     path.join(here, 'open-loop-load.js'),
     '--port',
     String(port),
+    '--path',
+    reqPath,
     '--rate',
     String(o.fixedRate),
     '--duration-ms',
@@ -273,8 +279,9 @@ async function runOne(target: TargetName, rep: number, env: Env): Promise<RunRec
   }
   const { server, ports } = started;
   try {
-    await checkResponse(ports.h1);
-    const url = `http://127.0.0.1:${ports.h1}/`;
+    const reqPath = ports.path ?? '/';
+    await checkResponse(ports.h1, reqPath);
+    const url = `http://127.0.0.1:${ports.h1}${reqPath}`;
     log(`${target} #${rep}: HTTP/1.1 warm-up ${o.warmupSec}s`);
     await runWrk({ url, connections: o.connections, durationSec: o.warmupSec, core: LOAD_CORE });
     await gate(rec, o);
@@ -293,12 +300,12 @@ async function runOne(target: TargetName, rep: number, env: Env): Promise<RunRec
     log(`${target} #${rep}: HTTP/1.1 open loop ${o.fixedRate} req/s ${o.fixedDurationSec}s`);
     [rec.fixed, rec.cpuMsPer1kFixed] = await withCpu(
       server,
-      () => runOpenLoopProcess(ports.h1, o),
+      () => runOpenLoopProcess(ports.h1, o, reqPath),
       (r) => r.completed + Math.round(fixedWarmupSec(o) * o.fixedRate),
     );
     if (o.h2) {
       try {
-        const h2url = `http://127.0.0.1:${ports.h2}/`;
+        const h2url = `http://127.0.0.1:${ports.h2}${reqPath}`;
         const logFile = path.join(env.dir, `h2load-${target}-${rep}.log`);
         log(`${target} #${rep}: HTTP/2 warm-up and saturated ${o.durationSec}s`);
         await runH2load({ url: h2url, clients: H2_CLIENTS, streamsPerClient: H2_STREAMS, durationSec: o.warmupSec, warmupSec: 0, core: LOAD_CORE, logFile });
@@ -422,6 +429,7 @@ function report(summaries: TargetSummary[], o: Options): string {
     ['weft-istio-stats', "Istio's metadata exchange and standard metrics filters, as a client sidecar runs them"],
     ['weft-rbac', 'envoy.filters.http.rbac with 10 header/path ALLOW policies, the matching one tried last'],
     ['weft-tracing', 'HCM tracing, envoy.tracers.zipkin at 1% random sampling, spans to a local sink'],
+    ['weft-jwt', 'envoy.filters.http.jwt_authn: one RS256 token (in ?access_token=) verified against a local JWKS, keys and token cached'],
   ];
   for (const [name, what] of variants) {
     const v = by(name);

@@ -62,7 +62,8 @@ export class JwtAuthnFilterFactory implements HttpFilterFactory {
       if (r) return r;
       return { error: `Wrong requirement_name: ${perRoute.name}. It should be one of [${[...this.settings.requirementMap.keys()].join(',')}]` };
     }
-    for (const rule of this.settings.rules) if (rule.match.matches(view, Math.floor(stream.hcm.random() * 0x1_0000_0000))) return rule.requirement;
+    // A random draw only for rules with runtime_fraction: most rules have none.
+    for (const rule of this.settings.rules) if (rule.match.matches(view, rule.match.runtimeFraction ? Math.floor(stream.hcm.random() * 0x1_0000_0000) : 0)) return rule.requirement;
     return undefined;
   }
 }
