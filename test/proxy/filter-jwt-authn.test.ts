@@ -299,3 +299,79 @@ describe('jwt_authn config errors', () => {
     assert.match(at(`${p}.rules[1].requirement_name`)?.message ?? '', /Wrong requirement_name: missing/);
   });
 });
+
+describe('jwt_authn remote_jwks with async_fetch', { timeout: 30_000 }, () => {
+  const clock = new ManualClock();
+  let key: Signer;
+  let up: Upstream;
+  let px: RunningProxy;
+  let server: http.Server;
+  let hits = 0;
+  let failing = false;
+
+  before(async () => {
+    key = await signer('ES256', 'k1');
+    up = await startUpstream('app');
+    server = http.createServer((_req, res) => {
+      hits++;
+      if (failing) {
+        res.statusCode = 503;
+        res.end('down');
+        return;
+      }
+      res.end(JSON.stringify({ keys: [key.jwk] }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    px = await startProxy(bootstrap({
+      clusters: staticCluster('service1', [up.port]) + staticCluster('jwks', [port]),
+      httpFilters: `          - name: envoy.filters.http.jwt_authn
+            typed_config:
+              "@type": ${JWT}
+              providers:
+                p:
+                  issuer: async.example
+                  remote_jwks:
+                    http_uri: { uri: "http://127.0.0.1:${port}/keys", cluster: jwks, timeout: 2s }
+                    cache_duration: 30s
+                    async_fetch: { fast_listener: true, failed_refetch_duration: 2s }
+              rules: [{ match: { prefix: / }, requires: { provider_name: p } }]`,
+    }), { clock });
+  });
+  after(async () => {
+    await px?.close();
+    await up?.close();
+    server?.closeAllConnections();
+    await new Promise<void>((r) => server?.close(() => r()) ?? r());
+  });
+
+  async function until(what: string, ok: () => Promise<boolean>): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      if (await ok()) return;
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.fail(`timed out waiting for ${what}`);
+  }
+
+  it('refreshes the keys in the background every cache_duration while they are used, and after failed_refetch_duration when a refresh fails', async () => {
+    const tok = () => mint(key, { iss: 'async.example', exp: Math.floor(clock.wallNow() / 1000) + 3600, jti: String(Math.random()) });
+    assert.equal((await request({ port: px.port(), path: '/', headers: { authorization: `Bearer ${await tok()}` } })).status, 200);
+    assert.equal(await stat(px, 'http.ingress_http.jwt_authn.jwks_fetch_success'), 1);
+    // Used since the fetch: the refresh at cache_duration happens without a request waiting for it.
+    clock.advance(30_000);
+    await until('the background refresh', async () => (await stat(px, 'http.ingress_http.jwt_authn.jwks_fetch_success')) === 2);
+    assert.equal(hits, 2);
+    assert.equal((await request({ port: px.port(), path: '/', headers: { authorization: `Bearer ${await tok()}` } })).status, 200);
+    assert.equal(hits, 2, 'the request used the refreshed keys');
+    failing = true;
+    clock.advance(30_000);
+    await until('the failed refresh', async () => (await stat(px, 'http.ingress_http.jwt_authn.jwks_fetch_failed')) === 1);
+    failing = false;
+    // The keys' lifetime ended with the failed refresh: this request fetches them on demand (and marks them used).
+    assert.equal((await request({ port: px.port(), path: '/', headers: { authorization: `Bearer ${await tok()}` } })).status, 200);
+    assert.equal(await stat(px, 'http.ingress_http.jwt_authn.jwks_fetch_success'), 3);
+    clock.advance(2_000);
+    await until('the retry after failed_refetch_duration', async () => (await stat(px, 'http.ingress_http.jwt_authn.jwks_fetch_success')) === 4);
+  });
+});

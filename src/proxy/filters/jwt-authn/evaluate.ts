@@ -86,6 +86,8 @@ export class Evaluation {
   constructor(
     private readonly src: TokenSource,
     private readonly providers: ReadonlyMap<string, ProviderRuntime>,
+    /** Every provider, for allow_missing and allow_missing_or_failed (built once per filter config). */
+    private readonly allProviders: readonly ProviderRuntime[],
     private readonly nowSeconds: number,
     private readonly keys: KeyResolver,
   ) {}
@@ -95,11 +97,11 @@ export class Evaluation {
       case 'provider':
         return this.authenticate([this.providers.get(r.provider)!], r.audiences, false);
       case 'allow_missing': {
-        const st = this.authenticate([...this.providers.values()], undefined, false);
+        const st = this.authenticate(this.allProviders, undefined, false);
         return st === JwtStatus.JwtMissed ? JwtStatus.Ok : st;
       }
       case 'allow_missing_or_failed': {
-        const st = this.authenticate([...this.providers.values()], undefined, true);
+        const st = this.authenticate(this.allProviders, undefined, true);
         return st === 'pending' ? st : JwtStatus.Ok;
       }
       case 'any': {
@@ -143,11 +145,9 @@ export class Evaluation {
    */
   private authenticate(set: readonly ProviderRuntime[], audiences: readonly string[] | undefined, allowFailed: boolean): EvalResult {
     const found: Found[] = [];
-    const seenLoc = new Set<string>();
+    // Locations shared by several providers are read once (tokensAt caches) and their tokens listed once.
     for (const p of set) {
       for (const loc of p.settings.locations) {
-        if (seenLoc.has(loc.id)) continue;
-        seenLoc.add(loc.id);
         for (const token of this.tokensAt(loc)) if (!found.some((f) => f.token === token)) found.push({ location: loc, token });
       }
     }

@@ -28,6 +28,7 @@ export const jwtPerRoute = new PerRouteConfigs<JwtPerRoute>([JWT_AUTHN_PER_ROUTE
 interface Bound {
   readonly stats: JwtAuthnStats;
   readonly providers: ReadonlyMap<string, ProviderRuntime>;
+  readonly allProviders: readonly ProviderRuntime[];
 }
 
 export class JwtAuthnFilterFactory implements HttpFilterFactory {
@@ -50,7 +51,7 @@ export class JwtAuthnFilterFactory implements HttpFilterFactory {
       const remote = p.remoteJwks ? new RemoteJwksSource(p.remoteJwks, name, fetchStats) : undefined;
       providers.set(name, new ProviderRuntime(p, remote, cacheStats));
     }
-    return { stats, providers };
+    return { stats, providers, allProviders: [...providers.values()] };
   }
 
   /** The requirement for this stream; a string is a per-route error (Envoy's 403). */
@@ -82,7 +83,7 @@ function originalUri(stream: FilterStream): string {
 /** Per stream: it may wait for a JWKS fetch. */
 class JwtAuthnFilter implements HttpFilter, KeyResolver {
   private destroyed = false;
-  private readonly needFetch = new Set<ProviderRuntime>();
+  private needFetch: Set<ProviderRuntime> | undefined;
   private failed: Set<ProviderRuntime> | undefined;
   private services: JwksFetchServices | undefined;
 
@@ -129,7 +130,7 @@ class JwtAuthnFilter implements HttpFilter, KeyResolver {
     const k = remote.current(svc.clock.now());
     if (k) return k;
     if (this.failed?.has(p)) return 'failed';
-    this.needFetch.add(p);
+    (this.needFetch ??= new Set()).add(p);
     return 'pending';
   }
 
@@ -145,7 +146,7 @@ class JwtAuthnFilter implements HttpFilter, KeyResolver {
 
   private evaluate(stream: FilterStream, view: RequestView, req: Requirement, resumed: boolean): FilterStatus {
     this.stream = stream;
-    const ev = new Evaluation(view, this.bound.providers, Math.floor(stream.hcm.clock.wallNow() / 1000), this);
+    const ev = new Evaluation(view, this.bound.providers, this.bound.allProviders, Math.floor(stream.hcm.clock.wallNow() / 1000), this);
     const st = ev.run(req);
     if (st === 'pending') {
       this.fetchThenResume(stream, view, req);
@@ -164,8 +165,8 @@ class JwtAuthnFilter implements HttpFilter, KeyResolver {
 
   private fetchThenResume(stream: FilterStream, view: RequestView, req: Requirement): void {
     const svc = this.fetchServices();
-    const wanted = [...this.needFetch];
-    this.needFetch.clear();
+    const wanted = [...(this.needFetch ?? [])];
+    this.needFetch = undefined;
     void Promise.all(wanted.map(async (p) => ({ p, jwks: await p.remote!.fetch(svc) as Jwks | undefined }))).then((results) => {
       if (this.destroyed || stream.state !== 'decoding') return;
       for (const r of results) if (!r.jwks) (this.failed ??= new Set()).add(r.p);
