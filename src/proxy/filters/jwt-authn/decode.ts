@@ -260,8 +260,8 @@ function decodeRemoteJwks(r: RemoteJwksProto, path: string, errs: ConfigErrors):
   if (r.async_fetch !== undefined) {
     const ap = joinPath(path, 'async_fetch');
     checkSupported(r.async_fetch, ap, errs, ['fast_listener', 'failed_refetch_duration']);
-    // weft never holds a listener back for a JWKS fetch: that is fast_listener's behaviour.
-    if (r.async_fetch.fast_listener !== true) errs.error(joinPath(ap, 'fast_listener'), 'weft does not delay listeners for JWKS fetches; set fast_listener: true', CFG.UNSUPPORTED_VALUE);
+    // weft never holds a listener back for a JWKS fetch (fast_listener's behaviour): said, not silently changed.
+    if (r.async_fetch.fast_listener !== true) errs.warn(joinPath(ap, 'fast_listener'), 'weft does not hold the listener until the first JWKS fetch ends: it behaves as fast_listener: true (the first requests wait for the fetch)');
     asyncFetch = { failedRefetchMs: durationMs(r.async_fetch.failed_refetch_duration, JWT_AUTHN_DEFAULTS.failedRefetchMs) };
   }
   let numRetries = 0;

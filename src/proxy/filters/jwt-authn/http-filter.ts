@@ -199,11 +199,16 @@ class JwtAuthnFilter implements HttpFilter, KeyResolver {
   }
 }
 
-/** A claim's value as a header value: strings as is, numbers and booleans printed, lists of those joined with ','. */
+/**
+ * A claim's value as a header value, as Envoy's claim_to_headers writes it:
+ * strings as is, numbers (integers without a fraction) and booleans printed,
+ * objects and lists as base64 of their JSON.
+ */
 function claimHeaderValue(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean')) return v.map(String).join(',');
+  if (typeof v === 'string') return v === '' ? undefined : v;
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (v !== null && typeof v === 'object') return Buffer.from(JSON.stringify(v)).toString('base64');
   return undefined;
 }
 
@@ -213,13 +218,14 @@ function applyOutputs(stream: FilterStream, verified: readonly VerifiedToken[]):
     if (!s.forward && location.kind === 'header') stream.headers.remove(location.name);
     if (s.forwardPayloadHeader) {
       const b64 = jwt.payloadB64.replace(/=+$/, '');
-      stream.headers.set(s.forwardPayloadHeader, s.padForwardPayloadHeader ? b64 + '='.repeat((4 - (b64.length % 4)) % 4) : b64);
+      // Envoy adds (never replaces) the payload and claim headers.
+      stream.headers.add(s.forwardPayloadHeader, s.padForwardPayloadHeader ? b64 + '='.repeat((4 - (b64.length % 4)) % 4) : b64);
     }
     for (const c of s.claimToHeaders) {
       let v: unknown = jwt.payload;
       for (const k of c.claimPath) v = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined;
       const hv = claimHeaderValue(v);
-      if (hv !== undefined) stream.headers.set(c.header, hv);
+      if (hv !== undefined) stream.headers.add(c.header, hv);
     }
     if (s.payloadInMetadata) {
       let payload: Record<string, unknown> = jwt.payload as Record<string, unknown>;
