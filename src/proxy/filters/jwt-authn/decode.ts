@@ -114,7 +114,9 @@ function decodeRequirement(r: JwtRequirementProto, path: string, errs: ConfigErr
   if (r.provider_and_audiences !== undefined) {
     const ap = joinPath(path, 'provider_and_audiences');
     checkSupported(r.provider_and_audiences, ap, errs, ['provider_name', 'audiences']);
-    return provider(r.provider_and_audiences.provider_name, joinPath(ap, 'provider_name'), (r.provider_and_audiences.audiences ?? []).map(stripScheme));
+    const auds = r.provider_and_audiences.audiences ?? [];
+    // Envoy: an empty list keeps the provider's own audiences.
+    return provider(r.provider_and_audiences.provider_name, joinPath(ap, 'provider_name'), auds.length > 0 ? auds.map(stripScheme) : undefined);
   }
   for (const kind of ['requires_any', 'requires_all'] as const) {
     const list = r[kind];
