@@ -1,5 +1,5 @@
 // Proxy benchmark: the same load against a direct connection to the upstream,
-// weft (plain, with resilience features, with Istio's telemetry filters, with 1% tracing), nginx and HAProxy, in
+// weft (plain, with resilience features, with Istio's telemetry filters, with 1% tracing, with ext_authz), nginx and HAProxy, in
 // one run on one machine. The proxy under test is pinned to core 0; the load
 // generators, the upstream and this harness to core 1. See docs/benchmarks.md.
 //
@@ -45,7 +45,7 @@ import { numberOption, quietGate, selectTargets, withCpu } from './lib/bench-run
 const PROXY_CORE = 0;
 const LOAD_CORE = 1;
 /** Every target, in report order. */
-const ALL_TARGETS = ['direct', 'nginx', 'haproxy', 'weft', 'weft-resilience', 'weft-istio-stats', 'weft-rbac', 'weft-tracing', 'weft-jwt'] as const;
+const ALL_TARGETS = ['direct', 'nginx', 'haproxy', 'weft', 'weft-resilience', 'weft-istio-stats', 'weft-rbac', 'weft-tracing', 'weft-extauthz', 'weft-jwt'] as const;
 type TargetName = (typeof ALL_TARGETS)[number];
 /** How long a server may take to listen before it counts as failed. */
 const START_TIMEOUT_MS = 20_000;
@@ -158,7 +158,7 @@ interface Env {
 }
 
 /** Starts the target's proxy (none for direct) on the proxy core; returns its ports. */
-async function startTarget(target: TargetName, env: Env): Promise<{ server?: Managed; ports: Ports }> {
+async function startTarget(target: TargetName, env: Env): Promise<{ server?: Managed; ports: Ports; sidecars?: Managed[] }> {
   if (target === 'direct') return { ports: env.upstream };
   const h1 = await freePort();
   if (target === 'nginx') {
@@ -179,11 +179,24 @@ async function startTarget(target: TargetName, env: Env): Promise<{ server?: Man
   }
   const admin = await freePort();
   const conf = path.join(env.dir, `${target}.yaml`);
+  // weft-extauthz: the authorizer is a side service, on the load core with the upstream.
+  let authorizer: Managed | undefined;
+  let extAuthzPort: number | undefined;
+  if (target === 'weft-extauthz') {
+    extAuthzPort = await freePort();
+    authorizer = startPinned('ext-authz', LOAD_CORE, process.execPath, [path.join(here, 'lib', 'ext-authz-server.js'), '--port', String(extAuthzPort)], repoRoot);
+    await waitUp(authorizer, [extAuthzPort]);
+  }
   const jwt = target === 'weft-jwt' ? benchJwt() : undefined;
-  fs.writeFileSync(conf, weftBootstrapYaml(h1, admin, env.upstream.h1, { resilience: target === 'weft-resilience', istioStats: target === 'weft-istio-stats', rbac: target === 'weft-rbac', tracing: target === 'weft-tracing', jwt }));
+  fs.writeFileSync(conf, weftBootstrapYaml(h1, admin, env.upstream.h1, { resilience: target === 'weft-resilience', istioStats: target === 'weft-istio-stats', rbac: target === 'weft-rbac', tracing: target === 'weft-tracing', extAuthzPort, jwt }));
   const server = startPinned(target, PROXY_CORE, process.execPath, [path.join(repoRoot, 'bin', 'weft.js'), 'proxy', '-c', conf], repoRoot);
-  await waitUp(server, [h1]);
-  return { server, ports: { h1, h2: h1, ...(jwt ? { path: `/?access_token=${jwt.token}` } : {}) } };
+  try {
+    await waitUp(server, [h1]);
+  } catch (err) {
+    if (authorizer) await stop(authorizer);
+    throw err;
+  }
+  return { server, ports: { h1, h2: h1, ...(jwt ? { path: `/?access_token=${jwt.token}` } : {}) }, ...(authorizer ? { sidecars: [authorizer] } : {}) };
 }
 
 async function waitUp(server: Managed, ports: number[], errorLog?: string): Promise<void> {
@@ -270,7 +283,7 @@ function gate(rec: RunRecord, o: Options): Promise<void> {
 async function runOne(target: TargetName, rep: number, env: Env): Promise<RunRecord> {
   const rec: RunRecord = { target, rep };
   const o = env.opts;
-  let started: { server?: Managed; ports: Ports };
+  let started: { server?: Managed; ports: Ports; sidecars?: Managed[] };
   try {
     started = await startTarget(target, env);
   } catch (err) {
@@ -326,6 +339,7 @@ async function runOne(target: TargetName, rep: number, env: Env): Promise<RunRec
     rec.error = (err as Error).message;
   } finally {
     if (server) await stop(server);
+    for (const s of started.sidecars ?? []) await stop(s);
   }
   return rec;
 }
@@ -429,6 +443,7 @@ function report(summaries: TargetSummary[], o: Options): string {
     ['weft-istio-stats', "Istio's metadata exchange and standard metrics filters, as a client sidecar runs them"],
     ['weft-rbac', 'envoy.filters.http.rbac with 10 header/path ALLOW policies, the matching one tried last'],
     ['weft-tracing', 'HCM tracing, envoy.tracers.zipkin at 1% random sampling, spans to a local sink'],
+    ['weft-extauthz', 'envoy.filters.http.ext_authz: every request checked by a local gRPC authorizer that allows (bench/lib/ext-authz-server.ts)'],
     ['weft-jwt', 'envoy.filters.http.jwt_authn: one RS256 token (in ?access_token=) verified against a local JWKS, keys and token cached'],
   ];
   for (const [name, what] of variants) {
