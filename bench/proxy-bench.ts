@@ -21,6 +21,7 @@ import {
   haproxyConf,
   proxyNginxConf,
   upstreamNginxConf,
+  benchJwt,
   weftBootstrapYaml,
 } from './lib/peer-configs.js';
 import { freePort } from './lib/free-port.js';
@@ -44,7 +45,7 @@ import { numberOption, quietGate, selectTargets, withCpu } from './lib/bench-run
 const PROXY_CORE = 0;
 const LOAD_CORE = 1;
 /** Every target, in report order. */
-const ALL_TARGETS = ['direct', 'nginx', 'haproxy', 'weft', 'weft-resilience', 'weft-istio-stats', 'weft-rbac', 'weft-tracing', 'weft-extauthz'] as const;
+const ALL_TARGETS = ['direct', 'nginx', 'haproxy', 'weft', 'weft-resilience', 'weft-istio-stats', 'weft-rbac', 'weft-tracing', 'weft-extauthz', 'weft-jwt'] as const;
 type TargetName = (typeof ALL_TARGETS)[number];
 /** How long a server may take to listen before it counts as failed. */
 const START_TIMEOUT_MS = 20_000;
@@ -146,6 +147,8 @@ interface RunRecord {
 interface Ports {
   h1: number;
   h2: number;
+  /** Request path the load sends (weft-jwt carries its token in the query); default '/'. */
+  path?: string;
 }
 
 interface Env {
@@ -184,7 +187,8 @@ async function startTarget(target: TargetName, env: Env): Promise<{ server?: Man
     authorizer = startPinned('ext-authz', LOAD_CORE, process.execPath, [path.join(here, 'lib', 'ext-authz-server.js'), '--port', String(extAuthzPort)], repoRoot);
     await waitUp(authorizer, [extAuthzPort]);
   }
-  fs.writeFileSync(conf, weftBootstrapYaml(h1, admin, env.upstream.h1, { resilience: target === 'weft-resilience', istioStats: target === 'weft-istio-stats', rbac: target === 'weft-rbac', tracing: target === 'weft-tracing', extAuthzPort }));
+  const jwt = target === 'weft-jwt' ? benchJwt() : undefined;
+  fs.writeFileSync(conf, weftBootstrapYaml(h1, admin, env.upstream.h1, { resilience: target === 'weft-resilience', istioStats: target === 'weft-istio-stats', rbac: target === 'weft-rbac', tracing: target === 'weft-tracing', extAuthzPort, jwt }));
   const server = startPinned(target, PROXY_CORE, process.execPath, [path.join(repoRoot, 'bin', 'weft.js'), 'proxy', '-c', conf], repoRoot);
   try {
     await waitUp(server, [h1]);
@@ -192,7 +196,7 @@ async function startTarget(target: TargetName, env: Env): Promise<{ server?: Man
     if (authorizer) await stop(authorizer);
     throw err;
   }
-  return { server, ports: { h1, h2: h1 }, ...(authorizer ? { sidecars: [authorizer] } : {}) };
+  return { server, ports: { h1, h2: h1, ...(jwt ? { path: `/?access_token=${jwt.token}` } : {}) }, ...(authorizer ? { sidecars: [authorizer] } : {}) };
 }
 
 async function waitUp(server: Managed, ports: number[], errorLog?: string): Promise<void> {
@@ -226,9 +230,9 @@ function tail(text: string, lines: number): string {
 }
 
 /** One GET through the target: it must answer 200 with the upstream's body, or the figures mean nothing. */
-function checkResponse(port: number): Promise<void> {
+function checkResponse(port: number, reqPath = '/'): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 5000 }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path: reqPath, agent: false, timeout: 5000 }, (res) => {
       let bytes = 0;
       res.on('data', (d: Buffer) => (bytes += d.length));
       res.on('end', () => {
@@ -247,11 +251,13 @@ function fixedWarmupSec(o: Options): number {
   return Math.min(o.warmupSec, 2);
 }
 
-async function runOpenLoopProcess(port: number, o: Options): Promise<OpenLoopResult> {
+async function runOpenLoopProcess(port: number, o: Options, reqPath = '/'): Promise<OpenLoopResult> {
   const args = [
     path.join(here, 'open-loop-load.js'),
     '--port',
     String(port),
+    '--path',
+    reqPath,
     '--rate',
     String(o.fixedRate),
     '--duration-ms',
@@ -286,8 +292,9 @@ async function runOne(target: TargetName, rep: number, env: Env): Promise<RunRec
   }
   const { server, ports } = started;
   try {
-    await checkResponse(ports.h1);
-    const url = `http://127.0.0.1:${ports.h1}/`;
+    const reqPath = ports.path ?? '/';
+    await checkResponse(ports.h1, reqPath);
+    const url = `http://127.0.0.1:${ports.h1}${reqPath}`;
     log(`${target} #${rep}: HTTP/1.1 warm-up ${o.warmupSec}s`);
     await runWrk({ url, connections: o.connections, durationSec: o.warmupSec, core: LOAD_CORE });
     await gate(rec, o);
@@ -306,12 +313,12 @@ async function runOne(target: TargetName, rep: number, env: Env): Promise<RunRec
     log(`${target} #${rep}: HTTP/1.1 open loop ${o.fixedRate} req/s ${o.fixedDurationSec}s`);
     [rec.fixed, rec.cpuMsPer1kFixed] = await withCpu(
       server,
-      () => runOpenLoopProcess(ports.h1, o),
+      () => runOpenLoopProcess(ports.h1, o, reqPath),
       (r) => r.completed + Math.round(fixedWarmupSec(o) * o.fixedRate),
     );
     if (o.h2) {
       try {
-        const h2url = `http://127.0.0.1:${ports.h2}/`;
+        const h2url = `http://127.0.0.1:${ports.h2}${reqPath}`;
         const logFile = path.join(env.dir, `h2load-${target}-${rep}.log`);
         log(`${target} #${rep}: HTTP/2 warm-up and saturated ${o.durationSec}s`);
         await runH2load({ url: h2url, clients: H2_CLIENTS, streamsPerClient: H2_STREAMS, durationSec: o.warmupSec, warmupSec: 0, core: LOAD_CORE, logFile });
@@ -437,6 +444,7 @@ function report(summaries: TargetSummary[], o: Options): string {
     ['weft-rbac', 'envoy.filters.http.rbac with 10 header/path ALLOW policies, the matching one tried last'],
     ['weft-tracing', 'HCM tracing, envoy.tracers.zipkin at 1% random sampling, spans to a local sink'],
     ['weft-extauthz', 'envoy.filters.http.ext_authz: every request checked by a local gRPC authorizer that allows (bench/lib/ext-authz-server.ts)'],
+    ['weft-jwt', 'envoy.filters.http.jwt_authn: one RS256 token (in ?access_token=) verified against a local JWKS, keys and token cached'],
   ];
   for (const [name, what] of variants) {
     const v = by(name);

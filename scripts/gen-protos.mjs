@@ -43,6 +43,8 @@ const FILES = [
   'envoy/extensions/filters/http/csrf/v3/csrf.proto',
   'envoy/extensions/filters/http/buffer/v3/buffer.proto',
   'envoy/extensions/filters/http/header_to_metadata/v3/header_to_metadata.proto',
+  // envoy.filters.http.jwt_authn
+  'envoy/extensions/filters/http/jwt_authn/v3/config.proto',
   'envoy/extensions/filters/network/direct_response/v3/config.proto',
   'envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto',
   'envoy/extensions/filters/listener/http_inspector/v3/http_inspector.proto',
@@ -112,6 +114,8 @@ const ROOT_TYPES = [
   'envoy.extensions.filters.http.buffer.v3.Buffer',
   'envoy.extensions.filters.http.buffer.v3.BufferPerRoute',
   'envoy.extensions.filters.http.header_to_metadata.v3.Config',
+  'envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication',
+  'envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig',
   'envoy.extensions.filters.network.direct_response.v3.Config',
   'envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector',
   'envoy.extensions.filters.listener.http_inspector.v3.HttpInspector',

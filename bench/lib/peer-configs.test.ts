@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import { BODY_BYTES, fixedBody, haproxyConf, proxyNginxConf, upstreamNginxConf, weftBootstrapYaml } from './peer-configs.js';
+import { BODY_BYTES, fixedBody, haproxyConf, proxyNginxConf, upstreamNginxConf, weftBootstrapYaml, benchJwt } from './peer-configs.js';
 import { ConfigErrors } from '../../src/common/errors.js';
 import { loadBootstrapText } from '../../src/proxy/config/bootstrap.js';
 
@@ -97,6 +97,17 @@ test('the ext_authz variant checks every request with a gRPC authorizer on an h2
   const c = b.static_resources.clusters[1];
   assert.equal(c.name, 'ext_authz');
   assert.equal(c.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value, 9100);
+  const errs = new ConfigErrors();
+  assert.ok(loadBootstrapText(text, errs), errs.format());
+});
+
+test('the jwt variant requires a token of its one provider before the router, and weft accepts it with the generated JWKS', () => {
+  const jwt = benchJwt(1_700_000_000);
+  assert.equal(jwt.token.split('.').length, 3);
+  const text = weftBootstrapYaml(8000, 8002, 9000, { resilience: false, jwt });
+  const hcm = parse(text).static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+  assert.deepEqual(hcm.http_filters.map((f: { name: string }) => f.name), ['envoy.filters.http.jwt_authn', 'envoy.filters.http.router']);
+  assert.equal(hcm.http_filters[0].typed_config.providers.bench.local_jwks.inline_string, jwt.jwks);
   const errs = new ConfigErrors();
   assert.ok(loadBootstrapText(text, errs), errs.format());
 });

@@ -9,6 +9,7 @@ import { faultRegistration } from '../filters/fault/registration.js';
 import { headerToMetadataRegistration } from '../filters/header-to-metadata/registration.js';
 import { healthCheckRegistration } from '../filters/health-check/registration.js';
 import { httpLocalRateLimitRegistration } from '../filters/local-ratelimit/registration.js';
+import { jwtAuthnRegistration } from '../filters/jwt-authn/registration.js';
 import { istioStatsRegistration } from '../filters/istio-stats/registration.js';
 import { peerMetadataRegistration } from '../filters/peer-metadata/registration.js';
 import { httpRbacRegistration } from '../filters/rbac/registration.js';
@@ -29,6 +30,7 @@ export const HTTP_FILTERS = new ExtensionRegistry<HttpFilterRegistration>('HTTP 
   peerMetadataRegistration,
   istioStatsRegistration,
   httpRbacRegistration,
+  jwtAuthnRegistration,
   extAuthzRegistration,
 ] as HttpFilterRegistration[]);
 

@@ -21,6 +21,8 @@ import { hcmRegistration } from '../hcm/registration.js';
 import { HcmStats } from '../http/hcm-stats.js';
 import { RbacStats } from '../filters/rbac/rbac-stats.js';
 import { httpRbacRegistration, networkRbacRegistration } from '../filters/rbac/registration.js';
+import { JwtAuthnStats } from '../filters/jwt-authn/jwt-authn-stats.js';
+import { jwtAuthnRegistration } from '../filters/jwt-authn/registration.js';
 import { TRANSPORT_SOCKETS } from './transport-sockets.js';
 import { TRACERS } from './tracers.js';
 
@@ -61,7 +63,7 @@ test('every registered type URL is one the codec can decode, and names and URLs 
 });
 
 test('the canonical names each position supports', () => {
-  assert.deepEqual(HTTP_FILTERS.registrations.map((r) => r.name), ['envoy.filters.http.router', 'envoy.filters.http.fault', 'envoy.filters.http.local_ratelimit', 'envoy.filters.http.compressor', 'envoy.filters.http.cors', 'envoy.filters.http.csrf', 'envoy.filters.http.health_check', 'envoy.filters.http.buffer', 'envoy.filters.http.header_to_metadata', 'istio.metadata_exchange', 'envoy.filters.http.istio_stats', 'envoy.filters.http.rbac', 'envoy.filters.http.ext_authz']);
+  assert.deepEqual(HTTP_FILTERS.registrations.map((r) => r.name), ['envoy.filters.http.router', 'envoy.filters.http.fault', 'envoy.filters.http.local_ratelimit', 'envoy.filters.http.compressor', 'envoy.filters.http.cors', 'envoy.filters.http.csrf', 'envoy.filters.http.health_check', 'envoy.filters.http.buffer', 'envoy.filters.http.header_to_metadata', 'istio.metadata_exchange', 'envoy.filters.http.istio_stats', 'envoy.filters.http.rbac', 'envoy.filters.http.jwt_authn', 'envoy.filters.http.ext_authz']);
   assert.deepEqual(NETWORK_FILTERS.registrations.map((r) => r.name), ['envoy.filters.network.http_connection_manager', 'envoy.filters.network.tcp_proxy', 'envoy.filters.network.local_ratelimit', 'envoy.filters.network.direct_response', 'envoy.filters.network.istio_stats', 'envoy.filters.network.rbac', 'envoy.filters.network.metadata_exchange']);
   assert.deepEqual(UPSTREAM_NETWORK_FILTERS.registrations.map((r) => r.name), ['envoy.filters.network.upstream.metadata_exchange']);
   assert.deepEqual(LISTENER_FILTERS.registrations.map((r) => r.name), ['envoy.filters.listener.tls_inspector', 'envoy.filters.listener.http_inspector', 'envoy.filters.listener.original_dst']);
@@ -138,6 +140,7 @@ test('declared stats are the ones the extension\'s stats class creates', () => {
     ['http_connection_manager', hcmRegistration.stats, (s) => new HcmStats(s, 'p')],
     ['http rbac', httpRbacRegistration.stats, (s) => new RbacStats(s, 'http.p.', '', '')],
     ['network rbac', networkRbacRegistration.stats, (s) => new RbacStats(s, 'p.', '', '')],
+    ['http jwt_authn', jwtAuthnRegistration.stats, (s) => new JwtAuthnStats(s, 'http.p.')],
   ];
   for (const [what, d, create] of cases) {
     const store = new StatsStore();
