@@ -2,7 +2,8 @@
 // semantics of the interface in src/control/model/types.ts (the ingest layer
 // builds the real one). Test support only: not used by production code.
 import type { DestinationRule, Gateway, Sidecar, VirtualService } from '../../api/networking.js';
-import type { PeerAuthentication } from '../../api/security.js';
+import type { AuthorizationPolicy, PeerAuthentication } from '../../api/security.js';
+import { AuthorizationPolicyIndex } from '../model/authorization-policy-index.js';
 import type { Telemetry } from '../../api/telemetry.js';
 import { TelemetryIndex, type ApplicableTelemetry } from '../model/telemetry-index.js';
 import { DEFAULT_MESH, type Accepted, type EffectiveMtls, type MeshConfig, type ProxyInfo, type PushContext, type ServiceEndpoint, type ServiceModel } from '../model/types.js';
@@ -21,6 +22,8 @@ export interface TestPushInput {
   peerAuthentications?: PeerAuthentication[];
   /** Oldest first. */
   telemetries?: Telemetry[];
+  /** Oldest first. */
+  authorizationPolicies?: AuthorizationPolicy[];
   mesh?: Partial<MeshConfig>;
   version?: string;
 }
@@ -47,6 +50,7 @@ export class TestPushContext implements PushContext {
   private readonly scs: Accepted<Sidecar>[];
   private readonly peerAuth: PeerAuthenticationIndex;
   private readonly telemetries: TelemetryIndex;
+  private readonly authz: AuthorizationPolicyIndex;
 
   constructor(input: TestPushInput) {
     this.version = input.version ?? 'test';
@@ -60,6 +64,7 @@ export class TestPushContext implements PushContext {
     // The model's own index: its composition rules are what these tests exercise through translation.
     this.peerAuth = new PeerAuthenticationIndex((input.peerAuthentications ?? []).map(accepted), this.mesh.rootNamespace);
     this.telemetries = new TelemetryIndex((input.telemetries ?? []).map(accepted), this.mesh.rootNamespace);
+    this.authz = new AuthorizationPolicyIndex((input.authorizationPolicies ?? []).map(accepted), this.mesh.rootNamespace);
   }
 
   serviceByHost(hostname: string): ServiceModel | undefined {
@@ -132,5 +137,9 @@ export class TestPushContext implements PushContext {
 
   telemetry(namespace: string, labels: Readonly<Record<string, string>>): ApplicableTelemetry {
     return this.telemetries.forWorkload(namespace, labels);
+  }
+
+  authorizationPolicies(namespace: string, labels: Readonly<Record<string, string>>): readonly Accepted<AuthorizationPolicy>[] {
+    return this.authz.forWorkload(namespace, labels);
   }
 }
