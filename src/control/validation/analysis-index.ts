@@ -9,7 +9,7 @@ import type {
   VirtualService,
   WorkloadEntry,
 } from '../../api/networking.js';
-import type { IstioObject, PeerAuthentication } from '../../api/security.js';
+import type { IstioObject, PeerAuthentication, AuthorizationPolicy } from '../../api/security.js';
 import type { Telemetry } from '../../api/telemetry.js';
 import { exportNamespaces, isPublic, isVisibleFrom, normalizeExportTo } from '../model/export-to.js';
 import type { ServiceEndpoint, ServiceModel } from '../model/types.js';
@@ -76,6 +76,8 @@ export class AnalysisIndex {
   /** Oldest first (input order). */
   readonly peerAuthentications: AcceptedObject<PeerAuthentication>[] = [];
   /** Oldest first (input order). */
+  readonly authorizationPolicies: AcceptedObject<AuthorizationPolicy>[] = [];
+  /** Oldest first (input order). */
   readonly telemetries: AcceptedObject<Telemetry>[] = [];
   /** Namespaces known to the mesh (of objects and registry services): "reviews.prod" names a service only when prod is one, as in translation. */
   private readonly namespaces = new Set<string>();
@@ -110,6 +112,9 @@ export class AnalysisIndex {
           break;
         case 'PeerAuthentication':
           this.peerAuthentications.push(a as AcceptedObject<PeerAuthentication>);
+          break;
+        case 'AuthorizationPolicy':
+          this.authorizationPolicies.push(a as AcceptedObject<AuthorizationPolicy>);
           break;
         case 'Telemetry':
           this.telemetries.push(a as AcceptedObject<Telemetry>);

@@ -263,7 +263,7 @@ function decodeValueMatcher(v: envoy_type_matcher_v3_ValueMatcher, vp: string, e
     const all = ms as ((x: unknown) => boolean)[];
     return (x) => all.some((m) => m(x));
   }
-  errs.required(vp, 'one of string_match, bool_match, present_match, list_match, or_match is required');
+  if (Object.keys(v).length === 0) errs.required(vp, 'one of string_match, bool_match, present_match, list_match, or_match is required');
   return undefined;
 }
 
