@@ -119,7 +119,7 @@ function customDenyAll(): HttpFilter[] {
 function customProvider(policies: readonly Accepted<AuthorizationPolicy>[]): { custom: Accepted<AuthorizationPolicy>[]; provider?: string; error?: string } {
   const custom = policies.filter((p) => actionOf(p) === 'CUSTOM');
   const names = [...new Set(custom.map((p) => p.obj.spec?.provider?.name ?? ''))];
-  if (names.length > 1) return { custom, error: `CUSTOM policies of one workload name ${names.length} providers (${names.join(', ')}); only one is supported per workload (as Istio)` };
+  if (names.length > 1) return { custom, provider: names.join(','), error: `CUSTOM policies of one workload name ${names.length} providers (${names.join(', ')}); only one is supported per workload (as Istio)` };
   return { custom, ...(names[0] !== undefined ? { provider: names[0] } : {}) };
 }
 
