@@ -73,7 +73,7 @@ describe('bookinfo config', () => {
   const files = fs.readdirSync(scenarioDir).filter((f) => f.endsWith('.yaml')).sort();
 
   it('has the scenarios the demo describes', () => {
-    assert.deepEqual(files.map((f) => f.split('-')[0]), ['01', '02a', '02b', '03', '04', '05', '06', '07', '07b', '08', '09']);
+    assert.deepEqual(files.map((f) => f.split('-')[0]), ['01', '02a', '02b', '03', '04', '05', '06', '07', '07b', '08', '09', '10', '11']);
     const ignore = fs.readFileSync(path.join(src, 'config', '.gitignore'), 'utf8');
     assert.match(ignore, /^\[0-9\]\[0-9\]\*-\*\.yaml$/m, 'copied scenarios stay out of git');
   });
@@ -90,7 +90,7 @@ describe('bookinfo config', () => {
       const keys = docs.map((d) => `${d.kind}/${d.metadata.name}`);
       assert.equal(new Set(keys).size, keys.length, 'no duplicate objects');
       for (const d of docs) {
-        if (d.kind === 'PeerAuthentication') {
+        if (d.kind === 'PeerAuthentication' || d.kind === 'AuthorizationPolicy') {
           assert.equal(d.apiVersion, 'security.istio.io/v1');
           continue;
         }
