@@ -8,10 +8,12 @@
 // tasks/security/authorization): principals, namespaces, paths, methods,
 // headers, hosts, not-forms, deny overrides allow, an empty ALLOW denies
 // all, AUDIT allows. A denial is Envoy's 403 `RBAC: access denied` and the
-// app never sees the request.
+// app never sees the request. On a TCP port of the same workload the network
+// RBAC filter closes a denied connection (counted in tcp.rbac.denied), and
+// HTTP-only fields are handled as Istio does (ALLOW rule dropped, DENY widened).
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type net from 'node:net';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { TLS_MODE_LABEL } from '../../src/api/networking.js';
 import type { AuthorizationPolicy, AuthorizationPolicySpec } from '../../src/api/security.js';
@@ -199,4 +201,108 @@ describe('AuthorizationPolicy matrix, through two weft proxies with mTLS', { ski
       }
     });
   }
+});
+
+// ---- TCP: the network RBAC filter on a TCP port of the same workload ----
+
+const MONGO = 'mongodb.default.svc.cluster.local';
+const TCP_OUT = `outbound|27017||${MONGO}`;
+const TCP_SERVICE = { ...BOOKINFO_SERVICES[0]!, hostname: MONGO, ports: [{ name: 'tcp', port: 27017, protocol: 'TCP' as const }], source: 'test mongodb' };
+const TCP_SERVER = sidecarProxy({
+  ...SERVER_PROXY,
+  metadata: { WEFT_INBOUND_PORTS: '{"27017":16002}', WEFT_APP_PORTS: '{"27017":17017}' },
+});
+const tcpPush = (policies: AuthorizationPolicy[]) => new TestPushContext({
+  services: [...BOOKINFO_SERVICES, TCP_SERVICE],
+  endpoints: [...ENDPOINTS, { ...ENDPOINTS.find((e) => e.workload === 'reviews-v1')!, hostname: MONGO, servicePort: 27017, port: 27017 }],
+  authorizationPolicies: policies, mesh: { workloadCertificates: true },
+});
+
+function tcpServerBootstrap(p: TestPushContext, appPort: number): Json {
+  const r = translateProxy(TCP_SERVER, p).resources;
+  const listener = (r.listeners as envoy_config_listener_v3_Listener[]).find((l) => l.name === 'inbound_27017')!;
+  listener.address = { socket_address: { address: '127.0.0.1', port_value: 0 } };
+  const inbound = (r.clusters as envoy_config_cluster_v3_Cluster[]).find((c) => c.name === 'inbound|27017||')!;
+  inbound.load_assignment!.endpoints![0]!.lb_endpoints![0]!.endpoint!.address!.socket_address!.port_value = appPort;
+  return { node: { id: TCP_SERVER.id, cluster: 'reviews.default' }, admin: ADMIN, static_resources: { listeners: [toJson(LISTENER, listener)], clusters: [toJson(CLUSTER, inbound), sdsGrpcCluster('/nonexistent/weft-test-sds.sock')] } };
+}
+
+/** The client sidecar's translated outbound TCP cluster (auto mTLS), behind a plain tcp_proxy listener. */
+function tcpClientBootstrap(p: TestPushContext, serverPort: number): Json {
+  const r = translateProxy(sidecarProxy(), p).resources;
+  const cluster = (r.clusters as envoy_config_cluster_v3_Cluster[]).find((c) => c.name === TCP_OUT)!;
+  const cla = (r.endpoints as envoy_config_endpoint_v3_ClusterLoadAssignment[]).find((c) => c.cluster_name === TCP_OUT)!;
+  const endpoints = cla.endpoints!.map((l) => ({ ...l, lb_endpoints: l.lb_endpoints!.map((e) => ({ ...e, endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: serverPort } } } })) }));
+  const { eds_cluster_config: _eds, ...rest } = cluster;
+  return {
+    node: { id: sidecarProxy().id, cluster: 'productpage.default' }, admin: ADMIN,
+    static_resources: {
+      listeners: [{ name: 'tcp_out', address: { socket_address: { address: '127.0.0.1', port_value: 0 } }, filter_chains: [{ filters: [{ name: 'envoy.filters.network.tcp_proxy', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', stat_prefix: 'tcp_out', cluster: TCP_OUT } }] }] }],
+      clusters: [toJson(CLUSTER, { ...rest, type: 'STATIC', load_assignment: { cluster_name: TCP_OUT, endpoints } }), sdsGrpcCluster('/nonexistent/weft-test-sds.sock')],
+    },
+  };
+}
+
+/** Sends `ping` and collects what comes back until the connection closes (bounded). */
+function tcpExchange(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => s.write('ping'));
+    let got = '';
+    s.setEncoding('utf8').on('data', (d: string) => {
+      got += d;
+      if (got === 'ping') s.end();
+    });
+    const timer = setTimeout(() => s.destroy(new Error('no answer and no close within 5 s')), 5000);
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve(got);
+    });
+    s.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' ? undefined : reject(e)));
+  });
+}
+
+describe('AuthorizationPolicy on a TCP port, through two weft proxies with mTLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
+  let pki: TestPki;
+  let echo: net.Server;
+  let echoPort: number;
+  before(async () => {
+    pki = makeTestPki('weft-authz-tcp-');
+    echo = net.createServer((s) => s.pipe(s));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    echoPort = (echo.address() as net.AddressInfo).port;
+  });
+  after(async () => {
+    await new Promise<void>((r) => echo.close(() => r()));
+    pki.cleanup();
+  });
+
+  async function exchange(policies: AuthorizationPolicy[], sa: string): Promise<{ answer: string; denied: number }> {
+    const p = tcpPush(policies);
+    const server = await startSidecar(tcpServerBootstrap(p, echoPort), pki, 'bookinfo-reviews');
+    let client: RunningProxy | undefined;
+    try {
+      client = await startSidecar(tcpClientBootstrap(p, server.port('inbound_27017')), pki, sa);
+      const answer = await tcpExchange(client.port('tcp_out'));
+      const body = (await server.admin('/stats')).body;
+      const line = body.split('\n').find((l) => l.startsWith('tcp.rbac.denied: '));
+      return { answer, denied: line ? Number(line.split(': ')[1]) : 0 };
+    } finally {
+      await client?.close();
+      await server.close();
+    }
+  }
+
+  const byPrincipal = ap('mongo-from-productpage', { ...REVIEWS_SEL, rules: [{ from: [{ source: { principals: ['cluster.local/ns/default/sa/bookinfo-productpage'] } }] }] });
+  it('principals: the allowed identity gets its bytes echoed', async () => {
+    assert.deepEqual(await exchange([byPrincipal], PP), { answer: 'ping', denied: 0 });
+  });
+  it('principals: another identity is closed, counted in tcp.rbac.denied', async () => {
+    assert.deepEqual(await exchange([byPrincipal], RATINGS), { answer: '', denied: 1 });
+  });
+  it('an ALLOW rule with only HTTP fields is dropped on TCP: the port denies all (as Istio)', async () => {
+    assert.deepEqual(await exchange([ap('paths', { rules: [{ to: [{ operation: { paths: ['/x'] } }] }] })], PP), { answer: '', denied: 1 });
+  });
+  it('a DENY rule with HTTP fields loses them on TCP: it denies all', async () => {
+    assert.deepEqual(await exchange([ap('deny-get', { action: 'DENY', rules: [{ to: [{ operation: { methods: ['GET'] } }] }] })], PP), { answer: '', denied: 1 });
+  });
 });

@@ -95,7 +95,7 @@ function policiesOf(ctx: TranslateContext, p: Accepted<AuthorizationPolicy>, act
   const { name, namespace } = p.obj.metadata;
   (p.obj.spec?.rules ?? []).forEach((rule, i) => {
     const path = `spec.rules[${i}]`;
-    const r = buildRulePolicy(rule, path, action, forTcp);
+    const r = buildRulePolicy(rule, path, action, forTcp, namespace ?? 'default');
     for (const d of r.drops) {
       ctx.messages.warn(MESSAGE_CODES.AUTHZ_HTTP_ONLY_ON_TCP, p.key, d.path, action === 'ALLOW'
         ? `${d.key} is HTTP only: on the TCP port(s) of proxy ${ctx.proxy.id} this ALLOW rule is dropped (as Istio), so it allows nothing there`

@@ -48,7 +48,8 @@ type Side = 'permission' | 'principal';
 interface Generator {
   readonly side: Side;
   readonly http: boolean;
-  readonly build: (value: string, key: string) => envoy_config_rbac_v3_Permission | envoy_config_rbac_v3_Principal;
+  /** `namespace` is the policy's (service accounts default to it). */
+  readonly build: (value: string, key: string, namespace: string) => envoy_config_rbac_v3_Permission | envoy_config_rbac_v3_Principal;
 }
 
 /** One key of a rule: its values and not-values. */
@@ -106,35 +107,44 @@ function claimValue(m: envoy_type_matcher_v3_StringMatcher): envoy_type_matcher_
   return { or_match: { value_matchers: [{ list_match: { one_of: { string_match: m } } }, { string_match: m }] } };
 }
 
-/** A principal that never matches. */
-const NEVER: envoy_config_rbac_v3_Principal = { not_id: { any: true } };
+/** Istio's "any non-empty" string matcher. */
+const MATCH_ANY: envoy_type_matcher_v3_StringMatcher = { safe_regex: { regex: '.+' } };
 
 /**
- * requestPrincipals / request.auth.principal ("iss/sub"): the jwt_authn
- * payload's `iss` and `sub`, split at the last '/'; `*` is any verified payload.
+ * requestPrincipals / request.auth.principal ("iss/sub"), as Istio's
+ * extended-JWT generator: the jwt_authn payload's `iss` and `sub`, the value
+ * split at its last '/' (an issuer may be a URL); `*` any issuer and subject;
+ * a leading `*` makes the issuer a suffix (or, without '/', the subject), a
+ * trailing `*` the subject a prefix (or, without '/', the issuer).
  */
 export function requestPrincipal(v: string): envoy_config_rbac_v3_Principal {
-  if (v === '*') return jwtMetadata([], { present_match: true });
   const cut = v.lastIndexOf('/');
-  if (cut < 0) return NEVER;
-  const iss = v.slice(0, cut);
-  const sub = v.slice(cut + 1);
-  const part = (key: string, s: string): envoy_config_rbac_v3_Principal =>
-    s === '*' ? jwtMetadata([key], { present_match: true }) : jwtMetadata([key], { string_match: stringMatcher(s) });
-  if (iss === '' || sub === '') return NEVER;
-  return { and_ids: { ids: [part('iss', iss), part('sub', sub)] } };
+  const found = cut >= 0;
+  const iss = found ? v.slice(0, cut) : v;
+  const sub = found ? v.slice(cut + 1) : '';
+  let mi: envoy_type_matcher_v3_StringMatcher;
+  let ms: envoy_type_matcher_v3_StringMatcher;
+  if (v === '*') [mi, ms] = [MATCH_ANY, MATCH_ANY];
+  else if (v.startsWith('*')) {
+    [mi, ms] = found ? [iss === '*' ? MATCH_ANY : { suffix: iss.slice(1) }, { exact: sub }] : [MATCH_ANY, { suffix: v.slice(1) }];
+  } else if (v.endsWith('*')) {
+    [mi, ms] = found ? [{ exact: iss }, sub === '*' ? MATCH_ANY : { prefix: sub.slice(0, -1) }] : [{ prefix: v.slice(0, -1) }, MATCH_ANY];
+  } else [mi, ms] = [{ exact: iss }, { exact: sub }];
+  return { and_ids: { ids: [jwtMetadata(['iss'], { string_match: mi }), jwtMetadata(['sub'], { string_match: ms })] } };
+}
+
+/** Istio's serviceAccountRegex: `<name>` (in the policy's namespace) or `<namespace>/<name>`, in any trust domain. */
+export function serviceAccountRegex(policyNamespace: string, v: string): string {
+  const slash = v.indexOf('/');
+  const ns = slash < 0 ? policyNamespace : v.slice(0, slash);
+  const sa = slash < 0 ? v : v.slice(slash + 1);
+  return `spiffe://.+/ns/${ns}/(.+/|)sa/${sa}(/.+)?`;
 }
 
 const G = {
   principals: { side: 'principal', http: false, build: (v) => authenticated(stringMatcher(v, SPIFFE_PREFIX)) },
   namespaces: { side: 'principal', http: false, build: (v) => authenticated({ safe_regex: { regex: `.*/ns/${quoteRe(v).replace(/\\\*/g, '.*')}/.*` } }) },
-  serviceAccounts: {
-    side: 'principal', http: false,
-    build: (v) => {
-      const [ns, sa] = v.split('/');
-      return authenticated({ safe_regex: { regex: `.*/ns/${quoteRe(ns ?? '')}/sa/${quoteRe(sa ?? '')}` } });
-    },
-  },
+  serviceAccounts: { side: 'principal', http: false, build: (v, _key, ns) => authenticated({ safe_regex: { regex: serviceAccountRegex(ns, v) } }) },
   ipBlocks: { side: 'principal', http: false, build: (v) => ({ direct_remote_ip: cidrRange(v) }) },
   remoteIpBlocks: { side: 'principal', http: false, build: (v) => ({ remote_ip: cidrRange(v) }) },
   requestPrincipals: { side: 'principal', http: true, build: (v) => requestPrincipal(v) },
@@ -180,7 +190,7 @@ const OPERATION_KEYS = [
 ] as const;
 
 /** Builds the RBAC policy of `rule` (at `path`, e.g. spec.rules[0]) for an HTTP or a TCP chain. */
-export function buildRulePolicy(rule: AuthorizationRule, path: string, action: AuthzAction, forTcp: boolean): RuleResult {
+export function buildRulePolicy(rule: AuthorizationRule, path: string, action: AuthzAction, forTcp: boolean, namespace = 'default'): RuleResult {
   const base: KeyValues[] = [];
   (rule.when ?? []).forEach((c, i) => {
     const g = conditionGenerator(c.key);
@@ -220,29 +230,29 @@ export function buildRulePolicy(rule: AuthorizationRule, path: string, action: A
   if (drops.length > 0 && action === 'ALLOW') return { drops };
   return {
     policy: {
-      permissions: p2.map((set) => permissionAnd(set)),
-      principals: pr2.map((set) => principalAnd(set)),
+      permissions: p2.map((set) => permissionAnd(set, namespace)),
+      principals: pr2.map((set) => principalAnd(set, namespace)),
     },
     drops,
   };
 }
 
-function permissionAnd(set: readonly KeyValues[]): envoy_config_rbac_v3_Permission {
+function permissionAnd(set: readonly KeyValues[], ns: string): envoy_config_rbac_v3_Permission {
   if (set.length === 0) return { any: true };
   const rules: envoy_config_rbac_v3_Permission[] = [];
   for (const k of set) {
-    if (k.values.length > 0) rules.push({ or_rules: { rules: k.values.map((v) => k.g.build(v, k.key) as envoy_config_rbac_v3_Permission) } });
-    if (k.notValues.length > 0) rules.push({ not_rule: { or_rules: { rules: k.notValues.map((v) => k.g.build(v, k.key) as envoy_config_rbac_v3_Permission) } } });
+    if (k.values.length > 0) rules.push({ or_rules: { rules: k.values.map((v) => k.g.build(v, k.key, ns) as envoy_config_rbac_v3_Permission) } });
+    if (k.notValues.length > 0) rules.push({ not_rule: { or_rules: { rules: k.notValues.map((v) => k.g.build(v, k.key, ns) as envoy_config_rbac_v3_Permission) } } });
   }
   return rules.length === 0 ? { any: true } : { and_rules: { rules } };
 }
 
-function principalAnd(set: readonly KeyValues[]): envoy_config_rbac_v3_Principal {
+function principalAnd(set: readonly KeyValues[], ns: string): envoy_config_rbac_v3_Principal {
   if (set.length === 0) return { any: true };
   const ids: envoy_config_rbac_v3_Principal[] = [];
   for (const k of set) {
-    if (k.values.length > 0) ids.push({ or_ids: { ids: k.values.map((v) => k.g.build(v, k.key) as envoy_config_rbac_v3_Principal) } });
-    if (k.notValues.length > 0) ids.push({ not_id: { or_ids: { ids: k.notValues.map((v) => k.g.build(v, k.key) as envoy_config_rbac_v3_Principal) } } });
+    if (k.values.length > 0) ids.push({ or_ids: { ids: k.values.map((v) => k.g.build(v, k.key, ns) as envoy_config_rbac_v3_Principal) } });
+    if (k.notValues.length > 0) ids.push({ not_id: { or_ids: { ids: k.notValues.map((v) => k.g.build(v, k.key, ns) as envoy_config_rbac_v3_Principal) } } });
   }
   return ids.length === 0 ? { any: true } : { and_ids: { ids } };
 }

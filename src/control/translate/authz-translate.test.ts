@@ -165,14 +165,27 @@ describe('AuthorizationPolicy translation: one rule', () => {
     assert.deepEqual(policy.permissions, [{ and_rules: { rules: [{ or_rules: { rules: [{ destination_port: 9080 }] } }] } }]);
   });
 
-  it('requestPrincipals split at the last "/" into the jwt_authn payload\'s iss and sub; * = any payload', () => {
-    const md = (keys: string[], value: object) => ({ metadata: { filter: 'envoy.filters.http.jwt_authn', path: ['payload', ...keys].map((key) => ({ key })), value } });
-    assert.deepEqual(requestPrincipal('https://issuer.example.com/user-1'), { and_ids: { ids: [
-      md(['iss'], { string_match: { exact: 'https://issuer.example.com' } }), md(['sub'], { string_match: { exact: 'user-1' } }),
-    ] } });
-    assert.deepEqual(requestPrincipal('issuer/*'), { and_ids: { ids: [md(['iss'], { string_match: { exact: 'issuer' } }), md(['sub'], { present_match: true })] } });
-    assert.deepEqual(requestPrincipal('*'), md([], { present_match: true }));
-    assert.deepEqual(requestPrincipal('no-slash'), { not_id: { any: true } });
+  it('requestPrincipals: the jwt_authn payload\'s iss and sub, split at the last "/" with Istio\'s wildcard rules', () => {
+    const md = (key: string, m: object) => ({ metadata: { filter: 'envoy.filters.http.jwt_authn', path: [{ key: 'payload' }, { key }], value: { string_match: m } } });
+    const both = (iss: object, sub: object) => ({ and_ids: { ids: [md('iss', iss), md('sub', sub)] } });
+    const any = { safe_regex: { regex: '.+' } };
+    assert.deepEqual(requestPrincipal('https://issuer.example.com/user-1'), both({ exact: 'https://issuer.example.com' }, { exact: 'user-1' }));
+    assert.deepEqual(requestPrincipal('*'), both(any, any));
+    assert.deepEqual(requestPrincipal('issuer/*'), both({ exact: 'issuer' }, any));
+    assert.deepEqual(requestPrincipal('issuer/us*'), both({ exact: 'issuer' }, { prefix: 'us' }));
+    assert.deepEqual(requestPrincipal('*/user'), both(any, { exact: 'user' }));
+    assert.deepEqual(requestPrincipal('*.example.com/user'), both({ suffix: '.example.com' }, { exact: 'user' }));
+    assert.deepEqual(requestPrincipal('*user'), both(any, { suffix: 'user' }));
+    assert.deepEqual(requestPrincipal('iss*'), both({ prefix: 'iss' }, any));
+  });
+
+  it('serviceAccounts: Istio\'s regex, the policy\'s namespace when none is given', () => {
+    const { http } = chains([ap('p', { rules: [{ from: [{ source: { serviceAccounts: ['bookinfo-productpage', 'foo/bar'] } }] }] })]);
+    const policy = rulesOf(http[1]!).policies!['ns[default]-policy[p]-rule[0]']!;
+    assert.deepEqual(policy.principals, [{ and_ids: { ids: [{ or_ids: { ids: [
+      { authenticated: { principal_name: { safe_regex: { regex: 'spiffe://.+/ns/default/(.+/|)sa/bookinfo-productpage(/.+)?' } } } },
+      { authenticated: { principal_name: { safe_regex: { regex: 'spiffe://.+/ns/foo/(.+/|)sa/bar(/.+)?' } } } },
+    ] } }] } }]);
   });
 });
 

@@ -134,7 +134,7 @@ describe('AuthorizationPolicy validation', () => {
       'WEFT0114 spec.rules[0].when[4].values[0]', 'WEFT0102 spec.rules[0].when[5].notValues[0]', 'WEFT0107 spec.rules[0].when[6]']],
     ['targetRef and targetRefs refused by name', { targetRef: { kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'gw' }, targetRefs: [] }, ['WEFT0016 spec.targetRef', 'WEFT0016 spec.targetRefs']],
     ['unknown action, unknown field', { action: 'LOG', rule: [] }, ['WEFT0013 spec.action', 'WEFT0010 spec.rule']],
-    ['serviceAccounts with principals; bad service account', { rules: [{ from: [{ source: { principals: ['a/ns/b/sa/c'], serviceAccounts: ['nons'] } }] }] },
+    ['serviceAccounts with principals; bad service account', { rules: [{ from: [{ source: { principals: ['a/ns/b/sa/c'], serviceAccounts: ['a/b/c'] } }] }] },
       ['WEFT0106 spec.rules[0].from[0].source', 'WEFT0011 spec.rules[0].from[0].source.serviceAccounts[0]']],
     ['a DENY rule with HTTP-only fields warns about TCP ports', { action: 'DENY', rules: [{ to: [{ operation: { paths: ['/x'] } }] }] }, ['WEFT0152 spec.rules[0]']],
     ['a wildcard selector', { selector: { matchLabels: { app: '*' } } }, ['WEFT0105 spec.selector.matchLabels.app']],

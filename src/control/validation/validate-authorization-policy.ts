@@ -99,7 +99,7 @@ export function validateAuthorizationPolicy(spec: AuthorizationPolicySpec, r: Re
       for (const k of ['ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks'] as const) checkIps(src[k], childPath(fp, k), r);
       for (const k of ['serviceAccounts', 'notServiceAccounts'] as const) {
         (src[k] ?? []).forEach((v, n) => {
-          if (v !== '' && !/^[^/]+\/[^/]+$/.test(v)) r.report('WEFT0011', `${childPath(fp, k)}[${n}]`, `service account "${v}" must be "namespace/name"`);
+          if (v !== '' && !/^([^/*]+\/)?[^/*]+$/.test(v)) r.report('WEFT0011', `${childPath(fp, k)}[${n}]`, `service account "${v}" must be "<name>" or "<namespace>/<name>" (no wildcards)`);
         });
       }
       if (action === 'CUSTOM') for (const k of CUSTOM_REFUSED_SOURCE) if ((src[k]?.length ?? 0) > 0) r.report('WEFT0106', childPath(fp, k), `From.${k[0]!.toUpperCase()}${k.slice(1)} is currently not supported with CUSTOM action`);
