@@ -1,5 +1,5 @@
 // Proxy benchmark: the same load against a direct connection to the upstream,
-// weft (plain, with resilience features, with Istio's telemetry filters, with 1% tracing), nginx and HAProxy, in
+// weft (plain, with resilience features, with Istio's telemetry filters, with 1% tracing, with ext_authz), nginx and HAProxy, in
 // one run on one machine. The proxy under test is pinned to core 0; the load
 // generators, the upstream and this harness to core 1. See docs/benchmarks.md.
 //
@@ -44,7 +44,7 @@ import { numberOption, quietGate, selectTargets, withCpu } from './lib/bench-run
 const PROXY_CORE = 0;
 const LOAD_CORE = 1;
 /** Every target, in report order. */
-const ALL_TARGETS = ['direct', 'nginx', 'haproxy', 'weft', 'weft-resilience', 'weft-istio-stats', 'weft-rbac', 'weft-tracing'] as const;
+const ALL_TARGETS = ['direct', 'nginx', 'haproxy', 'weft', 'weft-resilience', 'weft-istio-stats', 'weft-rbac', 'weft-tracing', 'weft-extauthz'] as const;
 type TargetName = (typeof ALL_TARGETS)[number];
 /** How long a server may take to listen before it counts as failed. */
 const START_TIMEOUT_MS = 20_000;
@@ -155,7 +155,7 @@ interface Env {
 }
 
 /** Starts the target's proxy (none for direct) on the proxy core; returns its ports. */
-async function startTarget(target: TargetName, env: Env): Promise<{ server?: Managed; ports: Ports }> {
+async function startTarget(target: TargetName, env: Env): Promise<{ server?: Managed; ports: Ports; sidecars?: Managed[] }> {
   if (target === 'direct') return { ports: env.upstream };
   const h1 = await freePort();
   if (target === 'nginx') {
@@ -176,10 +176,23 @@ async function startTarget(target: TargetName, env: Env): Promise<{ server?: Man
   }
   const admin = await freePort();
   const conf = path.join(env.dir, `${target}.yaml`);
-  fs.writeFileSync(conf, weftBootstrapYaml(h1, admin, env.upstream.h1, { resilience: target === 'weft-resilience', istioStats: target === 'weft-istio-stats', rbac: target === 'weft-rbac', tracing: target === 'weft-tracing' }));
+  // weft-extauthz: the authorizer is a side service, on the load core with the upstream.
+  let authorizer: Managed | undefined;
+  let extAuthzPort: number | undefined;
+  if (target === 'weft-extauthz') {
+    extAuthzPort = await freePort();
+    authorizer = startPinned('ext-authz', LOAD_CORE, process.execPath, [path.join(here, 'lib', 'ext-authz-server.js'), '--port', String(extAuthzPort)], repoRoot);
+    await waitUp(authorizer, [extAuthzPort]);
+  }
+  fs.writeFileSync(conf, weftBootstrapYaml(h1, admin, env.upstream.h1, { resilience: target === 'weft-resilience', istioStats: target === 'weft-istio-stats', rbac: target === 'weft-rbac', tracing: target === 'weft-tracing', extAuthzPort }));
   const server = startPinned(target, PROXY_CORE, process.execPath, [path.join(repoRoot, 'bin', 'weft.js'), 'proxy', '-c', conf], repoRoot);
-  await waitUp(server, [h1]);
-  return { server, ports: { h1, h2: h1 } };
+  try {
+    await waitUp(server, [h1]);
+  } catch (err) {
+    if (authorizer) await stop(authorizer);
+    throw err;
+  }
+  return { server, ports: { h1, h2: h1 }, ...(authorizer ? { sidecars: [authorizer] } : {}) };
 }
 
 async function waitUp(server: Managed, ports: number[], errorLog?: string): Promise<void> {
@@ -264,7 +277,7 @@ function gate(rec: RunRecord, o: Options): Promise<void> {
 async function runOne(target: TargetName, rep: number, env: Env): Promise<RunRecord> {
   const rec: RunRecord = { target, rep };
   const o = env.opts;
-  let started: { server?: Managed; ports: Ports };
+  let started: { server?: Managed; ports: Ports; sidecars?: Managed[] };
   try {
     started = await startTarget(target, env);
   } catch (err) {
@@ -319,6 +332,7 @@ async function runOne(target: TargetName, rep: number, env: Env): Promise<RunRec
     rec.error = (err as Error).message;
   } finally {
     if (server) await stop(server);
+    for (const s of started.sidecars ?? []) await stop(s);
   }
   return rec;
 }
@@ -422,6 +436,7 @@ function report(summaries: TargetSummary[], o: Options): string {
     ['weft-istio-stats', "Istio's metadata exchange and standard metrics filters, as a client sidecar runs them"],
     ['weft-rbac', 'envoy.filters.http.rbac with 10 header/path ALLOW policies, the matching one tried last'],
     ['weft-tracing', 'HCM tracing, envoy.tracers.zipkin at 1% random sampling, spans to a local sink'],
+    ['weft-extauthz', 'envoy.filters.http.ext_authz: every request checked by a local gRPC authorizer that allows (bench/lib/ext-authz-server.ts)'],
   ];
   for (const [name, what] of variants) {
     const v = by(name);

@@ -31,7 +31,9 @@ const FILES = [
   'envoy/extensions/filters/network/local_ratelimit/v3/local_rate_limit.proto',
   'envoy/extensions/filters/http/rbac/v3/rbac.proto',
   'envoy/extensions/filters/network/rbac/v3/rbac.proto',
+  // envoy.filters.http.ext_authz and the Authorization service it calls
   'envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto',
+  'envoy/service/auth/v3/external_auth.proto',
   'envoy/extensions/filters/http/cors/v3/cors.proto',
   'envoy/extensions/filters/http/health_check/v3/health_check.proto',
   'envoy/extensions/filters/http/compressor/v3/compressor.proto',
@@ -94,6 +96,8 @@ const ROOT_TYPES = [
   'envoy.extensions.filters.http.rbac.v3.RBACPerRoute',
   'envoy.extensions.filters.network.rbac.v3.RBAC',
   'envoy.extensions.filters.http.ext_authz.v3.ExtAuthz',
+  'envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute',
+  'envoy.service.auth.v3.Authorization',
   'envoy.extensions.filters.http.cors.v3.Cors',
   'envoy.extensions.filters.http.cors.v3.CorsPolicy',
   'envoy.extensions.filters.http.health_check.v3.HealthCheck',

@@ -87,3 +87,16 @@ test('the tracing variant traces at 1% with Zipkin to its own cluster on an OUTB
   const t = cfg.listeners[0]!.filterChains[0]!.terminal;
   assert.equal(t.kind === 'http' && t.hcm.tracing?.randomSampling, 100);
 });
+
+test('the ext_authz variant checks every request with a gRPC authorizer on an h2 cluster of its own, and weft accepts it', () => {
+  const text = weftBootstrapYaml(8000, 8002, 9000, { resilience: false, extAuthzPort: 9100 });
+  const b = parse(text);
+  const hcm = b.static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+  assert.deepEqual(hcm.http_filters.map((f: { name: string }) => f.name), ['envoy.filters.http.ext_authz', 'envoy.filters.http.router']);
+  assert.equal(hcm.http_filters[0].typed_config.grpc_service.envoy_grpc.cluster_name, 'ext_authz');
+  const c = b.static_resources.clusters[1];
+  assert.equal(c.name, 'ext_authz');
+  assert.equal(c.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value, 9100);
+  const errs = new ConfigErrors();
+  assert.ok(loadBootstrapText(text, errs), errs.format());
+});

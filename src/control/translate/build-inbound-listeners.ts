@@ -25,7 +25,7 @@ import { inboundClusterName, listenerName, localInboundListenerName } from './na
 import { anyOf, durationFromMs, FILTER_NAMES, TYPE_URLS } from './proto-helpers.js';
 import { isHttpProtocol, type TranslateContext } from './translate-context.js';
 import { tcpProxyFilter } from './translate-tcp-routes.js';
-import { withTcpTelemetryFilters } from './telemetry-filters.js';
+import { tcpMetadataExchangeFilter, withTcpTelemetryFilters } from './telemetry-filters.js';
 import type { WorkloadTarget } from './workload-targets.js';
 
 export function buildInboundListeners(ctx: TranslateContext, targets: readonly WorkloadTarget[]): envoy_config_listener_v3_Listener[] {
@@ -113,7 +113,8 @@ function inboundChains(ctx: TranslateContext, t: WorkloadTarget, matchPort: bool
   return options.map((o) => ({
     name,
     filter_chain_match: { ...portMatch, ...chainMatchOf(o) },
-    filters,
+    // Istio's TCPListenerMx: the server half of the TCP peer exchange, first in mTLS TCP chains.
+    filters: o.mtls && !http ? [tcpMetadataExchangeFilter() as never, ...filters] : filters,
     ...(o.mtls ? { transport_socket: inboundTlsTransportSocket(http) } : {}),
   }));
 }

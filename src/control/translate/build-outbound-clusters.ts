@@ -20,7 +20,8 @@ import { configKey, configPath, istioMtlsSni, outboundClusterName } from './name
 import { adsConfigSource, durationFromMs } from './proto-helpers.js';
 import { serviceAccounts } from './service-accounts.js';
 import { effectiveTrafficPolicy, policyPartPath, type EffectivePolicy } from './traffic-policy.js';
-import { isHttp2Protocol, serviceKey, type TranslateContext } from './translate-context.js';
+import { isHttp2Protocol, isHttpProtocol, serviceKey, type TranslateContext } from './translate-context.js';
+import { tcpMetadataExchangeFilter } from './telemetry-filters.js';
 
 /** Every outbound cluster of the proxy's visible services, plus BlackHoleCluster (sorted by name). */
 export function buildOutboundClusters(ctx: TranslateContext): envoy_config_cluster_v3_Cluster[] {
@@ -88,6 +89,10 @@ function buildServiceCluster(
     c.dns_refresh_rate = durationFromMs(TRANSLATE_DEFAULTS.dnsRefreshRateMs);
   }
   c.metadata = { filter_metadata: { istio: clusterMetadata(svc, port, dr, subset) } };
+  // Istio's TCPClusterMx: the client half of the TCP peer exchange, which
+  // runs when the mTLS handshake picks istio-peer-exchange (apply-upstream-tls.ts
+  // offers it first). HTTP services exchange peers in headers instead.
+  if (!grpc && !isHttpProtocol(port.protocol)) c.filters = [tcpMetadataExchangeFilter() as never];
 
   const d = newDraft(c);
   if (isHttp2Protocol(port.protocol)) d.protocol = 'http2';

@@ -78,3 +78,18 @@ export function tcpStatsFilter(): { name: string; typed_config: ReturnType<typeo
 export function withTcpTelemetryFilters<F>(tcpProxy: F): (F | ReturnType<typeof tcpStatsFilter>)[] {
   return [tcpStatsFilter(), tcpProxy];
 }
+
+const TCP_MX_CONFIG = 'type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange';
+/** The ALPN value that turns Istio's TCP exchange on (first in the mesh mTLS ALPN lists, istio-tls.ts). */
+export const PEER_EXCHANGE_PROTOCOL = 'istio-peer-exchange';
+
+/**
+ * Istio's TCP metadata exchange (xdsfilters.TCPListenerMx / TCPClusterMx):
+ * the same filter as a listener network filter (inbound mTLS TCP chains,
+ * first) and as a Cluster.filters entry (outbound TCP clusters). Istio sets
+ * `enable_discovery` for ambient's workload discovery, which weft has no
+ * source for, so weft's control plane leaves it out.
+ */
+export function tcpMetadataExchangeFilter(): { name: string; typed_config: ReturnType<typeof typedStruct> } {
+  return { name: MX_NAME, typed_config: typedStruct(TCP_MX_CONFIG, { protocol: PEER_EXCHANGE_PROTOCOL }) };
+}

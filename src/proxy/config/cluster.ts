@@ -18,6 +18,8 @@ import { decodeOriginalDst, type OriginalDstConfig } from '../upstream/original-
 import { decodeH2Keepalive, type H2KeepaliveConfig } from '../upstream/h2-keepalive.js';
 import { decodeClusterTransportSockets, socketMatchLabels, type SocketMatchMetadata, type TransportSocketMatchConfig } from '../upstream/transport-socket-match.js';
 import type { TransportSocketConfig } from '../tls/tls-config.js';
+import { UPSTREAM_NETWORK_FILTERS } from '../extensions/upstream-network-filters.js';
+import type { TcpMetadataExchangeConfig } from '../filters/tcp-metadata-exchange/decode.js';
 
 /** Defaults, each as Envoy documents it. */
 export const CLUSTER_DEFAULTS = {
@@ -81,6 +83,12 @@ export interface ClusterConfig {
   readonly overprovisioningFactor: number;
   /** ORIGINAL_DST clusters: where hosts come from and when they go. */
   readonly originalDst?: OriginalDstConfig;
+  /**
+   * Cluster.filters (upstream network filters), run on the connections
+   * tcp_proxy opens to this cluster. HTTP pools do not run them: their
+   * connections negotiate an HTTP ALPN, never the exchange's.
+   */
+  readonly upstreamFilters: { readonly metadataExchange?: TcpMetadataExchangeConfig };
   /** The proto, for config_dump. */
   readonly source: envoy_config_cluster_v3_Cluster;
 }
@@ -92,7 +100,7 @@ const CLUSTER_FIELDS = [
   'common_lb_config', 'least_request_lb_config', 'ring_hash_lb_config', 'maglev_lb_config', 'round_robin_lb_config',
   'eds_cluster_config', 'per_connection_buffer_limit_bytes', 'upstream_connection_options',
   'close_connections_on_host_health_failure', 'ignore_health_on_host_removal', 'metadata', 'cleanup_interval',
-  'wait_for_warm_on_init', 'protocol_selection', 'original_dst_lb_config', 'transport_socket', 'transport_socket_matches',
+  'wait_for_warm_on_init', 'protocol_selection', 'original_dst_lb_config', 'transport_socket', 'transport_socket_matches', 'filters',
 ] as const;
 
 const HTTP_PROTOCOL_OPTIONS_URL = 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
@@ -192,6 +200,8 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
   const outlierDetection = c.outlier_detection ? decodeOutlierDetection(c.outlier_detection, joinPath(path, 'outlier_detection'), errs) : undefined;
   const healthChecks = decodeHealthChecks(c.health_checks ?? [], joinPath(path, 'health_checks'), errs);
 
+  const upstreamFilters = decodeUpstreamFilters(c, path, errs);
+
   const family = c.dns_lookup_family ?? 'AUTO';
   return {
     name,
@@ -221,8 +231,26 @@ export function decodeCluster(c: envoy_config_cluster_v3_Cluster, path: string, 
     healthChecks,
     overprovisioningFactor,
     ...(originalDst ? { originalDst } : {}),
+    upstreamFilters,
     source: c,
   };
+}
+
+/** Cluster.filters: each entry's typed_config from the upstream network filter registry. */
+function decodeUpstreamFilters(c: envoy_config_cluster_v3_Cluster, path: string, errs: ConfigErrors): ClusterConfig['upstreamFilters'] {
+  let metadataExchange: TcpMetadataExchangeConfig | undefined;
+  (c.filters ?? []).forEach((f, i) => {
+    const p = joinPath(joinPath(path, 'filters'), i);
+    checkSupported(f, p, errs, ['name', 'typed_config']);
+    const reg = UPSTREAM_NETWORK_FILTERS.lookup(f.typed_config, p, errs, f.name);
+    if (!reg) return;
+    const cfg = reg.decode(f.typed_config!, joinPath(p, 'typed_config'), errs, undefined);
+    if (cfg === undefined) return;
+    const spec = reg.factory(cfg);
+    if (metadataExchange) errs.error(p, `${reg.name} appears twice in the cluster's filters`);
+    metadataExchange = spec.metadataExchange;
+  });
+  return metadataExchange ? { metadataExchange } : {};
 }
 
 /** Decodes a ClusterLoadAssignment (static load_assignment or an EDS resource). */

@@ -18,6 +18,7 @@ import { RAW_BUFFER } from '../transport-socket/raw-buffer.js';
 import type { TransportSocketConfig } from '../tls/tls-config.js';
 import type { NetworkTerminal } from '../extensions/network-filter-spec.js';
 import type { IstioStatsConfig } from '../filters/istio-stats/decode.js';
+import type { TcpMetadataExchangeConfig } from '../filters/tcp-metadata-exchange/decode.js';
 
 export type { NetworkTerminal } from '../extensions/network-filter-spec.js';
 
@@ -52,6 +53,8 @@ export interface FilterChainConfig {
   rateLimits: NetworkLocalRateLimitConfig[];
   /** istio.stats as a network filter (Istio's TCP metrics); only before tcp_proxy. */
   istioTcpStats?: IstioStatsConfig;
+  /** envoy.filters.network.metadata_exchange (Istio's TCP peer exchange); before tcp_proxy or an HCM. */
+  metadataExchange?: TcpMetadataExchangeConfig;
   /** envoy.filters.network.rbac entries, in order: checked once TLS is terminated, before the terminal. */
   rbac: NetworkRbacSettings[];
   terminal: NetworkTerminal;
@@ -152,6 +155,7 @@ function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: strin
   let terminal: NetworkTerminal | undefined;
   const rateLimits: NetworkLocalRateLimitConfig[] = [];
   let istioTcpStats: { config: IstioStatsConfig; path: string } | undefined;
+  let metadataExchange: { config: TcpMetadataExchangeConfig; path: string } | undefined;
   const rbac: NetworkRbacSettings[] = [];
   filters.forEach((f, i) => {
     const p = joinPath(joinPath(path, 'filters'), i);
@@ -174,15 +178,21 @@ function decodeFilterChain(fc: envoy_config_listener_v3_FilterChain, path: strin
     if ('terminal' in spec) terminal = spec.terminal;
     else if ('rateLimit' in spec) rateLimits.push(spec.rateLimit);
     else if ('rbac' in spec) rbac.push(spec.rbac);
-    else istioTcpStats = { config: spec.istioTcpStats, path: p };
+    else if ('metadataExchange' in spec) {
+      if (metadataExchange) errs.error(p, `${reg.name} appears twice in the chain`, CFG.CONFLICT);
+      metadataExchange = { config: spec.metadataExchange, path: p };
+    } else istioTcpStats = { config: spec.istioTcpStats, path: p };
   });
   // Istio places it only in TCP chains; an HCM chain has its HTTP twin.
   if (istioTcpStats && terminal && terminal.kind !== 'tcp') errs.error(istioTcpStats.path, 'istio.stats as a network filter runs only before envoy.filters.network.tcp_proxy', CFG.CONFLICT);
+  // Istio puts it before tcp_proxy and before inbound HCMs (where HTTP ALPNs keep it idle).
+  if (metadataExchange && terminal && terminal.kind === 'direct') errs.error(metadataExchange.path, 'envoy.filters.network.metadata_exchange runs only before envoy.filters.network.tcp_proxy or envoy.filters.network.http_connection_manager', CFG.CONFLICT);
   if (filters.length === 0) errs.required(joinPath(path, 'filters'), `a filter chain needs a terminal filter (${NETWORK_FILTERS.namesWhere((r) => r.terminal)})`);
   if (!terminal || !match || !transportSocket) return undefined;
   return {
     name: fc.name || (index >= 0 ? `filter_chain_${index}` : 'default_filter_chain'), match, rateLimits, rbac, terminal, transportSocket,
     ...(istioTcpStats ? { istioTcpStats: istioTcpStats.config } : {}),
+    ...(metadataExchange ? { metadataExchange: metadataExchange.config } : {}),
   };
 }
 

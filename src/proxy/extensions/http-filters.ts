@@ -4,6 +4,7 @@ import { bufferRegistration } from '../filters/buffer/registration.js';
 import { compressorRegistration } from '../filters/compressor/registration.js';
 import { corsRegistration } from '../filters/cors/registration.js';
 import { csrfRegistration } from '../filters/csrf/registration.js';
+import { extAuthzRegistration } from '../filters/ext-authz/registration.js';
 import { faultRegistration } from '../filters/fault/registration.js';
 import { headerToMetadataRegistration } from '../filters/header-to-metadata/registration.js';
 import { healthCheckRegistration } from '../filters/health-check/registration.js';
@@ -28,6 +29,7 @@ export const HTTP_FILTERS = new ExtensionRegistry<HttpFilterRegistration>('HTTP 
   peerMetadataRegistration,
   istioStatsRegistration,
   httpRbacRegistration,
+  extAuthzRegistration,
 ] as HttpFilterRegistration[]);
 
 /** The per-route decoders, by the type URL of a typed_per_filter_config entry. */

@@ -1,7 +1,7 @@
 // What a network filter contributes to a filter chain, as the listener runs
 // it: a terminal that takes the connection (HTTP or TCP), a rate limit
 // checked on accept, an RBAC check before the terminal gets the connection,
-// or Istio's TCP metrics around tcp_proxy. A new kind of network filter adds its case here and in
+// Istio's TCP metrics around tcp_proxy, or Istio's TCP peer metadata exchange. A new kind of network filter adds its case here and in
 // listener/listener.ts.
 import type { HcmConfig } from '../http/connection-manager-config.js';
 import type { TcpProxyConfig } from '../tcp/tcp-proxy-config.js';
@@ -9,7 +9,9 @@ import type { NetworkLocalRateLimitConfig } from '../filters/local-ratelimit/net
 import type { DirectResponseConfig } from '../filters/direct-response/direct-response.js';
 import type { IstioStatsConfig } from '../filters/istio-stats/decode.js';
 import type { NetworkRbacSettings } from '../filters/rbac/decode.js';
+import type { TcpMetadataExchangeConfig } from '../filters/tcp-metadata-exchange/decode.js';
 
 export type NetworkTerminal = { kind: 'http'; hcm: HcmConfig } | { kind: 'tcp'; tcp: TcpProxyConfig } | { kind: 'direct'; direct: DirectResponseConfig };
 
-export type NetworkFilterSpec = { terminal: NetworkTerminal } | { rateLimit: NetworkLocalRateLimitConfig } | { rbac: NetworkRbacSettings } | { istioTcpStats: IstioStatsConfig };
+export type NetworkFilterSpec = { terminal: NetworkTerminal } | { rateLimit: NetworkLocalRateLimitConfig } | { rbac: NetworkRbacSettings } | { istioTcpStats: IstioStatsConfig }
+  | { metadataExchange: TcpMetadataExchangeConfig };

@@ -5,6 +5,7 @@ import { networkRbacRegistration } from '../filters/rbac/registration.js';
 import { hcmRegistration } from '../hcm/registration.js';
 import { istioTcpStatsRegistration } from '../filters/istio-stats/registration.js';
 import { tcpProxyRegistration } from '../tcp/registration.js';
+import { tcpMetadataExchangeRegistration } from '../filters/tcp-metadata-exchange/registration.js';
 import type { NetworkFilterRegistration } from './network-filter-registration.js';
 import { ExtensionRegistry } from './registration.js';
 
@@ -15,4 +16,5 @@ export const NETWORK_FILTERS = new ExtensionRegistry<NetworkFilterRegistration>(
   directResponseRegistration,
   istioTcpStatsRegistration,
   networkRbacRegistration,
+  tcpMetadataExchangeRegistration,
 ] as NetworkFilterRegistration[]);

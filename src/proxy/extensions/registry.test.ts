@@ -10,6 +10,7 @@ import { ACCESS_LOGGERS } from './access-loggers.js';
 import { HTTP_FILTERS } from './http-filters.js';
 import { LISTENER_FILTERS } from './listener-filters.js';
 import { NETWORK_FILTERS } from './network-filters.js';
+import { UPSTREAM_NETWORK_FILTERS } from './upstream-network-filters.js';
 import { ExtensionRegistry, type DeclaredStats } from './registration.js';
 import { StatsStore } from '../../stats/stats-store.js';
 import { FaultStats } from '../filters/fault/fault-stats.js';
@@ -23,7 +24,7 @@ import { httpRbacRegistration, networkRbacRegistration } from '../filters/rbac/r
 import { TRANSPORT_SOCKETS } from './transport-sockets.js';
 import { TRACERS } from './tracers.js';
 
-const ALL = [HTTP_FILTERS, NETWORK_FILTERS, LISTENER_FILTERS, ACCESS_LOGGERS, TRANSPORT_SOCKETS, TRACERS];
+const ALL = [HTTP_FILTERS, NETWORK_FILTERS, UPSTREAM_NETWORK_FILTERS, LISTENER_FILTERS, ACCESS_LOGGERS, TRANSPORT_SOCKETS, TRACERS];
 const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const ROUTER = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
 
@@ -60,8 +61,9 @@ test('every registered type URL is one the codec can decode, and names and URLs 
 });
 
 test('the canonical names each position supports', () => {
-  assert.deepEqual(HTTP_FILTERS.registrations.map((r) => r.name), ['envoy.filters.http.router', 'envoy.filters.http.fault', 'envoy.filters.http.local_ratelimit', 'envoy.filters.http.compressor', 'envoy.filters.http.cors', 'envoy.filters.http.csrf', 'envoy.filters.http.health_check', 'envoy.filters.http.buffer', 'envoy.filters.http.header_to_metadata', 'istio.metadata_exchange', 'envoy.filters.http.istio_stats', 'envoy.filters.http.rbac']);
-  assert.deepEqual(NETWORK_FILTERS.registrations.map((r) => r.name), ['envoy.filters.network.http_connection_manager', 'envoy.filters.network.tcp_proxy', 'envoy.filters.network.local_ratelimit', 'envoy.filters.network.direct_response', 'envoy.filters.network.istio_stats', 'envoy.filters.network.rbac']);
+  assert.deepEqual(HTTP_FILTERS.registrations.map((r) => r.name), ['envoy.filters.http.router', 'envoy.filters.http.fault', 'envoy.filters.http.local_ratelimit', 'envoy.filters.http.compressor', 'envoy.filters.http.cors', 'envoy.filters.http.csrf', 'envoy.filters.http.health_check', 'envoy.filters.http.buffer', 'envoy.filters.http.header_to_metadata', 'istio.metadata_exchange', 'envoy.filters.http.istio_stats', 'envoy.filters.http.rbac', 'envoy.filters.http.ext_authz']);
+  assert.deepEqual(NETWORK_FILTERS.registrations.map((r) => r.name), ['envoy.filters.network.http_connection_manager', 'envoy.filters.network.tcp_proxy', 'envoy.filters.network.local_ratelimit', 'envoy.filters.network.direct_response', 'envoy.filters.network.istio_stats', 'envoy.filters.network.rbac', 'envoy.filters.network.metadata_exchange']);
+  assert.deepEqual(UPSTREAM_NETWORK_FILTERS.registrations.map((r) => r.name), ['envoy.filters.network.upstream.metadata_exchange']);
   assert.deepEqual(LISTENER_FILTERS.registrations.map((r) => r.name), ['envoy.filters.listener.tls_inspector', 'envoy.filters.listener.http_inspector', 'envoy.filters.listener.original_dst']);
   assert.deepEqual(ACCESS_LOGGERS.registrations.map((r) => r.name), ['envoy.access_loggers.file', 'envoy.access_loggers.stdout', 'envoy.access_loggers.stderr']);
   assert.deepEqual(TRANSPORT_SOCKETS.registrations.map((r) => r.name), ['envoy.transport_sockets.raw_buffer', 'envoy.transport_sockets.tls']);

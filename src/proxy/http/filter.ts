@@ -20,6 +20,8 @@ import type { RouteMatchResult } from '../route/route-entry.js';
 import type { ConnectionInfo, HttpProtocol } from './downstream.js';
 import type { HeaderMap } from './headers.js';
 import type { LocalReply } from './local-reply.js';
+import type { UpstreamHost } from '../upstream/host.js';
+import type { UpstreamCallbacks, UpstreamRequest, UpstreamRequestHead } from '../upstream/types.js';
 
 export const CONTINUE = 0;
 export const STOP = 1;
@@ -27,6 +29,18 @@ export type FilterStatus = typeof CONTINUE | typeof STOP;
 
 /** Where a stream is: running the decode path, sending the response, or finished. */
 export type StreamState = 'decoding' | 'encoding' | 'done';
+
+/**
+ * A cluster as filters see it: its hosts (health check filter), and the calls
+ * a filter makes to a side service over it (ext_authz's check). The request
+ * methods are optional so test fakes need not provide them.
+ */
+export interface FilterClusterView {
+  readonly hosts: readonly { readonly healthy: boolean }[];
+  readonly config?: { readonly source?: { readonly metadata?: unknown } };
+  pickHost?(): UpstreamHost | undefined;
+  newRequest?(host: UpstreamHost, downstreamProtocol: string, head: UpstreamRequestHead, cb: UpstreamCallbacks): UpstreamRequest;
+}
 
 /** The connection manager's services a filter may use (the stream's `hcm`). */
 export interface FilterServices {
@@ -43,7 +57,7 @@ export interface FilterServices {
   readonly ctx: {
     readonly stats: StatsStore;
     readonly runtime: { snapshot(): RuntimeSnapshot };
-    readonly clusters?: { get(name: string): { readonly hosts: readonly { readonly healthy: boolean }[]; readonly config?: { readonly source?: { readonly metadata?: unknown } } } | undefined };
+    readonly clusters?: { get(name: string): FilterClusterView | undefined };
     readonly serverHealth?: ServerHealth;
     /** The bootstrap's node (id, cluster, metadata): Istio's filters read the workload's identity from it. */
     readonly node?: NodeIdentity;

@@ -26,6 +26,10 @@ export type WeftErrorCode =
   | 'WEFT_CSRF_DENIED'
   /** envoy.filters.http.rbac denied the request (403); the cause names the policy that matched, if any. */
   | 'WEFT_RBAC_DENIED'
+  /** envoy.filters.http.ext_authz: the external authorizer denied the request (its status, body and headers; flag UAEX). */
+  | 'WEFT_EXT_AUTHZ_DENIED'
+  /** envoy.filters.http.ext_authz: the check failed (authorizer down, slow, 5xx or malformed) and failure_mode_allow is off: status_on_error, flag UAEX. */
+  | 'WEFT_EXT_AUTHZ_ERROR'
   | 'WEFT_REQUEST_TOO_LARGE'
   | 'WEFT_DRAINING'
   | 'WEFT_OVERLOADED'

@@ -15,6 +15,8 @@ import { NetworkRbac } from '../filters/rbac/network-filter.js';
 import { StreamInfo } from '../access-log/stream-info.js';
 import { IstioTcpStatsFactory } from '../filters/istio-stats/tcp-stats.js';
 import { reporterOf } from '../filters/istio-stats/labels.js';
+import { TcpMetadataExchange } from '../filters/tcp-metadata-exchange/exchange.js';
+import type { PeerFrameReader } from '../filters/tcp-metadata-exchange/wire.js';
 import { NR } from '../access-log/response-flags.js';
 import { HttpHandler } from './http-handler.js';
 import { DownstreamTls, type TerminatedTls } from './downstream-tls.js';
@@ -34,6 +36,8 @@ interface RuntimeChain {
   readonly direct?: DirectResponseConfig;
   /** Set when the chain's transport_socket is TLS: terminated after the chain is chosen. */
   readonly tls?: DownstreamTls;
+  /** envoy.filters.network.metadata_exchange before an HCM (tcp_proxy runs its own). */
+  readonly httpExchange?: TcpMetadataExchange;
 }
 
 /** Looks up an RDS route table by name (dynamic config); undefined until it arrives. */
@@ -83,13 +87,15 @@ export class ActiveListener {
       const inline = hcmCfg.routeTable;
       const rdsName = hcmCfg.rdsName;
       const routes = inline ? () => inline : () => (rdsName ? this.rds(rdsName) : undefined);
-      return { ...base, http: new HttpHandler(new HcmRuntime(hcmCfg, this.ctx, routes), runtimeConnectionLimits(this.ctx.runtime)) };
+      const httpExchange = fc.metadataExchange ? new TcpMetadataExchange(fc.metadataExchange, this.ctx.stats, this.ctx.node) : undefined;
+      return { ...base, http: new HttpHandler(new HcmRuntime(hcmCfg, this.ctx, routes), runtimeConnectionLimits(this.ctx.runtime)), ...(httpExchange ? { httpExchange } : {}) };
     }
     if (t.kind === 'direct') return { ...base, direct: t.direct };
     const istio = fc.istioTcpStats
       ? new IstioTcpStatsFactory(reporterOf(this.config.source.traffic_direction, t.tcp.statPrefix), fc.istioTcpStats, this.ctx)
       : undefined;
-    return { ...base, tcp: new TcpProxy(t.tcp, this.ctx, istio) };
+    const mx = fc.metadataExchange ? new TcpMetadataExchange(fc.metadataExchange, this.ctx.stats, this.ctx.node) : undefined;
+    return { ...base, tcp: new TcpProxy(t.tcp, this.ctx, istio, mx) };
   }
 
   private limiters(fc: FilterChainConfig): NetworkLocalRateLimiter[] {
@@ -259,9 +265,23 @@ export class ActiveListener {
     }
     if (chain.tcp) {
       if (peeked) socket.unshift(peeked);
-      chain.tcp.handle(socket, id, tls?.info);
+      chain.tcp.handle(socket, id, tls?.info, tls?.alpn);
       return;
     }
+    if (chain.httpExchange) {
+      const x = chain.httpExchange;
+      const reader = x.start(tls?.alpn, (frame) => socket.write(frame), () => undefined);
+      // Istio's inbound HCM chains carry the TCP exchange too; HTTP ALPNs keep it idle (counted). When a
+      // client did pick its protocol, the frames go first and HTTP starts after them (peers come from headers).
+      if (reader) {
+        readExchangeFrame(socket, peeked, reader, (rest) => this.serveHttp(chain, socket, rest, f, id, tls));
+        return;
+      }
+    }
+    this.serveHttp(chain, socket, peeked, f, id, tls);
+  }
+
+  private serveHttp(chain: RuntimeChain, socket: net.Socket, peeked: Buffer | undefined, f: ConnectionFacts, id: number, tls: TerminatedTls | undefined): void {
     chain.http!.handle(socket, peeked, {
       id,
       remoteAddress: stripMapped(f.sourceIp),
@@ -329,6 +349,37 @@ export class ActiveListener {
   get activeConnections(): number {
     return this.sockets.size;
   }
+}
+
+/**
+ * Reads the peer's exchange frame from the first bytes of `socket` (after any
+ * `peeked` ones), then hands what follows it to `next` with the socket
+ * paused. A peer that closes inside the frame is closed here.
+ */
+function readExchangeFrame(socket: net.Socket, peeked: Buffer | undefined, reader: PeerFrameReader, next: (rest: Buffer | undefined) => void): void {
+  if (peeked && peeked.length > 0) {
+    const rest = reader.feed(peeked);
+    if (rest !== null) return next(rest.length > 0 ? rest : undefined);
+  }
+  const onData = (chunk: Buffer): void => {
+    const rest = reader.feed(chunk);
+    if (rest === null) return;
+    done();
+    next(rest.length > 0 ? rest : undefined);
+  };
+  const onEnd = (): void => {
+    done();
+    reader.end();
+    socket.destroy();
+  };
+  const done = (): void => {
+    socket.pause();
+    socket.removeListener('data', onData);
+    socket.removeListener('end', onEnd);
+  };
+  socket.on('data', onData);
+  socket.once('end', onEnd);
+  socket.resume();
 }
 
 function stripMapped(ip: string): string {

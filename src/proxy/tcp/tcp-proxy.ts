@@ -1,6 +1,14 @@
 // The tcp_proxy network filter: one upstream connection per downstream
 // connection, bytes copied both ways with back-pressure, half-close honoured.
+//
+// Istio's TCP metadata exchange runs here on both ends: the chain's filter on
+// the downstream connection, the cluster's upstream filter on the upstream
+// one. Each writes this node's frame first and reads the peer's from the
+// first bytes it receives (tcp-metadata-exchange/); those bytes are not the
+// application's and are not counted or forwarded. istio.stats opens the
+// connection's metrics once every running exchange has its answer.
 import net from 'node:net';
+import tls from 'node:tls';
 import type { ProxyContext } from '../context.js';
 import type { Counter, Gauge } from '../../stats/index.js';
 import type { TcpProxyConfig } from './tcp-proxy-config.js';
@@ -11,6 +19,9 @@ import { xxHash64 } from '../lb/xxhash64.js';
 import { connectionInfo, connectUpstream, type UpstreamConnectFailure } from '../upstream/upstream-connect.js';
 import type { TlsConnectionInfo } from '../tls/tls-connection-info.js';
 import type { IstioTcpStatsFactory, TcpConnectionStats } from '../filters/istio-stats/tcp-stats.js';
+import { upstreamExchangeOf, type TcpMetadataExchange } from '../filters/tcp-metadata-exchange/exchange.js';
+import type { PeerFrameReader } from '../filters/tcp-metadata-exchange/wire.js';
+import { peerStateOf } from '../filters/peer-metadata/peer-state.js';
 
 class TcpStats {
   readonly cxTotal: Counter;
@@ -33,8 +44,17 @@ class TcpStats {
 export class TcpProxy {
   private readonly stats: TcpStats;
   private readonly loggers: AccessLogger[];
-  /** `istioStats`: the chain's istio.stats network filter, told of each connection once its upstream is chosen. */
-  constructor(readonly config: TcpProxyConfig, private readonly ctx: ProxyContext, private readonly istioStats?: IstioTcpStatsFactory) {
+  /**
+   * `istioStats`: the chain's istio.stats network filter, told of each
+   * connection once its upstream is chosen and its peers known.
+   * `exchange`: the chain's metadata exchange filter (downstream side).
+   */
+  constructor(
+    readonly config: TcpProxyConfig,
+    private readonly ctx: ProxyContext,
+    private readonly istioStats?: IstioTcpStatsFactory,
+    private readonly exchange?: TcpMetadataExchange,
+  ) {
     this.stats = new TcpStats(ctx, config.statPrefix);
     this.loggers = config.accessLogs.map((a) => ctx.accessLogs.get(a));
   }
@@ -76,16 +96,31 @@ export class TcpProxy {
     for (const l of this.loggers) l.log(info);
   }
 
-  /** Takes over an accepted downstream socket (any peeked bytes already unshifted); `tls` when the listener terminated TLS. */
-  handle(down: net.Socket, connId: number, tls?: TlsConnectionInfo): void {
+  /**
+   * Takes over an accepted downstream socket (any peeked bytes already
+   * unshifted); `tlsInfo` and `alpn` (the negotiated protocol) when the
+   * listener terminated TLS.
+   */
+  handle(down: net.Socket, connId: number, tlsInfo?: TlsConnectionInfo, alpn?: string): void {
     const st = this.stats;
     const info = this.startInfo(down, connId);
-    if (tls) info.downstreamTls = tls;
+    if (tlsInfo) info.downstreamTls = tlsInfo;
     st.cxTotal.inc();
     st.cxActive.inc();
-    // Opened once the upstream connection is up (its certificate names the peer), or at the end when it never was.
+    // Opened once the upstream connection is up (its certificate names the
+    // peer) and the exchanges in flight have their answers, or at the end.
     let istio: TcpConnectionStats | undefined;
+    let connectedOnce = false;
+    let pendingExchanges = 0;
     let finished = false;
+    const maybeOpenIstio = (): void => {
+      if (!istio && connectedOnce && pendingExchanges === 0 && !finished) istio = this.istioStats?.open(info);
+    };
+    const downReader = this.exchange ? this.startExchange(this.exchange, alpn, down, info, 'downstream', () => {
+      pendingExchanges--;
+      maybeOpenIstio();
+    }) : undefined;
+    if (downReader) pendingExchanges++;
     const finish = () => {
       if (finished) return;
       finished = true;
@@ -176,17 +211,25 @@ export class TcpProxy {
         info.upstreamLocalUriSans = ci.tls?.localUriSans;
         info.upstreamPeerSubject = ci.tls?.peerSubject;
         info.upstreamTlsVersion = ci.tls?.version;
-        istio = this.istioStats?.open(info);
+        const mx = cluster.config.upstreamFilters.metadataExchange;
+        const upAlpn = up instanceof tls.TLSSocket && typeof up.alpnProtocol === 'string' ? up.alpnProtocol : undefined;
+        const upReader = mx ? this.startExchange(upstreamExchangeOf(mx, this.ctx.stats, this.ctx.node), upAlpn, up, info, 'upstream', () => {
+          pendingExchanges--;
+          maybeOpenIstio();
+        }) : undefined;
+        if (upReader) pendingExchanges++;
+        connectedOnce = true;
+        maybeOpenIstio();
         pipe(down, up, (n) => {
           info.bytesReceived += n;
           st.cxRx.add(n);
           cluster.stats.upstreamCxTxBytesTotal.add(n);
-        });
+        }, downReader);
         pipe(up, down, (n) => {
           info.bytesSent += n;
           st.cxTx.add(n);
           cluster.stats.upstreamCxRxBytesTotal.add(n);
-        });
+        }, upReader);
         down.resume();
         const idle = this.config.idleTimeoutMs;
         if (idle > 0) {
@@ -207,16 +250,53 @@ export class TcpProxy {
     down.on('error', () => undefined);
     connect();
   }
+
+  /**
+   * Runs one side's metadata exchange on `sock` (when its ALPN says so): this
+   * node's frame goes out now, the peer's lands in the connection's peer
+   * state. `resolved` is called once when the reader has its answer.
+   */
+  private startExchange(
+    x: TcpMetadataExchange, alpn: string | undefined, sock: net.Socket, info: StreamInfo, side: 'downstream' | 'upstream', resolved: () => void,
+  ): PeerFrameReader | undefined {
+    return x.start(alpn, (frame) => sock.write(frame), (peer) => {
+      if (peer) peerStateOf(info)[side] = peer;
+      resolved();
+    });
+  }
 }
 
-/** Copies src → dst with back-pressure; a FIN from src half-closes dst. */
-function pipe(src: net.Socket, dst: net.Socket, count: (n: number) => void): void {
-  src.on('data', (chunk: Buffer) => {
+/**
+ * Copies src → dst with back-pressure; a FIN from src half-closes dst.
+ * `reader` first takes src's bytes until the peer's exchange frame is read
+ * (bounded); what follows the frame is forwarded and counted as usual.
+ */
+function pipe(src: net.Socket, dst: net.Socket, count: (n: number) => void, reader?: PeerFrameReader): void {
+  let mx = reader;
+  const forward = (chunk: Buffer): void => {
+    if (chunk.length === 0) return;
     count(chunk.length);
     if (!dst.write(chunk)) src.pause();
+  };
+  src.on('data', (chunk: Buffer) => {
+    if (mx) {
+      const rest = mx.feed(chunk);
+      if (rest === null) return;
+      mx = undefined;
+      forward(rest);
+      return;
+    }
+    forward(chunk);
   });
   dst.on('drain', () => src.resume());
-  src.on('end', () => dst.end());
+  src.on('end', () => {
+    if (mx) {
+      const rest = mx.end();
+      mx = undefined;
+      forward(rest);
+    }
+    dst.end();
+  });
   src.on('close', () => {
     if (!dst.destroyed && dst.writableEnded === false) dst.end();
   });

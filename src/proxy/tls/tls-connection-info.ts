@@ -14,6 +14,7 @@ export class TlsConnectionInfo {
   private peer: CertificateFacts | null | undefined;
   private local: CertificateFacts | null | undefined;
   private session: string | undefined;
+  private peerPem: string | undefined;
 
   constructor(private readonly socket: tls.TLSSocket) {
     this.version = socket.getProtocol() ?? '';
@@ -24,6 +25,15 @@ export class TlsConnectionInfo {
   get peerCertificate(): CertificateFacts | undefined {
     if (this.peer === undefined) this.peer = facts(this.socket.getPeerX509Certificate());
     return this.peer ?? undefined;
+  }
+
+  /** The peer's certificate in PEM, URL-encoded as Envoy's ext_authz sends it (include_peer_certificate); '' when it sent none. */
+  get peerCertificateUrlEncodedPem(): string {
+    if (this.peerPem === undefined) {
+      const pem = this.socket.getPeerX509Certificate()?.toString() ?? '';
+      this.peerPem = pem ? encodeURIComponent(pem) : '';
+    }
+    return this.peerPem;
   }
 
   /** The certificate this side presented. */

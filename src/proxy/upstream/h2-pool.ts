@@ -261,7 +261,7 @@ class H2UpstreamRequest implements UpstreamRequest {
       // Only gRPC (or an announced `trailer`) can end the request with trailers; otherwise let
       // node:http2 end the stream with the last DATA frame.
       const ct = hm.get('content-type');
-      this.mayHaveTrailers = !h.end && ((ct !== undefined && ct.startsWith('application/grpc')) || hm.has('trailer') || hm.get('te') === 'trailers');
+      this.mayHaveTrailers = !h.end && h.noTrailers !== true && ((ct !== undefined && ct.startsWith('application/grpc')) || hm.has('trailer') || hm.get('te') === 'trailers');
       stream = session.request(out, { endStream: h.end, waitForTrailers: this.mayHaveTrailers });
     } catch (err) {
       this.onStreamEnd?.();

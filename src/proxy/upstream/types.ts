@@ -40,6 +40,13 @@ export interface UpstreamRequestHead {
   headers: HeaderMap;
   /** True when no body follows. */
   end: boolean;
+  /**
+   * The caller will end the request with its last data, never with trailers
+   * (a unary gRPC call the proxy makes itself, e.g. ext_authz's Check): over
+   * HTTP/2 the stream then ends with the DATA frame, without the empty
+   * trailing HEADERS frame a proxied gRPC request needs.
+   */
+  noTrailers?: boolean;
   /** For upgrades (WebSocket): the Upgrade token; the connection becomes a tunnel after 101. */
   upgrade?: string;
 }

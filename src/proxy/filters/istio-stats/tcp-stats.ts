@@ -5,10 +5,11 @@
 // Labels are computed once per distinct key, as the HTTP filter does.
 //
 // Peer identity: the connection's certificates (principals.ts). Peer workload
-// labels: weft does not run Istio's `istio-peer-exchange` ALPN exchange, so
-// the peer's workload is what the control plane put on the upstream endpoint
-// (`filter_metadata.istio.workload`, Istio's EDS form) on the client side, and
-// unknown on the server side except its namespace, read from its SPIFFE ID.
+// labels: what Istio's TCP metadata exchange (tcp-metadata-exchange/, ALPN
+// `istio-peer-exchange` over mTLS) put in the connection's peer state: the
+// client (downstream) on the server side, the server (upstream) on the client
+// side. Without an exchange the peer is unknown, except its namespace, read
+// from its SPIFFE ID.
 import type { Counter } from '../../../stats/counter.js';
 import type { StatsStore } from '../../../stats/stats-store.js';
 import type { StreamInfo } from '../../access-log/stream-info.js';
@@ -19,6 +20,7 @@ import type { IstioStatsConfig } from './decode.js';
 import { METRICS, SPECIAL_CLUSTERS } from './defaults.js';
 import { peerLabels, serviceFromClusterMetadata, type Reporter, type ServiceInfo } from './labels.js';
 import { downstreamUriSans, principalsOf, upstreamUriSans } from './principals.js';
+import { findPeerState } from '../peer-metadata/peer-state.js';
 
 export interface TcpStatsDeps {
   readonly stats: StatsStore;
@@ -45,12 +47,16 @@ export class IstioTcpStatsFactory {
 
   /**
    * A connection whose upstream is chosen (or failed: its response flags are
-   * set). `peer` is the other side's workload when something names it.
+   * set). The peer is the one the metadata exchange found for this side, if any.
    */
-  open(info: StreamInfo, peer?: WorkloadMetadata): TcpConnectionStats {
+  open(info: StreamInfo): TcpConnectionStats {
     const service = this.serviceOf(info.upstreamCluster);
     const sans = this.reporter === 'destination' ? downstreamUriSans(info) : upstreamUriSans(info);
-    const key = `${peer?.workloadName ?? ''}|${peer?.namespace ?? ''}|${peer?.canonicalService ?? ''}|${peer?.canonicalRevision ?? ''}|${sans?.peer ?? ''}|${sans?.local ?? ''}|${service.host}|${service.name}|${info.responseFlags}`;
+    const state = findPeerState(info);
+    const record = this.reporter === 'destination' ? state?.downstream : state?.upstream;
+    const peer: WorkloadMetadata | undefined = record?.meta;
+    // The record key stands for every peer field (records are unique per distinct peer payload).
+    const key = `${record?.key ?? 0}|${sans?.peer ?? ''}|${sans?.local ?? ''}|${service.host}|${service.name}|${info.responseFlags}`;
     let set = this.sets.get(key);
     if (!set) {
       const principals = principalsOf(this.reporter, sans);
