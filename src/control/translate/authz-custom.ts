@@ -11,7 +11,9 @@ import type {
   envoy_config_core_v3_HeaderValue,
   envoy_extensions_filters_http_ext_authz_v3_ExtAuthz,
   envoy_type_matcher_v3_ListStringMatcher,
+  envoy_type_v3_StatusCode,
 } from '../../xds/gen/types.js';
+import { enumSchema } from '../../xds/schema.js';
 import { parseDurationMs } from '../model/duration.js';
 import type { ExtAuthzBodySettings, ExtAuthzGrpcProvider, ExtAuthzHttpProvider, ExtensionProvider } from '../model/types.js';
 import { outboundClusterName } from './names.js';
@@ -66,9 +68,11 @@ function timeoutOf(t: string | undefined) {
   return durationFromMs(parseDurationMs(t) ?? EXT_AUTHZ_DEFAULT_TIMEOUT_MS);
 }
 
+/** statusOnError ("503") as Envoy's HttpStatus, whose code is the StatusCode enum (canonical shape: its name). */
 function statusOnError(s: string | undefined) {
   const n = s === undefined || s === '' ? undefined : Number(s);
-  return n !== undefined && Number.isInteger(n) ? { status_on_error: { code: n as never } } : {};
+  const name = n !== undefined && Number.isInteger(n) ? enumSchema('envoy.type.v3.StatusCode').nameByNumber.get(n) : undefined;
+  return name ? { status_on_error: { code: name as envoy_type_v3_StatusCode } } : {};
 }
 
 function withBody(b: ExtAuthzBodySettings | undefined) {

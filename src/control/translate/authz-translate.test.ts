@@ -272,7 +272,7 @@ describe('AuthorizationPolicy CUSTOM', () => {
     });
     assert.deepEqual(http[2]!.typed_config, {
       '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz',
-      transport_api_version: 'V3', failure_mode_allow: true, status_on_error: { code: 503 },
+      transport_api_version: 'V3', failure_mode_allow: true, status_on_error: { code: 'ServiceUnavailable' },
       with_request_body: { max_request_bytes: 1024, allow_partial_message: true },
       filter_enabled_metadata: { filter: 'envoy.filters.http.rbac', path: [{ key: 'istio_ext_authz_shadow_effective_policy_id' }], value: { string_match: { prefix: 'istio-ext-authz' } } },
       http_service: {
@@ -288,6 +288,7 @@ describe('AuthorizationPolicy CUSTOM', () => {
       allowed_headers: { patterns: [{ exact: 'x-ext-authz', ignore_case: true }] },
     });
     assert.ok(t.messages.some((m) => m.code === MESSAGE_CODES.AUTHZ_CUSTOM_TCP), 'the HTTP provider not applying to TCP is said');
+    assert.deepEqual(decodeWithProxy(t.resources).errors, [], 'weft\'s ext_authz filter takes every field emitted');
   });
   it('gRPC provider → grpc_service envoy_grpc with Istio\'s default timeout (600s); TCP ports fail closed (no network ext_authz)', () => {
     const { http, tcp, t } = chains([custom('authz-grpc')], [{ name: 'authz-grpc', envoyExtAuthzGrpc: { service: 'ext-authz.foo.svc.cluster.local', port: 9000 } }]);
@@ -295,6 +296,7 @@ describe('AuthorizationPolicy CUSTOM', () => {
     assert.deepEqual(cfg.grpc_service, { envoy_grpc: { cluster_name: 'outbound|9000||ext-authz.foo.svc.cluster.local', authority: 'ext-authz.foo.svc.cluster.local' }, timeout: { seconds: 600, nanos: 0 } });
     assert.deepEqual(Object.keys(rulesOf(tcp[0]!).policies!), [CUSTOM_DENY_ALL_POLICY]);
     assert.ok(t.messages.some((m) => m.code === MESSAGE_CODES.AUTHZ_CUSTOM_DENY_ALL && /network.ext_authz/.test(m.message)));
+    assert.deepEqual(decodeWithProxy(t.resources).errors, []);
   });
   for (const [name, providers, why] of [
     ['unknown provider', [], /not defined in meshConfig.extensionProviders/],

@@ -274,6 +274,15 @@ function decodeValueMatcher(v: envoy_type_matcher_v3_ValueMatcher, vp: string, e
  * or_match; the others are refused by name.
  */
 function decodeMetadata(m: envoy_type_matcher_v3_MetadataMatcher, path: string, errs: ConfigErrors): RbacMatcher | undefined {
+  const t = decodeMetadataMatcher(m, path, errs);
+  return t && ((i) => t(i.metadata));
+}
+
+/** Dynamic metadata: filter namespace → its fields. */
+export type DynamicMetadata = Readonly<Record<string, Readonly<Record<string, unknown>>>> | undefined;
+
+/** An envoy.type.matcher.v3.MetadataMatcher as a test on a stream's dynamic metadata (also ext_authz's filter_enabled_metadata). */
+export function decodeMetadataMatcher(m: envoy_type_matcher_v3_MetadataMatcher, path: string, errs: ConfigErrors): ((md: DynamicMetadata) => boolean) | undefined {
   checkSupported(m, path, errs, ['filter', 'path', 'value', 'invert']);
   const ns = m.filter ?? '';
   if (ns === '') errs.required(joinPath(path, 'filter'));
@@ -292,8 +301,8 @@ function decodeMetadata(m: envoy_type_matcher_v3_MetadataMatcher, path: string, 
   if (!test || ns === '' || keys.length === 0) return undefined;
   const invert = m.invert === true;
   const t = test;
-  return (i) => {
-    let x: unknown = i.metadata?.[ns];
+  return (md) => {
+    let x: unknown = md?.[ns];
     for (const k of keys) x = x !== null && typeof x === 'object' ? (x as Record<string, unknown>)[k] : undefined;
     return t(x) !== invert;
   };
