@@ -11,6 +11,8 @@
 // app never sees the request. On a TCP port of the same workload the network
 // RBAC filter closes a denied connection (counted in tcp.rbac.denied), and
 // HTTP-only fields are handled as Istio does (ALLOW rule dropped, DENY widened).
+// CUSTOM: a real HTTP authorizer behind the server sidecar's ext_authz filter,
+// asked only for the requests the CUSTOM rule matches.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
@@ -304,5 +306,77 @@ describe('AuthorizationPolicy on a TCP port, through two weft proxies with mTLS'
   });
   it('a DENY rule with HTTP fields loses them on TCP: it denies all', async () => {
     assert.deepEqual(await exchange([ap('deny-get', { action: 'DENY', rules: [{ to: [{ operation: { methods: ['GET'] } }] }] })], PP), { answer: '', denied: 1 });
+  });
+});
+
+// ---- CUSTOM: a real HTTP external authorizer behind the server sidecar's ext_authz filter ----
+
+const AUTHZ_HOST = 'ext-authz.foo.svc.cluster.local';
+const AUTHZ_OUT = `outbound|8000||${AUTHZ_HOST}`;
+const AUTHZ_SERVICE = { ...BOOKINFO_SERVICES[0]!, hostname: AUTHZ_HOST, namespace: 'foo', ports: [{ name: 'http', port: 8000, protocol: 'HTTP' as const }], source: 'test ext-authz' };
+
+describe('AuthorizationPolicy CUSTOM with a real HTTP authorizer, through two weft proxies with mTLS', { skip: OPENSSL_MISSING, timeout: 60_000 }, () => {
+  let pki: TestPki;
+  let app: http.Server;
+  let authz: http.Server;
+  let appPort: number;
+  let authzPort: number;
+  let checks: string[] = [];
+  let appHits = 0;
+  before(async () => {
+    pki = makeTestPki('weft-authz-custom-');
+    app = http.createServer((_req, res) => {
+      appHits++;
+      res.end('reviews ok');
+    });
+    authz = http.createServer((req, res) => {
+      checks.push(req.url ?? '');
+      res.statusCode = req.headers['x-allow'] === 'yes' ? 200 : 403;
+      res.end(res.statusCode === 200 ? '' : 'denied by the authorizer');
+    });
+    await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => authz.listen(0, '127.0.0.1', r));
+    appPort = (app.address() as net.AddressInfo).port;
+    authzPort = (authz.address() as net.AddressInfo).port;
+  });
+  after(async () => {
+    await new Promise<void>((r) => app.close(() => r()));
+    await new Promise<void>((r) => authz.close(() => r()));
+    pki.cleanup();
+  });
+
+  it('only requests the CUSTOM rule matches are sent to the authorizer, and its answer decides', async () => {
+    const p = new TestPushContext({
+      services: [...BOOKINFO_SERVICES, AUTHZ_SERVICE], endpoints: ENDPOINTS, mesh: {
+        workloadCertificates: true,
+        extensionProviders: [{ name: 'authz-http', envoyExtAuthzHttp: { service: `foo/${AUTHZ_HOST}`, port: 8000, pathPrefix: '/check', includeRequestHeadersInCheck: ['x-allow'] } }],
+      },
+      authorizationPolicies: [ap('ext', { ...REVIEWS_SEL, action: 'CUSTOM', provider: { name: 'authz-http' }, rules: [{ to: [{ operation: { paths: ['/admin/*'] } }] }] })],
+    });
+    const boot = serverBootstrap(p, appPort) as { static_resources: { clusters: Json[] } };
+    const r = translateProxy(SERVER_PROXY, p).resources;
+    const c = (r.clusters as envoy_config_cluster_v3_Cluster[]).find((x) => x.name === AUTHZ_OUT)!;
+    assert.ok(c, 'the sidecar has the authorizer\'s outbound cluster');
+    const { eds_cluster_config: _eds, transport_socket_matches: _tsm, ...rest } = c;
+    boot.static_resources.clusters.push(toJson(CLUSTER, { ...rest, type: 'STATIC', load_assignment: { cluster_name: AUTHZ_OUT, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: authzPort } } } }] }] } }) as Json);
+    const server = await startSidecar(boot as unknown as Json, pki, 'bookinfo-reviews');
+    const client = await startSidecar(clientBootstrap(p, server.port('inbound_9080')), pki, PP);
+    try {
+      checks = [];
+      const send = async (path: string, headers: Record<string, string> = {}) => {
+        const res = await request({ port: client.port(), path, headers: { host: 'reviews:9080', ...headers }, agent: false });
+        return { status: res.status, body: res.body.toString() };
+      };
+      const hits = appHits;
+      assert.deepEqual(await send('/reviews/0'), { status: 200, body: 'reviews ok' });
+      assert.deepEqual(checks, [], 'a request the CUSTOM rule does not match is not checked');
+      assert.equal((await send('/admin/x')).status, 403);
+      assert.deepEqual(await send('/admin/x', { 'x-allow': 'yes' }), { status: 200, body: 'reviews ok' });
+      assert.deepEqual(checks, ['/check/admin/x', '/check/admin/x']);
+      assert.equal(appHits, hits + 2, 'the denied request never reached the app');
+    } finally {
+      await client.close();
+      await server.close();
+    }
   });
 });
