@@ -75,7 +75,7 @@ describe('bookinfo config', () => {
   const files = fs.readdirSync(scenarioDir).filter((f) => f.endsWith('.yaml')).sort();
 
   it('has the scenarios the demo describes', () => {
-    assert.deepEqual(files.map((f) => f.split('-')[0]), ['01', '02a', '02b', '03', '04', '05', '06', '07', '07b', '08', '09', '12']);
+    assert.deepEqual(files.map((f) => f.split('-')[0]), ['01', '02a', '02b', '03', '04', '05', '06', '07', '07b', '08', '09', '10', '11', '12']);
     const ignore = fs.readFileSync(path.join(src, 'config', '.gitignore'), 'utf8');
     assert.match(ignore, /^\[0-9\]\[0-9\]\*-\*\.yaml$/m, 'copied scenarios stay out of git');
   });

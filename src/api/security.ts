@@ -7,7 +7,7 @@ import type { Telemetry } from './telemetry.js';
 export const SECURITY_VERSIONS = ['v1', 'v1beta1'] as const;
 
 /** Kinds of security.istio.io that weft applies. */
-export const SUPPORTED_SECURITY_KINDS = ['PeerAuthentication', 'RequestAuthentication'] as const;
+export const SUPPORTED_SECURITY_KINDS = ['PeerAuthentication', 'RequestAuthentication', 'AuthorizationPolicy'] as const;
 
 /**
  * Istio's PeerAuthentication.MutualTLS.Mode. UNSET inherits from the parent
@@ -87,5 +87,63 @@ export interface RequestAuthenticationSpec {
 
 export type RequestAuthentication = ConfigObject<'RequestAuthentication', RequestAuthenticationSpec>;
 
+/** Istio's AuthorizationPolicy.Action (ALLOW is the default). */
+export const AUTHZ_ACTIONS = ['ALLOW', 'DENY', 'AUDIT', 'CUSTOM'] as const;
+export type AuthorizationAction = (typeof AUTHZ_ACTIONS)[number];
+
+/** Istio's Source: every list is OR'ed inside, the fields are AND'ed. */
+export interface AuthorizationSource {
+  principals?: string[];
+  notPrincipals?: string[];
+  requestPrincipals?: string[];
+  notRequestPrincipals?: string[];
+  namespaces?: string[];
+  notNamespaces?: string[];
+  /** "namespace/name" service accounts (Istio 1.22+). */
+  serviceAccounts?: string[];
+  notServiceAccounts?: string[];
+  ipBlocks?: string[];
+  notIpBlocks?: string[];
+  remoteIpBlocks?: string[];
+  notRemoteIpBlocks?: string[];
+}
+
+/** Istio's Operation. */
+export interface AuthorizationOperation {
+  hosts?: string[];
+  notHosts?: string[];
+  ports?: string[];
+  notPorts?: string[];
+  methods?: string[];
+  notMethods?: string[];
+  paths?: string[];
+  notPaths?: string[];
+}
+
+/** Istio's Condition: `key` is an attribute (request.headers[x-token], source.ip, ...). */
+export interface AuthorizationCondition {
+  key: string;
+  values?: string[];
+  notValues?: string[];
+}
+
+export interface AuthorizationRule {
+  from?: { source?: AuthorizationSource }[];
+  to?: { operation?: AuthorizationOperation }[];
+  when?: AuthorizationCondition[];
+}
+
+export interface AuthorizationPolicySpec {
+  /** Workloads it applies to; absent = the namespace (the mesh in the root namespace). */
+  selector?: { matchLabels?: Record<string, string> };
+  rules?: AuthorizationRule[];
+  /** Default ALLOW. */
+  action?: AuthorizationAction;
+  /** CUSTOM only: the meshConfig.extensionProviders entry. */
+  provider?: { name?: string };
+}
+
+export type AuthorizationPolicy = ConfigObject<'AuthorizationPolicy', AuthorizationPolicySpec>;
+
 /** Every Istio object weft accepts: networking kinds, the supported security kinds and Telemetry. */
-export type IstioObject = NetworkingObject | PeerAuthentication | RequestAuthentication | Telemetry;
+export type IstioObject = NetworkingObject | PeerAuthentication | RequestAuthentication | AuthorizationPolicy | Telemetry;

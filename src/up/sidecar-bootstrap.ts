@@ -14,9 +14,11 @@ import type { Workload } from './workloads.js';
  * identities, which Istio's format leaves out: %DOWNSTREAM_PEER_URI_SAN%
  * (the client's SPIFFE ID on a sidecar's inbound side) and
  * %UPSTREAM_PEER_URI_SAN% (the server's, on the outbound side); `-` on a
- * plaintext hop.
+ * plaintext hop. Then whether an AuthorizationPolicy AUDIT rule matched the
+ * request: %DYNAMIC_METADATA(envoy.common:access_log_hint)%, which the RBAC
+ * filter's LOG action sets (`true`/`false`; `-` where no AUDIT policy applies).
  */
-export const UP_ACCESS_LOG_FORMAT = `${ISTIO_TEXT_LOG_FORMAT.trimEnd()} %DOWNSTREAM_PEER_URI_SAN% %UPSTREAM_PEER_URI_SAN%\n`;
+export const UP_ACCESS_LOG_FORMAT = `${ISTIO_TEXT_LOG_FORMAT.trimEnd()} %DOWNSTREAM_PEER_URI_SAN% %UPSTREAM_PEER_URI_SAN% %DYNAMIC_METADATA(envoy.common:access_log_hint)%\n`;
 
 /** Envoy's stdout access logger in weft up's format (the edge proxies' own bootstrap). */
 export const STDOUT_ACCESS_LOG = {

@@ -38,10 +38,10 @@ spec:
           number: 70000
     timeout: 5
 ---
-apiVersion: security.istio.io/v1
-kind: AuthorizationPolicy
+apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
 metadata: { name: default }
-spec: { action: DENY }
+spec: {}
 `;
 
 function runWithStdin(args: string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -133,7 +133,7 @@ describe('weft validate', { timeout: 180_000 }, () => {
     const r = await runWeft(['validate', '-f', bad]);
     assert.equal(r.code, 1);
     assert.deepEqual(r.stdout.trim().split('\n'), [
-      `Error [WEFT0003] (AuthorizationPolicy default.default) kind: AuthorizationPolicy (security.istio.io/v1) is not yet supported by weft: it is not applied (authorization policies arrive with authorization support) at ${bad}:16`,
+      `Error [WEFT0003] (EnvoyFilter default.default) kind: EnvoyFilter (networking.istio.io/v1alpha3) is not yet supported by weft: it is not applied at ${bad}:16`,
       `Error [WEFT0102 (IST0106)] (VirtualService reviews.default) spec.http[0].route[0].destination.port.number: port number 70000 must be in the range 1..65535 at ${bad}:12`,
       `Error [WEFT0014 (IST0106)] (VirtualService reviews.default) spec.http[0].timeout: must be a duration string such as "10s", "100ms", "5m", got the number 5 (a unit is required: "5s") at ${bad}:13`,
     ].sort((a, b) => Number(a.split(':').pop()) - Number(b.split(':').pop())));

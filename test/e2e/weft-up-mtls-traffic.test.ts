@@ -179,7 +179,7 @@ describe('weft up: Bookinfo over mesh mTLS (access log identities, STRICT, rotat
     await waitFor(() => {
       const lines = up.output().slice(mark).split('\n').filter((l) => / "GET \//.test(l));
       for (const line of lines) {
-        const m = /^\[([^\]/]+)\/(sidecar|productpage)\] .* (inbound\|9080\|\||outbound\|9080\|\|(\w+)\.default\.svc\.cluster\.local|productpage) .* (\S+) (\S+)$/.exec(line);
+        const m = /^\[([^\]/]+)\/(sidecar|productpage)\] .* (inbound\|9080\|\||outbound\|9080\|\|(\w+)\.default\.svc\.cluster\.local|productpage) .* (\S+) (\S+) \S+$/.exec(line);
         assert.ok(m, `access log line in weft up's format: ${line}`);
         const [, who, , cluster, outboundSvc, downstreamPeer, upstreamPeer] = m;
         if (who === 'expose') {

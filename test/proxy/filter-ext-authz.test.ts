@@ -402,7 +402,7 @@ describe('ext_authz config', () => {
       ...grpcService('authz'),
       clear_route_cache: true,
       metadata_context_namespaces: ['envoy.filters.http.jwt_authn'],
-      filter_enabled_metadata: { filter: 'x', path: [{ key: 'y' }], value: { present_match: true } },
+      filter_enabled_metadata: { filter: 'x', path: [{ key: 'y' }], value: { double_match: { exact: 1 } } },
       with_request_body: { max_request_bytes: 0 },
     }));
     const paths = errs.map((e) => e.path).join('\n');

@@ -131,7 +131,50 @@ unknownField: 1
       'unknownField WEFT0010',
     ]);
     const dd = r.messages.find((m) => m.path === 'extensionProviders[2].datadog')!;
-    assert.match(dd.message, /extension provider kind datadog \(supported kinds: prometheus, envoyFileAccessLog, zipkin, opentelemetry\)/);
+    assert.match(dd.message, /extension provider kind datadog \(supported kinds: prometheus, envoyFileAccessLog, zipkin, opentelemetry, envoyExtAuthzHttp, envoyExtAuthzGrpc\)/);
+  });
+
+  it('reads the ext authz provider kinds AuthorizationPolicy CUSTOM names, with Istio\'s fields', () => {
+    const r = parseMeshConfigText(`
+extensionProviders:
+- name: opa-http
+  envoyExtAuthzHttp:
+    service: opa.default.svc.cluster.local
+    port: 8181
+    timeout: 2s
+    pathPrefix: /check
+    failOpen: true
+    statusOnError: "503"
+    includeRequestHeadersInCheck: [x-user]
+    includeAdditionalHeadersInCheck: { x-from: mesh }
+    headersToUpstreamOnAllow: [x-authz]
+    headersToDownstreamOnDeny: [x-reason]
+    includeRequestBodyInCheck: { maxRequestBytes: 1024, allowPartialMessage: true }
+- name: opa-grpc
+  envoyExtAuthzGrpc: { service: opa.default.svc.cluster.local, port: 9191, failOpen: false }
+`, 'mesh.yaml');
+    assert.deepEqual(r.messages, []);
+    const byName = new Map(r.mesh!.extensionProviders!.map((p) => [p.name, p]));
+    assert.deepEqual(byName.get('opa-http')!.envoyExtAuthzHttp, {
+      service: 'opa.default.svc.cluster.local', port: 8181, timeout: '2s', failOpen: true, statusOnError: '503',
+      includeRequestBodyInCheck: { maxRequestBytes: 1024, allowPartialMessage: true }, pathPrefix: '/check',
+      includeRequestHeadersInCheck: ['x-user'], headersToUpstreamOnAllow: ['x-authz'], headersToDownstreamOnDeny: ['x-reason'],
+      includeAdditionalHeadersInCheck: { 'x-from': 'mesh' },
+    });
+    assert.deepEqual(byName.get('opa-grpc')!.envoyExtAuthzGrpc, { service: 'opa.default.svc.cluster.local', port: 9191, failOpen: false });
+    const bad = parseMeshConfigText(`
+extensionProviders:
+- name: a
+  envoyExtAuthzHttp: { port: 70000, statusOnError: teapot, pathPrefix: check, clearRouteCache: true }
+`, 'mesh.yaml');
+    assert.equal(bad.mesh, undefined);
+    assert.deepEqual(paths(bad.messages), [
+      'extensionProviders[0].envoyExtAuthzHttp.clearRouteCache WEFT0016',
+      'extensionProviders[0].envoyExtAuthzHttp.pathPrefix WEFT0107',
+      'extensionProviders[0].envoyExtAuthzHttp.port WEFT0102',
+      'extensionProviders[0].envoyExtAuthzHttp.service WEFT0012',
+      'extensionProviders[0].envoyExtAuthzHttp.statusOnError WEFT0107',
+    ].sort());
   });
 
   it('bootstrap-owned ProxyConfig fields are accepted with a warning, never silently', () => {

@@ -75,6 +75,26 @@ function durationMs(v: unknown, path: string, r: Reporter): number | undefined {
   return ms;
 }
 
+/** Fields both ext authz provider kinds share (Istio's EnvoyExternalAuthorization{Http,Grpc}Provider). */
+const EXT_AUTHZ_COMMON = {
+  service: str, port: uint32, timeout: duration, failOpen: bool, statusOnError: str,
+  includeRequestBodyInCheck: obj({ maxRequestBytes: uint32, allowPartialMessage: bool, packAsBytes: bool }),
+  clearRouteCache: NOT_HONOURED('clearRouteCache'),
+};
+
+/** The shared ext authz fields, checked: service and port required, statusOnError an HTTP status. */
+function extAuthzBase(v: Record<string, unknown>, path: string, r: Reporter): Record<string, unknown> {
+  if (typeof v.service !== 'string' || v.service === '') r.report('WEFT0012', childPath(path, 'service'), 'service is required (the authorizer\'s host in the mesh, "[<namespace>/]<hostname>")');
+  if (v.port === undefined) r.report('WEFT0012', childPath(path, 'port'), 'port is required');
+  else checkPort(v.port as number, childPath(path, 'port'), r);
+  if (typeof v.statusOnError === 'string' && !/^[1-5][0-9][0-9]$/.test(v.statusOnError)) r.report('WEFT0107', childPath(path, 'statusOnError'), `statusOnError "${v.statusOnError}" is not an HTTP status code`);
+  if (typeof v.timeout === 'string') durationMs(v.timeout, childPath(path, 'timeout'), r);
+  const out: Record<string, unknown> = { service: String(v.service ?? ''), port: Number(v.port ?? 0) };
+  for (const k of ['timeout', 'failOpen', 'statusOnError'] as const) if (v[k] !== undefined) out[k] = v[k];
+  if (isPlainObject(v.includeRequestBodyInCheck)) out.includeRequestBodyInCheck = v.includeRequestBodyInCheck;
+  return out;
+}
+
 /**
  * The kinds weft implements. Adding one is one entry here (and its field on
  * ExtensionProvider in model/types.ts).
@@ -140,11 +160,37 @@ export const PROVIDER_KINDS: Record<string, ProviderKind> = {
       return { opentelemetry: out };
     },
   },
+  envoyExtAuthzHttp: {
+    shape: obj({
+      ...EXT_AUTHZ_COMMON,
+      pathPrefix: str,
+      includeRequestHeadersInCheck: list(str),
+      includeAdditionalHeadersInCheck: map(str),
+      headersToUpstreamOnAllow: list(str),
+      headersToDownstreamOnDeny: list(str),
+      headersToDownstreamOnAllow: list(str),
+      includeHeadersInCheck: NOT_HONOURED('includeHeadersInCheck (deprecated: use includeRequestHeadersInCheck)'),
+    }),
+    decode: (v, path, r) => {
+      const base = extAuthzBase(v, path, r);
+      checkPath(v.pathPrefix, childPath(path, 'pathPrefix'), r);
+      const lists = ['includeRequestHeadersInCheck', 'headersToUpstreamOnAllow', 'headersToDownstreamOnDeny', 'headersToDownstreamOnAllow'] as const;
+      const out: Record<string, unknown> = { ...base };
+      if (typeof v.pathPrefix === 'string' && v.pathPrefix !== '') out.pathPrefix = v.pathPrefix;
+      for (const k of lists) if (Array.isArray(v[k])) out[k] = (v[k] as unknown[]).map(String);
+      if (isPlainObject(v.includeAdditionalHeadersInCheck)) out.includeAdditionalHeadersInCheck = v.includeAdditionalHeadersInCheck;
+      return { envoyExtAuthzHttp: out as unknown as NonNullable<ExtensionProvider['envoyExtAuthzHttp']> };
+    },
+  },
+  envoyExtAuthzGrpc: {
+    shape: obj(EXT_AUTHZ_COMMON),
+    decode: (v, path, r) => ({ envoyExtAuthzGrpc: extAuthzBase(v, path, r) as unknown as NonNullable<ExtensionProvider['envoyExtAuthzGrpc']> }),
+  },
 };
 
 /** Istio's other ExtensionProvider kinds: refused by name. */
 const ISTIO_PROVIDER_KINDS_NOT_HERE = [
-  'envoyExtAuthzHttp', 'envoyExtAuthzGrpc', 'lightstep', 'datadog', 'stackdriver', 'opencensus', 'skywalking',
+  'lightstep', 'datadog', 'stackdriver', 'opencensus', 'skywalking',
   'envoyHttpAls', 'envoyTcpAls', 'envoyOtelAls', 'sds',
 ];
 

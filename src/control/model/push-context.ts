@@ -4,10 +4,11 @@
 // per-namespace answers are memoized (invisible to callers). Objects handed
 // out are frozen copies with host names resolved; inputs are never mutated.
 import type { ConfigObject, DestinationRule, Gateway, Sidecar, VirtualService } from '../../api/networking.js';
-import type { PeerAuthentication, RequestAuthentication } from '../../api/security.js';
+import type { AuthorizationPolicy, PeerAuthentication, RequestAuthentication } from '../../api/security.js';
 import type { Telemetry } from '../../api/telemetry.js';
 import { namespaceOf } from './config-key.js';
 import { DestinationRuleIndex, type ModelNote } from './destination-rule-index.js';
+import { AuthorizationPolicyIndex } from './authorization-policy-index.js';
 import { deepFreeze } from './freeze.js';
 import { resolveHostName } from './host-names.js';
 import { selectorMatches } from './labels.js';
@@ -22,7 +23,7 @@ import { DEFAULT_MESH, type Accepted, type EffectiveMtls, type MeshConfig, type 
 import { VirtualServiceIndex } from './virtual-service-index.js';
 
 export interface PushContextInput {
-  /** Accepted config objects, oldest first (the order decides conflicts, like Istio's creation time). Kinds other than VirtualService, DestinationRule, Sidecar, Gateway, PeerAuthentication, RequestAuthentication and Telemetry are kept in `configs` but not indexed. */
+  /** Accepted config objects, oldest first (the order decides conflicts, like Istio's creation time). Kinds other than VirtualService, DestinationRule, Sidecar, Gateway, PeerAuthentication, RequestAuthentication, AuthorizationPolicy and Telemetry are kept in `configs` but not indexed. */
   readonly configs: readonly Accepted<ConfigObject>[];
   /** Services and endpoints; read once, at build time. */
   readonly registry?: RegistryView;
@@ -66,6 +67,7 @@ export class IndexedPushContext implements PushContext {
   private readonly telemetryIndex: TelemetryIndex;
   private readonly requestAuthIndex: RequestAuthenticationIndex;
   readonly jwtKeyResolver: JwtKeyResolver | undefined;
+  private readonly authzIndex: AuthorizationPolicyIndex;
   private readonly gateways: readonly { accepted: Accepted<Gateway>; selector: Readonly<Record<string, string>> }[];
   private readonly visibleMemo = new Map<string, readonly ServiceModel[]>();
   private readonly resolver: (host: string, ns: string) => string;
@@ -92,6 +94,7 @@ export class IndexedPushContext implements PushContext {
       this.peerAuthIndex = shared.peerAuthIndex;
       this.telemetryIndex = shared.telemetryIndex;
       this.requestAuthIndex = shared.requestAuthIndex;
+      this.authzIndex = shared.authzIndex;
       this.gateways = shared.gateways;
       this.notes = shared.notes;
       return;
@@ -105,6 +108,7 @@ export class IndexedPushContext implements PushContext {
     const pa: Accepted<PeerAuthentication>[] = [];
     const tel: Accepted<Telemetry>[] = [];
     const ra: Accepted<RequestAuthentication>[] = [];
+    const authz: Accepted<AuthorizationPolicy>[] = [];
     for (const c of configs) {
       namespaces.add(namespaceOf(c.obj));
       switch (c.obj.kind) {
@@ -126,6 +130,9 @@ export class IndexedPushContext implements PushContext {
         case 'RequestAuthentication':
           ra.push(c as Accepted<RequestAuthentication>);
           break;
+        case 'AuthorizationPolicy':
+          authz.push(c as Accepted<AuthorizationPolicy>);
+          break;
         case 'Gateway': {
           const copy = deepFreeze(structuredClone(c) as Accepted<Gateway>);
           gw.push({ accepted: copy, selector: copy.obj.spec?.selector ?? {} });
@@ -142,6 +149,7 @@ export class IndexedPushContext implements PushContext {
     this.peerAuthIndex = new PeerAuthenticationIndex(pa, mesh.rootNamespace);
     this.telemetryIndex = new TelemetryIndex(tel, mesh.rootNamespace);
     this.requestAuthIndex = new RequestAuthenticationIndex(ra, mesh.rootNamespace);
+    this.authzIndex = new AuthorizationPolicyIndex(authz, mesh.rootNamespace);
     this.gateways = gw;
     this.notes = Object.freeze([...this.drIndex.notes]);
   }
@@ -255,6 +263,10 @@ export class IndexedPushContext implements PushContext {
 
   requestAuthentications(namespace: string, labels: Readonly<Record<string, string>>): readonly Accepted<RequestAuthentication>[] {
     return this.requestAuthIndex.forWorkload(namespace, labels);
+  }
+
+  authorizationPolicies(namespace: string, labels: Readonly<Record<string, string>>): readonly Accepted<AuthorizationPolicy>[] {
+    return this.authzIndex.forWorkload(namespace, labels);
   }
 
   private selectedVirtualServices(namespace: string, egress: ReturnType<typeof egressHostsOf>): Accepted<VirtualService>[] {

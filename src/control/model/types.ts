@@ -11,6 +11,7 @@ import type {
   Sidecar,
   VirtualService,
 } from '../../api/networking.js';
+import type { AuthorizationPolicy } from '../../api/security.js';
 import { CA_DEFAULTS } from '../ca/defaults.js';
 
 /** Istio's port protocols, upper-cased ("http" → "HTTP"); unknown names become 'UNSUPPORTED'. */
@@ -138,6 +139,8 @@ export interface PushContext {
    * portLevelMtls per workload port (see peer-authentication-index.ts).
    */
   peerAuthentication(namespace: string, labels: Readonly<Record<string, string>>): EffectiveMtls;
+  /** The AuthorizationPolicies that apply to a workload (root namespace, namespace, selector), oldest first (see authorization-policy-index.ts). */
+  authorizationPolicies(namespace: string, labels: Readonly<Record<string, string>>): readonly Accepted<AuthorizationPolicy>[];
   /** The Telemetry objects that apply to a workload: root namespace, namespace, workload selector (see telemetry-index.ts). */
   telemetry(namespace: string, labels: Readonly<Record<string, string>>): ApplicableTelemetry;
   /** The RequestAuthentications that apply to a workload: its namespace's, then the root namespace's (see request-authentication-index.ts). */
@@ -175,6 +178,10 @@ export interface ExtensionProvider {
   readonly zipkin?: ZipkinTracingProvider;
   /** Istio's OpenTelemetryTracingProvider: OTLP over gRPC (default) or HTTP (`http` set) to `service`:`port`. */
   readonly opentelemetry?: OpenTelemetryTracingProvider;
+  /** An HTTP external authorizer for AuthorizationPolicy CUSTOM (Istio's EnvoyExternalAuthorizationHttpProvider). */
+  readonly envoyExtAuthzHttp?: ExtAuthzHttpProvider;
+  /** A gRPC external authorizer (envoy.service.auth.v3.Authorization) for AuthorizationPolicy CUSTOM (Istio's EnvoyExternalAuthorizationGrpcProvider). */
+  readonly envoyExtAuthzGrpc?: ExtAuthzGrpcProvider;
 }
 
 /** MeshConfig.ExtensionProvider.ZipkinTracingProvider. */
@@ -214,6 +221,41 @@ export interface MeshDefaultTracing {
   readonly zipkin?: { readonly address: string };
   readonly customTags?: Readonly<Record<string, MeshTracingCustomTag>>;
   readonly maxPathTagLength?: number;
+}
+
+/** Istio's BodySettings of an ext authz provider (includeRequestBodyInCheck). */
+export interface ExtAuthzBodySettings {
+  readonly maxRequestBytes?: number;
+  readonly allowPartialMessage?: boolean;
+  readonly packAsBytes?: boolean;
+}
+
+/** Fields both ext authz provider kinds share, Istio's names. */
+export interface ExtAuthzProviderBase {
+  /** The authorizer's service: "[<namespace>/]<hostname>" of a registry service. */
+  readonly service: string;
+  readonly port: number;
+  /** Istio duration string; default 600s. */
+  readonly timeout?: string;
+  /** Allow the request when the authorizer cannot be reached (Envoy's failure_mode_allow). */
+  readonly failOpen?: boolean;
+  readonly includeRequestBodyInCheck?: ExtAuthzBodySettings;
+}
+
+export interface ExtAuthzHttpProvider extends ExtAuthzProviderBase {
+  readonly pathPrefix?: string;
+  /** HTTP status when the authorizer fails (default 403, Envoy's); a number as a string, as Istio's field. */
+  readonly statusOnError?: string;
+  readonly includeRequestHeadersInCheck?: readonly string[];
+  readonly includeAdditionalHeadersInCheck?: Readonly<Record<string, string>>;
+  readonly headersToUpstreamOnAllow?: readonly string[];
+  readonly headersToDownstreamOnDeny?: readonly string[];
+  readonly headersToDownstreamOnAllow?: readonly string[];
+}
+
+export interface ExtAuthzGrpcProvider extends ExtAuthzProviderBase {
+  /** HTTP status when the authorizer fails (default 403). */
+  readonly statusOnError?: string;
 }
 
 export interface MeshConfig {

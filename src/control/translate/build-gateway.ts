@@ -27,6 +27,7 @@ import type {
   envoy_config_route_v3_Route, envoy_config_route_v3_RouteConfiguration, envoy_config_route_v3_VirtualHost,
 } from '../../xds/gen/types.js';
 import { accessLogs, listenerTelemetry } from './access-log.js';
+import { securityHttpFilters, securityNetworkFilters } from './authz-filters.js';
 import { buildGatewayTlsContext, downstreamTlsSocket, isPassthroughServer, serverSniHosts } from './build-gateway-tls.js';
 import { hcmFilter, outboundHttpFilters } from './build-hcm.js';
 import { routeConfiguration } from './build-outbound-routes.js';
@@ -35,7 +36,6 @@ import { socketAddress } from './locality-endpoints.js';
 import { MESSAGE_CODES } from './messages.js';
 import { configKey, gatewayHttpsRouteName, gatewayRouteName, listenerName } from './names.js';
 import { anyOf, FILTER_NAMES, TYPE_URLS } from './proto-helpers.js';
-import { jwtAuthnFilters } from './request-authn.js';
 import { isCatchAllMatch } from './translate-route-match.js';
 import type { TranslateContext } from './translate-context.js';
 import { tcpProxyFilter, translateGatewayTlsRoutes, translateL4Routes } from './translate-tcp-routes.js';
@@ -111,7 +111,7 @@ export function buildGatewayListeners(ctx: TranslateContext): envoy_config_liste
     const statPrefix = `outbound_${bind}_${port}`;
     let chains: envoy_config_listener_v3_FilterChain[];
     if (servers[0]!.kind === 'http') {
-      chains = [{ filters: [hcmFilter({ statPrefix, rds: gatewayRouteName(port), filters: [...jwtAuthnFilters(ctx), ...outboundHttpFilters()], useRemoteAddress: true, stripAnyHostPort: true, ...listenerTelemetry(ctx) })] }];
+      chains = [{ filters: [hcmFilter({ statPrefix, rds: gatewayRouteName(port), filters: [...securityHttpFilters(ctx), ...outboundHttpFilters()], useRemoteAddress: true, stripAnyHostPort: true, ...listenerTelemetry(ctx) })] }];
     } else {
       chains = tlsPortChains(ctx, port, servers, statPrefix).chains;
       if (chains.length === 0) {
@@ -161,7 +161,7 @@ function tlsPortChains(ctx: TranslateContext, port: number, servers: readonly Bo
           if (!claim(r.sniHosts, `${vsKey} ${r.path}`, vsKey, r.path)) continue;
           chains.push({
             ...(r.sniHosts.length ? { filter_chain_match: { server_names: r.sniHosts } } : {}),
-            filters: [tcpProxyFilter(r.target, undefined, accessLogs(ctx))],
+            filters: [...securityNetworkFilters(ctx), tcpProxyFilter(r.target, undefined, accessLogs(ctx))],
           });
         }
       }
@@ -170,7 +170,7 @@ function tlsPortChains(ctx: TranslateContext, port: number, servers: readonly Bo
     const sni = bs.kind === 'tcp' ? [] : serverSniHosts(bs.server);
     let filter: envoy_config_listener_v3_Filter;
     if (bs.kind === 'https') {
-      filter = hcmFilter({ statPrefix, rds: gatewayHttpsRouteName(bs.server, bs.gateway.obj.metadata.name, bs.gatewayName.split('/')[0]!), filters: [...jwtAuthnFilters(ctx), ...outboundHttpFilters()], useRemoteAddress: true, stripAnyHostPort: true, ...listenerTelemetry(ctx) });
+      filter = hcmFilter({ statPrefix, rds: gatewayHttpsRouteName(bs.server, bs.gateway.obj.metadata.name, bs.gatewayName.split('/')[0]!), filters: [...securityHttpFilters(ctx), ...outboundHttpFilters()], useRemoteAddress: true, stripAnyHostPort: true, ...listenerTelemetry(ctx) });
     } else {
       const target = tcpTarget(ctx, bs, port);
       if (!target) {

@@ -6,13 +6,16 @@
 // unless `weft up --bind` asks for another address), the port the registry
 // publishes as this workload's endpoint to other sidecars.
 //
-// Each port's chains follow its effective PeerAuthentication mode
+// HTTP chains carry the security filters (CUSTOM, authentication, RBAC) and
+// TCP chains the network RBAC filters of the workload's AuthorizationPolicies
+// (authz-filters.ts). Each port's chains follow its effective PeerAuthentication mode
 // (inbound-mtls.ts); a listener with any chain matching transport_protocol
 // "tls" carries the tls_inspector that sets it.
 import type { envoy_config_listener_v3_FilterChain, envoy_config_listener_v3_Listener, envoy_config_route_v3_RouteConfiguration } from '../../xds/gen/types.js';
 import { mtlsModeForPort } from '../model/peer-authentication-index.js';
 import type { MtlsMode } from '../model/types.js';
 import { accessLogs, listenerTelemetry } from './access-log.js';
+import { securityHttpFilters, securityNetworkFilters } from './authz-filters.js';
 import { hcmFilter } from './build-hcm.js';
 import { chainMatchOf, inboundChainOptions, inboundTlsTransportSocket, tlsInspectorFilter, TRANSPORT_PROTOCOL, type InboundChainOption } from './inbound-mtls.js';
 import { NAMES, TRANSLATE_DEFAULTS } from './defaults.js';
@@ -20,7 +23,6 @@ import { socketAddress } from './locality-endpoints.js';
 import { MESSAGE_CODES } from './messages.js';
 import { inboundClusterName, listenerName, localInboundListenerName } from './names.js';
 import { anyOf, durationFromMs, FILTER_NAMES, TYPE_URLS } from './proto-helpers.js';
-import { jwtAuthnFilters } from './request-authn.js';
 import { isHttpProtocol, type TranslateContext } from './translate-context.js';
 import { tcpProxyFilter } from './translate-tcp-routes.js';
 import { tcpMetadataExchangeFilter, withTcpTelemetryFilters } from './telemetry-filters.js';
@@ -102,8 +104,8 @@ function inboundChains(ctx: TranslateContext, t: WorkloadTarget, matchPort: bool
   const cluster = inboundClusterName(port);
   const http = isHttpProtocol(t.port.protocol);
   const filters = http
-    ? [hcmFilter({ statPrefix: `inbound_0.0.0.0_${port}`, routeConfig: inboundRouteConfig(t), filters: [...jwtAuthnFilters(ctx), { name: FILTER_NAMES.router, typed_config: anyOf(TYPE_URLS.router) }], useRemoteAddress: false, ...listenerTelemetry(ctx, 'inbound') })]
-    : withTcpTelemetryFilters(tcpProxyFilter({ clusters: [{ name: cluster, weight: 1 }] }, undefined, accessLogs(ctx, 'inbound')));
+    ? [hcmFilter({ statPrefix: `inbound_0.0.0.0_${port}`, routeConfig: inboundRouteConfig(t), filters: [...securityHttpFilters(ctx), { name: FILTER_NAMES.router, typed_config: anyOf(TYPE_URLS.router) }], useRemoteAddress: false, ...listenerTelemetry(ctx, 'inbound') })]
+    : [...securityNetworkFilters(ctx), ...withTcpTelemetryFilters(tcpProxyFilter({ clusters: [{ name: cluster, weight: 1 }] }, undefined, accessLogs(ctx, 'inbound')))];
   const name = listenerName('0.0.0.0', port);
   const portMatch = matchPort ? { destination_port: { value: port } } : {};
   const options = chainOptions(ctx, t, http);

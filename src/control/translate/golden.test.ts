@@ -102,6 +102,9 @@ const exampleGateway = (): NetworkingObject[] => [
 ];
 
 // Every scenario file of examples/bookinfo, with the config folder, as the demo applies them.
+const REVIEWS_PROXY = sidecarProxy({
+  id: 'sidecar~10.0.0.3~reviews-v1.default~default.svc.cluster.local', ips: ['10.0.0.3'], workloadName: 'reviews-v1', serviceAccount: 'bookinfo-reviews', labels: { app: 'reviews', version: 'v1' },
+});
 const EXAMPLE_SCENARIOS = fs.readdirSync(path.join(EXAMPLES_DIR, 'scenarios')).filter((f) => f.endsWith('.yaml')).sort();
 
 const SCENARIOS: Scenario[] = [
@@ -113,6 +116,9 @@ const SCENARIOS: Scenario[] = [
   { name: 'sidecar-base', objects: () => [], parts: [...ALL] },
   { name: 'sidecar-telemetry', objects: telemetryObjects, parts: ['listeners'], model: true },
   { name: 'sidecar-tracing', objects: tracingObjects, parts: ['listeners'], model: true, mesh: TRACING_MESH },
+  // AuthorizationPolicy: the demo's deny-by-default chain (productpage's inbound RBAC) and its AUDIT policy (reviews').
+  { name: 'authz-deny-all-allow-chain', objects: () => exampleScenario('10-authz-deny-all-allow-chain.yaml'), parts: ['listeners'], model: true, mesh: { workloadCertificates: true } },
+  { name: 'authz-audit', objects: () => exampleScenario('11-authz-audit.yaml'), proxy: REVIEWS_PROXY, parts: ['listeners'], model: true },
   // Auto mTLS, each DestinationRule tls mode, subset and port-level overrides (test-outbound-tls.ts).
   { name: 'sidecar-outbound-tls', objects: outboundTlsObjects, parts: ['clusters', 'endpoints'], model: true, mesh: { workloadCertificates: true }, files: tlsFiles.files },
   { name: 'sidecar-destination-rule-all', objects: () => loadSample('destination-rule-all.yaml'), interop: true, parts: [...ALL] },

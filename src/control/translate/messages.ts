@@ -46,6 +46,12 @@ export const MESSAGE_CODES = {
   MTLS_WITHOUT_CERTIFICATES: 'WEFT_TR_MTLS_WITHOUT_CERTIFICATES',
   /** A Telemetry names a provider that meshConfig.extensionProviders does not define, or one that cannot do what it asks (a prometheus provider for access logs): Istio skips it, so does weft, saying so. */
   TELEMETRY_PROVIDER: 'WEFT_TR_TELEMETRY_PROVIDER',
+  /** An AuthorizationPolicy rule uses HTTP-only fields on a TCP port: ALLOW drops the rule, DENY/AUDIT drop the field (as Istio). */
+  AUTHZ_HTTP_ONLY_ON_TCP: 'WEFT_TR_AUTHZ_HTTP_ONLY_ON_TCP',
+  /** A CUSTOM AuthorizationPolicy that cannot be built (unknown provider, several providers, unknown service): the workload denies everything (fail closed, as Istio). */
+  AUTHZ_CUSTOM_DENY_ALL: 'WEFT_TR_AUTHZ_CUSTOM_DENY_ALL',
+  /** A CUSTOM AuthorizationPolicy with an HTTP provider does not apply to TCP ports (as Istio). */
+  AUTHZ_CUSTOM_TCP: 'WEFT_TR_AUTHZ_CUSTOM_TCP',
   /** Node metadata weft reads that is malformed. */
   BAD_METADATA: 'WEFT_TR_BAD_METADATA',
   /** A RequestAuthentication jwksUri whose keys the control plane does not have (fetch pending or failed): the provider gets a key no token is signed with, so tokens of that issuer get 401 (Istio's behaviour). */

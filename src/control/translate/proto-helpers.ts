@@ -24,6 +24,9 @@ export const TYPE_URLS = {
   corsPolicy: `${TYPE_PREFIX}envoy.extensions.filters.http.cors.v3.CorsPolicy`,
   fileAccessLog: `${TYPE_PREFIX}envoy.extensions.access_loggers.file.v3.FileAccessLog`,
   downstreamTlsContext: `${TYPE_PREFIX}envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext`,
+  httpRbac: `${TYPE_PREFIX}envoy.extensions.filters.http.rbac.v3.RBAC`,
+  networkRbac: `${TYPE_PREFIX}envoy.extensions.filters.network.rbac.v3.RBAC`,
+  extAuthz: `${TYPE_PREFIX}envoy.extensions.filters.http.ext_authz.v3.ExtAuthz`,
 } as const;
 
 /** Filter names, as Envoy's well-known names. */

@@ -2,9 +2,10 @@
 // semantics of the interface in src/control/model/types.ts (the ingest layer
 // builds the real one). Test support only: not used by production code.
 import type { DestinationRule, Gateway, Sidecar, VirtualService } from '../../api/networking.js';
-import type { PeerAuthentication, RequestAuthentication } from '../../api/security.js';
 import type { JwtKeyResolver } from '../model/jwt-key-resolver.js';
 import { RequestAuthenticationIndex } from '../model/request-authentication-index.js';
+import type { AuthorizationPolicy, PeerAuthentication, RequestAuthentication } from '../../api/security.js';
+import { AuthorizationPolicyIndex } from '../model/authorization-policy-index.js';
 import type { Telemetry } from '../../api/telemetry.js';
 import { TelemetryIndex, type ApplicableTelemetry } from '../model/telemetry-index.js';
 import { DEFAULT_MESH, type Accepted, type EffectiveMtls, type MeshConfig, type ProxyInfo, type PushContext, type ServiceEndpoint, type ServiceModel } from '../model/types.js';
@@ -26,6 +27,7 @@ export interface TestPushInput {
   /** Oldest first. */
   requestAuthentications?: RequestAuthentication[];
   jwtKeyResolver?: JwtKeyResolver;
+  authorizationPolicies?: AuthorizationPolicy[];
   mesh?: Partial<MeshConfig>;
   version?: string;
 }
@@ -54,6 +56,7 @@ export class TestPushContext implements PushContext {
   private readonly telemetries: TelemetryIndex;
   private readonly requestAuth: RequestAuthenticationIndex;
   readonly jwtKeyResolver: JwtKeyResolver | undefined;
+  private readonly authz: AuthorizationPolicyIndex;
 
   constructor(input: TestPushInput) {
     this.version = input.version ?? 'test';
@@ -69,6 +72,7 @@ export class TestPushContext implements PushContext {
     this.telemetries = new TelemetryIndex((input.telemetries ?? []).map(accepted), this.mesh.rootNamespace);
     this.requestAuth = new RequestAuthenticationIndex((input.requestAuthentications ?? []).map(accepted), this.mesh.rootNamespace);
     this.jwtKeyResolver = input.jwtKeyResolver;
+    this.authz = new AuthorizationPolicyIndex((input.authorizationPolicies ?? []).map(accepted), this.mesh.rootNamespace);
   }
 
   serviceByHost(hostname: string): ServiceModel | undefined {
@@ -145,5 +149,9 @@ export class TestPushContext implements PushContext {
 
   requestAuthentications(namespace: string, labels: Readonly<Record<string, string>>): readonly Accepted<RequestAuthentication>[] {
     return this.requestAuth.forWorkload(namespace, labels);
+  }
+
+  authorizationPolicies(namespace: string, labels: Readonly<Record<string, string>>): readonly Accepted<AuthorizationPolicy>[] {
+    return this.authz.forWorkload(namespace, labels);
   }
 }

@@ -9,7 +9,7 @@ import type {
   VirtualService,
   WorkloadEntry,
 } from '../../api/networking.js';
-import type { IstioObject, PeerAuthentication, RequestAuthentication } from '../../api/security.js';
+import type { AuthorizationPolicy, IstioObject, PeerAuthentication, RequestAuthentication } from '../../api/security.js';
 import type { Telemetry } from '../../api/telemetry.js';
 import { exportNamespaces, isPublic, isVisibleFrom, normalizeExportTo } from '../model/export-to.js';
 import type { ServiceEndpoint, ServiceModel } from '../model/types.js';
@@ -77,6 +77,7 @@ export class AnalysisIndex {
   readonly peerAuthentications: AcceptedObject<PeerAuthentication>[] = [];
   /** Oldest first (input order). */
   readonly requestAuthentications: AcceptedObject<RequestAuthentication>[] = [];
+  readonly authorizationPolicies: AcceptedObject<AuthorizationPolicy>[] = [];
   /** Oldest first (input order). */
   readonly telemetries: AcceptedObject<Telemetry>[] = [];
   /** Namespaces known to the mesh (of objects and registry services): "reviews.prod" names a service only when prod is one, as in translation. */
@@ -115,6 +116,9 @@ export class AnalysisIndex {
           break;
         case 'RequestAuthentication':
           this.requestAuthentications.push(a as AcceptedObject<RequestAuthentication>);
+          break;
+        case 'AuthorizationPolicy':
+          this.authorizationPolicies.push(a as AcceptedObject<AuthorizationPolicy>);
           break;
         case 'Telemetry':
           this.telemetries.push(a as AcceptedObject<Telemetry>);

@@ -8,6 +8,7 @@ import type { IstioObject } from '../../api/security.js';
 import { DEFAULT_MESH } from '../model/types.js';
 import { AnalysisIndex, visibleTogether, type AcceptedObject, type AnalysisRegistry } from './analysis-index.js';
 import { analyzeGatewayCredentials, analyzeServiceEntries, analyzeSidecars, findGatewayConflicts, findWildcardOverlaps, type AnalysisCredentials } from './analyze-networking.js';
+import { analyzeAuthorizationPolicies } from './analyze-authz.js';
 import { analyzeMtlsConflicts, analyzePeerAuthentications, analyzeRequestAuthentications, analyzeStrictUnderDisabledNamespace } from './analyze-security.js';
 import { analyzeTelemetries } from './analyze-telemetry.js';
 import { childPath } from './field-path.js';
@@ -120,6 +121,7 @@ export function analyze(docs: readonly AnalyzeInput[], options: AnalyzeOptions =
   out.push(...analyzeMtlsConflicts(index, rootNamespace));
   out.push(...analyzeStrictUnderDisabledNamespace(index, rootNamespace));
   out.push(...analyzeTelemetries(index, options.registry));
+  out.push(...analyzeAuthorizationPolicies(index, options.registry, rootNamespace));
   return out;
 }
 

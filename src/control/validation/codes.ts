@@ -57,6 +57,7 @@ export const CODES = {
   WEFT0117: { severity: 'error', meaning: 'Sidecar listener rules (catch-all egress placement, unique ports)', istio: 'IST0106' },
   WEFT0118: { severity: 'error', meaning: 'a Telemetry expression (tag value, access log filter) or custom metric outside what weft evaluates; the message lists what is supported' },
   WEFT0125: { severity: 'error', meaning: 'a RequestAuthentication JWT rule\'s jwksUri is not an http(s) URL, or its jwks does not parse as a JWK Set', istio: 'IST0106' },
+  WEFT0119: { severity: 'error', meaning: 'an AuthorizationPolicy `when` key Istio does not know, refuses (source.user) or that is not written key[name]', istio: 'IST0106' },
   WEFT0150: { severity: 'warning', meaning: 'a route can never match (earlier catch-all or identical matches), as IST0130', istio: 'IST0130' },
   WEFT0151: { severity: 'warning', meaning: 'a match is shadowed by an identical earlier match, as IST0131', istio: 'IST0131' },
   WEFT0152: { severity: 'warning', meaning: 'valid but probably not what was meant (Istio validation warnings)', istio: 'IST0133' },
@@ -98,6 +99,9 @@ export const CODES = {
   WEFT0333: { severity: 'error', meaning: 'a DestinationRule with tls DISABLE or SIMPLE towards a workload port that PeerAuthentication makes STRICT: every request fails', istio: 'IST0113' },
   WEFT0334: { severity: 'error', meaning: 'a DestinationRule with tls ISTIO_MUTUAL towards a workload port that PeerAuthentication makes DISABLE: every request fails', istio: 'IST0113' },
   WEFT0335: { severity: 'warning', meaning: 'a workload port that PeerAuthentication makes STRICT in a namespace whose mode is DISABLE: auto mTLS follows the namespace and sends it plaintext' },
+  WEFT0350: { severity: 'warning', meaning: 'an AuthorizationPolicy selector matches no known workload', istio: 'IST0127' },
+  WEFT0351: { severity: 'warning', meaning: 'an AuthorizationPolicy matches peer identities (principals, namespaces, source.principal, source.namespace) on a workload whose PeerAuthentication is DISABLE: plaintext peers have no identity, so those rules never match' },
+  WEFT0352: { severity: 'warning', meaning: 'an AuthorizationPolicy principal is not in the form <trust domain>/ns/<namespace>/sa/<service account> (or a * pattern): it can match no workload identity' },
   WEFT0320: { severity: 'error', meaning: 'a Gateway credentialName the secrets folder cannot serve: missing, invalid, without cert and key, or without the CA bundle MUTUAL needs', istio: 'IST0161' },
 } as const satisfies Record<string, CodeInfo>;
 

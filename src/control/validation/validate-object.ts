@@ -11,7 +11,7 @@ import {
   type ObjectMeta,
   type ServiceEntrySpec,
 } from '../../api/networking.js';
-import { SECURITY_VERSIONS, SUPPORTED_SECURITY_KINDS, type IstioObject, type PeerAuthenticationSpec, type RequestAuthenticationSpec } from '../../api/security.js';
+import { SECURITY_VERSIONS, SUPPORTED_SECURITY_KINDS, type AuthorizationPolicySpec, type IstioObject, type PeerAuthenticationSpec, type RequestAuthenticationSpec } from '../../api/security.js';
 import { TELEMETRY_GROUP, TELEMETRY_KIND, TELEMETRY_VERSIONS, type TelemetrySpec } from '../../api/telemetry.js';
 import { checkLabels } from './common-checks.js';
 import { normalizeDestinationRule, normalizeVirtualService } from './deprecations.js';
@@ -21,6 +21,7 @@ import { SPEC_SCHEMAS } from './networking-schema.js';
 import { checkShape, isPlainObject, map, str } from './schema.js';
 import { validateDestinationRule, type DestinationRuleInput } from './validate-destination-rule.js';
 import { validateServiceEntry, validateWorkloadEntry } from './validate-service-entry.js';
+import { AUTHORIZATION_POLICY_SCHEMA, validateAuthorizationPolicy } from './validate-authorization-policy.js';
 import { PEER_AUTHENTICATION_SCHEMA, validatePeerAuthentication } from './validate-peer-authentication.js';
 import { REQUEST_AUTHENTICATION_SCHEMA, validateRequestAuthentication } from './validate-request-authentication.js';
 import { TELEMETRY_SCHEMA, validateTelemetry } from './validate-telemetry.js';
@@ -73,7 +74,7 @@ export function validateObject(doc: unknown, file?: string, options: ValidateOpt
   const securitySupported = group === SECURITY_GROUP && (SUPPORTED_SECURITY_KINDS as readonly string[]).includes(kind);
   if (group === SECURITY_GROUP && !securitySupported) {
     const known = (SECURITY_KINDS as readonly string[]).includes(kind);
-    r.report('WEFT0003', 'kind', `${kind} (${apiVersion}) is ${known ? 'not yet supported by weft' : 'not a kind weft knows'}: it is not applied${known ? ' (authorization policies arrive with authorization support)' : ''}`);
+    r.report('WEFT0003', 'kind', `${kind} (${apiVersion}) is ${known ? 'not yet supported by weft' : 'not a kind weft knows'}: it is not applied`);
     return { messages: r.messages };
   }
   if (group === NETWORKING_GROUP && !(NETWORKING_KINDS as readonly string[]).includes(kind)) {
@@ -98,7 +99,7 @@ export function validateObject(doc: unknown, file?: string, options: ValidateOpt
     r.report('WEFT0012', 'spec', 'required field "spec" is missing');
     return { messages: r.messages };
   }
-  const schema = kind === 'PeerAuthentication' ? PEER_AUTHENTICATION_SCHEMA : kind === 'RequestAuthentication' ? REQUEST_AUTHENTICATION_SCHEMA : telemetry ? TELEMETRY_SCHEMA : SPEC_SCHEMAS[kind]!;
+  const schema = kind === 'PeerAuthentication' ? PEER_AUTHENTICATION_SCHEMA : kind === 'RequestAuthentication' ? REQUEST_AUTHENTICATION_SCHEMA : kind === 'AuthorizationPolicy' ? AUTHORIZATION_POLICY_SCHEMA : telemetry ? TELEMETRY_SCHEMA : SPEC_SCHEMAS[kind]!;
   const spec = checkShape(doc.spec, schema, 'spec', r) as Record<string, unknown> | undefined;
   if (spec) validateSpec(kind, spec, name, namespace, r);
   if (r.hasErrors || !spec || !metadata) return { messages: r.messages };
@@ -155,6 +156,8 @@ function validateSpec(kind: string, spec: Record<string, unknown>, name: string,
       return validatePeerAuthentication(spec as PeerAuthenticationSpec, r);
     case 'RequestAuthentication':
       return validateRequestAuthentication(spec as RequestAuthenticationSpec, r);
+    case 'AuthorizationPolicy':
+      return validateAuthorizationPolicy(spec as AuthorizationPolicySpec, r);
     case 'Telemetry':
       return validateTelemetry(spec as TelemetrySpec, r);
   }

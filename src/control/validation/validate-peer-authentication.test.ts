@@ -99,7 +99,6 @@ const CASES: Case[] = [
   { name: 'selector uses matchLabels, not labels', doc: pa({ selector: { labels: { app: 'x' } } }), expect: [['WEFT0010', 'spec.selector.labels']] },
   { name: 'wrong type', doc: pa({ mtls: 'STRICT' }), expect: [['WEFT0011', 'spec.mtls']] },
   { name: 'unknown security version', doc: { ...pa({}), apiVersion: 'security.istio.io/v1alpha1' }, expect: [['WEFT0005', 'apiVersion']] },
-  { name: 'AuthorizationPolicy stays refused (issue 11)', doc: { apiVersion: PA, kind: 'AuthorizationPolicy', metadata: { name: 'x' }, spec: {} }, expect: [['WEFT0003', 'kind']] },
   { name: 'unknown security kind', doc: { apiVersion: PA, kind: 'PeerAuth', metadata: { name: 'x' }, spec: {} }, expect: [['WEFT0003', 'kind']] },
 ];
 

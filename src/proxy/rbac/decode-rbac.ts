@@ -13,6 +13,7 @@ import type {
   envoy_config_rbac_v3_Principal,
   envoy_config_rbac_v3_RBAC,
   envoy_type_matcher_v3_MetadataMatcher,
+  envoy_type_matcher_v3_ValueMatcher,
   envoy_type_matcher_v3_PathMatcher,
 } from '../../xds/gen/types.js';
 import { allMatch, anyMatches, RbacEngine, type RbacAction, type RbacMatcher, type RbacPolicy } from './rbac-engine.js';
@@ -229,12 +230,59 @@ function negate(m: RbacMatcher | undefined): RbacMatcher | undefined {
   return m && ((i) => !m(i));
 }
 
+/** A ValueMatcher of a metadata matcher, as a test on the value found at the path. */
+function decodeValueMatcher(v: envoy_type_matcher_v3_ValueMatcher, vp: string, errs: ConfigErrors): ((x: unknown) => boolean) | undefined {
+  checkSupported(v, vp, errs, ['string_match', 'bool_match', 'present_match', 'list_match', 'or_match']);
+  if (v.string_match !== undefined) {
+    const t = decodeStringMatcher(v.string_match, joinPath(vp, 'string_match'), errs);
+    return t && ((x) => typeof x === 'string' && t(x));
+  }
+  if (v.bool_match !== undefined) {
+    const want = v.bool_match;
+    return (x) => x === want;
+  }
+  if (v.present_match !== undefined) {
+    const want = v.present_match;
+    return (x) => (x !== undefined) === want;
+  }
+  if (v.list_match !== undefined) {
+    const lp = joinPath(vp, 'list_match');
+    checkSupported(v.list_match, lp, errs, ['one_of']);
+    if (!v.list_match.one_of) {
+      errs.required(joinPath(lp, 'one_of'));
+      return undefined;
+    }
+    const one = decodeValueMatcher(v.list_match.one_of, joinPath(lp, 'one_of'), errs);
+    return one && ((x) => Array.isArray(x) && x.some(one));
+  }
+  if (v.or_match !== undefined) {
+    const op = joinPath(vp, 'or_match');
+    const ms = (v.or_match.value_matchers ?? []).map((m, i) => decodeValueMatcher(m, joinPath(joinPath(op, 'value_matchers'), i), errs));
+    if (ms.length < 2) errs.required(joinPath(op, 'value_matchers'), 'at least two value_matchers are required');
+    if (ms.some((m) => !m) || ms.length < 2) return undefined;
+    const all = ms as ((x: unknown) => boolean)[];
+    return (x) => all.some((m) => m(x));
+  }
+  if (Object.keys(v).length === 0) errs.required(vp, 'one of string_match, bool_match, present_match, list_match, or_match is required');
+  return undefined;
+}
+
 /**
  * MetadataMatcher against the stream's dynamic metadata: `filter` is the
- * namespace, `path` the keys inside it. Value kinds string_match, bool_match
- * and present_match; the others are refused by name.
+ * namespace, `path` the keys inside it. Value kinds string_match, bool_match,
+ * present_match, list_match (one_of: some element of a list matches) and
+ * or_match; the others are refused by name.
  */
 function decodeMetadata(m: envoy_type_matcher_v3_MetadataMatcher, path: string, errs: ConfigErrors): RbacMatcher | undefined {
+  const t = decodeMetadataMatcher(m, path, errs);
+  return t && ((i) => t(i.metadata));
+}
+
+/** Dynamic metadata: filter namespace → its fields. */
+export type DynamicMetadata = Readonly<Record<string, Readonly<Record<string, unknown>>>> | undefined;
+
+/** An envoy.type.matcher.v3.MetadataMatcher as a test on a stream's dynamic metadata (also ext_authz's filter_enabled_metadata). */
+export function decodeMetadataMatcher(m: envoy_type_matcher_v3_MetadataMatcher, path: string, errs: ConfigErrors): ((md: DynamicMetadata) => boolean) | undefined {
   checkSupported(m, path, errs, ['filter', 'path', 'value', 'invert']);
   const ns = m.filter ?? '';
   if (ns === '') errs.required(joinPath(path, 'filter'));
@@ -249,23 +297,12 @@ function decodeMetadata(m: envoy_type_matcher_v3_MetadataMatcher, path: string, 
     errs.required(vp);
     return undefined;
   }
-  checkSupported(v, vp, errs, ['string_match', 'bool_match', 'present_match']);
-  let test: ((x: unknown) => boolean) | undefined;
-  if (v.string_match !== undefined) {
-    const t = decodeStringMatcher(v.string_match, joinPath(vp, 'string_match'), errs);
-    test = t && ((x) => typeof x === 'string' && t(x));
-  } else if (v.bool_match !== undefined) {
-    const want = v.bool_match;
-    test = (x) => x === want;
-  } else if (v.present_match !== undefined) {
-    const want = v.present_match;
-    test = (x) => (x !== undefined) === want;
-  } else if (Object.keys(v).length === 0) errs.required(vp, 'one of string_match, bool_match, present_match is required');
+  const test = decodeValueMatcher(v, vp, errs);
   if (!test || ns === '' || keys.length === 0) return undefined;
   const invert = m.invert === true;
   const t = test;
-  return (i) => {
-    let x: unknown = i.metadata?.[ns];
+  return (md) => {
+    let x: unknown = md?.[ns];
     for (const k of keys) x = x !== null && typeof x === 'object' ? (x as Record<string, unknown>)[k] : undefined;
     return t(x) !== invert;
   };

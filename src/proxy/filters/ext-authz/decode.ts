@@ -16,6 +16,7 @@ import type {
   envoy_type_v3_HttpStatus,
 } from '../../../xds/gen/types.js';
 import { checkSupported, durationMs } from '../../config/support.js';
+import { decodeMetadataMatcher, type DynamicMetadata } from '../../rbac/decode-rbac.js';
 import { decodeStringMatcher, type StringPredicate } from '../../route/string-matcher.js';
 import { DEFAULT_STATUS_ON_ERROR, DEFAULT_TIMEOUT_MS, HTTP_DEFAULT_CLIENT_HEADERS, HTTP_DEFAULT_REQUEST_HEADERS } from './defaults.js';
 
@@ -81,6 +82,8 @@ export interface ExtAuthzSettings {
   readonly statPrefix: string;
   /** undefined: always enabled. */
   readonly filterEnabled: RuntimeFraction | undefined;
+  /** filter_enabled_metadata: the filter runs only when the stream's dynamic metadata matches (undefined: always). */
+  readonly filterEnabledMetadata: ((md: DynamicMetadata) => boolean) | undefined;
   /** deny_at_disable: undefined means false. */
   readonly denyAtDisable: { readonly runtimeKey: string; readonly dflt: boolean } | undefined;
   /** Top-level allowed_headers (gRPC: unset sends every header). */
@@ -98,7 +101,7 @@ export interface ExtAuthzPerRouteSettings {
 
 const FIELDS = [
   'grpc_service', 'http_service', 'transport_api_version', 'failure_mode_allow', 'failure_mode_allow_header_add', 'with_request_body',
-  'status_on_error', 'filter_enabled', 'deny_at_disable', 'include_peer_certificate', 'include_tls_session', 'stat_prefix',
+  'status_on_error', 'filter_enabled', 'filter_enabled_metadata', 'deny_at_disable', 'include_peer_certificate', 'include_tls_session', 'stat_prefix',
   'allowed_headers', 'disallowed_headers', 'clear_route_cache', 'validate_mutations', 'charge_cluster_response_stats', 'encode_raw_headers',
   'metadata_context_namespaces', 'typed_metadata_context_namespaces', 'route_metadata_context_namespaces', 'route_typed_metadata_context_namespaces',
 ];
@@ -106,7 +109,7 @@ const FIELDS = [
 /** Decodes the filter's config; undefined (every problem reported) when unusable. */
 export function decodeExtAuthz(cfg: envoy_extensions_filters_http_ext_authz_v3_ExtAuthz, path: string, errs: ConfigErrors): ExtAuthzSettings | undefined {
   const before = errs.errors.length;
-  // filter_enabled_metadata, bootstrap_metadata_labels_key, decoder_header_mutation_rules and
+  // bootstrap_metadata_labels_key, decoder_header_mutation_rules and
   // enable_dynamic_metadata_ingestion are refused by name here.
   checkSupported(cfg, path, errs, FIELDS);
   const at = (f: string) => joinPath(path, f);
@@ -132,6 +135,7 @@ export function decodeExtAuthz(cfg: envoy_extensions_filters_http_ext_authz_v3_E
   const withRequestBody = cfg.with_request_body ? decodeBufferSettings(cfg.with_request_body, at('with_request_body'), errs) : undefined;
   const statusOnError = cfg.status_on_error ? decodeHttpStatus(cfg.status_on_error, at('status_on_error'), errs, DEFAULT_STATUS_ON_ERROR) : DEFAULT_STATUS_ON_ERROR;
   const filterEnabled = cfg.filter_enabled ? decodeRuntimeFraction(cfg.filter_enabled, at('filter_enabled'), errs) : undefined;
+  const filterEnabledMetadata = cfg.filter_enabled_metadata ? decodeMetadataMatcher(cfg.filter_enabled_metadata, at('filter_enabled_metadata'), errs) : undefined;
   const denyAtDisable = cfg.deny_at_disable ? decodeFeatureFlag(cfg.deny_at_disable, at('deny_at_disable'), errs) : undefined;
   if (errs.errors.length > before || !service) return undefined;
   return {
@@ -144,6 +148,7 @@ export function decodeExtAuthz(cfg: envoy_extensions_filters_http_ext_authz_v3_E
     includeTlsSession: cfg.include_tls_session === true,
     statPrefix: cfg.stat_prefix ?? '',
     filterEnabled,
+    filterEnabledMetadata,
     denyAtDisable,
     allowedHeaders,
     disallowedHeaders,

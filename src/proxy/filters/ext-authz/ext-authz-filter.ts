@@ -73,7 +73,8 @@ class ExtAuthzFilter implements HttpFilter {
 
   decodeHeaders(stream: FilterStream): FilterStatus {
     const s = this.f.settings;
-    if (s.filterEnabled && !this.enabled(stream)) {
+    // Envoy's filterEnabled(metadata): the runtime fraction and filter_enabled_metadata must both allow the check.
+    if ((s.filterEnabled && !this.enabled(stream)) || (s.filterEnabledMetadata && !s.filterEnabledMetadata(stream.info.dynamicMetadata))) {
       this.stats.disabled.inc();
       const d = s.denyAtDisable;
       if (d && (d.runtimeKey ? stream.hcm.ctx.runtime.snapshot().getBoolean(d.runtimeKey, d.dflt) : d.dflt)) {

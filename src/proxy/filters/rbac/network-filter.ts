@@ -8,14 +8,14 @@ import { rbacResponseDetail } from '../../rbac/rbac-engine.js';
 import { RbacInput, type RbacConnection } from '../../rbac/rbac-input.js';
 import type { NetworkRbacSettings } from './decode.js';
 import { checkRbac } from './rbac-check.js';
-import { RbacStats } from './rbac-stats.js';
+import { RbacStats, statPrefixJoin } from './rbac-stats.js';
 
 /** The filter as a listener's chain runs it: one per filter_chains[].filters[] entry. */
 export class NetworkRbac {
   private readonly stats: RbacStats;
 
   constructor(readonly settings: NetworkRbacSettings, store: StatsStore) {
-    this.stats = new RbacStats(store, `${settings.statPrefix}.`, settings.rulesStatPrefix, settings.shadowRulesStatPrefix);
+    this.stats = new RbacStats(store, statPrefixJoin(settings.statPrefix, ''), settings.rulesStatPrefix, settings.shadowRulesStatPrefix);
   }
 
   /**

@@ -5,7 +5,8 @@ import { StatsStore } from '../../../stats/stats-store.js';
 import { StreamInfo } from '../../access-log/stream-info.js';
 import { RbacInput } from '../../rbac/rbac-input.js';
 import type { envoy_extensions_filters_http_rbac_v3_RBAC } from '../../../xds/gen/types.js';
-import { decodeHttpRbac } from './decode.js';
+import { decodeHttpRbac, decodeNetworkRbac } from './decode.js';
+import { NetworkRbac } from './network-filter.js';
 import { checkRbac } from './rbac-check.js';
 import { RbacStats } from './rbac-stats.js';
 
@@ -46,4 +47,17 @@ describe('checkRbac', () => {
     assert.deepEqual(got.counters, { 'http.h.rbac.allowed': 1, 'http.h.rbac.shadow_allowed': 1 });
     assert.deepEqual(got.metadata, { 'envoy.filters.http.rbac': { shadow_engine_result: 'allowed' } });
   });
+});
+
+describe('network RBAC stat names', () => {
+  for (const [prefix, name] of [['tcp.', 'tcp.rbac.allowed'], ['tcp_rbac', 'tcp_rbac.rbac.allowed']] as const) {
+    it(`stat_prefix "${prefix}" → ${name} (Envoy's statPrefixJoin: no doubled '.', as Istio's "tcp." gives)`, () => {
+      const errs = new ConfigErrors();
+      const s = decodeNetworkRbac({ stat_prefix: prefix, rules: { policies: { p: ON_PORT_80 } } }, 'f', errs)!;
+      assert.deepEqual(errs.errors, []);
+      const store = new StatsStore();
+      new NetworkRbac(s, store);
+      assert.ok(store.counters().some((c) => c.name === name), store.counters().map((c) => c.name).join(', '));
+    });
+  }
 });
