@@ -26,7 +26,7 @@ const CASES: Case[] = [
   // ---- kinds, apiVersion, metadata ----
   { name: 'not an object', doc: ['a'], expect: [['WEFT0002', '']] },
   { name: 'missing kind and apiVersion', doc: { metadata: { name: 'x' } }, expect: [['WEFT0002', 'apiVersion'], ['WEFT0002', 'kind']] },
-  { name: 'unsupported security kind is refused, not ignored', doc: { apiVersion: 'security.istio.io/v1', kind: 'RequestAuthentication', metadata: { name: 'x' }, spec: {} }, expect: [['WEFT0003', 'kind']] },
+  { name: 'an unknown security.istio.io kind is refused, not ignored', doc: { apiVersion: 'security.istio.io/v1', kind: 'SecurityPolicy', metadata: { name: 'x' }, spec: {} }, expect: [['WEFT0003', 'kind']] },
   { name: 'EnvoyFilter is refused', doc: { apiVersion: 'networking.istio.io/v1alpha3', kind: 'EnvoyFilter', metadata: { name: 'x' }, spec: {} }, expect: [['WEFT0003', 'kind']] },
   { name: 'Kubernetes Service is skipped', doc: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'x' }, spec: {} }, expect: [['WEFT0004', 'kind']] },
   { name: 'unknown networking version', doc: { apiVersion: 'networking.istio.io/v2', kind: 'VirtualService', metadata: { name: 'x' }, spec: {} }, expect: [['WEFT0005', 'apiVersion']] },
