@@ -3,32 +3,22 @@
 // RequestAuthentication on productpage makes the control plane fetch that
 // JWKS and productpage's sidecar verify tokens through the exposed port:
 // no token passes (authentication alone never requires one), a good token
-// passes, an expired or malformed one is 401. The AuthorizationPolicy half
-// (no token → 403) is asserted only when this build's validator takes
-// AuthorizationPolicy; the traffic half only when the proxy registers
-// envoy.filters.http.jwt_authn (each skips with its reason otherwise).
+// passes, an expired or malformed one is 401. Then the scenario's
+// AuthorizationPolicy (a request principal required) turns "no token" into 403.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { validateObject } from '../../src/control/validation/index.js';
-import { HTTP_FILTERS } from '../../src/proxy/extensions/http-filters.js';
 import { DEMO_ISSUER_DEFAULTS } from '../../src/up/demo-issuer.js';
 import { parseAllDocuments } from 'yaml';
 import { applyScenario, closeAgent, copyBookinfo, get, scenario, waitFor, WeftUpProcess, type UpState } from './bookinfo-mesh.js';
 
-const FILTER_SKIP = HTTP_FILTERS.forName('envoy.filters.http.jwt_authn')
-  ? false
-  : 'weft\'s proxy on this branch has no envoy.filters.http.jwt_authn (built on the jwtfilter branch): the sidecar would refuse the listener';
-const AUTHZ_SUPPORTED = !validateObject({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'probe' }, spec: {} })
-  .messages.some((m) => m.code === 'WEFT0003');
-
 type JwtState = UpState & { demoIssuer: { issuer: string; jwksUri: string; tokens: { token: string; groupToken: string; expiredToken: string } } };
 
-/** Scenario 12 as a user applies it, with the jwksUri of this run's issuer, and without AuthorizationPolicy when this build refuses it. */
-function scenario12(jwksUri: string): string {
+/** Scenario 12 as a user applies it, with the jwksUri of this run's issuer; `authnOnly` leaves out its AuthorizationPolicy. */
+function scenario12(jwksUri: string, authnOnly = false): string {
   const text = scenario('12-jwt-productpage.yaml').replace(`http://127.0.0.1:${DEMO_ISSUER_DEFAULTS.port}${DEMO_ISSUER_DEFAULTS.jwksPath}`, jwksUri);
-  if (AUTHZ_SUPPORTED) return text;
+  if (!authnOnly) return text;
   return parseAllDocuments(text).filter((d) => (d.toJS() as { kind: string }).kind !== 'AuthorizationPolicy').map((d) => d.toString()).join('---\n');
 }
 
@@ -57,8 +47,8 @@ describe('weft up: scenario 12, JWT on productpage', { timeout: 150_000 }, () =>
     assert.ok(up!.output().includes(`demo JWT        issuer ${DEMO_ISSUER_DEFAULTS.issuer}`), 'the banner names the issuer');
   });
 
-  it('verifies tokens at productpage: none passes, good 200, expired and malformed 401', { skip: FILTER_SKIP }, async () => {
-    await applyScenario(up!, { '12-jwt-productpage.yaml': scenario12(st.demoIssuer.jwksUri) }, 20_000);
+  it('verifies tokens at productpage: none passes, good 200, expired and malformed 401; with the AuthorizationPolicy none is 403', async () => {
+    await applyScenario(up!, { '12-jwt-productpage.yaml': scenario12(st.demoIssuer.jwksUri, true) }, 20_000);
     const edge = { port: up!.edgePort };
     const bearer = (f: string) => ({ authorization: `Bearer ${fs.readFileSync(f, 'utf8').trim()}` });
     // The control plane fetches the keys in the background and pushes them: wait (bounded) for a good token to pass.
@@ -68,8 +58,13 @@ describe('weft up: scenario 12, JWT on productpage', { timeout: 150_000 }, () =>
     assert.match(expired.body, /Jwt is expired/);
     assert.equal((await get(edge, '/productpage', { authorization: 'Bearer not.a.jwt' })).status, 401);
     assert.equal((await get(edge, '/productpage', bearer(st.demoIssuer.tokens.groupToken))).status, 200);
-    const none = await get(edge, '/productpage');
-    if (AUTHZ_SUPPORTED) assert.equal(none.status, 403, 'the AuthorizationPolicy requires a request principal');
-    else assert.equal(none.status, 200, 'RequestAuthentication alone lets a request without a token pass');
+    assert.equal((await get(edge, '/productpage')).status, 200, 'RequestAuthentication alone lets a request without a token pass');
+    // The whole scenario: its AuthorizationPolicy requires a request principal.
+    await applyScenario(up!, { '12-jwt-productpage.yaml': scenario12(st.demoIssuer.jwksUri) }, 20_000);
+    await waitFor(async () => (await get(edge, '/productpage')).status === 403, 'no token refused by the AuthorizationPolicy', 20_000);
+    const denied = await get(edge, '/productpage');
+    assert.match(denied.body, /RBAC: access denied/);
+    assert.equal((await get(edge, '/productpage', bearer(st.demoIssuer.tokens.token))).status, 200, 'a verified token is a request principal');
+    assert.equal((await get(edge, '/productpage', bearer(st.demoIssuer.tokens.expiredToken))).status, 401);
   });
 });
