@@ -45,7 +45,7 @@ import { numberOption, quietGate, selectTargets, withCpu } from './lib/bench-run
 const PROXY_CORE = 0;
 const LOAD_CORE = 1;
 /** Every target, in report order. */
-const ALL_TARGETS = ['direct', 'nginx', 'haproxy', 'weft', 'weft-resilience', 'weft-istio-stats', 'weft-rbac', 'weft-tracing', 'weft-extauthz', 'weft-jwt'] as const;
+const ALL_TARGETS = ['direct', 'nginx', 'haproxy', 'weft', 'weft-resilience', 'weft-istio-stats', 'weft-rbac', 'weft-tracing', 'weft-telemetry', 'weft-extauthz', 'weft-jwt'] as const;
 type TargetName = (typeof ALL_TARGETS)[number];
 /** How long a server may take to listen before it counts as failed. */
 const START_TIMEOUT_MS = 20_000;
@@ -188,7 +188,7 @@ async function startTarget(target: TargetName, env: Env): Promise<{ server?: Man
     await waitUp(authorizer, [extAuthzPort]);
   }
   const jwt = target === 'weft-jwt' ? benchJwt() : undefined;
-  fs.writeFileSync(conf, weftBootstrapYaml(h1, admin, env.upstream.h1, { resilience: target === 'weft-resilience', istioStats: target === 'weft-istio-stats', rbac: target === 'weft-rbac', tracing: target === 'weft-tracing', extAuthzPort, jwt }));
+  fs.writeFileSync(conf, weftBootstrapYaml(h1, admin, env.upstream.h1, { resilience: target === 'weft-resilience', istioStats: target === 'weft-istio-stats' || target === 'weft-telemetry', rbac: target === 'weft-rbac', tracing: target === 'weft-tracing' || target === 'weft-telemetry', extAuthzPort, jwt }));
   const server = startPinned(target, PROXY_CORE, process.execPath, [path.join(repoRoot, 'bin', 'weft.js'), 'proxy', '-c', conf], repoRoot);
   try {
     await waitUp(server, [h1]);
@@ -443,6 +443,7 @@ function report(summaries: TargetSummary[], o: Options): string {
     ['weft-istio-stats', "Istio's metadata exchange and standard metrics filters, as a client sidecar runs them"],
     ['weft-rbac', 'envoy.filters.http.rbac with 10 header/path ALLOW policies, the matching one tried last'],
     ['weft-tracing', 'HCM tracing, envoy.tracers.zipkin at 1% random sampling, spans to a local sink'],
+    ['weft-telemetry', "Istio's telemetry as a client sidecar runs it: the metadata exchange, standard metrics and 1% Zipkin tracing together"],
     ['weft-extauthz', 'envoy.filters.http.ext_authz: every request checked by a local gRPC authorizer that allows (bench/lib/ext-authz-server.ts)'],
     ['weft-jwt', 'envoy.filters.http.jwt_authn: one RS256 token (in ?access_token=) verified against a local JWKS, keys and token cached'],
   ];
