@@ -12,6 +12,17 @@ function varintSize(v: number): number {
   return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
 }
 
+/** One unsigned 32-bit varint as its own small Buffer (for hand-built frames: a length prefix, a field tag's length). */
+export function varintBytes(n: number): Buffer {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
+
 /** Splits a 64-bit integer (number, or decimal string for values beyond 2^53) into two's complement halves. */
 function split64(v: number | string): [lo: number, hi: number] {
   if (typeof v === 'number' && Number.isSafeInteger(v)) {

@@ -5,6 +5,7 @@ import type http2 from 'node:http2';
 import { applyHcHeaders, HEALTH_CHECK_DEFAULTS, type GrpcCheck, type HealthCheckConfig } from './health-check-config.js';
 import { HcH2Session } from './health-check-h2-session.js';
 import { activeFailure, networkFailure, OK, type HealthProbe, type ProbeOutcome, type ProbeTarget } from './health-check-probe.js';
+import { varintBytes } from '../../xds/wire-writer.js';
 
 /** grpc.health.v1.HealthCheckResponse.ServingStatus names, by number. */
 const SERVING_STATUS = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'];
@@ -12,21 +13,11 @@ const SERVING_STATUS = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'];
 /** The length-prefixed gRPC message for HealthCheckRequest{service}. */
 export function encodeHealthCheckRequest(service: string): Buffer {
   const name = Buffer.from(service, 'utf8');
-  const msg = name.length === 0 ? Buffer.alloc(0) : Buffer.concat([Buffer.from([0x0a]), encodeVarint(name.length), name]);
+  const msg = name.length === 0 ? Buffer.alloc(0) : Buffer.concat([Buffer.from([0x0a]), varintBytes(name.length), name]);
   const frame = Buffer.alloc(5 + msg.length);
   frame.writeUInt32BE(msg.length, 1);
   msg.copy(frame, 5);
   return frame;
-}
-
-function encodeVarint(n: number): Buffer {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  out.push(n);
-  return Buffer.from(out);
 }
 
 /**

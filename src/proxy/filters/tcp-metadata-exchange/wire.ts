@@ -15,19 +15,10 @@ import type { NodeIdentity } from '../../config/node-identity.js';
 import { exchangeStruct, workloadMetadataFromStruct } from '../common/workload-metadata.js';
 import type { PeerRecord } from '../peer-metadata/peer-state.js';
 import { MAX_MX_PAYLOAD_BYTES, MX_HEADER_BYTES, MX_MAGIC, MX_METADATA_ID_KEY, MX_METADATA_KEY, MX_PEER_CACHE_SIZE, STRUCT_TYPE_URL } from './defaults.js';
-
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  out.push(n);
-  return Buffer.from(out);
-}
+import { varintBytes } from '../../../xds/wire-writer.js';
 
 function lengthDelimited(field: number, body: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([(field << 3) | 2]), varint(body.length), body]);
+  return Buffer.concat([Buffer.from([(field << 3) | 2]), varintBytes(body.length), body]);
 }
 
 /** The whole frame this node sends: header and Any(Struct). */
