@@ -87,10 +87,16 @@ export class WeftUpProcess {
 
   /** Resolves once the mesh is running and its state file is read. */
   async ready(timeoutMs: number): Promise<UpState> {
-    await waitFor(() => {
-      if (this.exit) throw new Error(`weft up exited (${JSON.stringify(this.exit)}) before it was running:\n${this.out}`);
-      return this.out.includes('weft up: mesh running');
-    }, 'weft up: mesh running', timeoutMs);
+    try {
+      await waitFor(() => {
+        if (this.exit) throw new Error(`weft up exited (${JSON.stringify(this.exit)}) before it was running:\n${this.out}`);
+        return this.out.includes('weft up: mesh running');
+      }, 'weft up: mesh running', timeoutMs);
+    } catch (e) {
+      // What weft up said so far is the diagnosis: keep its tail in the failure.
+      if (e instanceof Error && !e.message.startsWith('weft up exited')) e.message += `\n--- weft up output (last 60 lines) ---\n${this.out.split('\n').slice(-60).join('\n')}`;
+      throw e;
+    }
     this.state = JSON.parse(fs.readFileSync(path.join(this.dir, '.weft', 'state.json'), 'utf8')) as UpState;
     this.childPids = directChildren(this.pid);
     return this.state;
