@@ -36,7 +36,10 @@ export function copyBookinfo(edit: (workloadsYaml: string) => string = (s) => s)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-e2e-bookinfo-'));
   fs.mkdirSync(path.join(dir, 'config'));
   // The demo's apps run from the repository root (`cwd: ../..` beside the demo); from the copy, name it.
-  const yaml = fs.readFileSync(path.join(BOOKINFO, 'workloads.yaml'), 'utf8').replaceAll('cwd: ../..', `cwd: ${JSON.stringify(REPO_ROOT)}`);
+  // The edge on a port the kernel picks (hostPort 0), not the demo's 9080: test runs of weft up start side by
+  // side (and beside a developer's `npm start`), and a fixed port is checked free before it is bound, so two
+  // runs starting together could both pick it.
+  const yaml = fs.readFileSync(path.join(BOOKINFO, 'workloads.yaml'), 'utf8').replaceAll('cwd: ../..', `cwd: ${JSON.stringify(REPO_ROOT)}`).replace(/^(  hostPort: )9080$/m, '$10');
   fs.writeFileSync(path.join(dir, 'workloads.yaml'), edit(yaml));
   for (const f of fs.readdirSync(path.join(BOOKINFO, 'config'))) {
     if (/\.(ya?ml|json)$/.test(f)) fs.copyFileSync(path.join(BOOKINFO, 'config', f), path.join(dir, 'config', f));
