@@ -25,6 +25,8 @@ import { formatMeshConfigMessage, MeshConfigFileWatcher, type MeshConfigOverride
 import type { MeshConfig } from './model/types.js';
 import type { ValidationMessage as MeshMessage } from './validation/message.js';
 import { TraceReceiver, type TraceReceiverOptions } from './traces/trace-receiver.js';
+import { Dashboard, type DashboardOptions } from './dashboard/dashboard.js';
+import type { ConfigViewInput } from './dashboard/config-view.js';
 
 export interface ControlPlaneOptions {
   /** Folder of Istio YAML/JSON, validated and watched. */
@@ -56,6 +58,12 @@ export interface ControlPlaneOptions {
   mesh?: Partial<MeshConfig>;
   /** Run the embedded trace receiver (Zipkin and OTLP in, Zipkin's query API out) on the debug server. */
   traceReceiver?: boolean | TraceReceiverOptions;
+  /**
+   * Serve the dashboard (its UI and API, docs/dashboard.md) on the debug
+   * address, with its embedded metrics store scraping the targets it is
+   * given (Dashboard.setTargets). Omitted = no dashboard.
+   */
+  dashboard?: DashboardOptions;
 }
 
 interface ProxyEntry {
@@ -104,6 +112,8 @@ export class ControlPlane {
   private meshFromFile: MeshConfigOverrides = {};
   /** Fetches RequestAuthentication jwksUri keys for translation; new keys trigger a full push. */
   readonly jwks: JwksFetcher;
+  /** The dashboard, when on (served on the debug address). */
+  readonly dashboard: Dashboard | undefined;
 
   constructor(readonly opts: ControlPlaneOptions) {
     const logs = opts.logs ?? new LogRegistry();
@@ -125,6 +135,16 @@ export class ControlPlane {
       jwtKeyResolver: this.jwks,
     });
     if (opts.traceReceiver) this.traces = new TraceReceiver(opts.traceReceiver === true ? {} : opts.traceReceiver, this.stats);
+    if (opts.dashboard) {
+      this.dashboard = new Dashboard(opts.dashboard, {
+        config: () => this.dashboardConfig(),
+        traces: () => this.traces?.store.allTraces(),
+        locate: (key) => {
+          const a = this.configSnapshot?.accepted.find((x) => x.key === key);
+          return a ? { ...(a.file ? { file: a.file } : {}), ...(a.line ? { line: a.line } : {}) } : undefined;
+        },
+      });
+    }
     this.credentials = new CredentialSource(opts.secretsDir ?? path.join(opts.configDir, CREDENTIAL_DEFAULTS.folderName), {
       ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
     });
@@ -200,6 +220,7 @@ export class ControlPlane {
       const xdsDebug = createDebugHandler(this.server);
       this.debug = http.createServer((req, res) => {
         if (this.traces?.handle(req, res)) return;
+        if (this.dashboard?.handle(req, res)) return;
         if (req.url?.startsWith('/debug/config')) {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify(this.configStatus(), null, 2));
@@ -228,6 +249,7 @@ export class ControlPlane {
       });
       this.debugPort = (this.debug.address() as net.AddressInfo).port;
     }
+    this.dashboard?.start();
   }
 
   get push_(): IndexedPushContext {
@@ -424,6 +446,20 @@ export class ControlPlane {
     };
   }
 
+  /** The dashboard's view of config, analysis and proxy sync state (GET /api/dashboard/config). */
+  private dashboardConfig(): ConfigViewInput {
+    const byNode = new Map<string, ProxyStatus>();
+    for (const st of this.server.status()) byNode.set(st.nodeId, st);
+    return {
+      snapshot: this.configSnapshot,
+      analysis: this.analysis,
+      proxies: [...this.proxies.values()].map((e) => {
+        const st = byNode.get(e.nodeId);
+        return { id: e.nodeId, ...(st?.nodeCluster ? { cluster: st.nodeCluster } : {}), connected: st !== undefined, types: st?.types ?? [], messages: e.messages };
+      }),
+    };
+  }
+
   /** Per-proxy sync state per xDS type, with translation messages. */
   proxyStatus(): unknown {
     const byNode = new Map<string, ProxyStatus>();
@@ -474,6 +510,7 @@ export class ControlPlane {
   }
 
   async stop(): Promise<void> {
+    await this.dashboard?.stop();
     this.meshWatcher?.stop();
     this.jwks.stop();
     this.source.stop();
