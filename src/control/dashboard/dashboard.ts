@@ -34,6 +34,8 @@ export interface DashboardOptions {
   readonly windowMs?: number;
   readonly maxSeries?: number;
   readonly maxSamples?: number;
+  /** Metric names not stored (default DASHBOARD_DEFAULTS.dropMetrics: Envoy's per-cluster stats); null keeps everything. */
+  readonly dropMetrics?: RegExp | null;
   /** Query this Prometheus (its base URL) first; the embedded store answers when it fails. */
   readonly prometheusUrl?: string;
   readonly prometheusTimeoutMs?: number;
@@ -83,6 +85,7 @@ export class Dashboard {
       now: this.now,
       ...(opts.scrapeIntervalMs !== undefined ? { intervalMs: opts.scrapeIntervalMs } : {}),
       ...(opts.scrapeTimeoutMs !== undefined ? { timeoutMs: opts.scrapeTimeoutMs } : {}),
+      ...(opts.dropMetrics !== undefined ? { dropMetrics: opts.dropMetrics ?? undefined } : {}),
     });
     this.embedded = new EmbeddedQueryLayer(this.store, {}, this.now);
     if (opts.prometheusUrl) {

@@ -52,7 +52,7 @@ export interface GraphTargetInfo extends TargetStatus {
   readonly service?: string;
 }
 
-const SOURCE = ['source_workload', 'source_workload_namespace', 'source_app', 'source_version'];
+const SOURCE = ['source_workload', 'source_workload_namespace', 'source_app', 'source_version', 'source_principal'];
 const DEST = ['destination_service', 'destination_service_name', 'destination_service_namespace', 'destination_workload', 'destination_workload_namespace', 'destination_app', 'destination_version'];
 
 /** The PromQL the graph runs for a window (exported for docs and tests: the UI can run the same). */
@@ -61,8 +61,8 @@ export function graphQueries(w: GraphWindow): Record<string, string> {
   return {
     requestsDest: `sum by (${by(['request_protocol', 'response_code', 'response_flags', 'connection_security_policy'])}) (rate(istio_requests_total{reporter="destination"}[${w}]))`,
     requestsSource: `sum by (${by(['request_protocol', 'response_code', 'response_flags', 'connection_security_policy'])}) (rate(istio_requests_total{reporter="source"}[${w}]))`,
-    p50In: `histogram_quantile(0.5, sum by (le, source_workload, source_workload_namespace, destination_service) (rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[${w}])))`,
-    p99In: `histogram_quantile(0.99, sum by (le, source_workload, source_workload_namespace, destination_service) (rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[${w}])))`,
+    p50In: `histogram_quantile(0.5, sum by (le, source_workload, source_workload_namespace, source_principal, destination_service) (rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[${w}])))`,
+    p99In: `histogram_quantile(0.99, sum by (le, source_workload, source_workload_namespace, source_principal, destination_service) (rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[${w}])))`,
     p50Out: `histogram_quantile(0.5, sum by (le, destination_service, destination_workload, destination_workload_namespace) (rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[${w}])))`,
     p99Out: `histogram_quantile(0.99, sum by (le, destination_service, destination_workload, destination_workload_namespace) (rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[${w}])))`,
     tcp: `sum by (${by(['connection_security_policy', 'reporter'])}) (rate({__name__=~"istio_tcp_sent_bytes_total|istio_tcp_received_bytes_total"}[${w}]))`,
@@ -104,6 +104,16 @@ export async function buildGraph(q: QueryLayer, window: GraphWindow, targets: re
   const ingress = new Set(targets.filter((t) => t.kind === 'ingress').map((t) => `${t.namespace}/${t.workload}`));
   const health = new Map(targets.map((t) => [`${t.namespace}/${t.workload}`, t.health] as const));
 
+  // A proxy without Istio's peer metadata (weft up's edges, a gateway of another mesh) reaches a sidecar as
+  // source_workload "unknown"; its mTLS identity still says which namespace it is in. With one ingress
+  // target there, that is the node.
+  const ingressOf = (m: Labels): { namespace: string; workload: string } | undefined => {
+    if (known(m.source_workload) || !known(m.source_workload_namespace)) return undefined;
+    const there = targets.filter((t) => t.kind === 'ingress' && t.namespace === m.source_workload_namespace);
+    if (there.length === 1) return { namespace: there[0]!.namespace, workload: there[0]!.workload };
+    if ((m.source_principal ?? '').endsWith('/sa/istio-ingressgateway-service-account')) return { namespace: m.source_workload_namespace, workload: 'istio-ingressgateway' };
+    return undefined;
+  };
   const workloadNode = (ns: string, wl: string, app: string | undefined, version: string | undefined, service: string | undefined): string => {
     const isIngress = ingress.has(`${ns}/${wl}`) || wl.startsWith('istio-ingressgateway');
     const id = isIngress ? `ingress:${wl}` : `wl:${ns}/${wl}`;
@@ -118,6 +128,8 @@ export async function buildGraph(q: QueryLayer, window: GraphWindow, targets: re
     return id;
   };
   const sourceNode = (m: Labels): string => {
+    const edge = ingressOf(m);
+    if (edge) return workloadNode(edge.namespace, edge.workload, undefined, undefined, undefined);
     if (!known(m.source_workload)) {
       if (!nodes.has('unknown')) nodes.set('unknown', { id: 'unknown', kind: 'unknown', label: 'unknown' });
       return 'unknown';
@@ -193,7 +205,7 @@ export async function buildGraph(q: QueryLayer, window: GraphWindow, targets: re
       for (const e of edges.values()) {
         if (e.protocol === 'tcp') continue;
         const svc = `svc:${m.destination_service}`;
-        if (hop === 'in' && e.target === svc && e.source === (known(m.source_workload) ? sourceIdFor(m, ingress) : 'unknown')) e[key] = v;
+        if (hop === 'in' && e.target === svc && e.source === sourceNode(m)) e[key] = v;
         if (hop === 'out' && e.source === svc && e.target.endsWith(`${m.destination_workload_namespace}/${m.destination_workload}`)) e[key] = v;
       }
     }
@@ -224,10 +236,4 @@ export async function buildGraph(q: QueryLayer, window: GraphWindow, targets: re
     })),
     ...(warnings.size ? { warnings: [...warnings] } : {}),
   };
-}
-
-function sourceIdFor(m: Labels, ingress: ReadonlySet<string>): string {
-  const wl = m.source_workload!;
-  const ns = m.source_workload_namespace ?? '';
-  return ingress.has(`${ns}/${wl}`) || wl.startsWith('istio-ingressgateway') ? `ingress:${wl}` : `wl:${ns}/${wl}`;
 }

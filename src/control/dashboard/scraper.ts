@@ -40,7 +40,7 @@ export interface TargetStatus {
   readonly lastScrapeMs?: number;
   /** How long it took. */
   readonly lastScrapeDurationMs?: number;
-  /** Series the last successful scrape stored. */
+  /** Series the last successful scrape stored (metrics in dropMetrics are not counted). */
   readonly series: number;
 }
 
@@ -50,6 +50,8 @@ export interface ScraperOptions {
   readonly maxBytes: number;
   /** Unix ms (tests inject it). */
   readonly now: () => number;
+  /** Metric names not stored (DASHBOARD_DEFAULTS.dropMetrics); undefined keeps everything. */
+  readonly dropMetrics: RegExp | undefined;
 }
 
 export interface ScraperCounters {
@@ -83,6 +85,7 @@ export class Scraper {
       timeoutMs: opts.timeoutMs ?? DASHBOARD_DEFAULTS.scrapeTimeoutMs,
       maxBytes: opts.maxBytes ?? DASHBOARD_DEFAULTS.maxScrapeBytes,
       now: opts.now ?? Date.now,
+      dropMetrics: 'dropMetrics' in opts ? opts.dropMetrics : DASHBOARD_DEFAULTS.dropMetrics,
     };
   }
 
@@ -177,7 +180,9 @@ export class Scraper {
         this.counters.malformed++;
         throw new Error(`malformed exposition: ${(e as Error).message}`);
       }
+      const drop = this.opts.dropMetrics;
       for (const f of families.values()) {
+        if (drop?.test(f.name)) continue;
         for (const s of f.samples) {
           const labels: Record<string, string> = {};
           for (const [k, v] of Object.entries(s.labels)) {
