@@ -239,10 +239,26 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
         cur.drain();
         this.ctx.clock.setTimer(this.drainTimeMs, () => cur.close());
       }
-      const l = new ActiveListener(cfg, this.ctx, (name) => this.routeTables.get(name));
+      const l = new ActiveListener(cfg, this.ctx, (name) => this.routeTables.get(name), (ip, port) => this.listenerFor(ip, port));
       if (cfg.bindToPort) await l.listen();
       this.listeners.set(cfg.name, l);
     }
+  }
+
+  /**
+   * use_original_dst's hand-off: the listener whose address is exactly
+   * ip:port, else the one on the wildcard address (0.0.0.0 or ::) of that
+   * port, as Envoy picks. Bound or not (bind_to_port: false).
+   */
+  private listenerFor(ip: string, port: number): ActiveListener | undefined {
+    let wildcard: ActiveListener | undefined;
+    for (const l of this.listeners.values()) {
+      const a = l.config.address;
+      if (a.port !== port) continue;
+      if (a.host === ip) return l;
+      if (a.host === '0.0.0.0' || a.host === '::') wildcard ??= l;
+    }
+    return wildcard;
   }
 
   /** The config a running listener was built from (listener warming keeps it while the new one warms). */
