@@ -317,7 +317,7 @@ export class ActiveListener {
     }
     if (chain.tcp) {
       if (peeked) socket.unshift(peeked);
-      chain.tcp.handle(socket, id, tls?.info, tls?.alpn, this.config.originalDst ? {
+      chain.tcp.handle(socket, id, tls?.info, tls?.alpn, this.config.originalDst || f.arrivedOn ? {
         local: f.arrivedOn ?? { ip: stripMapped(f.destinationIp), port: f.destinationPort },
         restored: { ip: stripMapped(f.destinationIp), port: f.destinationPort },
       } : undefined);
@@ -347,7 +347,8 @@ export class ActiveListener {
       ...(f.serverName ? { serverName: f.serverName } : tls?.socket.servername ? { serverName: tls.socket.servername.toLowerCase() } : {}),
       ...(tls ? { tls: tls.info } : {}),
       // Restored by SO_ORIGINAL_DST (arrivedOn set), else the local address (a loop the ORIGINAL_DST LB refuses).
-      ...(this.config.originalDst ? { originalDst: { ip: stripMapped(f.destinationIp), port: f.destinationPort } } : {}),
+      // (A connection handed over by use_original_dst carries what the other listener restored.)
+      ...(this.config.originalDst || f.arrivedOn ? { originalDst: { ip: stripMapped(f.destinationIp), port: f.destinationPort } } : {}),
       ...(f.arrivedOn ? { arrivedOn: f.arrivedOn } : {}),
     }, tls?.alpn);
   }
