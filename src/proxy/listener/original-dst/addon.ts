@@ -42,6 +42,8 @@ function addonPath(): string | undefined {
 export function originalDstAddon(): { addon: Addon } | { error: string } {
   if (loaded) return loaded;
   if (process.platform !== 'linux') return (loaded = { error: `original destination recovery needs Linux (SO_ORIGINAL_DST); this is ${process.platform}` });
+  const env = process.env[ADDON_ENV];
+  if (env && !fs.existsSync(env)) return (loaded = { error: `${ADDON_ENV}=${env}: no such file (build it with \`node native/build.mjs\`)` });
   const p = addonPath();
   if (!p) return (loaded = { error: `native addon ${ADDON_FILE} not built: run \`node native/build.mjs\` (needs g++ and Node's headers), or set ${ADDON_ENV}` });
   try {
