@@ -31,6 +31,8 @@ export const CAPTURE_FLAGS: CaptureFlagSpec[] = [
   { name: 'dry-run', short: 'n', value: false, help: 'print the iptables-restore input instead of applying it' },
   { name: 'cleanup', value: false, help: 'remove the rules and chains a capture wrote (Istio\'s istio-clean-iptables)' },
   { name: 'help', short: 'h', value: false, help: 'show this help' },
+  { name: 'log_output_level', value: true, help: 'accepted for Istio\'s injection template (--log_output_level=default:info); weft iptables prints only the rules it applied and errors' },
+  { name: 'run-validation', value: false, help: 'refused: the post-apply traffic probe is not implemented', unsupported: 'validating the rules with a probe connection is not implemented' },
   { name: 'redirect-dns', value: false, help: 'refused: DNS capture (to 15053) needs a DNS proxy, which weft does not have', unsupported: 'DNS capture (UDP/TCP 53 → 15053) needs a DNS proxy in the sidecar, which weft does not implement' },
   { name: 'capture-all-dns', value: false, help: 'refused (see --redirect-dns)', unsupported: 'DNS capture needs a DNS proxy in the sidecar, which weft does not implement' },
   { name: 'kube-virt-interfaces', short: 'k', value: true, help: 'refused: KubeVirt interfaces are not implemented', unsupported: 'KubeVirt interface capture is not implemented' },
