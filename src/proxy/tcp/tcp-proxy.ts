@@ -104,6 +104,8 @@ export class TcpProxy {
   handle(down: net.Socket, connId: number, tlsInfo?: TlsConnectionInfo, alpn?: string, dest?: { local: { ip: string; port: number }; restored: { ip: string; port: number } }): void {
     const st = this.stats;
     const info = this.startInfo(down, connId);
+    // As Envoy: the restored original destination is the connection's local address (%DOWNSTREAM_LOCAL_ADDRESS%).
+    if (dest) info.downstreamLocalAddress = `${dest.restored.ip}:${dest.restored.port}`;
     if (tlsInfo) info.downstreamTls = tlsInfo;
     st.cxTotal.inc();
     st.cxActive.inc();
