@@ -196,7 +196,7 @@ for (const apiType of ['GRPC', 'DELTA_GRPC'] as const) {
         const w = await workers(px);
         return w.restarts_total === 1 && w.workers.every((x) => x.ready);
       }, 'worker 0 restarted', 10_000);
-      await waitUntil(async () => (await px.admin('/ready')).status === 200, 'LIVE again', 10_000);
+      await waitUntil(async () => (await px.admin('/ready')).status === 200, 'LIVE again', 10_000).catch((e: Error) => { throw new Error(e.message + px.stderr()); });
       const w = await workers(px);
       assert.ok(w.xds_streams_opened >= 2, 'the stream was reopened for the new worker');
       const out = await requests(port, 10, '/z');

@@ -81,20 +81,27 @@ export class AdsRelayPrimary {
   private openStream(): void {
     this.sentTypes = new Set();
     this.streamsOpened++;
+    // A stopped stream still reports its cancellation later: only the current stream's events count.
+    const current = () => this.stream === stream;
     const handlers: AdsStreamHandlers = {
       onOpen: () => {
+        if (!current()) return;
         this.open = true;
         this.sentTypes = new Set();
         this.broadcast({ t: 'ads-opened' });
       },
-      onMessage: (b) => this.broadcast({ t: 'ads-msg', bytes: b }),
+      onMessage: (b) => {
+        if (current()) this.broadcast({ t: 'ads-msg', bytes: b });
+      },
       onClose: (reason) => {
+        if (!current()) return;
         this.open = false;
         this.broadcast({ t: 'ads-closed', reason });
       },
     };
-    this.stream = new AdsStream(() => this.target, this.method, this.authority, handlers, this.clock, this.random, this.log);
-    this.stream.start();
+    const stream: AdsStream = new AdsStream(() => this.target, this.method, this.authority, handlers, this.clock, this.random, this.log);
+    this.stream = stream;
+    stream.start();
   }
 
   private resync(): void {
