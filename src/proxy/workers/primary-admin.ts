@@ -8,7 +8,21 @@ import http from 'node:http';
 import type net from 'node:net';
 import { parseStatsParams, renderPrometheus, renderStatsJson, renderStatsText, PROMETHEUS_CONTENT_TYPE } from '../../stats/index.js';
 import { mergeStats } from './stats-snapshot.js';
-import type { ProxyPrimary } from './primary.js';
+import type { BootstrapConfig } from '../config/bootstrap.js';
+import type { WorkerView } from './protocol.js';
+import type { StatsSnapshot } from './stats-snapshot.js';
+
+/** What the admin reads and controls of the primary (primary.ts implements it). */
+export interface AdminPrimary {
+  readonly bootstrap: BootstrapConfig;
+  readonly opts: { readonly concurrency: number };
+  readonly restartsTotal: number;
+  readonly xdsStreamsOpened: number;
+  readonly shuttingDownNow: boolean;
+  workers(): WorkerView[];
+  workerStats(): Promise<{ slot: number; stats: StatsSnapshot }[]>;
+  shutdown(): Promise<void>;
+}
 
 const MUTATING = new Set(['/healthcheck/fail', '/healthcheck/ok', '/drain_listeners', '/reset_counters', '/logging', '/runtime_modify']);
 /** Per-host values of /clusters that add up across workers (the rest is config, the same in each). */
@@ -23,7 +37,7 @@ interface Answer {
 export class PrimaryAdmin {
   private server: http.Server | undefined;
 
-  constructor(private readonly p: ProxyPrimary) {}
+  constructor(private readonly p: AdminPrimary) {}
 
   listen(host: string, port: number): Promise<number> {
     const server = http.createServer((req, res) => {

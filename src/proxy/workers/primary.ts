@@ -9,8 +9,8 @@ import type { LogRegistry, Logger } from '../../common/log.js';
 import type { BootstrapConfig } from '../config/bootstrap.js';
 import type { ListenerStatus } from '../runtime.js';
 import { AdsRelayPrimary } from './ads-relay.js';
-import { PrimaryAdmin } from './primary-admin.js';
-import { WORKER_SLOT_ENV, type PrimaryMessage, type WorkerMessage } from './protocol.js';
+import { PrimaryAdmin, type AdminPrimary } from './primary-admin.js';
+import { WORKER_SLOT_ENV, type PrimaryMessage, type WorkerMessage, type WorkerView } from './protocol.js';
 import type { StatsSnapshot } from './stats-snapshot.js';
 
 export interface PrimaryOptions {
@@ -35,16 +35,7 @@ interface Slot {
   backoffMs: number;
 }
 
-/** A worker's admin, as the primary admin reaches it. */
-export interface WorkerView {
-  slot: number;
-  pid: number | undefined;
-  ready: boolean;
-  adminPort: number | undefined;
-  restarts: number;
-}
-
-export class ProxyPrimary {
+export class ProxyPrimary implements AdminPrimary {
   private readonly slots: Slot[] = [];
   private readonly relay: AdsRelayPrimary;
   private admin: PrimaryAdmin | undefined;

@@ -28,3 +28,12 @@ export type PrimaryMessage =
 
 /** Environment variable carrying the worker's slot (0..N-1) into the forked process. */
 export const WORKER_SLOT_ENV = 'WEFT_WORKER_SLOT';
+
+/** A worker as the primary's admin shows it. */
+export interface WorkerView {
+  slot: number;
+  pid: number | undefined;
+  ready: boolean;
+  adminPort: number | undefined;
+  restarts: number;
+}
