@@ -141,9 +141,12 @@ export class H2Server {
       setImmediate(() => this.onStreamClosed(session, state, p));
       return;
     }
-    stream.once('trailers', (t: http2.IncomingHttpHeaders) => {
-      if (!p.sink) p.trailers = t;
-    });
+    // A request that ended with its HEADERS has no body or trailers to wait for.
+    if (!stream.endAfterHeaders) {
+      stream.once('trailers', (t: http2.IncomingHttpHeaders) => {
+        if (!p.sink) p.trailers = t;
+      });
+    }
     state.queue.push(p);
     if (!state.scheduled) {
       state.scheduled = true;
@@ -222,7 +225,17 @@ export class H2Server {
     const s = this.hcm.newStream(info, sink, method, path, authority, scheme, map);
     sink.stream = s;
     const ended = stream.endAfterHeaders;
-    if (ended) s.requestComplete = true;
+    if (ended) {
+      // No body, no trailers: no listeners for them. Flowing all the same: node:http2
+      // resets (RST_STREAM NO_ERROR) a server stream whose request side was never read.
+      s.requestComplete = true;
+      stream.resume();
+      stream.on('close', () => {
+        if (s.state !== 'done') s.onDownstreamReset();
+      });
+      s.start();
+      return;
+    }
     stream.on('data', (chunk: Buffer) => s.onRequestData(chunk, false));
     const onTrailers = (t: http2.IncomingHttpHeaders) => {
       const tm = new HeaderMap();
@@ -266,9 +279,10 @@ class H2Sink implements DownstreamSink {
   private waitTrailers = false;
   private trailers: HeaderMap | undefined;
 
-  constructor(private readonly h2: http2.ServerHttp2Stream) {
-    h2.on('drain', () => this.onDrain?.());
-  }
+  /** Listens for 'drain' only once a write was refused: most responses never wait. */
+  private drainArmed = false;
+
+  constructor(private readonly h2: http2.ServerHttp2Stream) {}
 
   writeHeaders(status: number, headers: HeaderMap, end: boolean): void {
     const h2 = this.h2;
@@ -313,7 +327,12 @@ class H2Sink implements DownstreamSink {
       h2.end(chunk);
       return true;
     }
-    return h2.write(chunk);
+    const ok = h2.write(chunk);
+    if (!ok && !this.drainArmed) {
+      this.drainArmed = true;
+      h2.on('drain', () => this.onDrain?.());
+    }
+    return ok;
   }
 
   writeTrailers(trailers: HeaderMap): void {
