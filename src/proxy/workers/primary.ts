@@ -140,7 +140,8 @@ export class ProxyPrimary implements AdminPrimary {
     const restart = () => {
       if (!this.shuttingDown) this.fork(s);
     };
-    if (s.backoffMs) this.clock.setTimer(s.backoffMs, restart);
+    // A real (ref'd) timer: with every worker gone, it is what keeps the primary alive until the restart.
+    if (s.backoffMs) setTimeout(restart, s.backoffMs);
     else restart();
   }
 
