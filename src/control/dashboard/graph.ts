@@ -1,10 +1,10 @@
 // The service graph (Kiali's versioned-app graph): source workload →
 // destination service → destination workload, from Istio's standard metrics
 // through the query layer, so it is the same with the embedded store and with
-// a real Prometheus. Requests come from istio_requests_total as the
-// destination's sidecar reports them; where a destination has no sidecar to
-// report (an external ServiceEntry host, an uninstrumented service), the
-// source's report stands in. Latency from istio_request_duration_milliseconds
+// a real Prometheus. Requests come from istio_requests_total as the caller's
+// sidecar reports them (as Kiali does: the caller also sees the requests that
+// never reached the callee); where the caller reports nothing (an edge proxy,
+// a client outside the mesh), the callee's report stands in. Latency from istio_request_duration_milliseconds
 // buckets, TCP traffic from istio_tcp_{sent,received}_bytes_total.
 import type { GraphWindow } from './defaults.js';
 import type { Labels } from './promql/values.js';
@@ -61,8 +61,8 @@ export function graphQueries(w: GraphWindow): Record<string, string> {
   return {
     requestsDest: `sum by (${by(['request_protocol', 'response_code', 'response_flags', 'connection_security_policy'])}) (rate(istio_requests_total{reporter="destination"}[${w}]))`,
     requestsSource: `sum by (${by(['request_protocol', 'response_code', 'response_flags', 'connection_security_policy'])}) (rate(istio_requests_total{reporter="source"}[${w}]))`,
-    p50In: `histogram_quantile(0.5, sum by (le, source_workload, source_workload_namespace, source_principal, destination_service) (rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[${w}])))`,
-    p99In: `histogram_quantile(0.99, sum by (le, source_workload, source_workload_namespace, source_principal, destination_service) (rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[${w}])))`,
+    p50In: `histogram_quantile(0.5, sum by (le, reporter, source_workload, source_workload_namespace, source_principal, destination_service) (rate(istio_request_duration_milliseconds_bucket[${w}])))`,
+    p99In: `histogram_quantile(0.99, sum by (le, reporter, source_workload, source_workload_namespace, source_principal, destination_service) (rate(istio_request_duration_milliseconds_bucket[${w}])))`,
     p50Out: `histogram_quantile(0.5, sum by (le, destination_service, destination_workload, destination_workload_namespace) (rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[${w}])))`,
     p99Out: `histogram_quantile(0.99, sum by (le, destination_service, destination_workload, destination_workload_namespace) (rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[${w}])))`,
     tcp: `sum by (${by(['connection_security_policy', 'reporter'])}) (rate({__name__=~"istio_tcp_sent_bytes_total|istio_tcp_received_bytes_total"}[${w}]))`,
@@ -114,6 +114,7 @@ export async function buildGraph(q: QueryLayer, window: GraphWindow, targets: re
     if ((m.source_principal ?? '').endsWith('/sa/istio-ingressgateway-service-account')) return { namespace: m.source_workload_namespace, workload: 'istio-ingressgateway' };
     return undefined;
   };
+  const ingressKey = (ns: string, wl: string): string => (ingress.has(`${ns}/${wl}`) || wl.startsWith('istio-ingressgateway') ? `ingress:${wl}` : `wl:${ns}/${wl}`);
   const workloadNode = (ns: string, wl: string, app: string | undefined, version: string | undefined, service: string | undefined): string => {
     const isIngress = ingress.has(`${ns}/${wl}`) || wl.startsWith('istio-ingressgateway');
     const id = isIngress ? `ingress:${wl}` : `wl:${ns}/${wl}`;
@@ -156,6 +157,17 @@ export async function buildGraph(q: QueryLayer, window: GraphWindow, targets: re
   };
   const protocolOf = (m: Labels): GraphEdge['protocol'] => (m.request_protocol === 'grpc' ? 'grpc' : 'http');
   const isError = (m: Labels): boolean => Number(m.response_code) >= 500 || Number(m.response_code) === 0 || (m.response_flags !== undefined && m.response_flags !== '-' && m.response_flags !== '');
+  const policyOf = (m: Labels): string | undefined => (known(m.connection_security_policy) ? m.connection_security_policy : undefined);
+  const addPolicy = (m: Labels, protocol: GraphEdge['protocol'] = protocolOf(m)): void => {
+    const p = policyOf(m);
+    if (!p) return;
+    const svc = `svc:${m.destination_service}`;
+    edges.get(`${sourceNode(m)}->${svc}#${protocol}`)?.mtls.add(p);
+    if (known(m.destination_workload)) {
+      const wl = ingressKey(m.destination_workload_namespace ?? '', m.destination_workload);
+      edges.get(`${svc}->${wl}#${protocol}`)?.mtls.add(p);
+    }
+  };
   const addRequests = (m: Labels, v: number, external: boolean): void => {
     const svc = serviceNode(m, external);
     if (!svc) return;
@@ -163,41 +175,51 @@ export async function buildGraph(q: QueryLayer, window: GraphWindow, targets: re
     const e1 = edge(s, svc, protocolOf(m));
     e1.rps += v;
     if (isError(m)) e1.errors += v;
-    if (m.connection_security_policy) e1.mtls.add(m.connection_security_policy);
+    const policy = policyOf(m);
+    if (policy) e1.mtls.add(policy);
     if (!external && known(m.destination_workload)) {
       const d = workloadNode(m.destination_workload_namespace ?? '', m.destination_workload, m.destination_app, m.destination_version, m.destination_service);
       const e2 = edge(svc, d, protocolOf(m));
       e2.rps += v;
       if (isError(m)) e2.errors += v;
-      if (m.connection_security_policy) e2.mtls.add(m.connection_security_policy);
+      if (policy) e2.mtls.add(policy);
     }
   };
 
-  // Destination reports first; a source report counts only for a (source, service) pair no destination reported.
-  const reported = new Set<string>();
-  for (const { metric: m, v } of dest) {
-    addRequests(m, v, false);
-    reported.add(`${m.source_workload_namespace}/${m.source_workload}|${m.destination_service}`);
-  }
+  // As Kiali: the caller's report first (it sees what never reached the callee: fault aborts, no healthy
+  // upstream, circuit breaking); the callee's report for callers that report nothing (the edge, clients
+  // outside the mesh), i.e. for (source, service) pairs no source report covers.
+  const pair = (m: Labels): string => `${m.source_workload_namespace}/${m.source_workload}|${m.destination_service}`;
+  const isExternal = (m: Labels): boolean => !known(m.destination_workload) && !(m.destination_service ?? '').endsWith('.svc.cluster.local');
+  const bySource = new Set<string>();
   for (const { metric: m, v } of src) {
-    if (reported.has(`${m.source_workload_namespace}/${m.source_workload}|${m.destination_service}`)) continue;
-    const external = !known(m.destination_workload) && !(m.destination_service ?? '').endsWith('.svc.cluster.local');
-    addRequests(m, v, external);
+    if (!known(m.source_workload)) continue;
+    addRequests(m, v, isExternal(m));
+    bySource.add(pair(m));
   }
-  for (const { metric: m, v } of tcp) {
-    if (m.reporter === 'source' && reported.has(`${m.source_workload_namespace}/${m.source_workload}|${m.destination_service}`)) continue;
-    const external = !known(m.destination_workload) && !(m.destination_service ?? '').endsWith('.svc.cluster.local');
+  for (const { metric: m, v } of dest) {
+    // Only the callee knows whether the connection was mutual TLS (the caller reports "unknown", as Istio's does).
+    if (known(m.source_workload) && bySource.has(pair(m))) addPolicy(m);
+    else addRequests(m, v, false);
+  }
+  const tcpBySource = new Set(tcp.filter((r) => r.metric.reporter === 'source' && known(r.metric.source_workload)).map((r) => pair(r.metric)));
+  for (const { metric: m, v } of [...tcp.filter((r) => r.metric.reporter === 'source'), ...tcp.filter((r) => r.metric.reporter !== 'source')]) {
+    if (m.reporter === 'source' && !known(m.source_workload)) continue;
+    if (m.reporter !== 'source' && known(m.source_workload) && tcpBySource.has(pair(m))) {
+      addPolicy(m, 'tcp');
+      continue;
+    }
+    const external = m.reporter === 'source' && isExternal(m);
     const svc = serviceNode(m, external);
     if (!svc) continue;
-    // Each connection is reported by both sides; the destination's report is the one kept when both exist.
-    if (m.reporter === 'source' && known(m.destination_workload)) continue;
     const e1 = edge(sourceNode(m), svc, 'tcp');
     e1.tcp += v;
-    if (m.connection_security_policy) e1.mtls.add(m.connection_security_policy);
+    const policy = policyOf(m);
+    if (policy) e1.mtls.add(policy);
     if (!external && known(m.destination_workload)) {
       const e2 = edge(svc, workloadNode(m.destination_workload_namespace ?? '', m.destination_workload, m.destination_app, m.destination_version, m.destination_service), 'tcp');
       e2.tcp += v;
-      if (m.connection_security_policy) e2.mtls.add(m.connection_security_policy);
+      if (policy) e2.mtls.add(policy);
     }
   }
   const setLatency = (rows: { metric: Labels; v: number }[], key: 'p50' | 'p99', hop: 'in' | 'out'): void => {
@@ -210,8 +232,10 @@ export async function buildGraph(q: QueryLayer, window: GraphWindow, targets: re
       }
     }
   };
-  setLatency(p50In, 'p50', 'in');
-  setLatency(p99In, 'p99', 'in');
+  // The caller's view of the first hop when it reports one (it includes the network and its own replies).
+  const sourceLast = (rows: { metric: Labels; v: number }[]) => [...rows.filter((r) => r.metric.reporter !== 'source'), ...rows.filter((r) => r.metric.reporter === 'source')];
+  setLatency(sourceLast(p50In), 'p50', 'in');
+  setLatency(sourceLast(p99In), 'p99', 'in');
   setLatency(p50Out, 'p50', 'out');
   setLatency(p99Out, 'p99', 'out');
 
