@@ -7,7 +7,8 @@
 // a client outside the mesh), the callee's report stands in. Latency from istio_request_duration_milliseconds
 // buckets, TCP traffic from istio_tcp_{sent,received}_bytes_total.
 import type { GraphWindow } from './defaults.js';
-import type { Labels } from './promql/values.js';
+import { histogramQuantile } from './promql/evaluator.js';
+import type { Labels, Sample } from './promql/values.js';
 import type { QueryLayer } from './query-layer.js';
 import type { TargetStatus } from './scraper.js';
 
@@ -61,10 +62,8 @@ export function graphQueries(w: GraphWindow): Record<string, string> {
   return {
     requestsDest: `sum by (${by(['request_protocol', 'response_code', 'response_flags', 'connection_security_policy'])}) (rate(istio_requests_total{reporter="destination"}[${w}]))`,
     requestsSource: `sum by (${by(['request_protocol', 'response_code', 'response_flags', 'connection_security_policy'])}) (rate(istio_requests_total{reporter="source"}[${w}]))`,
-    p50In: `histogram_quantile(0.5, sum by (le, reporter, source_workload, source_workload_namespace, source_principal, destination_service) (rate(istio_request_duration_milliseconds_bucket[${w}])))`,
-    p99In: `histogram_quantile(0.99, sum by (le, reporter, source_workload, source_workload_namespace, source_principal, destination_service) (rate(istio_request_duration_milliseconds_bucket[${w}])))`,
-    p50Out: `histogram_quantile(0.5, sum by (le, destination_service, destination_workload, destination_workload_namespace) (rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[${w}])))`,
-    p99Out: `histogram_quantile(0.99, sum by (le, destination_service, destination_workload, destination_workload_namespace) (rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[${w}])))`,
+    // One query for both hops' latencies; p50 and p99 per hop are histogram_quantile over sums of these rows (done here, so the buckets' rates are computed once).
+    latencyBuckets: `sum by (le, reporter, source_workload, source_workload_namespace, source_principal, destination_service, destination_workload, destination_workload_namespace) (rate(istio_request_duration_milliseconds_bucket[${w}]))`,
     tcp: `sum by (${by(['connection_security_policy', 'reporter'])}) (rate({__name__=~"istio_tcp_sent_bytes_total|istio_tcp_received_bytes_total"}[${w}]))`,
   };
 }
@@ -97,7 +96,7 @@ export async function buildGraph(q: QueryLayer, window: GraphWindow, targets: re
     if (a.data.resultType !== 'vector') return [];
     return a.data.result.map((r) => ({ metric: r.metric, v: Number(r.value[1]) })).filter((r) => Number.isFinite(r.v));
   };
-  const [dest, src, p50In, p99In, p50Out, p99Out, tcp] = await Promise.all([qs.requestsDest, qs.requestsSource, qs.p50In, qs.p99In, qs.p50Out, qs.p99Out, qs.tcp].map((x) => run(x!)));
+  const [dest, src, buckets, tcp] = await Promise.all([qs.requestsDest, qs.requestsSource, qs.latencyBuckets, qs.tcp].map((x) => run(x!)));
 
   const nodes = new Map<string, GraphNode>();
   const edges = new Map<string, EdgeAcc>();
@@ -222,22 +221,38 @@ export async function buildGraph(q: QueryLayer, window: GraphWindow, targets: re
       if (policy) e2.mtls.add(policy);
     }
   }
-  const setLatency = (rows: { metric: Labels; v: number }[], key: 'p50' | 'p99', hop: 'in' | 'out'): void => {
-    for (const { metric: m, v } of rows) {
-      for (const e of edges.values()) {
-        if (e.protocol === 'tcp') continue;
-        const svc = `svc:${m.destination_service}`;
-        if (hop === 'in' && e.target === svc && e.source === sourceNode(m)) e[key] = v;
-        if (hop === 'out' && e.source === svc && e.target.endsWith(`${m.destination_workload_namespace}/${m.destination_workload}`)) e[key] = v;
-      }
+  // Latency per hop: the first hop (caller → service) from the caller's histogram when it reports one (it
+  // includes the network and the caller's own replies), else the callee's; the second (service → workload)
+  // from the callee's.
+  const inHop = new Map<string, { source: boolean; ids: string[]; rows: Sample[] }>();
+  const outHop = new Map<string, { ids: string[]; rows: Sample[] }>();
+  for (const { metric: m, v } of buckets) {
+    if (!known(m.destination_service) || m.le === undefined) continue;
+    const svc = `svc:${m.destination_service}`;
+    const src = sourceNode(m);
+    const kIn = `${m.reporter}|${src}|${svc}`;
+    let gi = inHop.get(kIn);
+    if (!gi) inHop.set(kIn, (gi = { source: m.reporter === 'source', ids: [`${src}->${svc}#http`, `${src}->${svc}#grpc`], rows: [] }));
+    gi.rows.push({ labels: { le: m.le }, v });
+    if (m.reporter !== 'destination' || !known(m.destination_workload)) continue;
+    const wl = ingressKey(m.destination_workload_namespace ?? '', m.destination_workload);
+    const kOut = `${svc}|${wl}`;
+    let go = outHop.get(kOut);
+    if (!go) outHop.set(kOut, (go = { ids: [`${svc}->${wl}#http`, `${svc}->${wl}#grpc`], rows: [] }));
+    go.rows.push({ labels: { le: m.le }, v });
+  }
+  const setLatency = (ids: string[], rows: Sample[]): void => {
+    const p50 = histogramQuantile(0.5, rows)[0]?.v;
+    const p99 = histogramQuantile(0.99, rows)[0]?.v;
+    for (const id of ids) {
+      const e = edges.get(id);
+      if (!e) continue;
+      if (p50 !== undefined && Number.isFinite(p50)) e.p50 = p50;
+      if (p99 !== undefined && Number.isFinite(p99)) e.p99 = p99;
     }
   };
-  // The caller's view of the first hop when it reports one (it includes the network and its own replies).
-  const sourceLast = (rows: { metric: Labels; v: number }[]) => [...rows.filter((r) => r.metric.reporter !== 'source'), ...rows.filter((r) => r.metric.reporter === 'source')];
-  setLatency(sourceLast(p50In), 'p50', 'in');
-  setLatency(sourceLast(p99In), 'p99', 'in');
-  setLatency(p50Out, 'p50', 'out');
-  setLatency(p99Out, 'p99', 'out');
+  for (const g of [...inHop.values()].sort((a, b) => Number(a.source) - Number(b.source))) setLatency(g.ids, g.rows);
+  for (const g of outHop.values()) setLatency(g.ids, g.rows);
 
   // Every scraped workload is a node, with or without traffic, so a sidecar that cannot be scraped shows on its node.
   for (const t of targets) {

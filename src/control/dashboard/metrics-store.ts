@@ -6,7 +6,7 @@
 // cap on samples in all (new samples refused and counted until eviction frees
 // room). Reads go through the SeriesSource interface the evaluator uses.
 import type { LabelMatcher } from './promql/ast.js';
-import { matches, type Labels, type SeriesSlice, type SeriesSource } from './promql/values.js';
+import { matches, type Labels, type SeriesHandle, type SeriesSlice, type SeriesSource } from './promql/values.js';
 
 export interface MetricsStoreLimits {
   readonly windowMs: number;
@@ -94,6 +94,12 @@ class StoredSeries {
     }
     return lo;
   }
+}
+
+function sliceOf(s: StoredSeries, startMs: number, endMs: number): SeriesSlice | undefined {
+  const from = s.upperBound(startMs);
+  const to = s.upperBound(endMs);
+  return to > from ? { labels: s.labels, ts: s.ts, vs: s.vs, stale: s.stale, from, to } : undefined;
 }
 
 /** Series identity: the sorted label pairs. */
@@ -186,7 +192,8 @@ export class MetricsStore implements SeriesSource {
     }
   }
 
-  *select(matchers: readonly LabelMatcher[], startMs: number, endMs: number): Iterable<SeriesSlice> {
+  /** The series matching every matcher (a `__name__ =` matcher uses the name index). */
+  private *matching(matchers: readonly LabelMatcher[]): Iterable<StoredSeries> {
     const byNameEq = matchers.find((m) => m.name === '__name__' && m.op === '=');
     const candidates: Iterable<StoredSeries> = byNameEq ? (this.byName.get(byNameEq.value) ?? []) : this.series.values();
     for (const s of candidates) {
@@ -197,12 +204,19 @@ export class MetricsStore implements SeriesSource {
           break;
         }
       }
-      if (!ok) continue;
-      const from = s.upperBound(startMs);
-      const to = s.upperBound(endMs);
-      if (to <= from) continue;
-      yield { labels: s.labels, ts: s.ts, vs: s.vs, stale: s.stale, from, to };
+      if (ok) yield s;
     }
+  }
+
+  *select(matchers: readonly LabelMatcher[], startMs: number, endMs: number): Iterable<SeriesSlice> {
+    for (const s of this.matching(matchers)) {
+      const sl = sliceOf(s, startMs, endMs);
+      if (sl) yield sl;
+    }
+  }
+
+  match(matchers: readonly LabelMatcher[]): SeriesHandle[] {
+    return [...this.matching(matchers)].map((s) => ({ slice: (a: number, b: number) => sliceOf(s, a, b) }));
   }
 
   /** Every metric name (for /api/v1/label/__name__/values). */
