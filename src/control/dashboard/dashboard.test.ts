@@ -141,7 +141,7 @@ describe('dashboard HTTP API', () => {
     assert.match(by['default/gone'].lastError!, /ECONNREFUSED/);
     const st = (await get('/api/dashboard/status')).json();
     assert.equal(st.source, 'embedded');
-    assert.deepEqual({ ...st.scrape, scrapes: undefined, failures: undefined }, { intervalSeconds: 5, windowSeconds: 3600, targets: 4, healthy: 1, malformed: 13, scrapes: undefined, failures: undefined });
+    assert.deepEqual({ ...st.scrape, scrapes: undefined, failures: undefined }, { intervalSeconds: 5, windowSeconds: 3600, effectiveWindowSeconds: 3600, targets: 4, healthy: 1, malformed: 13, scrapes: undefined, failures: undefined });
     assert.equal(st.scrape.failures, 39);
     assert.deepEqual(st.traces, { source: 'embedded' });
     assert.equal(typeof st.version, 'string');

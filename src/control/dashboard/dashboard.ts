@@ -231,6 +231,8 @@ export class Dashboard {
       scrape: {
         intervalSeconds: this.scraper.intervalMs / 1000,
         windowSeconds: this.store.limits.windowMs / 1000,
+        // Addition: the window actually held (shorter while the sample cap cuts it).
+        effectiveWindowSeconds: Math.round(this.store.effectiveWindowMs / 1000),
         targets: targets.length,
         healthy: targets.filter((t) => t.health === 'up').length,
         // Additions: what the store holds and what it refused (its bounds).

@@ -42,15 +42,28 @@ test('the series cap refuses new series (counted); existing ones keep taking sam
   assert.equal(store.counters.seriesRefused, 1);
 });
 
-test('the sample cap refuses new samples (counted) until eviction frees room', () => {
-  const store = new MetricsStore({ windowMs: 50, maxSeries: 10, maxSamples: 5 });
-  for (let t = 0; t < 10; t++) store.append({ __name__: 'x' }, t * 10, t);
-  assert.equal(store.sampleCount, 5);
-  assert.equal(store.counters.samplesRefused, 5);
-  store.evict(100); // keeps t >= 50: none of the stored 0..40
-  assert.equal(store.sampleCount, 0);
-  store.append({ __name__: 'x' }, 100, 10);
-  assert.deepEqual(points(store, 'x'), [[[100, 10]]]);
+test('the sample cap: eviction drops the oldest samples first and says how much window is left; a hard ceiling refuses (counted)', () => {
+  const store = new MetricsStore({ windowMs: 1000, maxSeries: 10, maxSamples: 20 });
+  for (let t = 0; t <= 390; t += 10) {
+    store.append({ __name__: 'x' }, t, t);
+    store.append({ __name__: 'y' }, t, t);
+  }
+  assert.equal(store.sampleCount, 25, 'appends stop at the hard ceiling, 25% over the cap');
+  assert.equal(store.counters.samplesRefused, 80 - 25);
+  store.evict(400);
+  assert.ok(store.sampleCount <= 20, `${store.sampleCount}`);
+  // The newest samples stayed; the window now starts later.
+  const kept = points(store, 'x')[0]!.map(([t]) => t);
+  assert.equal(kept[kept.length - 1], 120);
+  assert.ok(store.effectiveWindowMs < 1000 && store.effectiveWindowMs >= 400 - kept[0]!, `${store.effectiveWindowMs}`);
+  // Under the cap again, appends go on; the newest are kept, the oldest go at the next eviction.
+  for (let t = 400; t <= 600; t += 10) {
+    store.append({ __name__: 'x' }, t, t);
+    store.append({ __name__: 'y' }, t, t);
+    store.evict(t);
+  }
+  assert.ok(store.sampleCount <= 20);
+  assert.equal(points(store, 'x')[0]!.at(-1)![0], 600);
 });
 
 test('out-of-order and duplicate timestamps are refused and counted', () => {
