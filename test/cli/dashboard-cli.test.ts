@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import type net from 'node:net';
+import { connect as netConnect, type AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { tempDir } from '../helpers/net-harness.js';
 import { closedPort } from '../helpers/proxy-harness.js';
@@ -60,9 +60,9 @@ describe('weft control and weft dashboard: the dashboard from the command line',
   it('weft control: the dashboard on the loopback debug address, scraping the --scrape-targets endpoints', async () => {
     metrics = http.createServer((_req, res) => res.end('# TYPE istio_requests_total counter\nistio_requests_total{reporter="destination"} 1\n'));
     await new Promise<void>((r) => metrics!.listen(0, '127.0.0.1', r));
-    const port = (metrics.address() as net.AddressInfo).port;
+    const port = (metrics.address() as AddressInfo).port;
     const targets = tmp.file('targets.json', JSON.stringify([{ url: `http://127.0.0.1:${port}/metrics`, namespace: 'default', workload: 'reviews-v1', app: 'reviews', version: 'v1', service: 'reviews.default.svc.cluster.local' }]));
-    const c = await start(['control', '--config', tmp.dir, '--xds-address', '127.0.0.1:0', '--debug-address', '127.0.0.1:0', '--scrape-targets', targets], /dashboard (http:\/\/127\.0\.0\.1:(\d+)\/dashboard\/) \(embedded store, 1 scrape targets\)/);
+    const c = await start(['control', '--config', tmp.dir, '--xds-address', '127.0.0.1:0', '--debug-address', '127.0.0.1:0', '--trace-receiver', '--scrape-targets', targets], /dashboard (http:\/\/127\.0\.0\.1:(\d+)\/dashboard\/) \(embedded store, 1 scrape targets\)/);
     children.push(c.child);
     const base = `http://127.0.0.1:${c.match[2]}`;
     const t = await within((async () => {
@@ -76,6 +76,16 @@ describe('weft control and weft dashboard: the dashboard from the command line',
     const g = (await (await fetch(`${base}/api/dashboard/graph?window=1m`)).json()) as { nodes: { id: string; service?: string }[] };
     assert.deepEqual(g.nodes.map((n) => [n.id, n.service]), [['wl:default/reviews-v1', 'reviews.default.svc.cluster.local']]);
     assert.equal((await fetch(`${base}/`, { redirect: 'manual' })).headers.get('location'), '/dashboard/');
+    // A request target URL() refuses (the trace receiver parses every path first) is answered 400; the control plane keeps serving.
+    const raw = await within(new Promise<string>((resolve, reject) => {
+      const sock = netConnect(Number(c.match[2]), '127.0.0.1', () => sock.write('GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      let got = '';
+      sock.on('data', (d) => (got += d.toString()));
+      sock.on('end', () => resolve(got));
+      sock.on('error', reject);
+    }), 5000, 'an answer to GET //[');
+    assert.match(raw, /^HTTP\/1\.1 400 /);
+    assert.equal((await fetch(`${base}/api/dashboard/status`)).status, 200);
     await stop(c.child);
   });
 

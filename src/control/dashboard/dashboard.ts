@@ -116,7 +116,12 @@ export class Dashboard {
 
   /** Serves the request when its path is the dashboard's; false otherwise (the caller serves it). */
   handle(req: http.IncomingMessage, res: http.ServerResponse): boolean {
-    const url = new URL(req.url ?? '/', 'http://dashboard');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://dashboard');
+    } catch {
+      return false; // not a path of ours (the server answers it)
+    }
     const p = url.pathname;
     const mine = p === '/' || p === '/dashboard' || p.startsWith(DASHBOARD_PREFIX) || p.startsWith('/api/v1/') || p.startsWith('/api/dashboard/')
       || (this.opts.traceQueryUrl !== undefined && p.startsWith('/api/v2/'));
