@@ -302,3 +302,36 @@ describe('dashboard HTTP API', () => {
     }
   });
 });
+
+describe('dashboard: trace reads forwarded to a collector\'s query API', () => {
+  it('GET /api/v2/* goes to the collector (path and query kept); a dead collector is a 502 saying so; status names it', async () => {
+    const seen: string[] = [];
+    const collector = await listen((req, res) => {
+      seen.push(req.url!);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('["productpage.default"]');
+    });
+    const sources: DashboardSources = { config: () => ({ snapshot: undefined, analysis: [], proxies: [] }), traces: () => undefined, locate: () => undefined };
+    const live = new Dashboard({ traceQueryUrl: `http://127.0.0.1:${collector.port}/` }, sources);
+    const deadPort = await closedPort();
+    const dead = new Dashboard({ traceQueryUrl: `http://127.0.0.1:${deadPort}` }, sources);
+    const a = await listen((req, res) => void live.handle(req, res));
+    const b = await listen((req, res) => void dead.handle(req, res));
+    try {
+      const r = await fetch(`http://127.0.0.1:${a.port}/api/v2/services?x=1`);
+      assert.equal(r.status, 200);
+      assert.deepEqual(await r.json(), ['productpage.default']);
+      assert.deepEqual(seen, ['/api/v2/services?x=1']);
+      const st = (await (await fetch(`http://127.0.0.1:${a.port}/api/dashboard/status`)).json()) as { traces: unknown };
+      assert.deepEqual(st.traces, { source: 'collector', url: `http://127.0.0.1:${collector.port}/` });
+      const d = await fetch(`http://127.0.0.1:${b.port}/api/v2/traces?serviceName=x`);
+      assert.equal(d.status, 502);
+      assert.match(((await d.json()) as { error: string }).error, new RegExp(`trace collector at http://127\\.0\\.0\\.1:${deadPort} unreachable: ECONNREFUSED`));
+      assert.equal((await fetch(`http://127.0.0.1:${a.port}/api/v2/spans`, { method: 'POST', body: '[]' })).status, 405);
+    } finally {
+      for (const s of [collector.server, a.server, b.server]) {
+        s.closeAllConnections();
+        s.close();
+      }
+    }
+  });
+});

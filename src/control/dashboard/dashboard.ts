@@ -15,7 +15,7 @@ import { DASHBOARD_DEFAULTS, GRAPH_WINDOWS, type GraphWindow } from './defaults.
 import { explainCode } from './error-catalogue.js';
 import { buildGraph, type GraphTargetInfo } from './graph.js';
 import { MetricsStore } from './metrics-store.js';
-import { EmbeddedQueryLayer, FallbackQueryLayer, type PromAnswer, type QueryLayer } from './query-layer.js';
+import { EmbeddedQueryLayer, FallbackQueryLayer, reason, type PromAnswer, type QueryLayer } from './query-layer.js';
 import { recentReplies } from './replies.js';
 import { Scraper, type ScrapeTargetSpec } from './scraper.js';
 import { DASHBOARD_PREFIX, StaticFiles } from './static-files.js';
@@ -260,7 +260,7 @@ export class Dashboard {
       res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json', 'cache-control': 'no-store' });
       res.end(body);
     } catch (e) {
-      sendJson(res, 502, { status: 'error', errorType: 'unavailable', error: `trace collector at ${base} unreachable: ${(e as Error).message}` });
+      sendJson(res, 502, { status: 'error', errorType: 'unavailable', error: `trace collector at ${base} unreachable: ${reason(e, this.opts.prometheusTimeoutMs ?? DASHBOARD_DEFAULTS.prometheusTimeoutMs)}` });
     }
   }
 }
