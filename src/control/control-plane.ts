@@ -27,10 +27,15 @@ import type { ValidationMessage as MeshMessage } from './validation/message.js';
 import { TraceReceiver, type TraceReceiverOptions } from './traces/trace-receiver.js';
 import { Dashboard, type DashboardOptions } from './dashboard/dashboard.js';
 import type { ConfigViewInput } from './dashboard/config-view.js';
+import { MergedConfigSource, type ConfigSourceLike } from './ingest/merged-config-source.js';
 
 export interface ControlPlaneOptions {
-  /** Folder of Istio YAML/JSON, validated and watched. */
-  configDir: string;
+  /** Folder of Istio YAML/JSON, validated and watched; optional when `configSources` gives config (Kubernetes mode). */
+  configDir?: string;
+  /** Further config sources (the Kubernetes API), merged after the folder's: a folder object wins a duplicate. */
+  configSources?: ConfigSourceLike[];
+  /** Called after each analysis run with the config snapshot and the analysis messages (the Kubernetes status writer). */
+  onAnalysis?: (snapshot: ConfigSnapshot, analysis: readonly ValidationMessage[]) => void;
   /** Extra registries (e.g. `weft up`'s workloads); ServiceEntries in the folder are always one. */
   registries?: ServiceRegistry[];
   /** gRPC listen address for xDS, e.g. 127.0.0.1:15010 (port 0 picks one). */
@@ -83,7 +88,7 @@ interface ProxyEntry {
 export class ControlPlane {
   readonly cache = new SnapshotCache();
   readonly server: XdsServer;
-  private readonly source: DirectoryConfigSource;
+  private readonly source: ConfigSourceLike;
   readonly credentials: CredentialSource;
   private readonly model: ModelController;
   private readonly proxies = new Map<string, ProxyEntry>();
@@ -119,10 +124,16 @@ export class ControlPlane {
     const logs = opts.logs ?? new LogRegistry();
     this.logs = logs;
     this.log = logs.logger('control');
-    this.source = new DirectoryConfigSource(opts.configDir, {
-      ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
-      ...(opts.maxConfigFileBytes !== undefined ? { maxFileBytes: opts.maxConfigFileBytes } : {}),
-    });
+    const sources: ConfigSourceLike[] = [];
+    if (opts.configDir !== undefined) {
+      sources.push(new DirectoryConfigSource(opts.configDir, {
+        ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
+        ...(opts.maxConfigFileBytes !== undefined ? { maxFileBytes: opts.maxConfigFileBytes } : {}),
+      }));
+    }
+    sources.push(...(opts.configSources ?? []));
+    if (sources.length === 0) throw new Error('the control plane needs a config folder or another config source');
+    this.source = sources.length === 1 ? sources[0]! : new MergedConfigSource(sources);
     this.jwks = new JwksFetcher({
       onChange: () => this.push('full'),
       onError: (uri, reason) => this.log.warn(`jwksUri ${uri}: ${reason}`),
@@ -145,7 +156,7 @@ export class ControlPlane {
         },
       });
     }
-    this.credentials = new CredentialSource(opts.secretsDir ?? path.join(opts.configDir, CREDENTIAL_DEFAULTS.folderName), {
+    this.credentials = new CredentialSource(opts.secretsDir ?? path.join(opts.configDir ?? '.', CREDENTIAL_DEFAULTS.folderName), {
       ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
     });
     this.server = new XdsServer({
@@ -207,7 +218,7 @@ export class ControlPlane {
       await this.meshCa.start();
     }
     this.source.onSnapshot((s) => this.onConfig(s));
-    this.source.onError((e) => this.log.error(`config folder: ${e.message}`));
+    this.source.onError?.((e) => this.log.error(`config source: ${e.message}`));
     this.credentials.onChange((c) => this.onCredentials(c));
     this.onCredentials(await this.credentials.start());
     await this.source.start();
@@ -284,6 +295,7 @@ export class ControlPlane {
     try {
       this.analysis = analyze(s.accepted.map((a) => ({ obj: a.obj, ...(a.file ? { file: a.file } : {}) })), { registry: this.model.registry, credentials: this.credentials.snapshot });
       for (const m of this.analysis) if (m.severity !== 'info') this.log.warn(`analysis ${m.code} (${m.key}) ${m.path}: ${m.message}`);
+      this.opts.onAnalysis?.(s, this.analysis);
     } catch (err) {
       this.log.error(`analysis failed: ${(err as Error).message}`);
     }
