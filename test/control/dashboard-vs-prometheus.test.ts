@@ -5,8 +5,8 @@
 // give the same series and values, to 5%: the two scrape at different
 // moments, and under load the fixture answers a scrape some time after the
 // scraper took its timestamp, so a rate over a 10 s window moves by that
-// delay over 10 s (with a 1% bound, 4 runs of 5 passed at a load average
-// of 12 on 2 cores; the fifth ran beside a weft up end-to-end test).
+// delay over 10 s (with a 1% bound, 5 runs of 6 passed at a load average
+// of 12 on 2 cores; the failing one ran beside a weft up end-to-end test).
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type net from 'node:net';
