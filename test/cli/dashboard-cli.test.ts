@@ -98,6 +98,12 @@ describe('weft control and weft dashboard: the dashboard from the command line',
     await stop(c.child);
   });
 
+  it('weft up --prometheus: not an http(s) URL is a usage error', async () => {
+    const r = await runWeft(['up', tmp.dir, '--prometheus', 'ftp://127.0.0.1:9090']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /weft up: --prometheus: ftp: is not supported \(http or https\)/);
+  });
+
   it('weft dashboard DIR without a running weft up: exit 1, saying so', async () => {
     const r = await runWeft(['dashboard', tmp.dir]);
     assert.equal(r.code, 1);

@@ -12,7 +12,8 @@ import http from 'node:http';
 import type net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Dashboard } from '../../src/control/dashboard/dashboard.js';
-import type { InstantData, PromAnswer } from '../../src/control/dashboard/query-layer.js';
+import { buildGraph } from '../../src/control/dashboard/graph.js';
+import { FallbackQueryLayer, type InstantData, type PromAnswer } from '../../src/control/dashboard/query-layer.js';
 import { PROMETHEUS_MISSING, startPrometheus, type RunningPrometheus } from '../helpers/prometheus-harness.js';
 
 const START = Date.now();
@@ -90,6 +91,30 @@ describe('the embedded store answers Istio\'s dashboard queries as a real Promet
       assert.ok(Date.now() < deadline, `the embedded store did not get 12 scrapes: ${JSON.stringify(a)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
+  });
+
+  it('the graph through the real Prometheus (--prometheus) has the embedded store\'s nodes, edges, error ratios and latencies', async () => {
+    const now = Date.now() - 1000;
+    const viaProm = new FallbackQueryLayer(`http://127.0.0.1:${prom.port}`, dash.embedded, { timeoutMs: 5000, retryMs: 10_000, now: Date.now });
+    const [a, b] = await Promise.all([buildGraph(viaProm, '1m', [], now), buildGraph(dash.embedded, '1m', [], now)]);
+    assert.equal(a.warnings, undefined, 'answered by Prometheus, no fallback');
+    assert.deepEqual(a.nodes, b.nodes);
+    assert.deepEqual(a.edges.map((e) => e.id), b.edges.map((e) => e.id));
+    assert.ok(a.edges.length >= 6, a.edges.map((e) => e.id).join(' '));
+    a.edges.forEach((e, i) => {
+      const f = b.edges[i]!;
+      // Rates over the 1m window depend on how much of the minute each store has seen (Prometheus started a
+      // few seconds later, and this runs ~15 s in): only moving, not equal. Ratios of series scraped together
+      // (error ratio, quantiles) do not depend on it.
+      assert.ok((e.rps > 0 || (e.tcpBytesPerSec ?? 0) > 0) && (f.rps > 0 || (f.tcpBytesPerSec ?? 0) > 0), e.id);
+      for (const k of ['errorRatio', 'p50Ms', 'p99Ms'] as const) {
+        const x = e[k];
+        const y = f[k];
+        assert.equal(typeof x, typeof y, `${e.id} ${k}`);
+        if (typeof x === 'number' && typeof y === 'number') assert.ok(Math.abs(x - y) <= Math.max(1e-6, Math.abs(x) * 0.05), `${e.id} ${k}: Prometheus ${x}, embedded ${y}`);
+      }
+      assert.equal(e.mtls, f.mtls, e.id);
+    });
   });
 
   after(async () => {
