@@ -479,6 +479,8 @@ export class ControlPlane {
         const st = byNode.get(e.nodeId);
         return { id: e.nodeId, ...(st?.nodeCluster ? { cluster: st.nodeCluster } : {}), connected: st !== undefined, types: st?.types ?? [], messages: e.messages };
       }),
+      ...(this.opts.meshConfigFile ? { meshConfig: this.meshMessages } : {}),
+      credentialIssues: this.credentials.snapshot.issues,
     };
   }
 

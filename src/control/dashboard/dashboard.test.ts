@@ -93,6 +93,7 @@ describe('dashboard HTTP API', () => {
         analysis: [{ code: 'WEFT0301', severity: 'warning', key: 'VirtualService reviews.default', path: 'spec.http[0].route[0].destination.subset', message: 'subset v9 is not defined', file: '/cfg/vs.yaml', line: 12, istio: 'IST0101' }],
         proxies: [{ id: 'sidecar~1~reviews-v1.default~default.svc.cluster.local', cluster: 'reviews.default', connected: true, messages: [{ code: 'WEFT_TR_FIELD_IGNORED', severity: 'warning', key: 'VirtualService reviews.default', path: 'spec.http[0].mirror', message: 'not translated' }],
           types: [{ typeUrl: 'type.googleapis.com/envoy.config.listener.v3.Listener', subscribed: '*', sentVersion: '3.2', ackedVersion: '3.1', inFlight: false, pushes: 2, acks: 1, nacks: 1, lastNack: { version: '3.2', nonce: 'n', message: 'bad listener', code: 3, time: 0 } }] }],
+        credentialIssues: [{ name: 'gw-cert', path: '/cfg/secrets/gw-cert/tls.key', code: 'CREDENTIAL_KEY_MISMATCH', reason: 'the key does not match the certificate', keptLastGood: true }],
       }),
       traces: () => spans,
       locate: (k) => (k === 'VirtualService ratings.default' ? { file: '/cfg/ratings.yaml', line: 4 } : undefined),
@@ -225,7 +226,10 @@ describe('dashboard HTTP API', () => {
       { kind: 'VirtualService', name: 'broken', namespace: 'default', file: '/cfg/bad.yaml', line: 7, status: 'rejected', messages: [{ code: 'WEFT0102', severity: 'error', message: 'route is required', path: 'spec.http[0].route', file: '/cfg/bad.yaml', line: 9 }] },
     ]);
     assert.deepEqual(c.proxies, [{ id: 'sidecar~1~reviews-v1.default~default.svc.cluster.local', cluster: 'reviews.default', connected: true, types: [{ typeUrl: 'type.googleapis.com/envoy.config.listener.v3.Listener', sentVersion: '3.2', ackedVersion: '3.1', nack: { version: '3.2', message: 'bad listener' } }] }]);
-    assert.deepEqual(c.notes, [{ code: 'WEFT_TR_FIELD_IGNORED', message: 'spec.http[0].mirror: not translated', object: 'VirtualService reviews.default', file: '/cfg/vs.yaml', line: 1 }]);
+    assert.deepEqual(c.notes, [
+      { code: 'WEFT_TR_FIELD_IGNORED', message: 'spec.http[0].mirror: not translated', object: 'VirtualService reviews.default', file: '/cfg/vs.yaml', line: 1 },
+      { code: 'CREDENTIAL_KEY_MISMATCH', message: 'the key does not match the certificate; the last good version keeps being served', object: 'Secret gw-cert', file: '/cfg/secrets/gw-cert/tls.key' },
+    ]);
   });
 
   it('replies: failed requests from the proxies\' spans, newest first, with the x-weft-error parts and the object\'s file', async () => {
