@@ -255,6 +255,8 @@ describe('dashboard HTTP API', () => {
     assert.equal(e.code, 'WEFT_FAULT_ABORT');
     assert.deepEqual(e.objectKinds, ['VirtualService']);
     assert.ok(e.title && e.meaning && e.typicalCauses.length > 0);
+    // A config message's code, from the validation code table.
+    assert.deepEqual((await get('/api/dashboard/explain?code=WEFT0010')).json(), { code: 'WEFT0010', title: 'Unknown field (strict schema, as Istio)', meaning: 'unknown field (strict schema, as Istio)', typicalCauses: [], objectKinds: [], severity: 'error', istio: 'IST0106' });
     const missing = await get('/api/dashboard/explain?code=WEFT_NOPE');
     assert.equal(missing.status, 404);
   });
