@@ -46,6 +46,12 @@ export interface InformerOptions {
   /** Watch one namespace only; absent: all namespaces. */
   readonly namespace?: string;
   readonly labelSelector?: string;
+  /**
+   * The kind may not be served (a CRD that is not installed): a 404 on the
+   * list counts as an empty, synced kind (said once), and the informer keeps
+   * checking with backoff until the kind appears.
+   */
+  readonly optional?: boolean;
 }
 
 /** Counters for tests and /debug: what the informer did. */
@@ -157,6 +163,11 @@ export class Informer {
           this.rv = '';
           continue;
         }
+        if (err.code === 404 && this.opts.optional) {
+          this.missingKind(err);
+          await this.sleep(this.opts.maxBackoffMs ?? INFORMER_DEFAULTS.maxBackoffMs);
+          continue;
+        }
         this.stats.errors++;
         const first = this.lastError === undefined;
         this.lastError = err.message;
@@ -265,6 +276,23 @@ export class Informer {
           }
         }, reject);
     });
+  }
+
+  /** An optional kind the server does not serve: empty and synced until it appears. */
+  private missingKind(err: KubeApiError): void {
+    const first = this.lastError !== err.message;
+    this.lastError = err.message;
+    if (first) this.opts.log?.warn(`${this.what()}: the API server does not serve ${this.resource.group}/${this.resource.version} ${this.resource.plural} (is its CRD installed?); treated as empty, checking again`);
+    for (const [k, old] of [...this.store]) {
+      this.store.delete(k);
+      this.emit({ type: 'delete', obj: old });
+    }
+    this.state = 'waiting';
+    if (!this.synced) {
+      this.synced = true;
+      for (const w of this.syncWaiters.splice(0)) w();
+      this.emit({ type: 'synced' });
+    }
   }
 
   private connected(): void {

@@ -56,13 +56,15 @@ export class KubeMode {
   constructor(private readonly opts: KubeModeOptions) {
     const clock = opts.clock ?? systemClock;
     const log = opts.log;
-    const make = (r: KubeResource): Informer => new Informer(opts.client, r, { ...(opts.informer ?? {}), clock, ...(log ? { log: log.child(r.plural) } : {}) });
+    const make = (r: KubeResource, optional = false): Informer =>
+      new Informer(opts.client, r, { ...(opts.informer ?? {}), clock, ...(log ? { log: log.child(r.plural) } : {}), ...(optional ? { optional } : {}) });
     this.services = make(KUBE_RESOURCES.services);
     this.endpointSlices = make(KUBE_RESOURCES.endpointSlices);
     this.pods = make(KUBE_RESOURCES.pods);
     this.nodes = make(KUBE_RESOURCES.nodes);
     this.namespaces = make(KUBE_RESOURCES.namespaces);
-    this.istio = (opts.istioResources ?? ISTIO_RESOURCES).map(make);
+    // Istio's CRDs may be missing (not installed yet, or an older Istio without v1): those kinds are empty until they appear.
+    this.istio = (opts.istioResources ?? ISTIO_RESOURCES).map((r) => make(r, true));
     const registryInformers = [this.services, this.endpointSlices, this.pods, this.nodes];
     this.registry = new KubeServiceRegistry(
       {
