@@ -8,9 +8,20 @@ import { ControlPlane, type ControlPlaneOptions } from '../control/control-plane
 import { parseDurationMs } from '../control/model/duration.js';
 import { formatMeshConfigMessage, loadMeshConfigFile } from '../control/ingest/mesh-config-file.js';
 import { parseArgs, usage, type OptionSpec } from './args.js';
+import os from 'node:os';
+import type { ConfigSnapshot } from '../control/ingest/config-snapshot.js';
+import type { ValidationMessage } from '../control/validation/index.js';
+import type { KubeMode } from '../kube/kube-mode.js';
+
+/** Where Kubernetes mode without --config reads credentialName secrets (mount a Secret volume there). */
+const KUBE_SECRETS_DIR = '/etc/weft/secrets';
 
 const SPECS: OptionSpec[] = [
   { name: 'config', value: true, help: 'folder of Istio YAML/JSON (VirtualService, DestinationRule, ServiceEntry, WorkloadEntry, Sidecar, Gateway); watched for changes' },
+  { name: 'kubeconfig', value: true, help: 'Kubernetes mode: services from Services/EndpointSlices/Pods/Nodes and Istio config from the API server of this kubeconfig\'s current context (see docs/kubernetes.md); --config becomes optional' },
+  { name: 'in-cluster', value: false, help: 'Kubernetes mode with the pod\'s service account (in a cluster)' },
+  { name: 'identity', value: true, help: 'Kubernetes mode: this replica\'s name in leader election (default $POD_NAME, else hostname-pid)' },
+  { name: 'lease-namespace', value: true, help: 'Kubernetes mode: namespace of the leader election Lease (default $POD_NAMESPACE, else istio-system)' },
   { name: 'xds-address', value: true, help: 'xDS (ADS, gRPC) listen address (default 127.0.0.1:15010, Istio\'s plaintext xDS port)' },
   { name: 'debug-address', value: true, help: 'debug/status HTTP address: /debug/syncz, /debug/proxies, /debug/config (default 127.0.0.1:15014)' },
   { name: 'debounce-ms', value: true, help: 'wait this long after a config change before pushing (default 100)' },
@@ -30,7 +41,7 @@ const SPECS: OptionSpec[] = [
 
 export async function runControl(argv: string[]): Promise<number> {
   const parsed = parseArgs(argv, SPECS);
-  const synopsis = '--config DIR [options]';
+  const synopsis = '--config DIR | --kubeconfig PATH | --in-cluster [options]';
   if (typeof parsed === 'string') {
     process.stderr.write(`weft control: ${parsed}\n\n${usage('control', SPECS, synopsis)}`);
     return 2;
@@ -40,10 +51,23 @@ export async function runControl(argv: string[]): Promise<number> {
     process.stdout.write(usage('control', SPECS, synopsis));
     return 0;
   }
-  const dir = o.get('config');
-  if (typeof dir !== 'string') {
-    process.stderr.write('weft control: --config DIR is required\n');
+  const dir = typeof o.get('config') === 'string' ? String(o.get('config')) : undefined;
+  const kubeconfig = typeof o.get('kubeconfig') === 'string' ? String(o.get('kubeconfig')) : undefined;
+  const inCluster = o.has('in-cluster');
+  if (kubeconfig !== undefined && inCluster) {
+    process.stderr.write('weft control: --kubeconfig and --in-cluster are two ways to reach the API server: give one\n');
     return 2;
+  }
+  const kubeMode = kubeconfig !== undefined || inCluster;
+  if (dir === undefined && !kubeMode) {
+    process.stderr.write('weft control: --config DIR is required (or --kubeconfig PATH / --in-cluster for Kubernetes mode)\n');
+    return 2;
+  }
+  for (const k of ['identity', 'lease-namespace']) {
+    if (o.has(k) && !kubeMode) {
+      process.stderr.write(`weft control: --${k} needs Kubernetes mode (--kubeconfig or --in-cluster)\n`);
+      return 2;
+    }
   }
   const level = (o.get('log-level') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(level)) {
@@ -78,8 +102,36 @@ export async function runControl(argv: string[]): Promise<number> {
   // The CA signs for the mesh's trust domain unless --trust-domain says otherwise.
   if (ca && meshTrustDomain && !o.has('trust-domain')) ca.trustDomain = meshTrustDomain;
   const logs = new LogRegistry(level);
+  let kube: KubeMode | undefined;
+  if (kubeMode) {
+    try {
+      // Loaded only in Kubernetes mode: the Kubernetes client is large and folder mode never needs it.
+      const { createKubeClient, loadKubeConfig } = await import('../kube/kube-client.js');
+      const { KubeMode } = await import('../kube/kube-mode.js');
+      const kc = loadKubeConfig(kubeconfig !== undefined ? { kubeconfig } : { inCluster: true });
+      kube = new KubeMode({
+        client: createKubeClient(kc),
+        identity: String(o.get('identity') ?? process.env.POD_NAME ?? `${os.hostname()}-${process.pid}`),
+        leaseNamespace: String(o.get('lease-namespace') ?? process.env.POD_NAMESPACE ?? 'istio-system'),
+        log: logs.logger('kube'),
+      });
+    } catch (err) {
+      process.stderr.write(`weft control: cannot use ${kubeconfig ?? 'the in-cluster service account'}: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
   const cp = new ControlPlane({
-    configDir: dir,
+    ...(dir !== undefined ? { configDir: dir } : {}),
+    ...(kube
+      ? {
+          configSources: [kube.configSource],
+          registries: [kube.registry],
+          onAnalysis: (s: ConfigSnapshot, a: readonly ValidationMessage[]) => kube!.onAnalysis(s, a),
+          kubernetesStatus: () => kube!.statusReport(),
+          // No folder: credentialName secrets from this folder (a mounted Secret volume); missing = none.
+          ...(dir === undefined && !o.has('secrets-dir') ? { secretsDir: KUBE_SECRETS_DIR } : {}),
+        }
+      : {}),
     xdsAddress: String(o.get('xds-address') ?? '127.0.0.1:15010'),
     debugAddress: String(o.get('debug-address') ?? '127.0.0.1:15014'),
     ...(debounce !== undefined ? { debounceMs: debounce } : {}),
@@ -90,15 +142,24 @@ export async function runControl(argv: string[]): Promise<number> {
     ...(o.has('trace-receiver') ? { traceReceiver: true } : {}),
     logs,
   });
+  // Until the servers listen, only unref'd retry timers run (an API server that is down at start): keep the process up.
+  const keepAlive = setInterval(() => undefined, 60_000);
   try {
+    if (kube) {
+      logs.logger('kube').info(`Kubernetes mode: reading services and Istio config from ${kube.statusReport().server}; xDS is served once every kind has been listed`);
+      kube.start();
+    }
     await cp.start();
   } catch (err) {
     process.stderr.write(`weft control: failed to start: ${(err as Error).message}\n`);
     await cp.stop().catch(() => undefined);
+    await kube?.stop();
     return 1;
+  } finally {
+    clearInterval(keepAlive);
   }
-  logs.logger('control').info(`weft control serving xDS on port ${cp.xdsPort}; debug on port ${cp.debugPort}${cp.traces ? ' (trace receiver: /api/v2/spans, /v1/traces, Zipkin query API /api/v2/)' : ''}; ${cp.meshCa ? `CA on port ${cp.caPort}` : 'no CA (--ca-dir runs one)'}; config from ${dir}`);
-  const stop = () => void cp.stop().then(() => process.exit(0));
+  logs.logger('control').info(`weft control serving xDS on port ${cp.xdsPort}; debug on port ${cp.debugPort}${cp.traces ? ' (trace receiver: /api/v2/spans, /v1/traces, Zipkin query API /api/v2/)' : ''}; ${cp.meshCa ? `CA on port ${cp.caPort}` : 'no CA (--ca-dir runs one)'}; config from ${[dir, kube ? `the Kubernetes API at ${kube.statusReport().server}` : undefined].filter(Boolean).join(' and ')}`);
+  const stop = () => void cp.stop().then(() => kube?.stop()).then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   return new Promise<number>(() => undefined);

@@ -34,6 +34,8 @@ export interface ControlPlaneOptions {
   configSources?: ConfigSourceLike[];
   /** Called after each analysis run with the config snapshot and the analysis messages (the Kubernetes status writer). */
   onAnalysis?: (snapshot: ConfigSnapshot, analysis: readonly ValidationMessage[]) => void;
+  /** More status for /debug/config and `weft status` (Kubernetes mode's informers and leader), under `kubernetes`. */
+  kubernetesStatus?: () => unknown;
   /** Extra registries (e.g. `weft up`'s workloads); ServiceEntries in the folder are always one. */
   registries?: ServiceRegistry[];
   /** gRPC listen address for xDS, e.g. 127.0.0.1:15010 (port 0 picks one). */
@@ -428,6 +430,7 @@ export class ControlPlane {
       warnings: s?.messages ?? [],
       analysis: this.analysis,
       ...(this.opts.meshConfigFile ? { meshConfig: { file: this.opts.meshConfigFile, messages: this.meshMessages } } : {}),
+      ...(this.opts.kubernetesStatus ? { kubernetes: this.opts.kubernetesStatus() } : {}),
       credentials: {
         dir: this.credentials.dir,
         served: [...this.credentials.snapshot.credentials.keys()],
