@@ -80,7 +80,11 @@ export class KubeMode {
       ready: () => this.whenSynced(),
     });
     this.status = new StatusWriter(opts.client, this.configSource, log?.child('status'));
-    this.configSource.onSnapshot((s) => this.status.update(messagesByFile(s, this.analysisFor(s))));
+    // Deferred: a control plane following this source analyses the snapshot synchronously (onAnalysis) first,
+    // so the status written carries the new snapshot's analysis, not the previous one's.
+    this.configSource.onSnapshot((s) => queueMicrotask(() => {
+      if (this.configSource.snapshot === s) this.status.update(messagesByFile(s, this.analysis));
+    }));
     this.elector = new LeaderElector({
       client: opts.client,
       namespace: opts.leaseNamespace ?? 'istio-system',
@@ -113,11 +117,15 @@ export class KubeMode {
     for (const i of this.all) i.stop();
   }
 
-  /** The control plane's analysis hook: results go to the objects' status (when leading). */
-  onAnalysis(snapshot: ConfigSnapshot, analysis: readonly ValidationMessage[]): void {
+  /**
+   * The control plane's analysis hook: results go to the objects' status
+   * (when leading). `snapshot` may be a merged one (folder and API); only
+   * messages about this source's objects map to an object.
+   */
+  onAnalysis(_snapshot: ConfigSnapshot, analysis: readonly ValidationMessage[]): void {
     this.analysis = analysis;
     if (this.configSource.snapshot === undefined) return;
-    this.status.update(messagesByFile(this.configSource.snapshot, this.analysisFor(snapshot)));
+    this.status.update(messagesByFile(this.configSource.snapshot, analysis));
   }
 
   /** A namespace's labels ({} when unknown): istio-injection, istio.io/rev. */
@@ -154,8 +162,4 @@ export class KubeMode {
     };
   }
 
-  /** Analysis messages about objects of this source only (the merged snapshot may hold folder objects too). */
-  private analysisFor(_s: ConfigSnapshot): readonly ValidationMessage[] {
-    return this.analysis;
-  }
 }
