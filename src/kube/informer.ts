@@ -230,7 +230,9 @@ export class Informer {
     return new Promise((resolve, reject) => {
       let expired = false;
       let gotEvent = false;
+      let ended = false;
       const onDone = (err?: Error): void => {
+        ended = true;
         this.watch = undefined;
         this.wake = undefined;
         if (expired) resolve('expired');
@@ -266,6 +268,8 @@ export class Informer {
           onDone,
         )
         .then((h) => {
+          // The client hands back a handle even when the request failed (onDone already ran with the error).
+          if (ended) return;
           this.stats.watches++;
           this.watch = h;
           if (!this.running) h.abort();

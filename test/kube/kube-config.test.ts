@@ -133,3 +133,41 @@ describe('Istio config from the Kubernetes API', () => {
     await until(() => statusOf(double, 'VirtualService', 'later')?.validationMessages !== undefined && second.mode.status.stats.writes > 0, 'status written by the new leader');
   });
 });
+
+describe('Kubernetes mode when the API server goes away', () => {
+  it('keeps serving the last known config and services, and catches up when it returns', async () => {
+    const d = await startDouble();
+    const secrets = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-kube-secrets-'));
+    d.double.registerIstioCrds();
+    d.double.put(ns('istio-system'));
+    d.double.put(ns('shop'));
+    d.double.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'cart', namespace: 'shop' }, spec: { ports: [{ port: 80, name: 'http' }] } });
+    d.double.put({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'cart', namespace: 'shop' }, spec: { hosts: ['cart'], http: [{ route: [{ destination: { host: 'cart' } }] }] } });
+    const mode = new KubeMode({ client: d.client, identity: 'cp-x', informer: { initialBackoffMs: 10, maxBackoffMs: 50 }, leaderElection: { leaseDurationMs: 1000, renewDeadlineMs: 600, retryPeriodMs: 50 } });
+    const cp = new ControlPlane({ configSources: [mode.configSource], registries: [mode.registry], onAnalysis: (s, a) => mode.onAnalysis(s, a), kubernetesStatus: () => mode.statusReport(), xdsAddress: '127.0.0.1:0', secretsDir: secrets, logs: new LogRegistry('off') });
+    try {
+      mode.start();
+      await cp.start();
+      const vsKeys = () => cp.push_.virtualServices('shop', 'mesh').map((a) => a.key).sort();
+      assert.deepEqual(vsKeys(), ['VirtualService cart.shop']);
+      await d.double.goOffline();
+      // Changes made while the control plane cannot see them.
+      d.double.put({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'orders', namespace: 'shop' }, spec: { hosts: ['orders'], http: [{ route: [{ destination: { host: 'orders' } }] }] } });
+      d.double.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'orders', namespace: 'shop' }, spec: { ports: [{ port: 80, name: 'http' }] } });
+      d.double.compact();
+      await until(() => mode.statusReport().informers.every((i) => i.state === 'stale' || i.state === 'waiting'), 'every informer to notice');
+      assert.deepEqual(vsKeys(), ['VirtualService cart.shop'], 'the last known config keeps serving');
+      assert.ok(cp.push_.services.some((s) => s.hostname === 'cart.shop.svc.cluster.local'));
+      const st = (cp.configStatus() as { kubernetes: { informers: { kind: string; state: string; lastError?: string }[] } }).kubernetes;
+      assert.ok(st.informers.find((i) => i.kind === 'VirtualService')?.lastError, 'the status says why');
+      await d.double.goOnline();
+      await until(() => vsKeys().length === 2 && cp.push_.services.some((s) => s.hostname === 'orders.shop.svc.cluster.local'), 'the missed changes after a relist');
+      assert.ok(mode.statusReport().informers.every((i) => i.state === 'watching'));
+    } finally {
+      await cp.stop();
+      await mode.stop();
+      await d.double.stop();
+      fs.rmSync(secrets, { recursive: true, force: true });
+    }
+  });
+});
