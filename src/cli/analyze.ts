@@ -69,7 +69,8 @@ export async function runAnalyze(argv: string[]): Promise<number> {
   }
   const loaded = await loadConfigInputs([...inputs, ...reg.values]);
   messages.push(...loaded.messages);
-  const { kube, rest } = splitKubernetesInputs(loaded.docs);
+  const { kube, rest, messages: kubeShape } = splitKubernetesInputs(loaded.docs);
+  messages.push(...kubeShape);
   const kubeCount = Object.values(kube).reduce((n, l: unknown[]) => n + l.length, 0);
   if (kubeCount > 0 && kube.services.length > 0) registry = kubeFileRegistry(kube);
   for (const d of rest) messages.push(...validateObject(d.obj, d.file, d.lineOf ? { lineOf: d.lineOf } : {}).messages);

@@ -205,6 +205,7 @@ export class Informer {
     if (!this.running) return;
     const seen = new Set<string>();
     for (const obj of items) {
+      if (typeof obj?.metadata?.name !== 'string') continue; // not an object the API server sends; nothing to key it by
       const k = keyOf(obj.metadata.namespace, obj.metadata.name);
       seen.add(k);
       const old = this.store.get(k);

@@ -172,4 +172,37 @@ data: { tls.crt: ${Buffer.from('not a certificate').toString('base64')}, tls.key
       cleanup();
     }
   });
+
+  it('refuses Kubernetes objects of the wrong shape by field, and never crashes on them', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      fs.writeFileSync(path.join(dir, 'bad.yaml'), `
+apiVersion: v1
+kind: Service
+metadata: { name: odd, namespace: shop }
+spec: { ports: 80, selector: [app] }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: odd, namespace: shop, labels: { app: [x] } }
+spec: { containers: { name: app } }
+---
+apiVersion: v1
+kind: Namespace
+metadata: { name: shop, labels: { istio-injection: enabled } }
+`);
+      const r = await runWeft(['analyze', dir, '-o', 'json']);
+      assert.equal(r.code, 1, r.stderr);
+      const out = JSON.parse(r.stdout) as { messages: Msg[] };
+      const got = out.messages.map((m) => `${m.code} ${m.key} ${m.path}`).sort();
+      assert.deepEqual(got, [
+        'WEFT0011 Pod odd.shop metadata.labels',
+        'WEFT0011 Pod odd.shop spec.containers',
+        'WEFT0011 Service odd.shop spec.ports',
+        'WEFT0011 Service odd.shop spec.selector',
+      ]);
+    } finally {
+      cleanup();
+    }
+  });
 });

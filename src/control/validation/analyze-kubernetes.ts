@@ -43,22 +43,76 @@ export interface KubeInputs {
   readonly webhooks: KubeInput[];
 }
 
-/** Splits the input into the Kubernetes objects analysis reads and everything else. */
-export function splitKubernetesInputs(docs: readonly AnalyzeInput[]): { kube: KubeInputs; rest: AnalyzeInput[] } {
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isStringMap = (v: unknown): boolean => isObj(v) && Object.values(v).every((x) => typeof x === 'string');
+const isObjList = (v: unknown): boolean => Array.isArray(v) && v.every(isObj);
+
+/** The shape problems of a Kubernetes object in the fields analysis reads ([path, what it must be]). */
+function shapeProblems(o: Record<string, unknown>): [string, string][] {
+  const out: [string, string][] = [];
+  const want = (path: string, v: unknown, ok: (v: unknown) => boolean, what: string): void => {
+    if (v !== undefined && v !== null && !ok(v)) out.push([path, what]);
+  };
+  const md = o.metadata as Record<string, unknown>;
+  want('metadata.namespace', md.namespace, (v) => typeof v === 'string', 'a string');
+  want('metadata.labels', md.labels, isStringMap, 'a map of strings');
+  want('metadata.annotations', md.annotations, isStringMap, 'a map of strings');
+  want('spec', o.spec, isObj, 'an object');
+  const spec = isObj(o.spec) ? o.spec : {};
+  switch (o.kind) {
+    case 'Service':
+      want('spec.selector', spec.selector, isStringMap, 'a map of strings');
+      want('spec.ports', spec.ports, isObjList, 'a list of objects');
+      break;
+    case 'Pod':
+      want('spec.containers', spec.containers, isObjList, 'a list of objects');
+      want('spec.initContainers', spec.initContainers, isObjList, 'a list of objects');
+      break;
+    case 'Deployment': {
+      want('spec.template', spec.template, isObj, 'an object');
+      const tpl = isObj(spec.template) ? spec.template : {};
+      want('spec.template.metadata.labels', isObj(tpl.metadata) ? tpl.metadata.labels : undefined, isStringMap, 'a map of strings');
+      want('spec.template.spec.containers', isObj(tpl.spec) ? tpl.spec.containers : undefined, isObjList, 'a list of objects');
+      break;
+    }
+    case 'Secret':
+      want('data', o.data, isStringMap, 'a map of strings (base64)');
+      want('stringData', o.stringData, isStringMap, 'a map of strings');
+      break;
+  }
+  return out;
+}
+
+/**
+ * Splits the input into the Kubernetes objects analysis reads and everything
+ * else. An object of one of those kinds whose fields have the wrong shape is
+ * left out of analysis with an error per field (WEFT0011), as the API server
+ * would refuse it.
+ */
+export function splitKubernetesInputs(docs: readonly AnalyzeInput[]): { kube: KubeInputs; rest: AnalyzeInput[]; messages: ValidationMessage[] } {
   const kube: KubeInputs = { services: [], pods: [], deployments: [], namespaces: [], secrets: [], webhooks: [] };
   const rest: AnalyzeInput[] = [];
+  const messages: ValidationMessage[] = [];
   for (const d of docs) {
     const o = d.obj as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown } } | null;
     const id = o && typeof o === 'object' ? `${String(o.apiVersion)}/${String(o.kind)}` : '';
-    if (!KUBERNETES_INPUT_KINDS.has(id) || typeof o?.metadata?.name !== 'string') {
+    if (!KUBERNETES_INPUT_KINDS.has(id) || !isObj(o?.metadata) || typeof o?.metadata?.name !== 'string') {
       rest.push(d);
+      continue;
+    }
+    const problems = shapeProblems(o as Record<string, unknown>);
+    if (problems.length > 0) {
+      const ns = typeof (o.metadata as { namespace?: unknown }).namespace === 'string' ? String((o.metadata as { namespace: string }).namespace) : 'default';
+      const r = new Reporter(o.kind === 'Namespace' ? `Namespace ${o.metadata.name}` : `${String(o.kind)} ${o.metadata.name}.${ns}`, d.file, d.lineOf);
+      for (const [path, what] of problems) r.report('WEFT0011', path, `${path} must be ${what}; the object is left out of analysis`);
+      messages.push(...r.messages);
       continue;
     }
     const input = d as unknown as KubeInput;
     const list = { Service: kube.services, Pod: kube.pods, Deployment: kube.deployments, Namespace: kube.namespaces, Secret: kube.secrets, MutatingWebhookConfiguration: kube.webhooks }[input.obj.kind];
     list?.push(input);
   }
-  return { kube, rest };
+  return { kube, rest, messages };
 }
 
 /** Namespaces Istio's injection analyzer leaves alone. */
