@@ -13,8 +13,6 @@ import type { ConfigSnapshot } from '../control/ingest/config-snapshot.js';
 import type { ValidationMessage } from '../control/validation/index.js';
 import type { KubeMode } from '../kube/kube-mode.js';
 
-/** Where Kubernetes mode without --config reads credentialName secrets (mount a Secret volume there). */
-const KUBE_SECRETS_DIR = '/etc/weft/secrets';
 
 const SPECS: OptionSpec[] = [
   { name: 'config', value: true, help: 'folder of Istio YAML/JSON (VirtualService, DestinationRule, ServiceEntry, WorkloadEntry, Sidecar, Gateway); watched for changes' },
@@ -22,6 +20,7 @@ const SPECS: OptionSpec[] = [
   { name: 'in-cluster', value: false, help: 'Kubernetes mode with the pod\'s service account (in a cluster)' },
   { name: 'identity', value: true, help: 'Kubernetes mode: this replica\'s name in leader election (default $POD_NAME, else hostname-pid)' },
   { name: 'lease-namespace', value: true, help: 'Kubernetes mode: namespace of the leader election Lease (default $POD_NAMESPACE, else istio-system)' },
+  { name: 'credentials-namespace', value: true, help: 'Kubernetes mode: read Gateway credentialName secrets from the Secrets of this namespace (default istio-system, where the ingress gateway runs) instead of a secrets folder; --secrets-dir keeps the folder' },
   { name: 'xds-address', value: true, help: 'xDS (ADS, gRPC) listen address (default 127.0.0.1:15010, Istio\'s plaintext xDS port)' },
   { name: 'debug-address', value: true, help: 'debug/status HTTP address: /debug/syncz, /debug/proxies, /debug/config (default 127.0.0.1:15014)' },
   { name: 'debounce-ms', value: true, help: 'wait this long after a config change before pushing (default 100)' },
@@ -63,7 +62,11 @@ export async function runControl(argv: string[]): Promise<number> {
     process.stderr.write('weft control: --config DIR is required (or --kubeconfig PATH / --in-cluster for Kubernetes mode)\n');
     return 2;
   }
-  for (const k of ['identity', 'lease-namespace']) {
+  if (o.has('credentials-namespace') && o.has('secrets-dir')) {
+    process.stderr.write('weft control: --credentials-namespace and --secrets-dir are two sources of credentialName secrets: give one\n');
+    return 2;
+  }
+  for (const k of ['identity', 'lease-namespace', 'credentials-namespace']) {
     if (o.has(k) && !kubeMode) {
       process.stderr.write(`weft control: --${k} needs Kubernetes mode (--kubeconfig or --in-cluster)\n`);
       return 2;
@@ -113,6 +116,8 @@ export async function runControl(argv: string[]): Promise<number> {
         client: createKubeClient(kc),
         identity: String(o.get('identity') ?? process.env.POD_NAME ?? `${os.hostname()}-${process.pid}`),
         leaseNamespace: String(o.get('lease-namespace') ?? process.env.POD_NAMESPACE ?? 'istio-system'),
+        // Secrets, unless a secrets folder is given.
+        ...(o.has('secrets-dir') ? {} : { credentialsNamespace: String(o.get('credentials-namespace') ?? 'istio-system') }),
         log: logs.logger('kube'),
       });
     } catch (err) {
@@ -128,8 +133,7 @@ export async function runControl(argv: string[]): Promise<number> {
           registries: [kube.registry],
           onAnalysis: (s: ConfigSnapshot, a: readonly ValidationMessage[]) => kube!.onAnalysis(s, a),
           kubernetesStatus: () => kube!.statusReport(),
-          // No folder: credentialName secrets from this folder (a mounted Secret volume); missing = none.
-          ...(dir === undefined && !o.has('secrets-dir') ? { secretsDir: KUBE_SECRETS_DIR } : {}),
+          ...(kube.credentials ? { credentialSource: kube.credentials } : {}),
         }
       : {}),
     xdsAddress: String(o.get('xds-address') ?? '127.0.0.1:15010'),

@@ -27,6 +27,16 @@ import type { ValidationMessage as MeshMessage } from './validation/message.js';
 import { TraceReceiver, type TraceReceiverOptions } from './traces/trace-receiver.js';
 import { MergedConfigSource, type ConfigSourceLike } from './ingest/merged-config-source.js';
 
+/** What the control plane needs from a credential source (the secrets folder's CredentialSource, or Kubernetes Secrets). */
+export interface CredentialSourceLike {
+  /** Where the credentials come from, for messages. */
+  readonly dir: string;
+  readonly snapshot: CredentialSnapshot;
+  onChange(cb: (s: CredentialSnapshot) => void): () => void;
+  start(): Promise<CredentialSnapshot>;
+  stop(): void;
+}
+
 export interface ControlPlaneOptions {
   /** Folder of Istio YAML/JSON, validated and watched; optional when `configSources` gives config (Kubernetes mode). */
   configDir?: string;
@@ -34,6 +44,8 @@ export interface ControlPlaneOptions {
   configSources?: ConfigSourceLike[];
   /** Called after each analysis run with the config snapshot and the analysis messages (the Kubernetes status writer). */
   onAnalysis?: (snapshot: ConfigSnapshot, analysis: readonly ValidationMessage[]) => void;
+  /** Where credentialName secrets come from instead of the secrets folder (Kubernetes Secrets). */
+  credentialSource?: CredentialSourceLike;
   /** More status for /debug/config and `weft status` (Kubernetes mode's informers and leader), under `kubernetes`. */
   kubernetesStatus?: () => unknown;
   /** Extra registries (e.g. `weft up`'s workloads); ServiceEntries in the folder are always one. */
@@ -83,7 +95,7 @@ export class ControlPlane {
   readonly cache = new SnapshotCache();
   readonly server: XdsServer;
   private readonly source: ConfigSourceLike;
-  readonly credentials: CredentialSource;
+  readonly credentials: CredentialSourceLike;
   private readonly model: ModelController;
   private readonly proxies = new Map<string, ProxyEntry>();
   private debug: http.Server | undefined;
@@ -138,7 +150,7 @@ export class ControlPlane {
       jwtKeyResolver: this.jwks,
     });
     if (opts.traceReceiver) this.traces = new TraceReceiver(opts.traceReceiver === true ? {} : opts.traceReceiver, this.stats);
-    this.credentials = new CredentialSource(opts.secretsDir ?? path.join(opts.configDir ?? '.', CREDENTIAL_DEFAULTS.folderName), {
+    this.credentials = opts.credentialSource ?? new CredentialSource(opts.secretsDir ?? path.join(opts.configDir ?? '.', CREDENTIAL_DEFAULTS.folderName), {
       ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
     });
     this.server = new XdsServer({

@@ -14,6 +14,7 @@ import { KUBE_LABELS, KubeServiceRegistry } from './kube-registry.js';
 import { ISTIO_RESOURCES, KUBE_RESOURCES } from './kube-resources.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
 import { messagesByFile, StatusWriter } from './status-writer.js';
+import { KubeCredentialSource } from './kube-credential-source.js';
 
 export interface KubeModeOptions {
   readonly client: KubeClient;
@@ -29,6 +30,8 @@ export interface KubeModeOptions {
   readonly leaderElection?: Partial<Pick<LeaderElectionOptions, 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs' | 'name'>>;
   /** The Istio kinds read as config (default ISTIO_RESOURCES). */
   readonly istioResources?: readonly KubeResource[];
+  /** Read credentialName secrets from the Secrets of this namespace (`credentials`); absent: no Secret informer. */
+  readonly credentialsNamespace?: string;
 }
 
 /** What `weft status` and the debug endpoint show of Kubernetes mode. */
@@ -51,13 +54,16 @@ export class KubeMode {
   readonly configSource: KubeConfigSource;
   readonly elector: LeaderElector;
   readonly status: StatusWriter;
+  /** credentialName secrets from Kubernetes Secrets (with `credentialsNamespace`). */
+  readonly credentials: KubeCredentialSource | undefined;
+  private readonly secrets: Informer | undefined;
   private analysis: readonly ValidationMessage[] = [];
 
   constructor(private readonly opts: KubeModeOptions) {
     const clock = opts.clock ?? systemClock;
     const log = opts.log;
-    const make = (r: KubeResource, optional = false): Informer =>
-      new Informer(opts.client, r, { ...(opts.informer ?? {}), clock, ...(log ? { log: log.child(r.plural) } : {}), ...(optional ? { optional } : {}) });
+    const make = (r: KubeResource, optional = false, namespace?: string): Informer =>
+      new Informer(opts.client, r, { ...(opts.informer ?? {}), clock, ...(log ? { log: log.child(r.plural) } : {}), ...(optional ? { optional } : {}), ...(namespace ? { namespace } : {}) });
     this.services = make(KUBE_RESOURCES.services);
     this.endpointSlices = make(KUBE_RESOURCES.endpointSlices);
     this.pods = make(KUBE_RESOURCES.pods);
@@ -65,6 +71,10 @@ export class KubeMode {
     this.namespaces = make(KUBE_RESOURCES.namespaces);
     // Istio's CRDs may be missing (not installed yet, or an older Istio without v1): those kinds are empty until they appear.
     this.istio = (opts.istioResources ?? ISTIO_RESOURCES).map((r) => make(r, true));
+    if (opts.credentialsNamespace) {
+      this.secrets = make(KUBE_RESOURCES.secrets, false, opts.credentialsNamespace);
+      this.credentials = new KubeCredentialSource(this.secrets, opts.credentialsNamespace, clock);
+    }
     const registryInformers = [this.services, this.endpointSlices, this.pods, this.nodes];
     this.registry = new KubeServiceRegistry(
       {
@@ -98,7 +108,7 @@ export class KubeMode {
   }
 
   private get all(): Informer[] {
-    return [this.services, this.endpointSlices, this.pods, this.nodes, this.namespaces, ...this.istio];
+    return [this.services, this.endpointSlices, this.pods, this.nodes, this.namespaces, ...this.istio, ...(this.secrets ? [this.secrets] : [])];
   }
 
   /** Starts every informer and leader election. */

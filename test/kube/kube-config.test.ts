@@ -3,6 +3,7 @@
 // status (Istio's validationMessages) by the leader only, a bad update keeps
 // the last good version serving, and failover between two control planes.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { LogRegistry } from '../../src/common/log.js';
 import { ControlPlane } from '../../src/control/control-plane.js';
 import { KubeMode } from '../../src/kube/kube-mode.js';
 import type { AnalysisMessage, IstioStatus } from '../../src/kube/status-writer.js';
-import type { KubeApiDouble, KubeObject } from '../helpers/kube-api-double.js';
+import { OPENSSL_FOR_DOUBLE, type KubeApiDouble, type KubeObject } from '../helpers/kube-api-double.js';
 import { ns, pod, startDouble, until } from './kube-test-kit.js';
 
 const vs = (name: string, spec: unknown, generation?: number): KubeObject => ({
@@ -168,6 +169,50 @@ describe('Kubernetes mode when the API server goes away', () => {
       await mode.stop();
       await d.double.stop();
       fs.rmSync(secrets, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('credentialName secrets from Kubernetes Secrets', { skip: OPENSSL_FOR_DOUBLE }, () => {
+  it('serves valid TLS Secrets of the namespace, reports invalid ones, keeps the last good version', async () => {
+    const d = await startDouble();
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-kube-cred-'));
+    d.double.registerIstioCrds();
+    d.double.put(ns('istio-system'));
+    d.double.put(ns('other'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30', '-subj', '/CN=bookinfo.example.com', '-keyout', path.join(tmp, 'k.pem'), '-out', path.join(tmp, 'c.pem')], { stdio: 'ignore' });
+    const b64 = (f: string) => fs.readFileSync(path.join(tmp, f)).toString('base64');
+    const tlsSecret = (name: string, namespace: string, crt: string, key: string): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name, namespace }, data: { 'tls.crt': crt, 'tls.key': key } });
+    d.double.put(tlsSecret('bookinfo-credential', 'istio-system', b64('c.pem'), b64('k.pem')));
+    d.double.put(tlsSecret('broken-credential', 'istio-system', Buffer.from('junk').toString('base64'), b64('k.pem')));
+    d.double.put(tlsSecret('elsewhere', 'other', b64('c.pem'), b64('k.pem')));
+    d.double.put({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'token', namespace: 'istio-system' }, data: { token: 'eA==' } });
+    const mode = new KubeMode({ client: d.client, identity: 'cp-c', credentialsNamespace: 'istio-system', informer: { initialBackoffMs: 10, maxBackoffMs: 50 }, leaderElection: { leaseDurationMs: 1000, renewDeadlineMs: 600, retryPeriodMs: 50 } });
+    const cp = new ControlPlane({ configSources: [mode.configSource], registries: [mode.registry], credentialSource: mode.credentials!, onAnalysis: (s, a) => mode.onAnalysis(s, a), xdsAddress: '127.0.0.1:0', logs: new LogRegistry('off') });
+    try {
+      mode.start();
+      await cp.start();
+      const snap = () => cp.credentials.snapshot;
+      assert.deepEqual([...snap().credentials.keys()], ['bookinfo-credential']);
+      assert.match(snap().credentials.get('bookinfo-credential')!.certChainPem ?? '', /BEGIN CERTIFICATE/);
+      assert.deepEqual(snap().issues.map((i) => [i.name, i.code, i.keptLastGood]), [['broken-credential', 'CREDENTIAL_PEM_INVALID', false]]);
+      assert.equal(snap().dir, 'Secrets of namespace istio-system');
+      // A bad update keeps the last good version.
+      d.double.put(tlsSecret('bookinfo-credential', 'istio-system', b64('c.pem'), Buffer.from('not a key').toString('base64')));
+      await until(() => snap().issues.some((i) => i.name === 'bookinfo-credential'), 'the bad update seen');
+      assert.equal(snap().issues.find((i) => i.name === 'bookinfo-credential')!.keptLastGood, true);
+      assert.ok(snap().credentials.has('bookinfo-credential'));
+      // Analysis judges Gateways against these credentials.
+      d.double.put({
+        apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'istio-system' },
+        spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['*'], tls: { mode: 'SIMPLE', credentialName: 'missing-credential' } }] },
+      });
+      await until(() => ((d.double.object('networking.istio.io/v1', 'Gateway', 'istio-system', 'gw') as { status?: IstioStatus } | undefined)?.status?.validationMessages ?? []).some((m) => m.type.code === 'IST0161'), 'IST0161 on the Gateway');
+    } finally {
+      await cp.stop();
+      await mode.stop();
+      await d.double.stop();
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
 });
