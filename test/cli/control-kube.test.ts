@@ -53,6 +53,9 @@ describe('weft control --kubeconfig', { skip: OPENSSL_FOR_DOUBLE }, () => {
     const id = await runWeft(['control', '--config', '.', '--identity', 'x']);
     assert.equal(id.code, 2);
     assert.match(id.stderr, /--identity needs Kubernetes mode/);
+    const two = await runWeft(['control', '--kubeconfig', '/nonexistent', '--credentials-namespace', 'a', '--secrets-dir', '/tmp']);
+    assert.equal(two.code, 2);
+    assert.match(two.stderr, /two sources of credentialName secrets/);
     const missing = await runWeft(['control', '--kubeconfig', '/nonexistent/kubeconfig']);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /cannot use \/nonexistent\/kubeconfig/);
