@@ -25,6 +25,8 @@ import { formatMeshConfigMessage, MeshConfigFileWatcher, type MeshConfigOverride
 import type { MeshConfig } from './model/types.js';
 import type { ValidationMessage as MeshMessage } from './validation/message.js';
 import { TraceReceiver, type TraceReceiverOptions } from './traces/trace-receiver.js';
+import { Dashboard, type DashboardOptions } from './dashboard/dashboard.js';
+import type { ConfigViewInput } from './dashboard/config-view.js';
 import { MergedConfigSource, type ConfigSourceLike } from './ingest/merged-config-source.js';
 
 /** What the control plane needs from a credential source (the secrets folder's CredentialSource, or Kubernetes Secrets). */
@@ -75,6 +77,12 @@ export interface ControlPlaneOptions {
   mesh?: Partial<MeshConfig>;
   /** Run the embedded trace receiver (Zipkin and OTLP in, Zipkin's query API out) on the debug server. */
   traceReceiver?: boolean | TraceReceiverOptions;
+  /**
+   * Serve the dashboard (its UI and API, docs/dashboard.md) on the debug
+   * address, with its embedded metrics store scraping the targets it is
+   * given (Dashboard.setTargets). Omitted = no dashboard.
+   */
+  dashboard?: DashboardOptions;
 }
 
 interface ProxyEntry {
@@ -123,6 +131,8 @@ export class ControlPlane {
   private meshFromFile: MeshConfigOverrides = {};
   /** Fetches RequestAuthentication jwksUri keys for translation; new keys trigger a full push. */
   readonly jwks: JwksFetcher;
+  /** The dashboard, when on (served on the debug address). */
+  readonly dashboard: Dashboard | undefined;
 
   constructor(readonly opts: ControlPlaneOptions) {
     const logs = opts.logs ?? new LogRegistry();
@@ -150,6 +160,16 @@ export class ControlPlane {
       jwtKeyResolver: this.jwks,
     });
     if (opts.traceReceiver) this.traces = new TraceReceiver(opts.traceReceiver === true ? {} : opts.traceReceiver, this.stats);
+    if (opts.dashboard) {
+      this.dashboard = new Dashboard(opts.dashboard, {
+        config: () => this.dashboardConfig(),
+        traces: () => this.traces?.store.allTraces(),
+        locate: (key) => {
+          const a = this.configSnapshot?.accepted.find((x) => x.key === key);
+          return a ? { ...(a.file ? { file: a.file } : {}), ...(a.line ? { line: a.line } : {}) } : undefined;
+        },
+      });
+    }
     this.credentials = opts.credentialSource ?? new CredentialSource(opts.secretsDir ?? path.join(opts.configDir ?? '.', CREDENTIAL_DEFAULTS.folderName), {
       ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
     });
@@ -225,6 +245,7 @@ export class ControlPlane {
       const xdsDebug = createDebugHandler(this.server);
       this.debug = http.createServer((req, res) => {
         if (this.traces?.handle(req, res)) return;
+        if (this.dashboard?.handle(req, res)) return;
         if (req.url?.startsWith('/debug/config')) {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify(this.configStatus(), null, 2));
@@ -253,6 +274,7 @@ export class ControlPlane {
       });
       this.debugPort = (this.debug.address() as net.AddressInfo).port;
     }
+    this.dashboard?.start();
   }
 
   get push_(): IndexedPushContext {
@@ -451,6 +473,20 @@ export class ControlPlane {
     };
   }
 
+  /** The dashboard's view of config, analysis and proxy sync state (GET /api/dashboard/config). */
+  private dashboardConfig(): ConfigViewInput {
+    const byNode = new Map<string, ProxyStatus>();
+    for (const st of this.server.status()) byNode.set(st.nodeId, st);
+    return {
+      snapshot: this.configSnapshot,
+      analysis: this.analysis,
+      proxies: [...this.proxies.values()].map((e) => {
+        const st = byNode.get(e.nodeId);
+        return { id: e.nodeId, ...(st?.nodeCluster ? { cluster: st.nodeCluster } : {}), connected: st !== undefined, types: st?.types ?? [], messages: e.messages };
+      }),
+    };
+  }
+
   /** Per-proxy sync state per xDS type, with translation messages. */
   proxyStatus(): unknown {
     const byNode = new Map<string, ProxyStatus>();
@@ -501,6 +537,7 @@ export class ControlPlane {
   }
 
   async stop(): Promise<void> {
+    await this.dashboard?.stop();
     this.meshWatcher?.stop();
     this.jwks.stop();
     this.source.stop();
