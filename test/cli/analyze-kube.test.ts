@@ -27,6 +27,10 @@ kind: Namespace
 metadata: { name: istio-system }
 ---
 apiVersion: v1
+kind: Namespace
+metadata: { name: both, labels: { istio-injection: enabled, istio.io/rev: canary } }
+---
+apiVersion: v1
 kind: Service
 metadata: { name: reviews, namespace: bookinfo, labels: { app: reviews } }
 spec:
@@ -154,6 +158,7 @@ data: { tls.crt: ${Buffer.from('not a certificate').toString('base64')}, tls.key
       const got = out.messages.map((m) => `${m.istio ?? '-'} ${m.code} ${m.key} ${m.path}`).sort();
       const want = [
         'IST0102 WEFT0360 Namespace legacy metadata.labels',
+        'IST0123 WEFT0364 Namespace both metadata.labels',
         'IST0103 WEFT0361 Pod ratings-v1-abc.bookinfo spec.containers',
         'IST0104 WEFT0362 Gateway bookinfo-gateway.bookinfo spec.servers[1].port.number',
         'IST0101 WEFT0363 Gateway nowhere.bookinfo spec.selector',

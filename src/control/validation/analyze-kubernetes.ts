@@ -3,6 +3,7 @@
 // to `weft analyze` (as `istioctl analyze` reads local files):
 // - a namespace with neither `istio-injection` nor `istio.io/rev` (IST0102,
 //   info); Kubernetes' and Istio's own namespaces are skipped, as Istio does;
+//   one with both (IST0123);
 // - a Pod in an injected namespace without the istio-proxy container
 //   (IST0103), unless it opted out (`sidecar.istio.io/inject: "false"`) or
 //   runs in the host network; Deployments are not judged: their pods get
@@ -162,6 +163,11 @@ export function analyzeKubernetes(kube: KubeInputs, options: KubernetesAnalysisO
   for (const n of kube.namespaces) {
     const name = n.obj.metadata.name;
     const l = n.obj.metadata.labels ?? {};
+    if (l['istio-injection'] !== undefined && l['istio.io/rev'] !== undefined) {
+      const r = reporter(n);
+      r.report('WEFT0364', 'metadata.labels', `the namespace has both istio-injection and istio.io/rev labels; remove one: 'kubectl label namespace ${name} istio.io/rev-' or 'kubectl label namespace ${name} istio-injection-'`);
+      out.push(...r.messages);
+    }
     if (SYSTEM_NAMESPACES.has(name) || l['istio-injection'] !== undefined || l['istio.io/rev'] !== undefined) continue;
     const r = reporter(n);
     r.report('WEFT0360', 'metadata.labels', `the namespace is not enabled for Istio injection: label it with 'kubectl label namespace ${name} istio-injection=enabled', or with istio-injection=disabled to say it needs none`);
