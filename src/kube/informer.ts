@@ -52,6 +52,12 @@ export interface InformerOptions {
    * checking with backoff until the kind appears.
    */
   readonly optional?: boolean;
+  /**
+   * Older versions of the kind to try, in order, when the API server does not
+   * serve the resource's own version (404): e.g. v1beta1 and v1alpha3 for an
+   * Istio older than 1.22. The informer stays on the first version served.
+   */
+  readonly fallbackVersions?: readonly string[];
 }
 
 /** Counters for tests and /debug: what the informer did. */
@@ -85,14 +91,24 @@ export class Informer {
   state: InformerState = 'waiting';
   readonly stats: InformerStats = { lists: 0, pages: 0, watches: 0, expired: 0, bookmarks: 0, errors: 0, resyncs: 0 };
 
+  private res: KubeResource;
+  private readonly versions: readonly string[];
+
   constructor(
     private readonly client: KubeClient,
-    readonly resource: KubeResource,
+    resource: KubeResource,
     options: InformerOptions = {},
   ) {
+    this.res = resource;
+    this.versions = [resource.version, ...(options.fallbackVersions ?? [])];
     this.clock = options.clock ?? systemClock;
     this.opts = options;
     this.backoffMs = options.initialBackoffMs ?? INFORMER_DEFAULTS.initialBackoffMs;
+  }
+
+  /** The kind, at the version being read. */
+  get resource(): KubeResource {
+    return this.res;
   }
 
   /** True once a complete list has been read (stays true while stale). */
@@ -162,6 +178,16 @@ export class Informer {
           this.stats.expired++;
           this.rv = '';
           continue;
+        }
+        if (err.code === 404 && this.versions.length > 1) {
+          // Not served at this version: try the next one, then start over after a pause.
+          const next = this.versions[this.versions.indexOf(this.res.version) + 1];
+          if (next !== undefined) {
+            this.opts.log?.debug(`${this.what()}: ${this.res.group}/${this.res.version} is not served; trying ${next}`);
+            this.res = { ...this.res, version: next };
+            continue;
+          }
+          this.res = { ...this.res, version: this.versions[0]! };
         }
         if (err.code === 404 && this.opts.optional) {
           this.missingKind(err);

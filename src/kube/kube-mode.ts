@@ -11,7 +11,7 @@ import { Informer, type InformerOptions } from './informer.js';
 import type { KubeClient, KubeObject, KubeResource } from './kube-client.js';
 import { KubeConfigSource } from './kube-config-source.js';
 import { KUBE_LABELS, KubeServiceRegistry } from './kube-registry.js';
-import { ISTIO_RESOURCES, KUBE_RESOURCES } from './kube-resources.js';
+import { ISTIO_FALLBACK_VERSIONS, ISTIO_RESOURCES, KUBE_RESOURCES } from './kube-resources.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
 import { messagesByFile, StatusWriter } from './status-writer.js';
 import { KubeCredentialSource } from './kube-credential-source.js';
@@ -62,8 +62,13 @@ export class KubeMode {
   constructor(private readonly opts: KubeModeOptions) {
     const clock = opts.clock ?? systemClock;
     const log = opts.log;
-    const make = (r: KubeResource, optional = false, namespace?: string): Informer =>
-      new Informer(opts.client, r, { ...(opts.informer ?? {}), clock, ...(log ? { log: log.child(r.plural) } : {}), ...(optional ? { optional } : {}), ...(namespace ? { namespace } : {}) });
+    const make = (r: KubeResource, optional = false, namespace?: string): Informer => {
+      const fallbackVersions = optional ? ISTIO_FALLBACK_VERSIONS[r.group] : undefined;
+      return new Informer(opts.client, r, {
+        ...(opts.informer ?? {}), clock, ...(log ? { log: log.child(r.plural) } : {}),
+        ...(optional ? { optional } : {}), ...(namespace ? { namespace } : {}), ...(fallbackVersions ? { fallbackVersions } : {}),
+      });
+    };
     this.services = make(KUBE_RESOURCES.services);
     this.endpointSlices = make(KUBE_RESOURCES.endpointSlices);
     this.pods = make(KUBE_RESOURCES.pods);

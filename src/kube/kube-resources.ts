@@ -26,3 +26,10 @@ function istio(group: string, kind: string): KubeResource {
   const plural = /[^aeiou]y$/.test(lower) ? `${lower.slice(0, -1)}ies` : `${lower}s`;
   return { group, version: 'v1', plural, kind, namespaced: true };
 }
+
+/** Older versions of each Istio group, tried in order when `v1` is not served (Istio before 1.22). */
+export const ISTIO_FALLBACK_VERSIONS: Readonly<Record<string, readonly string[]>> = {
+  'networking.istio.io': ['v1beta1', 'v1alpha3'],
+  'security.istio.io': ['v1beta1'],
+  'telemetry.istio.io': ['v1alpha1'],
+};

@@ -216,3 +216,29 @@ describe('credentialName secrets from Kubernetes Secrets', { skip: OPENSSL_FOR_D
     }
   });
 });
+
+describe('Istio CRDs of an older Istio', () => {
+  it('reads a kind at v1beta1 when v1 is not served, and writes its status there', async () => {
+    const d = await startDouble();
+    const secrets = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-kube-old-'));
+    d.double.registerCrd({ group: 'networking.istio.io', version: 'v1beta1', plural: 'virtualservices', kind: 'VirtualService', namespaced: true });
+    d.double.put(ns('istio-system'));
+    d.double.put(ns('shop'));
+    d.double.put({ apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService', metadata: { name: 'cart', namespace: 'shop' }, spec: { hosts: ['cart'], http: [{ route: [{ destination: { host: 'cart' } }] }] } });
+    d.double.put({ apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService', metadata: { name: 'bad', namespace: 'shop' }, spec: { hosts: ['bad'], http: [{ route: [{ destination: {} }] }] } });
+    const mode = new KubeMode({ client: d.client, identity: 'cp-old', informer: { initialBackoffMs: 10, maxBackoffMs: 50 }, leaderElection: { leaseDurationMs: 1000, renewDeadlineMs: 600, retryPeriodMs: 50 } });
+    const cp = new ControlPlane({ configSources: [mode.configSource], registries: [mode.registry], onAnalysis: (s, a) => mode.onAnalysis(s, a), xdsAddress: '127.0.0.1:0', secretsDir: secrets, logs: new LogRegistry('off') });
+    try {
+      mode.start();
+      await cp.start();
+      assert.deepEqual(cp.push_.virtualServices('shop', 'mesh').map((a) => a.key), ['VirtualService cart.shop']);
+      assert.equal(mode.istio.find((i) => i.resource.kind === 'VirtualService')!.resource.version, 'v1beta1');
+      await until(() => ((d.double.object('networking.istio.io/v1beta1', 'VirtualService', 'shop', 'bad') as { status?: IstioStatus } | undefined)?.status?.validationMessages?.length ?? 0) > 0, 'status written at v1beta1');
+    } finally {
+      await cp.stop();
+      await mode.stop();
+      await d.double.stop();
+      fs.rmSync(secrets, { recursive: true, force: true });
+    }
+  });
+});
