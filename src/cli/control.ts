@@ -128,6 +128,8 @@ export async function runControl(argv: string[]): Promise<number> {
         client: createKubeClient(kc),
         identity: String(o.get('identity') ?? process.env.POD_NAME ?? `${os.hostname()}-${process.pid}`),
         leaseNamespace: String(o.get('lease-namespace') ?? process.env.POD_NAMESPACE ?? 'istio-system'),
+        // MeshConfig from Istio's `istio` ConfigMap in the control plane's namespace, unless a file is given.
+        ...(meshFile === undefined ? { meshConfigMap: { namespace: String(o.get('lease-namespace') ?? process.env.POD_NAMESPACE ?? 'istio-system'), name: 'istio' } } : {}),
         // Secrets, unless a secrets folder is given.
         ...(o.has('secrets-dir') ? {} : { credentialsNamespace: String(o.get('credentials-namespace') ?? 'istio-system') }),
         log: logs.logger('kube'),
@@ -146,6 +148,7 @@ export async function runControl(argv: string[]): Promise<number> {
           onAnalysis: (s: ConfigSnapshot, a: readonly ValidationMessage[]) => kube!.onAnalysis(s, a),
           kubernetesStatus: () => kube!.statusReport(),
           ...(kube.credentials ? { credentialSource: kube.credentials } : {}),
+          ...(kube.meshConfig ? { meshConfigSource: kube.meshConfig } : {}),
         }
       : {}),
     xdsAddress: String(o.get('xds-address') ?? '127.0.0.1:15010'),

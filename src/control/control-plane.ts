@@ -29,6 +29,15 @@ import { Dashboard, type DashboardOptions } from './dashboard/dashboard.js';
 import type { ConfigViewInput } from './dashboard/config-view.js';
 import { MergedConfigSource, type ConfigSourceLike } from './ingest/merged-config-source.js';
 
+/** A MeshConfig source other than a file (the `istio` ConfigMap). */
+export interface MeshConfigSourceLike {
+  /** What it is, for status and logs ("ConfigMap istio-system/istio"). */
+  readonly name: string;
+  /** Resolves with the first version (no mesh: none yet, or a bad one), then calls back on each changed version. */
+  start(onMesh: (mesh: MeshConfigOverrides, messages: readonly MeshMessage[]) => void, onRejected: (messages: readonly MeshMessage[]) => void): Promise<{ mesh?: MeshConfigOverrides; messages: readonly MeshMessage[] }>;
+  stop(): void;
+}
+
 /** What the control plane needs from a credential source (the secrets folder's CredentialSource, or Kubernetes Secrets). */
 export interface CredentialSourceLike {
   /** Where the credentials come from, for messages. */
@@ -73,6 +82,8 @@ export interface ControlPlaneOptions {
   debugCaControl?: boolean;
   /** Istio's MeshConfig from this file (a MeshConfig or the `istio` ConfigMap); watched, a bad version keeps the last good one. */
   meshConfigFile?: string;
+  /** Istio's MeshConfig from elsewhere (the `istio` ConfigMap in Kubernetes mode); a bad or missing first version means Istio's defaults, a bad later one keeps the last good. */
+  meshConfigSource?: MeshConfigSourceLike;
   /** Mesh settings set in code (`weft up`'s tracing defaults); the file's win where both set a field. */
   mesh?: Partial<MeshConfig>;
   /** Run the embedded trace receiver (Zipkin and OTLP in, Zipkin's query API out) on the debug server. */
@@ -224,8 +235,33 @@ export class ControlPlane {
     this.model.setMesh(this.meshSettings());
   }
 
+  /** The mesh config source (not a file): its first version, then each good one; a bad one keeps the last good. */
+  private async startMeshSource(): Promise<void> {
+    const src = this.opts.meshConfigSource;
+    if (!src) return;
+    const first = await src.start((mesh, messages) => {
+      this.meshFromFile = mesh;
+      this.meshMessages = messages;
+      for (const m of messages) this.log.warn(`mesh config: ${formatMeshConfigMessage(m)}`);
+      this.log.info(`mesh config ${src.name} reloaded`);
+      this.model.setMesh(this.meshSettings());
+    }, (messages) => {
+      this.meshMessages = messages;
+      for (const m of messages) this.log.error(`mesh config rejected, the last good one keeps serving: ${formatMeshConfigMessage(m)}`);
+    });
+    this.meshMessages = first.messages;
+    if (!first.mesh) {
+      for (const m of first.messages) this.log.error(`mesh config ${src.name} rejected, Istio's defaults serve until it is fixed: ${formatMeshConfigMessage(m)}`);
+      return;
+    }
+    for (const m of first.messages) this.log.warn(`mesh config: ${formatMeshConfigMessage(m)}`);
+    this.meshFromFile = first.mesh;
+    this.model.setMesh(this.meshSettings());
+  }
+
   async start(): Promise<void> {
     this.startMeshConfig();
+    await this.startMeshSource();
     if (this.opts.ca) {
       // First: a CA folder that is refused stops start-up with every problem listed.
       this.meshCa = new MeshCa({ ...this.opts.ca, stats: this.stats, log: this.logs.logger('ca') });
@@ -464,6 +500,7 @@ export class ControlPlane {
       warnings: s?.messages ?? [],
       analysis: this.analysis,
       ...(this.opts.meshConfigFile ? { meshConfig: { file: this.opts.meshConfigFile, messages: this.meshMessages } } : {}),
+      ...(this.opts.meshConfigSource ? { meshConfig: { file: this.opts.meshConfigSource.name, messages: this.meshMessages } } : {}),
       ...(this.opts.kubernetesStatus ? { kubernetes: this.opts.kubernetesStatus() } : {}),
       credentials: {
         dir: this.credentials.dir,
@@ -539,6 +576,7 @@ export class ControlPlane {
   async stop(): Promise<void> {
     await this.dashboard?.stop();
     this.meshWatcher?.stop();
+    this.opts.meshConfigSource?.stop();
     this.jwks.stop();
     this.source.stop();
     await this.meshCa?.stop();

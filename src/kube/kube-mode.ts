@@ -15,6 +15,7 @@ import { ISTIO_FALLBACK_VERSIONS, ISTIO_RESOURCES, KUBE_RESOURCES } from './kube
 import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
 import { messagesByFile, StatusWriter } from './status-writer.js';
 import { KubeCredentialSource } from './kube-credential-source.js';
+import { KubeMeshConfigSource } from './kube-mesh-config-source.js';
 
 export interface KubeModeOptions {
   readonly client: KubeClient;
@@ -32,6 +33,8 @@ export interface KubeModeOptions {
   readonly istioResources?: readonly KubeResource[];
   /** Read credentialName secrets from the Secrets of this namespace (`credentials`); absent: no Secret informer. */
   readonly credentialsNamespace?: string;
+  /** Read MeshConfig from this ConfigMap's data.mesh ({namespace, name}, Istio's istio-system/istio); absent: no ConfigMap informer. */
+  readonly meshConfigMap?: { readonly namespace: string; readonly name: string };
 }
 
 /** What `weft status` and the debug endpoint show of Kubernetes mode. */
@@ -57,6 +60,9 @@ export class KubeMode {
   /** credentialName secrets from Kubernetes Secrets (with `credentialsNamespace`). */
   readonly credentials: KubeCredentialSource | undefined;
   private readonly secrets: Informer | undefined;
+  /** MeshConfig from the `istio` ConfigMap (with `meshConfigMap`). */
+  readonly meshConfig: KubeMeshConfigSource | undefined;
+  private readonly configMaps: Informer | undefined;
   private analysis: readonly ValidationMessage[] = [];
 
   constructor(private readonly opts: KubeModeOptions) {
@@ -79,6 +85,10 @@ export class KubeMode {
     if (opts.credentialsNamespace) {
       this.secrets = make(KUBE_RESOURCES.secrets, false, opts.credentialsNamespace);
       this.credentials = new KubeCredentialSource(this.secrets, opts.credentialsNamespace, clock);
+    }
+    if (opts.meshConfigMap) {
+      this.configMaps = make(KUBE_RESOURCES.configMaps, false, opts.meshConfigMap.namespace);
+      this.meshConfig = new KubeMeshConfigSource(this.configMaps, opts.meshConfigMap.namespace, opts.meshConfigMap.name);
     }
     const registryInformers = [this.services, this.endpointSlices, this.pods, this.nodes];
     this.registry = new KubeServiceRegistry(
@@ -113,7 +123,7 @@ export class KubeMode {
   }
 
   private get all(): Informer[] {
-    return [this.services, this.endpointSlices, this.pods, this.nodes, this.namespaces, ...this.istio, ...(this.secrets ? [this.secrets] : [])];
+    return [this.services, this.endpointSlices, this.pods, this.nodes, this.namespaces, ...this.istio, ...(this.secrets ? [this.secrets] : []), ...(this.configMaps ? [this.configMaps] : [])];
   }
 
   /** Starts every informer and leader election. */

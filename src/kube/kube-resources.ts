@@ -9,6 +9,7 @@ export const KUBE_RESOURCES = {
   nodes: core('nodes', 'Node', false),
   namespaces: core('namespaces', 'Namespace', false),
   secrets: core('secrets', 'Secret', true),
+  configMaps: core('configmaps', 'ConfigMap', true),
   endpointSlices: { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', kind: 'EndpointSlice', namespaced: true },
   leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
 } as const satisfies Record<string, KubeResource>;

@@ -242,3 +242,34 @@ describe('Istio CRDs of an older Istio', () => {
     }
   });
 });
+
+describe('MeshConfig from the istio ConfigMap', () => {
+  it('applies data.mesh, refuses a bad version keeping the last good, and follows changes', async () => {
+    const d = await startDouble();
+    const secrets = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-kube-mesh-'));
+    d.double.registerIstioCrds();
+    d.double.put(ns('istio-system'));
+    const cm = (mesh: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'istio', namespace: 'istio-system' }, data: { mesh } });
+    d.double.put(cm('outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\nrootNamespace: istio-system\n'));
+    const mode = new KubeMode({ client: d.client, identity: 'cp-m', meshConfigMap: { namespace: 'istio-system', name: 'istio' }, informer: { initialBackoffMs: 10, maxBackoffMs: 50 } });
+    const cp = new ControlPlane({ configSources: [mode.configSource], registries: [mode.registry], meshConfigSource: mode.meshConfig!, xdsAddress: '127.0.0.1:0', secretsDir: secrets, logs: new LogRegistry('off') });
+    try {
+      mode.start();
+      await cp.start();
+      assert.equal(cp.push_.mesh.outboundTrafficPolicy, 'REGISTRY_ONLY');
+      d.double.put(cm('outboundTrafficPolicy:\n  mode: SOMETIMES\n'));
+      await until(() => ((cp.configStatus() as { meshConfig?: { messages: { severity: string }[] } }).meshConfig?.messages ?? []).some((m) => m.severity === 'error'), 'the bad version refused');
+      const st = (cp.configStatus() as { meshConfig: { file: string; messages: { path: string; severity: string }[] } }).meshConfig;
+      assert.equal(st.file, 'ConfigMap istio-system/istio');
+      assert.ok(st.messages.some((m) => m.path.startsWith('data.mesh.outboundTrafficPolicy')), JSON.stringify(st.messages));
+      assert.equal(cp.push_.mesh.outboundTrafficPolicy, 'REGISTRY_ONLY', 'the last good one keeps serving');
+      d.double.put(cm('outboundTrafficPolicy:\n  mode: ALLOW_ANY\n'));
+      await until(() => cp.push_.mesh.outboundTrafficPolicy === 'ALLOW_ANY', 'the fixed version applied');
+    } finally {
+      await cp.stop();
+      await mode.stop();
+      await d.double.stop();
+      fs.rmSync(secrets, { recursive: true, force: true });
+    }
+  });
+});
