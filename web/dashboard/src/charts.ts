@@ -30,7 +30,7 @@ function fmt(unit: Unit, v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
   switch (unit) {
     case 'rps': return `${fmtNum(v, 3)}/s`;
-    case 'ratio': return `${(v * 100).toFixed(2)}%`;
+    case 'ratio': return `${+(v * 100).toFixed(2)}%`;
     case 'ms': return fmtMs(v);
     case 'bytes': return fmtBytes(v);
     case 'Bps': return `${fmtBytes(v)}/s`;
@@ -99,7 +99,7 @@ export function panel(spec: PanelSpec, range: Range): { el: HTMLElement; done: P
         width: Math.max(300, body.clientWidth || 440),
         height: 200,
         series: [{}, ...ys.map((y, i) => ({ label: y.label, stroke: PALETTE[i % PALETTE.length]!, width: 1.5, spanGaps: false, value: (_u: uPlot, v: number | null) => fmt(spec.unit, v) }))],
-        axes: [axis, { ...axis, size: 64, values: (_u: uPlot, vals: number[]) => vals.map((v) => fmt(spec.unit, v)) }],
+        axes: [axis, { ...axis, size: spec.unit === 'ratio' ? 70 : 64, values: (_u: uPlot, vals: number[]) => vals.map((v) => fmt(spec.unit, v)) }],
         scales: spec.unit === 'ratio' ? { y: { range: (_u, min, max) => [Math.min(min, 0.9), Math.max(max, 1)] } } : {},
         legend: { live: true },
         cursor: { drag: { x: true, y: false } },

@@ -78,3 +78,11 @@ export function spinner(what: string): HTMLElement {
 export function errorBox(e: unknown): HTMLElement {
   return h('div', { class: 'error-box' }, (e as Error).message ?? String(e));
 }
+
+/**
+ * Routes to a service's or workload's page. Names go in the query string, not
+ * the path: the server answers index.html only for paths without a dot, and
+ * service hosts have dots.
+ */
+export const servicePath = (host: string) => `/service?host=${encodeURIComponent(host)}`;
+export const workloadPath = (namespace: string, name: string) => `/workload?namespace=${encodeURIComponent(namespace)}&name=${encodeURIComponent(name)}`;

@@ -74,6 +74,9 @@ function fmtRate(n: number): string {
   return n >= 10 ? n.toFixed(0) : n >= 0.1 ? n.toFixed(1) : n > 0 ? n.toFixed(2) : '0';
 }
 
+/** Name order with numbers compared as numbers (svc-2 before svc-10). */
+const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+
 const COL = 300;
 const ROW = 64;
 const GROUP_GAP = 46;
@@ -108,7 +111,7 @@ export function layeredLayout(nodes: GraphNode[], edges: GraphEdge[], parent: Ma
       indeg.set(b, (indeg.get(b) ?? 0) + 1);
     }
   }
-  const sorted = [...units.keys()].sort((a, b) => label(a).localeCompare(label(b)));
+  const sorted = [...units.keys()].sort((a, b) => byName(label(a), label(b)));
   const roots = sorted.filter((u) => label(u).startsWith('0') || indeg.get(u) === 0);
   const depth = new Map<string, number>();
   const queue = roots.length ? [...roots] : sorted.slice(0, 1);
@@ -117,7 +120,7 @@ export function layeredLayout(nodes: GraphNode[], edges: GraphEdge[], parent: Ma
   const visits = new Map<string, number>();
   while (queue.length) {
     const u = queue.shift()!;
-    for (const v of [...(out.get(u) ?? [])].sort((a, b) => label(a).localeCompare(label(b)))) {
+    for (const v of [...(out.get(u) ?? [])].sort((a, b) => byName(label(a), label(b)))) {
       const d = depth.get(u)! + 1;
       if ((depth.get(v) ?? -1) < d && (visits.get(v) ?? 0) < units.size) {
         depth.set(v, d);
@@ -138,7 +141,7 @@ export function layeredLayout(nodes: GraphNode[], edges: GraphEdge[], parent: Ma
   for (const [d, us] of columns) {
     let y = 0;
     for (const u of us) {
-      const leaves = units.get(u)!.sort();
+      const leaves = units.get(u)!.sort(byName);
       if (leaves.length === 0) continue;
       for (const leaf of leaves) {
         pos.set(leaf, { x: d * COL, y });

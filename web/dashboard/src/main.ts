@@ -64,7 +64,9 @@ async function refreshStatus(): Promise<void> {
   }
 }
 function showWarnings(): void {
-  const all = [...new Set([...warnings.values()].flat())];
+  let all = [...new Set([...warnings.values()].flat())];
+  // A query's own "prometheus at URL unreachable" warning says more than the status line's.
+  if (all.some((w) => /^prometheus at .* unreachable/i.test(w))) all = all.filter((w) => !w.startsWith('Prometheus at '));
   banner.hidden = all.length === 0;
   banner.replaceChildren(...all.map((w) => h('div', { class: 'warning' }, '⚠ ', w)));
 }

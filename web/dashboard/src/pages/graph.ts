@@ -4,7 +4,7 @@
 import cytoscape from 'cytoscape';
 import type { Core, ElementDefinition, StylesheetJson } from 'cytoscape';
 import { api, type Graph, type GraphEdge, type GraphNode } from '../api.js';
-import { errorBox, fmtBytes, fmtMs, fmtNum, fmtPct, h, link, table } from '../dom.js';
+import { errorBox, fmtBytes, fmtMs, fmtNum, fmtPct, h, link, servicePath, table, workloadPath } from '../dom.js';
 import { edgeLabel, health, toElements } from '../graph-model.js';
 import { cssVar, onThemeChange } from '../theme.js';
 import { currentWindow, windowSelector, type Win } from '../window-sel.js';
@@ -49,8 +49,8 @@ function style(): StylesheetJson {
 }
 
 function pageFor(n: GraphNode): string | undefined {
-  if (n.kind === 'workload' && n.workload) return `/workload/${encodeURIComponent(n.namespace ?? 'default')}/${encodeURIComponent(n.workload)}`;
-  if (n.kind === 'service' && (n.service ?? n.label)) return `/service/${encodeURIComponent(n.service ?? n.label)}`;
+  if (n.kind === 'workload' && n.workload) return workloadPath(n.namespace ?? 'default', n.workload);
+  if (n.kind === 'service' && (n.service ?? n.label)) return servicePath(n.service ?? n.label);
   return undefined;
 }
 
@@ -102,7 +102,7 @@ export const graphPage: Page = async (root, _params, query) => {
     h('h2', {}, 'Edges'), tableHolder,
   );
 
-  const cy: Core = cytoscape({ container: cyEl, style: style(), layout: { name: 'preset' }, wheelSensitivity: 0.3, minZoom: 0.2, maxZoom: 3 });
+  const cy: Core = cytoscape({ container: cyEl, style: style(), layout: { name: 'preset' }, minZoom: 0.2, maxZoom: 3 });
   (window as unknown as { __weftGraph?: Core }).__weftGraph = cy;
   const offTheme = onThemeChange(() => cy.style(style()));
   cy.on('dragfree', 'node', (e) => {

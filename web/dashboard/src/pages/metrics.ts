@@ -64,9 +64,9 @@ export function workloadPanels(namespace: string, workload: string, reporter: st
   ];
 }
 
-function metricsPage(title: (params: string[]) => { heading: string; sub: Node | string; specs: (reporter: string) => PanelSpec[] } | undefined): Page {
-  return async (root, params, query) => {
-    const t = title(params);
+function metricsPage(title: (q: URLSearchParams) => { heading: string; sub: Node | string; specs: (reporter: string) => PanelSpec[] } | undefined): Page {
+  return async (root, _params, query) => {
+    const t = title(query);
     if (!t) {
       root.append(h('div', { class: 'error-box' }, 'Which one? Pick it from the Services page.'));
       root.dataset.ready = 'error';
@@ -106,14 +106,14 @@ function metricsPage(title: (params: string[]) => { heading: string; sub: Node |
   };
 }
 
-export const servicePage = metricsPage((p) => p[0] ? {
-  heading: `Service ${p[0]}`,
+export const servicePage = metricsPage((q) => q.get('host') ? {
+  heading: `Service ${q.get('host')}`,
   sub: h('span', {}, 'Istio Service Dashboard queries · ', link('/services', 'all services')),
-  specs: (rep) => servicePanels(p[0]!, rep),
+  specs: (rep) => servicePanels(q.get('host')!, rep),
 } : undefined);
 
-export const workloadPage = metricsPage((p) => p.length >= 2 ? {
-  heading: `Workload ${p[1]}.${p[0]}`,
+export const workloadPage = metricsPage((q) => q.get('name') ? {
+  heading: `Workload ${q.get('name')}.${q.get('namespace') ?? 'default'}`,
   sub: h('span', {}, 'Istio Workload Dashboard queries · ', link('/services', 'all workloads')),
-  specs: (rep) => workloadPanels(p[0]!, p[1]!, rep),
+  specs: (rep) => workloadPanels(q.get('namespace') ?? 'default', q.get('name')!, rep),
 } : undefined);

@@ -1,7 +1,7 @@
 // Services and workloads at a glance: the graph's nodes as a list (with the
 // traffic arriving at each) and the embedded store's scrape targets.
 import { api, type GraphNode, type Target } from '../api.js';
-import { errorBox, fmtNum, fmtPct, fmtTime, h, link, table } from '../dom.js';
+import { errorBox, fmtNum, fmtPct, fmtTime, h, link, servicePath, table, workloadPath } from '../dom.js';
 import { groupOf, health } from '../graph-model.js';
 import { currentWindow } from '../window-sel.js';
 import type { Page } from '../main.js';
@@ -25,14 +25,14 @@ export const servicesPage: Page = async (root, _params, query) => {
         inbound.set(k, v);
       }
     }
-    const wlPage = (n: GraphNode) => `/workload/${encodeURIComponent(n.namespace ?? 'default')}/${encodeURIComponent(n.workload ?? n.label)}`;
+    const wlPage = (n: GraphNode) => workloadPath(n.namespace ?? 'default', n.workload ?? n.label);
     const services = all.filter((n) => n.kind === 'service' || n.kind === 'external').sort((a, b) => a.label.localeCompare(b.label));
     const rows = services.map((s) => {
       const kids = g.nodes.filter((n) => parent.get(n.id) === s.id);
       const inb = inbound.get(s.id);
       const ratio = inb?.rps ? inb.err / inb.rps : 0;
       return [
-        s.kind === 'service' ? link(`/service/${encodeURIComponent(s.service ?? s.label)}`, s.label) : `${s.label} (external)`,
+        s.kind === 'service' ? link(servicePath(s.service ?? s.label), s.label) : `${s.label} (external)`,
         s.namespace ?? '–',
         kids.length ? kids.map((k) => h('span', {}, link(wlPage(k), k.workload ?? k.label), k.scrape === 'down' ? h('span', { class: 'badge down' }, 'scrape down') : null, ' ')) : h('span', { class: 'muted' }, 'none'),
         h('span', { class: 'num' }, fmtNum(inb?.rps)),
@@ -48,7 +48,7 @@ export const servicesPage: Page = async (root, _params, query) => {
     const ts: Target[] = [...targets.value].sort((a, b) => a.id.localeCompare(b.id));
     root.append(h('h2', {}, `Scrape targets (${ts.filter((t) => t.health === 'up').length}/${ts.length} up)`),
       table(['Target', 'Workload', 'Version', 'Health', 'Last scrape', 'Series', 'URL / error'], ts.map((t) => [
-        t.id, link(`/workload/${encodeURIComponent(t.namespace)}/${encodeURIComponent(t.workload)}`, `${t.workload}.${t.namespace}`), t.version ?? '–',
+        t.id, link(workloadPath(t.namespace, t.workload), `${t.workload}.${t.namespace}`), t.version ?? '–',
         h('span', { class: `badge ${t.health}` }, t.health), t.lastScrapeMs === undefined ? '–' : t.lastScrapeMs > 1e11 ? fmtTime(t.lastScrapeMs) : `${t.lastScrapeMs} ms`, String(t.series),
         h('span', {}, h('code', {}, t.url), t.lastError ? h('div', { class: 'health-failure' }, t.lastError) : null),
       ]), { id: 'targets-table' }));
