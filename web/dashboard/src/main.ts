@@ -4,6 +4,7 @@
 import './style.css';
 import { api, onWarnings } from './api.js';
 import { h, link } from './dom.js';
+import { prefetchGraph } from './prefetch.js';
 import { applyTheme, nextTheme, savedTheme, themeLabel } from './theme.js';
 
 /** A page draws into `root` and returns a cleanup (timers, charts). It sets root.dataset.ready when its data is shown. */
@@ -66,7 +67,7 @@ async function refreshStatus(): Promise<void> {
 function showWarnings(): void {
   let all = [...new Set([...warnings.values()].flat())];
   // A query's own "prometheus at URL unreachable" warning says more than the status line's.
-  if (all.some((w) => /^prometheus at .* unreachable/i.test(w))) all = all.filter((w) => !w.startsWith('Prometheus at '));
+  if (all.some((w) => /^prometheus at .* unreachable/.test(w))) all = all.filter((w) => !w.startsWith('Prometheus at '));
   banner.hidden = all.length === 0;
   banner.replaceChildren(...all.map((w) => h('div', { class: 'warning' }, '⚠ ', w)));
 }
@@ -86,7 +87,10 @@ async function route(): Promise<void> {
   const root = h('div', { class: `page page-${r.prefix}`, 'data-page': r.prefix });
   main.replaceChildren(root);
   try {
+    performance.mark('weft:route');
+    if (r.prefix === 'graph') prefetchGraph(new URLSearchParams(location.search));
     const page = await r.load();
+    performance.mark('weft:page-module');
     if (gen !== generation) return;
     const c = await page(root, parts.slice(1), new URLSearchParams(location.search));
     if (gen !== generation) c();

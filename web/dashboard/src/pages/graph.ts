@@ -6,6 +6,7 @@ import type { Core, ElementDefinition, StylesheetJson } from 'cytoscape';
 import { api, type Graph, type GraphEdge, type GraphNode } from '../api.js';
 import { errorBox, fmtBytes, fmtMs, fmtNum, fmtPct, h, link, servicePath, table, workloadPath } from '../dom.js';
 import { edgeLabel, health, toElements } from '../graph-model.js';
+import { takeGraph } from '../prefetch.js';
 import { cssVar, onThemeChange } from '../theme.js';
 import { currentWindow, windowSelector, type Win } from '../window-sel.js';
 import type { Page } from '../main.js';
@@ -19,7 +20,7 @@ function style(): StylesheetJson {
   const healthColour = { ok: c('--ok'), degraded: c('--warn'), failure: c('--bad'), idle: c('--unknown') };
   return [
     { selector: 'node', style: {
-      label: 'data(label)', 'font-size': 11, color: c('--fg'), 'text-wrap': 'wrap', 'text-valign': 'bottom', 'text-margin-y': 4,
+      label: 'data(label)', 'font-size': 11, 'min-zoomed-font-size': 5, color: c('--fg'), 'text-wrap': 'wrap', 'text-valign': 'bottom', 'text-margin-y': 4,
       'background-color': c('--node'), 'border-width': 2, 'border-color': c('--unknown'), width: 26, height: 26,
     } },
     ...(['ok', 'degraded', 'failure'] as const).map((hl) => ({ selector: `node[health = "${hl}"]`, style: { 'border-color': healthColour[hl] } })),
@@ -39,7 +40,7 @@ function style(): StylesheetJson {
       width: 'data(width)', 'curve-style': 'bezier', 'target-arrow-shape': 'triangle', 'arrow-scale': 0.9,
       'line-color': c('--unknown'), 'target-arrow-color': c('--unknown'),
       label: 'data(label)', 'font-size': 10, color: c('--fg'), 'text-background-color': c('--panel'), 'text-background-opacity': 0.85,
-      'text-background-padding': '2px', 'text-rotation': 'autorotate',
+      'text-background-padding': '2px', 'text-rotation': 'autorotate', 'min-zoomed-font-size': 7,
     } },
     ...(['ok', 'degraded', 'failure'] as const).map((hl) => ({ selector: `edge[health = "${hl}"]`, style: { 'line-color': healthColour[hl], 'target-arrow-color': healthColour[hl] } })),
     { selector: 'edge[mtls = "none"]', style: { 'line-style': 'dashed' } },
@@ -153,7 +154,11 @@ export const graphPage: Page = async (root, _params, query) => {
     last = g;
     const els = toElements(g, positions);
     const want = new Set([...els.nodes, ...els.edges].map((x) => x.data.id));
-    cy.batch(() => {
+    if (cy.elements().empty()) {
+      // First draw: one add of everything (parents before children) is much cheaper than element by element.
+      cy.add([...els.nodes.filter((n) => n.data.compound), ...els.nodes.filter((n) => !n.data.compound), ...els.edges]
+        .map((x) => ({ group: 'source' in x.data ? 'edges' : 'nodes', ...x }) as ElementDefinition));
+    } else cy.batch(() => {
       cy.elements().filter((x) => !want.has(x.id())).remove();
       // Parents first so children can name them.
       const ordered = [...els.nodes.filter((n) => n.data.compound), ...els.nodes.filter((n) => !n.data.compound)];
@@ -183,9 +188,11 @@ export const graphPage: Page = async (root, _params, query) => {
 
   const refresh = async () => {
     try {
-      const g = await api.graph(win);
+      const g = await takeGraph(win);
+      performance.mark('weft:graph-data');
       errHolder.replaceChildren();
       draw(g);
+      performance.mark('weft:graph-drawn');
       root.dataset.ready = 'graph';
       root.dataset.window = win;
     } catch (e) {
