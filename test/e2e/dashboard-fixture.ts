@@ -33,20 +33,24 @@ export function fixtureGraph(n: number) {
     }
   }
   nodes.push({ id: 'ext:api.example.com', kind: 'external', label: 'api.example.com' });
+  // The API's shape (Kiali's versioned-app graph): source workload → destination service → destination workload.
   const edge = (source: string, target: string, rps: number, errorRatio: number) =>
-    edges.push({ id: `${source}->${target}`, source, target, protocol: 'http', rps, errorRatio, p50Ms: 3 + (rps % 5), p99Ms: 40 + rps, mtls: target.includes('svc-5') ? 'none' : 'mutual_tls' });
-  edge('ingress:edge', 'wl:default/svc-0-v1', 20, 0);
-  edge('ingress:edge', 'wl:default/svc-0-v2', 5, 0);
+    edges.push({ id: `${source}->${target}#http`, source, target, protocol: 'http', rps, errorRatio, p50Ms: 3 + (rps % 5), p99Ms: 40 + rps, mtls: target.includes('svc-5') ? 'none' : 'mutual_tls' });
+  const svc = (i: number) => `svc:${HOST(i)}`;
+  const call = (source: string, i: number, rps: number, errorRatio: number) => {
+    edge(source, svc(i), rps, errorRatio);
+    edge(svc(i), `wl:default/svc-${i}-v1`, rps * 0.7, errorRatio);
+    edge(svc(i), `wl:default/svc-${i}-v2`, rps * 0.3, errorRatio);
+  };
+  call('ingress:edge', 0, 25, 0);
   for (let i = 0; i < n; i++) {
     for (const c of [2 * i + 1, 2 * i + 2]) {
-      if (c >= n) continue;
-      // Caller v1 → the callee's service (the versions are behind it): errors on svc-3 at 50 %, svc-4 at 1 %.
-      edge(`wl:default/svc-${i}-v1`, `wl:default/svc-${c}-v1`, 10 / (c + 1) + 1, c === 3 ? 0.5 : c === 4 ? 0.01 : 0);
-      edge(`wl:default/svc-${i}-v1`, `wl:default/svc-${c}-v2`, 5 / (c + 1) + 0.5, c === 3 ? 0.5 : 0);
+      // Errors on svc-3 at 50 %, on svc-4 at 1 %.
+      if (c < n) call(`wl:default/svc-${i}-v1`, c, 10 / (c + 1) + 1, c === 3 ? 0.5 : c === 4 ? 0.01 : 0);
     }
   }
   edge('wl:default/svc-1-v1', 'ext:api.example.com', 0.5, 0);
-  edges.push({ id: 'tcp:svc-2->svc-6', source: 'wl:default/svc-2-v1', target: 'wl:default/svc-6-v2', protocol: 'tcp', rps: 0, errorRatio: 0, tcpBytesPerSec: 20480, mtls: 'mutual_tls' });
+  edges.push({ id: `wl:default/svc-2-v1->${svc(6)}#tcp`, source: 'wl:default/svc-2-v1', target: svc(6), protocol: 'tcp', rps: 0, errorRatio: 0, tcpBytesPerSec: 20480, mtls: 'mutual_tls' });
   return { nodes, edges };
 }
 

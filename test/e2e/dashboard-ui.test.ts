@@ -50,22 +50,22 @@ describe('dashboard UI in chromium (fixture API, 50 services)', { skip: SKIP, ti
       const cy = window.__weftGraph!;
       return { nodes: cy.nodes().length, parents: cy.nodes(':parent').length, edges: cy.edges().length };
     });
-    assert.deepEqual(shape, { nodes: g.nodes.length, parents: SERVICES, edges: g.edges.length });
+    assert.deepEqual(shape, { nodes: g.nodes.length + SERVICES /* one box per service */, parents: SERVICES, edges: g.edges.length });
     const bad = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bad').trim());
     const failing = await page.evaluate(() => {
-      const e = window.__weftGraph!.getElementById('wl:default/svc-1-v1->wl:default/svc-3-v1');
+      const e = window.__weftGraph!.getElementById('wl:default/svc-1-v1->svc:svc-3.default.svc.cluster.local#http');
       return { health: e.data('health'), colour: e.style('line-color'), label: e.data('label') };
     });
     assert.equal(failing.health, 'failure');
     assert.equal(failing.colour.replace(/\s/g, ''), hexToRgb(bad));
     assert.match(String(failing.label), /50\.0% err/);
-    const healthy = await page.evaluate(() => window.__weftGraph!.getElementById('ingress:edge->wl:default/svc-0-v1').data('health'));
+    const healthy = await page.evaluate(() => window.__weftGraph!.getElementById('ingress:edge->svc:svc-0.default.svc.cluster.local#http').data('health'));
     assert.equal(healthy, 'ok');
     const down = await page.evaluate(() => {
       const n = window.__weftGraph!.getElementById('wl:default/svc-7-v2');
       return { scrape: n.data('scrape'), label: n.data('label'), border: n.style('border-style'), parent: n.data('parent') };
     });
-    assert.deepEqual(down, { scrape: 'down', label: 'svc-7-v2\n⚠ scrape down', border: 'dashed', parent: 'svc:svc-7.default.svc.cluster.local' });
+    assert.deepEqual(down, { scrape: 'down', label: 'svc-7-v2\n⚠ scrape down', border: 'dashed', parent: 'grp:svc-7.default.svc.cluster.local' });
     // The status request runs beside the page's own: wait for the banner to say both things.
     await page.waitForFunction(() => /1 of 100 sidecars cannot be scraped/.test(document.getElementById('banner')?.textContent ?? ''), undefined, { timeout: 10_000 });
     assert.match((await page.textContent('#banner')) ?? '', /prometheus at http:\/\/127\.0\.0\.1:1 (is )?unreachable/i);
@@ -75,7 +75,7 @@ describe('dashboard UI in chromium (fixture API, 50 services)', { skip: SKIP, ti
 
   it('graph: a refresh recolours an edge and keeps every node where it was', async () => {
     const before = await page.evaluate(() => window.__weftGraph!.nodes(':childless').map((n) => [n.id(), n.position()] as const));
-    const id = 'wl:default/svc-0-v1->wl:default/svc-2-v1';
+    const id = 'wl:default/svc-0-v1->svc:svc-2.default.svc.cluster.local#http';
     assert.equal(await page.evaluate((e) => window.__weftGraph!.getElementById(e).data('health'), id), 'ok');
     fixture.setEdgeErrorRatio(id, 0.3);
     await page.waitForFunction((e) => window.__weftGraph!.getElementById(e).data('health') === 'failure', id, { timeout: 10_000 });
@@ -85,9 +85,9 @@ describe('dashboard UI in chromium (fixture API, 50 services)', { skip: SKIP, ti
   });
 
   it('graph: clicking an edge row shows its details; the window selector reloads for that window', async () => {
-    await page.click('tr[data-edge="wl:default/svc-1-v1->wl:default/svc-3-v1"]');
+    await page.click('tr[data-edge="wl:default/svc-1-v1->svc:svc-3.default.svc.cluster.local#http"]');
     const details = await page.textContent('#details');
-    assert.match(details ?? '', /svc-1-v1 → svc-3-v1/);
+    assert.match(details ?? '', /svc-1-v1 → svc-3/);
     assert.match(details ?? '', /50\.0% \(failure\)/);
     assert.match(details ?? '', /mutual TLS/);
     await page.click('button[data-window="15m"]');
@@ -103,7 +103,7 @@ describe('dashboard UI in chromium (fixture API, 50 services)', { skip: SKIP, ti
     const dark = await bg();
     assert.notEqual(dark, light);
     const badDark = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bad').trim());
-    const colour = await page.evaluate(() => window.__weftGraph!.getElementById('wl:default/svc-1-v1->wl:default/svc-3-v1').style('line-color'));
+    const colour = await page.evaluate(() => window.__weftGraph!.getElementById('wl:default/svc-1-v1->svc:svc-3.default.svc.cluster.local#http').style('line-color'));
     assert.equal(colour.replace(/\s/g, ''), hexToRgb(badDark));
     await page.click('#theme-toggle'); // dark → light
     await page.click('#theme-toggle'); // light → auto

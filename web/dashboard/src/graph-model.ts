@@ -27,25 +27,25 @@ export interface Elements {
   edges: { data: ElementData }[];
 }
 
-/** The compound parent of each workload node: its service's node when the graph has one, else a synthetic group. */
+/** The id of a service's box (compound node). */
+export const groupId = (service: string) => `grp:${service}`;
+
+/**
+ * Kiali's versioned-app picture: one box per service holding the service
+ * node and the workloads (versions) behind it. `parent` maps a member to its
+ * box; `groups` are the boxes (not in the API's graph; kind "service").
+ */
 export function groupOf(nodes: GraphNode[]): { parent: Map<string, string>; groups: GraphNode[] } {
-  const svcByKey = new Map<string, GraphNode>();
-  for (const n of nodes) {
-    if (n.kind !== 'service') continue;
-    for (const k of [n.id, n.label, n.service].filter(Boolean) as string[]) svcByKey.set(k, n);
-  }
   const parent = new Map<string, string>();
   const groups = new Map<string, GraphNode>();
-  for (const n of nodes) {
-    if (n.kind !== 'workload' || !n.service) continue;
-    const svc = svcByKey.get(`svc:${n.service}`) ?? svcByKey.get(n.service);
-    if (svc) parent.set(n.id, svc.id);
-    else {
-      const id = `grp:${n.service}`;
-      if (!groups.has(id)) groups.set(id, { id, kind: 'service', label: n.service.split('.')[0]!, service: n.service, namespace: n.namespace });
-      parent.set(n.id, id);
-    }
-  }
+  const box = (service: string, namespace?: string) => {
+    const id = groupId(service);
+    if (!groups.has(id)) groups.set(id, { id, kind: 'service', label: service.replace(/\.svc\.cluster\.local$/, ''), service, ...(namespace ? { namespace } : {}) });
+    return id;
+  };
+  for (const n of nodes) if (n.kind === 'workload' && n.service) parent.set(n.id, box(n.service, n.namespace));
+  // A service node joins its box only when some workload is behind it (a lone service stays a plain node).
+  for (const n of nodes) if (n.kind === 'service' && n.service && groups.has(groupId(n.service))) parent.set(n.id, groupId(n.service));
   return { parent, groups: [...groups.values()] };
 }
 
@@ -77,7 +77,9 @@ function fmtRate(n: number): string {
 /** Name order with numbers compared as numbers (svc-2 before svc-10). */
 const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
 
-const COL = 300;
+const COL = 360;
+/** A service node's distance from its versions inside a box. */
+const IN_BOX = 130;
 const ROW = 64;
 const GROUP_GAP = 46;
 
@@ -89,6 +91,7 @@ const GROUP_GAP = 46;
  */
 export function layeredLayout(nodes: GraphNode[], edges: GraphEdge[], parent: Map<string, string>): Map<string, { x: number; y: number }> {
   const unit = (id: string) => parent.get(id) ?? id;
+  const kindOf = new Map(nodes.map((n) => [n.id, n.kind]));
   const units = new Map<string, string[]>(); // unit id → leaf ids
   const unitLabel = new Map<string, string>();
   const isParent = new Set(parent.values());
@@ -143,10 +146,16 @@ export function layeredLayout(nodes: GraphNode[], edges: GraphEdge[], parent: Ma
     for (const u of us) {
       const leaves = units.get(u)!.sort(byName);
       if (leaves.length === 0) continue;
-      for (const leaf of leaves) {
-        pos.set(leaf, { x: d * COL, y });
+      // In a box, the service node sits left of its versions, level with their middle.
+      const svc = leaves.filter((l) => kindOf.get(l) === 'service');
+      const rest = leaves.filter((l) => kindOf.get(l) !== 'service');
+      const inBox = rest.length > 0 && svc.length > 0;
+      const top = y;
+      for (const leaf of rest.length ? rest : leaves) {
+        pos.set(leaf, { x: d * COL + (inBox ? IN_BOX : 0), y });
         y += ROW;
       }
+      if (inBox) svc.forEach((s, i) => pos.set(s, { x: d * COL, y: top + ((rest.length - 1) * ROW) / 2 + i * ROW }));
       y += GROUP_GAP;
     }
   }
@@ -170,18 +179,22 @@ export function toElements(g: Graph, known: Map<string, { x: number; y: number }
   const inbound = inboundHealth(g.edges);
   const isParent = new Set(parent.values());
   const els: Elements = { nodes: [], edges: [] };
+  // A box takes its service node's health (the requests arriving at the service).
+  for (const g of groups) {
+    const s = inbound.get(`svc:${g.service}`);
+    if (s) inbound.set(g.id, s);
+  }
   for (const n of nodes) {
     const inb = inbound.get(n.id);
     const h = inb ? health(inb.rps, inb.rps ? inb.err / inb.rps : 0) : 'idle';
     const scrapeDown = n.scrape === 'down';
-    const text = n.kind === 'workload' ? (n.version ? `${n.workload ?? n.label}` : n.label) : n.label;
+    const text = n.label;
     const data: ElementData = {
       id: n.id,
       label: scrapeDown ? `${text}\n⚠ scrape down` : text,
       kind: n.kind,
       health: h,
       scrape: n.scrape ?? 'unknown',
-      node: n,
     };
     const p = parent.get(n.id);
     if (p) data.parent = p;
@@ -201,7 +214,6 @@ export function toElements(g: Graph, known: Map<string, { x: number; y: number }
         health: e.protocol === 'tcp' ? (e.tcpBytesPerSec ? 'ok' : 'idle') : health(e.rps, e.errorRatio),
         mtls: e.mtls,
         width: 1.5 + Math.min(5, Math.log10(1 + (e.protocol === 'tcp' ? (e.tcpBytesPerSec ?? 0) / 1000 : e.rps)) * 2),
-        edge: e,
       },
     });
   }

@@ -5,7 +5,7 @@ import cytoscape from 'cytoscape';
 import type { Core, ElementDefinition, StylesheetJson } from 'cytoscape';
 import { api, type Graph, type GraphEdge, type GraphNode } from '../api.js';
 import { errorBox, fmtBytes, fmtMs, fmtNum, fmtPct, h, link, servicePath, table, workloadPath } from '../dom.js';
-import { edgeLabel, health, toElements } from '../graph-model.js';
+import { edgeLabel, groupOf, health, toElements } from '../graph-model.js';
 import { takeGraph } from '../prefetch.js';
 import { cssVar, onThemeChange } from '../theme.js';
 import { currentWindow, windowSelector, type Win } from '../window-sel.js';
@@ -131,7 +131,7 @@ export const graphPage: Page = async (root, _params, query) => {
       );
       return;
     }
-    const n = nodes.get(id) ?? cy.getElementById(id).data('node') as GraphNode | undefined;
+    const n = nodes.get(id) ?? groupOf(last.nodes).groups.find((b) => b.id === id);
     if (!n) return;
     const inE = last.edges.filter((x) => x.target === id), outE = last.edges.filter((x) => x.source === id);
     const to = pageFor(n);

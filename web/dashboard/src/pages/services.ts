@@ -14,21 +14,22 @@ export const servicesPage: Page = async (root, _params, query) => {
   else {
     const g = graph.value;
     const { parent, groups } = groupOf(g.nodes);
-    const all = [...g.nodes, ...groups];
+    // The API's service nodes, plus a box's service when the graph has no node for it (no traffic yet).
+    const svcIds = new Set(g.nodes.filter((n) => n.kind === 'service').map((n) => n.service));
+    const all = [...g.nodes, ...groups.filter((b) => !svcIds.has(b.service))];
     const inbound = new Map<string, { rps: number; err: number }>();
     for (const e of g.edges) {
-      const to = parent.get(e.target) ?? e.target;
-      for (const k of new Set([e.target, to])) {
-        const v = inbound.get(k) ?? { rps: 0, err: 0 };
-        v.rps += e.rps;
-        v.err += e.rps * e.errorRatio;
-        inbound.set(k, v);
-      }
+      // Requests arriving at a service node (from outside its box) are the service's.
+      if (parent.get(e.source) !== undefined && parent.get(e.source) === parent.get(e.target)) continue;
+      const v = inbound.get(e.target) ?? { rps: 0, err: 0 };
+      v.rps += e.rps;
+      v.err += e.rps * e.errorRatio;
+      inbound.set(e.target, v);
     }
     const wlPage = (n: GraphNode) => workloadPath(n.namespace ?? 'default', n.workload ?? n.label);
     const services = all.filter((n) => n.kind === 'service' || n.kind === 'external').sort((a, b) => a.label.localeCompare(b.label));
     const rows = services.map((s) => {
-      const kids = g.nodes.filter((n) => parent.get(n.id) === s.id);
+      const kids = g.nodes.filter((n) => n.kind === 'workload' && n.service !== undefined && n.service === s.service);
       const inb = inbound.get(s.id);
       const ratio = inb?.rps ? inb.err / inb.rps : 0;
       return [
