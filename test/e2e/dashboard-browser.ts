@@ -6,6 +6,29 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { REPO_ROOT } from './bookinfo-mesh.js';
 
+/** The page's Cytoscape instance (the graph page sets window.__weftGraph): the parts tests read. */
+export interface CyEl {
+  id(): string;
+  data(k: string): unknown;
+  style(k: string): string;
+  position(): { x: number; y: number };
+  empty(): boolean;
+}
+export interface CyList {
+  length: number;
+  map<T>(f: (n: CyEl) => T): T[];
+}
+export interface Cy {
+  nodes(sel?: string): CyList;
+  edges(): CyList;
+  getElementById(id: string): CyEl;
+}
+declare global {
+  interface Window {
+    __weftGraph?: Cy;
+  }
+}
+
 export const CHROMIUM = process.env.WEFT_CHROMIUM ?? '/usr/bin/chromium';
 const DIST_INDEX = path.join(REPO_ROOT, 'dist', 'dashboard', 'index.html');
 

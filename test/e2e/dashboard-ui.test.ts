@@ -13,13 +13,6 @@ import { DashboardFixture, fixtureGraph } from './dashboard-fixture.js';
 const SERVICES = 50;
 const SKIP = browserSkipReason();
 
-type Cy = { nodes(sel?: string): { length: number; map<T>(f: (n: CyEl) => T): T[] }; edges(): { length: number }; getElementById(id: string): CyEl };
-type CyEl = { id(): string; data(k: string): unknown; style(k: string): string; position(): { x: number; y: number }; isParent(): boolean };
-declare global {
-  interface Window {
-    __weftGraph?: Cy;
-  }
-}
 
 describe('dashboard UI in chromium (fixture API, 50 services)', { skip: SKIP, timeout: 120_000 }, () => {
   let fixture: DashboardFixture;
