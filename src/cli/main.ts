@@ -14,6 +14,7 @@ commands:
   analyze   cross-resource checks of a folder of Istio config (weft analyze DIR)
   up        the whole mesh on this machine: control plane, workloads and their sidecars (weft up DIR)
   status    each proxy's config sync state per xDS type (SYNCED, STALE, NACKED); in weft up, identities and certificates
+  dashboard the dashboard's URL for a running weft up (--open opens it); or serve one against a Prometheus
   version   print the version
 
 run "weft <command> --help" for a command's options.
@@ -44,6 +45,9 @@ export async function main(argv: string[]): Promise<void> {
       return;
     case 'status':
       process.exitCode = await (await import('./status.js')).runStatus(rest);
+      return;
+    case 'dashboard':
+      process.exitCode = await (await import('./dashboard.js')).runDashboard(rest);
       return;
     case 'version':
     case '--version':
