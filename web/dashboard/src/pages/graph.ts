@@ -83,6 +83,7 @@ export const graphPage: Page = async (root, _params, query) => {
   let last: Graph | undefined;
   const updated = h('span', { class: 'muted', id: 'graph-updated' });
   const pauseBtn = h('button', { type: 'button', id: 'graph-pause' }, 'Pause');
+  const fitBtn = h('button', { type: 'button', id: 'graph-fit', title: 'Fit the whole graph in view' }, 'Fit');
   const cyEl = h('div', { id: 'cy' });
   const details = h('aside', { class: 'details', id: 'details' }, h('p', { class: 'muted' }, 'Click a node or an edge for its details.'));
   const tableHolder = h('div', { id: 'edge-table-holder' });
@@ -91,7 +92,7 @@ export const graphPage: Page = async (root, _params, query) => {
     h('div', { class: 'toolbar' },
       h('h1', { style: 'margin:0' }, 'Service graph'),
       windowSelector(win, (w) => { win = w; void refresh(); }),
-      pauseBtn, updated, h('span', { class: 'spacer' }),
+      pauseBtn, fitBtn, updated, h('span', { class: 'spacer' }),
       h('span', { class: 'legend' },
         h('span', {}, h('span', { class: 'sw', style: `border-color:${cssVar('--ok')}` }), 'ok'),
         h('span', {}, h('span', { class: 'sw', style: `border-color:${cssVar('--warn')}` }), '≥ 0.1% errors'),
@@ -200,6 +201,7 @@ export const graphPage: Page = async (root, _params, query) => {
       root.dataset.ready = 'error';
     }
   };
+  fitBtn.addEventListener('click', () => cy.fit(undefined, 30));
   pauseBtn.addEventListener('click', () => {
     paused = !paused;
     pauseBtn.textContent = paused ? 'Resume' : 'Pause';
