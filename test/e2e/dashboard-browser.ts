@@ -3,7 +3,7 @@
 // into docs/images/ when WEFT_SCREENSHOTS=1.
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { REPO_ROOT } from './bookinfo-mesh.js';
 
 /** The page's Cytoscape instance (the graph page sets window.__weftGraph): the parts tests read. */
@@ -53,18 +53,36 @@ export async function newPage(browser: Browser, colorScheme: 'light' | 'dark' = 
   return { context, page, errors };
 }
 
+/** The renderer's main-thread busy time so far (Chrome's Performance.getMetrics TaskDuration), in ms. */
+const perfSessions = new WeakMap<Page, CDPSession>();
+async function taskMs(page: Page): Promise<number> {
+  let cdp = perfSessions.get(page);
+  if (!cdp) {
+    cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    perfSessions.set(page, cdp);
+  }
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  return (metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0) * 1000;
+}
+
 /**
- * Loads a dashboard URL and waits until its page says its data is shown
- * (`.page[data-ready]`); returns the milliseconds from navigation start to
- * then, as the browser measured them (a figure to report, never asserted).
+ * Loads a dashboard URL and waits until its page says its data is on screen
+ * (`.page[data-ready]`). Returns the wall milliseconds from navigation start
+ * to then, as the browser measured them, and the main thread's busy time over
+ * the load (less sensitive to a loaded machine than wall time). Figures to
+ * report, never asserted.
  */
-export async function loadPage(page: Page, url: string, timeoutMs = 15_000): Promise<{ ms: number; ready: string }> {
+export async function loadPage(page: Page, url: string, timeoutMs = 15_000): Promise<{ ms: number; cpuMs: number; ready: string }> {
+  await taskMs(page); // attaches the metrics session before the navigation
   await page.goto(url, { waitUntil: 'commit', timeout: timeoutMs });
   const ready = await page.waitForFunction(() => {
     const el = document.querySelector<HTMLElement>('main .page[data-ready]');
     return el ? { ready: el.dataset.ready!, ms: performance.now() } : false;
   }, undefined, { timeout: timeoutMs, polling: 'raf' });
-  return (await ready.jsonValue()) as { ms: number; ready: string };
+  const r = (await ready.jsonValue()) as { ms: number; ready: string };
+  // TaskDuration restarts with each document, so after the load it is this page's busy time.
+  return { ...r, cpuMs: await taskMs(page) };
 }
 
 export const SCREENSHOTS = process.env.WEFT_SCREENSHOTS === '1';

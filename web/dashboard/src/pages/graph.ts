@@ -150,6 +150,21 @@ export const graphPage: Page = async (root, _params, query) => {
   cy.on('tap', 'node, edge', (e) => showDetails(e.target.id()));
   cy.on('tap', (e) => { if (e.target === cy) showDetails(undefined); });
 
+  /**
+   * Fits the view to the node positions the layout gave, with room for boxes
+   * and labels: much cheaper than cy.fit(), which measures every label first
+   * (half a second for 50 services on a slow machine).
+   */
+  const fitPositions = () => {
+    const ps = [...positions.values()];
+    if (!ps.length) return;
+    const pad = 70;
+    const x0 = Math.min(...ps.map((p) => p.x)) - pad, x1 = Math.max(...ps.map((p) => p.x)) + pad;
+    const y0 = Math.min(...ps.map((p) => p.y)) - pad, y1 = Math.max(...ps.map((p) => p.y)) + pad;
+    const w = cy.width(), hgt = cy.height();
+    const zoom = Math.max(cy.minZoom(), Math.min(1.6, w / (x1 - x0), hgt / (y1 - y0)));
+    cy.viewport({ zoom, pan: { x: (w - (x1 - x0) * zoom) / 2 - x0 * zoom, y: (hgt - (y1 - y0) * zoom) / 2 - y0 * zoom } });
+  };
   let firstDraw = true;
   const draw = (g: Graph) => {
     last = g;
@@ -178,7 +193,7 @@ export const graphPage: Page = async (root, _params, query) => {
     });
     for (const n of cy.nodes(':childless')) positions.set(n.id(), { ...n.position() });
     if (firstDraw && g.nodes.length) {
-      cy.fit(undefined, 30);
+      fitPositions();
       firstDraw = false;
     }
     const nodes = new Map(g.nodes.map((n) => [n.id, n]));
@@ -192,7 +207,10 @@ export const graphPage: Page = async (root, _params, query) => {
       const g = await takeGraph(win);
       performance.mark('weft:graph-data');
       errHolder.replaceChildren();
+      const drawn = firstDraw && g.nodes.length > 0;
       draw(g);
+      // "Ready" once the canvas has been painted with this data (Cytoscape renders on the next frame).
+      if (drawn) await new Promise<void>((r) => { cy.one('render', () => r()); setTimeout(r, 2000); });
       performance.mark('weft:graph-drawn');
       root.dataset.ready = 'graph';
       root.dataset.window = win;
