@@ -49,6 +49,11 @@ function style(): StylesheetJson {
   ] as StylesheetJson;
 }
 
+/** No emoji: Debian's chromium has no emoji font, and a laptop's may not either. */
+function mtlsBadge(m: GraphEdge['mtls']): HTMLElement {
+  return h('span', { class: `badge ${m === 'mutual_tls' ? 'ok' : m === 'mixed' ? 'warning' : 'unknown'}` }, m === 'mutual_tls' ? 'mutual TLS' : m === 'mixed' ? 'mixed' : 'plaintext');
+}
+
 function pageFor(n: GraphNode): string | undefined {
   if (n.kind === 'workload' && n.workload) return workloadPath(n.namespace ?? 'default', n.workload);
   if (n.kind === 'service' && (n.service ?? n.label)) return servicePath(n.service ?? n.label);
@@ -71,7 +76,7 @@ function edgeRows(edges: GraphEdge[], nodes: Map<string, GraphNode>, select: (id
       h('td', { class: 'num rps' }, e.protocol === 'tcp' ? `${fmtBytes(e.tcpBytesPerSec)}/s` : fmtNum(e.rps)),
       h('td', { class: `num err health-${hl}` }, e.protocol === 'tcp' ? '–' : fmtPct(e.errorRatio)),
       h('td', { class: 'num' }, fmtMs(e.p50Ms)), h('td', { class: 'num' }, fmtMs(e.p99Ms)),
-      h('td', {}, e.mtls === 'mutual_tls' ? '🔒 mTLS' : e.mtls)));
+      h('td', {}, mtlsBadge(e.mtls))));
   }
   return t;
 }
@@ -126,7 +131,7 @@ export const graphPage: Page = async (root, _params, query) => {
         dl([
           ['protocol', e.protocol], ['requests/s', fmtNum(e.rps, 3)], ['errors', h('span', { class: `health-${hl}` }, `${fmtPct(e.errorRatio)} (${hl})`)],
           ['p50', fmtMs(e.p50Ms)], ['p99', fmtMs(e.p99Ms)], ['TCP', e.tcpBytesPerSec !== undefined ? `${fmtBytes(e.tcpBytesPerSec)}/s` : undefined],
-          ['mTLS', e.mtls === 'mutual_tls' ? '🔒 mutual TLS' : e.mtls], ['label', edgeLabel(e)], ['edge', h('code', {}, e.id)],
+          ['mTLS', mtlsBadge(e.mtls)], ['label', edgeLabel(e)], ['edge', h('code', {}, e.id)],
         ]),
         h('p', {}, ...[e.source, e.target].map((nid) => { const n = nodes.get(nid); const to = n && pageFor(n); return to ? link(to, `${n.label} metrics `) : null; })),
       );
