@@ -130,6 +130,14 @@ describe('dashboard on a real weft up of Bookinfo, in chromium', { skip: SKIP, t
     await screenshot(page, 'graph');
   });
 
+  it('services page: every Bookinfo service and its scrape targets up', async () => {
+    loadMs.services = await loadPage(page, `${base}/services?window=1m`);
+    const services = await page.$$eval('#services-table tbody tr', (trs) => trs.map((r) => r.children[0]!.textContent));
+    for (const s of ['details', 'productpage', 'ratings', 'reviews']) assert.ok(services.includes(s), `${s} in ${services.join(', ')}`);
+    assert.match((await page.textContent('h2:has-text("Scrape targets")')) ?? '', /\((\d+)\/\1 up\)/);
+    await screenshot(page, 'services');
+  });
+
   it('service and workload pages: Istio dashboard panels with data', async () => {
     loadMs.service = await loadPage(page, `${base}/service?host=ratings.default.svc.cluster.local&window=5m&reporter=source`);
     const volume = await page.getAttribute('[data-panel="request-volume"]', 'data-series');
@@ -150,6 +158,11 @@ describe('dashboard on a real weft up of Bookinfo, in chromium', { skip: SKIP, t
     const obj = (await page.textContent('#explain-object')) ?? '';
     assert.match(obj, /VirtualService.*ratings/);
     await screenshot(page, 'failures');
+    // The object links to its row on the config page, which names its file.
+    await page.click('#explain-object a');
+    await page.waitForSelector('.page[data-ready="config"]');
+    assert.equal(await page.getAttribute('tr.selected', 'data-object'), 'VirtualService/default/ratings');
+    assert.match((await page.textContent('tr.selected')) ?? '', /05-fault-abort-ratings\.yaml/);
   });
 
   it('traces: a productpage trace\'s waterfall has its 7 spans', async () => {

@@ -112,6 +112,9 @@ export interface Reply {
   status: number;
   responseFlags: string;
   weftError?: WeftErrorRef;
+  /** The trace the failure was recorded in (an addition to the contract), and where the proxy sent it. */
+  traceId?: string;
+  upstreamCluster?: string;
 }
 export interface Explanation {
   code: string;

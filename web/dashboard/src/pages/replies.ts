@@ -47,6 +47,8 @@ export const repliesPage: Page = async (root, _params, query) => {
         h('dl', { class: 'kv' }, h('dt', {}, 'request'), h('dd', {}, `${r.method} ${r.path} → ${r.status}`),
           h('dt', {}, 'workload'), h('dd', {}, `${r.workload}${r.reporter ? ` (${r.reporter})` : ''}`),
           h('dt', {}, 'response flags'), h('dd', {}, h('code', {}, r.responseFlags || '-')),
+          r.upstreamCluster ? [h('dt', {}, 'upstream cluster'), h('dd', {}, h('code', {}, r.upstreamCluster))] : null,
+          r.traceId ? [h('dt', {}, 'trace'), h('dd', { id: 'explain-trace' }, link(`/traces/${r.traceId}`, h('code', {}, r.traceId.slice(0, 16))))] : null,
           h('dt', {}, 'detail'), h('dd', {}, we.detail || '—'),
           h('dt', {}, 'object'), h('dd', { id: 'explain-object' }, we.object ? objectLink(we.object) : h('span', { class: 'muted' }, 'none recorded')),
           h('dt', {}, 'source'), h('dd', {}, fileRef(we.file, we.line) ?? h('span', { class: 'muted' }, '—'))),
