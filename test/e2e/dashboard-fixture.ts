@@ -159,7 +159,7 @@ export class DashboardFixture {
     if (p === '/api/dashboard/config') return this.json(res, this.config);
     if (p === '/api/dashboard/replies') {
       return this.json(res, Array.from({ length: 30 }, (_, i) => ({
-        time: Date.now() - i * 1000, workload: 'svc-0-v1', reporter: 'source', method: 'GET', path: `/call/${i}`, status: i % 3 ? 503 : 500, responseFlags: i % 3 ? 'FI' : '-',
+        time: Date.now() - i * 1000, workload: 'svc-0-v1', reporter: 'source', method: 'GET', path: '/call', status: i % 3 ? 503 : 500, responseFlags: i % 3 ? 'FI' : '-',
         ...(i % 3 ? { weftError: { code: 'WEFT_FAULT_ABORT', detail: 'abort injected (50%)', object: 'VirtualService svc-3.default', file: 'config/svc-3.yaml', line: 12 } } : {}),
       })));
     }

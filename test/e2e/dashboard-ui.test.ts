@@ -163,6 +163,11 @@ describe('dashboard UI in chromium (fixture API, 50 services)', { skip: SKIP, ti
   it('failures: a local reply explained, linked to its config object', async () => {
     loadMs.replies = await loadPage(page, `${base}/replies`);
     assert.equal(await page.getAttribute('#explanation', 'data-code'), 'WEFT_FAULT_ABORT');
+    // 30 failures of two kinds: grouped by default, one row per request on demand.
+    const counts = await page.$$eval('#replies-table tbody tr', (trs) => trs.map((r) => `${(r as HTMLElement).dataset.code}×${r.children[1]!.textContent}`));
+    assert.deepEqual(counts.sort(), ['WEFT_FAULT_ABORT×20', '×10'].sort());
+    await page.uncheck('#group-replies');
+    await page.waitForFunction(() => document.querySelectorAll('#replies-table tbody tr').length === 30);
     assert.match((await page.textContent('#explanation')) ?? '', /Fault injection abort.*config\/svc-3\.yaml:12/s);
     await page.click('#explain-object a');
     await page.waitForSelector('.page[data-ready="config"]');

@@ -23,6 +23,7 @@ export const repliesPage: Page = async (root, _params, query) => {
   root.append(h('div', { class: 'graph-layout' }, listHolder, explainHolder));
   let replies: Reply[] = [];
   let selected = -1;
+  let grouped = true;
 
   const explain = async (i: number) => {
     selected = i;
@@ -72,14 +73,28 @@ export const repliesPage: Page = async (root, _params, query) => {
     else {
       const byCode = new Map<string, number>();
       for (const r of replies) if (r.weftError) byCode.set(r.weftError.code, (byCode.get(r.weftError.code) ?? 0) + 1);
+      // Identical failures (same workload, request, status, flags, code and object) are one row with a count.
+      const groups = new Map<string, { i: number; n: number }>();
+      replies.forEach((r, i) => {
+        const k = grouped ? [r.workload, r.method, r.path, r.status, r.responseFlags, r.weftError?.code, r.weftError?.object].join('|') : String(i);
+        const g = groups.get(k);
+        if (g) g.n++;
+        else groups.set(k, { i, n: 1 });
+      });
       listHolder.replaceChildren(
-        h('p', { class: 'muted' }, `${replies.length} recent failures`, byCode.size ? ` · ${[...byCode].map(([c, n]) => `${c} ×${n}`).join(', ')}` : ''),
+        h('div', { class: 'toolbar' },
+          h('span', { class: 'muted' }, `${replies.length} recent failures`, byCode.size ? ` · ${[...byCode].map(([c, n]) => `${c} ×${n}`).join(', ')}` : ''),
+          h('span', { class: 'spacer' }),
+          h('label', {}, h('input', { type: 'checkbox', id: 'group-replies', checked: grouped, onchange: (e: Event) => { grouped = (e.target as HTMLInputElement).checked; void load(); } }), ' group identical')),
         h('table', { class: 'grid', id: 'replies-table' },
-          h('thead', {}, h('tr', {}, ['Time', 'Workload', 'Request', 'Status', 'Flags', 'x-weft-error'].map((x) => h('th', {}, x)))),
-          h('tbody', {}, replies.map((r, i) => h('tr', { class: 'clickable', 'data-i': i, 'data-code': r.weftError?.code ?? '', onclick: () => void explain(i) },
-            h('td', {}, fmtTime(r.time)), h('td', {}, r.workload), h('td', { class: 'mono' }, `${r.method} ${r.path}`),
-            h('td', { class: 'num health-failure' }, String(r.status)), h('td', {}, h('code', {}, r.responseFlags || '-')),
-            h('td', {}, r.weftError ? h('code', {}, r.weftError.code) : h('span', { class: 'muted' }, '—')))))));
+          h('thead', {}, h('tr', {}, ['Latest', 'Count', 'Workload', 'Request', 'Status', 'Flags', 'x-weft-error'].map((x) => h('th', {}, x)))),
+          h('tbody', {}, [...groups.values()].map(({ i, n }) => {
+            const r = replies[i]!;
+            return h('tr', { class: 'clickable', 'data-i': i, 'data-code': r.weftError?.code ?? '', onclick: () => void explain(i) },
+              h('td', {}, fmtTime(r.time)), h('td', { class: 'num' }, String(n)), h('td', {}, r.workload), h('td', { class: 'mono' }, `${r.method} ${r.path}`),
+              h('td', { class: 'num health-failure' }, String(r.status)), h('td', {}, h('code', {}, r.responseFlags || '-')),
+              h('td', {}, r.weftError ? h('code', {}, r.weftError.code) : h('span', { class: 'muted' }, '—')));
+          }))));
     }
     const want = query.get('code');
     const pick = want ? replies.findIndex((r) => r.weftError?.code === want) : replies.findIndex((r) => r.weftError);
