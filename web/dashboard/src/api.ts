@@ -61,6 +61,10 @@ export interface ConfigMessage {
   severity: string;
   message: string;
   path?: string;
+  /** Additions to the contract: where this message points, and Istio's code for the same finding. */
+  file?: string;
+  line?: number;
+  istio?: string;
 }
 export interface ConfigObject {
   kind: string;

@@ -24,8 +24,10 @@ function objectsTable(objects: ConfigObject[], onlyProblems: boolean): HTMLEleme
       h('td', {}, h('strong', {}, o.kind), ' ', `${o.name}.${o.namespace}`),
       h('td', {}, h('span', { class: `badge ${o.status}` }, o.status)),
       h('td', {}, o.messages.length ? o.messages.map((m) => h('div', { class: 'msg', 'data-code': m.code },
-        h('code', { class: `health-${m.severity === 'error' || m.severity === 'Error' ? 'failure' : 'degraded'}` }, m.code), ' ', m.message,
-        m.path ? h('span', { class: 'muted' }, ' at ', h('code', {}, m.path)) : null)) : h('span', { class: 'muted' }, '—')),
+        h('code', { class: `health-${/^error$/i.test(m.severity) ? 'failure' : /^warning$/i.test(m.severity) ? 'degraded' : 'idle'}`, title: m.severity }, m.code), ' ', m.message,
+        m.istio && m.istio !== m.code ? h('span', { class: 'muted', title: 'Istio\'s code for this finding' }, ' (', h('code', {}, m.istio), ')') : null,
+        m.path ? h('span', { class: 'muted' }, ' at ', h('code', {}, m.path)) : null,
+        m.file && (m.file !== o.file || (m.line && m.line !== o.line)) ? h('span', { class: 'muted' }, ' in ', fileRef(m.file, m.line)) : null)) : h('span', { class: 'muted' }, '—')),
       h('td', {}, fileRef(o.file, o.line) ?? h('span', { class: 'muted' }, '—'))));
   }
   return t;
