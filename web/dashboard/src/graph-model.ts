@@ -80,6 +80,8 @@ const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: tru
 const COL = 360;
 /** A service node's distance from its versions inside a box. */
 const IN_BOX = 130;
+/** Distance between the sub-columns of one wrapped column (a box and a gap). */
+const SUB_COL = 300;
 const ROW = 64;
 const GROUP_GAP = 46;
 
@@ -141,32 +143,37 @@ export function layeredLayout(nodes: GraphNode[], edges: GraphEdge[], parent: Ma
     columns.get(d)!.push(u);
   }
   const pos = new Map<string, { x: number; y: number }>();
-  for (const [d, us] of columns) {
-    let y = 0;
-    for (const u of us) {
-      const leaves = units.get(u)!.sort(byName);
-      if (leaves.length === 0) continue;
-      // In a box, the service node sits left of its versions, level with their middle.
-      const svc = leaves.filter((l) => kindOf.get(l) === 'service');
-      const rest = leaves.filter((l) => kindOf.get(l) !== 'service');
-      const inBox = rest.length > 0 && svc.length > 0;
-      const top = y;
-      for (const leaf of rest.length ? rest : leaves) {
-        pos.set(leaf, { x: d * COL + (inBox ? IN_BOX : 0), y });
-        y += ROW;
+  // A tall column (many services at one hop) wraps into side-by-side sub-columns, so a big mesh stays
+  // roughly as wide as it is tall instead of one long strip.
+  const maxPerColumn = Math.max(6, Math.ceil(Math.sqrt(units.size) * 1.5));
+  let x = 0;
+  for (const d of [...columns.keys()].sort((a, b) => a - b)) {
+    const us = columns.get(d)!.filter((u) => units.get(u)!.length > 0);
+    const chunks: string[][] = [];
+    for (let i = 0; i < us.length; i += maxPerColumn) chunks.push(us.slice(i, i + maxPerColumn));
+    chunks.forEach((chunk, k) => {
+      const cx = x + k * SUB_COL;
+      let y = 0;
+      for (const u of chunk) {
+        const leaves = units.get(u)!.sort(byName);
+        // In a box, the service node sits left of its versions, level with their middle.
+        const svc = leaves.filter((l) => kindOf.get(l) === 'service');
+        const rest = leaves.filter((l) => kindOf.get(l) !== 'service');
+        const inBox = rest.length > 0 && svc.length > 0;
+        const top = y;
+        for (const leaf of rest.length ? rest : leaves) {
+          pos.set(leaf, { x: cx + (inBox ? IN_BOX : 0), y });
+          y += ROW;
+        }
+        if (inBox) svc.forEach((sv, i) => pos.set(sv, { x: cx, y: top + ((rest.length - 1) * ROW) / 2 + i * ROW }));
+        y += GROUP_GAP;
       }
-      if (inBox) svc.forEach((s, i) => pos.set(s, { x: d * COL, y: top + ((rest.length - 1) * ROW) / 2 + i * ROW }));
-      y += GROUP_GAP;
-    }
-  }
-  // Centre each column vertically around 0 so short columns sit mid-height.
-  for (const us of columns.values()) {
-    const ys = us.flatMap((u) => units.get(u)!.map((l) => pos.get(l)?.y ?? 0));
-    const mid = (Math.min(...ys) + Math.max(...ys)) / 2;
-    for (const u of us) for (const l of units.get(u)!) {
-      const p = pos.get(l);
-      if (p) p.y -= mid;
-    }
+      // Centre each sub-column vertically around 0 so short ones sit mid-height.
+      const ys = chunk.flatMap((u) => units.get(u)!.map((l) => pos.get(l)!.y));
+      const mid = (Math.min(...ys) + Math.max(...ys)) / 2;
+      for (const u of chunk) for (const l of units.get(u)!) pos.get(l)!.y -= mid;
+    });
+    x += (chunks.length - 1) * SUB_COL + COL;
   }
   return pos;
 }

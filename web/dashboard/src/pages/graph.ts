@@ -109,7 +109,7 @@ export const graphPage: Page = async (root, _params, query) => {
     h('h2', {}, 'Edges'), tableHolder,
   );
 
-  const cy: Core = cytoscape({ container: cyEl, style: style(), layout: { name: 'preset' }, minZoom: 0.2, maxZoom: 3 });
+  const cy: Core = cytoscape({ container: cyEl, style: style(), layout: { name: 'preset' }, minZoom: 0.05, maxZoom: 3 });
   (window as unknown as { __weftGraph?: Core }).__weftGraph = cy;
   const offTheme = onThemeChange(() => cy.style(style()));
   cy.on('dragfree', 'node', (e) => {
