@@ -13,6 +13,7 @@ export interface CyEl {
   style(k: string): string;
   position(): { x: number; y: number };
   empty(): boolean;
+  emit(event: string): void;
 }
 export interface CyList {
   length: number;

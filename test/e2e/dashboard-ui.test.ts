@@ -35,7 +35,7 @@ describe('dashboard UI in chromium (fixture API, 50 services)', { skip: SKIP, ti
   });
 
   it('graph: every service with its versions as compound nodes, edges, a red failing edge, a scrape-down node, the banner', async (t) => {
-    const { ms, cpuMs, ready } = await loadPage(page, `${base}/graph?refreshMs=250`);
+    const { ms, cpuMs, ready } = await loadPage(page, `${base}/graph?refreshMs=500`);
     assert.equal(ready, 'graph');
     loadMs.graph = { ms, cpuMs };
     const g = fixtureGraph(SERVICES);
@@ -82,6 +82,25 @@ describe('dashboard UI in chromium (fixture API, 50 services)', { skip: SKIP, ti
     assert.match(details ?? '', /svc-1-v1 → svc-3/);
     assert.match(details ?? '', /50\.0% \(failure\)/);
     assert.match(details ?? '', /mutual TLS/);
+    // A node: its labels, its traffic, a link to its metrics page. Paused: the test's fast refresh keeps the page busy.
+    await page.click('#graph-pause');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const at = await page.evaluate(() => {
+      const p = (window.__weftGraph!.getElementById('wl:default/svc-7-v2') as unknown as { renderedPosition(): { x: number; y: number } }).renderedPosition();
+      const r = document.getElementById('cy')!.getBoundingClientRect();
+      return { x: r.left + p.x, y: r.top + p.y };
+    });
+    await page.mouse.click(at.x, at.y);
+    await page.waitForFunction(() => /svc-7-v2/.test(document.getElementById('details')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    const node = (await page.textContent('#details')) ?? '';
+    assert.match(node, /svc-7-v2/);
+    assert.match(node, /scrapedown/);
+    assert.match(node, /Inbound.*svc-7/s);
+    await page.click('#details a[href*="/workload?"]');
+    await page.waitForSelector('.page[data-ready="metrics"]');
+    assert.match(page.url(), /\/dashboard\/workload\?namespace=default&name=svc-7-v2/);
+    await page.goBack();
+    await page.waitForSelector('.page[data-ready="graph"]');
     await page.click('button[data-window="15m"]');
     await page.waitForSelector('.page[data-window="15m"]', { timeout: 10_000 });
     assert.match(page.url(), /window=15m/);

@@ -54,6 +54,12 @@ function mtlsBadge(m: GraphEdge['mtls']): HTMLElement {
   return h('span', { class: `badge ${m === 'mutual_tls' ? 'ok' : m === 'mixed' ? 'warning' : 'unknown'}` }, m === 'mutual_tls' ? 'mutual TLS' : m === 'mixed' ? 'mixed' : 'plaintext');
 }
 
+/** Whether any field of `next` differs from the element's current data (only changed elements are restyled). */
+function changed(cur: Record<string, unknown>, next: Record<string, unknown>): boolean {
+  for (const [k, v] of Object.entries(next)) if (cur[k] !== v) return true;
+  return false;
+}
+
 function pageFor(n: GraphNode): string | undefined {
   if (n.kind === 'workload' && n.workload) return workloadPath(n.namespace ?? 'default', n.workload);
   if (n.kind === 'service' && (n.service ?? n.label)) return servicePath(n.service ?? n.label);
@@ -171,8 +177,15 @@ export const graphPage: Page = async (root, _params, query) => {
     cy.viewport({ zoom, pan: { x: (w - (x1 - x0) * zoom) / 2 - x0 * zoom, y: (hgt - (y1 - y0) * zoom) / 2 - y0 * zoom } });
   };
   let firstDraw = true;
+  let lastSig = '';
   const draw = (g: Graph) => {
     last = g;
+    updated.textContent = `${g.nodes.length} nodes, ${g.edges.length} edges · ${new Date().toLocaleTimeString()}`;
+    // Nothing changed since the last refresh: leave the canvas, the table and the details alone (a refresh
+    // must not redraw what the user is reading or pointing at, nor restyle 500 elements for nothing).
+    const sig = JSON.stringify([g.nodes, g.edges]);
+    if (sig === lastSig) return;
+    lastSig = sig;
     const els = toElements(g, positions);
     const want = new Set([...els.nodes, ...els.edges].map((x) => x.data.id));
     if (cy.elements().empty()) {
@@ -187,13 +200,15 @@ export const graphPage: Page = async (root, _params, query) => {
         const cur = cy.getElementById(n.data.id);
         if (cur.nonempty() && (cur.data('parent') ?? undefined) !== (n.data.parent ?? undefined)) cur.remove();
         const ex = cy.getElementById(n.data.id);
-        if (ex.nonempty()) ex.data(n.data);
-        else cy.add({ group: 'nodes', data: n.data, ...(n.position ? { position: n.position } : {}) } as ElementDefinition);
+        if (ex.nonempty()) {
+          if (changed(ex.data(), n.data)) ex.data(n.data);
+        } else cy.add({ group: 'nodes', data: n.data, ...(n.position ? { position: n.position } : {}) } as ElementDefinition);
       }
       for (const e of els.edges) {
         const ex = cy.getElementById(e.data.id);
-        if (ex.nonempty()) ex.data(e.data);
-        else cy.add({ group: 'edges', data: e.data } as ElementDefinition);
+        if (ex.nonempty()) {
+          if (changed(ex.data(), e.data)) ex.data(e.data);
+        } else cy.add({ group: 'edges', data: e.data } as ElementDefinition);
       }
     });
     for (const n of cy.nodes(':childless')) positions.set(n.id(), { ...n.position() });
@@ -204,7 +219,6 @@ export const graphPage: Page = async (root, _params, query) => {
     const nodes = new Map(g.nodes.map((n) => [n.id, n]));
     tableHolder.replaceChildren(g.edges.length ? edgeRows(g.edges, nodes, (id) => { cy.$(':selected').unselect(); cy.getElementById(id).select(); showDetails(id); }) : h('p', { class: 'muted' }, 'No traffic in this window.'));
     if (selected) showDetails(selected);
-    updated.textContent = `${g.nodes.length} nodes, ${g.edges.length} edges · ${new Date().toLocaleTimeString()}`;
   };
 
   const refresh = async () => {
