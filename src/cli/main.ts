@@ -15,6 +15,7 @@ commands:
   up        the whole mesh on this machine: control plane, workloads and their sidecars (weft up DIR)
   status    each proxy's config sync state per xDS type (SYNCED, STALE, NACKED); in weft up, identities and certificates
   dashboard the dashboard's URL for a running weft up (--open opens it); or serve one against a Prometheus
+  iptables  capture a pod's traffic into its sidecar, as istio-init (istio-iptables' flags; --dry-run, --cleanup)
   version   print the version
 
 run "weft <command> --help" for a command's options.
@@ -48,6 +49,9 @@ export async function main(argv: string[]): Promise<void> {
       return;
     case 'dashboard':
       process.exitCode = await (await import('./dashboard.js')).runDashboard(rest);
+      return;
+    case 'iptables':
+      process.exitCode = await (await import('./iptables.js')).runIptables(rest);
       return;
     case 'version':
     case '--version':
