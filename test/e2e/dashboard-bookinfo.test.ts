@@ -192,10 +192,13 @@ describe('dashboard on a real weft up of Bookinfo, in chromium', { skip: SKIP, t
     const file = path.join(up.dir, 'config', 'broken-details.yaml');
     fs.writeFileSync(file, BROKEN_VS);
     type Obj = { kind: string; name: string; status: string; file?: string; messages: { code: string }[] };
+    type Proxy = { connected: boolean; types: { sentVersion?: string; ackedVersion?: string }[] };
+    // Rejected, and every proxy has ACKed whatever the control plane pushed since (the last good config keeps serving).
     const broken = await waitFor(async () => {
-      const c = (await (await fetch(`http://127.0.0.1:${up.state.debugPort}/api/dashboard/config`)).json()) as { objects: Obj[] };
-      return c.objects.find((o) => o.kind === 'VirtualService' && o.name === 'broken-details' && o.status === 'rejected');
-    }, 'the broken VirtualService rejected', 15_000);
+      const c = (await (await fetch(`http://127.0.0.1:${up.state.debugPort}/api/dashboard/config`)).json()) as { objects: Obj[]; proxies: Proxy[] };
+      const o = c.objects.find((x) => x.kind === 'VirtualService' && x.name === 'broken-details' && x.status === 'rejected');
+      return o && c.proxies.every((p) => p.connected && p.types.every((t) => t.ackedVersion === t.sentVersion)) ? o : undefined;
+    }, 'the broken VirtualService rejected and every proxy synced', 15_000);
     assert.ok(broken.messages.length > 0);
     loadMs.config = await loadPage(page, `${base}/config`);
     const row = page.locator('tr[data-object="VirtualService/default/broken-details"]');
@@ -203,6 +206,9 @@ describe('dashboard on a real weft up of Bookinfo, in chromium', { skip: SKIP, t
     const text = (await row.textContent()) ?? '';
     for (const m of broken.messages) assert.ok(text.includes(m.code), `code ${m.code} in ${text}`);
     assert.match(text, /broken-details\.yaml/);
+    // Each proxy's row: every xDS type ACKed.
+    const cells = await page.$$eval('#proxies-table tbody td .badge', (bs) => bs.map((b) => b.textContent));
+    assert.ok(cells.includes('ACK') && cells.every((c) => c === 'ACK' || c === 'yes'), JSON.stringify(cells));
     await screenshot(page, 'config');
   });
 
