@@ -76,8 +76,9 @@ export function align(range: Range, sets: { series: PromSeries[]; q: PanelQuery 
 /** Draws a panel into a new element and loads its data; the returned `done` settles once it is drawn. */
 export function panel(spec: PanelSpec, range: Range): { el: HTMLElement; done: Promise<void>; destroy: () => void } {
   const body = h('div', { class: 'chart-body' }, h('div', { class: 'empty' }, 'loading…'));
+  const now = h('span', { class: 'now' });
   const el = h('section', { class: 'chart', 'data-panel': spec.id },
-    h('h3', {}, spec.title),
+    h('h3', {}, spec.title, now),
     ...spec.queries.map((q) => h('div', { class: 'query', title: q.query }, q.query)),
     body);
   let plot: uPlot | undefined;
@@ -88,6 +89,9 @@ export function panel(spec: PanelSpec, range: Range): { el: HTMLElement; done: P
       const { xs, ys } = align(range, sets);
       el.dataset.series = String(ys.length);
       el.dataset.last = JSON.stringify(ys.map((y) => [y.label, [...y.values].reverse().find((v) => v !== null) ?? null]));
+      // Grafana shows these as single stats: the latest value beside the title when there is one series.
+      const lastOne = ys.length === 1 ? [...ys[0]!.values].reverse().find((v) => v !== null) : undefined;
+      if (lastOne !== undefined && lastOne !== null) now.textContent = fmt(spec.unit, lastOne);
       if (ys.length === 0) {
         body.replaceChildren(h('div', { class: 'empty' }, 'No data in this window.'));
         return;
