@@ -60,7 +60,7 @@ describe('dashboard UI in chromium (fixture API, 50 services)', { skip: SKIP, ti
     });
     assert.deepEqual(down, { scrape: 'down', label: 'svc-7-v2\n⚠ scrape down', border: 'dashed', parent: 'grp:svc-7.default.svc.cluster.local' });
     // The status request runs beside the page's own: wait for the banner to say both things.
-    await page.waitForFunction(() => /1 of 100 sidecars cannot be scraped/.test(document.getElementById('banner')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => /1 of 100 scrape targets cannot be scraped/.test(document.getElementById('banner')?.textContent ?? ''), undefined, { timeout: 10_000 });
     assert.match((await page.textContent('#banner')) ?? '', /prometheus at http:\/\/127\.0\.0\.1:1 (is )?unreachable/i);
     assert.equal(await page.isVisible('#banner'), true);
   });

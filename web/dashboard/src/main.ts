@@ -55,7 +55,7 @@ async function refreshStatus(): Promise<void> {
     const prom = s.prometheus;
     const msgs: string[] = [];
     if (prom && !prom.healthy) msgs.push(`Prometheus at ${prom.url} is unreachable${prom.error ? `: ${prom.error}` : ''}; showing what the embedded store has.`);
-    if (s.scrape.targets > s.scrape.healthy) msgs.push(`${s.scrape.targets - s.scrape.healthy} of ${s.scrape.targets} sidecars cannot be scraped (marked on the graph).`);
+    if (s.scrape.targets > s.scrape.healthy) msgs.push(`${s.scrape.targets - s.scrape.healthy} of ${s.scrape.targets} scrape targets cannot be scraped (marked on the graph and the Services page).`);
     warnings.delete('status');
     if (msgs.length) warnings.set('status', msgs);
     showWarnings();
@@ -64,10 +64,14 @@ async function refreshStatus(): Promise<void> {
     statusEl.textContent = `status unavailable: ${(e as Error).message}`;
   }
 }
+let shownWarnings = '';
 function showWarnings(): void {
   let all = [...new Set([...warnings.values()].flat())];
   // A query's own "prometheus at URL unreachable" warning says more than the status line's.
   if (all.some((w) => /^prometheus at .* unreachable/.test(w))) all = all.filter((w) => !w.startsWith('Prometheus at '));
+  const text = all.join('\n');
+  if (text === shownWarnings) return; // unchanged: leave the banner alone (no flicker on every answer)
+  shownWarnings = text;
   banner.hidden = all.length === 0;
   banner.replaceChildren(...all.map((w) => h('div', { class: 'warning' }, '⚠ ', w)));
 }
