@@ -139,13 +139,13 @@ describe('dashboard on a real weft up of Bookinfo, in chromium', { skip: SKIP, t
   });
 
   it('service and workload pages: Istio dashboard panels with data', async () => {
-    loadMs.service = await loadPage(page, `${base}/service?host=ratings.default.svc.cluster.local&window=5m&reporter=source`);
+    loadMs.service = await loadPage(page, `${base}/service?host=ratings.default.svc.cluster.local&window=1m&reporter=source`);
     const volume = await page.getAttribute('[data-panel="request-volume"]', 'data-series');
     assert.equal(volume, '1');
     const last = JSON.parse((await page.getAttribute('[data-panel="requests-by-source"]', 'data-last')) ?? '[]') as [string, number | null][];
     assert.ok(last.some(([label]) => /reviews-v2\.default 500/.test(label)), JSON.stringify(last));
     await screenshot(page, 'service');
-    const w = await loadPage(page, `${base}/workload?namespace=default&name=reviews-v2&window=5m`);
+    const w = await loadPage(page, `${base}/workload?namespace=default&name=reviews-v2&window=1m`);
     loadMs.workload = w;
     const out = JSON.parse((await page.getAttribute('[data-panel="outbound-by-destination"]', 'data-last')) ?? '[]') as [string, number | null][];
     assert.ok(out.some(([label]) => label.startsWith('ratings.default.svc.cluster.local 500')), JSON.stringify(out));

@@ -57,7 +57,7 @@ export function fmtBytes(b: number | undefined): string {
   const u = ['B', 'KiB', 'MiB', 'GiB'];
   let i = 0;
   while (b >= 1024 && i < u.length - 1) (b /= 1024), i++;
-  return `${b.toFixed(i ? 1 : 0)} ${u[i]}`;
+  return `${b.toFixed(i || (b > 0 && b < 10 && b % 1 !== 0) ? 1 : 0)} ${u[i]}`;
 }
 
 export function fmtTime(t: number | string): string {
