@@ -42,6 +42,13 @@ function labelsOf(m: Record<string, string>): string {
   return e.length ? e.map(([, v]) => v).join(' · ') : 'total';
 }
 
+/** One-line time labels: seconds shown for windows up to 15 minutes (uPlot's default adds a second, overlapping date row). */
+function clock(s: number, spanS: number): string {
+  const d = new Date(s * 1000);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getHours())}:${p(d.getMinutes())}${spanS <= 900 ? `:${p(d.getSeconds())}` : ''}`;
+}
+
 export interface Range {
   start: number;
   end: number;
@@ -103,7 +110,7 @@ export function panel(spec: PanelSpec, range: Range): { el: HTMLElement; done: P
         width: Math.max(300, body.clientWidth || 440),
         height: 200,
         series: [{}, ...ys.map((y, i) => ({ label: y.label, stroke: PALETTE[i % PALETTE.length]!, width: 1.5, spanGaps: false, value: (_u: uPlot, v: number | null) => fmt(spec.unit, v) }))],
-        axes: [axis, { ...axis, size: spec.unit === 'ratio' ? 70 : 64, values: (_u: uPlot, vals: number[]) => vals.map((v) => fmt(spec.unit, v)) }],
+        axes: [{ ...axis, space: 60, values: (_u: uPlot, vals: number[]) => vals.map((v) => clock(v, range.end - range.start)) }, { ...axis, size: spec.unit === 'ratio' ? 70 : 64, values: (_u: uPlot, vals: number[]) => vals.map((v) => fmt(spec.unit, v)) }],
         scales: spec.unit === 'ratio' ? { y: { range: (_u, min, max) => [Math.min(min, 0.9), Math.max(max, 1)] } } : {},
         legend: { live: true },
         cursor: { drag: { x: true, y: false } },

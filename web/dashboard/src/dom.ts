@@ -49,7 +49,7 @@ export function fmtPct(ratio: number | undefined): string {
 
 export function fmtMs(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '–';
-  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms >= 10 ? ms.toFixed(0) : ms.toFixed(1)} ms`;
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms >= 10 ? ms.toFixed(0) : +ms.toFixed(2)} ms`;
 }
 
 export function fmtBytes(b: number | undefined): string {
