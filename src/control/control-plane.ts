@@ -229,7 +229,7 @@ export class ControlPlane {
     if (this.opts.debugAddress) {
       const [host, port] = splitHostPort(this.opts.debugAddress);
       const xdsDebug = createDebugHandler(this.server);
-      this.debug = http.createServer((req, res) => {
+      const serve = (req: http.IncomingMessage, res: http.ServerResponse): void => {
         if (this.traces?.handle(req, res)) return;
         if (this.dashboard?.handle(req, res)) return;
         if (req.url?.startsWith('/debug/config')) {
@@ -253,6 +253,16 @@ export class ControlPlane {
           return;
         }
         xdsDebug(req, res);
+      };
+      this.debug = http.createServer((req, res) => {
+        // A request no handler can parse (e.g. the target "//[", which URL() refuses) is a 400, never a crash.
+        try {
+          serve(req, res);
+        } catch (err) {
+          this.log.debug(`debug request ${JSON.stringify(req.url)} failed: ${(err as Error).message}`);
+          if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain' });
+          res.end('bad request\n');
+        }
       });
       await new Promise<void>((resolve, reject) => {
         this.debug!.once('error', reject);
@@ -469,6 +479,8 @@ export class ControlPlane {
         const st = byNode.get(e.nodeId);
         return { id: e.nodeId, ...(st?.nodeCluster ? { cluster: st.nodeCluster } : {}), connected: st !== undefined, types: st?.types ?? [], messages: e.messages };
       }),
+      ...(this.opts.meshConfigFile ? { meshConfig: this.meshMessages } : {}),
+      credentialIssues: this.credentials.snapshot.issues,
     };
   }
 
