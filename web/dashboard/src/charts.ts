@@ -109,6 +109,8 @@ export function panel(spec: PanelSpec, range: Range): { el: HTMLElement; done: P
       const opts: uPlot.Options = {
         width: Math.max(300, body.clientWidth || 440),
         height: 200,
+        // Room on the right for the last time label.
+        padding: [8, 24, 0, 0],
         series: [{}, ...ys.map((y, i) => ({ label: y.label, stroke: PALETTE[i % PALETTE.length]!, width: 1.5, spanGaps: false, value: (_u: uPlot, v: number | null) => fmt(spec.unit, v) }))],
         axes: [{ ...axis, space: 60, values: (_u: uPlot, vals: number[]) => vals.map((v) => clock(v, range.end - range.start)) }, { ...axis, size: spec.unit === 'ratio' ? 70 : 64, values: (_u: uPlot, vals: number[]) => vals.map((v) => fmt(spec.unit, v)) }],
         scales: spec.unit === 'ratio' ? { y: { range: (_u, min, max) => [Math.min(min, 0.9), Math.max(max, 1)] } } : {},
