@@ -19,7 +19,8 @@ export default defineConfig({
     chunkSizeWarningLimit: 1024,
   },
   server: {
-    // `npm run dev:dashboard` proxies the API to a running control plane (or the fixture server).
-    proxy: Object.fromEntries(['/api'].map((p) => [p, process.env.WEFT_DASHBOARD_API ?? 'http://127.0.0.1:15000'])),
+    // `npm run dev:dashboard` proxies the API to a running control plane (weft control's debug address by
+    // default; WEFT_DASHBOARD_API names another, e.g. weft up's or the fixture server's).
+    proxy: Object.fromEntries(['/api'].map((p) => [p, process.env.WEFT_DASHBOARD_API ?? 'http://127.0.0.1:15014'])),
   },
 });
