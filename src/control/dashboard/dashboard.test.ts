@@ -183,7 +183,9 @@ describe('dashboard HTTP API', () => {
     assert.equal(fn.status, 400);
     assert.equal(fn.json().errorType, 'bad_data');
     assert.match(fn.json().error, /unsupported PromQL function "holt_winters"/);
-    for (const p of ['/api/v1/query', '/api/v1/query?query=up&time=yesterday', '/api/v1/query_range?query=up&start=1&end=2&step=0', '/api/v1/query_range?query=up&start=2&end=1&step=1', '/api/dashboard/graph?window=2m', '/api/dashboard/replies?limit=-1', '/api/dashboard/explain']) {
+    for (const p of ['/api/v1/query', '/api/v1/query?query=up&time=yesterday', '/api/v1/query_range?query=up&start=1&end=2&step=0', '/api/v1/query_range?query=up&start=2&end=1&step=1',
+      // Timestamps beyond Prometheus's maxTime (this one is Infinity as a double) are refused, not stepped through forever.
+      `/api/v1/query_range?query=up&start=${'9'.repeat(400)}&end=${'9'.repeat(400)}&step=1`, `/api/v1/query?query=up&time=${'9'.repeat(400)}`, '/api/dashboard/graph?window=2m', '/api/dashboard/replies?limit=-1', '/api/dashboard/explain']) {
       const r = await get(p);
       assert.equal(r.status, 400, p);
       assert.deepEqual(Object.keys(r.json()).sort(), ['error', 'errorType', 'status'], p);

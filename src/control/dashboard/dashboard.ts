@@ -279,13 +279,17 @@ function answer<T>(res: http.ServerResponse, a: PromAnswer<T>): void {
   sendJson(res, a.errorType === 'bad_data' ? 400 : a.errorType === 'execution' ? 422 : 503, a);
 }
 
+/** Prometheus's maxTime in Unix seconds (math.MaxInt64 / 1000 - 62135596801); larger timestamps are refused. */
+const MAX_TIME_SECONDS = 9_223_309_901_257_974;
+
 /** Unix seconds (a float) or RFC 3339, as Prometheus's API takes them. */
 export function parseTime(s: string): number | undefined {
   if (s === '') return undefined;
-  if (/^[+-]?\d+(\.\d+)?$/.test(s)) return Number(s);
+  // Bounded as Prometheus bounds them (its minTime/maxTime): a timestamp too large to step through is refused.
+  if (/^[+-]?\d+(\.\d+)?$/.test(s)) return Math.abs(Number(s)) <= MAX_TIME_SECONDS ? Number(s) : undefined;
   if (/^\d{4}-\d\d-\d\dT/.test(s)) {
     const ms = Date.parse(s);
-    return Number.isNaN(ms) ? undefined : ms / 1000;
+    return Number.isNaN(ms) || Math.abs(ms / 1000) > MAX_TIME_SECONDS ? undefined : ms / 1000;
   }
   return undefined;
 }

@@ -131,6 +131,23 @@ test('the sample budget stops a query that would read too much', () => {
   assert.throws(() => ev.instant(parsePromQL('rate(req_total[1m])'), AT), /too many samples/);
 });
 
+test('the sample budget bounds a range query\'s result too (a peak: the points held so far plus one step\'s reads)', () => {
+  // 3 series × 7 steps = 21 points: each step reads only 3 samples, but the result would hold 21.
+  const q = parsePromQL('req_total');
+  assert.equal(new Evaluator(STORE, { maxSamples: 30 }).range(q, T0, AT, 10 * S).reduce((n, s) => n + s.points.length, 0), 21);
+  assert.throws(() => new Evaluator(STORE, { maxSamples: 20 }).range(q, T0, AT, 10 * S), /too many samples/);
+});
+
+test('range queries at huge timestamps end (steps are counted, not found by adding the step to t)', () => {
+  const ev = new Evaluator(STORE);
+  // At 9e21 ms doubles are 2^20 ms apart: t + 1 s is t again, and stepping by adding never reached the end.
+  const r = ev.range(parsePromQL('vector(1)'), 9e21, 9e21 + 2 * 2 ** 20, S);
+  assert.equal(r[0]!.points.length, Math.floor((2 * 2 ** 20) / S) + 1);
+  assert.throws(() => ev.range(parsePromQL('vector(1)'), Infinity, Infinity, S), /finite/);
+  // Prometheus allows (end - start) / step = 11,000: 11,001 points.
+  assert.equal(ev.range(parsePromQL('vector(1)'), T0, T0 + 11_000 * S, S)[0]!.points.length, 11_001);
+});
+
 test('extrapolatedRate: Prometheus\'s extrapolation towards the window edges', () => {
   const p = (pairs: [number, number][]) => pairs.map(([t, v]) => ({ t: t * S, v }));
   // Samples at 15..45 s of a 60 s window (0, 60]: back to where the counter was zero (5 s, under 1.1 intervals), forward by half an interval (the 15 s to the end is more than 1.1 intervals): 45 s.

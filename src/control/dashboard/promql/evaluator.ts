@@ -40,27 +40,36 @@ export class Evaluator {
 
   /** Evaluates at start, start+step, … ≤ end; scalars become one series with no labels. Sorted by labels. */
   range(expr: Expr, startMs: number, endMs: number, stepMs: number): RangeSeries[] {
-    if (!(stepMs > 0)) throw new PromQLEvalError('zero or negative query resolution step widths are not accepted');
+    if (!Number.isFinite(startMs) || !Number.isFinite(endMs)) throw new PromQLEvalError('start and end must be finite timestamps');
+    if (!(stepMs > 0) || !Number.isFinite(stepMs)) throw new PromQLEvalError('zero or negative query resolution step widths are not accepted');
     if (endMs < startMs) throw new PromQLEvalError('end timestamp must not be before start time');
-    if ((endMs - startMs) / stepMs + 1 > this.opts.maxPointsPerSeries) {
+    // Prometheus's rule: (end - start) / step may be at most the maximum (so the maximum + 1 points).
+    if ((endMs - startMs) / stepMs > this.opts.maxPointsPerSeries) {
       throw new PromQLEvalError(`exceeded maximum resolution of ${this.opts.maxPointsPerSeries} points per timeseries. Try decreasing the query resolution (?step=XX)`);
     }
+    // Steps are counted, not found by adding step to t: at large timestamps t + step can round back to t.
+    const steps = Math.floor((endMs - startMs) / stepMs) + 1;
     this.samplesRead = 0;
     this.matched = new Map();
     try {
-      return this.rangeSteps(expr, startMs, endMs, stepMs);
+      return this.rangeSteps(expr, startMs, steps, stepMs);
     } finally {
       this.matched = undefined;
     }
   }
 
-  private rangeSteps(expr: Expr, startMs: number, endMs: number, stepMs: number): RangeSeries[] {
+  private rangeSteps(expr: Expr, startMs: number, steps: number, stepMs: number): RangeSeries[] {
     const out = new Map<string, { labels: Labels; points: Point[] }>();
-    for (let t = startMs; t <= endMs; t += stepMs) {
-      // The budget is per evaluation (what one step holds at once), as Prometheus's max-samples is a peak, not a total.
-      this.samplesRead = 0;
+    let held = 0;
+    for (let i = 0; i < steps; i++) {
+      const t = startMs + i * stepMs;
+      // The budget is a peak, as Prometheus's max-samples: the points the result holds so far plus what this
+      // step reads (so a range query's result cannot grow without bound either).
+      this.samplesRead = held;
       const v = this.eval(expr, t);
       const add = (labels: Labels, value: number) => {
+        this.count(1);
+        held++;
         const k = labelsText(labels);
         let s = out.get(k);
         if (!s) out.set(k, (s = { labels, points: [] }));
