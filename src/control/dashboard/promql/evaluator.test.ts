@@ -150,8 +150,12 @@ test('range queries at huge timestamps end (steps are counted, not found by addi
 
 test('extrapolatedRate: Prometheus\'s extrapolation towards the window edges', () => {
   const p = (pairs: [number, number][]) => pairs.map(([t, v]) => ({ t: t * S, v }));
-  // Samples at 15..45 s of a 60 s window (0, 60]: back to where the counter was zero (5 s, under 1.1 intervals), forward by half an interval (the 15 s to the end is more than 1.1 intervals): 45 s.
-  assert.equal(extrapolatedRate(p([[15, 10], [25, 20], [35, 30], [45, 40]]), 0, 60 * S, 60 * S, true, false), 45);
+  // Samples at 15..45 s of a 60 s window (0, 60]: the 15 s before the first sample is more than 1.1 intervals,
+  // so the series started inside the window: half an interval back (5 s; the zero point, 10 s back, is further),
+  // and half an interval forward: 40. (Before Prometheus 2.51, #13725, the zero point won here: 45.)
+  assert.equal(extrapolatedRate(p([[15, 10], [25, 20], [35, 30], [45, 40]]), 0, 60 * S, 60 * S, true, false), 40);
+  // Within 1.1 intervals of the start the zero point still limits it: 2 at 5 s rising 1/s was zero 2 s before.
+  assert.equal(extrapolatedRate(p([[5, 2], [15, 12], [25, 22], [35, 32]]), 0, 40 * S, 40 * S, true, false), 30 * (30 + 2 + 5) / 30);
   // A gauge (delta) is not bounded by zero: half an interval each side.
   assert.equal(extrapolatedRate(p([[15, 10], [25, 20], [35, 30], [45, 40]]), 0, 60 * S, 60 * S, false, false), 40);
   // A counter is not extrapolated below zero: from 2 at 15 s rising 1/s, zero was at 13 s (2 s before the first sample).

@@ -434,13 +434,16 @@ function extrapolatedRateOf(s: SeriesSlice, rangeStart: number, rangeEnd: number
   const durationToEnd = (rangeEnd - lastT) / 1000;
   const sampled = (lastT - firstT) / 1000;
   const avgBetween = sampled / (n - 1);
+  const threshold = avgBetween * 1.1;
+  // A series that seems to start (end) inside the window is extrapolated by half an interval only; then a
+  // counter is not extrapolated past where it would have been zero. In this order since Prometheus 2.51
+  // (prometheus/prometheus#13725); before, the zero point was taken even when it lay beyond that half interval.
+  if (durationToStart >= threshold) durationToStart = avgBetween / 2;
   if (isCounter && result > 0 && firstV >= 0) {
     const durationToZero = sampled * (firstV / result);
     if (durationToZero < durationToStart) durationToStart = durationToZero;
   }
-  const threshold = avgBetween * 1.1;
-  let extrapolateTo = sampled;
-  extrapolateTo += durationToStart < threshold ? durationToStart : avgBetween / 2;
+  let extrapolateTo = sampled + durationToStart;
   extrapolateTo += durationToEnd < threshold ? durationToEnd : avgBetween / 2;
   result *= extrapolateTo / sampled;
   if (isRate) result /= rangeMs / 1000;
