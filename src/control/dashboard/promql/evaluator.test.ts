@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MetricsStore, seriesKey } from '../metrics-store.js';
 import { Evaluator, extrapolatedRate } from './evaluator.js';
-import { parsePromQL } from './parser.js';
+import { LINEAR_REGEXP } from './linear-regexp.js';
+import { parsePromQL, PromQLParseError } from './parser.js';
 import { labelsText, PromQLEvalError, type Labels, type Value } from './values.js';
 
 const T0 = 1_700_000_000_000;
@@ -161,4 +162,19 @@ test('extrapolatedRate: Prometheus\'s extrapolation towards the window edges', (
   // A counter is not extrapolated below zero: from 2 at 15 s rising 1/s, zero was at 13 s (2 s before the first sample).
   assert.equal(extrapolatedRate(p([[15, 2], [25, 12], [35, 22]]), 0, 40 * S, 40 * S, true, false), 20 * (20 + 2 + 5) / 20);
   assert.equal(extrapolatedRate(p([[15, 2]]), 0, 40 * S, 40 * S, true, false), undefined);
+});
+
+test('label regexes run in linear time, as RE2 does (a catastrophic pattern cannot stop the control plane)', () => {
+  assert.equal(LINEAR_REGEXP, true, 'this Node\'s V8 has the linear-time regexp engine');
+  // With a backtracking engine this pattern takes seconds on 16 characters and effectively forever on
+  // a 40-character metric name; the linear engine answers at once (the test would hang, not pass, without it).
+  const name = 'istio_request_duration_milliseconds_bucket';
+  const store = storeWith([[{ __name__: name, app: 'a'.repeat(200) }, [1]]]);
+  const ev = new Evaluator(store);
+  assert.deepEqual(lines(ev.instant(parsePromQL('{__name__=~"(.*.*)*X"}'), T0)), []);
+  assert.deepEqual(lines(ev.instant(parsePromQL(`{__name__=~"(.*.*)*bucket", app=~"(a|aa)*"}`), T0)), [`${name}{app="${'a'.repeat(200)}"} 1`]);
+  assert.deepEqual(lines(ev.instant(parsePromQL('label_replace(vector(1), "x", "$1", "nope", "(.*.*)*X")'), T0)), ['{} 1']);
+  // What RE2 refuses, the linear engine refuses too: a parse error naming the pattern.
+  assert.throws(() => parsePromQL('x{a=~"(b)\\\\1"}'), (e: unknown) => e instanceof PromQLParseError && /invalid regular expression "\(b\)\\1".*not RE2 syntax/.test(e.message));
+  assert.throws(() => parsePromQL('x{a=~"(?=b)b"}'), PromQLParseError);
 });

@@ -5,6 +5,7 @@
 // and counter resets, histogram_quantile's interpolation, vector matching
 // (on/ignoring, group_left/group_right) and which operations drop __name__.
 import type { AggregateOp, BinaryOp, Expr, LabelMatcher, VectorMatching } from './ast.js';
+import { anchoredRegExp } from './linear-regexp.js';
 import { matcher } from './parser.js';
 import { dropName, labelsText, PromQLEvalError, type Labels, type Point, type RangeSeries, type Sample, type SeriesHandle, type SeriesSlice, type SeriesSource, type Value } from './values.js';
 
@@ -280,7 +281,7 @@ export class Evaluator {
         const [dst, repl, src, regex] = e.args.slice(1).map((a) => this.stringArg(a, t)) as [string, string, string, string];
         let re: RegExp;
         try {
-          re = new RegExp(`^(?:${regex})$`, 's');
+          re = anchoredRegExp(regex);
         } catch (err) {
           throw new PromQLEvalError(`invalid regular expression in label_replace(): ${regex}: ${(err as Error).message}`);
         }
