@@ -329,6 +329,17 @@ describe('dashboard: trace reads forwarded to a collector\'s query API', () => {
       assert.equal(r.status, 200);
       assert.deepEqual(await r.json(), ['productpage.default']);
       assert.deepEqual(seen, ['/api/v2/services?x=1']);
+      // Absolute-form and `//host/…` request targets: the collector still gets only the path and query.
+      for (const target of [`http://elsewhere.example/api/v2/services?x=2`, '//elsewhere.example/api/v2/services?x=3']) {
+        const status = await new Promise<number>((resolve, reject) => {
+          http.request({ host: '127.0.0.1', port: a.port, path: target }, (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          }).on('error', reject).end();
+        });
+        assert.equal(status, 200, target);
+      }
+      assert.deepEqual(seen, ['/api/v2/services?x=1', '/api/v2/services?x=2', '/api/v2/services?x=3']);
       const st = (await (await fetch(`http://127.0.0.1:${a.port}/api/dashboard/status`)).json()) as { traces: unknown };
       assert.deepEqual(st.traces, { source: 'collector', url: `http://127.0.0.1:${collector.port}/` });
       const d = await fetch(`http://127.0.0.1:${b.port}/api/v2/traces?serviceName=x`);
