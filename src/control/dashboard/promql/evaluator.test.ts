@@ -178,3 +178,18 @@ test('label regexes run in linear time, as RE2 does (a catastrophic pattern cann
   assert.throws(() => parsePromQL('x{a=~"(b)\\\\1"}'), (e: unknown) => e instanceof PromQLParseError && /invalid regular expression "\(b\)\\1".*not RE2 syntax/.test(e.message));
   assert.throws(() => parsePromQL('x{a=~"(?=b)b"}'), PromQLParseError);
 });
+
+test('two metrics that differ only by name: operations that drop the name refuse the result, as Prometheus does', () => {
+  const store = storeWith([
+    [{ __name__: 'a_total', x: '1' }, [0, 10, 20]],
+    [{ __name__: 'b_total', x: '1' }, [0, 20, 40]],
+  ]);
+  const ev = new Evaluator(store);
+  const at = T0 + 20 * S;
+  for (const q of ['rate({__name__=~"a_total|b_total"}[1m])', 'sum(rate({__name__=~"a_total|b_total"}[1m]))', 'max_over_time({__name__=~"a_total|b_total"}[1m])', '{__name__=~"a_total|b_total"} * 2', '-{__name__=~"a_total|b_total"}', 'abs({__name__=~"a_total|b_total"})']) {
+    assert.throws(() => ev.instant(parsePromQL(q), at), (e: unknown) => e instanceof PromQLEvalError && /same labelset/.test(e.message), q);
+  }
+  // Comparisons keep the name; each metric on its own is fine; two queries added up are fine.
+  assert.deepEqual(lines(ev.instant(parsePromQL('{__name__=~"a_total|b_total"} > 5'), at)), ['a_total{x="1"} 20', 'b_total{x="1"} 40']);
+  assert.deepEqual(lines(ev.instant(parsePromQL('sum by (x) (increase(a_total[1m])) + sum by (x) (increase(b_total[1m]))'), at)), ['{x="1"} 60']);
+});

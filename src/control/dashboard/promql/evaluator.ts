@@ -127,7 +127,7 @@ export class Evaluator {
         const v = this.eval(e.expr, t);
         if (e.op === '+') return v;
         if (v.type === 'scalar') return { type: 'scalar', v: -v.v };
-        if (v.type === 'vector') return { type: 'vector', samples: v.samples.map((s) => ({ labels: dropName(s.labels), v: -s.v })) };
+        if (v.type === 'vector') return { type: 'vector', samples: distinct(v.samples, v.samples.map((s) => ({ labels: dropName(s.labels), v: -s.v }))) };
         throw new PromQLEvalError('unary minus on a non-numeric value');
       }
       case 'call': return this.call(e, t);
@@ -187,11 +187,12 @@ export class Evaluator {
       if (arg.kind !== 'range') throw new PromQLEvalError(`${e.func}() needs a range vector selector`);
       const end = t - arg.selector.offsetMs;
       const out: Sample[] = [];
-      for (const s of this.rangeSelect(arg, t)) {
+      const input = this.rangeSelect(arg, t);
+      for (const s of input) {
         const v = f(s.points, end - arg.rangeMs, end, arg.rangeMs);
         if (v !== undefined) out.push({ labels: dropName(s.labels), v });
       }
-      return vec(out);
+      return vec(distinct(input, out));
     };
     // The rate family reads the store's arrays in place: no per-sample objects on the dashboards' hottest path.
     const overSlices = (f: (s: SeriesSlice, rangeStart: number, rangeEnd: number, rangeMs: number) => number | undefined): Value => {
@@ -199,14 +200,21 @@ export class Evaluator {
       if (arg.kind !== 'range') throw new PromQLEvalError(`${e.func}() needs a range vector selector`);
       const end = t - arg.selector.offsetMs;
       const out: Sample[] = [];
+      let firstName: string | undefined;
+      let names = 0;
       for (const sl of this.select(arg.selector, end - arg.rangeMs, end)) {
         this.count(sl.to - sl.from);
+        if (names < 2 && sl.labels.__name__ !== firstName) [firstName, names] = [sl.labels.__name__, names + 1];
         const v = f(sl, end - arg.rangeMs, end, arg.rangeMs);
         if (v !== undefined) out.push({ labels: dropName(sl.labels), v });
       }
+      if (names > 1) assertDistinct(out);
       return vec(out);
     };
-    const mapVec = (f: (v: number) => number): Value => vec(this.vectorArg(e.args[0]!, t).map((s) => ({ labels: dropName(s.labels), v: f(s.v) })));
+    const mapVec = (f: (v: number) => number): Value => {
+      const input = this.vectorArg(e.args[0]!, t);
+      return vec(distinct(input, input.map((s) => ({ labels: dropName(s.labels), v: f(s.v) }))));
+    };
     switch (e.func) {
       case 'rate': return overSlices((sl, a, b, r) => extrapolatedRateOf(sl, a, b, r, true, true));
       case 'increase': return overSlices((sl, a, b, r) => extrapolatedRateOf(sl, a, b, r, true, false));
@@ -355,14 +363,34 @@ export class Evaluator {
       const [v, keep] = scalarOp(e.op, l.v, r.v);
       return { type: 'scalar', v: COMPARISON.has(e.op) ? (keep ? 1 : 0) : v };
     }
-    if (l.type === 'vector' && r.type === 'scalar') return { type: 'vector', samples: vectorScalar(e.op, l.samples, r.v, false, e.bool) };
-    if (l.type === 'scalar' && r.type === 'vector') return { type: 'vector', samples: vectorScalar(e.op, r.samples, l.v, true, e.bool) };
+    if (l.type === 'vector' && r.type === 'scalar') return { type: 'vector', samples: distinct(l.samples, vectorScalar(e.op, l.samples, r.v, false, e.bool)) };
+    if (l.type === 'scalar' && r.type === 'vector') return { type: 'vector', samples: distinct(r.samples, vectorScalar(e.op, r.samples, l.v, true, e.bool)) };
     if (l.type === 'vector' && r.type === 'vector') {
       const m: VectorMatching = e.matching ?? { card: 'one-to-one', on: false, labels: [], include: [] };
       if (e.op === 'and' || e.op === 'or' || e.op === 'unless') return { type: 'vector', samples: setOp(e.op, l.samples, r.samples, m) };
       return { type: 'vector', samples: vectorVector(e.op, l.samples, r.samples, m, e.bool) };
     }
     throw new PromQLEvalError(`binary operator ${e.op} between ${l.type} and ${r.type}`);
+  }
+}
+
+/**
+ * `out` (computed from `input`), refused as Prometheus refuses it when two of its samples have the same
+ * labels: that happens when an operation drops the metric name of series that differed only by it
+ * (rate({__name__=~"a|b"}[1m]), {__name__=~"a|b"} * 2). Checked only when the input held two names.
+ */
+function distinct<T extends Sample>(input: readonly { labels: Labels }[], out: T[]): T[] {
+  const first = input[0]?.labels.__name__;
+  if (input.some((s) => s.labels.__name__ !== first)) assertDistinct(out);
+  return out;
+}
+
+function assertDistinct(samples: readonly Sample[]): void {
+  const seen = new Set<string>();
+  for (const s of samples) {
+    const k = labelsText(s.labels);
+    if (seen.has(k)) throw new PromQLEvalError('vector cannot contain metrics with the same labelset');
+    seen.add(k);
   }
 }
 
