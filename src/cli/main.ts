@@ -13,6 +13,9 @@ commands:
   validate  check Istio config files (weft validate -f FILE...)
   analyze   cross-resource checks of a folder of Istio config (weft analyze DIR)
   up        the whole mesh on this machine: control plane, workloads and their sidecars (weft up DIR)
+  kube-inject  add the sidecar to a Kubernetes manifest's workloads, offline (weft kube-inject -f deploy.yaml)
+  install   install weft on Kubernetes (weft install [--dry-run] [--profile default|minimal|demo] [-f values.yaml])
+  uninstall remove what weft install created
   status    each proxy's config sync state per xDS type (SYNCED, STALE, NACKED); in weft up, identities and certificates
   version   print the version
 
@@ -44,6 +47,15 @@ export async function main(argv: string[]): Promise<void> {
       return;
     case 'status':
       process.exitCode = await (await import('./status.js')).runStatus(rest);
+      return;
+    case 'kube-inject':
+      process.exitCode = await (await import('./kube-inject.js')).runKubeInject(rest);
+      return;
+    case 'install':
+      process.exitCode = await (await import('./install.js')).runInstall(rest);
+      return;
+    case 'uninstall':
+      process.exitCode = await (await import('./install.js')).runUninstall(rest);
       return;
     case 'version':
     case '--version':

@@ -8,3 +8,4 @@ export { createPatch, type PatchOperation } from './json-patch.js';
 export { iptablesArgs } from './build-sidecar.js';
 export { decideInjection, type InjectionDecision } from './policy.js';
 export type { Namespace, Pod } from './kube-types.js';
+export { injectObject, type ManifestReport } from './inject-manifest.js';
