@@ -93,8 +93,9 @@ export function injectPod(req: InjectRequest): InjectionResult {
     annotations['prometheus.io/port'] = String(INJECT_DEFAULTS.statusPort);
     annotations['prometheus.io/path'] = '/stats/prometheus';
   }
+  const workloadName = req.workloadName ?? workloadNameOf(original);
   const sidecar = buildSidecarContainer({
-    settings, config: c, appContainers, workloadName: req.workloadName ?? workloadNameOf(original), probers, appPrometheus, native, hold,
+    settings, config: c, appContainers, workloadName, probers, appPrometheus, native, hold,
   });
   const init = buildInitContainer(settings, c);
   // istio-init runs first (before the user's init containers: their traffic is captured too, as in Istio).
@@ -110,7 +111,7 @@ export function injectPod(req: InjectRequest): InjectionResult {
   annotations['kubectl.kubernetes.io/default-logs-container'] ??= firstApp;
   const labels = { ...(pod.metadata?.labels ?? {}) };
   labels[LABELS.tlsMode] = 'istio';
-  labels[LABELS.canonicalName] ??= labels['service.istio.io/canonical-name'] ?? labels['app.kubernetes.io/name'] ?? labels.app ?? workloadNameOf(original);
+  labels[LABELS.canonicalName] ??= labels['service.istio.io/canonical-name'] ?? labels['app.kubernetes.io/name'] ?? labels.app ?? workloadName;
   labels[LABELS.canonicalRevision] ??= labels['app.kubernetes.io/version'] ?? labels.version ?? 'latest';
   pod.metadata = { ...(pod.metadata ?? {}), annotations, labels };
 
