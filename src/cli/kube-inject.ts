@@ -15,6 +15,7 @@ export const INJECTION_SPECS: OptionSpec[] = [
   { name: 'kube-version', value: true, help: 'the cluster\'s Kubernetes version (e.g. 1.30) for --native-sidecars auto' },
   { name: 'revision', value: true, help: 'the istio.io/rev this injector serves (default "default")' },
   { name: 'discovery-address', value: true, help: 'control plane xDS/CA host:port the sidecar dials (default istiod.istio-system.svc:15012)' },
+  { name: 'no-prometheus-annotations', value: false, help: 'leave the pods\' prometheus.io annotations alone (no merged metrics scraping on 15020)' },
   { name: 'hold-application-until-proxy-starts', value: false, help: 'mesh-wide ProxyConfig holdApplicationUntilProxyStarts: app containers start once the sidecar is ready' },
 ];
 
@@ -38,6 +39,7 @@ export function decodeInjectionOptions(o: Map<string, string | true>, trustDomai
     ...(discovery ? { discoveryAddress: discovery } : {}),
     ...(trustDomain ? { trustDomain } : {}),
     ...(o.has('hold-application-until-proxy-starts') ? { holdApplicationUntilProxyStarts: true } : {}),
+    ...(o.has('no-prometheus-annotations') ? { prometheusMerge: false } : {}),
   });
 }
 

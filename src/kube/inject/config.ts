@@ -25,6 +25,12 @@ export interface InjectionConfig {
   /** Mesh-wide default of ProxyConfig holdApplicationUntilProxyStarts. */
   holdApplicationUntilProxyStarts: boolean;
   resources: { requests: Record<string, string>; limits: Record<string, string> };
+  /**
+   * Istio's metrics merging: injected pods get prometheus.io annotations for
+   * the sidecar's merged endpoint (15020); the app's own move to
+   * ISTIO_PROMETHEUS_ANNOTATIONS. Off: the pod's annotations stay as they are.
+   */
+  prometheusMerge: boolean;
 }
 
 export function defaultInjectionConfig(overrides: Partial<InjectionConfig> = {}): InjectionConfig {
@@ -36,6 +42,7 @@ export function defaultInjectionConfig(overrides: Partial<InjectionConfig> = {})
     clusterId: INJECT_DEFAULTS.clusterId,
     nativeSidecars: 'auto',
     holdApplicationUntilProxyStarts: false,
+    prometheusMerge: true,
     resources: { requests: { ...INJECT_DEFAULTS.resources.requests }, limits: { ...INJECT_DEFAULTS.resources.limits } },
     ...overrides,
   };

@@ -86,7 +86,7 @@ export function injectPod(req: InjectRequest): InjectionResult {
   }
   const annotations = { ...(pod.metadata?.annotations ?? {}) };
   const appPrometheus: Record<string, string> = {};
-  if (annotations['prometheus.io/scrape'] !== 'false') {
+  if (c.prometheusMerge && annotations['prometheus.io/scrape'] !== 'false') {
     // Merged metrics (Istio's default): Prometheus scrapes the agent, which adds the app's own metrics.
     for (const k of ['prometheus.io/scrape', 'prometheus.io/port', 'prometheus.io/path']) if (annotations[k] !== undefined) appPrometheus[k] = annotations[k]!;
     annotations['prometheus.io/scrape'] = 'true';

@@ -24,8 +24,9 @@ export interface WebhookServerOptions {
   /** PEM: the serving certificate chain and its key (the webhook configuration's caBundle must trust it). */
   certPem: string;
   keyPem: string;
-  injection: MutateOptions;
-  /** Serve /validate too (Galley's role); default true. */
+  /** Serve /inject (the sidecar injector) with these settings; absent: /inject is not served. */
+  injection?: MutateOptions;
+  /** Serve /validate (Galley's role); default true. */
   validation?: boolean;
   stats?: StatsStore;
   maxBodyBytes?: number;
@@ -72,7 +73,8 @@ export class WebhookServer {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ready\n');
       return;
     }
-    const kind = path === WEBHOOK_PATHS.inject || path.startsWith(`${WEBHOOK_PATHS.inject}/`) ? 'inject' : path === WEBHOOK_PATHS.validate && this.o.validation !== false ? 'validate' : undefined;
+    const injection = this.o.injection;
+    const kind = injection && (path === WEBHOOK_PATHS.inject || path.startsWith(`${WEBHOOK_PATHS.inject}/`)) ? 'inject' : path === WEBHOOK_PATHS.validate && this.o.validation !== false ? 'validate' : undefined;
     if (!kind) {
       this.fail(res, 404, `no webhook at ${path} (POST ${WEBHOOK_PATHS.inject} or ${WEBHOOK_PATHS.validate})`);
       return;
@@ -115,7 +117,7 @@ export class WebhookServer {
         this.send(res, 200, decoded.apiVersion, { uid: decoded.uid, allowed: false, status: { code: 400, reason: 'BadRequest', message: decoded.reason } });
         return;
       }
-      const response = kind === 'inject' ? mutate(decoded.request, this.o.injection, this.stats) : validateAdmission(decoded.request, this.stats);
+      const response = kind === 'inject' ? mutate(decoded.request, injection!, this.stats) : validateAdmission(decoded.request, this.stats);
       this.send(res, 200, decoded.apiVersion, response);
     });
   }
