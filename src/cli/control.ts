@@ -8,6 +8,9 @@ import { ControlPlane, type ControlPlaneOptions } from '../control/control-plane
 import { parseDurationMs } from '../control/model/duration.js';
 import { formatMeshConfigMessage, loadMeshConfigFile } from '../control/ingest/mesh-config-file.js';
 import { parseArgs, usage, type OptionSpec } from './args.js';
+import { INJECTION_SPECS, decodeInjectionOptions } from './kube-inject.js';
+import { WEBHOOK_SPECS } from './webhook-flags.js';
+import { WebhookServer, decodeWebhookFlags, webhookCertificate } from '../kube/webhook/index.js';
 
 const SPECS: OptionSpec[] = [
   { name: 'config', value: true, help: 'folder of Istio YAML/JSON (VirtualService, DestinationRule, ServiceEntry, WorkloadEntry, Sidecar, Gateway); watched for changes' },
@@ -25,6 +28,8 @@ const SPECS: OptionSpec[] = [
   { name: 'mesh-config', value: true, help: 'Istio MeshConfig YAML/JSON (a bare MeshConfig, or the istio ConfigMap with data.mesh): trustDomain, rootNamespace, outboundTrafficPolicy, enableAutoMtls, accessLog*, enableTracing, defaultConfig.tracing, defaultProviders, extensionProviders; watched, a bad version keeps the last good one' },
   { name: 'trace-receiver', value: false, help: 'run the embedded trace receiver on the debug address: Zipkin v2 JSON (POST /api/v2/spans) and OTLP/HTTP (POST /v1/traces) in, Zipkin\'s query API (GET /api/v2/...) out' },
   { name: 'log-level', short: 'l', value: true, help: `log level: ${LOG_LEVELS.join(', ')} (default info)` },
+  ...WEBHOOK_SPECS,
+  ...INJECTION_SPECS.map((s) => ({ ...s, help: `sidecar injector: ${s.help}` })),
   { name: 'help', short: 'h', value: false, help: 'show this help' },
 ];
 
@@ -77,6 +82,13 @@ export async function runControl(argv: string[]): Promise<number> {
   }
   // The CA signs for the mesh's trust domain unless --trust-domain says otherwise.
   if (ca && meshTrustDomain && !o.has('trust-domain')) ca.trustDomain = meshTrustDomain;
+  const webhookFlags = decodeWebhookFlags(o, ca !== undefined);
+  const injection = decodeInjectionOptions(o, ca?.trustDomain ?? meshTrustDomain);
+  const webhookErrors = [...(webhookFlags && 'errors' in webhookFlags ? webhookFlags.errors : []), ...('errors' in injection ? injection.errors : [])];
+  if (webhookErrors.length) {
+    process.stderr.write(`weft control: webhook options rejected:\n${webhookErrors.map((e) => `  ${e}\n`).join('')}`);
+    return 2;
+  }
   const logs = new LogRegistry(level);
   const cp = new ControlPlane({
     configDir: dir,
@@ -97,8 +109,25 @@ export async function runControl(argv: string[]): Promise<number> {
     await cp.stop().catch(() => undefined);
     return 1;
   }
+  let webhooks: WebhookServer | undefined;
+  if (webhookFlags && !('errors' in webhookFlags) && !('errors' in injection)) {
+    try {
+      webhooks = new WebhookServer({
+        ...webhookCertificate(webhookFlags, cp.meshCa?.ca),
+        stats: cp.stats,
+        validation: webhookFlags.validate,
+        ...(webhookFlags.inject ? { injection: { config: injection } } : {}),
+      });
+      const port = await webhooks.listen(webhookFlags.address);
+      logs.logger('webhook').info(`admission webhooks (HTTPS) on port ${port}: ${[webhookFlags.inject ? 'POST /inject' : '', webhookFlags.validate ? 'POST /validate' : ''].filter(Boolean).join(', ')}`);
+    } catch (err) {
+      process.stderr.write(`weft control: webhooks failed to start: ${(err as Error).message}\n`);
+      await cp.stop().catch(() => undefined);
+      return 1;
+    }
+  }
   logs.logger('control').info(`weft control serving xDS on port ${cp.xdsPort}; debug on port ${cp.debugPort}${cp.traces ? ' (trace receiver: /api/v2/spans, /v1/traces, Zipkin query API /api/v2/)' : ''}; ${cp.meshCa ? `CA on port ${cp.caPort}` : 'no CA (--ca-dir runs one)'}; config from ${dir}`);
-  const stop = () => void cp.stop().then(() => process.exit(0));
+  const stop = () => void Promise.all([cp.stop(), webhooks?.close()]).then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   return new Promise<number>(() => undefined);

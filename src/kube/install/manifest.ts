@@ -300,3 +300,40 @@ export function buildInstallManifest(i: ManifestInput): Obj[] {
   objects.push(...addons(v));
   return objects;
 }
+
+/** Where each kind the install creates lives in the API (group, version, plural, namespaced). */
+export const INSTALL_RESOURCES: Readonly<Record<string, { group: string; version: string; plural: string; namespaced: boolean }>> = {
+  Namespace: { group: '', version: 'v1', plural: 'namespaces', namespaced: false },
+  CustomResourceDefinition: { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', namespaced: false },
+  ServiceAccount: { group: '', version: 'v1', plural: 'serviceaccounts', namespaced: true },
+  ClusterRole: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', namespaced: false },
+  ClusterRoleBinding: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterrolebindings', namespaced: false },
+  Role: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', namespaced: true },
+  RoleBinding: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', namespaced: true },
+  ConfigMap: { group: '', version: 'v1', plural: 'configmaps', namespaced: true },
+  Secret: { group: '', version: 'v1', plural: 'secrets', namespaced: true },
+  Deployment: { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true },
+  Service: { group: '', version: 'v1', plural: 'services', namespaced: true },
+  MutatingWebhookConfiguration: { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'mutatingwebhookconfigurations', namespaced: false },
+  ValidatingWebhookConfiguration: { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingwebhookconfigurations', namespaced: false },
+};
+
+/**
+ * Everything any install may have created (every component on), in delete
+ * order (webhooks first, so the API server stops calling a control plane
+ * that is going away; the namespace and CRDs last).
+ */
+export function uninstallTargets(purge: boolean): { kind: string; name: string; namespace?: string }[] {
+  const all: InstallValues = {
+    hub: '', tag: '', holdApplicationUntilProxyStarts: false, nativeSidecars: 'auto', trustDomain: 'cluster.local', pilot: true, replicaCount: 1,
+    security: true, injector: true, validation: true, telemetry: true, prometheus: true, grafana: true, grafanaSecurity: false, kiali: true, tracing: true, notes: [],
+  };
+  const none = { rootPem: '', caCertPem: '', caKeyPem: '', webhookCertPem: '', webhookKeyPem: '' };
+  const objects = buildInstallManifest({ values: all, ca: none }).reverse();
+  const ids = objects.map((o) => {
+    const m = o.metadata as { name: string; namespace?: string };
+    return { kind: o.kind as string, name: m.name, ...(m.namespace ? { namespace: m.namespace } : {}) };
+  });
+  const webhooksFirst = [...ids.filter((i) => i.kind.endsWith('WebhookConfiguration')), ...ids.filter((i) => !i.kind.endsWith('WebhookConfiguration'))];
+  return webhooksFirst.filter((i) => purge || i.kind !== 'CustomResourceDefinition');
+}
