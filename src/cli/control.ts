@@ -11,6 +11,9 @@ import { parseArgs, usage, type OptionSpec } from './args.js';
 import { INJECTION_SPECS, decodeInjectionOptions } from './kube-inject.js';
 import { WEBHOOK_SPECS } from './webhook-flags.js';
 import { WebhookServer, decodeWebhookFlags, webhookCertificate } from '../kube/webhook/index.js';
+import { checkPrometheusUrl } from '../control/dashboard/check-url.js';
+import type { DashboardOptions, DashboardTarget } from '../control/dashboard/dashboard.js';
+import { loadScrapeTargets } from '../control/dashboard/scrape-targets-file.js';
 
 const SPECS: OptionSpec[] = [
   { name: 'config', value: true, help: 'folder of Istio YAML/JSON (VirtualService, DestinationRule, ServiceEntry, WorkloadEntry, Sidecar, Gateway); watched for changes' },
@@ -27,6 +30,10 @@ const SPECS: OptionSpec[] = [
   { name: 'ca-token-dir', value: true, help: 'workload tokens the CA accepts: each file DIR/<namespace>/<service-account> holds one (at least 32 characters)' },
   { name: 'mesh-config', value: true, help: 'Istio MeshConfig YAML/JSON (a bare MeshConfig, or the istio ConfigMap with data.mesh): trustDomain, rootNamespace, outboundTrafficPolicy, enableAutoMtls, accessLog*, enableTracing, defaultConfig.tracing, defaultProviders, extensionProviders; watched, a bad version keeps the last good one' },
   { name: 'trace-receiver', value: false, help: 'run the embedded trace receiver on the debug address: Zipkin v2 JSON (POST /api/v2/spans) and OTLP/HTTP (POST /v1/traces) in, Zipkin\'s query API (GET /api/v2/...) out' },
+  { name: 'no-dashboard', value: false, help: 'do not serve the dashboard (default: served on the debug address when that is a loopback address)' },
+  { name: 'dashboard-listen-any', value: false, help: 'serve the dashboard even when --debug-address is not a loopback address (it is read-only, but shows the mesh to whoever reaches it)' },
+  { name: 'scrape-targets', value: true, help: 'JSON file: the Prometheus endpoints the dashboard\'s embedded store scrapes, [{"url", "namespace", "workload", "app"?, "version"?, "service"?, "kind"?: "sidecar"|"ingress"|"control-plane"}]' },
+  { name: 'prometheus', value: true, help: 'the dashboard queries this Prometheus (http://HOST:PORT) instead of its embedded store; when it fails or takes over 2 s the embedded store answers, with a warning' },
   { name: 'log-level', short: 'l', value: true, help: `log level: ${LOG_LEVELS.join(', ')} (default info)` },
   ...WEBHOOK_SPECS,
   ...INJECTION_SPECS.map((s) => ({ ...s, help: `sidecar injector: ${s.help}` })),
@@ -89,11 +96,18 @@ export async function runControl(argv: string[]): Promise<number> {
     process.stderr.write(`weft control: webhook options rejected:\n${webhookErrors.map((e) => `  ${e}\n`).join('')}`);
     return 2;
   }
+  const debugAddress = String(o.get('debug-address') ?? '127.0.0.1:15014');
+  const dashboard = decodeDashboardOptions(o, debugAddress);
+  if ('errors' in dashboard) {
+    process.stderr.write(`weft control: dashboard options rejected:\n${dashboard.errors.map((e) => `  ${e}\n`).join('')}`);
+    return 2;
+  }
   const logs = new LogRegistry(level);
   const cp = new ControlPlane({
     configDir: dir,
     xdsAddress: String(o.get('xds-address') ?? '127.0.0.1:15010'),
-    debugAddress: String(o.get('debug-address') ?? '127.0.0.1:15014'),
+    debugAddress,
+    ...(dashboard.options ? { dashboard: dashboard.options } : {}),
     ...(debounce !== undefined ? { debounceMs: debounce } : {}),
     ...(maxFile !== undefined ? { maxConfigFileBytes: maxFile } : {}),
     ...(ca ? { ca } : {}),
@@ -126,11 +140,48 @@ export async function runControl(argv: string[]): Promise<number> {
       return 1;
     }
   }
+  if (cp.dashboard) logs.logger('control').info(`dashboard http://${urlHost(debugAddress)}:${cp.debugPort}/dashboard/ (${dashboard.options?.prometheusUrl ? `metrics from ${dashboard.options.prometheusUrl}` : `embedded store, ${dashboard.options?.targets?.length ?? 0} scrape targets`})`);
+  else logs.logger('control').info(`dashboard off${dashboard.why ? `: ${dashboard.why}` : ''}`);
   logs.logger('control').info(`weft control serving xDS on port ${cp.xdsPort}; debug on port ${cp.debugPort}${cp.traces ? ' (trace receiver: /api/v2/spans, /v1/traces, Zipkin query API /api/v2/)' : ''}; ${cp.meshCa ? `CA on port ${cp.caPort}` : 'no CA (--ca-dir runs one)'}; config from ${dir}`);
   const stop = () => void Promise.all([cp.stop(), webhooks?.close()]).then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   return new Promise<number>(() => undefined);
+}
+
+/**
+ * The dashboard's options: none with --no-dashboard, or when the debug
+ * address is not loopback and --dashboard-listen-any is not given (binding
+ * the dashboard elsewhere is always explicit); every problem at once.
+ */
+function decodeDashboardOptions(o: Map<string, string | true>, debugAddress: string): { options?: DashboardOptions; why?: string } | { errors: string[] } {
+  const errors: string[] = [];
+  const prom = typeof o.get('prometheus') === 'string' ? String(o.get('prometheus')) : undefined;
+  if (prom !== undefined) {
+    const e = checkPrometheusUrl(prom);
+    if (e) errors.push(`--prometheus: ${e}`);
+  }
+  const file = typeof o.get('scrape-targets') === 'string' ? String(o.get('scrape-targets')) : undefined;
+  let targets: DashboardTarget[] | undefined;
+  if (file !== undefined) {
+    const t = loadScrapeTargets(file);
+    if ('errors' in t) errors.push(...t.errors.map((e) => `--scrape-targets ${file}: ${e}`));
+    else targets = t.targets;
+  }
+  if (o.has('no-dashboard')) {
+    for (const k of ['prometheus', 'scrape-targets', 'dashboard-listen-any']) if (o.has(k)) errors.push(`--${k}: has no effect with --no-dashboard`);
+    return errors.length ? { errors } : { why: '--no-dashboard' };
+  }
+  if (errors.length) return { errors };
+  const host = debugAddress.slice(0, debugAddress.lastIndexOf(':')).replace(/^\[|\]$/g, '') || '127.0.0.1';
+  const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
+  if (!loopback && !o.has('dashboard-listen-any')) return { why: `--debug-address ${debugAddress} is not a loopback address (--dashboard-listen-any serves it there)` };
+  return { options: { ...(prom ? { prometheusUrl: prom } : {}), ...(targets ? { targets } : {}) } };
+}
+
+function urlHost(address: string): string {
+  const host = address.slice(0, address.lastIndexOf(':')) || '127.0.0.1';
+  return host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
 }
 
 /** The CA options (undefined without --ca-dir), or every problem with them. */

@@ -17,6 +17,7 @@ commands:
   install   install weft on Kubernetes (weft install [--dry-run] [--profile default|minimal|demo] [-f values.yaml])
   uninstall remove what weft install created
   status    each proxy's config sync state per xDS type (SYNCED, STALE, NACKED); in weft up, identities and certificates
+  dashboard the dashboard's URL for a running weft up (--open opens it); or serve one against a Prometheus
   version   print the version
 
 run "weft <command> --help" for a command's options.
@@ -56,6 +57,9 @@ export async function main(argv: string[]): Promise<void> {
       return;
     case 'uninstall':
       process.exitCode = await (await import('./install.js')).runUninstall(rest);
+      return;
+    case 'dashboard':
+      process.exitCode = await (await import('./dashboard.js')).runDashboard(rest);
       return;
     case 'version':
     case '--version':

@@ -10,6 +10,7 @@ import { findPrometheus } from '../up/prometheus.js';
 import { WeftUp, type UpState } from '../up/up.js';
 import { checkCollectorUrl, parseTraceSampling } from '../up/up-traces.js';
 import { parseArgs, usage, type OptionSpec } from './args.js';
+import { checkPrometheusUrl } from '../control/dashboard/check-url.js';
 import { printReport } from './validate.js';
 
 const SPECS: OptionSpec[] = [
@@ -23,6 +24,7 @@ const SPECS: OptionSpec[] = [
   { name: 'no-prometheus', value: false, help: 'do not start Prometheus (default: start it when installed, scraping every sidecar and the control plane)' },
   { name: 'trace-sampling', value: true, help: 'percent of requests traced, 0..100 (default 100; Istio\'s own default is 1)' },
   { name: 'trace-collector', value: true, help: 'export spans to this collector instead of the embedded receiver: http://HOST:PORT/api/v2/spans (Zipkin v2 JSON) or http://HOST:PORT/v1/traces (OTLP/HTTP protobuf)' },
+  { name: 'prometheus', value: true, help: 'the dashboard queries this Prometheus (http://HOST:PORT) instead of its embedded store; when it fails or takes over 2 s the embedded store answers, with a warning' },
   { name: 'help', short: 'h', value: false, help: 'show this help' },
 ];
 
@@ -98,6 +100,12 @@ export async function runUp(argv: string[]): Promise<number> {
     process.stderr.write(`weft up: --trace-collector: ${collectorError}\n`);
     return 2;
   }
+  const promUrl = parsed.options.get('prometheus');
+  const promUrlError = promUrl === undefined ? undefined : checkPrometheusUrl(String(promUrl));
+  if (promUrlError) {
+    process.stderr.write(`weft up: --prometheus: ${promUrlError}\n`);
+    return 2;
+  }
   const { file, errors } = WeftUp.load(dir);
   if (!file) {
     rejected(errors);
@@ -115,6 +123,7 @@ export async function runUp(argv: string[]): Promise<number> {
     ...(typeof promBin === 'string' ? { prometheusBin: promBin } : {}),
     ...(traceSampling !== undefined ? { traceSampling } : {}),
     ...(typeof collector === 'string' ? { traceCollector: collector } : {}),
+    ...(typeof promUrl === 'string' ? { dashboardPrometheus: promUrl } : {}),
   });
   let stopping = false;
   const stop = (sig: string) => {
@@ -140,6 +149,7 @@ export async function runUp(argv: string[]): Promise<number> {
       headline(st),
       ...st.health.filter((h) => !h.running).map((h) => `  NOT RUNNING ${h.name}: ${h.reason ?? ''}`),
       ...st.notes.map((n) => `  note: ${n}`),
+      `  dashboard       ${st.dashboard?.url ?? '-'}   (${st.dashboard?.prometheus ? `metrics from ${st.dashboard.prometheus}, the embedded store when it fails` : 'metrics from its embedded store, scraping every sidecar'}; weft dashboard ${dir} --open)`,
       `  control plane   xDS 127.0.0.1:${st.xdsPort}   status http://127.0.0.1:${st.debugPort}/debug/proxies`,
       st.ca
         ? `  mTLS            on: CA (${st.ca.source}, ${st.ca.dir}) on 127.0.0.1:${st.ca.port}, trust domain ${st.ca.trustDomain}; each sidecar has its own SPIFFE certificate (--no-mtls turns it off)`

@@ -25,10 +25,17 @@ import { formatMeshConfigMessage, MeshConfigFileWatcher, type MeshConfigOverride
 import type { MeshConfig } from './model/types.js';
 import type { ValidationMessage as MeshMessage } from './validation/message.js';
 import { TraceReceiver, type TraceReceiverOptions } from './traces/trace-receiver.js';
+import { Dashboard, type DashboardOptions } from './dashboard/dashboard.js';
+import type { ConfigViewInput } from './dashboard/config-view.js';
+import { MergedConfigSource, type ConfigSourceLike } from './ingest/merged-config-source.js';
 
 export interface ControlPlaneOptions {
-  /** Folder of Istio YAML/JSON, validated and watched. */
-  configDir: string;
+  /** Folder of Istio YAML/JSON, validated and watched; optional when `configSources` gives config (Kubernetes mode). */
+  configDir?: string;
+  /** Further config sources (the Kubernetes API), merged after the folder's: a folder object wins a duplicate. */
+  configSources?: ConfigSourceLike[];
+  /** Called after each analysis run with the config snapshot and the analysis messages (the Kubernetes status writer). */
+  onAnalysis?: (snapshot: ConfigSnapshot, analysis: readonly ValidationMessage[]) => void;
   /** Extra registries (e.g. `weft up`'s workloads); ServiceEntries in the folder are always one. */
   registries?: ServiceRegistry[];
   /** gRPC listen address for xDS, e.g. 127.0.0.1:15010 (port 0 picks one). */
@@ -56,6 +63,12 @@ export interface ControlPlaneOptions {
   mesh?: Partial<MeshConfig>;
   /** Run the embedded trace receiver (Zipkin and OTLP in, Zipkin's query API out) on the debug server. */
   traceReceiver?: boolean | TraceReceiverOptions;
+  /**
+   * Serve the dashboard (its UI and API, docs/dashboard.md) on the debug
+   * address, with its embedded metrics store scraping the targets it is
+   * given (Dashboard.setTargets). Omitted = no dashboard.
+   */
+  dashboard?: DashboardOptions;
 }
 
 interface ProxyEntry {
@@ -75,7 +88,7 @@ interface ProxyEntry {
 export class ControlPlane {
   readonly cache = new SnapshotCache();
   readonly server: XdsServer;
-  private readonly source: DirectoryConfigSource;
+  private readonly source: ConfigSourceLike;
   readonly credentials: CredentialSource;
   private readonly model: ModelController;
   private readonly proxies = new Map<string, ProxyEntry>();
@@ -104,15 +117,23 @@ export class ControlPlane {
   private meshFromFile: MeshConfigOverrides = {};
   /** Fetches RequestAuthentication jwksUri keys for translation; new keys trigger a full push. */
   readonly jwks: JwksFetcher;
+  /** The dashboard, when on (served on the debug address). */
+  readonly dashboard: Dashboard | undefined;
 
   constructor(readonly opts: ControlPlaneOptions) {
     const logs = opts.logs ?? new LogRegistry();
     this.logs = logs;
     this.log = logs.logger('control');
-    this.source = new DirectoryConfigSource(opts.configDir, {
-      ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
-      ...(opts.maxConfigFileBytes !== undefined ? { maxFileBytes: opts.maxConfigFileBytes } : {}),
-    });
+    const sources: ConfigSourceLike[] = [];
+    if (opts.configDir !== undefined) {
+      sources.push(new DirectoryConfigSource(opts.configDir, {
+        ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
+        ...(opts.maxConfigFileBytes !== undefined ? { maxFileBytes: opts.maxConfigFileBytes } : {}),
+      }));
+    }
+    sources.push(...(opts.configSources ?? []));
+    if (sources.length === 0) throw new Error('the control plane needs a config folder or another config source');
+    this.source = sources.length === 1 ? sources[0]! : new MergedConfigSource(sources);
     this.jwks = new JwksFetcher({
       onChange: () => this.push('full'),
       onError: (uri, reason) => this.log.warn(`jwksUri ${uri}: ${reason}`),
@@ -125,7 +146,17 @@ export class ControlPlane {
       jwtKeyResolver: this.jwks,
     });
     if (opts.traceReceiver) this.traces = new TraceReceiver(opts.traceReceiver === true ? {} : opts.traceReceiver, this.stats);
-    this.credentials = new CredentialSource(opts.secretsDir ?? path.join(opts.configDir, CREDENTIAL_DEFAULTS.folderName), {
+    if (opts.dashboard) {
+      this.dashboard = new Dashboard(opts.dashboard, {
+        config: () => this.dashboardConfig(),
+        traces: () => this.traces?.store.allTraces(),
+        locate: (key) => {
+          const a = this.configSnapshot?.accepted.find((x) => x.key === key);
+          return a ? { ...(a.file ? { file: a.file } : {}), ...(a.line ? { line: a.line } : {}) } : undefined;
+        },
+      });
+    }
+    this.credentials = new CredentialSource(opts.secretsDir ?? path.join(opts.configDir ?? '.', CREDENTIAL_DEFAULTS.folderName), {
       ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
     });
     this.server = new XdsServer({
@@ -187,7 +218,7 @@ export class ControlPlane {
       await this.meshCa.start();
     }
     this.source.onSnapshot((s) => this.onConfig(s));
-    this.source.onError((e) => this.log.error(`config folder: ${e.message}`));
+    this.source.onError?.((e) => this.log.error(`config source: ${e.message}`));
     this.credentials.onChange((c) => this.onCredentials(c));
     this.onCredentials(await this.credentials.start());
     await this.source.start();
@@ -200,6 +231,7 @@ export class ControlPlane {
       const xdsDebug = createDebugHandler(this.server);
       this.debug = http.createServer((req, res) => {
         if (this.traces?.handle(req, res)) return;
+        if (this.dashboard?.handle(req, res)) return;
         if (req.url?.startsWith('/debug/config')) {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify(this.configStatus(), null, 2));
@@ -228,6 +260,7 @@ export class ControlPlane {
       });
       this.debugPort = (this.debug.address() as net.AddressInfo).port;
     }
+    this.dashboard?.start();
   }
 
   get push_(): IndexedPushContext {
@@ -252,6 +285,7 @@ export class ControlPlane {
     try {
       this.analysis = analyze(s.accepted.map((a) => ({ obj: a.obj, ...(a.file ? { file: a.file } : {}) })), { registry: this.model.registry, credentials: this.credentials.snapshot });
       for (const m of this.analysis) if (m.severity !== 'info') this.log.warn(`analysis ${m.code} (${m.key}) ${m.path}: ${m.message}`);
+      this.opts.onAnalysis?.(s, this.analysis);
     } catch (err) {
       this.log.error(`analysis failed: ${(err as Error).message}`);
     }
@@ -424,6 +458,20 @@ export class ControlPlane {
     };
   }
 
+  /** The dashboard's view of config, analysis and proxy sync state (GET /api/dashboard/config). */
+  private dashboardConfig(): ConfigViewInput {
+    const byNode = new Map<string, ProxyStatus>();
+    for (const st of this.server.status()) byNode.set(st.nodeId, st);
+    return {
+      snapshot: this.configSnapshot,
+      analysis: this.analysis,
+      proxies: [...this.proxies.values()].map((e) => {
+        const st = byNode.get(e.nodeId);
+        return { id: e.nodeId, ...(st?.nodeCluster ? { cluster: st.nodeCluster } : {}), connected: st !== undefined, types: st?.types ?? [], messages: e.messages };
+      }),
+    };
+  }
+
   /** Per-proxy sync state per xDS type, with translation messages. */
   proxyStatus(): unknown {
     const byNode = new Map<string, ProxyStatus>();
@@ -474,6 +522,7 @@ export class ControlPlane {
   }
 
   async stop(): Promise<void> {
+    await this.dashboard?.stop();
     this.meshWatcher?.stop();
     this.jwks.stop();
     this.source.stop();

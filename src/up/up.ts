@@ -18,7 +18,8 @@ import { holdPorts, type HeldPorts } from './ports.js';
 import { sdsGrpcCluster, sidecarBootstrap, STDOUT_ACCESS_LOG, type SidecarPorts } from './sidecar-bootstrap.js';
 import { Supervised } from './supervisor.js';
 import { UP_DEFAULTS } from './up-defaults.js';
-import { findPrometheus, prometheusConfig, PROMETHEUS_MISSING_NOTE, scrapeHints, type ScrapeHints, type ScrapeTarget } from './prometheus.js';
+import { findPrometheus, prometheusConfig, PROMETHEUS_JOB, PROMETHEUS_MISSING_NOTE, scrapeHints, type ScrapeHints, type ScrapeTarget } from './prometheus.js';
+import type { DashboardTarget } from '../control/dashboard/dashboard.js';
 import { MERGED_METRICS_DEFAULTS } from '../proxy/merged-metrics/defaults.js';
 import { planUpTraces } from './up-traces.js';
 import { checkWorkloadCommands, workloadCwd } from './workload-commands.js';
@@ -49,6 +50,10 @@ export interface UpOptions {
   traceSampling?: number;
   /** Export spans to this collector (Zipkin v2 JSON, or OTLP/HTTP when the path is /v1/traces) instead of the embedded receiver. */
   traceCollector?: string;
+  /** The dashboard asks this Prometheus (base URL) first; the embedded store answers when it fails (--prometheus URL). */
+  dashboardPrometheus?: string;
+  /** The dashboard's embedded store scrapes this often (default 5 s; tests shorten it). */
+  dashboardScrapeIntervalMs?: number;
 }
 
 /** Whether a workload's app is up: listening on its port, or why not. */
@@ -86,6 +91,8 @@ export interface UpState {
   traces?: { url: string; receiver: boolean; sampling: number };
   /** The demo JWT issuer (RequestAuthentication scenario): its `iss`, JWKS URL and signed demo tokens. */
   demoIssuer?: { issuer: string; jwksUri: string; tokens: { token: string; groupToken: string; expiredToken: string } };
+  /** The dashboard (on the control plane's loopback debug address); `weft dashboard DIR` reads it from here. */
+  dashboard?: { url: string; prometheus?: string };
 }
 
 const SIDECAR_DRAIN_S = UP_DEFAULTS.sidecarDrainS;
@@ -170,8 +177,14 @@ export class WeftUp {
     const configDir = path.resolve(dir, file.config);
     const caDir = path.join(dir, UP_DEFAULTS.caDir);
     const traces = await planUpTraces({ ...(this.opts.traceSampling !== undefined ? { sampling: this.opts.traceSampling } : {}), ...(this.opts.traceCollector !== undefined ? { collector: this.opts.traceCollector } : {}) });
+    const traceQueryUrl = zipkinQueryBase(traces.collector);
     this.cp = new ControlPlane({
       configDir, registries: [registry, traces.registry], mesh: traces.mesh, traceReceiver: traces.receiver, xdsAddress: '127.0.0.1:0', debugAddress: '127.0.0.1:0', logs,
+      dashboard: {
+        ...(this.opts.dashboardPrometheus ? { prometheusUrl: this.opts.dashboardPrometheus } : {}),
+        ...(this.opts.dashboardScrapeIntervalMs ? { scrapeIntervalMs: this.opts.dashboardScrapeIntervalMs } : {}),
+        ...(traceQueryUrl ? { traceQueryUrl } : {}),
+      },
       ...(mtls ? { ca: { dir: caDir, address: '127.0.0.1:0' } } : {}),
       // Local, loopback-only: the debug server may stop and resume the CA (docs/cli.md).
       debugCaControl: true,
@@ -208,6 +221,7 @@ export class WeftUp {
       ...file.expose.map((e, i) => ({ namespace: UP_DEFAULTS.edgeIdentity.namespace, pod: `expose-${e.service}-${e.port}`, scrape: scrapeHints(edgeAdminPorts[i]!, ADMIN_PROMETHEUS_PATH) })),
       { namespace: UP_DEFAULTS.controlPlaneNamespace, pod: UP_DEFAULTS.controlPlanePod, scrape: controlPlane.scrape },
     ];
+    this.cp.dashboard?.setTargets(dashboardTargets(file.workloads, targets, (w) => plan.get(w)!.metrics!, file.expose.map((e, i) => ({ service: e.service, namespace: e.namespace, port: e.port, admin: edgeAdminPorts[i]! }))));
     const notes: string[] = [...issuerNotes];
     const prometheusReady = this.opts.prometheus === false ? Promise.resolve(undefined) : this.startPrometheus(dir, targets, prometheusPort, notes)
       .catch((err: unknown) => (notes.push(`Prometheus not started: ${(err as Error).message}`), undefined));
@@ -300,6 +314,7 @@ export class WeftUp {
       notes,
       traces: { url: traces.collector ?? `http://127.0.0.1:${this.cp.debugPort}`, receiver: traces.receiver, sampling: traces.sampling },
       demoIssuer: { issuer: this.issuer.issuer, jwksUri: this.issuer.jwksUri('127.0.0.1'), tokens: demoTokens },
+      dashboard: { url: `http://127.0.0.1:${this.cp.debugPort}/dashboard/`, ...(this.opts.dashboardPrometheus ? { prometheus: this.opts.dashboardPrometheus } : {}) },
     };
     fs.mkdirSync(path.join(dir, '.weft'), { recursive: true });
     fs.writeFileSync(path.join(dir, '.weft', 'state.json'), JSON.stringify(this.state, null, 2));
@@ -409,6 +424,35 @@ export class WeftUp {
   get controlPlane(): ControlPlane | undefined {
     return this.cp;
   }
+}
+
+/**
+ * The dashboard's scrape targets: the same endpoints the Prometheus config
+ * names (and the same job, namespace and pod labels), plus what the graph
+ * needs to know: each workload's app, version and service host, and which
+ * targets are edge proxies (ingress nodes) or the control plane.
+ */
+function dashboardTargets(workloads: readonly Workload[], targets: readonly ScrapeTarget[], metricsPort: (w: Workload) => number, edges: { service: string; namespace: string; port: number; admin: number }[]): DashboardTarget[] {
+  const url = (t: ScrapeTarget): string => `http://127.0.0.1:${t.scrape['prometheus.io/port']}${t.scrape['prometheus.io/path']}`;
+  const out: DashboardTarget[] = [];
+  for (const t of targets) {
+    const w = workloads.find((x) => x.name === t.pod && x.namespace === t.namespace && metricsPort(x) === Number(t.scrape['prometheus.io/port']));
+    const edge = edges.find((e) => e.admin === Number(t.scrape['prometheus.io/port']));
+    out.push({
+      id: `${t.namespace}/${t.pod}`, workload: t.pod, namespace: t.namespace, url: url(t), job: PROMETHEUS_JOB,
+      ...(w?.labels.app ? { app: w.labels.app } : {}),
+      ...(w?.labels.version ? { version: w.labels.version } : {}),
+      ...(w ? { service: serviceHost(w), kind: 'sidecar' as const } : edge ? { kind: 'ingress' as const } : { kind: 'control-plane' as const }),
+    });
+  }
+  return out;
+}
+
+/** A Zipkin collector URL (…/api/v2/spans) → its server's base, where Zipkin's query API is; undefined for OTLP or none. */
+function zipkinQueryBase(collector: string | undefined): string | undefined {
+  if (!collector) return undefined;
+  const u = new URL(collector);
+  return u.pathname === '/v1/traces' ? undefined : u.origin;
 }
 
 /** Where the control plane serves its metrics (on its debug address), as istiod's `prometheus.io/path`. */

@@ -165,7 +165,7 @@ export class SnapshotAssembler {
       }
       s.file = c.file;
       const obj = { ...c.obj, metadata: { ...c.obj.metadata, namespace: namespaceOf(c.obj), generation: s.generation } } as ConfigObject;
-      accepted.push({ seq: s.seq, acc: deepFreeze({ obj, key, file: c.file }) });
+      accepted.push({ seq: s.seq, acc: deepFreeze({ obj, key, file: c.file, line: c.line }) });
     }
     // An object whose new version was rejected keeps serving its last accepted
     // version (as a Kubernetes API server keeps the stored object when an update

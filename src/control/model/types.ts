@@ -103,6 +103,8 @@ export interface Accepted<T> {
   readonly key: string;
   /** File it was read from, when from a file. */
   readonly file?: string;
+  /** 1-based line in `file` where the object's document starts, when known. */
+  readonly line?: number;
 }
 
 /**

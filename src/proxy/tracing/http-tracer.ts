@@ -113,6 +113,8 @@ export class HttpTracer implements StreamTracer<ActiveSpan> {
     if (info.upstreamHost) t('upstream_address', info.upstreamHost);
     t('http.status_code', String(info.responseCode));
     if (info.responseCode === 0 || info.responseCode >= 500) t('error', 'true');
+    // A reply this proxy made itself: its x-weft-error (code, cause, config object), for the dashboard's "explain a local reply".
+    if (info.weftError) t('x-weft-error', info.responseHeaders?.get('x-weft-error') ?? info.weftError);
     for (const c of this.config.customTags) {
       if (c.kind === 'request_header') t(c.tag, requestHeaderTag(h, c.header, c.defaultValue));
       else t(c.tag, c.value);
