@@ -18,6 +18,7 @@ const SPECS: OptionSpec[] = [
   { name: 'set', value: true, help: 'one value, e.g. --set grafana.enabled=true; repeatable, wins over files' },
   { name: 'dry-run', value: false, help: 'print the manifest instead of applying it (kubectl apply -f - takes it)' },
   { name: 'ca-dir', value: true, help: 'folder of the mesh CA (created at first use, reused after so workloads keep trusting the same root; default ./weft-ca)' },
+  { name: 'kubeconfig', value: true, help: 'kubeconfig file of the cluster (default $KUBECONFIG, then ~/.kube/config; its current context)' },
   { name: 'kube-version', value: true, help: 'the cluster\'s Kubernetes version (native sidecars from 1.29); read from the cluster when not a dry run' },
   { name: 'help', short: 'h', value: false, help: 'show this help' },
 ];
@@ -118,12 +119,14 @@ export async function runInstall(argv: string[]): Promise<number> {
     if (ca) process.stderr.write(`weft install: the manifest holds the mesh CA's private key (Secret ${INSTALL_NAMES.caSecret}) and the webhook key: keep it where you keep secrets; the CA stays in ${caDir}\n`);
     return 0;
   }
-  return (await import('./install-apply.js')).applyInstall({ values, ...(ca ? { ca } : {}), ...(kubeVersion ? { kubeVersion } : {}) }, caDir);
+  const kubeconfig = typeof o.get('kubeconfig') === 'string' ? String(o.get('kubeconfig')) : undefined;
+  return (await import('./install-apply.js')).applyInstall({ values, ...(ca ? { ca } : {}), ...(kubeVersion ? { kubeVersion } : {}) }, caDir, kubeconfig);
 }
 
 const UNINSTALL_SPECS: OptionSpec[] = [
   { name: 'purge', value: false, help: 'also delete the CRDs, and with them every VirtualService, DestinationRule, … in the cluster' },
   { name: 'dry-run', value: false, help: 'print what would be deleted' },
+  { name: 'kubeconfig', value: true, help: 'kubeconfig file of the cluster (default $KUBECONFIG, then ~/.kube/config)' },
   { name: 'help', short: 'h', value: false, help: 'show this help' },
 ];
 
@@ -137,5 +140,6 @@ export async function runUninstall(argv: string[]): Promise<number> {
     process.stdout.write(usage('uninstall', UNINSTALL_SPECS, '[--purge] [--dry-run]'));
     return 0;
   }
-  return (await import('./install-apply.js')).uninstall(parsed.options.has('purge'), parsed.options.has('dry-run'));
+  const kubeconfig = typeof parsed.options.get('kubeconfig') === 'string' ? String(parsed.options.get('kubeconfig')) : undefined;
+  return (await import('./install-apply.js')).uninstall(parsed.options.has('purge'), parsed.options.has('dry-run'), kubeconfig);
 }
