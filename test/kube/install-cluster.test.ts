@@ -48,7 +48,7 @@ describe('weft install / uninstall against the API server double', () => {
       if (o.kind === 'Secret' && o.metadata.name === 'cacerts') assert.deepEqual(s.data, o.data);
     }
     // the VirtualService CRD is established: the kind is served
-    const vs = double.put({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'reviews', namespace: 'default' }, spec: { hosts: ['reviews'] } } as never);
+    const vs = double.put({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'reviews', namespace: 'istio-system' }, spec: { hosts: ['reviews'] } } as never);
     assert.ok(vs.metadata?.resourceVersion);
   });
 
