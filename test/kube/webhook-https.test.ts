@@ -191,3 +191,29 @@ describe('admission webhooks over HTTPS', () => {
     assert.equal(r.body.response.patchType, 'JSONPatch');
   });
 });
+
+describe('the injector on odd pods', () => {
+  it('never throws: every odd pod is admitted, injected or with a reason', async () => {
+    const { mutate } = await import('../../src/kube/webhook/index.js');
+    const { webhookStats } = await import('../../src/kube/webhook/index.js');
+    const stats = webhookStats(new StatsStore());
+    const odd: unknown[] = [
+      { spec: { containers: [{ name: 'a' }], initContainers: 'nope' } },
+      { spec: { containers: [{}] } },
+      { spec: { containers: [{ name: 'a', readinessProbe: { httpGet: { port: 'missing' } } }] } },
+      { spec: {} },
+      { metadata: { annotations: { 'proxy.istio.io/config': '[1, 2' } }, spec: { containers: [{ name: 'a' }] } },
+      { metadata: { labels: { 'sidecar.istio.io/inject': 'maybe' } }, spec: { containers: [{ name: 'a' }] } },
+      { spec: { containers: [{ name: 'a', ports: 'x' }], volumes: [null, 3] } },
+    ];
+    const outcomes: string[] = [];
+    for (const [i, object] of odd.entries()) {
+      const r = mutate({ uid: `odd-${i}`, kind: { group: '', version: 'v1', kind: 'Pod' }, operation: 'CREATE', namespace: 'x', object }, { config: defaultInjectionConfig() }, stats);
+      assert.equal(r.uid, `odd-${i}`);
+      assert.equal(r.allowed, true);
+      if (r.patch === undefined) assert.ok(r.warnings?.length, `odd pod ${i}: no patch and no reason`);
+      outcomes.push(r.patch === undefined ? (r.warnings![0]!.match(/: (spec[^:]*|metadata[^:]*):/)?.[1] ?? r.warnings![0]!) : 'injected');
+    }
+    assert.deepEqual(outcomes, ['spec.initContainers', 'spec.containers[0].name', 'injected', 'spec.containers', "metadata.annotations['proxy.istio.io/config']", 'injected', 'spec.containers[0].ports']);
+  });
+});

@@ -57,11 +57,41 @@ function statusAnnotation(native: boolean, revision: string): string {
   });
 }
 
+/**
+ * The parts of the pod the injector reads, checked before anything else (the
+ * API server has typed a pod by the time it reaches a webhook; a file given
+ * to kube-inject has not).
+ */
+function podShapeProblems(pod: unknown): AnnotationProblem[] {
+  const out: AnnotationProblem[] = [];
+  if (!isRecord(pod) || !isRecord(pod.spec)) return [{ path: 'spec', message: 'a pod needs a spec' }];
+  const spec = pod.spec;
+  if (pod.metadata !== undefined && !isRecord(pod.metadata)) out.push({ path: 'metadata', message: 'must be an object' });
+  for (const k of ['labels', 'annotations'] as const) {
+    const m = isRecord(pod.metadata) ? pod.metadata[k] : undefined;
+    if (m !== undefined && !(isRecord(m) && Object.values(m).every((v) => typeof v === 'string'))) out.push({ path: `metadata.${k}`, message: 'must be a map of strings' });
+  }
+  if (!Array.isArray(spec.containers) || spec.containers.length === 0) out.push({ path: 'spec.containers', message: 'a pod needs at least one container' });
+  for (const field of ['containers', 'initContainers'] as const) {
+    const list = spec[field];
+    if (list === undefined && field === 'initContainers') continue;
+    if (!Array.isArray(list)) {
+      if (field === 'initContainers') out.push({ path: `spec.${field}`, message: 'must be a list' });
+      continue;
+    }
+    list.forEach((c, i) => {
+      if (!isRecord(c) || typeof c.name !== 'string' || c.name === '') out.push({ path: `spec.${field}[${i}].name`, message: 'every container needs a name' });
+      else if (c.ports !== undefined && !(Array.isArray(c.ports) && c.ports.every((p) => isRecord(p) && typeof p.containerPort === 'number'))) out.push({ path: `spec.${field}[${i}].ports`, message: 'must be a list of ports with containerPort' });
+    });
+  }
+  if (spec.volumes !== undefined && !(Array.isArray(spec.volumes) && spec.volumes.every(isRecord))) out.push({ path: 'spec.volumes', message: 'must be a list of volumes' });
+  return out;
+}
+
 export function injectPod(req: InjectRequest): InjectionResult {
   const original = req.pod;
-  if (!isRecord(original) || !isRecord(original.spec) || !Array.isArray(original.spec.containers) || original.spec.containers.length === 0) {
-    return { outcome: 'refused', because: 'not a pod with spec.containers', problems: [{ path: 'spec.containers', message: 'a pod needs at least one container' }] };
-  }
+  const shape = podShapeProblems(original);
+  if (shape.length) return { outcome: 'refused', because: 'not a pod the injector can read', problems: shape };
   const decision = decideInjection({ pod: original, namespace: req.namespace, revision: req.config.revision, ...(req.namespaceObject ? { namespaceObject: req.namespaceObject } : {}) });
   if (!decision.inject) return { outcome: 'skipped', because: decision.because };
   const { settings, problems } = decodeInjectionSettings(original);
