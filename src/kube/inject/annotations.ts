@@ -111,9 +111,10 @@ function checkCidrs(v: string, name: string, allowStar: boolean, problems: Annot
   for (const p of parts) {
     const [ip, bits, extra] = p.split('/');
     const family = net.isIP(ip ?? '');
-    const max = family === 6 ? 128 : 32;
-    const ok = family !== 0 && extra === undefined && bits !== undefined && /^\d+$/.test(bits) && Number(bits) <= max;
-    if (!ok) problems.push({ path: annotationPath(name), message: `"${p}" is not a CIDR (address/prefix-length, e.g. 10.0.0.0/8)${allowStar ? ' or "*"' : ''}` });
+    const ok = family === 4 && extra === undefined && bits !== undefined && /^\d+$/.test(bits) && Number(bits) <= 32;
+    // weft's capture (weft iptables) writes IPv4 rules only: an IPv6 range would fail the init container.
+    if (family === 6) problems.push({ path: annotationPath(name), message: `"${p}" is an IPv6 range; weft captures IPv4 only` });
+    else if (!ok) problems.push({ path: annotationPath(name), message: `"${p}" is not a CIDR (address/prefix-length, e.g. 10.0.0.0/8)${allowStar ? ' or "*"' : ''}` });
   }
   return parts.join(',');
 }

@@ -160,6 +160,7 @@ describe('sidecar injection', () => {
       'sidecar.istio.io/proxyCPU': 'lots',
       'traffic.sidecar.istio.io/excludeInboundPorts': '80,abc,70000',
       'traffic.sidecar.istio.io/includeOutboundIPRanges': '10.0.0.0/33',
+      'traffic.sidecar.istio.io/excludeOutboundIPRanges': 'fd00::/8',
       'proxy.istio.io/config': 'holdApplicationUntilProxyStarts: yes please\nimage: { imageType: distroless }',
       'sidecar.istio.io/interceptionMode': 'TPROXY',
     };
@@ -172,6 +173,7 @@ describe('sidecar injection', () => {
       "metadata.annotations['proxy.istio.io/config'].holdApplicationUntilProxyStarts",
       "metadata.annotations['proxy.istio.io/config'].image",
       "metadata.annotations['traffic.sidecar.istio.io/includeOutboundIPRanges']",
+      "metadata.annotations['traffic.sidecar.istio.io/excludeOutboundIPRanges']",
       "metadata.annotations['traffic.sidecar.istio.io/excludeInboundPorts']",
       "metadata.annotations['traffic.sidecar.istio.io/excludeInboundPorts']",
     ]);
