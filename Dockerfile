@@ -13,14 +13,10 @@ RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq 
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
-COPY scripts ./scripts
-COPY src ./src
-COPY bin ./bin
-COPY test ./test
-COPY bench ./bench
-COPY examples ./examples
-RUN npm run build && npm prune --omit=dev
+COPY . .
+# native/ holds the traffic capture's SO_ORIGINAL_DST addon, which `npm run build`
+# compiles when it is there; the folder is created so the copy below always works.
+RUN mkdir -p native && npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 # iptables: `weft iptables` in the istio-init container writes the capture rules.
@@ -33,6 +29,7 @@ COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/bin ./bin
 COPY --from=build /src/dist/src ./dist/src
 COPY --from=build /src/gen ./gen
+COPY --from=build /src/native ./native
 RUN ln -s /opt/weft/bin/weft.js /usr/local/bin/weft
 # The sidecar runs as istio-proxy (UID 1337, excluded from capture); the
 # init container overrides this with runAsUser: 0 and NET_ADMIN.
