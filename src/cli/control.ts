@@ -10,7 +10,7 @@ import { formatMeshConfigMessage, loadMeshConfigFile } from '../control/ingest/m
 import { parseArgs, usage, type OptionSpec } from './args.js';
 import { INJECTION_SPECS, decodeInjectionOptions } from './kube-inject.js';
 import { WEBHOOK_SPECS } from './webhook-flags.js';
-import { WebhookServer, decodeWebhookFlags, webhookCertificate } from '../kube/webhook/index.js';
+import { WebhookServer, decodeWebhookFlags, watchCertificateFiles, webhookCertificate } from '../kube/webhook/index.js';
 import { checkPrometheusUrl } from '../control/dashboard/check-url.js';
 import type { DashboardOptions, DashboardTarget } from '../control/dashboard/dashboard.js';
 import { loadScrapeTargets } from '../control/dashboard/scrape-targets-file.js';
@@ -133,6 +133,11 @@ export async function runControl(argv: string[]): Promise<number> {
         ...(webhookFlags.inject ? { injection: { config: injection } } : {}),
       });
       const port = await webhooks.listen(webhookFlags.address);
+      const server = webhooks;
+      watchCertificateFiles(webhookFlags, (cert, key) => {
+        server.setCertificate(cert, key);
+        logs.logger('webhook').info(`webhook certificate reloaded from ${webhookFlags.certFile}`);
+      }, (m) => logs.logger('webhook').error(m));
       logs.logger('webhook').info(`admission webhooks (HTTPS) on port ${port}: ${[webhookFlags.inject ? 'POST /inject' : '', webhookFlags.validate ? 'POST /validate' : ''].filter(Boolean).join(', ')}`);
     } catch (err) {
       process.stderr.write(`weft control: webhooks failed to start: ${(err as Error).message}\n`);

@@ -5,4 +5,4 @@ export { mutate, type MutateOptions } from './mutate.js';
 export { validateAdmission } from './validate.js';
 export { WebhookServer, WEBHOOK_DEFAULTS, WEBHOOK_PATHS, type WebhookServerOptions } from './webhook-server.js';
 export { webhookStats, type WebhookStats } from './webhook-stats.js';
-export { decodeWebhookFlags, webhookCertificate, type WebhookFlags } from './webhook-options.js';
+export { WEBHOOK_CERT_POLL_MS, decodeWebhookFlags, watchCertificateFiles, webhookCertificate, type WebhookFlags } from './webhook-options.js';

@@ -43,3 +43,40 @@ export function webhookCertificate(f: WebhookFlags, ca: CertificateAuthority | u
   const issued = ca.issueServingCertificate({ dnsNames: ['istiod.istio-system.svc', 'istiod.istio-system', 'localhost'], ipAddresses: ['127.0.0.1'] });
   return { certPem: issued.certChainPem, keyPem: issued.keyPem };
 }
+
+/** How often the certificate files are checked for a new version (a Secret volume updates within about a minute). */
+export const WEBHOOK_CERT_POLL_MS = 5000;
+
+/**
+ * Re-reads --webhook-cert/--webhook-key when they change (Kubernetes updates
+ * a mounted Secret in place: `weft install` issues a new certificate on every
+ * run) and hands the pair to `apply`. A pair that does not load is reported
+ * and the current certificate keeps serving. Returns a stop function.
+ */
+export function watchCertificateFiles(f: WebhookFlags, apply: (certPem: string, keyPem: string) => void, onError: (message: string) => void, intervalMs = WEBHOOK_CERT_POLL_MS): () => void {
+  if (!f.certFile || !f.keyFile) return () => undefined;
+  const files = [f.certFile, f.keyFile];
+  let last = files.map((x) => safeRead(x)).join('\0');
+  const check = (): void => {
+    const now = files.map((x) => safeRead(x)).join('\0');
+    if (now === last) return;
+    last = now;
+    const [cert, key] = files.map((x) => safeRead(x));
+    try {
+      apply(cert!, key!);
+    } catch (err) {
+      onError(`webhook certificate ${f.certFile} not reloaded: ${(err as Error).message}; the previous one keeps serving`);
+    }
+  };
+  const t = setInterval(check, intervalMs);
+  t.unref();
+  return () => clearInterval(t);
+}
+
+function safeRead(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
