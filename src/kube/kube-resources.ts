@@ -22,6 +22,7 @@ export const ISTIO_RESOURCES: readonly KubeResource[] = [
 
 function istio(group: string, kind: string): KubeResource {
   const lower = kind.toLowerCase();
-  const plural = lower.endsWith('y') ? `${lower.slice(0, -1)}ies` : `${lower}s`;
+  // Istio's plurals: -y after a consonant becomes -ies (serviceentries, authorizationpolicies), after a vowel takes -s (gateways).
+  const plural = /[^aeiou]y$/.test(lower) ? `${lower.slice(0, -1)}ies` : `${lower}s`;
   return { group, version: 'v1', plural, kind, namespaced: true };
 }

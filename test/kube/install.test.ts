@@ -297,3 +297,17 @@ certmanager:
     }
   });
 });
+
+describe('the CRDs and the control plane agree', () => {
+  it('every Istio kind the control plane watches is at a path a CRD of weft install serves (Istio\'s plurals: gateways, serviceentries)', async () => {
+    const { ISTIO_RESOURCES } = await import('../../src/kube/kube-resources.js');
+    const { acceptedKinds } = await import('../../src/kube/install/index.js');
+    const crds = acceptedKinds();
+    for (const r of ISTIO_RESOURCES) {
+      const crd = crds.find((k) => k.group === r.group && k.kind === r.kind);
+      assert.ok(crd, `no CRD for ${r.group} ${r.kind}`);
+      assert.equal(r.plural, crd.plural, `${r.kind}: the control plane watches ${r.plural}, the CRD serves ${crd.plural}`);
+      assert.ok(crd.versions.includes(r.version), `${r.kind}: the control plane watches ${r.version}, the CRD serves ${crd.versions.join(', ')}`);
+    }
+  });
+});
