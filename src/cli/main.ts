@@ -20,6 +20,7 @@ commands:
   wait      wait until the sidecar is ready (the injected postStart hook)
   status    each proxy's config sync state per xDS type (SYNCED, STALE, NACKED); in weft up, identities and certificates
   dashboard the dashboard's URL for a running weft up (--open opens it); or serve one against a Prometheus
+  iptables  capture a pod's traffic into its sidecar, as istio-init (istio-iptables' flags; --dry-run, --cleanup)
   version   print the version
 
 run "weft <command> --help" for a command's options.
@@ -68,6 +69,9 @@ export async function main(argv: string[]): Promise<void> {
       return;
     case 'dashboard':
       process.exitCode = await (await import('./dashboard.js')).runDashboard(rest);
+      return;
+    case 'iptables':
+      process.exitCode = await (await import('./iptables.js')).runIptables(rest);
       return;
     case 'version':
     case '--version':

@@ -225,6 +225,7 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
       if (!keep.has(name)) {
         l.drain();
         this.listeners.delete(name);
+        this.byPort = undefined;
         this.ctx.clock.setTimer(this.drainTimeMs, () => l.close());
       }
     }
@@ -239,11 +240,38 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
         cur.drain();
         this.ctx.clock.setTimer(this.drainTimeMs, () => cur.close());
       }
-      const l = new ActiveListener(cfg, this.ctx, (name) => this.routeTables.get(name));
+      const l = new ActiveListener(cfg, this.ctx, (name) => this.routeTables.get(name), (ip, port) => this.listenerFor(ip, port));
       if (cfg.bindToPort) await l.listen();
       this.listeners.set(cfg.name, l);
+      this.byPort = undefined;
     }
   }
+
+  /**
+   * use_original_dst's hand-off: the listener whose address is exactly
+   * ip:port, else the one on the wildcard address (0.0.0.0 or ::) of that
+   * port, as Envoy picks. Bound or not (bind_to_port: false).
+   */
+  private listenerFor(ip: string, port: number): ActiveListener | undefined {
+    if (!this.byPort) {
+      this.byPort = new Map();
+      for (const l of this.listeners.values()) {
+        const list = this.byPort.get(l.config.address.port) ?? [];
+        list.push(l);
+        this.byPort.set(l.config.address.port, list);
+      }
+    }
+    let wildcard: ActiveListener | undefined;
+    for (const l of this.byPort.get(port) ?? []) {
+      const a = l.config.address;
+      if (a.host === ip) return l;
+      if (a.host === '0.0.0.0' || a.host === '::') wildcard ??= l;
+    }
+    return wildcard;
+  }
+
+  /** Listeners by port, for listenerFor; rebuilt after the listener set changes. */
+  private byPort: Map<number, ActiveListener[]> | undefined;
 
   /** The config a running listener was built from (listener warming keeps it while the new one warms). */
   activeListenerConfig(name: string): ListenerConfig | undefined {
@@ -314,6 +342,7 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
       }
       for (const l of this.listeners.values()) l.close();
       this.listeners.clear();
+      this.byPort = undefined;
       closeTracerExporters(this.ctx);
       this.ctx.clusters.close();
       this.ctx.runtime.close();

@@ -25,6 +25,7 @@ import { inboundClusterName, listenerName, localInboundListenerName } from './na
 import { anyOf, durationFromMs, FILTER_NAMES, TYPE_URLS } from './proto-helpers.js';
 import { isHttpProtocol, type TranslateContext } from './translate-context.js';
 import { tcpProxyFilter } from './translate-tcp-routes.js';
+import { originalDstListenerFilter } from './build-capture-listeners.js';
 import { tcpMetadataExchangeFilter, withTcpTelemetryFilters } from './telemetry-filters.js';
 import type { WorkloadTarget } from './workload-targets.js';
 
@@ -49,10 +50,12 @@ export function buildInboundListeners(ctx: TranslateContext, targets: readonly W
     return out;
   }
   if (targets.length === 0) return [];
+  // Connections arrive redirected to 15006: original_dst restores the port the chains match on.
   return [withInspector({
     name: NAMES.virtualInbound,
     address: socketAddress('0.0.0.0', TRANSLATE_DEFAULTS.virtualInboundPort),
     traffic_direction: 'INBOUND',
+    listener_filters: [originalDstListenerFilter()],
     filter_chains: targets.flatMap((t) => inboundChains(ctx, t, true)),
   })];
 }
@@ -67,7 +70,7 @@ export function buildInboundListeners(ctx: TranslateContext, targets: readonly W
  */
 function withInspector(l: envoy_config_listener_v3_Listener): envoy_config_listener_v3_Listener {
   const needsTls = (l.filter_chains ?? []).some((c) => c.filter_chain_match?.transport_protocol === TRANSPORT_PROTOCOL.tls);
-  return needsTls ? { ...l, listener_filters: [tlsInspectorFilter()], continue_on_listener_filters_timeout: true } : l;
+  return needsTls ? { ...l, listener_filters: [...(l.listener_filters ?? []), tlsInspectorFilter()], continue_on_listener_filters_timeout: true } : l;
 }
 
 /**

@@ -4,6 +4,7 @@
 // Discovery follows the service's resolution as Istio does: EDS for
 // registry-resolved services (STATIC, NONE), STRICT_DNS for DNS and
 // LOGICAL_DNS for DNS_ROUND_ROBIN.
+import { buildPassthroughCluster } from './build-capture-listeners.js';
 import type { DestinationRule, Subset } from '../../api/networking.js';
 import type { Accepted, ServiceEndpoint, ServiceModel, ServicePortModel } from '../model/types.js';
 import type { envoy_config_cluster_v3_Cluster } from '../../xds/gen/types.js';
@@ -39,6 +40,8 @@ export function buildOutboundClusters(ctx: TranslateContext): envoy_config_clust
   }
   // STATIC clusters are not something proxyless gRPC accepts.
   if (!grpc) out.push(buildBlackHoleCluster());
+  // Captured traffic to destinations outside the registry (virtualOutbound, ALLOW_ANY routes).
+  if (!grpc && ctx.options.capture) out.push(buildPassthroughCluster());
   return out.sort((a, b) => (a.name! < b.name! ? -1 : a.name! > b.name! ? 1 : 0));
 }
 

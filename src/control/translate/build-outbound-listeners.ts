@@ -1,7 +1,8 @@
 // Sidecar outbound listeners, one per service port, named as Istio names them
-// (`0.0.0.0_9080`). weft's proxy does not take use_original_dst, so there is
-// no virtualOutbound hand-off: each listener binds its port on
-// OUTBOUND_BIND_ADDRESS itself. HTTP ports get an HCM over RDS (route
+// (`0.0.0.0_9080`). Without traffic capture each listener binds its port on
+// OUTBOUND_BIND_ADDRESS itself; with capture (INTERCEPTION_MODE REDIRECT) they
+// bind nothing and virtualOutbound hands connections to them
+// (build-capture-listeners.ts). HTTP ports get an HCM over RDS (route
 // configuration "<port>"); TLS ports a tls_inspector and one chain per service
 // by SNI; other TCP ports a tcp_proxy to the one service on the port.
 import type { ServiceModel } from '../model/types.js';
@@ -35,7 +36,7 @@ export function buildOutboundListeners(ctx: TranslateContext, vsIndex: VirtualSe
   for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
     const users = byPort.get(port)!;
     const name = listenerName(bind, port);
-    const base = { name, address: socketAddress(bind, port), traffic_direction: 'OUTBOUND' as const };
+    const base = { name, address: socketAddress(bind, port), traffic_direction: 'OUTBOUND' as const, ...(ctx.options.capture ? { bind_to_port: { value: false } } : {}) };
     const http = users.filter((u) => isHttpProtocol(u.protocol as never));
     if (http.length > 0) {
       conflicts(ctx, users.filter((u) => !isHttpProtocol(u.protocol as never)), port, 'HTTP');

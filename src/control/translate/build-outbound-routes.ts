@@ -4,13 +4,14 @@
 // in local mode one table, `weft_outbound_http`, for every service and port,
 // used by apps through HTTP_PROXY. Unknown hosts get Istio's block_all (or
 // allow_any) virtual host.
+import { outboundTrafficMode } from './build-capture-listeners.js';
 import type { ServiceModel } from '../model/types.js';
 import type { envoy_config_route_v3_RouteConfiguration, envoy_config_route_v3_VirtualHost } from '../../xds/gen/types.js';
 import { buildDefaultRoute } from './build-default-route.js';
 import { NAMES, TRANSLATE_DEFAULTS } from './defaults.js';
 import { MESSAGE_CODES } from './messages.js';
 import { outboundRouteName } from './names.js';
-import { sortBy } from './proto-helpers.js';
+import { durationFromMs, sortBy } from './proto-helpers.js';
 import { isHttpProtocol, serviceKey, type TranslateContext } from './translate-context.js';
 import type { RouteFlavor } from './translate-http-route.js';
 import { translateVirtualServiceRoutes } from './translate-virtual-service-routes.js';
@@ -91,14 +92,17 @@ export function routeConfiguration(name: string, vhosts: envoy_config_route_v3_V
 
 /**
  * What a sidecar answers for hosts it does not know. REGISTRY_ONLY: Istio's
- * block_all (502). ALLOW_ANY would pass through to the original destination,
- * which needs ORIGINAL_DST: weft answers 502 with the reason instead.
+ * block_all (502). ALLOW_ANY: with traffic capture, Istio's allow_any route to
+ * PassthroughCluster (on to the original destination); without capture there
+ * is no original destination to pass to, so weft answers 502 with the reason.
  */
 export function unknownHostVirtualHost(ctx: TranslateContext): envoy_config_route_v3_VirtualHost {
-  const sidecarMode = ctx.push.sidecarFor(ctx.proxy)?.obj.spec.outboundTrafficPolicy?.mode;
-  const mode = sidecarMode ?? ctx.push.mesh.outboundTrafficPolicy;
+  const mode = outboundTrafficMode(ctx);
   if (mode === 'REGISTRY_ONLY') {
     return { name: NAMES.blockAll, domains: ['*'], routes: [{ name: NAMES.blockAll, match: { prefix: '/' }, direct_response: { status: 502 } }] };
+  }
+  if (ctx.options.capture) {
+    return { name: NAMES.allowAny, domains: ['*'], routes: [{ name: NAMES.allowAny, match: { prefix: '/' }, route: { cluster: NAMES.passthroughCluster, timeout: durationFromMs(0) } }] };
   }
   ctx.messages.info(MESSAGE_CODES.PASSTHROUGH_UNSUPPORTED, `Proxy ${ctx.proxy.id}`, 'outboundTrafficPolicy',
     'ALLOW_ANY passthrough to hosts outside the registry needs ORIGINAL_DST, which weft\'s proxy does not support; such requests get 502 (add a ServiceEntry for external hosts)');

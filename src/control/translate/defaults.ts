@@ -25,7 +25,7 @@ export const TRANSLATE_DEFAULTS = {
    * one machine is not reachable from the network unless asked (`--bind`).
    */
   localInboundBindAddress: '127.0.0.1',
-  /** Istio's outbound capture port (virtualOutbound); weft names it but does not build it (see translation.md). */
+  /** Istio's outbound capture port (virtualOutbound, built for proxies with INTERCEPTION_MODE REDIRECT). */
   virtualOutboundPort: 15001,
   /** Istio's inbound capture port (virtualInbound). */
   virtualInboundPort: 15006,
@@ -101,4 +101,12 @@ export const METADATA_KEYS = {
    * command operators) of those access logs; unset or empty, the default.
    */
   accessLogFormat: 'WEFT_ACCESS_LOG_FORMAT',
+  /**
+   * Istio's own key (the injector sets ISTIO_META_INTERCEPTION_MODE): REDIRECT
+   * means iptables captures the pod's traffic (`weft iptables`), so the
+   * sidecar gets virtualOutbound (15001, use_original_dst) and per-port
+   * outbound listeners that do not bind; NONE or unset, listeners bind their
+   * ports (weft up's loopback mode).
+   */
+  interceptionMode: 'INTERCEPTION_MODE',
 } as const;

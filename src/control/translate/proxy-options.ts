@@ -21,6 +21,8 @@ export interface ProxyOptions {
   readonly accessLogFile: string | undefined;
   /** Text format of those access logs (Istio's accessLogFormat), when set. */
   readonly accessLogFormat: string | undefined;
+  /** INTERCEPTION_MODE REDIRECT: iptables captures the pod's traffic (virtualOutbound, non-binding outbound listeners). */
+  readonly capture: boolean;
 }
 
 /** Reads weft's node metadata keys (METADATA_KEYS) from a proxy. */
@@ -46,7 +48,17 @@ export function readProxyOptions(proxy: ProxyInfo, messages: MessageCollector): 
     inboundBindAddress: readBindAddress(inboundBind, key, messages),
     accessLogFile: typeof accessLogFile === 'string' && accessLogFile !== '' ? accessLogFile : undefined,
     accessLogFormat: typeof accessLogFormat === 'string' && accessLogFormat !== '' ? accessLogFormat : undefined,
+    capture: readCapture(md[METADATA_KEYS.interceptionMode], key, messages),
   };
+}
+
+/** INTERCEPTION_MODE: REDIRECT captures; NONE or unset does not; TPROXY is reported and treated as NONE. */
+function readCapture(raw: unknown, key: string, messages: MessageCollector): boolean {
+  if (raw === undefined || raw === '' || raw === 'NONE') return false;
+  if (raw === 'REDIRECT') return true;
+  messages.warn(MESSAGE_CODES.BAD_METADATA, key, `metadata.${METADATA_KEYS.interceptionMode}`,
+    `${JSON.stringify(raw)} is not supported (weft captures with REDIRECT; TPROXY is not implemented); listeners bind their ports as with NONE`);
+  return false;
 }
 
 /** WEFT_INBOUND_BIND_ADDRESS: an IP address; anything else is reported and the loopback default kept. */

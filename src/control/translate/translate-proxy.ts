@@ -17,6 +17,7 @@ import { buildInboundListeners } from './build-inbound-listeners.js';
 import { buildLocalOutboundListener } from './build-local-outbound-listener.js';
 import { buildOutboundClusters } from './build-outbound-clusters.js';
 import { buildOutboundListeners } from './build-outbound-listeners.js';
+import { buildVirtualOutboundListener } from './build-capture-listeners.js';
 import { buildLocalProxyRouteConfig, buildSidecarRouteConfig, meshVirtualServices, outboundHttpPorts } from './build-outbound-routes.js';
 import { MessageCollector, type TranslationMessage } from './messages.js';
 import { sortBy } from './proto-helpers.js';
@@ -81,6 +82,7 @@ function listenersOf(ctx: TranslateContext): envoy_config_listener_v3_Listener[]
       const vsIndex = meshVirtualServices(ctx);
       // Local mode replaces the per-port outbound listeners (they would all bind one machine's ports).
       const outbound = ctx.options.outboundHttpProxyPort !== undefined ? buildLocalOutboundListener(ctx) : buildOutboundListeners(ctx, vsIndex);
+      if (ctx.options.capture) outbound.push(buildVirtualOutboundListener(ctx));
       return sortBy([...outbound, ...buildInboundListeners(ctx, workloadTargets(ctx))], (l) => l.name ?? '');
     }
   }

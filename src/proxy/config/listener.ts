@@ -72,6 +72,13 @@ export interface ListenerConfig {
   readonly httpInspector: boolean;
   /** envoy.filters.listener.original_dst: see upstream/original-dst.ts for what it recovers on weft. */
   readonly originalDst: boolean;
+  /**
+   * use_original_dst: a connection whose original destination was restored
+   * goes to the listener bound (or not: bind_to_port false) to that address,
+   * else to the wildcard listener on that port, else stays here (Envoy's
+   * hand-off from Istio's virtualOutbound to the per-port listeners).
+   */
+  readonly useOriginalDst: boolean;
   readonly listenerFiltersTimeoutMs: number;
   readonly continueOnListenerFiltersTimeout: boolean;
   readonly accessLogs: AccessLogConfig[];
@@ -94,7 +101,7 @@ export interface ListenerDecodeContext {
 const LISTENER_FIELDS = [
   'name', 'address', 'stat_prefix', 'filter_chains', 'default_filter_chain', 'listener_filters', 'listener_filters_timeout',
   'continue_on_listener_filters_timeout', 'per_connection_buffer_limit_bytes', 'traffic_direction', 'access_log',
-  'bind_to_port', 'metadata', 'drain_type', 'enable_reuse_port', 'reuse_port',
+  'bind_to_port', 'metadata', 'drain_type', 'enable_reuse_port', 'reuse_port', 'use_original_dst',
 ] as const;
 
 export function decodeListener(l: envoy_config_listener_v3_Listener, path: string, errs: ConfigErrors, ctx: ListenerDecodeContext): ListenerConfig | undefined {
@@ -128,6 +135,10 @@ export function decodeListener(l: envoy_config_listener_v3_Listener, path: strin
     errs.warn(joinPath(path, 'listener_filters'), 'filter chains match on server_names or transport_protocol "tls" but no envoy.filters.listener.tls_inspector is configured; weft adds it as Envoy does');
     tlsInspector = true;
   }
+  const useOriginalDst = l.use_original_dst?.value ?? false;
+  if (useOriginalDst && !originalDst) {
+    errs.warn(joinPath(path, 'use_original_dst'), 'has no effect without the envoy.filters.listener.original_dst listener filter: nothing restores the original destination to hand the connection off by');
+  }
   if (!address) return undefined;
   return {
     name,
@@ -138,6 +149,7 @@ export function decodeListener(l: envoy_config_listener_v3_Listener, path: strin
     tlsInspector,
     httpInspector,
     originalDst,
+    useOriginalDst,
     listenerFiltersTimeoutMs: durationMs(l.listener_filters_timeout, LISTENER_DEFAULTS.listenerFiltersTimeoutMs),
     continueOnListenerFiltersTimeout: l.continue_on_listener_filters_timeout ?? false,
     accessLogs: decodeAccessLogs(l.access_log, joinPath(path, 'access_log'), errs),

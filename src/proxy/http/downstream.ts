@@ -42,6 +42,8 @@ export interface ConnectionInfo {
   readonly serverName?: string;
   /** The original destination restored by envoy.filters.listener.original_dst (on weft: the local address). */
   readonly originalDst?: { ip: string; port: number };
+  /** When SO_ORIGINAL_DST restored the destination: the socket's own local address (the capture port). */
+  readonly arrivedOn?: { ip: string; port: number };
   /** Set when the listener terminated TLS: version, cipher, both certificates (access log operators). */
   readonly tls?: TlsConnectionInfo;
 }

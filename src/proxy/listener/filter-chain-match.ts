@@ -17,6 +17,13 @@ export interface ConnectionFacts {
   transportProtocol: string;
   /** ALPN offered by the client, or the HTTP version detected by http_inspector. */
   applicationProtocols: string[];
+  /**
+   * Set when envoy.filters.listener.original_dst restored the destination
+   * (SO_ORIGINAL_DST): the address the socket really arrived on, while
+   * destinationIp/destinationPort are the restored ones (as in Envoy, where
+   * the restored address becomes the connection's local address).
+   */
+  arrivedOn?: { ip: string; port: number };
 }
 
 type Scorer<T> = (m: FilterChainMatch, f: ConnectionFacts) => number; // -1 no match, 0 wildcard, >0 specificity

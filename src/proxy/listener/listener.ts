@@ -24,6 +24,7 @@ import { selectFilterChain, type ConnectionFacts } from './filter-chain-match.js
 import { detectHttp, parseClientHello } from './inspectors.js';
 import type { Counter, Gauge } from '../../stats/index.js';
 import { listenerConnectionLimitKey } from '../runtime/known-keys.js';
+import { readOriginalDst } from './original-dst/addon.js';
 
 interface RuntimeChain {
   readonly config: FilterChainConfig;
@@ -43,6 +44,11 @@ interface RuntimeChain {
 /** Looks up an RDS route table by name (dynamic config); undefined until it arrives. */
 export type RdsLookup = (name: string) => RouteTable | undefined;
 
+/** use_original_dst: the listener for a restored destination (exact address, else wildcard on its port), if any. */
+export type ListenerHandoff = (ip: string, port: number) => ActiveListener | undefined;
+
+type Address = { ip: string; port: number };
+
 let nextConnectionId = 1;
 
 export class ActiveListener {
@@ -60,9 +66,12 @@ export class ActiveListener {
   /** envoy.resource_limits.listener.<name>.connection_limit */
   private readonly connectionLimitKey: string;
   private draining = false;
+  /** original_dst: connections whose destination could not be restored (and the first reason, logged once). */
+  private readonly notRestored: Counter;
+  private restoreWarned = false;
   config: ListenerConfig;
 
-  constructor(config: ListenerConfig, private readonly ctx: ProxyContext, private readonly rds: RdsLookup) {
+  constructor(config: ListenerConfig, private readonly ctx: ProxyContext, private readonly rds: RdsLookup, private readonly handoff?: ListenerHandoff) {
     this.config = config;
     const p = `listener.${config.statPrefix}.`;
     this.cxTotal = ctx.stats.counter(p + 'downstream_cx_total');
@@ -74,6 +83,7 @@ export class ActiveListener {
       downstream_global_cx_overflow: ctx.stats.counter(p + 'downstream_global_cx_overflow'),
       downstream_cx_overload_reject: ctx.stats.counter(p + 'downstream_cx_overload_reject'),
     };
+    this.notRestored = ctx.stats.counter(p + 'original_dst_not_restored');
     this.connectionLimitKey = listenerConnectionLimitKey(config.name);
     this.buildChains(config);
   }
@@ -145,7 +155,37 @@ export class ActiveListener {
     return a && typeof a === 'object' ? a.port : undefined;
   }
 
-  private onConnection(socket: net.Socket): void {
+  /**
+   * envoy.filters.listener.original_dst: the destination the connection had
+   * before iptables redirected it, or undefined (counted; the first reason is
+   * logged) when it cannot be read. The listener then goes on with the
+   * socket's own local address, as Envoy does for a connection that was not
+   * redirected.
+   */
+  private restore(socket: net.Socket): Address | undefined {
+    const r = readOriginalDst(socket);
+    if (r.ok) return { ip: stripMapped(r.ip), port: r.port };
+    this.notRestored.inc();
+    if (!this.restoreWarned && r.code !== 'ENOENT') {
+      this.restoreWarned = true;
+      this.ctx.log.error(`listener ${this.config.name}: envoy.filters.listener.original_dst cannot restore original destinations (${r.code}): ${r.reason}`);
+    }
+    return undefined;
+  }
+
+  /** `restored`: set when another listener (use_original_dst) handed the connection over. */
+  onConnection(socket: net.Socket, handed?: Address): void {
+    let restored = handed;
+    if (!restored && this.config.originalDst) {
+      restored = this.restore(socket);
+      if (restored && this.config.useOriginalDst && this.handoff && !this.draining) {
+        const target = this.handoff(restored.ip, restored.port);
+        if (target && target !== this) {
+          target.onConnection(socket, restored);
+          return;
+        }
+      }
+    }
     if (this.draining) {
       socket.destroy();
       return;
@@ -170,7 +210,7 @@ export class ActiveListener {
     const cfg = this.config;
     const needsPeek = cfg.tlsInspector || cfg.httpInspector;
     if (!needsPeek) {
-      this.dispatch(socket, this.facts(socket, '', 'raw_buffer', []));
+      this.dispatch(socket, this.facts(socket, '', 'raw_buffer', [], restored));
       return;
     }
     let buf: Buffer | undefined;
@@ -194,7 +234,7 @@ export class ActiveListener {
       socket.removeListener('end', onEnd);
       socket.pause();
       // The handler gets the peeked bytes back and resumes reading itself.
-      this.dispatch(socket, this.facts(socket, sni, transport, alpn), buf);
+      this.dispatch(socket, this.facts(socket, sni, transport, alpn, restored), buf);
     };
     const onData = (chunk: Buffer) => {
       buf = buf ? Buffer.concat([buf, chunk]) : chunk;
@@ -215,7 +255,19 @@ export class ActiveListener {
     socket.once('end', onEnd);
   }
 
-  private facts(socket: net.Socket, serverName: string, transportProtocol: string, applicationProtocols: string[]): ConnectionFacts {
+  private facts(socket: net.Socket, serverName: string, transportProtocol: string, applicationProtocols: string[], restored?: Address): ConnectionFacts {
+    if (restored) {
+      return {
+        destinationPort: restored.port,
+        destinationIp: restored.ip,
+        arrivedOn: { ip: stripMapped(socket.localAddress ?? ''), port: socket.localPort ?? 0 },
+        sourceIp: socket.remoteAddress ?? '',
+        sourcePort: socket.remotePort ?? 0,
+        serverName,
+        transportProtocol,
+        applicationProtocols,
+      };
+    }
     return {
       destinationPort: socket.localPort ?? 0,
       destinationIp: socket.localAddress ?? '',
@@ -265,7 +317,10 @@ export class ActiveListener {
     }
     if (chain.tcp) {
       if (peeked) socket.unshift(peeked);
-      chain.tcp.handle(socket, id, tls?.info, tls?.alpn);
+      chain.tcp.handle(socket, id, tls?.info, tls?.alpn, this.config.originalDst || f.arrivedOn ? {
+        local: f.arrivedOn ?? { ip: stripMapped(f.destinationIp), port: f.destinationPort },
+        restored: { ip: stripMapped(f.destinationIp), port: f.destinationPort },
+      } : undefined);
       return;
     }
     if (chain.httpExchange) {
@@ -291,8 +346,10 @@ export class ActiveListener {
       scheme: tls ? 'https' : 'http',
       ...(f.serverName ? { serverName: f.serverName } : tls?.socket.servername ? { serverName: tls.socket.servername.toLowerCase() } : {}),
       ...(tls ? { tls: tls.info } : {}),
-      // Node has no SO_ORIGINAL_DST: what the filter can restore is the local address.
-      ...(this.config.originalDst ? { originalDst: { ip: stripMapped(f.destinationIp), port: f.destinationPort } } : {}),
+      // Restored by SO_ORIGINAL_DST (arrivedOn set), else the local address (a loop the ORIGINAL_DST LB refuses).
+      // (A connection handed over by use_original_dst carries what the other listener restored.)
+      ...(this.config.originalDst || f.arrivedOn ? { originalDst: { ip: stripMapped(f.destinationIp), port: f.destinationPort } } : {}),
+      ...(f.arrivedOn ? { arrivedOn: f.arrivedOn } : {}),
     }, tls?.alpn);
   }
 

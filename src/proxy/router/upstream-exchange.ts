@@ -645,7 +645,7 @@ export function parseGrpcTimeout(v: string | undefined): number | undefined {
 function downstreamDestination(s: HttpStream): DownstreamDestination {
   return {
     header: (name) => s.headers.get(name),
-    local: { ip: s.conn.localAddress, port: s.conn.localPort },
+    local: s.conn.arrivedOn ?? { ip: s.conn.localAddress, port: s.conn.localPort },
     ...(s.conn.originalDst ? { restored: s.conn.originalDst } : {}),
   };
 }

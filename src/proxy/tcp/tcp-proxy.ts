@@ -101,9 +101,11 @@ export class TcpProxy {
    * unshifted); `tlsInfo` and `alpn` (the negotiated protocol) when the
    * listener terminated TLS.
    */
-  handle(down: net.Socket, connId: number, tlsInfo?: TlsConnectionInfo, alpn?: string): void {
+  handle(down: net.Socket, connId: number, tlsInfo?: TlsConnectionInfo, alpn?: string, dest?: { local: { ip: string; port: number }; restored: { ip: string; port: number } }): void {
     const st = this.stats;
     const info = this.startInfo(down, connId);
+    // As Envoy: the restored original destination is the connection's local address (%DOWNSTREAM_LOCAL_ADDRESS%).
+    if (dest) info.downstreamLocalAddress = `${dest.restored.ip}:${dest.restored.port}`;
     if (tlsInfo) info.downstreamTls = tlsInfo;
     st.cxTotal.inc();
     st.cxActive.inc();
@@ -145,7 +147,9 @@ export class TcpProxy {
     const tried = new Set<unknown>();
     const connect = (): void => {
       attempts++;
-      const host = cluster.pickHost({ hash, attempt: attempts, shouldSkipHost: (h) => tried.has(h) });
+      const lbCtx = { hash, attempt: attempts, shouldSkipHost: (h: unknown) => tried.has(h) };
+      // ORIGINAL_DST clusters (PassthroughCluster) connect where the connection was going.
+      const host = cluster.pickHost(cluster.originalDst && dest ? { ...lbCtx, downstream: { header: () => undefined, ...dest } } : lbCtx);
       if (!host) {
         cluster.stats.upstreamCxNoneHealthy.inc();
         info.setResponseFlag(UH);
