@@ -33,6 +33,7 @@ export async function applyInstall(input: ManifestInput, caDir: string, kubeconf
     }
   }
   process.stderr.write(`weft install: done; the mesh CA stays in ${caDir} (keep it: a later install reuses it)\n`);
+  if (input.values.injector) process.stderr.write('weft install: to inject sidecars: kubectl label namespace <namespace> istio-injection=enabled, then restart its workloads\n');
   return 0;
 }
 
