@@ -19,6 +19,7 @@ import type { RouteTable } from './route/route-table.js';
 import { AdminServer } from './admin/admin.js';
 import { WEFT_VERSION } from '../common/version.js';
 import type { XdsClient } from './xds-client/xds-client.js';
+import type { AdsTransportFactory } from './xds-client/ads-stream.js';
 import type { HdsClient } from './hds/hds-client.js';
 import { DEFAULT_STATS_FLUSH_INTERVAL_MS } from '../stats/index.js';
 import { Runtime } from './runtime/runtime.js';
@@ -51,6 +52,12 @@ export interface ProxyOptions {
   agent?: AgentConfig;
   /** How long start() waits for the agent's first certificate before going on without it (default 10 s). */
   agentStartWaitMs?: number;
+  /** The ADS stream under the xDS client (a worker of `--concurrency N` relays it through the primary); gRPC by default. */
+  adsTransport?: AdsTransportFactory;
+  /** --concurrency, for server_info and the server.concurrency gauge. */
+  concurrency?: number;
+  /** Bind the admin listener for this process alone (a worker's private admin must not be shared through node:cluster). */
+  adminExclusive?: boolean;
 }
 
 export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
@@ -139,7 +146,7 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
     stats.gauge('server.live', 'never_import').set(0);
     stats.gauge('server.state').set(2);
     stats.gauge('server.uptime');
-    stats.gauge('server.concurrency').set(1);
+    stats.gauge('server.concurrency').set(opts.concurrency ?? 1);
   }
 
   /** Binds admin, creates clusters, binds listeners; LIVE when done. */
@@ -151,7 +158,7 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
     this.ctx.overload.start();
     if (b.admin) {
       this.admin = new AdminServer(this);
-      this.adminPort = await this.admin.listen(b.admin.address.host, b.admin.address.port);
+      this.adminPort = await this.admin.listen(b.admin.address.host, b.admin.address.port, this.opts.adminExclusive);
     }
     // After the admin (its /weft/agent shows why a first certificate is late), before clusters and listeners.
     if (this.opts.agent) await this.startNodeAgent(this.opts.agent);
@@ -170,7 +177,7 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
       // LIVE once the first full config from xDS is applied and ACKed.
       // Loaded only when needed: gRPC costs ~13 MiB of RSS a static proxy does not need.
       const { XdsClient } = await import('./xds-client/xds-client.js');
-      this.xds = new XdsClient(this, b.dynamic, this.sds);
+      this.xds = new XdsClient(this, b.dynamic, this.sds, this.opts.adsTransport);
       this.sds.attachAds(this.xds);
       this.xds.start();
     } else this.markLive();
@@ -316,7 +323,7 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
       version: `weft/${WEFT_VERSION}`,
       state: this.state,
       hot_restart_version: 'disabled',
-      command_line_options: { config_path: this.opts.configPath ?? '', drain_time: `${this.drainTimeMs / 1000}s`, concurrency: 1 },
+      command_line_options: { config_path: this.opts.configPath ?? '', drain_time: `${this.drainTimeMs / 1000}s`, concurrency: this.opts.concurrency ?? 1 },
       node: { id: this.bootstrap.node.id, cluster: this.bootstrap.node.cluster, metadata: this.bootstrap.node.metadata, user_agent_name: 'weft' },
       uptime_current_epoch: `${up}s`,
       uptime_all_epochs: `${up}s`,

@@ -2,7 +2,16 @@
 // counter and one sketch bin: no allocation after the first value in a decade.
 // Quantiles and cumulative buckets are computed only when rendered.
 import { SUPPORTED_QUANTILES } from './defaults.js';
-import { LogLinearSketch } from './log-linear-sketch.js';
+import { LogLinearSketch, type SketchBins } from './log-linear-sketch.js';
+
+/** A histogram's data as plain values (Histogram.exportState()). */
+export interface HistogramState {
+  count: number;
+  sum: number;
+  buckets: Float64Array;
+  sketch: SketchBins;
+  interval: { sketch: SketchBins; buckets: Float64Array } | null;
+}
 import type { StatMeta } from './stat-meta.js';
 
 /** Envoy's Histogram::Unit; informational in weft (values are recorded as given). */
@@ -72,6 +81,30 @@ export class Histogram {
     for (let i = 0; i < n; i++) iv[i] = this.bucketCounts[i]! - snap[i]!;
     snap.set(this.bucketCounts);
     this.flushedCount = this.count;
+  }
+
+  /** Everything recorded, as plain data (structured-clonable), for merging histograms of several processes. */
+  exportState(): HistogramState {
+    return {
+      count: this.count,
+      sum: this.sum,
+      buckets: this.bucketCounts.slice(),
+      sketch: this.sketch.bins(),
+      interval: this.intervalSketch && this.intervalBuckets ? { sketch: this.intervalSketch.bins(), buckets: this.intervalBuckets.slice() } : null,
+    };
+  }
+
+  /** Adds a state from exportState() of a histogram with the same bounds (cumulative and last-interval data). */
+  mergeState(s: HistogramState): void {
+    this.count += s.count;
+    this.sum += s.sum;
+    for (let i = 0; i < this.bucketCounts.length && i < s.buckets.length; i++) this.bucketCounts[i]! += s.buckets[i]!;
+    this.sketch.addBins(s.sketch);
+    if (s.interval) {
+      (this.intervalSketch ??= new LogLinearSketch()).addBins(s.interval.sketch);
+      const iv = (this.intervalBuckets ??= new Float64Array(this.bucketCounts.length));
+      for (let i = 0; i < iv.length && i < s.interval.buckets.length; i++) iv[i]! += s.interval.buckets[i]!;
+    }
   }
 
   /** Quantiles (SUPPORTED_QUANTILES order) over every sample; NaN when empty. */

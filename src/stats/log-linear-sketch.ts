@@ -31,6 +31,13 @@ function binWidth(e: number): number {
   return e >= 1 ? POW10[e - 1]! : 1 / POW10[1 - e]!;
 }
 
+/** A sketch's bins as plain data (see LogLinearSketch.bins()). */
+export interface SketchBins {
+  zero: number;
+  total: number;
+  decades: (Float64Array | null)[];
+}
+
 export class LogLinearSketch {
   /** Samples that are zero, negative, NaN, or below 10^EXP_MIN. */
   zero = 0;
@@ -132,6 +139,32 @@ export class LogLinearSketch {
       const dst = this.decades[i] ?? (this.decades[i] = new Float64Array(90));
       for (let j = 0; j < 90; j++) dst[j] = da[j]! - (db ? db[j]! : 0);
     }
+  }
+
+  /** Adds every sample of `other` (merging the sketches of several processes). */
+  addSketch(other: LogLinearSketch): void {
+    this.zero += other.zero;
+    this.total += other.total;
+    for (let i = 0; i < DECADES; i++) {
+      const src = other.decades[i] ?? null;
+      if (!src) continue;
+      const dst = this.decades[i] ?? (this.decades[i] = new Float64Array(90));
+      for (let j = 0; j < 90; j++) dst[j]! += src[j]!;
+    }
+  }
+
+  /** The bins as plain data (structured-clonable), for addBins() in another process. */
+  bins(): SketchBins {
+    return { zero: this.zero, total: this.total, decades: this.decades.slice() };
+  }
+
+  /** Adds bins exported by bins(). */
+  addBins(b: SketchBins): void {
+    const s = new LogLinearSketch();
+    s.zero = b.zero;
+    s.total = b.total;
+    for (let i = 0; i < DECADES; i++) s.decades[i] = b.decades[i] ?? null;
+    this.addSketch(s);
   }
 
   clear(): void {

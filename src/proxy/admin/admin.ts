@@ -18,7 +18,7 @@ export class AdminServer {
 
   constructor(private readonly proxy: AdminRuntime) {}
 
-  listen(host: string, port: number): Promise<number> {
+  listen(host: string, port: number, exclusive = false): Promise<number> {
     const server = http.createServer((req, res) => {
       try {
         this.handle(req, res);
@@ -30,7 +30,7 @@ export class AdminServer {
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host, port }, () => {
+      server.listen({ host, port, exclusive }, () => {
         server.removeListener('error', reject);
         resolve((server.address() as net.AddressInfo).port);
       });

@@ -16,6 +16,8 @@ const CONN_INFO = Symbol('weft.connectionInfo');
 const STATE = Symbol('weft.h2SessionState');
 /** After GOAWAY for too many premature resets, how long streams still open may finish. */
 const PREMATURE_RESET_CLOSE_GRACE_MS = 1000;
+/** One function for every stream's 'error' (errors end in 'close', handled there): no closure per stream. */
+const IGNORE = (): void => undefined;
 
 /** A stream whose HEADERS arrived; it starts on the next event-loop turn. */
 interface PendingStream {
@@ -28,6 +30,8 @@ interface PendingStream {
   sink: H2Sink | undefined;
   /** Its close was counted (premature-reset bookkeeping runs once). */
   counted: boolean;
+  /** The HttpStream once started: a close before it is done is a downstream reset. */
+  http: HttpStream | undefined;
 }
 
 /** Per-session bookkeeping: idle time, premature resets, streams waiting to start. */
@@ -77,7 +81,7 @@ export class H2Server {
       if (this.handing) (session as unknown as { [CONN_INFO]?: ConnectionInfo })[CONN_INFO] = this.handing;
       const state = new SessionState(hcm.clock.now());
       (session as unknown as { [STATE]: SessionState })[STATE] = state;
-      session.on('error', () => undefined);
+      session.on('error', IGNORE);
       session.once('close', () => {
         this.sessions.delete(session);
         state.idleTimer?.cancel();
@@ -132,18 +136,26 @@ export class H2Server {
    * malformed frames, CVE-2025-8671).
    */
   private onHeaders(session: http2.ServerHttp2Session, state: SessionState, stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
-    const p: PendingStream = { session, stream, headers, started: this.hcm.clock.now(), trailers: undefined, sink: undefined, counted: false };
+    const p: PendingStream = { session, stream, headers, started: this.hcm.clock.now(), trailers: undefined, sink: undefined, counted: false, http: undefined };
     state.active++;
-    stream.on('error', () => undefined);
-    stream.once('close', () => this.onStreamClosed(session, state, p));
+    stream.on('error', IGNORE);
+    // One 'close' listener per stream ('on', not 'once': close fires once, and once() allocates a wrapper).
+    stream.on('close', () => {
+      this.onStreamClosed(session, state, p);
+      const s = p.http;
+      if (s && s.state !== 'done') s.onDownstreamReset();
+    });
     if (stream.destroyed) {
       // Reset before it was even announced: its 'close' may already be past.
       setImmediate(() => this.onStreamClosed(session, state, p));
       return;
     }
-    stream.once('trailers', (t: http2.IncomingHttpHeaders) => {
-      if (!p.sink) p.trailers = t;
-    });
+    // A request that ended with its HEADERS has no body or trailers to wait for.
+    if (!stream.endAfterHeaders) {
+      stream.on('trailers', (t: http2.IncomingHttpHeaders) => {
+        if (!p.sink) p.trailers = t;
+      });
+    }
     state.queue.push(p);
     if (!state.scheduled) {
       state.scheduled = true;
@@ -221,8 +233,16 @@ export class H2Server {
     p.sink = sink;
     const s = this.hcm.newStream(info, sink, method, path, authority, scheme, map);
     sink.stream = s;
+    p.http = s;
     const ended = stream.endAfterHeaders;
-    if (ended) s.requestComplete = true;
+    if (ended) {
+      // No body, no trailers: no listeners for them. Flowing all the same: node:http2
+      // resets (RST_STREAM NO_ERROR) a server stream whose request side was never read.
+      s.requestComplete = true;
+      stream.resume();
+      s.start();
+      return;
+    }
     stream.on('data', (chunk: Buffer) => s.onRequestData(chunk, false));
     const onTrailers = (t: http2.IncomingHttpHeaders) => {
       const tm = new HeaderMap();
@@ -241,9 +261,6 @@ export class H2Server {
     stream.on('end', () => {
       if (early) onTrailers(early);
       else if (!sink.gotTrailers && !ended) s.onRequestData(EMPTY, true);
-    });
-    stream.on('close', () => {
-      if (s.state !== 'done') s.onDownstreamReset();
     });
     s.start();
   }
@@ -266,9 +283,10 @@ class H2Sink implements DownstreamSink {
   private waitTrailers = false;
   private trailers: HeaderMap | undefined;
 
-  constructor(private readonly h2: http2.ServerHttp2Stream) {
-    h2.on('drain', () => this.onDrain?.());
-  }
+  /** Listens for 'drain' only once a write was refused: most responses never wait. */
+  private drainArmed = false;
+
+  constructor(private readonly h2: http2.ServerHttp2Stream) {}
 
   writeHeaders(status: number, headers: HeaderMap, end: boolean): void {
     const h2 = this.h2;
@@ -313,7 +331,12 @@ class H2Sink implements DownstreamSink {
       h2.end(chunk);
       return true;
     }
-    return h2.write(chunk);
+    const ok = h2.write(chunk);
+    if (!ok && !this.drainArmed) {
+      this.drainArmed = true;
+      h2.on('drain', () => this.onDrain?.());
+    }
+    return ok;
   }
 
   writeTrailers(trailers: HeaderMap): void {

@@ -76,16 +76,32 @@ export class HttpHandler {
   }
 
   /**
-   * node:http2 reads the socket's handle directly, so bytes already read
-   * cannot be put back with unshift(): such a connection goes through a
-   * small Duplex that replays them first.
+   * node:http2 reads the socket's handle directly; bytes already read (the
+   * preface the codec was chosen by) go back with unshift(), and node:http2
+   * feeds what is buffered on the socket to the session before reading the
+   * handle (Node ≥ 14.13). The session then runs on the native handle: a JS
+   * Duplex in between costs a JS write and a syscall per frame. A socket
+   * without a native handle still goes through the replaying Duplex.
    */
   private toH2(socket: net.Socket, info: ConnectionInfo, first: Buffer | undefined): void {
     // Listener sockets are half-open capable (tcp_proxy needs it); over TLS,
     // node:http2 then never closes a session whose peer is gone: the peer's
     // end is the end of the connection for HTTP/2.
-    if (info.tls) socket.once('end', () => socket.end());
-    this.h2Server().handle(first && first.length ? replayingSocket(socket, first) : socket, info);
+    // The same holds for h2c on the native handle (the replaying Duplex below ends itself).
+    if (info.tls || (socket as { _handle?: unknown })._handle) socket.once('end', () => socket.end());
+    if (first && first.length && !(socket as { _handle?: unknown })._handle) {
+      this.h2Server().handle(replayingSocket(socket, first), info);
+      socket.resume();
+      return;
+    }
+    if (first && first.length) {
+      // Paused, and not resumed: a flowing socket would hand the bytes to 'data' (nobody) before the session reads them.
+      socket.pause();
+      socket.unshift(first);
+      this.h2Server().handle(socket, info);
+      return;
+    }
+    this.h2Server().handle(socket, info);
     socket.resume();
   }
 

@@ -19,7 +19,18 @@ export interface AdsStreamHandlers {
   onClose(reason: string): void;
 }
 
-export class AdsStream {
+/** What the xDS client needs of its stream; AdsStream is the gRPC one, workers/ has one relayed by the primary process. */
+export interface AdsTransport {
+  start(): void;
+  stop(): void;
+  send(bytes: Uint8Array): void;
+  readonly connected: boolean;
+}
+
+/** Makes the ADS transport for the xDS client (the default: `new AdsStream(...)`). */
+export type AdsTransportFactory = (target: () => string | undefined, method: string, authority: string, handlers: AdsStreamHandlers) => AdsTransport;
+
+export class AdsStream implements AdsTransport {
   private client: grpc.Client | undefined;
   private call: grpc.ClientDuplexStream<Buffer, Buffer> | undefined;
   private attempt = 0;

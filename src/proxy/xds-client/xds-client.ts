@@ -26,7 +26,7 @@ import type { DynamicResourcesConfig } from '../config/dynamic-resources.js';
 import type { ListenerConfig } from '../config/listener.js';
 import type { RouteTable } from '../route/route-table.js';
 import type { DynamicState, XdsRuntime } from '../runtime.js';
-import { ADS_DELTA_METHOD, ADS_SOTW_METHOD, AdsStream } from './ads-stream.js';
+import { ADS_DELTA_METHOD, ADS_SOTW_METHOD, AdsStream, type AdsTransport, type AdsTransportFactory } from './ads-stream.js';
 import { FileSubscription } from './file-subscription.js';
 import { nodeProto } from './node.js';
 import type { AdsSecretChannel, AdsSecretTarget, SecretWarming } from '../tls/sds/secret-sources.js';
@@ -73,7 +73,7 @@ export interface XdsTypeStatus {
 
 export class XdsClient implements AdsSecretChannel {
   /** Absent when every dynamic type comes from a file (no ads_config). */
-  private stream: AdsStream | undefined;
+  private stream: AdsTransport | undefined;
   private readonly files: FileSubscription[] = [];
   private readonly state = new Map<XdsKind, TypeState>();
   private readonly listeners = new Map<string, Held<ListenerConfig>>();
@@ -94,14 +94,15 @@ export class XdsClient implements AdsSecretChannel {
    *   warm on (the SDS manager); without it Secret responses are ignored and
    *   nothing waits for secrets.
    */
-  constructor(private readonly proxy: XdsRuntime, private readonly cfg: DynamicResourcesConfig, private readonly secrets?: AdsSecretTarget & SecretWarming) {
+  constructor(private readonly proxy: XdsRuntime, private readonly cfg: DynamicResourcesConfig, private readonly secrets?: AdsSecretTarget & SecretWarming, transport?: AdsTransportFactory) {
     this.log = proxy.logs.logger('xds');
     for (const t of RESOURCE_TYPES) this.state.set(t.kind, { version: '', nonce: '', names: new Set(), received: false });
     const ctx = proxy.ctx;
     const delta = cfg.apiType === 'DELTA_GRPC';
     if (cfg.ldsPath) this.files.push(new FileSubscription(LDS as ResourceType<unknown>, cfg.ldsPath, this, proxy.ctx.stats, !cfg.withoutAds, this.log));
     if (cfg.cdsPath) this.files.push(new FileSubscription(CDS as ResourceType<unknown>, cfg.cdsPath, this, proxy.ctx.stats, !cfg.withoutAds, this.log));
-    this.stream = cfg.withoutAds ? undefined : new AdsStream(
+    const make: AdsTransportFactory = transport ?? ((target, method, authority, handlers) => new AdsStream(target, method, authority, handlers, ctx.clock, ctx.random, this.log));
+    this.stream = cfg.withoutAds ? undefined : make(
       () => {
         const c = ctx.clusters.get(cfg.cluster);
         const h = c?.pickHost();
@@ -114,9 +115,6 @@ export class XdsClient implements AdsSecretChannel {
         onMessage: (b) => (delta ? this.onDeltaResponse(b) : this.onSotwResponse(b)),
         onClose: () => undefined,
       },
-      ctx.clock,
-      ctx.random,
-      this.log,
     );
     proxy.dynamicState = () => this.dynamicState();
     // A secret that arrives (or times out) may complete a warming listener or cluster.
