@@ -7,6 +7,8 @@
 //   node dist/bench/proxy-bench.js [--quick] [--only weft,nginx] [--reps 3]
 //     [--duration 10] [--fixed-rate 1000] [--fixed-duration 10] [--connections 50]
 //     [--no-h2] [--quiet-wait 60] [--out bench/results]
+//     [--base DIR]  (also base-weft, base-weft-telemetry: the same configs run from another built checkout)
+//     [--weft-node-flags "--max-semi-space-size=2"]  (node flags for every weft process)
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -45,7 +47,7 @@ import { numberOption, quietGate, selectTargets, withCpu } from './lib/bench-run
 const PROXY_CORE = 0;
 const LOAD_CORE = 1;
 /** Every target, in report order. */
-const ALL_TARGETS = ['direct', 'nginx', 'haproxy', 'weft', 'weft-resilience', 'weft-istio-stats', 'weft-rbac', 'weft-tracing', 'weft-telemetry', 'weft-extauthz', 'weft-jwt'] as const;
+const ALL_TARGETS = ['direct', 'nginx', 'haproxy', 'weft', 'weft-resilience', 'weft-istio-stats', 'weft-rbac', 'weft-tracing', 'weft-telemetry', 'weft-extauthz', 'weft-jwt', 'base-weft', 'base-weft-telemetry'] as const;
 type TargetName = (typeof ALL_TARGETS)[number];
 /** How long a server may take to listen before it counts as failed. */
 const START_TIMEOUT_MS = 20_000;
@@ -79,6 +81,10 @@ interface Options {
   quick: boolean;
   /** Longest wait for a quiet machine before each measured load. */
   quietWaitMs: number;
+  /** Another built checkout of weft: the base-* targets run its bin/weft.js with the same configs (--base). */
+  base: string | undefined;
+  /** Extra node flags for every weft process (--weft-node-flags, space-separated), e.g. V8 heap sizing. */
+  weftNodeFlags: string[];
 }
 
 function parseOptions(argv: string[]): Options {
@@ -96,6 +102,8 @@ function parseOptions(argv: string[]): Options {
       'no-h2': { type: 'boolean', default: false },
       'quiet-wait': { type: 'string' },
       out: { type: 'string', default: path.join(repoRoot, 'bench', 'results') },
+      base: { type: 'string' },
+      'weft-node-flags': { type: 'string', default: '' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -113,10 +121,12 @@ function parseOptions(argv: string[]): Options {
     fixedDurationSec: num(values['fixed-duration'], 2, 10),
     connections: num(values.connections, 50, 50),
     h2: !values['no-h2'],
-    targets: selectTargets(values.only, ALL_TARGETS),
+    targets: selectTargets(values.only ?? ALL_TARGETS.filter((t) => values.base !== undefined || !t.startsWith('base-')).join(','), ALL_TARGETS),
     outDir: values.out!,
     quick,
     quietWaitMs: num(values['quiet-wait'], 10, QUIET_MAX_WAIT_MS / 1000) * 1000,
+    base: values.base === undefined ? undefined : path.resolve(values.base),
+    weftNodeFlags: values['weft-node-flags']!.split(' ').filter(Boolean),
   };
 }
 
@@ -188,8 +198,15 @@ async function startTarget(target: TargetName, env: Env): Promise<{ server?: Man
     await waitUp(authorizer, [extAuthzPort]);
   }
   const jwt = target === 'weft-jwt' ? benchJwt() : undefined;
-  fs.writeFileSync(conf, weftBootstrapYaml(h1, admin, env.upstream.h1, { resilience: target === 'weft-resilience', istioStats: target === 'weft-istio-stats' || target === 'weft-telemetry', rbac: target === 'weft-rbac', tracing: target === 'weft-tracing' || target === 'weft-telemetry', extAuthzPort, jwt }));
-  const server = startPinned(target, PROXY_CORE, process.execPath, [path.join(repoRoot, 'bin', 'weft.js'), 'proxy', '-c', conf], repoRoot);
+  // base-<variant>: the same variant, run from the --base checkout.
+  const variant = target.startsWith('base-') ? target.slice(5) : target;
+  const root = target.startsWith('base-') ? env.opts.base : repoRoot;
+  if (root === undefined) throw new StartError(`${target} needs --base DIR (a built checkout of weft)`);
+  const telemetry = variant === 'weft-telemetry';
+  // The access log goes to a file in the run's temp dir (a sidecar's goes to stdout, which the harness would have to drain).
+  const accessLog = telemetry ? path.join(env.dir, `${target}-access.log`) : undefined;
+  fs.writeFileSync(conf, weftBootstrapYaml(h1, admin, env.upstream.h1, { resilience: variant === 'weft-resilience', istioStats: variant === 'weft-istio-stats' || telemetry, rbac: variant === 'weft-rbac', tracing: variant === 'weft-tracing' || telemetry, extAuthzPort, jwt, accessLog }));
+  const server = startPinned(target, PROXY_CORE, process.execPath, [...env.opts.weftNodeFlags, path.join(root, 'bin', 'weft.js'), 'proxy', '-c', conf], root);
   try {
     await waitUp(server, [h1]);
   } catch (err) {
@@ -443,10 +460,22 @@ function report(summaries: TargetSummary[], o: Options): string {
     ['weft-istio-stats', "Istio's metadata exchange and standard metrics filters, as a client sidecar runs them"],
     ['weft-rbac', 'envoy.filters.http.rbac with 10 header/path ALLOW policies, the matching one tried last'],
     ['weft-tracing', 'HCM tracing, envoy.tracers.zipkin at 1% random sampling, spans to a local sink'],
-    ['weft-telemetry', "Istio's telemetry as a client sidecar runs it: the metadata exchange, standard metrics and 1% Zipkin tracing together"],
+    ['weft-telemetry', "Istio's telemetry as a client sidecar runs it: the metadata exchange, standard metrics and 1% Zipkin tracing and the access log (Istio's text format, to a file) together"],
     ['weft-extauthz', 'envoy.filters.http.ext_authz: every request checked by a local gRPC authorizer that allows (bench/lib/ext-authz-server.ts)'],
     ['weft-jwt', 'envoy.filters.http.jwt_authn: one RS256 token (in ?access_token=) verified against a local JWKS, keys and token cached'],
   ];
+  // --base: this build against the baseline build, and the baseline's own telemetry cost.
+  const pairs: [TargetName, TargetName, string][] = [
+    ['weft', 'base-weft', 'this build'],
+    ['weft-telemetry', 'base-weft-telemetry', 'this build'],
+    ['base-weft-telemetry', 'base-weft', 'the --base build'],
+  ];
+  for (const [name, against, what] of pairs) {
+    const v = by(name);
+    const b = by(against);
+    if (!v || !b || v.failed || b.failed) continue;
+    out.push('', `#### ${name} (${what}) ratio to ${against}`, '', markdownTable([...ratioHead, 'CPU/1k req', 'peak RSS'], [[name, ratio(v.rps, b.rps), ratio(v.satP50Us, b.satP50Us), ratio(v.satP99Us, b.satP99Us), ratio(v.fixedP50Us, b.fixedP50Us), ratio(v.fixedP99Us, b.fixedP99Us), ratio(v.cpuMsPer1k, b.cpuMsPer1k), ratio(v.peakRssMiB, b.peakRssMiB)]]));
+  }
   for (const [name, what] of variants) {
     const v = by(name);
     if (!weft || !v || weft.failed || v.failed) continue;

@@ -3,7 +3,7 @@
 // (node-gyp would fetch headers; the compiler is called directly instead).
 // Never fails the build: without a compiler or headers it says why and exits 0,
 // and traffic capture reports the addon as missing at run time
-// (src/kube/capture/original-dst-addon.ts).
+// (src/proxy/listener/original-dst/addon.ts).
 //   node native/build.mjs            build when the source is newer than the binary
 //   node native/build.mjs --force    always rebuild
 //   WEFT_NODE_INCLUDE=/path          Node's include folder (default: <node prefix>/include/node, then /usr/include/node)

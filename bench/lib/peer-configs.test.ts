@@ -111,3 +111,18 @@ test('the jwt variant requires a token of its one provider before the router, an
   const errs = new ConfigErrors();
   assert.ok(loadBootstrapText(text, errs), errs.format());
 });
+
+test("the telemetry variant's access log is Istio's file logger with its default text format, and weft accepts it", () => {
+  const text = weftBootstrapYaml(8000, 8002, 9000, { resilience: false, istioStats: true, tracing: true, accessLog: '/tmp/bench-access.log' });
+  const hcm = parse(text).static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+  assert.equal(hcm.access_log.length, 1);
+  const log = hcm.access_log[0];
+  assert.equal(log.name, 'envoy.access_loggers.file');
+  assert.equal(log.typed_config.path, '/tmp/bench-access.log');
+  assert.match(log.typed_config.log_format.text_format_source.inline_string, /^\[%START_TIME%\] "%REQ\(:METHOD\)% /);
+  const errs = new ConfigErrors();
+  const cfg = loadBootstrapText(text, errs);
+  assert.ok(cfg, errs.format());
+  const t = cfg.listeners[0]!.filterChains[0]!.terminal;
+  assert.equal(t.kind === 'http' && t.hcm.accessLogs.length, 1);
+});

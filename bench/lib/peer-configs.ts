@@ -6,6 +6,7 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { stringify } from 'yaml';
 import { withTelemetryFilters } from '../../src/control/translate/telemetry-filters.js';
+import { istioFileAccessLog } from '../../src/control/translate/telemetry-access-log.js';
 
 /** Response body size the upstream returns. */
 export const BODY_BYTES = 1024;
@@ -141,6 +142,8 @@ export interface WeftVariant {
   extAuthzPort?: number;
   /** envoy.filters.http.jwt_authn requiring a token of one provider with a local JWKS (benchJwt's). */
   jwt?: BenchJwt;
+  /** The HCM's access log as Istio configures a sidecar's (file logger, Istio's default text format), to this file. */
+  accessLog?: string;
 }
 
 /** The weft-jwt variant's key and token: the load sends the token in `?access_token=` (the filter's default location). */
@@ -266,6 +269,7 @@ export function weftBootstrap(port: number, adminPort: number, upstreamPort: num
                     },
                     http_filters: httpFilters,
                     ...(v.tracing ? { tracing: benchTracing() } : {}),
+                    ...(v.accessLog ? { access_log: [istioFileAccessLog(v.accessLog, 'TEXT')] } : {}),
                   },
                 },
               ],

@@ -10,7 +10,14 @@ export interface OptionSpec {
 
 export type ParsedArgs = { options: Map<string, string | true>; positionals: string[] };
 
-export function parseArgs(argv: string[], specs: OptionSpec[]): ParsedArgs | string {
+/**
+ * Parses argv against specs. The first problem is returned as a string;
+ * with `errors`, every problem is pushed there instead and parsing goes on
+ * (the caller reports them all at once).
+ */
+export function parseArgs(argv: string[], specs: OptionSpec[]): ParsedArgs | string;
+export function parseArgs(argv: string[], specs: OptionSpec[], errors: string[]): ParsedArgs;
+export function parseArgs(argv: string[], specs: OptionSpec[], errors?: string[]): ParsedArgs | string {
   const options = new Map<string, string | true>();
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -26,13 +33,21 @@ export function parseArgs(argv: string[], specs: OptionSpec[]): ParsedArgs | str
     const eq = a.indexOf('=');
     const key = a.startsWith('--') ? a.slice(2, eq > 0 ? eq : undefined) : a.slice(1);
     const spec = a.startsWith('--') ? specs.find((s) => s.name === key) : specs.find((s) => s.short === key);
-    if (!spec) return `unknown option ${a}`;
+    if (!spec) {
+      if (!errors) return `unknown option ${a}`;
+      errors.push(`unknown option ${a}`);
+      continue;
+    }
     if (!spec.value) {
       options.set(spec.name, true);
       continue;
     }
     let v: string | undefined = eq > 0 && a.startsWith('--') ? a.slice(eq + 1) : argv[++i];
-    if (v === undefined) return `option ${a} needs a value`;
+    if (v === undefined) {
+      if (!errors) return `option ${a} needs a value`;
+      errors.push(`option ${a} needs a value`);
+      continue;
+    }
     options.set(spec.name, v);
   }
   return { options, positionals };

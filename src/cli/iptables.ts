@@ -12,30 +12,24 @@ const SPECS: OptionSpec[] = CAPTURE_FLAGS.map((f) => ({ name: f.name, ...(f.shor
 
 export async function runIptables(argv: string[]): Promise<number> {
   const synopsis = '[-p 15001] [-z 15006] [-u 1337] [-m REDIRECT] [-i "*"] [-x CIDRS] [-b "*"] [-d PORTS] [-o PORTS] [-q PORTS] [--dry-run | --cleanup]';
-  const parsed = parseArgs(argv, SPECS);
-  if (typeof parsed === 'string') {
-    process.stderr.write(`weft iptables: ${parsed}\n\n${usage('iptables', SPECS, synopsis)}`);
-    return 2;
-  }
+  // Every problem at once: unknown options, missing values, stray arguments and bad values.
+  const errors: string[] = [];
+  const parsed = parseArgs(argv, SPECS, errors);
   const o = parsed.options;
   if (o.has('help')) {
     process.stdout.write(usage('iptables', SPECS, synopsis));
     return 0;
   }
-  if (parsed.positionals.length > 0) {
-    process.stderr.write(`weft iptables: unexpected argument "${parsed.positionals[0]}"\n`);
-    return 2;
-  }
+  for (const p of parsed.positionals) errors.push(`unexpected argument "${p}"`);
   const flags = decodeCaptureFlags((n) => o.get(n));
-  if (!flags.options) {
-    process.stderr.write(`weft iptables: options rejected (${flags.errors.length} error${flags.errors.length === 1 ? '' : 's'}):\n${flags.errors.map((e) => `  ${e}\n`).join('')}`);
+  errors.push(...flags.errors);
+  if (o.has('cleanup') && o.has('dry-run')) errors.push('--cleanup and --dry-run together: --dry-run prints what would be applied, --cleanup removes it');
+  if (errors.length > 0 || !flags.options) {
+    const unknown = errors.some((e) => e.startsWith('unknown option'));
+    process.stderr.write(`weft iptables: options rejected (${errors.length} error${errors.length === 1 ? '' : 's'}):\n${errors.map((e) => `  ${e}\n`).join('')}${unknown ? `\n${usage('iptables', SPECS, synopsis)}` : ''}`);
     return 2;
   }
   if (o.has('cleanup')) {
-    if (o.has('dry-run')) {
-      process.stderr.write('weft iptables: --cleanup and --dry-run together: --dry-run prints what would be applied, --cleanup removes it\n');
-      return 2;
-    }
     const r = cleanupCapture(flags.options);
     if (!r.ok) {
       process.stderr.write(`weft iptables: cleanup failed: ${r.error}\n`);

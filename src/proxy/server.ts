@@ -256,8 +256,10 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
 
   /**
    * use_original_dst's hand-off: the listener whose address is exactly
-   * ip:port, else the one on the wildcard address (0.0.0.0 or ::) of that
-   * port, as Envoy picks. Bound or not (bind_to_port: false).
+   * ip:port, else the one on the wildcard address of that port in the
+   * address's family (0.0.0.0 for IPv4, :: for IPv6), as Envoy picks; an IPv4
+   * address falls back to a :: listener (Envoy's ipv4_compat). Bound or not
+   * (bind_to_port: false).
    */
   private listenerFor(ip: string, port: number): ActiveListener | undefined {
     if (!this.byPort) {
@@ -268,13 +270,16 @@ export class ProxyServer implements AdminRuntime, XdsRuntime, HdsRuntime {
         this.byPort.set(l.config.address.port, list);
       }
     }
+    const v6 = ip.includes(':');
     let wildcard: ActiveListener | undefined;
+    let compat: ActiveListener | undefined;
     for (const l of this.byPort.get(port) ?? []) {
       const a = l.config.address;
       if (a.host === ip) return l;
-      if (a.host === '0.0.0.0' || a.host === '::') wildcard ??= l;
+      if (a.host === (v6 ? '::' : '0.0.0.0')) wildcard ??= l;
+      else if (!v6 && a.host === '::') compat ??= l;
     }
-    return wildcard;
+    return wildcard ?? compat;
   }
 
   /** Listeners by port, for listenerFor; rebuilt after the listener set changes. */

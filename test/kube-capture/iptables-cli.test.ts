@@ -31,6 +31,15 @@ describe('weft iptables', () => {
     assert.equal(r.stdout, '');
   });
 
+  it('unknown flags, a missing value, a stray argument and bad values are all named in one run', async () => {
+    const r = await runWeft(['iptables', '--no-such-flag', '-p', '0', 'stray', '--cleanup', '--dry-run', '-X', '-z']);
+    assert.equal(r.code, 2);
+    for (const want of [/unknown option --no-such-flag/, /unknown option -X/, /option -z needs a value/, /unexpected argument "stray"/,
+      /--envoy-port: "0" is not a port/, /--cleanup and --dry-run together/]) assert.match(r.stderr, want);
+    assert.match(r.stderr, /options rejected \(6 errors\)/);
+    assert.equal(r.stdout, '');
+  });
+
   it('an unknown flag is an error with the usage', async () => {
     const r = await runWeft(['iptables', '--no-such-flag']);
     assert.equal(r.code, 2);

@@ -50,10 +50,16 @@ export class PodNetwork {
     this.node = `${prefix}node`;
     this.nodeIp = `${subnet}.1`;
     this.addNs(this.node);
-    sh('ip', ['-n', this.node, 'link', 'set', 'lo', 'up']);
-    sh('ip', ['-n', this.node, 'link', 'add', 'br0', 'type', 'bridge']);
-    sh('ip', ['-n', this.node, 'addr', 'add', `${this.nodeIp}/24`, 'dev', 'br0']);
-    sh('ip', ['-n', this.node, 'link', 'set', 'br0', 'up']);
+    try {
+      sh('ip', ['-n', this.node, 'link', 'set', 'lo', 'up']);
+      sh('ip', ['-n', this.node, 'link', 'add', 'br0', 'type', 'bridge']);
+      sh('ip', ['-n', this.node, 'addr', 'add', `${this.nodeIp}/24`, 'dev', 'br0']);
+      sh('ip', ['-n', this.node, 'link', 'set', 'br0', 'up']);
+    } catch (err) {
+      // The caller never gets this object to destroy(): remove the namespace here.
+      spawnSync('ip', ['netns', 'del', this.node]);
+      throw err;
+    }
   }
 
   private addNs(name: string): void {

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { bootstrap, request, startProxy, startUpstream, type RunningProxy, type Upstream } from '../helpers/proxy-harness.js';
+import type { ActiveListener } from '../../src/proxy/listener/listener.js';
 
 function originalDstBootstrap(lbConfig: string): string {
   return bootstrap({
@@ -71,6 +72,52 @@ describe('ORIGINAL_DST cluster', () => {
       assert.equal(r.body.toString(), 'B GET /');
     } finally {
       await px.close();
+    }
+  });
+});
+
+describe('use_original_dst hand-off target', () => {
+  // Unbound listeners on one port: exact address, then the wildcard of the address's family (Envoy's lookup).
+  const listener = (name: string, address: string) => `  - name: ${name}
+    address: { socket_address: { address: "${address}", port_value: 9080 } }
+    bind_to_port: false
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.tcp_proxy
+        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: x, cluster: x }`;
+  const yaml = (names: [string, string][]) => `
+static_resources:
+  listeners:
+${names.map(([n, a]) => listener(n, a)).join('\n')}
+  clusters:
+  - name: x
+    connect_timeout: 1s
+    load_assignment: { cluster_name: x, endpoints: [] }
+`;
+  const target = (px: RunningProxy, ip: string, port = 9080) =>
+    (px.proxy as unknown as { listenerFor(ip: string, port: number): ActiveListener | undefined }).listenerFor(ip, port)?.config.name;
+
+  it('IPv4 goes to 0.0.0.0 even when :: comes first, IPv6 to ::; an exact address wins; another port finds nothing', async () => {
+    const px = await startProxy(yaml([['any6', '::'], ['any4', '0.0.0.0'], ['exact', '10.96.0.10']]));
+    try {
+      assert.equal(target(px, '10.1.2.3'), 'any4');
+      assert.equal(target(px, 'fd00::1'), 'any6');
+      assert.equal(target(px, '10.96.0.10'), 'exact');
+      assert.equal(target(px, '10.1.2.3', 9081), undefined);
+    } finally {
+      await px.close();
+    }
+  });
+
+  it('IPv4 falls back to a :: listener; IPv6 never goes to 0.0.0.0', async () => {
+    const v6only = await startProxy(yaml([['any6', '::']]));
+    const v4only = await startProxy(yaml([['any4', '0.0.0.0']]));
+    try {
+      assert.equal(target(v6only, '10.1.2.3'), 'any6');
+      assert.equal(target(v4only, 'fd00::1'), undefined);
+    } finally {
+      await v6only.close();
+      await v4only.close();
     }
   });
 });

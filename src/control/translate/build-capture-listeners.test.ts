@@ -33,6 +33,9 @@ test('ALLOW_ANY: virtualOutbound on 15001 restores and hands off; its catch-all 
   const pt = res.clusters.find((c) => c.name === 'PassthroughCluster')!;
   assert.equal(pt.type, 'ORIGINAL_DST');
   assert.equal(pt.lb_policy, 'CLUSTER_PROVIDED');
+  // As Istio's passthroughHttpProtocolOptions: HTTP upstream in the downstream's protocol (h2c/gRPC stay HTTP/2).
+  const hpo = pt.typed_extension_protocol_options?.['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'] as Record<string, unknown> | undefined;
+  assert.deepEqual(hpo?.use_downstream_protocol_config, { http_protocol_options: {}, http2_protocol_options: {} });
   const allowAny = res.routes.flatMap((r) => r.virtual_hosts ?? []).find((v) => v.name === 'allow_any')!;
   assert.equal(allowAny.routes?.[0]?.route?.cluster, 'PassthroughCluster');
   // virtualInbound restores the original port its chains match on.
@@ -43,6 +46,7 @@ test('ALLOW_ANY: virtualOutbound on 15001 restores and hands off; its catch-all 
   assert.deepEqual(decoded.errors, []);
   assert.equal(decoded.listeners.get('virtualOutbound')?.useOriginalDst, true);
   assert.equal(decoded.listeners.get('0.0.0.0_9080')?.bindToPort, false);
+  assert.equal(decoded.clusters.get('PassthroughCluster')?.protocol, 'downstream');
 });
 
 test('REGISTRY_ONLY: the catch-all goes to BlackHoleCluster and unknown HTTP hosts get block_all 502', () => {

@@ -54,13 +54,28 @@ export function buildVirtualOutboundListener(ctx: TranslateContext): envoy_confi
   };
 }
 
-/** Istio's PassthroughCluster: ORIGINAL_DST, hosts made on demand from each connection's original destination. */
+/** Istio's passthrough clusters' upstream idle timeout (passthroughHttpProtocolOptions). */
+const PASSTHROUGH_IDLE_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * Istio's PassthroughCluster: ORIGINAL_DST, hosts made on demand from each
+ * connection's original destination. HTTP goes upstream in the protocol it
+ * came in (use_downstream_protocol_config, as Istio's
+ * passthroughHttpProtocolOptions), so h2c and gRPC to hosts outside the
+ * registry are not downgraded to HTTP/1.1.
+ */
 export function buildPassthroughCluster(): envoy_config_cluster_v3_Cluster {
   return {
     name: NAMES.passthroughCluster,
     type: 'ORIGINAL_DST',
     lb_policy: 'CLUSTER_PROVIDED',
     connect_timeout: durationFromMs(TRANSLATE_DEFAULTS.connectTimeoutMs),
+    typed_extension_protocol_options: {
+      [FILTER_NAMES.httpProtocolOptionsKey]: anyOf(TYPE_URLS.httpProtocolOptions, {
+        common_http_protocol_options: { idle_timeout: durationFromMs(PASSTHROUGH_IDLE_TIMEOUT_MS) },
+        use_downstream_protocol_config: { http_protocol_options: {}, http2_protocol_options: {} },
+      }),
+    },
     circuit_breakers: {
       thresholds: [{
         max_connections: { value: TRANSLATE_DEFAULTS.circuitBreakerMax },

@@ -25,7 +25,7 @@ export const CAPTURE_FLAGS: CaptureFlagSpec[] = [
   { name: 'istio-local-exclude-ports', short: 'd', value: true, help: 'with -b "*": inbound ports not captured, comma-separated' },
   { name: 'istio-service-cidr', short: 'i', value: true, help: 'outbound destinations to capture: CIDRs, comma-separated, or "*" for all (default: none)' },
   { name: 'istio-service-exclude-cidr', short: 'x', value: true, help: 'outbound destinations not captured: CIDRs, comma-separated' },
-  { name: 'istio-include-outbound-ports', short: 'q', value: true, help: 'outbound destination ports captured whatever -i says, comma-separated' },
+  { name: 'istio-include-outbound-ports', short: 'q', value: true, help: 'outbound destination ports captured whatever -i says (but not to -x CIDRs), comma-separated' },
   { name: 'istio-local-outbound-ports-exclude', short: 'o', value: true, help: 'outbound destination ports never captured, comma-separated' },
   { name: 'istio-exclude-interfaces', short: 'c', value: true, help: 'interfaces whose traffic is never captured, comma-separated' },
   { name: 'dry-run', short: 'n', value: false, help: 'print the iptables-restore input instead of applying it' },

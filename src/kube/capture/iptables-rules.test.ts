@@ -25,10 +25,10 @@ test("the injector's arguments give istio-iptables' rules, in its order", () => 
     '-A ISTIO_INBOUND -p tcp -j ISTIO_IN_REDIRECT',
     '-A OUTPUT -p tcp -j ISTIO_OUTPUT',
     '-A ISTIO_OUTPUT -s 127.0.0.6/32 -o lo -j RETURN',
-    '-A ISTIO_OUTPUT ! -d 127.0.0.1/32 -o lo -m owner --uid-owner 1337 -j ISTIO_IN_REDIRECT',
+    '-A ISTIO_OUTPUT ! -d 127.0.0.1/32 -o lo -p tcp -m tcp ! --dport 15008 -m owner --uid-owner 1337 -j ISTIO_IN_REDIRECT',
     '-A ISTIO_OUTPUT -o lo -m owner ! --uid-owner 1337 -j RETURN',
     '-A ISTIO_OUTPUT -m owner --uid-owner 1337 -j RETURN',
-    '-A ISTIO_OUTPUT ! -d 127.0.0.1/32 -o lo -m owner --gid-owner 1337 -j ISTIO_IN_REDIRECT',
+    '-A ISTIO_OUTPUT ! -d 127.0.0.1/32 -o lo -p tcp -m tcp ! --dport 15008 -m owner --gid-owner 1337 -j ISTIO_IN_REDIRECT',
     '-A ISTIO_OUTPUT -o lo -m owner ! --gid-owner 1337 -j RETURN',
     '-A ISTIO_OUTPUT -m owner --gid-owner 1337 -j RETURN',
     '-A ISTIO_OUTPUT -d 127.0.0.1/32 -j RETURN',
@@ -45,12 +45,17 @@ test('include/exclude ranges and ports; listed inbound ports; no -i and no -b ca
   const out = r.filter((l) => l.startsWith('-A ISTIO_OUTPUT'));
   assert.equal(out[0], '-A ISTIO_OUTPUT -p tcp -m tcp --dport 3306 -j RETURN', 'excluded ports first');
   assert.deepEqual(out.slice(-4), [
-    '-A ISTIO_OUTPUT -p tcp -m tcp --dport 5432 -j ISTIO_REDIRECT',
     '-A ISTIO_OUTPUT -d 10.96.0.1/32 -j RETURN',
+    '-A ISTIO_OUTPUT -p tcp -m tcp --dport 5432 -j ISTIO_REDIRECT',
     '-A ISTIO_OUTPUT -d 10.96.0.0/12 -j ISTIO_REDIRECT',
     '-A ISTIO_OUTPUT -d 10.0.0.1/32 -j ISTIO_REDIRECT',
   ]);
   assert.ok(r.includes('-A PREROUTING -i eth1 -j RETURN') && r.includes('-A OUTPUT -o eth1 -j RETURN'));
+  assert.ok(out.includes('-A ISTIO_OUTPUT -o lo -m owner ! --uid-owner 1337 -j RETURN'), 'others\' loopback traffic is left alone');
+  // Loopback explicitly included: others' loopback traffic is no longer exempt (istio-iptables' HasLoopBackIP).
+  const lo = captureRules(opts({ 'istio-service-cidr': '127.0.0.0/8' })).rules;
+  assert.ok(!lo.some((l) => / -o lo -m owner ! --[ug]id-owner /.test(l)), JSON.stringify(lo));
+  assert.ok(lo.includes('-A ISTIO_OUTPUT -d 127.0.0.0/8 -j ISTIO_REDIRECT'));
   const none = captureRules(opts({})).rules;
   assert.ok(!none.some((l) => l.includes('-j ISTIO_INBOUND')), 'no -b: no inbound capture');
   assert.ok(!none.some((l) => / -j ISTIO_REDIRECT$/.test(l)), 'no -i: no outbound capture');

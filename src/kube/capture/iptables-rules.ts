@@ -9,7 +9,7 @@
 //   ISTIO_INBOUND      PREROUTING's TCP: excluded ports RETURN, the rest → ISTIO_IN_REDIRECT
 //   ISTIO_IN_REDIRECT  REDIRECT --to-ports <inbound capture port> (15006)
 //   ISTIO_OUTPUT       OUTPUT's TCP: excluded ports, 127.0.0.6, the proxy's UID/GID,
-//                      127.0.0.1 and excluded CIDRs RETURN; included CIDRs/ports → ISTIO_REDIRECT
+//                      127.0.0.1, then excluded CIDRs RETURN; included ports, then CIDRs → ISTIO_REDIRECT
 //   ISTIO_REDIRECT     REDIRECT --to-ports <envoy port> (15001)
 
 /** The four chains weft owns in the nat table (cleanup removes exactly these). */
@@ -41,7 +41,7 @@ export interface CaptureOptions {
   /** Outbound destinations to capture: '*' (all) or CIDRs; empty: none (unless outboundIncludePorts). */
   outboundIncludeCidrs: '*' | string[];
   outboundExcludeCidrs: string[];
-  /** Outbound destination ports captured whatever the CIDRs say. */
+  /** Outbound destination ports captured whatever the included CIDRs say (excluded CIDRs still win). */
   outboundIncludePorts: number[];
   /** Outbound destination ports never captured. */
   outboundExcludePorts: number[];
@@ -70,20 +70,21 @@ export function captureRules(o: CaptureOptions): { chains: string[]; rules: stri
   r.push('-A OUTPUT -p tcp -j ISTIO_OUTPUT');
   for (const p of o.outboundExcludePorts) r.push(`-A ISTIO_OUTPUT -p tcp -m tcp --dport ${p} -j RETURN`);
   r.push(`-A ISTIO_OUTPUT -s ${CAPTURE_DEFAULTS.inboundPassthroughSource} -o lo -j RETURN`);
-  // The proxy talking to its own pod's address over loopback is inbound traffic (to the app through the sidecar).
-  for (const uid of o.proxyUids) {
-    r.push(`-A ISTIO_OUTPUT ! -d 127.0.0.1/32 -o lo -m owner --uid-owner ${uid} -j ISTIO_IN_REDIRECT`);
-    r.push(`-A ISTIO_OUTPUT -o lo -m owner ! --uid-owner ${uid} -j RETURN`);
-    r.push(`-A ISTIO_OUTPUT -m owner --uid-owner ${uid} -j RETURN`);
-  }
-  for (const gid of o.proxyGids) {
-    r.push(`-A ISTIO_OUTPUT ! -d 127.0.0.1/32 -o lo -m owner --gid-owner ${gid} -j ISTIO_IN_REDIRECT`);
-    r.push(`-A ISTIO_OUTPUT -o lo -m owner ! --gid-owner ${gid} -j RETURN`);
-    r.push(`-A ISTIO_OUTPUT -m owner --gid-owner ${gid} -j RETURN`);
+  // The proxy talking to its own pod's address over loopback is inbound traffic (to the app through the sidecar),
+  // except to the tunnel port, which is never captured. Others' loopback traffic is left alone, unless
+  // loopback addresses are explicitly included (-i), as istio-iptables does.
+  const loopbackIncluded = o.outboundIncludeCidrs !== '*' && o.outboundIncludeCidrs.some((c) => c.startsWith('127.'));
+  for (const [kind, ids] of [['uid', o.proxyUids], ['gid', o.proxyGids]] as const) {
+    for (const id of ids) {
+      r.push(`-A ISTIO_OUTPUT ! -d 127.0.0.1/32 -o lo -p tcp -m tcp ! --dport ${o.inboundTunnelPort} -m owner --${kind}-owner ${id} -j ISTIO_IN_REDIRECT`);
+      if (!loopbackIncluded) r.push(`-A ISTIO_OUTPUT -o lo -m owner ! --${kind}-owner ${id} -j RETURN`);
+      r.push(`-A ISTIO_OUTPUT -m owner --${kind}-owner ${id} -j RETURN`);
+    }
   }
   r.push('-A ISTIO_OUTPUT -d 127.0.0.1/32 -j RETURN');
-  for (const p of o.outboundIncludePorts) r.push(`-A ISTIO_OUTPUT -p tcp -m tcp --dport ${p} -j ISTIO_REDIRECT`);
+  // Exclusions before inclusions (istio-iptables): an excluded CIDR is not captured even on an included port.
   for (const c of o.outboundExcludeCidrs) r.push(`-A ISTIO_OUTPUT -d ${c} -j RETURN`);
+  for (const p of o.outboundIncludePorts) r.push(`-A ISTIO_OUTPUT -p tcp -m tcp --dport ${p} -j ISTIO_REDIRECT`);
   if (o.outboundIncludeCidrs === '*') r.push('-A ISTIO_OUTPUT -j ISTIO_REDIRECT');
   else for (const c of o.outboundIncludeCidrs) r.push(`-A ISTIO_OUTPUT -d ${c} -j ISTIO_REDIRECT`);
   return { chains: [...ISTIO_CHAINS], rules: r };

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { ConfigErrors } from '../../common/errors.js';
 import { parseConfigText } from './config-text.js';
@@ -26,5 +27,16 @@ describe('parseConfigText', () => {
     const errs = new ConfigErrors();
     assert.equal(parseConfigText('a: [1,', errs), undefined);
     assert.ok(errs.hasErrors);
+  });
+
+  it('releases the YAML parser after each parse and loads it again for the next', () => {
+    const req = createRequire(import.meta.url);
+    const yamlFiles = () => Object.keys(req.cache).filter((k) => k.includes('/node_modules/yaml/'));
+    assert.deepEqual(parseConfigText('a: 1', new ConfigErrors()), { a: 1 });
+    assert.deepEqual(yamlFiles(), [], 'nothing of the parser stays cached');
+    const errs = new ConfigErrors();
+    assert.equal(parseConfigText('a: [1,', errs), undefined);
+    assert.deepEqual(yamlFiles(), [], 'released after a syntax error too');
+    assert.deepEqual(parseConfigText('b: {c: [x]}', new ConfigErrors()), { b: { c: ['x'] } });
   });
 });

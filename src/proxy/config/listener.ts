@@ -136,9 +136,9 @@ export function decodeListener(l: envoy_config_listener_v3_Listener, path: strin
     tlsInspector = true;
   }
   const useOriginalDst = l.use_original_dst?.value ?? false;
-  if (useOriginalDst && !originalDst) {
-    errs.warn(joinPath(path, 'use_original_dst'), 'has no effect without the envoy.filters.listener.original_dst listener filter: nothing restores the original destination to hand the connection off by');
-  }
+  // Envoy adds envoy.filters.listener.original_dst itself when use_original_dst is set
+  // (Istio's virtualOutbound relies on it: it configures no listener filter).
+  if (useOriginalDst) originalDst = true;
   if (!address) return undefined;
   return {
     name,

@@ -4,8 +4,8 @@
 // through the filters (encode path) to the downstream codec. Every exit —
 // response complete, local reply, reset — goes through finish(), which
 // records stats and the access log exactly once.
-import crypto from 'node:crypto';
 import { HeaderMap } from './headers.js';
+import { newRequestId } from './request-id.js';
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import type { ProxyContext } from '../context.js';
@@ -703,7 +703,7 @@ export class HttpStream implements FilterStream {
 
   /** Generates an x-request-id (UUID v4). */
   static newRequestId(): string {
-    return crypto.randomUUID();
+    return newRequestId();
   }
 }
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HeaderMap } from '../http/headers.js';
-import { decideTrace, requestIdInteger, traceReasonOf, withTraceReason } from './sampling.js';
+import { decideTrace, isUuid, requestIdInteger, traceReasonOf, withTraceReason } from './sampling.js';
 import { TRACING_DEFAULTS, type TracingConfig } from './tracing-config.js';
 
 function cfg(o: Partial<TracingConfig> = {}): TracingConfig {
@@ -74,4 +74,24 @@ test('overall_sampling turns tracing off after the other rules; a request id tha
   assert.equal(h.get('x-request-id')![14], '4');
   assert.equal(decideTrace(headers({ 'x-request-id': withTraceReason(rid(7_000), 'forced') }), cfg({ overallSampling: 8000 }), never), 'forced');
   assert.equal(decideTrace(headers({ 'x-request-id': 'custom-id', 'x-envoy-force-trace': 'true' }), cfg(), never), 'none');
+});
+
+test('a request id is a UUID only with 8-4-4-4-12 hex digits; its draw reads the first 8 in either case', () => {
+  assert.equal(isUuid('0123abcd-ABCD-4ef0-89af-0123456789AF'), true);
+  for (const bad of [
+    '0123abcd-ABCD-4ef0-89af-0123456789A', // 35 characters
+    '0123abcd-ABCD-4ef0-89af-0123456789AFF', // 37
+    '0123abcg-ABCD-4ef0-89af-0123456789AF', // g is not hex
+    '0123abcd_ABCD-4ef0-89af-0123456789AF', // wrong separator
+    '0123abcd-ABC-D4ef0-89af-0123456789AF', // separator misplaced
+    '0123abc@-ABCD-4ef0-89af-0123456789AF', // '@' (0x40) sits just below 'A'
+    '0123abc`-ABCD-4ef0-89af-0123456789AF', // '`' (0x60) sits just below 'a'
+  ]) assert.equal(isUuid(bad), false, bad);
+  assert.equal(requestIdInteger('FFFFFFFF-1111-4222-8333-444444444444'), 0xffffffff);
+  assert.equal(requestIdInteger('00abCDef-1111-4222-8333-444444444444'), 0x00abcdef);
+  assert.equal(requestIdInteger('not-a-uuid'), undefined);
+  // Not a UUID: decideTrace leaves the id alone and does not trace.
+  const h = headers({ 'x-request-id': '0123abcg-ABCD-4ef0-89af-0123456789AF' });
+  assert.equal(decideTrace(h, cfg({ randomSampling: 10000 }), never), 'none');
+  assert.equal(h.get('x-request-id'), '0123abcg-ABCD-4ef0-89af-0123456789AF');
 });

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { parsePrometheusText } from '../../../stats/prometheus-text-parser.js';
 import { renderPrometheus } from '../../../stats/render-prometheus.js';
 import { DEFAULT_STATS_PARAMS } from '../../../stats/stats-params.js';
+import { HeaderMap } from '../../http/headers.js';
 import { FilterHarness } from '../fault/test-stream.js';
 import { MAX_REQUEST_DERIVED_VALUES, METRICS } from './defaults.js';
 import { istioStatsRegistration } from './registration.js';
@@ -80,4 +81,19 @@ test('metrics overrides: a dropped metric is never registered, tags are added (b
   const dur = fams.get(METRICS.requestDuration)!.samples.find((s) => s.name.endsWith('_count'))!;
   assert.equal(dur.labels.team, 'bookinfo', 'the all-metrics dimension applies where no later entry removes it');
   assert.equal(dur.labels.user, undefined);
+});
+
+test('a request whose labels differ from the previous one is never counted in the previous set (the last-labels shortcut)', () => {
+  const h = new FilterHarness('outbound_0.0.0.0_80');
+  h.addFilter(istioStatsRegistration, 'istio.stats', cfg({}));
+  h.routerAnswers = false;
+  // status per request, and the host each goes to: repeats, alternations and returns to an earlier set.
+  const plan: [number, string][] = [[200, 'a'], [200, 'a'], [503, 'a'], [200, 'a'], [200, 'b'], [200, 'b'], [404, 'b'], [200, 'a'], [503, 'a']];
+  for (const [status, host] of plan) {
+    h.send({ authority: host });
+    const s = h.routed.at(-1)!;
+    s.encodeHeaders(status, new HeaderMap(['content-type'], ['text/plain']), true);
+  }
+  const got = new Map(requests(h).map((s) => [`${s.labels.destination_service} ${s.labels.response_code}`, s.value]));
+  assert.deepEqual(Object.fromEntries([...got].sort()), { 'a 200': 4, 'a 503': 2, 'b 200': 2, 'b 404': 1 });
 });

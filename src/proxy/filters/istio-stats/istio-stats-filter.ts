@@ -28,6 +28,18 @@ interface HttpMetricSet {
   readonly responseMessages: Counter | undefined;
 }
 
+/** One label identity (what the map key is built from) with its metric set. */
+interface LastLabels {
+  readonly code: number;
+  readonly flags: number;
+  readonly peerKey: number;
+  readonly sansPeer: string;
+  readonly sansLocal: string;
+  readonly host: string;
+  readonly name: string;
+  readonly set: HttpMetricSet;
+}
+
 const NO_SERVICE: ServiceInfo = Object.freeze({ host: '', name: '' });
 
 function overflow(s: FilterStream): void {
@@ -58,6 +70,8 @@ export class IstioStatsFilterFactory implements HttpFilterFactory {
   private readonly plain: HttpFilter;
   /** Telemetry overrides per metric, compiled once per config. */
   private readonly plans: HttpMetricPlans;
+  /** The label identity of the last plain-HTTP request recorded, and its metrics. */
+  private last: LastLabels | undefined;
 
   constructor(readonly name: string, readonly config: IstioStatsConfig, ctx: FilterDecodeContext) {
     this.reporter = reporterFor(ctx);
@@ -94,12 +108,26 @@ export class IstioStatsFilterFactory implements HttpFilterFactory {
     const grpcStatus = grpc ? grpcStatusOf(s) : '';
     // Tag override values are part of the identity of a label set (no expressions: nothing to compute).
     const tags = this.plans.values.length === 0 ? undefined : this.plans.values.map((v) => v.evaluate(info, () => overflow(s)));
-    let key = `${peer?.key ?? 0}|${sans?.peer ?? ''}|${sans?.local ?? ''}|${service.host}|${service.name}|${code}|${grpc ? 'g' : 'h'}${grpcStatus}|${info.responseFlags}`;
-    if (tags) key += `|${tags.join('\u0000')}`;
-    let set = this.sets.get(key);
-    if (!set) {
-      set = this.createSet(s.hcm.ctx.stats, s, peer?.meta, sans, service, grpcStatus, grpc !== undefined, tags ?? []);
-      this.sets.set(key, set);
+    const peerKey = peer?.key ?? 0;
+    const sansPeer = sans?.peer ?? '';
+    const sansLocal = sans?.local ?? '';
+    const flags = info.responseFlags;
+    // Steady traffic repeats the previous request's labels: compare them
+    // field by field before building the map key (the key string was most of
+    // this method's cost). Only plain HTTP without tag overrides takes this path.
+    const last = this.last;
+    let set: HttpMetricSet | undefined;
+    if (last !== undefined && grpc === undefined && tags === undefined && last.code === code && last.flags === flags && last.peerKey === peerKey && last.sansPeer === sansPeer && last.sansLocal === sansLocal && last.host === service.host && last.name === service.name) {
+      set = last.set;
+    } else {
+      let key = `${peerKey}|${sansPeer}|${sansLocal}|${service.host}|${service.name}|${code}|${grpc ? 'g' : 'h'}${grpcStatus}|${flags}`;
+      if (tags) key += `|${tags.join('\u0000')}`;
+      set = this.sets.get(key);
+      if (!set) {
+        set = this.createSet(s.hcm.ctx.stats, s, peer?.meta, sans, service, grpcStatus, grpc !== undefined, tags ?? []);
+        this.sets.set(key, set);
+      }
+      if (grpc === undefined && tags === undefined) this.last = { code, flags, peerKey, sansPeer, sansLocal, host: service.host, name: service.name, set };
     }
     set.requests?.inc();
     if (info.duration !== undefined) set.duration?.record(info.duration);

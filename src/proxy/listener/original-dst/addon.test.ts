@@ -40,7 +40,7 @@ const LISTENER = {
   filter_chains: [{ filters: [{ name: 'envoy.filters.network.tcp_proxy', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', stat_prefix: 'x', cluster: 'x' } }] }],
 };
 
-test('use_original_dst is decoded; without the original_dst listener filter it warns that nothing restores the address', () => {
+test('use_original_dst is decoded, and implies the original_dst listener filter as in Envoy (Istio\'s virtualOutbound configures none)', () => {
   const errs = new ConfigErrors();
   const withFilter = decodeListener({ ...LISTENER, use_original_dst: { value: true },
     listener_filters: [{ name: 'envoy.filters.listener.original_dst', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst' } }] } as never, 'l', errs, { allowRds: false });
@@ -50,5 +50,8 @@ test('use_original_dst is decoded; without the original_dst listener filter it w
   const errs2 = new ConfigErrors();
   const bare = decodeListener({ ...LISTENER, use_original_dst: { value: true } } as never, 'l', errs2, { allowRds: false });
   assert.equal(bare?.useOriginalDst, true);
-  assert.ok(errs2.warnings.some((e) => e.path === 'l.use_original_dst' && /original_dst listener filter/.test(e.message)), errs2.format());
+  assert.equal(bare?.originalDst, true, 'the filter is implied');
+  assert.deepEqual(errs2.warnings, []);
+  const plain = decodeListener({ ...LISTENER } as never, 'l', new ConfigErrors(), { allowRds: false });
+  assert.equal(plain?.originalDst, false);
 });
