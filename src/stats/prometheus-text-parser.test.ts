@@ -19,7 +19,7 @@ test('accepts a valid exposition and returns families with typed samples', () =>
     ].join('\n'),
   );
   assert.equal(f.get('up')!.type, 'gauge');
-  assert.deepEqual(f.get('up')!.samples[1], { name: 'up', labels: { job: 'b' }, value: 0 });
+  assert.deepEqual(f.get('up')!.samples[1], { name: 'up', labels: { job: 'b' }, value: 0, timestampMs: 1700000000000 });
   assert.equal(f.get('h')!.samples.length, 4);
   assert.equal(f.get('untyped_thing')!.type, 'untyped');
   assert.equal(f.get('untyped_thing')!.samples[0]!.value, -1500);

@@ -13,6 +13,8 @@ export interface PromSample {
   name: string;
   labels: Record<string, string>;
   value: number;
+  /** The sample's own timestamp (Unix ms), when the exposition gives one. */
+  timestampMs?: number;
 }
 
 export interface PromFamily {
@@ -152,7 +154,7 @@ export function parsePrometheusText(text: string): Map<string, PromFamily> {
     if (family.type === 'counter' && name !== family.name) throw new PromParseError(line, `sample '${name}' in counter family '${family.name}'`);
     if (family.type === 'counter' && !(value >= 0)) throw new PromParseError(line, `counter '${name}' has a negative or NaN value`);
     if (family.type === 'histogram' && name.endsWith('_bucket') && labels.le === undefined) throw new PromParseError(line, `bucket without le label`);
-    family.samples.push({ name, labels, value });
+    family.samples.push(parts.length === 2 ? { name, labels, value, timestampMs: Number(parts[1]) } : { name, labels, value });
   });
 
   for (const f of families.values()) if (f.type === 'histogram') checkHistogram(f);

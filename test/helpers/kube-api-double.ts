@@ -153,7 +153,7 @@ export const ISTIO_CRDS: readonly KindInfo[] = [
 
 function crd(group: string, version: string, kind: string): KindInfo {
   const lower = kind.toLowerCase();
-  const plural = /[^aeiou]y$/.test(lower) ? `${lower.slice(0, -1)}ies` : `${lower}s`; // gateways, serviceentries
+  const plural = /[^aeiou]y$/.test(lower) ? `${lower.slice(0, -1)}ies` : `${lower}s`; // gateways, authorizationpolicies
   return { group, version, plural, kind, namespaced: true, statusSubresource: true, custom: true };
 }
 

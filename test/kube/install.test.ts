@@ -19,6 +19,7 @@ import { parseMeshConfigText } from '../../src/control/ingest/mesh-config-file.j
 import { SAMPLES_DIR, SAMPLES_SKIP } from '../../src/control/translate/test-bookinfo.js';
 import { validateObject } from '../../src/control/validation/index.js';
 import { podFrom } from '../../src/kube/inject/test-kit.js';
+import { KubeApiDouble } from '../helpers/kube-api-double.js';
 import { runWeft, WEFT_BIN } from '../helpers/process-harness.js';
 
 type Obj = Record<string, any>;
@@ -247,6 +248,7 @@ certmanager:
     const container = dep.spec.template.spec.containers[0];
     // Materialize the mounted Secrets and ConfigMaps where the Deployment mounts them (under a temp root).
     const root = path.join(work, 'pod');
+    const root_ = root;
     const vols = new Map<string, Obj>(dep.spec.template.spec.volumes.map((v: Obj) => [v.name, v]));
     for (const m of container.volumeMounts) {
       const dir = path.join(root, m.mountPath);
@@ -255,9 +257,16 @@ certmanager:
       if (v.secret) for (const [k, val] of Object.entries(find(objects, 'Secret', v.secret.secretName)[0]!.data)) fs.writeFileSync(path.join(dir, k), Buffer.from(val as string, 'base64'));
       if (v.configMap) for (const [k, val] of Object.entries(find(objects, 'ConfigMap', v.configMap.name)[0]!.data)) fs.writeFileSync(path.join(dir, k), val as string);
     }
-    const args = (container.args as string[]).map((a) => (a.startsWith('/') ? path.join(root, a) : a.replace(/^0\.0\.0\.0:\d+$/, '127.0.0.1:0')));
+    // The API server: the double, where the pod's service account would reach the real one.
+    const double = await KubeApiDouble.start();
+    double.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system' } } as never);
+    double.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } } as never);
+    double.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'legacy', labels: { 'istio-injection': 'disabled' } } } as never);
+    const kubeconfig = double.writeKubeconfig(work);
+    assert.ok((container.args as string[]).includes('--in-cluster'));
+    const args = (container.args as string[]).flatMap((a) => (a === '--in-cluster' ? ['--kubeconfig', kubeconfig] : [a.startsWith('/') ? path.join(root, a) : a.replace(/^0\.0\.0\.0:\d+$/, '127.0.0.1:0')]));
     assert.equal(args[0], 'control');
-    const child = spawn(process.execPath, [WEFT_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [WEFT_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, POD_NAME: 'istiod-0', POD_NAMESPACE: 'istio-system' } });
     try {
       let log = '';
       const port = await new Promise<number>((resolve, reject) => {
@@ -277,23 +286,36 @@ certmanager:
       const caBundle = Buffer.from(find(objects, 'MutatingWebhookConfiguration')[0]!.webhooks[0].clientConfig.caBundle, 'base64').toString();
       const pod = podFrom('hello.yaml', 'hello');
       const body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'install-1', kind: { group: '', version: 'v1', kind: 'Pod' }, operation: 'CREATE', namespace: 'default', object: pod } });
-      const reply = await new Promise<Obj>((resolve, reject) => {
+      const review = (b: string) => new Promise<Obj>((resolve, reject) => {
         const req = https.request({ host: '127.0.0.1', port, path: '/inject', method: 'POST', ca: caBundle, servername: 'istiod.istio-system.svc', headers: { 'content-type': 'application/json' } }, (res) => {
           let text = '';
           res.on('data', (c: Buffer) => (text += c.toString()));
           res.on('end', () => resolve(JSON.parse(text)));
         });
         req.on('error', reject);
-        req.end(body);
+        req.end(b);
       });
+      const reply = await review(body);
+      // In Kubernetes mode the webhook reads the namespace's labels itself: istio-injection=disabled wins.
+      const legacy = await review(body.replace('"namespace":"default"', '"namespace":"legacy"'));
+      assert.equal(legacy.response.allowed, true);
+      assert.equal(legacy.response.patch, undefined);
       assert.equal(reply.response.uid, 'install-1');
       assert.equal(reply.response.patchType, 'JSONPatch');
       const patch = JSON.parse(Buffer.from(reply.response.patch, 'base64').toString());
       const image = patch.find((op: Obj) => op.path === '/spec/containers/1')?.value.image;
       assert.equal(image, container.args[container.args.indexOf('--image') + 1]);
+      // istiod's namespace controller: the mesh root is published in every namespace.
+      const root = fs.readFileSync(path.join(root_, 'etc', 'cacerts', 'root-cert.pem'), 'utf8');
+      const deadline = Date.now() + 10_000;
+      while ((double.object('v1', 'ConfigMap', 'shop', 'istio-ca-root-cert') as { data?: Record<string, string> } | undefined)?.data?.['root-cert.pem'] !== root) {
+        assert.ok(Date.now() < deadline, 'istio-ca-root-cert was not published in namespace shop');
+        await new Promise((r) => setTimeout(r, 20));
+      }
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+      await double.stop();
     }
   });
 });

@@ -152,6 +152,21 @@ describe('zipkin: one request through three proxies is one trace', () => {
     assert.match(String(seen['x-b3-traceid']), /^[0-9a-f]{16}$/);
     assert.equal(ch.collector.reports, before);
   });
+
+  test('a reply the proxy made itself: its span carries the x-weft-error value; the spans of proxies that only passed a response on do not', async () => {
+    await ch.app2.close(); // C's upstream refuses connections from now on: C answers 503 UF itself
+    const spansBefore = ch.collector.zipkin.length;
+    const r = await request({ port: ch.a.port(), path: '/down' });
+    assert.equal(r.body.toString(), 'app1 → 503');
+    for (const p of [ch.a, ch.b, ch.c]) flushTracerExporters(p.proxy.ctx);
+    await ch.collector.waitForSpans(spansBefore + 3);
+    const spans = ch.collector.zipkin.slice(spansBefore);
+    const c = spans.find((s) => s.localEndpoint.serviceName === 'svc-c.default')!;
+    assert.equal(c.tags['http.status_code'], '503');
+    assert.equal(c.tags['response_flags'], 'UF');
+    assert.match(c.tags['x-weft-error'] ?? '', /^WEFT_UPSTREAM_CONNECT_FAILURE .*; cluster=to_app2/);
+    for (const s of spans.filter((x) => x !== c)) assert.equal(s.tags['x-weft-error'], undefined, s.localEndpoint.serviceName);
+  });
 });
 
 describe('opentelemetry: one request through three proxies is one trace (OTLP protobuf)', () => {

@@ -48,6 +48,10 @@ export interface ConfigViewInput {
   readonly snapshot: ConfigSnapshot | undefined;
   readonly analysis: readonly ValidationMessage[];
   readonly proxies: readonly { id: string; cluster?: string; connected: boolean; types: readonly TypeStatus[]; messages: readonly TranslationMessage[] }[];
+  /** Messages about the mesh config file (MeshConfig), when one is used. */
+  readonly meshConfig?: readonly ValidationMessage[];
+  /** What is wrong with the credentials (secrets) folder. */
+  readonly credentialIssues?: readonly { name: string; path: string; code: string; reason: string; keptLastGood: boolean }[];
 }
 
 /** "Kind name.namespace" → its parts (namespaces have no dots; names may). */
@@ -107,6 +111,12 @@ export function buildConfigView(input: ConfigViewInput): ConfigView {
       const o = byKey.get(m.key);
       notes.push({ code: m.code, message: m.path ? `${m.path}: ${m.message}` : m.message, ...(m.key ? { object: m.key } : {}), ...(o?.file ? { file: o.file } : {}), ...(o?.line ? { line: o.line } : {}) });
     }
+  }
+  for (const m of input.meshConfig ?? []) {
+    notes.push({ code: m.code, message: m.path ? `${m.path}: ${m.message}` : m.message, object: 'MeshConfig', ...(m.file ? { file: m.file } : {}), ...(m.line ? { line: m.line } : {}) });
+  }
+  for (const i of input.credentialIssues ?? []) {
+    notes.push({ code: i.code, message: `${i.reason}${i.keptLastGood ? '; the last good version keeps being served' : ''}`, object: `Secret ${i.name}`, file: i.path });
   }
   const proxies: ProxyView[] = input.proxies.map((p) => ({
     id: p.id,

@@ -15,7 +15,7 @@ import { DASHBOARD_DEFAULTS, GRAPH_WINDOWS, type GraphWindow } from './defaults.
 import { explainCode } from './error-catalogue.js';
 import { buildGraph, type GraphTargetInfo } from './graph.js';
 import { MetricsStore } from './metrics-store.js';
-import { EmbeddedQueryLayer, FallbackQueryLayer, type PromAnswer, type QueryLayer } from './query-layer.js';
+import { EmbeddedQueryLayer, FallbackQueryLayer, reason, type PromAnswer, type QueryLayer } from './query-layer.js';
 import { recentReplies } from './replies.js';
 import { Scraper, type ScrapeTargetSpec } from './scraper.js';
 import { DASHBOARD_PREFIX, StaticFiles } from './static-files.js';
@@ -116,7 +116,12 @@ export class Dashboard {
 
   /** Serves the request when its path is the dashboard's; false otherwise (the caller serves it). */
   handle(req: http.IncomingMessage, res: http.ServerResponse): boolean {
-    const url = new URL(req.url ?? '/', 'http://dashboard');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://dashboard');
+    } catch {
+      return false; // not a path of ours (the server answers it)
+    }
     const p = url.pathname;
     const mine = p === '/' || p === '/dashboard' || p.startsWith(DASHBOARD_PREFIX) || p.startsWith('/api/v1/') || p.startsWith('/api/dashboard/')
       || (this.opts.traceQueryUrl !== undefined && p.startsWith('/api/v2/'));
@@ -231,6 +236,8 @@ export class Dashboard {
       scrape: {
         intervalSeconds: this.scraper.intervalMs / 1000,
         windowSeconds: this.store.limits.windowMs / 1000,
+        // Addition: the window actually held (shorter while the sample cap cuts it).
+        effectiveWindowSeconds: Math.round(this.store.effectiveWindowMs / 1000),
         targets: targets.length,
         healthy: targets.filter((t) => t.health === 'up').length,
         // Additions: what the store holds and what it refused (its bounds).
@@ -253,7 +260,7 @@ export class Dashboard {
       res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json', 'cache-control': 'no-store' });
       res.end(body);
     } catch (e) {
-      sendJson(res, 502, { status: 'error', errorType: 'unavailable', error: `trace collector at ${base} unreachable: ${(e as Error).message}` });
+      sendJson(res, 502, { status: 'error', errorType: 'unavailable', error: `trace collector at ${base} unreachable: ${reason(e, this.opts.prometheusTimeoutMs ?? DASHBOARD_DEFAULTS.prometheusTimeoutMs)}` });
     }
   }
 }

@@ -14,7 +14,7 @@ export const DASHBOARD_DEFAULTS = Object.freeze({
    * before new series are refused and counted.
    */
   maxSeries: 20_000,
-  /** Most samples kept in all (~17 bytes each: a 50 MiB ceiling); beyond it new samples are refused and counted until the window frees room. */
+  /** Most samples kept in all (~17 bytes each: a 50 MiB ceiling); beyond it the oldest go first (the window shortens). */
   maxSamples: 3_000_000,
   /**
    * Metric names not stored: Envoy's per-cluster, per-listener and per-HCM

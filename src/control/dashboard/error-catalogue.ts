@@ -2,8 +2,11 @@
 // themselves are defined once, by the proxy (WeftErrorCode in
 // proxy/http/local-reply.ts); this table is typed `Record<WeftErrorCode, …>`,
 // so the compiler refuses a code without an explanation, or an explanation
-// for a code the proxy does not have.
+// for a code the proxy does not have. Config validation and analysis codes
+// (WEFT0xxx, in the config page's messages) are explained from their own
+// table (validation/codes.ts), the one `weft validate` and the docs use.
 import type { WeftErrorCode } from '../../proxy/http/local-reply.js';
+import { CODES, type CodeInfo } from '../validation/codes.js';
 
 export interface ErrorExplanation {
   readonly title: string;
@@ -188,14 +191,28 @@ const CATALOGUE = {
   },
 } as const satisfies Record<WeftErrorCode, ErrorExplanation>;
 
-export interface ExplainAnswer extends ErrorExplanation {
+export interface ExplainAnswer {
   readonly code: string;
+  readonly title: string;
+  readonly meaning: string;
+  readonly typicalCauses: readonly string[];
+  readonly objectKinds: readonly string[];
+  /** Local replies: the HTTP status and Envoy's response flag. */
+  readonly status?: number;
+  readonly flag?: string;
+  /** Config messages: their severity and Istio's analyzer code for the same finding. */
+  readonly severity?: string;
+  readonly istio?: string;
 }
 
-/** The explanation of one code, or undefined for a code weft does not have. */
+/** The explanation of one code (a local reply's, or a config message's), or undefined for a code weft does not have. */
 export function explainCode(code: string): ExplainAnswer | undefined {
-  if (!Object.prototype.hasOwnProperty.call(CATALOGUE, code)) return undefined;
-  return { code, ...(CATALOGUE as Record<string, ErrorExplanation>)[code]! };
+  if (Object.prototype.hasOwnProperty.call(CATALOGUE, code)) return { code, ...(CATALOGUE as Record<string, ErrorExplanation>)[code]! };
+  if (Object.prototype.hasOwnProperty.call(CODES, code)) {
+    const c = (CODES as Record<string, CodeInfo>)[code]!;
+    return { code, title: c.meaning.charAt(0).toUpperCase() + c.meaning.slice(1), meaning: c.meaning, typicalCauses: [], objectKinds: [], severity: c.severity, ...(c.istio ? { istio: c.istio } : {}) };
+  }
+  return undefined;
 }
 
 /** Every code in the catalogue, sorted. */

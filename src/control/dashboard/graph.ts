@@ -1,13 +1,14 @@
 // The service graph (Kiali's versioned-app graph): source workload →
 // destination service → destination workload, from Istio's standard metrics
 // through the query layer, so it is the same with the embedded store and with
-// a real Prometheus. Requests come from istio_requests_total as the
-// destination's sidecar reports them; where a destination has no sidecar to
-// report (an external ServiceEntry host, an uninstrumented service), the
-// source's report stands in. Latency from istio_request_duration_milliseconds
+// a real Prometheus. Requests come from istio_requests_total as the caller's
+// sidecar reports them (as Kiali does: the caller also sees the requests that
+// never reached the callee); where the caller reports nothing (an edge proxy,
+// a client outside the mesh), the callee's report stands in. Latency from istio_request_duration_milliseconds
 // buckets, TCP traffic from istio_tcp_{sent,received}_bytes_total.
 import type { GraphWindow } from './defaults.js';
-import type { Labels } from './promql/values.js';
+import { histogramQuantile } from './promql/evaluator.js';
+import type { Labels, Sample } from './promql/values.js';
 import type { QueryLayer } from './query-layer.js';
 import type { TargetStatus } from './scraper.js';
 
@@ -61,10 +62,8 @@ export function graphQueries(w: GraphWindow): Record<string, string> {
   return {
     requestsDest: `sum by (${by(['request_protocol', 'response_code', 'response_flags', 'connection_security_policy'])}) (rate(istio_requests_total{reporter="destination"}[${w}]))`,
     requestsSource: `sum by (${by(['request_protocol', 'response_code', 'response_flags', 'connection_security_policy'])}) (rate(istio_requests_total{reporter="source"}[${w}]))`,
-    p50In: `histogram_quantile(0.5, sum by (le, source_workload, source_workload_namespace, source_principal, destination_service) (rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[${w}])))`,
-    p99In: `histogram_quantile(0.99, sum by (le, source_workload, source_workload_namespace, source_principal, destination_service) (rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[${w}])))`,
-    p50Out: `histogram_quantile(0.5, sum by (le, destination_service, destination_workload, destination_workload_namespace) (rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[${w}])))`,
-    p99Out: `histogram_quantile(0.99, sum by (le, destination_service, destination_workload, destination_workload_namespace) (rate(istio_request_duration_milliseconds_bucket{reporter="destination"}[${w}])))`,
+    // One query for both hops' latencies; p50 and p99 per hop are histogram_quantile over sums of these rows (done here, so the buckets' rates are computed once).
+    latencyBuckets: `sum by (le, reporter, source_workload, source_workload_namespace, source_principal, destination_service, destination_workload, destination_workload_namespace) (rate(istio_request_duration_milliseconds_bucket[${w}]))`,
     tcp: `sum by (${by(['connection_security_policy', 'reporter'])}) (rate({__name__=~"istio_tcp_sent_bytes_total|istio_tcp_received_bytes_total"}[${w}]))`,
   };
 }
@@ -97,7 +96,7 @@ export async function buildGraph(q: QueryLayer, window: GraphWindow, targets: re
     if (a.data.resultType !== 'vector') return [];
     return a.data.result.map((r) => ({ metric: r.metric, v: Number(r.value[1]) })).filter((r) => Number.isFinite(r.v));
   };
-  const [dest, src, p50In, p99In, p50Out, p99Out, tcp] = await Promise.all([qs.requestsDest, qs.requestsSource, qs.p50In, qs.p99In, qs.p50Out, qs.p99Out, qs.tcp].map((x) => run(x!)));
+  const [dest, src, buckets, tcp] = await Promise.all([qs.requestsDest, qs.requestsSource, qs.latencyBuckets, qs.tcp].map((x) => run(x!)));
 
   const nodes = new Map<string, GraphNode>();
   const edges = new Map<string, EdgeAcc>();
@@ -114,6 +113,7 @@ export async function buildGraph(q: QueryLayer, window: GraphWindow, targets: re
     if ((m.source_principal ?? '').endsWith('/sa/istio-ingressgateway-service-account')) return { namespace: m.source_workload_namespace, workload: 'istio-ingressgateway' };
     return undefined;
   };
+  const ingressKey = (ns: string, wl: string): string => (ingress.has(`${ns}/${wl}`) || wl.startsWith('istio-ingressgateway') ? `ingress:${wl}` : `wl:${ns}/${wl}`);
   const workloadNode = (ns: string, wl: string, app: string | undefined, version: string | undefined, service: string | undefined): string => {
     const isIngress = ingress.has(`${ns}/${wl}`) || wl.startsWith('istio-ingressgateway');
     const id = isIngress ? `ingress:${wl}` : `wl:${ns}/${wl}`;
@@ -156,6 +156,17 @@ export async function buildGraph(q: QueryLayer, window: GraphWindow, targets: re
   };
   const protocolOf = (m: Labels): GraphEdge['protocol'] => (m.request_protocol === 'grpc' ? 'grpc' : 'http');
   const isError = (m: Labels): boolean => Number(m.response_code) >= 500 || Number(m.response_code) === 0 || (m.response_flags !== undefined && m.response_flags !== '-' && m.response_flags !== '');
+  const policyOf = (m: Labels): string | undefined => (known(m.connection_security_policy) ? m.connection_security_policy : undefined);
+  const addPolicy = (m: Labels, protocol: GraphEdge['protocol'] = protocolOf(m)): void => {
+    const p = policyOf(m);
+    if (!p) return;
+    const svc = `svc:${m.destination_service}`;
+    edges.get(`${sourceNode(m)}->${svc}#${protocol}`)?.mtls.add(p);
+    if (known(m.destination_workload)) {
+      const wl = ingressKey(m.destination_workload_namespace ?? '', m.destination_workload);
+      edges.get(`${svc}->${wl}#${protocol}`)?.mtls.add(p);
+    }
+  };
   const addRequests = (m: Labels, v: number, external: boolean): void => {
     const svc = serviceNode(m, external);
     if (!svc) return;
@@ -163,57 +174,85 @@ export async function buildGraph(q: QueryLayer, window: GraphWindow, targets: re
     const e1 = edge(s, svc, protocolOf(m));
     e1.rps += v;
     if (isError(m)) e1.errors += v;
-    if (m.connection_security_policy) e1.mtls.add(m.connection_security_policy);
+    const policy = policyOf(m);
+    if (policy) e1.mtls.add(policy);
     if (!external && known(m.destination_workload)) {
       const d = workloadNode(m.destination_workload_namespace ?? '', m.destination_workload, m.destination_app, m.destination_version, m.destination_service);
       const e2 = edge(svc, d, protocolOf(m));
       e2.rps += v;
       if (isError(m)) e2.errors += v;
-      if (m.connection_security_policy) e2.mtls.add(m.connection_security_policy);
+      if (policy) e2.mtls.add(policy);
     }
   };
 
-  // Destination reports first; a source report counts only for a (source, service) pair no destination reported.
-  const reported = new Set<string>();
-  for (const { metric: m, v } of dest) {
-    addRequests(m, v, false);
-    reported.add(`${m.source_workload_namespace}/${m.source_workload}|${m.destination_service}`);
-  }
+  // As Kiali: the caller's report first (it sees what never reached the callee: fault aborts, no healthy
+  // upstream, circuit breaking); the callee's report for callers that report nothing (the edge, clients
+  // outside the mesh), i.e. for (source, service) pairs no source report covers.
+  const pair = (m: Labels): string => `${m.source_workload_namespace}/${m.source_workload}|${m.destination_service}`;
+  const isExternal = (m: Labels): boolean => !known(m.destination_workload) && !(m.destination_service ?? '').endsWith('.svc.cluster.local');
+  const bySource = new Set<string>();
   for (const { metric: m, v } of src) {
-    if (reported.has(`${m.source_workload_namespace}/${m.source_workload}|${m.destination_service}`)) continue;
-    const external = !known(m.destination_workload) && !(m.destination_service ?? '').endsWith('.svc.cluster.local');
-    addRequests(m, v, external);
+    if (!known(m.source_workload)) continue;
+    addRequests(m, v, isExternal(m));
+    bySource.add(pair(m));
   }
-  for (const { metric: m, v } of tcp) {
-    if (m.reporter === 'source' && reported.has(`${m.source_workload_namespace}/${m.source_workload}|${m.destination_service}`)) continue;
-    const external = !known(m.destination_workload) && !(m.destination_service ?? '').endsWith('.svc.cluster.local');
+  for (const { metric: m, v } of dest) {
+    // Only the callee knows whether the connection was mutual TLS (the caller reports "unknown", as Istio's does).
+    if (known(m.source_workload) && bySource.has(pair(m))) addPolicy(m);
+    else addRequests(m, v, false);
+  }
+  const tcpBySource = new Set(tcp.filter((r) => r.metric.reporter === 'source' && known(r.metric.source_workload)).map((r) => pair(r.metric)));
+  for (const { metric: m, v } of [...tcp.filter((r) => r.metric.reporter === 'source'), ...tcp.filter((r) => r.metric.reporter !== 'source')]) {
+    if (m.reporter === 'source' && !known(m.source_workload)) continue;
+    if (m.reporter !== 'source' && known(m.source_workload) && tcpBySource.has(pair(m))) {
+      addPolicy(m, 'tcp');
+      continue;
+    }
+    const external = m.reporter === 'source' && isExternal(m);
     const svc = serviceNode(m, external);
     if (!svc) continue;
-    // Each connection is reported by both sides; the destination's report is the one kept when both exist.
-    if (m.reporter === 'source' && known(m.destination_workload)) continue;
     const e1 = edge(sourceNode(m), svc, 'tcp');
     e1.tcp += v;
-    if (m.connection_security_policy) e1.mtls.add(m.connection_security_policy);
+    const policy = policyOf(m);
+    if (policy) e1.mtls.add(policy);
     if (!external && known(m.destination_workload)) {
       const e2 = edge(svc, workloadNode(m.destination_workload_namespace ?? '', m.destination_workload, m.destination_app, m.destination_version, m.destination_service), 'tcp');
       e2.tcp += v;
-      if (m.connection_security_policy) e2.mtls.add(m.connection_security_policy);
+      if (policy) e2.mtls.add(policy);
     }
   }
-  const setLatency = (rows: { metric: Labels; v: number }[], key: 'p50' | 'p99', hop: 'in' | 'out'): void => {
-    for (const { metric: m, v } of rows) {
-      for (const e of edges.values()) {
-        if (e.protocol === 'tcp') continue;
-        const svc = `svc:${m.destination_service}`;
-        if (hop === 'in' && e.target === svc && e.source === sourceNode(m)) e[key] = v;
-        if (hop === 'out' && e.source === svc && e.target.endsWith(`${m.destination_workload_namespace}/${m.destination_workload}`)) e[key] = v;
-      }
+  // Latency per hop: the first hop (caller → service) from the caller's histogram when it reports one (it
+  // includes the network and the caller's own replies), else the callee's; the second (service → workload)
+  // from the callee's.
+  const inHop = new Map<string, { source: boolean; ids: string[]; rows: Sample[] }>();
+  const outHop = new Map<string, { ids: string[]; rows: Sample[] }>();
+  for (const { metric: m, v } of buckets) {
+    if (!known(m.destination_service) || m.le === undefined) continue;
+    const svc = `svc:${m.destination_service}`;
+    const src = sourceNode(m);
+    const kIn = `${m.reporter}|${src}|${svc}`;
+    let gi = inHop.get(kIn);
+    if (!gi) inHop.set(kIn, (gi = { source: m.reporter === 'source', ids: [`${src}->${svc}#http`, `${src}->${svc}#grpc`], rows: [] }));
+    gi.rows.push({ labels: { le: m.le }, v });
+    if (m.reporter !== 'destination' || !known(m.destination_workload)) continue;
+    const wl = ingressKey(m.destination_workload_namespace ?? '', m.destination_workload);
+    const kOut = `${svc}|${wl}`;
+    let go = outHop.get(kOut);
+    if (!go) outHop.set(kOut, (go = { ids: [`${svc}->${wl}#http`, `${svc}->${wl}#grpc`], rows: [] }));
+    go.rows.push({ labels: { le: m.le }, v });
+  }
+  const setLatency = (ids: string[], rows: Sample[]): void => {
+    const p50 = histogramQuantile(0.5, rows)[0]?.v;
+    const p99 = histogramQuantile(0.99, rows)[0]?.v;
+    for (const id of ids) {
+      const e = edges.get(id);
+      if (!e) continue;
+      if (p50 !== undefined && Number.isFinite(p50)) e.p50 = p50;
+      if (p99 !== undefined && Number.isFinite(p99)) e.p99 = p99;
     }
   };
-  setLatency(p50In, 'p50', 'in');
-  setLatency(p99In, 'p99', 'in');
-  setLatency(p50Out, 'p50', 'out');
-  setLatency(p99Out, 'p99', 'out');
+  for (const g of [...inHop.values()].sort((a, b) => Number(a.source) - Number(b.source))) setLatency(g.ids, g.rows);
+  for (const g of outHop.values()) setLatency(g.ids, g.rows);
 
   // Every scraped workload is a node, with or without traffic, so a sidecar that cannot be scraped shows on its node.
   for (const t of targets) {

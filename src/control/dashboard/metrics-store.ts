@@ -5,8 +5,12 @@
 // every append batch), a cap on series (new ones refused and counted), and a
 // cap on samples in all (new samples refused and counted until eviction frees
 // room). Reads go through the SeriesSource interface the evaluator uses.
+// The sample cap is kept by evict(): when the store holds more, the oldest
+// samples go first (the window shortens, and status says by how much);
+// appends are refused only past a hard ceiling 25% above the cap, which a
+// round of scrapes between two evictions cannot normally reach.
 import type { LabelMatcher } from './promql/ast.js';
-import { matches, type Labels, type SeriesSlice, type SeriesSource } from './promql/values.js';
+import { matches, type Labels, type SeriesHandle, type SeriesSlice, type SeriesSource } from './promql/values.js';
 
 export interface MetricsStoreLimits {
   readonly windowMs: number;
@@ -18,11 +22,11 @@ export interface MetricsStoreLimits {
 export interface MetricsStoreCounters {
   /** Samples not stored because the series cap was reached when their series was new. */
   seriesRefused: number;
-  /** Samples not stored because the sample cap was reached. */
+  /** Samples not stored because the hard ceiling (the sample cap + 25%) was reached between evictions. */
   samplesRefused: number;
   /** Samples refused because they were older than the series' latest (out of order). */
   samplesOutOfOrder: number;
-  /** Samples evicted because they left the window. */
+  /** Samples evicted because they left the window, or to keep the sample cap (oldest first). */
   samplesEvicted: number;
   /** Series removed because all their samples left the window. */
   seriesEvicted: number;
@@ -96,6 +100,12 @@ class StoredSeries {
   }
 }
 
+function sliceOf(s: StoredSeries, startMs: number, endMs: number): SeriesSlice | undefined {
+  const from = s.upperBound(startMs);
+  const to = s.upperBound(endMs);
+  return to > from ? { labels: s.labels, ts: s.ts, vs: s.vs, stale: s.stale, from, to } : undefined;
+}
+
 /** Series identity: the sorted label pairs. */
 export function seriesKey(labels: Labels): string {
   const keys = Object.keys(labels).sort();
@@ -109,9 +119,22 @@ export class MetricsStore implements SeriesSource {
   /** Metric name → its series (selectors almost always name the metric). */
   private readonly byName = new Map<string, Set<StoredSeries>>();
   private samples = 0;
+  /** The window actually kept after the last eviction (shorter than limits.windowMs when the sample cap cut it). */
+  private keptWindowMs: number;
   readonly counters: MetricsStoreCounters = { seriesRefused: 0, samplesRefused: 0, samplesOutOfOrder: 0, samplesEvicted: 0, seriesEvicted: 0 };
 
-  constructor(readonly limits: MetricsStoreLimits) {}
+  constructor(readonly limits: MetricsStoreLimits) {
+    this.keptWindowMs = limits.windowMs;
+  }
+
+  /** The window the store holds now: the configured one, or less while the sample cap cuts it. */
+  get effectiveWindowMs(): number {
+    return this.keptWindowMs;
+  }
+
+  private get hardCeiling(): number {
+    return Math.ceil(this.limits.maxSamples * 1.25);
+  }
 
   get seriesCount(): number {
     return this.series.size;
@@ -146,7 +169,7 @@ export class MetricsStore implements SeriesSource {
       this.counters.samplesOutOfOrder++;
       return key;
     }
-    if (this.samples >= this.limits.maxSamples) {
+    if (this.samples >= this.hardCeiling) {
       this.counters.samplesRefused++;
       return key;
     }
@@ -159,7 +182,7 @@ export class MetricsStore implements SeriesSource {
   markStale(key: string, t: number): void {
     const s = this.series.get(key);
     if (!s || s.len === s.head || s.stale[s.len - 1] === 1 || t <= s.lastT) return;
-    if (this.samples >= this.limits.maxSamples) {
+    if (this.samples >= this.hardCeiling) {
       this.counters.samplesRefused++;
       return;
     }
@@ -167,9 +190,38 @@ export class MetricsStore implements SeriesSource {
     this.samples++;
   }
 
-  /** Drops what left the window (samples older than now - windowMs, then series left empty). */
+  /**
+   * Drops what left the window (samples older than now - windowMs, then
+   * series left empty); then, while more than maxSamples remain, the oldest
+   * samples, by moving the window's start forward.
+   */
   evict(nowMs: number): void {
-    const minT = nowMs - this.limits.windowMs;
+    let minT = nowMs - this.limits.windowMs;
+    this.evictBefore(minT);
+    for (let i = 0; i < 32 && this.samples > this.limits.maxSamples; i++) {
+      // Assume samples spread evenly from the oldest one to now: cut the share that is over, and a little more.
+      const [oldest, newest] = this.timeSpan();
+      minT = Math.max(minT, oldest);
+      const over = (this.samples - this.limits.maxSamples) / this.samples;
+      minT += Math.max(1, (newest - minT) * Math.min(1, over * 1.05));
+      this.evictBefore(minT);
+    }
+    this.keptWindowMs = nowMs - minT;
+  }
+
+  /** The oldest and newest sample times held. */
+  private timeSpan(): [number, number] {
+    let a = Infinity;
+    let b = -Infinity;
+    for (const s of this.series.values()) {
+      if (s.count === 0) continue;
+      if (s.ts[s.head]! < a) a = s.ts[s.head]!;
+      if (s.lastT > b) b = s.lastT;
+    }
+    return [a, b];
+  }
+
+  private evictBefore(minT: number): void {
     for (const [key, s] of this.series) {
       const n = s.evictBefore(minT);
       if (n) {
@@ -186,7 +238,8 @@ export class MetricsStore implements SeriesSource {
     }
   }
 
-  *select(matchers: readonly LabelMatcher[], startMs: number, endMs: number): Iterable<SeriesSlice> {
+  /** The series matching every matcher (a `__name__ =` matcher uses the name index). */
+  private *matching(matchers: readonly LabelMatcher[]): Iterable<StoredSeries> {
     const byNameEq = matchers.find((m) => m.name === '__name__' && m.op === '=');
     const candidates: Iterable<StoredSeries> = byNameEq ? (this.byName.get(byNameEq.value) ?? []) : this.series.values();
     for (const s of candidates) {
@@ -197,12 +250,19 @@ export class MetricsStore implements SeriesSource {
           break;
         }
       }
-      if (!ok) continue;
-      const from = s.upperBound(startMs);
-      const to = s.upperBound(endMs);
-      if (to <= from) continue;
-      yield { labels: s.labels, ts: s.ts, vs: s.vs, stale: s.stale, from, to };
+      if (ok) yield s;
     }
+  }
+
+  *select(matchers: readonly LabelMatcher[], startMs: number, endMs: number): Iterable<SeriesSlice> {
+    for (const s of this.matching(matchers)) {
+      const sl = sliceOf(s, startMs, endMs);
+      if (sl) yield sl;
+    }
+  }
+
+  match(matchers: readonly LabelMatcher[]): SeriesHandle[] {
+    return [...this.matching(matchers)].map((s) => ({ slice: (a: number, b: number) => sliceOf(s, a, b) }));
   }
 
   /** Every metric name (for /api/v1/label/__name__/values). */

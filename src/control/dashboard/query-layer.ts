@@ -181,7 +181,8 @@ export class FallbackQueryLayer implements QueryLayer {
   }
 }
 
-function reason(e: unknown, timeoutMs: number): string {
+/** Why a fetch() failed, in a few words (the cause's errno code, or the timeout). */
+export function reason(e: unknown, timeoutMs: number): string {
   const err = e as Error & { cause?: { code?: string; message?: string } };
   if (err.name === 'TimeoutError' || err.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
   if (err.cause?.code) return `${err.cause.code}${err.cause.message ? ` (${err.cause.message})` : ''}`;

@@ -191,7 +191,8 @@ export class Scraper {
           }
           Object.assign(labels, st.targetLabels);
           labels.__name__ = s.name;
-          const key = this.store.append(labels, start, s.value);
+          // An explicit timestamp is honoured, as Prometheus's honor_timestamps (its default) does.
+          const key = this.store.append(labels, s.timestampMs ?? start, s.value);
           scraped++;
           if (key) keys.add(key);
         }

@@ -5,7 +5,7 @@
 // the ConfigMaps as they should be: it creates them in new namespaces,
 // re-creates deleted ones, restores edited ones and rewrites all of them
 // when the root changes. Only one control plane replica should run it (the
-// leader: it writes).
+// leader: it writes; replicas agree, so two writing is harmless).
 import type { Logger } from '../../common/log.js';
 import { Informer, type InformerOptions } from '../informer.js';
 import { KubeApiError, type KubeClient, type KubeObject, type KubeResource } from '../kube-client.js';

@@ -69,7 +69,8 @@ function controlPlane(i: ManifestInput): Obj[] {
   const name = INSTALL_NAMES.controlPlane;
   const webhooks = v.injector || v.validation;
   const host = `${name}.${ns}.svc`;
-  const args = ['control', '--config', '/etc/weft/config', '--xds-address', '0.0.0.0:15010', '--debug-address', '0.0.0.0:15014', '--mesh-config', '/etc/istio/config/mesh'];
+  // Kubernetes mode with the pod's service account: services and Istio config from the API server.
+  const args = ['control', '--in-cluster', '--xds-address', '0.0.0.0:15010', '--debug-address', '0.0.0.0:15014', '--dashboard-listen-any', '--mesh-config', '/etc/istio/config/mesh'];
   if (v.security) args.push('--ca-dir', '/etc/cacerts', '--ca-address', '0.0.0.0:15012', '--trust-domain', v.trustDomain);
   if (webhooks) {
     args.push('--webhook-address', `0.0.0.0:${WEBHOOK_DEFAULTS.port}`, '--webhook-cert', '/var/run/secrets/istiod/tls/tls.crt', '--webhook-key', '/var/run/secrets/istiod/tls/tls.key');
@@ -82,13 +83,11 @@ function controlPlane(i: ManifestInput): Obj[] {
     if (!v.telemetry) args.push('--no-prometheus-annotations');
   }
   const volumes: Obj[] = [
-    { name: 'config', emptyDir: {} },
     { name: 'mesh-config', configMap: { name: INSTALL_NAMES.meshConfigMap } },
     ...(v.security ? [{ name: 'cacerts', secret: { secretName: INSTALL_NAMES.caSecret, defaultMode: 0o400 } }] : []),
     ...(webhooks ? [{ name: 'webhook-tls', secret: { secretName: INSTALL_NAMES.webhookSecret, defaultMode: 0o400 } }] : []),
   ];
   const mounts: Obj[] = [
-    { name: 'config', mountPath: '/etc/weft/config' },
     { name: 'mesh-config', mountPath: '/etc/istio/config', readOnly: true },
     ...(v.security ? [{ name: 'cacerts', mountPath: '/etc/cacerts', readOnly: true }] : []),
     ...(webhooks ? [{ name: 'webhook-tls', mountPath: '/var/run/secrets/istiod/tls', readOnly: true }] : []),
@@ -148,6 +147,11 @@ function controlPlane(i: ManifestInput): Obj[] {
           serviceAccountName: name,
           containers: [{
             name: 'discovery', image: weftImage(v), args, ports,
+            // Leader election names this replica; the Lease lives in the control plane's namespace.
+            env: [
+              { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+              { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
+            ],
             readinessProbe: webhooks
               ? { httpGet: { path: WEBHOOK_PATHS.ready, port: WEBHOOK_DEFAULTS.port, scheme: 'HTTPS' }, periodSeconds: 3, timeoutSeconds: 5 }
               : { tcpSocket: { port: 15010 }, periodSeconds: 3, timeoutSeconds: 5 },

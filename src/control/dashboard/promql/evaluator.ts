@@ -6,7 +6,7 @@
 // (on/ignoring, group_left/group_right) and which operations drop __name__.
 import type { AggregateOp, BinaryOp, Expr, LabelMatcher, VectorMatching } from './ast.js';
 import { matcher } from './parser.js';
-import { dropName, labelsText, PromQLEvalError, type Labels, type Point, type RangeSeries, type Sample, type SeriesSource, type Value } from './values.js';
+import { dropName, labelsText, PromQLEvalError, type Labels, type Point, type RangeSeries, type Sample, type SeriesHandle, type SeriesSlice, type SeriesSource, type Value } from './values.js';
 
 export interface EvaluatorOptions {
   /** How far back an instant selector looks for a series' latest sample (Prometheus's --query.lookback-delta, 5m). */
@@ -25,6 +25,8 @@ const COMPARISON: ReadonlySet<BinaryOp> = new Set<BinaryOp>(['==', '!=', '>', '<
 export class Evaluator {
   private readonly opts: EvaluatorOptions;
   private samplesRead = 0;
+  /** During a range query: each selector's matching series (see select()). */
+  private matched: Map<Expr, readonly SeriesHandle[]> | undefined;
 
   constructor(private readonly source: SeriesSource, opts: Partial<EvaluatorOptions> = {}) {
     this.opts = { ...EVALUATOR_DEFAULTS, ...opts };
@@ -44,8 +46,19 @@ export class Evaluator {
       throw new PromQLEvalError(`exceeded maximum resolution of ${this.opts.maxPointsPerSeries} points per timeseries. Try decreasing the query resolution (?step=XX)`);
     }
     this.samplesRead = 0;
+    this.matched = new Map();
+    try {
+      return this.rangeSteps(expr, startMs, endMs, stepMs);
+    } finally {
+      this.matched = undefined;
+    }
+  }
+
+  private rangeSteps(expr: Expr, startMs: number, endMs: number, stepMs: number): RangeSeries[] {
     const out = new Map<string, { labels: Labels; points: Point[] }>();
     for (let t = startMs; t <= endMs; t += stepMs) {
+      // The budget is per evaluation (what one step holds at once), as Prometheus's max-samples is a peak, not a total.
+      this.samplesRead = 0;
       const v = this.eval(expr, t);
       const add = (labels: Labels, value: number) => {
         const k = labelsText(labels);
@@ -70,6 +83,23 @@ export class Evaluator {
   private count(n: number): void {
     this.samplesRead += n;
     if (this.samplesRead > this.opts.maxSamples) throw new PromQLEvalError('query processing would load too many samples into memory in query execution');
+  }
+
+  /**
+   * The selector's series in (start, end]. Within a range query each
+   * selector's matching series are found once (the store's match()) and only
+   * sliced per step: the series set cannot change during one query.
+   */
+  private select(e: Extract<Expr, { kind: 'selector' }>, startMs: number, endMs: number): Iterable<SeriesSlice> {
+    if (!this.matched || !this.source.match) return this.source.select(this.selectorMatchers(e), startMs, endMs);
+    let m = this.matched.get(e);
+    if (!m) this.matched.set(e, (m = this.source.match(this.selectorMatchers(e))));
+    const out: SeriesSlice[] = [];
+    for (const h of m) {
+      const sl = h.slice(startMs, endMs);
+      if (sl) out.push(sl);
+    }
+    return out;
   }
 
   private selectorMatchers(e: Extract<Expr, { kind: 'selector' }>): LabelMatcher[] {
@@ -100,7 +130,7 @@ export class Evaluator {
   private instantSelect(e: Extract<Expr, { kind: 'selector' }>, t: number): Sample[] {
     const at = t - e.offsetMs;
     const out: Sample[] = [];
-    for (const s of this.source.select(this.selectorMatchers(e), at - this.opts.lookbackMs, at)) {
+    for (const s of this.select(e, at - this.opts.lookbackMs, at)) {
       if (s.to <= s.from) continue;
       this.count(1);
       if (s.stale?.[s.to - 1] === 1) continue;
@@ -113,7 +143,7 @@ export class Evaluator {
   private rangeSelect(e: Extract<Expr, { kind: 'range' }>, t: number): RangeSeries[] {
     const at = t - e.selector.offsetMs;
     const out: RangeSeries[] = [];
-    for (const s of this.source.select(this.selectorMatchers(e.selector), at - e.rangeMs, at)) {
+    for (const s of this.select(e.selector, at - e.rangeMs, at)) {
       const points: Point[] = [];
       this.count(s.to - s.from);
       for (let i = s.from; i < s.to; i++) if (s.stale?.[i] !== 1) points.push({ t: s.ts[i]!, v: s.vs[i]! });
@@ -153,13 +183,26 @@ export class Evaluator {
       }
       return vec(out);
     };
+    // The rate family reads the store's arrays in place: no per-sample objects on the dashboards' hottest path.
+    const overSlices = (f: (s: SeriesSlice, rangeStart: number, rangeEnd: number, rangeMs: number) => number | undefined): Value => {
+      const arg = e.args[0]!;
+      if (arg.kind !== 'range') throw new PromQLEvalError(`${e.func}() needs a range vector selector`);
+      const end = t - arg.selector.offsetMs;
+      const out: Sample[] = [];
+      for (const sl of this.select(arg.selector, end - arg.rangeMs, end)) {
+        this.count(sl.to - sl.from);
+        const v = f(sl, end - arg.rangeMs, end, arg.rangeMs);
+        if (v !== undefined) out.push({ labels: dropName(sl.labels), v });
+      }
+      return vec(out);
+    };
     const mapVec = (f: (v: number) => number): Value => vec(this.vectorArg(e.args[0]!, t).map((s) => ({ labels: dropName(s.labels), v: f(s.v) })));
     switch (e.func) {
-      case 'rate': return overTime((p, a, b, r) => extrapolatedRate(p, a, b, r, true, true));
-      case 'increase': return overTime((p, a, b, r) => extrapolatedRate(p, a, b, r, true, false));
-      case 'delta': return overTime((p, a, b, r) => extrapolatedRate(p, a, b, r, false, false));
-      case 'irate': return overTime((p) => instantDelta(p, true));
-      case 'idelta': return overTime((p) => instantDelta(p, false));
+      case 'rate': return overSlices((sl, a, b, r) => extrapolatedRateOf(sl, a, b, r, true, true));
+      case 'increase': return overSlices((sl, a, b, r) => extrapolatedRateOf(sl, a, b, r, true, false));
+      case 'delta': return overSlices((sl, a, b, r) => extrapolatedRateOf(sl, a, b, r, false, false));
+      case 'irate': return overSlices((sl) => instantDeltaOf(sl, true));
+      case 'idelta': return overSlices((sl) => instantDeltaOf(sl, false));
       case 'resets': return overTime((p) => p.reduce((n, x, i) => (i > 0 && x.v < p[i - 1]!.v ? n + 1 : n), 0));
       case 'changes': return overTime((p) => p.reduce((n, x, i) => (i > 0 && x.v !== p[i - 1]!.v && !(Number.isNaN(x.v) && Number.isNaN(p[i - 1]!.v)) ? n + 1 : n), 0));
       case 'sum_over_time': return overTime((p) => p.reduce((a, x) => a + x.v, 0));
@@ -341,6 +384,11 @@ function expandTemplate(tpl: string, m: RegExpExecArray): string {
   });
 }
 
+/** Points as a slice (tests and callers holding plain points). */
+function sliceOf(points: readonly Point[]): SeriesSlice {
+  return { labels: {}, ts: points.map((p) => p.t), vs: points.map((p) => p.v), from: 0, to: points.length };
+}
+
 /**
  * Prometheus's extrapolatedRate: the increase between the first and last
  * sample in the window (counter resets added back), extrapolated towards the
@@ -348,19 +396,37 @@ function expandTemplate(tpl: string, m: RegExpExecArray): string {
  * counter would have been zero), then per second for rate().
  */
 export function extrapolatedRate(points: readonly Point[], rangeStart: number, rangeEnd: number, rangeMs: number, isCounter: boolean, isRate: boolean): number | undefined {
-  if (points.length < 2) return undefined;
-  const first = points[0]!;
-  const last = points[points.length - 1]!;
-  let result = last.v - first.v;
-  if (isCounter) {
-    for (let i = 1; i < points.length; i++) if (points[i]!.v < points[i - 1]!.v) result += points[i - 1]!.v;
+  return extrapolatedRateOf(sliceOf(points), rangeStart, rangeEnd, rangeMs, isCounter, isRate);
+}
+
+/** extrapolatedRate over a slice in one pass, staleness markers skipped. */
+function extrapolatedRateOf(s: SeriesSlice, rangeStart: number, rangeEnd: number, rangeMs: number, isCounter: boolean, isRate: boolean): number | undefined {
+  let n = 0;
+  let firstT = 0;
+  let firstV = 0;
+  let lastT = 0;
+  let lastV = 0;
+  let resets = 0;
+  const { ts, vs, stale } = s;
+  for (let i = s.from; i < s.to; i++) {
+    if (stale?.[i] === 1) continue;
+    const v = vs[i]!;
+    if (n === 0) {
+      firstT = ts[i]!;
+      firstV = v;
+    } else if (isCounter && v < lastV) resets += lastV;
+    lastT = ts[i]!;
+    lastV = v;
+    n++;
   }
-  let durationToStart = (first.t - rangeStart) / 1000;
-  const durationToEnd = (rangeEnd - last.t) / 1000;
-  const sampled = (last.t - first.t) / 1000;
-  const avgBetween = sampled / (points.length - 1);
-  if (isCounter && result > 0 && first.v >= 0) {
-    const durationToZero = sampled * (first.v / result);
+  if (n < 2) return undefined;
+  let result = lastV - firstV + resets;
+  let durationToStart = (firstT - rangeStart) / 1000;
+  const durationToEnd = (rangeEnd - lastT) / 1000;
+  const sampled = (lastT - firstT) / 1000;
+  const avgBetween = sampled / (n - 1);
+  if (isCounter && result > 0 && firstV >= 0) {
+    const durationToZero = sampled * (firstV / result);
     if (durationToZero < durationToStart) durationToStart = durationToZero;
   }
   const threshold = avgBetween * 1.1;
@@ -373,12 +439,19 @@ export function extrapolatedRate(points: readonly Point[], rangeStart: number, r
 }
 
 /** irate()/idelta(): from the last two samples; a counter reset makes the last value the increase. */
-function instantDelta(points: readonly Point[], isRate: boolean): number | undefined {
-  if (points.length < 2) return undefined;
-  const last = points[points.length - 1]!;
-  const prev = points[points.length - 2]!;
-  let v = isRate && last.v < prev.v ? last.v : last.v - prev.v;
-  const dt = last.t - prev.t;
+function instantDeltaOf(s: SeriesSlice, isRate: boolean): number | undefined {
+  let last = -1;
+  let prev = -1;
+  for (let i = s.to - 1; i >= s.from && prev < 0; i--) {
+    if (s.stale?.[i] === 1) continue;
+    if (last < 0) last = i;
+    else prev = i;
+  }
+  if (prev < 0) return undefined;
+  const lv = s.vs[last]!;
+  const pv = s.vs[prev]!;
+  let v = isRate && lv < pv ? lv : lv - pv;
+  const dt = s.ts[last]! - s.ts[prev]!;
   if (isRate) {
     if (dt === 0) return undefined;
     v /= dt / 1000;

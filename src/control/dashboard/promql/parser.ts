@@ -72,7 +72,7 @@ function lex(src: string): Tok[] {
     if (/[0-9.]/.test(c) && (c !== '.' || /[0-9]/.test(src[i + 1] ?? ''))) {
       // A duration is digits followed by units (5m, 1h30m, 500ms); otherwise a number.
       const dur = /^(?:\d+(?:ms|[smhdwy]))+/.exec(src.slice(i));
-      if (dur && !/[a-zA-Z0-9_:]/.test(src[i + dur[0].length] ?? '')) {
+      if (dur && !/[a-zA-Z0-9_]/.test(src[i + dur[0].length] ?? '')) {
         let ms = 0;
         for (const m of dur[0].matchAll(/(\d+)(ms|[smhdwy])/g)) ms += Number(m[1]) * DURATION_UNITS[m[2]!]!;
         toks.push({ kind: 'dur', text: dur[0], pos: start, value: ms });
@@ -263,7 +263,7 @@ class Parser {
         const pos = this.next().pos;
         const d = this.next();
         if (d.kind !== 'dur') throw new PromQLParseError(d.pos, `expected a duration in the range brackets (e.g. [5m]), found ${describe(d)}`);
-        if (this.is(':')) throw new PromQLParseError(this.t.pos, 'subqueries (expr[range:step]) are not supported by the embedded store');
+        if (this.is(':') || (this.t.kind === 'ident' && this.t.text.startsWith(':'))) throw new PromQLParseError(this.t.pos, 'subqueries (expr[range:step]) are not supported by the embedded store');
         this.expect(']');
         if (e.kind !== 'selector') throw new PromQLParseError(pos, `ranges only allowed for vector selectors (a subquery is needed otherwise, which the embedded store does not support)`);
         if (d.value! <= 0) throw new PromQLParseError(d.pos, 'range must be positive');

@@ -51,6 +51,17 @@ export interface SeriesSource {
    * The slices are read synchronously and must not be kept.
    */
   select(matchers: readonly LabelMatcher[], startMs: number, endMs: number): Iterable<SeriesSlice>;
+  /**
+   * Optional: the series matching `matchers`, to be sliced repeatedly (a
+   * range query slices them once per step). Handles are valid for the
+   * duration of one query.
+   */
+  match?(matchers: readonly LabelMatcher[]): readonly SeriesHandle[];
+}
+
+export interface SeriesHandle {
+  /** The samples in (startMs, endMs], or undefined when there are none. */
+  slice(startMs: number, endMs: number): SeriesSlice | undefined;
 }
 
 /** Evaluation failed for a reason in the query itself (Prometheus's "execution" errors): a 422/400 for the API. */
