@@ -85,6 +85,7 @@ export class XdsServer {
       },
       schedule: (s) => this.queue.add(s as AnyStream),
       internNames: (names) => this.names.intern(names),
+      internRequestNames: (raw) => this.names.internRaw(raw),
       stats: this.stats,
       pushStartedAt: () => this.pushStart,
     };
