@@ -25,6 +25,8 @@
 // full.allAckedMs, oneService.allAckedMs, allEndpoints.allAckedMs,
 // reconnect.allSyncedMs, rssPerStreamKiB, ...).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import inspector from 'node:inspector';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SnapshotCache } from '../src/control/cache/snapshot-cache.js';
@@ -224,6 +226,25 @@ const settle = async () => {
   gc();
 };
 
+/**
+ * XDS_BENCH_PROFILE=<scenario>: a CPU profile of the server over each run of
+ * that scenario only, written to the current directory.
+ */
+async function startProfile(): Promise<(file: string) => Promise<void>> {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) =>
+    session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  return async (file) => {
+    const { profile } = (await post('Profiler.stop')) as { profile: object };
+    fs.writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 interface Measured { label: string; p50: number; p99: number; max: number; ackedMs: number; cpuS: number; kib: number }
 
 interface RunOptions { streams: number; clusters: number; rounds: number; protocol: Protocol; procs: number; scenarios: Set<string> }
@@ -237,7 +258,8 @@ async function runOne(o: RunOptions): Promise<Record<string, string | number>> {
     const s: XdsServer = new XdsServer({
       cache,
       callbacks: {
-        onAck: () => {
+        // onRequest, not onAck: onAck builds the proxy's status for each call (the bench would measure itself).
+        onRequest: () => {
           if (acksReached && s.counters().acks >= acksTarget) {
             const f = acksReached;
             acksReached = undefined;
@@ -300,6 +322,7 @@ async function runOne(o: RunOptions): Promise<Record<string, string | number>> {
     const done = wait(`done:${myId}`);
     acksTarget = server.counters().acks + streams * acksPerStream;
     const allAcked = new Promise<void>((r) => (acksReached = r));
+    const profiling = process.env.XDS_BENCH_PROFILE === label ? await startProfile() : undefined;
     const cpu0 = process.cpuUsage();
     const start = now();
     cache.setSnapshot(GROUP, next);
@@ -307,6 +330,7 @@ async function runOne(o: RunOptions): Promise<Record<string, string | number>> {
     await allAcked;
     const ackedMs = now() - start;
     const cpu = process.cpuUsage(cpu0);
+    if (profiling) await profiling(`xds-${label}-${streams}-${myId}.cpuprofile`);
     const lat = evs.flatMap((e) => e.times).map((t) => t - start);
     const kib = evs.reduce((a, e) => a + e.bytes, 0) / streams / 1024;
     return { label, p50: pct(lat, 50), p99: pct(lat, 99), max: Math.max(...lat), ackedMs, cpuS: (cpu.user + cpu.system) / 1e6, kib };

@@ -16,7 +16,7 @@
 import http2 from 'node:http2';
 import net from 'node:net';
 import type * as grpc from '@grpc/grpc-js';
-import { framed, frameHeader } from './grpc-frames.js';
+import { framed, frameHeader, GrpcMessageReader } from './grpc-frames.js';
 import type { StreamTransport } from './stream-host.js';
 
 /** gRPC status codes used here. */
@@ -37,6 +37,7 @@ export interface TakenStream {
 
 /** A discovery method served here: its request decoder and what to do with a new stream. */
 export interface TakenMethod {
+  /** Decodes a request; `b` is only valid during the call (pooled), so the result must not keep views of it. */
   decode(b: Buffer): unknown;
   open(transport: StreamTransport): TakenStream;
 }
@@ -104,45 +105,32 @@ function serve(stream: http2.ServerHttp2Stream, method: TakenMethod, maxReceive:
     gone();
   };
 
-  // Request framing: 1 byte compressed flag, 4 bytes length, message.
-  let pending: Buffer[] = [];
-  let pendingLen = 0;
+  const reader = new GrpcMessageReader(maxReceive, (body) => {
+    let req: unknown;
+    try {
+      req = method.decode(body);
+    } catch (e) {
+      reader.stop();
+      failed(GRPC_INTERNAL, `Error deserializing request: ${(e as Error).message}`);
+      return;
+    }
+    taken.message(req);
+    if (finished) reader.stop();
+  }, (reason, len) => {
+    if (reason === 'compressed') failed(GRPC_UNIMPLEMENTED, 'compressed messages are not supported on this port (grpc-encoding identity only)');
+    else failed(GRPC_RESOURCE_EXHAUSTED, `received message larger than max (${len} vs. ${maxReceive})`);
+  });
   stream.on('data', (chunk: Buffer) => {
-    if (finished) return;
-    if (pendingLen > 0) {
-      pending.push(chunk);
-      chunk = Buffer.concat(pending, pendingLen + chunk.length);
-      pending = [];
-      pendingLen = 0;
-    }
-    let pos = 0;
-    while (chunk.length - pos >= 5) {
-      const len = chunk.readUInt32BE(pos + 1);
-      if (chunk[pos] !== 0) return failed(GRPC_UNIMPLEMENTED, 'compressed messages are not supported on this port (grpc-encoding identity only)');
-      if (len > maxReceive) return failed(GRPC_RESOURCE_EXHAUSTED, `received message larger than max (${len} vs. ${maxReceive})`);
-      if (chunk.length - pos - 5 < len) break;
-      const body = chunk.subarray(pos + 5, pos + 5 + len);
-      pos += 5 + len;
-      let req: unknown;
-      try {
-        req = method.decode(body);
-      } catch (e) {
-        return failed(GRPC_INTERNAL, `Error deserializing request: ${(e as Error).message}`);
-      }
-      taken.message(req);
-      if (finished) return;
-    }
-    if (pos < chunk.length) {
-      const rest = chunk.subarray(pos);
-      pending = [rest];
-      pendingLen = rest.length;
-    }
+    if (!finished) reader.push(chunk);
   });
   stream.on('end', () => {
     if (!finished) taken.end();
   });
   stream.on('error', () => {});
-  stream.on('close', gone);
+  stream.on('close', () => {
+    reader.stop();
+    gone();
+  });
 }
 
 /** The listening socket of listenShared. */

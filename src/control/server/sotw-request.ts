@@ -8,7 +8,11 @@
 import { decodeBinary } from '../../xds/codec.js';
 import type { envoy_config_core_v3_Node, google_rpc_Status } from '../../xds/gen/types.js';
 
-/** The fields of a DiscoveryRequest a SotW stream uses; `names` stays encoded. */
+/**
+ * The fields of a DiscoveryRequest a SotW stream uses; `names` stays encoded
+ * and is a view of the request's bytes (valid while the request is handled:
+ * copy what is kept). node and error_detail are decoded from copies.
+ */
 export interface SotwRequest {
   version_info?: string;
   node?: envoy_config_core_v3_Node;
@@ -59,7 +63,7 @@ export function decodeSotwRequest(b: Buffer): SotwRequest {
       if (end > b.length) throw new MalformedRequestError(`field ${field} runs past the end`);
       switch (field) {
         case 1: req.version_info = b.toString('utf8', pos, end); break;
-        case 2: req.node = decodeBinary<envoy_config_core_v3_Node>('envoy.config.core.v3.Node', b.subarray(pos, end)); break;
+        case 2: req.node = decodeBinary<envoy_config_core_v3_Node>('envoy.config.core.v3.Node', Buffer.from(b.subarray(pos, end))); break;
         case 3:
           if (tag !== NAMES_TAG) break;
           // Encoders write a repeated field's elements together: one span.
@@ -68,7 +72,7 @@ export function decodeSotwRequest(b: Buffer): SotwRequest {
           break;
         case 4: req.type_url = b.toString('utf8', pos, end); break;
         case 5: req.response_nonce = b.toString('utf8', pos, end); break;
-        case 6: req.error_detail = decodeBinary<google_rpc_Status>('google.rpc.Status', b.subarray(pos, end)); break;
+        case 6: req.error_detail = decodeBinary<google_rpc_Status>('google.rpc.Status', Buffer.from(b.subarray(pos, end))); break;
         default: break;
       }
       pos = end;

@@ -148,7 +148,8 @@ export class XdsServer {
         open: (t) => this.open(new SotwStream(this.host, t, spec, 'sotw'), t),
       });
       methods.set(`/${spec.service}/${spec.deltaMethod}`, {
-        decode: (b) => decodeBinary(DELTA_REQUEST_TYPE, b),
+        // The generic codec may keep views of bytes fields: decode from a copy (the reader's buffer is reused).
+        decode: (b) => decodeBinary(DELTA_REQUEST_TYPE, Buffer.from(b)),
         open: (t) => this.open(new DeltaStream(this.host, t, spec, 'delta'), t),
       });
     }
