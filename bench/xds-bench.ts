@@ -46,6 +46,8 @@ const ROUTE_NAME = '9080';
 const CONNECT_BATCH = 100;
 /** Envoy's xDS retry back-off: the first retry comes after a random 0–500 ms. */
 const RECONNECT_JITTER_MS = 500;
+/** A scenario that takes longer than this fails the run (a stall, not a slow server). */
+const WAIT_LIMIT_MS = 300_000;
 
 // ---------------------------------------------------------------- config
 
@@ -99,7 +101,7 @@ function config(clusters: number, gen: number): SnapshotInput {
       virtual_hosts: idx.map((i) => ({
         name: `svc-${i}.default.svc.cluster.local:9080`,
         domains: [`svc-${i}.default.svc.cluster.local`, `svc-${i}`, `svc-${i}.default`],
-        routes: [{ match: { prefix: '/' }, route: { cluster: clusterName(i), timeout: { seconds: 0, nanos: 0 }, retry_policy: { retry_on: 'connect-failure,refused-stream,unavailable', num_retries: { value: 2 } } }, decorator: { operation: `svc-${i}:9080/*` } }],
+        routes: [{ name: `svc-${i}-${gen}`, match: { prefix: '/' }, route: { cluster: clusterName(i), timeout: { seconds: 0, nanos: 0 }, retry_policy: { retry_on: 'connect-failure,refused-stream,unavailable', num_retries: { value: 2 } } }, decorator: { operation: `svc-${i}:9080/*` } }],
       })),
     }],
   };
@@ -283,7 +285,14 @@ async function runOne(o: RunOptions): Promise<Record<string, string | number>> {
   const file = fileURLToPath(import.meta.url);
   const procs: ChildProcess[] = [];
   const waiters = new Map<string, { n: number; got: ChildEv[]; resolve: (evs: ChildEv[]) => void }>();
-  const wait = (key: string) => new Promise<ChildEv[]>((resolve) => waiters.set(key, { n: procs.length, got: [], resolve }));
+  /** Resolves once every child sent `key`; a run that stalls fails with what it waited for instead of hanging. */
+  const wait = (key: string) => new Promise<ChildEv[]>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`xds-bench: children did not report ${key} within ${WAIT_LIMIT_MS} ms (${JSON.stringify(server.counters())})`)), WAIT_LIMIT_MS);
+    waiters.set(key, { n: procs.length, got: [], resolve: (evs) => {
+      clearTimeout(timer);
+      resolve(evs);
+    } });
+  });
   const onEv = (m: ChildEv) => {
     const key = m.ev === 'synced' ? 'synced' : `${m.ev}:${(m as { id: number }).id}`;
     const w = waiters.get(key);

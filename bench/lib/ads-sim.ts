@@ -33,12 +33,15 @@ export function ld(field: number, body: Uint8Array | string): Buffer {
   return Buffer.concat([Buffer.from([(field << 3) | 2, ...varint(b.length)]), b]);
 }
 
-/** gRPC length-prefixed message. */
-export function grpcFrame(msg: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(5 + msg.length);
+/** gRPC length-prefixed message made of `parts` (concatenated protobuf fields), in one allocation. */
+export function grpcFrame(...parts: Buffer[]): Buffer {
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const out = Buffer.allocUnsafe(5 + len);
   out[0] = 0;
-  out.writeUInt32BE(msg.length, 1);
-  msg.copy(out, 5);
+  out.writeUInt32BE(len, 1);
+  let pos = 5;
+  for (const p of parts) pos += p.copy(out, pos);
   return out;
 }
 
@@ -307,7 +310,7 @@ export class SimProxy {
         if (held) for (const [k, v] of held) parts.push(ld(5, Buffer.concat([ld(1, k), ld(2, v)])));
       }
       first = false;
-      stream.write(grpcFrame(Buffer.concat(parts)));
+      stream.write(grpcFrame(...parts));
     }
   }
 
@@ -318,13 +321,13 @@ export class SimProxy {
     const nonce = ld(this.cfg.protocol === 'sotw' ? 5 : 6, h.nonce);
     if (this.cfg.protocol === 'sotw') {
       this.versions.set(h.typeUrl, h.version);
-      stream.write(grpcFrame(Buffer.concat([ld(1, h.version), f.names, f.typeUrl, nonce])));
+      stream.write(grpcFrame(ld(1, h.version), f.names, f.typeUrl, nonce));
     } else {
       let held = this.held.get(h.typeUrl);
       if (!held) this.held.set(h.typeUrl, (held = new Map()));
       for (const [k, v] of h.resources!) held.set(k, v);
       for (const k of h.removed!) held.delete(k);
-      stream.write(grpcFrame(Buffer.concat([f.typeUrl, nonce])));
+      stream.write(grpcFrame(f.typeUrl, nonce));
     }
     this.answered.add(h.typeUrl);
     this.cfg.onResponse(this, h);
