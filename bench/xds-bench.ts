@@ -286,8 +286,8 @@ async function runOne(o: RunOptions): Promise<Record<string, string | number>> {
   const procs: ChildProcess[] = [];
   const waiters = new Map<string, { n: number; got: ChildEv[]; resolve: (evs: ChildEv[]) => void }>();
   /** Resolves once every child sent `key`; a run that stalls fails with what it waited for instead of hanging. */
-  const wait = (key: string) => new Promise<ChildEv[]>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`xds-bench: children did not report ${key} within ${WAIT_LIMIT_MS} ms (${JSON.stringify(server.counters())})`)), WAIT_LIMIT_MS);
+  const wait = (key: string, limitMs = WAIT_LIMIT_MS) => new Promise<ChildEv[]>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`xds-bench: children did not report ${key} within ${limitMs} ms (${JSON.stringify(server.counters())})`)), limitMs);
     waiters.set(key, { n: procs.length, got: [], resolve: (evs) => {
       clearTimeout(timer);
       resolve(evs);
@@ -310,7 +310,8 @@ async function runOne(o: RunOptions): Promise<Record<string, string | number>> {
     procs.push(proc);
   }
   const broadcast = (m: ChildCmd) => procs.forEach((p) => p.send(m));
-  const synced = wait('synced');
+  // The initial sync sends every proxy its whole config (about 1.1 MiB each at 1000 clusters).
+  const synced = wait('synced', WAIT_LIMIT_MS + streams * 100);
   const progress = process.env.XDS_BENCH_DEBUG
     ? setInterval(() => console.error(JSON.stringify({ ...server.counters(), queued: server.queuedPushes, rssMiB: Math.round(rssMiB()) })), 5000)
     : undefined;
