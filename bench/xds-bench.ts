@@ -131,11 +131,11 @@ function child(): void {
   let protocol: Protocol = 'sotw';
   let cfg: SimConfig | undefined;
   let expect: { id: number; types: string[]; version: string; got: Map<SimProxy, Set<string>>; times: number[]; bytes: number } | undefined;
-  let reconnecting: { id: number; doneFor: Set<SimProxy>; times: number[] } | undefined;
+  let reconnecting: { id: number; doneFor: Set<SimProxy>; times: number[]; from: Map<SimProxy, number> } | undefined;
   const initialTypes = [CDS, EDS, LDS, RDS];
 
   const onResponse = (p: SimProxy, h: ResponseHead): void => {
-    if (p.generation === 1 && p.answered.size === initialTypes.length && !(p as { counted?: boolean }).counted) {
+    if (p.answered.size === initialTypes.length && !(p as { counted?: boolean }).counted) {
       (p as { counted?: boolean }).counted = true;
       if (++synced === proxies.length) send({ ev: 'synced' });
     }
@@ -152,7 +152,7 @@ function child(): void {
         }
       }
     }
-    if (reconnecting && !reconnecting.doneFor.has(p) && p.generation > 1 && reconnectTypes(protocol).every((t) => p.answered.has(t))) {
+    if (reconnecting && !reconnecting.doneFor.has(p) && p.generation > (reconnecting.from.get(p) ?? 0) && reconnectTypes(protocol).every((t) => p.answered.has(t))) {
       reconnecting.doneFor.add(p);
       reconnecting.times.push(now());
       if (reconnecting.times.length === proxies.length) {
@@ -162,7 +162,10 @@ function child(): void {
     }
   };
   const onClosed = (p: SimProxy): void => {
-    if (!reconnecting || reconnecting.doneFor.has(p)) return;
+    // A proxy retries a failed first connection (the listen backlog overflows when
+    // thousands connect at once) and, in the reconnect scenario, a stream the server ended.
+    const initial = !(p as { counted?: boolean }).counted;
+    if (!initial && (!reconnecting || reconnecting.doneFor.has(p))) return;
     setTimeout(() => p.connect(), Math.random() * RECONNECT_JITTER_MS);
   };
 
@@ -177,7 +180,7 @@ function child(): void {
         send({ ev: 'ready', id: m.id });
         break;
       case 'reconnect':
-        reconnecting = { id: m.id, doneFor: new Set(), times: [] };
+        reconnecting = { id: m.id, doneFor: new Set(), times: [], from: new Map(proxies.map((p) => [p, p.generation])) };
         if (cfg) cfg.port = m.port;
         send({ ev: 'ready', id: m.id });
         // Streams already ended before this message arrived reconnect now.
