@@ -64,6 +64,7 @@ test('discovery streams are served on node:http2; protocol errors end them with 
   assert.match(big.message, /larger than max/);
   const garbage = await rawCall(h.port, ADS, [frame(Buffer.from([0x1a, 0x09, 0x61]))]);
   assert.equal(garbage.status, '13');
+  assert.equal(h.server.counters().requestErrors, 3, 'compressed, too large and malformed requests are counted');
   const noType = await rawCall(h.port, ADS, [frame(Buffer.from(encodeBinary('envoy.service.discovery.v3.DiscoveryRequest', { node })))]);
   assert.equal(noType.status, '3');
   // Paths the server does not serve natively reach grpc-js on the same port.

@@ -33,6 +33,8 @@ export interface TakenStream {
   end(): void;
   /** The stream is gone (reset, connection lost, or ended by us). */
   gone(): void;
+  /** Bytes that are not a request ended the stream with `code` (counted and logged by the owner). */
+  rejected(code: number, reason: string): void;
 }
 
 /** A discovery method served here: its request decoder and what to do with a new stream. */
@@ -101,6 +103,7 @@ function serve(stream: http2.ServerHttp2Stream, method: TakenMethod, maxReceive:
     taken.gone();
   }
   const failed = (code: number, msg: string): void => {
+    taken.rejected(code, msg);
     finish(code, msg);
     gone();
   };

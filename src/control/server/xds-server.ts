@@ -181,7 +181,7 @@ export class XdsServer {
     if (this.closing) {
       gone = true;
       transport.end();
-      return { message: () => {}, end: () => {}, gone: () => {} };
+      return { message: () => {}, end: () => {}, gone: () => {}, rejected: () => {} };
     }
     this.streams.add(s);
     this.counterValues.streamsOpened++;
@@ -202,6 +202,10 @@ export class XdsServer {
         transport.end();
       },
       gone: done,
+      rejected: (code, reason) => {
+        this.counterValues.requestErrors++;
+        this.host.log?.warn(`xDS stream ${s.id} (${s.node?.id ?? 'no node yet'}): request rejected (gRPC status ${code}): ${reason}`);
+      },
     };
   }
 
