@@ -1,19 +1,34 @@
 // xDS server benchmark: one server process (this one, pinned to core 0) and
-// N simulated ADS streams in a child process (core 1) that subscribe to CDS,
-// EDS (every cluster by name), LDS and RDS and ACK every response at once.
-// Config: 1000 Istio-style EDS clusters, their load assignments (3 endpoints
+// N simulated proxies spread over several child processes (core 1), each
+// proxy its own HTTP/2 connection with one ADS stream (SotW or delta, see
+// bench/lib/ads-sim.ts) that subscribes to CDS and LDS (wildcard), EDS (every
+// cluster by name) and RDS (by name), and ACKs every response at once with
+// its nonce, as Envoy does.
+// Config: M Istio-style EDS clusters, their load assignments (3 endpoints
 // each), one listener and one route configuration with a virtual host per
-// service. Measures, after an endpoint change (one load assignment) and after
-// a full config change (every resource rebuilt): time until every stream has
-// the new version (p50/p99/max per stream, and until the server has every
-// ACK), server CPU seconds per push, and server RSS per connected stream.
+// service. Scenarios, each measured per round:
+//   oneService    one service's endpoints change (one ClusterLoadAssignment)
+//   allEndpoints  every ClusterLoadAssignment changes
+//   full          every resource rebuilt (CDS, EDS, LDS, RDS)
+//   reconnect     (once per run) the control plane restarts: the server ends
+//                 every stream and a new one listens on the same port; each
+//                 proxy reconnects after Envoy's jittered back-off (0–500 ms)
+// For each: time until every proxy holds the new version (p50/p99/max per
+// proxy) and until the server has counted every ACK (allAckedMs; for
+// reconnect allSyncedMs), server CPU seconds, and server RSS per connected
+// proxy after the initial sync and after a full push.
 //
-//   npx tsc -p tsconfig.json
-//   node --expose-gc dist/bench/xds-bench.js [--streams 100,1000] [--clusters 1000] [--rounds 3]
-import { spawn, execFileSync } from 'node:child_process';
+//   npm run build
+//   node --expose-gc dist/bench/xds-bench.js [--streams 1000,5000] [--clusters 1000] [--rounds 3]
+//        [--protocol sotw|delta] [--procs P] [--scenarios oneService,allEndpoints,full,reconnect]
+// The last line of each run is one JSON object (keys: streams, clusters,
+// full.allAckedMs, oneService.allAckedMs, allEndpoints.allAckedMs,
+// reconnect.allSyncedMs, rssPerStreamKiB, ...).
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import inspector from 'node:inspector';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import * as grpc from '@grpc/grpc-js';
 import { SnapshotCache } from '../src/control/cache/snapshot-cache.js';
 import { Snapshot, type SnapshotInput } from '../src/control/cache/snapshot.js';
 import { XdsServer } from '../src/control/server/xds-server.js';
@@ -22,11 +37,17 @@ import { encodeBinary } from '../src/xds/codec.js';
 import {
   CLUSTER_LOAD_ASSIGNMENT_TYPE_URL as EDS, CLUSTER_TYPE_URL as CDS, LISTENER_TYPE_URL as LDS, ROUTE_CONFIGURATION_TYPE_URL as RDS,
 } from '../src/xds/type-urls.js';
+import { SimProxy, type ResponseHead, type SimConfig } from './lib/ads-sim.js';
 
 const now = (): number => performance.timeOrigin + performance.now();
 const GROUP = 'bench';
 const ROUTE_NAME = '9080';
-const STREAMS_PER_CONNECTION = 50;
+/** Proxies a child process connects per event-loop turn (keeps the listen backlog from overflowing). */
+const CONNECT_BATCH = 100;
+/** Envoy's xDS retry back-off: the first retry comes after a random 0–500 ms. */
+const RECONNECT_JITTER_MS = 500;
+/** A scenario that takes longer than this fails the run (a stall, not a slow server). */
+const WAIT_LIMIT_MS = 300_000;
 
 // ---------------------------------------------------------------- config
 
@@ -80,7 +101,7 @@ function config(clusters: number, gen: number): SnapshotInput {
       virtual_hosts: idx.map((i) => ({
         name: `svc-${i}.default.svc.cluster.local:9080`,
         domains: [`svc-${i}.default.svc.cluster.local`, `svc-${i}`, `svc-${i}.default`],
-        routes: [{ match: { prefix: '/' }, route: { cluster: clusterName(i), timeout: { seconds: 0, nanos: 0 }, retry_policy: { retry_on: 'connect-failure,refused-stream,unavailable', num_retries: { value: 2 } } }, decorator: { operation: `svc-${i}:9080/*` } }],
+        routes: [{ name: `svc-${i}-${gen}`, match: { prefix: '/' }, route: { cluster: clusterName(i), timeout: { seconds: 0, nanos: 0 }, retry_policy: { retry_on: 'connect-failure,refused-stream,unavailable', num_retries: { value: 2 } } }, decorator: { operation: `svc-${i}:9080/*` } }],
       })),
     }],
   };
@@ -88,89 +109,103 @@ function config(clusters: number, gen: number): SnapshotInput {
 
 // ---------------------------------------------------------------- child: simulated proxies
 
-type ChildCmd = { cmd: 'connect'; port: number; streams: number; clusters: number } | { cmd: 'expect'; id: number; types: string[]; version: string } | { cmd: 'exit' };
-type ChildEv = { ev: 'synced' } | { ev: 'ready'; id: number } | { ev: 'done'; id: number; times: number[] };
+type Protocol = 'sotw' | 'delta';
+type ChildCmd =
+  | { cmd: 'connect'; port: number; from: number; to: number; clusters: number; protocol: Protocol }
+  | { cmd: 'expect'; id: number; types: string[]; version: string }
+  | { cmd: 'reconnect'; id: number; port: number }
+  | { cmd: 'exit' };
+type ChildEv = { ev: 'synced' } | { ev: 'ready'; id: number } | { ev: 'done'; id: number; times: number[]; bytes: number };
 
-/** version_info (1), type_url (4), nonce (5) of a DiscoveryResponse, skipping the resources. */
-function peek(b: Buffer): { version: string; typeUrl: string; nonce: string } {
-  let pos = 0;
-  const out = { version: '', typeUrl: '', nonce: '' };
-  const varint = (): number => {
-    let v = 0, s = 0, c: number;
-    do { c = b[pos++]; v += (c & 127) * 2 ** s; s += 7; } while (c & 128);
-    return v;
-  };
-  while (pos < b.length) {
-    const tag = varint();
-    const wt = tag & 7, f = tag >>> 3;
-    if (wt === 2) {
-      const len = varint();
-      if (f === 1) out.version = b.toString('utf8', pos, pos + len);
-      else if (f === 4) out.typeUrl = b.toString('utf8', pos, pos + len);
-      else if (f === 5) out.nonce = b.toString('utf8', pos, pos + len);
-      pos += len;
-    } else if (wt === 0) varint();
-    else if (wt === 1) pos += 8;
-    else if (wt === 5) pos += 4;
-  }
-  return out;
+/** Types a reconnecting proxy must be answered on before it counts as served. */
+function reconnectTypes(protocol: Protocol): string[] {
+  // Delta: a proxy that holds everything is only answered on its wildcard types (an
+  // empty "this is everything" response); named types it holds at their versions get nothing.
+  return protocol === 'sotw' ? [CDS, EDS, LDS, RDS] : [CDS, LDS];
 }
 
 function child(): void {
   const send = (m: ChildEv) => process.send!(m);
-  let expect: { id: number; types: Set<string>; version: string; got: Map<number, Set<string>>; times: number[] } | undefined;
+  let proxies: SimProxy[] = [];
   let synced = 0;
-  let total = 0;
-  const initial = new Map<number, Set<string>>();
-  const reqType = 'envoy.service.discovery.v3.DiscoveryRequest';
-  const ser = (o: object) => Buffer.from(encodeBinary(reqType, o));
-  const clients: grpc.Client[] = [];
+  let protocol: Protocol = 'sotw';
+  let cfg: SimConfig | undefined;
+  let expect: { id: number; types: string[]; version: string; got: Map<SimProxy, Set<string>>; times: number[]; bytes: number } | undefined;
+  let reconnecting: { id: number; doneFor: Set<SimProxy>; times: number[]; from: Map<SimProxy, number> } | undefined;
+  const initialTypes = [CDS, EDS, LDS, RDS];
+
+  const onResponse = (p: SimProxy, h: ResponseHead): void => {
+    if (p.answered.size === initialTypes.length && !(p as { counted?: boolean }).counted) {
+      (p as { counted?: boolean }).counted = true;
+      if (++synced === proxies.length) send({ ev: 'synced' });
+    }
+    if (expect && h.version === expect.version && expect.types.includes(h.typeUrl)) {
+      expect.bytes += h.bytes;
+      let got = expect.got.get(p);
+      if (!got) expect.got.set(p, (got = new Set()));
+      got.add(h.typeUrl);
+      if (got.size === expect.types.length) {
+        expect.times.push(now());
+        if (expect.times.length === proxies.length) {
+          send({ ev: 'done', id: expect.id, times: expect.times, bytes: expect.bytes });
+          expect = undefined;
+        }
+      }
+    }
+    if (reconnecting && !reconnecting.doneFor.has(p) && p.generation > (reconnecting.from.get(p) ?? 0) && reconnectTypes(protocol).every((t) => p.answered.has(t))) {
+      reconnecting.doneFor.add(p);
+      reconnecting.times.push(now());
+      if (reconnecting.times.length === proxies.length) {
+        send({ ev: 'done', id: reconnecting.id, times: reconnecting.times, bytes: 0 });
+        reconnecting = undefined;
+      }
+    }
+  };
+  const onClosed = (p: SimProxy): void => {
+    // A proxy retries a failed first connection (the listen backlog overflows when
+    // thousands connect at once) and, in the reconnect scenario, a stream the server ended.
+    const initial = !(p as { counted?: boolean }).counted;
+    if (!initial && (!reconnecting || reconnecting.doneFor.has(p))) return;
+    setTimeout(() => p.connect(), Math.random() * RECONNECT_JITTER_MS);
+  };
+
   process.on('message', (m: ChildCmd) => {
-    if (m.cmd === 'exit') {
-      for (const c of clients) c.close();
-      process.exit(0);
-    }
-    if (m.cmd === 'expect') {
-      expect = { id: m.id, types: new Set(m.types), version: m.version, got: new Map(), times: [] };
-      send({ ev: 'ready', id: m.id });
-      return;
-    }
-    total = m.streams;
-    const edsNames = Array.from({ length: m.clusters }, (_, i) => clusterName(i));
-    for (let i = 0; i < m.streams; i++) {
-      const ci = Math.floor(i / STREAMS_PER_CONNECTION);
-      if (!clients[ci]) clients[ci] = new grpc.Client(`127.0.0.1:${m.port}`, grpc.credentials.createInsecure(), {
-        'weft.bench.connection': ci, 'grpc.max_receive_message_length': -1,
-        // Envoy's default HTTP/2 windows for its gRPC clients are large (256 MiB); grpc-js's are 64 KiB.
-        'grpc-node.flow_control_window': 16 * 1024 * 1024,
-      });
-      const call = clients[ci].makeBidiStreamRequest('/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources', ser, (b: Buffer) => b);
-      const names: Record<string, string[]> = { [CDS]: [], [EDS]: edsNames, [LDS]: [], [RDS]: [ROUTE_NAME] };
-      const requested = new Set<string>();
-      call.on('data', (b: Buffer) => {
-        const r = peek(b);
-        call.write({ type_url: r.typeUrl, version_info: r.version, response_nonce: r.nonce, resource_names: names[r.typeUrl] });
-        if (!requested.has(r.typeUrl)) return;
-        let init = initial.get(i);
-        if (!init) initial.set(i, (init = new Set()));
-        if (init.size < 4) {
-          init.add(r.typeUrl);
-          if (init.size === 4 && ++synced === total) send({ ev: 'synced' });
+    switch (m.cmd) {
+      case 'exit':
+        for (const p of proxies) p.close();
+        process.exit(0);
+        break;
+      case 'expect':
+        expect = { id: m.id, types: m.types, version: m.version, got: new Map(), times: [], bytes: 0 };
+        send({ ev: 'ready', id: m.id });
+        break;
+      case 'reconnect':
+        reconnecting = { id: m.id, doneFor: new Set(), times: [], from: new Map(proxies.map((p) => [p, p.generation])) };
+        if (cfg) cfg.port = m.port;
+        send({ ev: 'ready', id: m.id });
+        // Streams already ended before this message arrived reconnect now.
+        for (const p of proxies) if (p.closed) onClosed(p);
+        break;
+      case 'connect': {
+        protocol = m.protocol;
+        const edsNames = Array.from({ length: m.clusters }, (_, i) => clusterName(i));
+        cfg = {
+          port: m.port, protocol, types: initialTypes,
+          names: new Map<string, string[]>([[CDS, []], [EDS, edsNames], [LDS, []], [RDS, [ROUTE_NAME]]]),
+          onResponse, onClosed,
+        };
+        for (let i = m.from; i < m.to; i++) {
+          const node = encodeBinary('envoy.config.core.v3.Node', { id: `sidecar~10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}~p${i}.default~default.svc.cluster.local`, cluster: GROUP });
+          proxies.push(new SimProxy(i, Buffer.from(node), cfg));
         }
-        if (expect && expect.types.has(r.typeUrl) && r.version === expect.version) {
-          let got = expect.got.get(i);
-          if (!got) expect.got.set(i, (got = new Set()));
-          got.add(r.typeUrl);
-          if (got.size === expect.types.size) {
-            expect.times.push(now());
-            if (expect.times.length === total) send({ ev: 'done', id: expect.id, times: expect.times });
-          }
-        }
-      });
-      call.on('error', () => {});
-      for (const url of [CDS, EDS, LDS, RDS]) {
-        requested.add(url);
-        call.write({ ...(url === CDS ? { node: { id: `sidecar~10.0.0.${i}~p${i}.default~default.svc.cluster.local`, cluster: GROUP } } : {}), type_url: url, resource_names: names[url] });
+        let next = 0;
+        const batch = (): void => {
+          const end = Math.min(proxies.length, next + CONNECT_BATCH);
+          for (; next < end; next++) proxies[next].connect();
+          if (next < proxies.length) setTimeout(batch, 5);
+        };
+        batch();
+        break;
       }
     }
   });
@@ -189,116 +224,233 @@ const heapMiB = () => {
   return (m.heapUsed + m.external) / 1048576;
 };
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
+const settle = async () => {
+  await new Promise((r) => setTimeout(r, 300));
+  gc();
+  await new Promise((r) => setTimeout(r, 50));
+  gc();
+};
 
-async function runOne(streams: number, clusters: number, rounds: number): Promise<Record<string, string | number>> {
+/**
+ * XDS_BENCH_PROFILE=<scenario>: a CPU profile of the server over each run of
+ * that scenario only, written to the current directory.
+ */
+async function startProfile(): Promise<(file: string) => Promise<void>> {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) =>
+    session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  return async (file) => {
+    const { profile } = (await post('Profiler.stop')) as { profile: object };
+    fs.writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+interface Measured { label: string; p50: number; p99: number; max: number; ackedMs: number; cpuS: number; kib: number }
+
+interface RunOptions { streams: number; clusters: number; rounds: number; protocol: Protocol; procs: number; scenarios: Set<string> }
+
+async function runOne(o: RunOptions): Promise<Record<string, string | number>> {
+  const { streams, clusters, rounds, protocol } = o;
   const cache = new SnapshotCache({ nodeHash: (n) => n.cluster ?? '' });
   let acksTarget = Infinity;
   let acksReached: (() => void) | undefined;
-  const server = new XdsServer({
-    cache,
-    callbacks: {
-      onRequest: () => {
-        if (acksReached && server.counters().acks >= acksTarget) {
-          const f = acksReached;
-          acksReached = undefined;
-          f();
-        }
+  const makeServer = (): XdsServer => {
+    const s: XdsServer = new XdsServer({
+      cache,
+      callbacks: {
+        // onRequest, not onAck: onAck builds the proxy's status for each call (the bench would measure itself).
+        onRequest: () => {
+          if (acksReached && s.counters().acks >= acksTarget) {
+            const f = acksReached;
+            acksReached = undefined;
+            f();
+          }
+        },
       },
-    },
-  });
+    });
+    return s;
+  };
+  let server = makeServer();
   const port = await server.listen();
   let gen = 1;
   let snap = Snapshot.create(String(gen), config(clusters, gen));
   cache.setSnapshot(GROUP, snap);
-  gc();
+  for (const url of [CDS, EDS, LDS, RDS]) snap.resources(url)!.sotwBodyAll();
+  await settle();
   const rssBefore = rssMiB();
   const heapBefore = heapMiB();
 
   const file = fileURLToPath(import.meta.url);
-  const proc = spawn('taskset', ['-c', '1', process.execPath, file, 'child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const waiters = new Map<string, (m: ChildEv) => void>();
-  proc.on('message', (m: ChildEv) => {
-    const key = m.ev === 'synced' ? 'synced' : `${m.ev}:${(m as { id: number }).id}`;
-    waiters.get(key)?.(m);
-    waiters.delete(key);
+  const procs: ChildProcess[] = [];
+  const waiters = new Map<string, { n: number; got: ChildEv[]; resolve: (evs: ChildEv[]) => void }>();
+  /** Resolves once every child sent `key`; a run that stalls fails with what it waited for instead of hanging. */
+  const wait = (key: string, limitMs = WAIT_LIMIT_MS) => new Promise<ChildEv[]>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`xds-bench: children did not report ${key} within ${limitMs} ms (${JSON.stringify(server.counters())})`)), limitMs);
+    waiters.set(key, { n: procs.length, got: [], resolve: (evs) => {
+      clearTimeout(timer);
+      resolve(evs);
+    } });
   });
-  const wait = (key: string) => new Promise<ChildEv>((r) => waiters.set(key, r));
-  const synced = wait('synced');
+  const onEv = (m: ChildEv) => {
+    const key = m.ev === 'synced' ? 'synced' : `${m.ev}:${(m as { id: number }).id}`;
+    const w = waiters.get(key);
+    if (!w) return;
+    w.got.push(m);
+    if (w.got.length === w.n) {
+      waiters.delete(key);
+      w.resolve(w.got);
+    }
+  };
+  const per = Math.ceil(streams / o.procs);
+  for (let c = 0; c < o.procs && c * per < streams; c++) {
+    const proc = spawn('taskset', ['-c', '1', process.execPath, '--max-old-space-size=4096', file, 'child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    proc.on('message', onEv);
+    procs.push(proc);
+  }
+  const broadcast = (m: ChildCmd) => procs.forEach((p) => p.send(m));
+  // The initial sync sends every proxy its whole config (about 1.1 MiB each at 1000 clusters).
+  const synced = wait('synced', WAIT_LIMIT_MS + streams * 100);
   const progress = process.env.XDS_BENCH_DEBUG
     ? setInterval(() => console.error(JSON.stringify({ ...server.counters(), queued: server.queuedPushes, rssMiB: Math.round(rssMiB()) })), 5000)
     : undefined;
   const t0 = now();
-  proc.send({ cmd: 'connect', port, streams, clusters } satisfies ChildCmd);
+  procs.forEach((p, c) => p.send({ cmd: 'connect', port, from: c * per, to: Math.min(streams, (c + 1) * per), clusters, protocol } satisfies ChildCmd));
   await synced;
   const connectMs = now() - t0;
-  if (progress) clearInterval(progress);
-  await new Promise((r) => setTimeout(r, 200));
-  gc();
+  await settle();
   const rssPerStreamKiB = ((rssMiB() - rssBefore) * 1024) / streams;
   const heapPerStreamKiB = ((heapMiB() - heapBefore) * 1024) / streams;
 
   let id = 0;
-  const measure = async (types: string[], next: Snapshot, label: string) => {
+  const measure = async (label: string, types: string[], next: Snapshot, acksPerStream: number): Promise<Measured> => {
     const myId = ++id;
     const ready = wait(`ready:${myId}`);
-    proc.send({ cmd: 'expect', id: myId, types, version: String(gen) } satisfies ChildCmd);
+    broadcast({ cmd: 'expect', id: myId, types, version: next.version(types[0])! });
     await ready;
     const done = wait(`done:${myId}`);
-    const before = server.counters().acks;
-    acksTarget = before + streams * types.length;
+    acksTarget = server.counters().acks + streams * acksPerStream;
     const allAcked = new Promise<void>((r) => (acksReached = r));
+    const profiling = process.env.XDS_BENCH_PROFILE === label ? await startProfile() : undefined;
     const cpu0 = process.cpuUsage();
     const start = now();
     cache.setSnapshot(GROUP, next);
-    const { times } = (await done) as { times: number[] };
+    const evs = (await done) as { times: number[]; bytes: number }[];
     await allAcked;
     const ackedMs = now() - start;
     const cpu = process.cpuUsage(cpu0);
-    const lat = times.map((t) => t - start);
-    return { label, p50: pct(lat, 50), p99: pct(lat, 99), max: Math.max(...lat), ackedMs, cpuS: (cpu.user + cpu.system) / 1e6 };
+    if (profiling) await profiling(`xds-${label}-${streams}-${myId}.cpuprofile`);
+    const lat = evs.flatMap((e) => e.times).map((t) => t - start);
+    const kib = evs.reduce((a, e) => a + e.bytes, 0) / streams / 1024;
+    return { label, p50: pct(lat, 50), p99: pct(lat, 99), max: Math.max(...lat), ackedMs, cpuS: (cpu.user + cpu.system) / 1e6, kib };
   };
 
-  const results: { label: string; p50: number; p99: number; max: number; ackedMs: number; cpuS: number }[] = [];
+  const results: Measured[] = [];
+  let rssAfterFullPerStreamKiB: number | undefined;
   for (let r = 0; r < rounds; r++) {
-    // Endpoint change: one load assignment moves (EDS only).
-    gen++;
-    const eps = snap.resources(EDS)!.list.map((x) => x.message);
-    eps[r % clusters] = assignment(r % clusters, gen);
-    snap = snap.update(String(gen), { endpoints: eps });
-    results.push(await measure([EDS], snap, 'endpoints'));
-    // Full change: every resource rebuilt (all four types).
-    gen++;
-    snap = Snapshot.create(String(gen), config(clusters, gen));
-    results.push(await measure([CDS, EDS, LDS, RDS], snap, 'full'));
+    if (o.scenarios.has('oneService')) {
+      gen++;
+      const eps = snap.resources(EDS)!.list.map((x) => x.message);
+      eps[r % clusters] = assignment(r % clusters, gen);
+      snap = snap.update(String(gen), { endpoints: eps });
+      results.push(await measure('oneService', [EDS], snap, 1));
+    }
+    if (o.scenarios.has('allEndpoints')) {
+      gen++;
+      snap = snap.update(String(gen), { endpoints: Array.from({ length: clusters }, (_, i) => assignment(i, gen)) });
+      results.push(await measure('allEndpoints', [EDS], snap, 1));
+    }
+    if (o.scenarios.has('full')) {
+      gen++;
+      snap = Snapshot.create(String(gen), config(clusters, gen));
+      results.push(await measure('full', [CDS, EDS, LDS, RDS], snap, 4));
+      await settle();
+      rssAfterFullPerStreamKiB = ((rssMiB() - rssBefore) * 1024) / streams;
+    }
   }
-  proc.send({ cmd: 'exit' } satisfies ChildCmd);
-  await new Promise((r) => proc.on('exit', r));
+
+  let reconnect: Measured | undefined;
+  if (o.scenarios.has('reconnect')) {
+    const myId = ++id;
+    const ready = wait(`ready:${myId}`);
+    broadcast({ cmd: 'reconnect', id: myId, port });
+    await ready;
+    const done = wait(`done:${myId}`);
+    const cpu0 = process.cpuUsage();
+    const start = now();
+    const old = server;
+    // The control plane restarts: every stream ends, a new server listens on the same port.
+    await old.close();
+    server = makeServer();
+    acksTarget = streams * reconnectTypes(protocol).length;
+    const allAcked = new Promise<void>((r) => (acksReached = r));
+    await server.listen(`127.0.0.1:${port}`);
+    const evs = (await done) as { times: number[] }[];
+    await allAcked;
+    const ms = now() - start;
+    const cpu = process.cpuUsage(cpu0);
+    const lat = evs.flatMap((e) => e.times).map((t) => t - start);
+    reconnect = { label: 'reconnect', p50: pct(lat, 50), p99: pct(lat, 99), max: Math.max(...lat), ackedMs: ms, cpuS: (cpu.user + cpu.system) / 1e6, kib: 0 };
+  }
+  if (progress) clearInterval(progress);
+  broadcast({ cmd: 'exit' });
+  await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.on('exit', r)))));
   await server.close();
-  const row: Record<string, string | number> = { streams, clusters, connectMs: Math.round(connectMs), rssPerStreamKiB: Math.round(rssPerStreamKiB), heapPerStreamKiB: Math.round(heapPerStreamKiB), rssEndMiB: Math.round(rssMiB()) };
-  for (const label of ['endpoints', 'full']) {
+
+  const row: Record<string, string | number> = {
+    streams, clusters, protocol, procs: procs.length, connectMs: Math.round(connectMs),
+    rssPerStreamKiB: Math.round(rssPerStreamKiB), heapPerStreamKiB: Math.round(heapPerStreamKiB),
+  };
+  if (rssAfterFullPerStreamKiB !== undefined) row.rssAfterFullPerStreamKiB = Math.round(rssAfterFullPerStreamKiB);
+  for (const label of ['oneService', 'allEndpoints', 'full']) {
     const rs = results.filter((x) => x.label === label);
-    const med = (k: 'p50' | 'p99' | 'max' | 'ackedMs' | 'cpuS') => pct(rs.map((x) => x[k]), 50);
-    row[`${label}.p50ms`] = med('p50').toFixed(1);
-    row[`${label}.p99ms`] = med('p99').toFixed(1);
-    row[`${label}.maxms`] = med('max').toFixed(1);
-    row[`${label}.allAckedMs`] = med('ackedMs').toFixed(1);
-    row[`${label}.cpuS`] = med('cpuS').toFixed(3);
+    if (rs.length === 0) continue;
+    const med = (k: 'p50' | 'p99' | 'max' | 'ackedMs' | 'cpuS' | 'kib') => pct(rs.map((x) => x[k]), 50);
+    row[`${label}.p50Ms`] = +med('p50').toFixed(1);
+    row[`${label}.p99Ms`] = +med('p99').toFixed(1);
+    row[`${label}.allAckedMs`] = +med('ackedMs').toFixed(1);
+    row[`${label}.cpuS`] = +med('cpuS').toFixed(3);
+    row[`${label}.kibPerProxy`] = +med('kib').toFixed(1);
+  }
+  if (reconnect) {
+    row['reconnect.p50Ms'] = +reconnect.p50.toFixed(1);
+    row['reconnect.allSyncedMs'] = +reconnect.ackedMs.toFixed(1);
+    row['reconnect.cpuS'] = +reconnect.cpuS.toFixed(3);
   }
   return row;
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { streams: { type: 'string', default: '100,1000' }, clusters: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '3' } } });
+  const { values } = parseArgs({
+    options: {
+      streams: { type: 'string', default: '100,1000' },
+      clusters: { type: 'string', default: '1000' },
+      rounds: { type: 'string', default: '3' },
+      protocol: { type: 'string', default: 'sotw' },
+      procs: { type: 'string' },
+      scenarios: { type: 'string', default: 'oneService,allEndpoints,full,reconnect' },
+    },
+  });
   try {
     execFileSync('taskset', ['-pc', '0', String(process.pid)], { stdio: 'ignore' });
   } catch { /* not pinned */ }
+  const protocol = values.protocol as Protocol;
+  if (protocol !== 'sotw' && protocol !== 'delta') throw new Error(`--protocol: sotw or delta, not ${values.protocol}`);
   const encodeStart = now();
   const s = Snapshot.create('x', config(Number(values.clusters), 0));
   for (const url of [CDS, EDS, LDS, RDS]) s.resources(url)!.sotwBodyAll();
   const sizes = [CDS, EDS, LDS, RDS].map((u) => `${u.split('.').pop()} ${(s.resources(u)!.sotwBodyAll().length / 1024).toFixed(0)} KiB`).join(', ');
   console.log(`config: ${values.clusters} clusters; response sizes: ${sizes}; encode all once: ${(now() - encodeStart).toFixed(0)} ms`);
   for (const n of values.streams!.split(',').map(Number)) {
-    const row = await runOne(n, Number(values.clusters), Number(values.rounds));
+    const procs = values.procs ? Number(values.procs) : Math.max(2, Math.ceil(n / 2500));
+    const row = await runOne({
+      streams: n, clusters: Number(values.clusters), rounds: Number(values.rounds), protocol, procs,
+      scenarios: new Set(values.scenarios!.split(',')),
+    });
     console.log(JSON.stringify(row));
   }
 }

@@ -19,7 +19,19 @@ const walk = (dir) => {
 roots.forEach(walk);
 files.sort();
 if (files.length === 0) { console.error('run-tests: no test files found'); process.exit(1); }
-// --test-force-exit: a file whose tests are done must not hang the run because a
-// third-party client (e.g. @grpc/grpc-js-xds's xDS channel) keeps reconnecting.
-const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=2', '--test-force-exit', ...files], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+// Node's --test-force-exit loses test verdicts silently when several files run
+// (the parent reports fewer tests than ran, and still exits 0: nodejs/node
+// issue 64833; seen here as golden.test.js reporting 90 of its 100 tests), so
+// the suite runs without it. The one file that needs it is the grpc-js-xds
+// client test: @grpc/grpc-js-xds's process-wide xDS client has no shutdown and
+// keeps reconnecting to the stopped control plane, so that file alone would
+// never end. It runs first, on its own; a failure there still fails the run
+// through its exit status, and the suite's summary stays the last one printed.
+const FORCE_EXIT = ['grpc-xds-weighted.test.js'];
+const forced = files.filter((f) => FORCE_EXIT.some((n) => f.endsWith(n)));
+const rest = files.filter((f) => !forced.includes(f));
+const run = (list, extra) => spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=2', ...extra, ...list], { stdio: 'inherit' }).status ?? 1;
+const forcedStatus = forced.length > 0 ? run(forced, ['--test-force-exit']) : 0;
+const restStatus = rest.length > 0 ? run(rest, []) : 0;
+if (forcedStatus !== 0) console.error(`run-tests: ${forced.map((f) => path.basename(f)).join(', ')} failed (exit ${forcedStatus})`);
+process.exit(forcedStatus || restStatus);

@@ -13,6 +13,11 @@ commands:
   validate  check Istio config files (weft validate -f FILE...)
   analyze   cross-resource checks of a folder of Istio config (weft analyze DIR)
   up        the whole mesh on this machine: control plane, workloads and their sidecars (weft up DIR)
+  kube-inject  add the sidecar to a Kubernetes manifest's workloads, offline (weft kube-inject -f deploy.yaml)
+  install   install weft on Kubernetes (weft install [--dry-run] [--profile default|minimal|demo] [-f values.yaml])
+  uninstall remove what weft install created
+  sidecar   the injected istio-proxy container: bootstrap from the pod's environment, health and status ports, the proxy
+  wait      wait until the sidecar is ready (the injected postStart hook)
   status    each proxy's config sync state per xDS type (SYNCED, STALE, NACKED); in weft up, identities and certificates
   dashboard the dashboard's URL for a running weft up (--open opens it); or serve one against a Prometheus
   iptables  capture a pod's traffic into its sidecar, as istio-init (istio-iptables' flags; --dry-run, --cleanup)
@@ -46,6 +51,21 @@ export async function main(argv: string[]): Promise<void> {
       return;
     case 'status':
       process.exitCode = await (await import('./status.js')).runStatus(rest);
+      return;
+    case 'kube-inject':
+      process.exitCode = await (await import('./kube-inject.js')).runKubeInject(rest);
+      return;
+    case 'install':
+      process.exitCode = await (await import('./install.js')).runInstall(rest);
+      return;
+    case 'uninstall':
+      process.exitCode = await (await import('./install.js')).runUninstall(rest);
+      return;
+    case 'sidecar':
+      process.exitCode = await (await import('./sidecar.js')).runSidecar(rest);
+      return;
+    case 'wait':
+      process.exitCode = await (await import('./sidecar.js')).runWait(rest);
       return;
     case 'dashboard':
       process.exitCode = await (await import('./dashboard.js')).runDashboard(rest);

@@ -29,6 +29,25 @@ import { Dashboard, type DashboardOptions } from './dashboard/dashboard.js';
 import type { ConfigViewInput } from './dashboard/config-view.js';
 import { MergedConfigSource, type ConfigSourceLike } from './ingest/merged-config-source.js';
 
+/** A MeshConfig source other than a file (the `istio` ConfigMap). */
+export interface MeshConfigSourceLike {
+  /** What it is, for status and logs ("ConfigMap istio-system/istio"). */
+  readonly name: string;
+  /** Resolves with the first version (no mesh: none yet, or a bad one), then calls back on each changed version. */
+  start(onMesh: (mesh: MeshConfigOverrides, messages: readonly MeshMessage[]) => void, onRejected: (messages: readonly MeshMessage[]) => void): Promise<{ mesh?: MeshConfigOverrides; messages: readonly MeshMessage[] }>;
+  stop(): void;
+}
+
+/** What the control plane needs from a credential source (the secrets folder's CredentialSource, or Kubernetes Secrets). */
+export interface CredentialSourceLike {
+  /** Where the credentials come from, for messages. */
+  readonly dir: string;
+  readonly snapshot: CredentialSnapshot;
+  onChange(cb: (s: CredentialSnapshot) => void): () => void;
+  start(): Promise<CredentialSnapshot>;
+  stop(): void;
+}
+
 export interface ControlPlaneOptions {
   /** Folder of Istio YAML/JSON, validated and watched; optional when `configSources` gives config (Kubernetes mode). */
   configDir?: string;
@@ -36,6 +55,10 @@ export interface ControlPlaneOptions {
   configSources?: ConfigSourceLike[];
   /** Called after each analysis run with the config snapshot and the analysis messages (the Kubernetes status writer). */
   onAnalysis?: (snapshot: ConfigSnapshot, analysis: readonly ValidationMessage[]) => void;
+  /** Where credentialName secrets come from instead of the secrets folder (Kubernetes Secrets). */
+  credentialSource?: CredentialSourceLike;
+  /** More status for /debug/config and `weft status` (Kubernetes mode's informers and leader), under `kubernetes`. */
+  kubernetesStatus?: () => unknown;
   /** Extra registries (e.g. `weft up`'s workloads); ServiceEntries in the folder are always one. */
   registries?: ServiceRegistry[];
   /** gRPC listen address for xDS, e.g. 127.0.0.1:15010 (port 0 picks one). */
@@ -59,6 +82,8 @@ export interface ControlPlaneOptions {
   debugCaControl?: boolean;
   /** Istio's MeshConfig from this file (a MeshConfig or the `istio` ConfigMap); watched, a bad version keeps the last good one. */
   meshConfigFile?: string;
+  /** Istio's MeshConfig from elsewhere (the `istio` ConfigMap in Kubernetes mode); a bad or missing first version means Istio's defaults, a bad later one keeps the last good. */
+  meshConfigSource?: MeshConfigSourceLike;
   /** Mesh settings set in code (`weft up`'s tracing defaults); the file's win where both set a field. */
   mesh?: Partial<MeshConfig>;
   /** Run the embedded trace receiver (Zipkin and OTLP in, Zipkin's query API out) on the debug server. */
@@ -89,7 +114,7 @@ export class ControlPlane {
   readonly cache = new SnapshotCache();
   readonly server: XdsServer;
   private readonly source: ConfigSourceLike;
-  readonly credentials: CredentialSource;
+  readonly credentials: CredentialSourceLike;
   private readonly model: ModelController;
   private readonly proxies = new Map<string, ProxyEntry>();
   private debug: http.Server | undefined;
@@ -156,7 +181,7 @@ export class ControlPlane {
         },
       });
     }
-    this.credentials = new CredentialSource(opts.secretsDir ?? path.join(opts.configDir ?? '.', CREDENTIAL_DEFAULTS.folderName), {
+    this.credentials = opts.credentialSource ?? new CredentialSource(opts.secretsDir ?? path.join(opts.configDir ?? '.', CREDENTIAL_DEFAULTS.folderName), {
       ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
     });
     this.server = new XdsServer({
@@ -210,8 +235,33 @@ export class ControlPlane {
     this.model.setMesh(this.meshSettings());
   }
 
+  /** The mesh config source (not a file): its first version, then each good one; a bad one keeps the last good. */
+  private async startMeshSource(): Promise<void> {
+    const src = this.opts.meshConfigSource;
+    if (!src) return;
+    const first = await src.start((mesh, messages) => {
+      this.meshFromFile = mesh;
+      this.meshMessages = messages;
+      for (const m of messages) this.log.warn(`mesh config: ${formatMeshConfigMessage(m)}`);
+      this.log.info(`mesh config ${src.name} reloaded`);
+      this.model.setMesh(this.meshSettings());
+    }, (messages) => {
+      this.meshMessages = messages;
+      for (const m of messages) this.log.error(`mesh config rejected, the last good one keeps serving: ${formatMeshConfigMessage(m)}`);
+    });
+    this.meshMessages = first.messages;
+    if (!first.mesh) {
+      for (const m of first.messages) this.log.error(`mesh config ${src.name} rejected, Istio's defaults serve until it is fixed: ${formatMeshConfigMessage(m)}`);
+      return;
+    }
+    for (const m of first.messages) this.log.warn(`mesh config: ${formatMeshConfigMessage(m)}`);
+    this.meshFromFile = first.mesh;
+    this.model.setMesh(this.meshSettings());
+  }
+
   async start(): Promise<void> {
     this.startMeshConfig();
+    await this.startMeshSource();
     if (this.opts.ca) {
       // First: a CA folder that is refused stops start-up with every problem listed.
       this.meshCa = new MeshCa({ ...this.opts.ca, stats: this.stats, log: this.logs.logger('ca') });
@@ -460,6 +510,8 @@ export class ControlPlane {
       warnings: s?.messages ?? [],
       analysis: this.analysis,
       ...(this.opts.meshConfigFile ? { meshConfig: { file: this.opts.meshConfigFile, messages: this.meshMessages } } : {}),
+      ...(this.opts.meshConfigSource ? { meshConfig: { file: this.opts.meshConfigSource.name, messages: this.meshMessages } } : {}),
+      ...(this.opts.kubernetesStatus ? { kubernetes: this.opts.kubernetesStatus() } : {}),
       credentials: {
         dir: this.credentials.dir,
         served: [...this.credentials.snapshot.credentials.keys()],
@@ -536,6 +588,7 @@ export class ControlPlane {
   async stop(): Promise<void> {
     await this.dashboard?.stop();
     this.meshWatcher?.stop();
+    this.opts.meshConfigSource?.stop();
     this.jwks.stop();
     this.source.stop();
     await this.meshCa?.stop();

@@ -46,6 +46,18 @@ export interface InformerOptions {
   /** Watch one namespace only; absent: all namespaces. */
   readonly namespace?: string;
   readonly labelSelector?: string;
+  /**
+   * The kind may not be served (a CRD that is not installed): a 404 on the
+   * list counts as an empty, synced kind (said once), and the informer keeps
+   * checking with backoff until the kind appears.
+   */
+  readonly optional?: boolean;
+  /**
+   * Older versions of the kind to try, in order, when the API server does not
+   * serve the resource's own version (404): e.g. v1beta1 and v1alpha3 for an
+   * Istio older than 1.22. The informer stays on the first version served.
+   */
+  readonly fallbackVersions?: readonly string[];
 }
 
 /** Counters for tests and /debug: what the informer did. */
@@ -79,14 +91,24 @@ export class Informer {
   state: InformerState = 'waiting';
   readonly stats: InformerStats = { lists: 0, pages: 0, watches: 0, expired: 0, bookmarks: 0, errors: 0, resyncs: 0 };
 
+  private res: KubeResource;
+  private readonly versions: readonly string[];
+
   constructor(
     private readonly client: KubeClient,
-    readonly resource: KubeResource,
+    resource: KubeResource,
     options: InformerOptions = {},
   ) {
+    this.res = resource;
+    this.versions = [resource.version, ...(options.fallbackVersions ?? [])];
     this.clock = options.clock ?? systemClock;
     this.opts = options;
     this.backoffMs = options.initialBackoffMs ?? INFORMER_DEFAULTS.initialBackoffMs;
+  }
+
+  /** The kind, at the version being read. */
+  get resource(): KubeResource {
+    return this.res;
   }
 
   /** True once a complete list has been read (stays true while stale). */
@@ -157,6 +179,21 @@ export class Informer {
           this.rv = '';
           continue;
         }
+        if (err.code === 404 && this.versions.length > 1) {
+          // Not served at this version: try the next one, then start over after a pause.
+          const next = this.versions[this.versions.indexOf(this.res.version) + 1];
+          if (next !== undefined) {
+            this.opts.log?.debug(`${this.what()}: ${this.res.group}/${this.res.version} is not served; trying ${next}`);
+            this.res = { ...this.res, version: next };
+            continue;
+          }
+          this.res = { ...this.res, version: this.versions[0]! };
+        }
+        if (err.code === 404 && this.opts.optional) {
+          this.missingKind(err);
+          await this.sleep(this.opts.maxBackoffMs ?? INFORMER_DEFAULTS.maxBackoffMs);
+          continue;
+        }
         this.stats.errors++;
         const first = this.lastError === undefined;
         this.lastError = err.message;
@@ -194,6 +231,7 @@ export class Informer {
     if (!this.running) return;
     const seen = new Set<string>();
     for (const obj of items) {
+      if (typeof obj?.metadata?.name !== 'string') continue; // not an object the API server sends; nothing to key it by
       const k = keyOf(obj.metadata.namespace, obj.metadata.name);
       seen.add(k);
       const old = this.store.get(k);
@@ -219,7 +257,9 @@ export class Informer {
     return new Promise((resolve, reject) => {
       let expired = false;
       let gotEvent = false;
+      let ended = false;
       const onDone = (err?: Error): void => {
+        ended = true;
         this.watch = undefined;
         this.wake = undefined;
         if (expired) resolve('expired');
@@ -255,6 +295,8 @@ export class Informer {
           onDone,
         )
         .then((h) => {
+          // The client hands back a handle even when the request failed (onDone already ran with the error).
+          if (ended) return;
           this.stats.watches++;
           this.watch = h;
           if (!this.running) h.abort();
@@ -265,6 +307,23 @@ export class Informer {
           }
         }, reject);
     });
+  }
+
+  /** An optional kind the server does not serve: empty and synced until it appears. */
+  private missingKind(err: KubeApiError): void {
+    const first = this.lastError !== err.message;
+    this.lastError = err.message;
+    if (first) this.opts.log?.warn(`${this.what()}: the API server does not serve ${this.resource.group}/${this.resource.version} ${this.resource.plural} (is its CRD installed?); treated as empty, checking again`);
+    for (const [k, old] of [...this.store]) {
+      this.store.delete(k);
+      this.emit({ type: 'delete', obj: old });
+    }
+    this.state = 'waiting';
+    if (!this.synced) {
+      this.synced = true;
+      for (const w of this.syncWaiters.splice(0)) w();
+      this.emit({ type: 'synced' });
+    }
   }
 
   private connected(): void {

@@ -132,7 +132,14 @@ export class KubeConfigSource {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    queueMicrotask(() => this.rebuild());
+    queueMicrotask(() => {
+      try {
+        this.rebuild();
+      } catch (e) {
+        this.scheduled = false;
+        this.opts.log?.error(`building the config snapshot from the API objects failed; the last one keeps serving: ${(e as Error).message}`);
+      }
+    });
   }
 }
 

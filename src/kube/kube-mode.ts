@@ -11,9 +11,11 @@ import { Informer, type InformerOptions } from './informer.js';
 import type { KubeClient, KubeObject, KubeResource } from './kube-client.js';
 import { KubeConfigSource } from './kube-config-source.js';
 import { KUBE_LABELS, KubeServiceRegistry } from './kube-registry.js';
-import { ISTIO_RESOURCES, KUBE_RESOURCES } from './kube-resources.js';
+import { ISTIO_FALLBACK_VERSIONS, ISTIO_RESOURCES, KUBE_RESOURCES } from './kube-resources.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader-election.js';
 import { messagesByFile, StatusWriter } from './status-writer.js';
+import { KubeCredentialSource } from './kube-credential-source.js';
+import { KubeMeshConfigSource } from './kube-mesh-config-source.js';
 
 export interface KubeModeOptions {
   readonly client: KubeClient;
@@ -29,6 +31,10 @@ export interface KubeModeOptions {
   readonly leaderElection?: Partial<Pick<LeaderElectionOptions, 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs' | 'name'>>;
   /** The Istio kinds read as config (default ISTIO_RESOURCES). */
   readonly istioResources?: readonly KubeResource[];
+  /** Read credentialName secrets from the Secrets of this namespace (`credentials`); absent: no Secret informer. */
+  readonly credentialsNamespace?: string;
+  /** Read MeshConfig from this ConfigMap's data.mesh ({namespace, name}, Istio's istio-system/istio); absent: no ConfigMap informer. */
+  readonly meshConfigMap?: { readonly namespace: string; readonly name: string };
 }
 
 /** What `weft status` and the debug endpoint show of Kubernetes mode. */
@@ -51,18 +57,39 @@ export class KubeMode {
   readonly configSource: KubeConfigSource;
   readonly elector: LeaderElector;
   readonly status: StatusWriter;
+  /** credentialName secrets from Kubernetes Secrets (with `credentialsNamespace`). */
+  readonly credentials: KubeCredentialSource | undefined;
+  private readonly secrets: Informer | undefined;
+  /** MeshConfig from the `istio` ConfigMap (with `meshConfigMap`). */
+  readonly meshConfig: KubeMeshConfigSource | undefined;
+  private readonly configMaps: Informer | undefined;
   private analysis: readonly ValidationMessage[] = [];
 
   constructor(private readonly opts: KubeModeOptions) {
     const clock = opts.clock ?? systemClock;
     const log = opts.log;
-    const make = (r: KubeResource): Informer => new Informer(opts.client, r, { ...(opts.informer ?? {}), clock, ...(log ? { log: log.child(r.plural) } : {}) });
+    const make = (r: KubeResource, optional = false, namespace?: string): Informer => {
+      const fallbackVersions = optional ? ISTIO_FALLBACK_VERSIONS[r.group] : undefined;
+      return new Informer(opts.client, r, {
+        ...(opts.informer ?? {}), clock, ...(log ? { log: log.child(r.plural) } : {}),
+        ...(optional ? { optional } : {}), ...(namespace ? { namespace } : {}), ...(fallbackVersions ? { fallbackVersions } : {}),
+      });
+    };
     this.services = make(KUBE_RESOURCES.services);
     this.endpointSlices = make(KUBE_RESOURCES.endpointSlices);
     this.pods = make(KUBE_RESOURCES.pods);
     this.nodes = make(KUBE_RESOURCES.nodes);
     this.namespaces = make(KUBE_RESOURCES.namespaces);
-    this.istio = (opts.istioResources ?? ISTIO_RESOURCES).map(make);
+    // Istio's CRDs may be missing (not installed yet, or an older Istio without v1): those kinds are empty until they appear.
+    this.istio = (opts.istioResources ?? ISTIO_RESOURCES).map((r) => make(r, true));
+    if (opts.credentialsNamespace) {
+      this.secrets = make(KUBE_RESOURCES.secrets, false, opts.credentialsNamespace);
+      this.credentials = new KubeCredentialSource(this.secrets, opts.credentialsNamespace, clock);
+    }
+    if (opts.meshConfigMap) {
+      this.configMaps = make(KUBE_RESOURCES.configMaps, false, opts.meshConfigMap.namespace);
+      this.meshConfig = new KubeMeshConfigSource(this.configMaps, opts.meshConfigMap.namespace, opts.meshConfigMap.name);
+    }
     const registryInformers = [this.services, this.endpointSlices, this.pods, this.nodes];
     this.registry = new KubeServiceRegistry(
       {
@@ -78,7 +105,11 @@ export class KubeMode {
       ready: () => this.whenSynced(),
     });
     this.status = new StatusWriter(opts.client, this.configSource, log?.child('status'));
-    this.configSource.onSnapshot((s) => this.status.update(messagesByFile(s, this.analysisFor(s))));
+    // Deferred: a control plane following this source analyses the snapshot synchronously (onAnalysis) first,
+    // so the status written carries the new snapshot's analysis, not the previous one's.
+    this.configSource.onSnapshot((s) => queueMicrotask(() => {
+      if (this.configSource.snapshot === s) this.status.update(messagesByFile(s, this.analysis));
+    }));
     this.elector = new LeaderElector({
       client: opts.client,
       namespace: opts.leaseNamespace ?? 'istio-system',
@@ -92,7 +123,7 @@ export class KubeMode {
   }
 
   private get all(): Informer[] {
-    return [this.services, this.endpointSlices, this.pods, this.nodes, this.namespaces, ...this.istio];
+    return [this.services, this.endpointSlices, this.pods, this.nodes, this.namespaces, ...this.istio, ...(this.secrets ? [this.secrets] : []), ...(this.configMaps ? [this.configMaps] : [])];
   }
 
   /** Starts every informer and leader election. */
@@ -111,11 +142,15 @@ export class KubeMode {
     for (const i of this.all) i.stop();
   }
 
-  /** The control plane's analysis hook: results go to the objects' status (when leading). */
-  onAnalysis(snapshot: ConfigSnapshot, analysis: readonly ValidationMessage[]): void {
+  /**
+   * The control plane's analysis hook: results go to the objects' status
+   * (when leading). `snapshot` may be a merged one (folder and API); only
+   * messages about this source's objects map to an object.
+   */
+  onAnalysis(_snapshot: ConfigSnapshot, analysis: readonly ValidationMessage[]): void {
     this.analysis = analysis;
     if (this.configSource.snapshot === undefined) return;
-    this.status.update(messagesByFile(this.configSource.snapshot, this.analysisFor(snapshot)));
+    this.status.update(messagesByFile(this.configSource.snapshot, analysis));
   }
 
   /** A namespace's labels ({} when unknown): istio-injection, istio.io/rev. */
@@ -152,8 +187,4 @@ export class KubeMode {
     };
   }
 
-  /** Analysis messages about objects of this source only (the merged snapshot may hold folder objects too). */
-  private analysisFor(_s: ConfigSnapshot): readonly ValidationMessage[] {
-    return this.analysis;
-  }
 }

@@ -268,6 +268,17 @@ export class KubeServiceRegistry implements ServiceRegistry {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    queueMicrotask(() => this.rebuild());
+    queueMicrotask(() => {
+      try {
+        this.rebuild();
+      } catch (e) {
+        // An object of a shape the API server should never send: keep the last registry, say why.
+        this.scheduled = false;
+        this.notesOnError = [{ key: 'Kubernetes registry', message: `rebuilding from the API objects failed, the last registry keeps serving: ${(e as Error).message}` }];
+      }
+    });
   }
+
+  /** Set when the last rebuild failed (the previous contents kept serving). */
+  notesOnError: readonly ModelNote[] = [];
 }

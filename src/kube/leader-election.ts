@@ -64,6 +64,7 @@ export class LeaderElector {
   private readonly renewDeadlineMs: number;
   private readonly retryMs: number;
   private inFlight: Promise<boolean> | undefined;
+  private lastError: string | undefined;
 
   constructor(private readonly opts: LeaderElectionOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -104,6 +105,7 @@ export class LeaderElector {
   tick(): Promise<boolean> {
     const p = this.tryAcquireOrRenew().then(
       (ok) => {
+        this.lastError = undefined;
         if (ok) {
           this.lastRenew = this.clock.now();
           this.setLeading(true);
@@ -112,7 +114,10 @@ export class LeaderElector {
       },
       (e: unknown) => {
         const err = e as Error;
-        this.opts.log?.debug(`leader election: ${err.message}`);
+        // Said once per distinct problem (e.g. the lease namespace does not exist), then quietly retried.
+        if (err.message !== this.lastError) this.opts.log?.warn(`leader election: cannot read or write Lease ${this.opts.namespace}/${this.name}: ${err.message}; retrying every ${this.retryMs} ms`);
+        else this.opts.log?.debug(`leader election: ${err.message}`);
+        this.lastError = err.message;
         // A leader keeps leading through errors until the renew deadline passes.
         if (this.leading && this.clock.now() - this.lastRenew >= this.renewDeadlineMs) {
           this.opts.log?.warn(`leader election: could not renew Lease ${this.opts.namespace}/${this.name} for ${this.renewDeadlineMs} ms (${err.message}); stepping down`);

@@ -63,8 +63,14 @@ describe('weft up: the dashboard API over a loaded Bookinfo', { timeout: 150_000
       graph = await waitFor(async () => {
         const g = await api<Graph>('/api/dashboard/graph?window=1m');
         const ids = new Map(g.edges.map((e) => [e.id, e]));
-        return EDGES.every((id) => (ids.get(id)?.rps ?? 0) > 0) && pages.length >= 100 ? g : undefined;
-      }, 'every Bookinfo edge with a non-zero rate in /api/dashboard/graph', 60_000);
+        // The caller's report can show an edge a scrape before the callee's has two samples in the window;
+        // mTLS (only the callee knows it) and latencies are waited for too, not raced.
+        const ready = (id: string): boolean => {
+          const e = ids.get(id);
+          return e !== undefined && e.rps > 0 && e.p50Ms !== undefined && (id.startsWith('ingress:') || e.mtls !== 'none');
+        };
+        return EDGES.every(ready) && pages.length >= 100 ? g : undefined;
+      }, 'every Bookinfo edge with a non-zero rate, latencies and (between sidecars) the callee\'s mTLS report in /api/dashboard/graph', 60_000);
     } finally {
       loading = false;
       await load;

@@ -152,7 +152,8 @@ export const ISTIO_CRDS: readonly KindInfo[] = [
 ];
 
 function crd(group: string, version: string, kind: string): KindInfo {
-  const plural = kind.toLowerCase().endsWith('y') ? `${kind.toLowerCase().slice(0, -1)}ies` : `${kind.toLowerCase()}s`;
+  const lower = kind.toLowerCase();
+  const plural = /[^aeiou]y$/.test(lower) ? `${lower.slice(0, -1)}ies` : `${lower}s`; // gateways, authorizationpolicies
   return { group, version, plural, kind, namespaced: true, statusSubresource: true, custom: true };
 }
 

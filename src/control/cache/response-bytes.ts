@@ -11,13 +11,18 @@ const TYPE_URL = 4;
 const NONCE = 5;
 const REMOVED = 6;
 
-/** A DiscoveryResponse whose `resources` fields are `body` (from TypeResources.sotwBody*). */
-export function sotwResponseBytes(versionInfo: string, typeUrl: string, nonce: string, body: Uint8Array): Buffer {
+/**
+ * A DiscoveryResponse whose `resources` fields are `body` (from
+ * TypeResources.sotwBody*). With `headroom`, the returned message is a view
+ * that many bytes into its own allocation, so a transport can write a frame
+ * prefix in front without copying the message.
+ */
+export function sotwResponseBytes(versionInfo: string, typeUrl: string, nonce: string, body: Uint8Array, headroom = 0): Buffer {
   const v = utf8(versionInfo);
   const t = utf8(typeUrl);
   const n = utf8(nonce);
   const head = (v.length ? ldFieldSize(v.length) : 0) + ldFieldSize(t.length) + ldFieldSize(n.length);
-  const out = Buffer.allocUnsafe(head + body.length);
+  const out = Buffer.allocUnsafe(headroom + head + body.length).subarray(headroom);
   let pos = 0;
   if (v.length) pos = writeLdField(out, pos, VERSION, v);
   pos = writeLdField(out, pos, TYPE_URL, t);

@@ -7,7 +7,11 @@ import { SnapshotError } from './snapshot-errors.js';
 /** Named subsets whose response bodies are kept per type (sidecars of one group ask for the same names). */
 const MAX_KEPT_SUBSETS = 64;
 
+let nextSeq = 0;
+
 export class TypeResources {
+  /** Identifies this set within the process (responses that carry changes since it are keyed by it). */
+  readonly seq = ++nextSeq;
   /** Resources by name, in the order given. */
   readonly byName: ReadonlyMap<string, CachedResource>;
   readonly list: readonly CachedResource[];

@@ -183,7 +183,9 @@ describe('dashboard HTTP API', () => {
     assert.equal(fn.status, 400);
     assert.equal(fn.json().errorType, 'bad_data');
     assert.match(fn.json().error, /unsupported PromQL function "holt_winters"/);
-    for (const p of ['/api/v1/query', '/api/v1/query?query=up&time=yesterday', '/api/v1/query_range?query=up&start=1&end=2&step=0', '/api/v1/query_range?query=up&start=2&end=1&step=1', '/api/dashboard/graph?window=2m', '/api/dashboard/replies?limit=-1', '/api/dashboard/explain']) {
+    for (const p of ['/api/v1/query', '/api/v1/query?query=up&time=yesterday', '/api/v1/query_range?query=up&start=1&end=2&step=0', '/api/v1/query_range?query=up&start=2&end=1&step=1',
+      // Timestamps beyond Prometheus's maxTime (this one is Infinity as a double) are refused, not stepped through forever.
+      `/api/v1/query_range?query=up&start=${'9'.repeat(400)}&end=${'9'.repeat(400)}&step=1`, `/api/v1/query?query=up&time=${'9'.repeat(400)}`, '/api/dashboard/graph?window=2m', '/api/dashboard/replies?limit=-1', '/api/dashboard/explain']) {
       const r = await get(p);
       assert.equal(r.status, 400, p);
       assert.deepEqual(Object.keys(r.json()).sort(), ['error', 'errorType', 'status'], p);
@@ -327,6 +329,17 @@ describe('dashboard: trace reads forwarded to a collector\'s query API', () => {
       assert.equal(r.status, 200);
       assert.deepEqual(await r.json(), ['productpage.default']);
       assert.deepEqual(seen, ['/api/v2/services?x=1']);
+      // Absolute-form and `//host/…` request targets: the collector still gets only the path and query.
+      for (const target of [`http://elsewhere.example/api/v2/services?x=2`, '//elsewhere.example/api/v2/services?x=3']) {
+        const status = await new Promise<number>((resolve, reject) => {
+          http.request({ host: '127.0.0.1', port: a.port, path: target }, (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          }).on('error', reject).end();
+        });
+        assert.equal(status, 200, target);
+      }
+      assert.deepEqual(seen, ['/api/v2/services?x=1', '/api/v2/services?x=2', '/api/v2/services?x=3']);
       const st = (await (await fetch(`http://127.0.0.1:${a.port}/api/dashboard/status`)).json()) as { traces: unknown };
       assert.deepEqual(st.traces, { source: 'collector', url: `http://127.0.0.1:${collector.port}/` });
       const d = await fetch(`http://127.0.0.1:${b.port}/api/v2/traces?serviceName=x`);

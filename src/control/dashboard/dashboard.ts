@@ -160,7 +160,10 @@ export class Dashboard {
       case '/api/dashboard/replies': return this.apiReplies(q, res);
       case '/api/dashboard/explain': return this.apiExplain(q, res);
     }
-    if (p.startsWith('/api/v2/') && this.opts.traceQueryUrl) return this.forwardTraces(req, res);
+    if (p.startsWith('/api/v2/') && this.opts.traceQueryUrl) {
+      const u = new URL(req.url ?? '/', 'http://dashboard'); // parsed once already in handle(); the query kept as sent
+      return this.forwardTraces(`${u.pathname}${u.search}`, res);
+    }
     sendJson(res, 404, { status: 'error', errorType: 'bad_data', error: `no such endpoint ${p}` });
   }
 
@@ -251,11 +254,15 @@ export class Dashboard {
     };
   }
 
-  /** GET /api/v2/* → the collector's query API (same path and query), bounded by the Prometheus timeout. */
-  private async forwardTraces(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /**
+   * GET /api/v2/* → the collector's query API (same path and query), bounded by the Prometheus timeout.
+   * The parsed path and query are forwarded, never the raw request target: an absolute-form or `//host/…`
+   * target would otherwise be glued onto the collector's URL.
+   */
+  private async forwardTraces(pathAndQuery: string, res: http.ServerResponse): Promise<void> {
     const base = this.opts.traceQueryUrl!.replace(/\/+$/, '');
     try {
-      const r = await fetch(`${base}${req.url}`, { signal: AbortSignal.timeout(this.opts.prometheusTimeoutMs ?? DASHBOARD_DEFAULTS.prometheusTimeoutMs) });
+      const r = await fetch(`${base}${pathAndQuery}`, { signal: AbortSignal.timeout(this.opts.prometheusTimeoutMs ?? DASHBOARD_DEFAULTS.prometheusTimeoutMs) });
       const body = Buffer.from(await r.arrayBuffer());
       res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json', 'cache-control': 'no-store' });
       res.end(body);
@@ -279,13 +286,17 @@ function answer<T>(res: http.ServerResponse, a: PromAnswer<T>): void {
   sendJson(res, a.errorType === 'bad_data' ? 400 : a.errorType === 'execution' ? 422 : 503, a);
 }
 
+/** Prometheus's maxTime in Unix seconds (math.MaxInt64 / 1000 - 62135596801); larger timestamps are refused. */
+const MAX_TIME_SECONDS = 9_223_309_901_257_974;
+
 /** Unix seconds (a float) or RFC 3339, as Prometheus's API takes them. */
 export function parseTime(s: string): number | undefined {
   if (s === '') return undefined;
-  if (/^[+-]?\d+(\.\d+)?$/.test(s)) return Number(s);
+  // Bounded as Prometheus bounds them (its minTime/maxTime): a timestamp too large to step through is refused.
+  if (/^[+-]?\d+(\.\d+)?$/.test(s)) return Math.abs(Number(s)) <= MAX_TIME_SECONDS ? Number(s) : undefined;
   if (/^\d{4}-\d\d-\d\dT/.test(s)) {
     const ms = Date.parse(s);
-    return Number.isNaN(ms) ? undefined : ms / 1000;
+    return Number.isNaN(ms) || Math.abs(ms / 1000) > MAX_TIME_SECONDS ? undefined : ms / 1000;
   }
   return undefined;
 }

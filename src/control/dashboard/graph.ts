@@ -64,7 +64,11 @@ export function graphQueries(w: GraphWindow): Record<string, string> {
     requestsSource: `sum by (${by(['request_protocol', 'response_code', 'response_flags', 'connection_security_policy'])}) (rate(istio_requests_total{reporter="source"}[${w}]))`,
     // One query for both hops' latencies; p50 and p99 per hop are histogram_quantile over sums of these rows (done here, so the buckets' rates are computed once).
     latencyBuckets: `sum by (le, reporter, source_workload, source_workload_namespace, source_principal, destination_service, destination_workload, destination_workload_namespace) (rate(istio_request_duration_milliseconds_bucket[${w}]))`,
-    tcp: `sum by (${by(['connection_security_policy', 'reporter'])}) (rate({__name__=~"istio_tcp_sent_bytes_total|istio_tcp_received_bytes_total"}[${w}]))`,
+    // Sent and received are two queries (added up here): one rate() over both names would hold two series with
+    // the same labels once rate() drops the name, which Prometheus refuses ("vector cannot contain metrics
+    // with the same labelset"), so the graph lost its TCP edges with --prometheus.
+    tcpSent: `sum by (${by(['connection_security_policy', 'reporter'])}) (rate(istio_tcp_sent_bytes_total[${w}]))`,
+    tcpReceived: `sum by (${by(['connection_security_policy', 'reporter'])}) (rate(istio_tcp_received_bytes_total[${w}]))`,
   };
 }
 
@@ -96,7 +100,8 @@ export async function buildGraph(q: QueryLayer, window: GraphWindow, targets: re
     if (a.data.resultType !== 'vector') return [];
     return a.data.result.map((r) => ({ metric: r.metric, v: Number(r.value[1]) })).filter((r) => Number.isFinite(r.v));
   };
-  const [dest, src, buckets, tcp] = await Promise.all([qs.requestsDest, qs.requestsSource, qs.latencyBuckets, qs.tcp].map((x) => run(x!)));
+  const [dest, src, buckets, tcpSent, tcpReceived] = await Promise.all([qs.requestsDest, qs.requestsSource, qs.latencyBuckets, qs.tcpSent, qs.tcpReceived].map((x) => run(x!)));
+  const tcp = [...tcpSent!, ...tcpReceived!];
 
   const nodes = new Map<string, GraphNode>();
   const edges = new Map<string, EdgeAcc>();

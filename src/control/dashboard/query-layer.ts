@@ -86,6 +86,9 @@ export class EmbeddedQueryLayer implements QueryLayer {
       return { status: 'success', data: f() };
     } catch (e) {
       if (e instanceof PromQLParseError || e instanceof PromQLEvalError) return { status: 'error', errorType: e instanceof PromQLParseError ? 'bad_data' : 'execution', error: e.message };
+      // The parser and evaluator recurse along the expression: thousands of nested parentheses or a chain of
+      // thousands of operators exhaust the stack. That is the query's fault, not the server's (a 400, not a 500).
+      if (e instanceof RangeError && /call stack/i.test(e.message)) return { status: 'error', errorType: 'bad_data', error: 'query nested too deeply for the embedded store (thousands of parentheses or operators)' };
       throw e;
     }
   }

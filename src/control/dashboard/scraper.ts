@@ -257,7 +257,11 @@ function fetchText(url: string, timeoutMs: number, maxBytes: number): Promise<st
       res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
       res.on('error', reject);
     });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`context deadline exceeded (no answer within ${timeoutMs} ms)`)));
+    // A deadline for the whole scrape, as Prometheus's scrape_timeout: an idle timeout alone would let a target
+    // that trickles its body keep the scrape (and the target's health) open for ever.
+    const deadline = setTimeout(() => req.destroy(new Error(`context deadline exceeded (no answer within ${timeoutMs} ms)`)), timeoutMs);
+    deadline.unref();
+    req.on('close', () => clearTimeout(deadline));
     req.on('error', (e) => reject(e));
   });
 }

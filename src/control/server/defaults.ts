@@ -24,6 +24,13 @@ export const XDS_SERVER_DEFAULTS = {
    * writes to drain: memory stays bounded when many proxies read slowly.
    */
   maxBytesInFlight: 256 * 1024 * 1024,
+  /**
+   * 1: the discovery services are served on node:http2 with weft's own gRPC
+   * framing (a response is framed once and the same buffer written to every
+   * stream); grpc-js keeps the connections and serves HDS. 0: grpc-js serves
+   * everything (it copies each message per stream).
+   */
+  nativeDiscovery: 1,
   /** close() ends streams, then waits this long for connections to finish before forcing them shut. */
   closeGraceMs: 5_000,
 } as const;

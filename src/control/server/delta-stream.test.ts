@@ -117,3 +117,40 @@ test('delta per-type service and make-before-break removal of a cluster', async 
   assert.deepEqual(removal.removed_resources, ['c1']);
   s.end();
 });
+
+test('delta EDS after a sync: only what changed since, through several snapshots and a subscription change', async (t) => {
+  const h = await startHarness();
+  t.after(() => h.close());
+  h.cache.setSnapshot('n1', Snapshot.create('v1', input()));
+  const s = h.client.delta();
+  s.send({ node, type_url: EDS, resource_names_subscribe: ['c1', 'c2'] });
+  const r1 = await s.next();
+  assert.deepEqual(names(r1), ['c1', 'c2']);
+  ack(s, r1);
+  const change = (v: string, cluster: string, host: string) => {
+    const cur = h.cache.getSnapshot('n1')!;
+    h.cache.setSnapshot('n1', cur.update(v, { endpoints: cur.resources(EDS)!.list.map((r) => (r.name === cluster ? endpoints(cluster, [host]) : r.message)) }));
+  };
+  change('v2', 'c3', '10.0.0.9:80'); // not subscribed: nothing is sent
+  change('v3', 'c2', '10.0.0.8:80');
+  const r3 = await s.next();
+  assert.equal(r3.system_version_info, 'v3');
+  assert.deepEqual(names(r3), ['c2']);
+  // Unchanged content rebuilt as a new object is not resent (same version digest).
+  change('v4', 'c1', '10.0.0.1:80');
+  change('v5', 'c1', '10.0.0.7:80');
+  ack(s, r3);
+  const r5 = await s.next();
+  assert.equal(r5.system_version_info, 'v5');
+  assert.deepEqual(names(r5), ['c1']);
+  ack(s, r5);
+  // Subscribing to c3 sends it (the client never had it), then changes to c3 flow too.
+  s.send({ type_url: EDS, resource_names_subscribe: ['c3'] });
+  const r6 = await s.next();
+  assert.deepEqual(names(r6), ['c3']);
+  ack(s, r6);
+  change('v6', 'c3', '10.0.0.6:80');
+  const r7 = await s.next();
+  assert.deepEqual(names(r7), ['c3']);
+  s.end();
+});

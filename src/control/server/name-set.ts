@@ -1,9 +1,13 @@
 // Resource-name subscriptions shared between streams. Sidecars of one group
 // subscribe to the same (often thousand-name) lists; interning them keeps one
 // copy in memory, and the subset of a snapshot a list selects is computed once
-// per snapshot type instead of once per stream.
+// per snapshot type instead of once per stream. SotW requests are interned by
+// their raw `resource_names` bytes too, so a list is decoded once per server,
+// not once per request.
+import { createHash } from 'node:crypto';
 import type { CachedResource } from '../cache/cached-resource.js';
 import type { TypeResources } from '../cache/type-resources.js';
+import { decodeNames } from './sotw-request.js';
 
 /** The resources of one snapshot type a name list selects; `key` identifies the subset. */
 export interface Selection {
@@ -15,6 +19,7 @@ export class NameSet {
   readonly names: ReadonlySet<string>;
   private readonly sorted: readonly string[];
   private memo = new WeakMap<TypeResources, Selection>();
+  private changedMemo = new WeakMap<TypeResources, WeakMap<TypeResources, readonly CachedResource[] | undefined>>();
 
   constructor(readonly key: string, names: readonly string[]) {
     this.names = new Set(names);
@@ -30,13 +35,39 @@ export class NameSet {
     this.memo.set(tr, sel);
     return sel;
   }
+
+  /**
+   * The resources selected from `to` that are not the same resource in
+   * `from` (a client that holds `from`'s selection needs only these), or
+   * undefined when the two select different names (a name came or went).
+   * Memoized per (from, to): every stream of a group asks the same question.
+   */
+  changedSince(from: TypeResources, to: TypeResources): readonly CachedResource[] | undefined {
+    let m = this.changedMemo.get(to);
+    if (!m) this.changedMemo.set(to, (m = new WeakMap()));
+    if (m.has(from)) return m.get(from);
+    const a = this.select(from);
+    const b = this.select(to);
+    const changed = a.key === b.key ? b.resources.filter((r) => from.byName.get(r.name) !== r) : undefined;
+    m.set(from, changed);
+    return changed;
+  }
 }
 
-/** Hands out one NameSet per distinct list; entries go when no stream holds them. */
+/** A SotW request's `resource_names`, as raw bytes, decoded: `star` when '*' is among them; `set` the other names. */
+export interface RequestNames {
+  readonly raw: Buffer;
+  readonly count: number;
+  readonly star: boolean;
+  readonly set: NameSet;
+}
+
+/** Hands out one NameSet per distinct list (and one RequestNames per distinct raw list); entries go when no stream holds them. */
 export class NameSetInterner {
   private sets = new Map<string, WeakRef<NameSet>>();
-  private registry = new FinalizationRegistry<string>((key) => {
-    if (!this.sets.get(key)?.deref()) this.sets.delete(key);
+  private raws = new Map<string, WeakRef<RequestNames>>();
+  private registry = new FinalizationRegistry<[Map<string, WeakRef<object>>, string]>(([map, key]) => {
+    if (!map.get(key)?.deref()) map.delete(key);
   });
 
   intern(names: readonly string[]): NameSet {
@@ -45,8 +76,23 @@ export class NameSetInterner {
     if (existing) return existing;
     const ns = new NameSet(key, names);
     this.sets.set(key, new WeakRef(ns));
-    this.registry.register(ns, key);
+    this.registry.register(ns, [this.sets, key]);
     return ns;
+  }
+
+  /** The decoded form of raw `resource_names` fields (see sotw-request.ts), decoded once per distinct list. */
+  internRaw(raw: Buffer): RequestNames {
+    const key = raw.length < 64 ? raw.toString('latin1') : createHash('sha1').update(raw).digest('base64') + raw.length;
+    const existing = this.raws.get(key)?.deref();
+    if (existing && existing.raw.equals(raw)) return existing;
+    const all = decodeNames(raw);
+    const named = all.filter((n) => n !== '*');
+    const rn: RequestNames = { raw: Buffer.from(raw), count: all.length, star: named.length !== all.length, set: this.intern(named) };
+    if (!existing) {
+      this.raws.set(key, new WeakRef(rn));
+      this.registry.register(rn, [this.raws, key]);
+    }
+    return rn;
   }
 
   get size(): number {

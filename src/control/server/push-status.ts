@@ -62,8 +62,12 @@ export interface XdsCounters {
   bytesSent: number;
   /** Responses not sent because a resource did not encode (a bug in the snapshot's builder; see the log). */
   encodeErrors: number;
+  /** Streams ended because a request was not one (malformed, compressed, or over maxReceiveMessageBytes; native transport). */
+  requestErrors: number;
+  /** SotW EDS responses that carried only the load assignments changed since the stream's last response. */
+  incrementalPushes: number;
 }
 
 export function newCounters(): XdsCounters {
-  return { streamsOpened: 0, streamsClosed: 0, activeStreams: 0, pushes: 0, acks: 0, nacks: 0, staleNonces: 0, bytesSent: 0, encodeErrors: 0 };
+  return { streamsOpened: 0, streamsClosed: 0, activeStreams: 0, pushes: 0, acks: 0, nacks: 0, staleNonces: 0, bytesSent: 0, encodeErrors: 0, requestErrors: 0, incrementalPushes: 0 };
 }

@@ -11,6 +11,7 @@ import type {
 import {
   CLUSTER_LOAD_ASSIGNMENT_TYPE_URL, CLUSTER_TYPE_URL, LISTENER_TYPE_URL, ROUTE_CONFIGURATION_TYPE_URL, SECRET_TYPE_URL,
 } from '../../xds/type-urls.js';
+import { decodeSotwRequest, type SotwRequest } from './sotw-request.js';
 
 export type DiscoveryRequest = envoy_service_discovery_v3_DiscoveryRequest;
 export type DeltaDiscoveryRequest = envoy_service_discovery_v3_DeltaDiscoveryRequest;
@@ -18,19 +19,18 @@ export type HdsRequest = envoy_service_health_v3_HealthCheckRequestOrEndpointHea
 
 const identity = (b: Buffer): Buffer => b;
 
-function bidi<Req>(path: string, requestType: string): MethodDefinition<Req, Buffer> {
+function bidi<Req>(path: string, requestType: string | ((b: Buffer) => Req)): MethodDefinition<Req, Buffer> {
   return {
     path,
     requestStream: true,
     responseStream: true,
     requestSerialize: () => { throw new Error('server-side definition'); },
-    requestDeserialize: (b: Buffer) => decodeBinary<Req>(requestType, b),
+    requestDeserialize: typeof requestType === 'function' ? requestType : (b: Buffer) => decodeBinary<Req>(requestType, b),
     responseSerialize: identity,
     responseDeserialize: identity,
   };
 }
 
-const SOTW_REQUEST = 'envoy.service.discovery.v3.DiscoveryRequest';
 const DELTA_REQUEST = 'envoy.service.discovery.v3.DeltaDiscoveryRequest';
 
 /** One xDS gRPC service: its SotW and delta methods, and the type URL its streams carry (undefined for ADS). */
@@ -55,7 +55,7 @@ export const DISCOVERY_SERVICES: readonly DiscoveryServiceSpec[] = [
 /** The service definition of one xDS service (SotW and delta streaming methods). */
 export function discoveryServiceDefinition(spec: DiscoveryServiceSpec): ServiceDefinition {
   return {
-    [spec.sotwMethod]: bidi<DiscoveryRequest>(`/${spec.service}/${spec.sotwMethod}`, SOTW_REQUEST),
+    [spec.sotwMethod]: bidi<SotwRequest>(`/${spec.service}/${spec.sotwMethod}`, decodeSotwRequest),
     [spec.deltaMethod]: bidi<DeltaDiscoveryRequest>(`/${spec.service}/${spec.deltaMethod}`, DELTA_REQUEST),
   };
 }

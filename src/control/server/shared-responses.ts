@@ -7,6 +7,7 @@
 // the caller checks that with `seq` and builds a private response otherwise.
 import type { TypeResources } from '../cache/type-resources.js';
 import { sotwResponseBytes } from '../cache/response-bytes.js';
+import { FRAME_HEADROOM, frameInPlace } from './grpc-frames.js';
 
 export interface PreparedResponse {
   /** Position in the server's nonce sequence; nonce = seq in base 36. */
@@ -31,7 +32,10 @@ export class SharedResponses {
     if (p) return p;
     const seq = this.nextSeq();
     const nonce = seq.toString(36);
-    p = { seq, nonce, bytes: sotwResponseBytes(tr.version, tr.typeUrl, nonce, body()) };
+    // Built with room for the gRPC frame prefix: framed once, written as is to every stream.
+    const bytes = sotwResponseBytes(tr.version, tr.typeUrl, nonce, body(), FRAME_HEADROOM);
+    frameInPlace(bytes);
+    p = { seq, nonce, bytes };
     if (m.size >= MAX_PER_TYPE) m.delete(m.keys().next().value!);
     m.set(key, p);
     return p;

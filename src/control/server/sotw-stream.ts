@@ -5,8 +5,8 @@ import type { CachedResource } from '../cache/cached-resource.js';
 import { sotwResponseBytes } from '../cache/response-bytes.js';
 import type { Snapshot } from '../cache/snapshot.js';
 import type { TypeResources } from '../cache/type-resources.js';
-import { CLUSTER_TYPE_URL } from '../../xds/type-urls.js';
-import type { DiscoveryRequest } from './service-definitions.js';
+import { CLUSTER_LOAD_ASSIGNMENT_TYPE_URL, CLUSTER_TYPE_URL } from '../../xds/type-urls.js';
+import type { SotwRequest } from './sotw-request.js';
 import { isWildcardType, type TypeState } from './type-state.js';
 import { XdsStream } from './xds-stream.js';
 
@@ -20,11 +20,15 @@ interface SotwPlan {
   body: () => Uint8Array;
   /** Set when the response is exactly `key` of this snapshot type, so it can be shared by streams. */
   shared?: TypeResources;
+  /** The snapshot type the client holds once it accepts this response. */
+  tr?: TypeResources;
+  /** Only resources changed since the stream's last response (incremental EDS): the key the client then holds. */
+  holdsKey?: string;
 }
 
 export class SotwStream extends XdsStream<SotwPlan> {
   /** Handles one DiscoveryRequest. */
-  handle(req: DiscoveryRequest): void {
+  handle(req: SotwRequest): void {
     if (this.closed) return;
     this.identify(req.node);
     const typeUrl = this.requestTypeUrl(req.type_url);
@@ -35,20 +39,25 @@ export class SotwStream extends XdsStream<SotwPlan> {
     // client's current interest (go-control-plane records them as well); the
     // response they need goes out once the one in flight is answered.
     this.applyNonce(ts, req.response_nonce ?? '', req.error_detail);
-    this.subscribe(ts, req.resource_names ?? []);
+    this.subscribe(ts, req.names);
     this.host.callbacks.onRequest?.(this.id, typeUrl);
     this.pushAll();
   }
 
-  /** SotW requests carry the whole subscription; '*' or (for LDS/CDS, before any name) nothing means all. */
-  private subscribe(ts: TypeState, names: readonly string[]): void {
-    const explicitWildcard = names.includes('*');
-    const named = explicitWildcard ? names.filter((n) => n !== '*') : names;
-    if (named.length) ts.namedEver = true;
-    ts.wildcard = explicitWildcard || (names.length === 0 && !ts.namedEver && isWildcardType(ts.typeUrl));
-    if (ts.subscription?.key !== named.join('\n')) {
-      ts.subscription = this.host.internNames(named);
-      ts.names = ts.subscription.names;
+  /**
+   * SotW requests carry the whole subscription; '*' or (for LDS/CDS, before
+   * any name) nothing means all. `raw` is the request's resource_names
+   * fields: equal bytes to the last request's (every ACK repeats them) mean
+   * nothing changed, and nothing is decoded.
+   */
+  private subscribe(ts: TypeState, raw: Buffer): void {
+    let rn = ts.requestNames;
+    if (!rn || !rn.raw.equals(raw)) rn = ts.requestNames = this.host.internRequestNames(raw);
+    if (rn.set.names.size) ts.namedEver = true;
+    ts.wildcard = rn.star || (rn.count === 0 && !ts.namedEver && isWildcardType(ts.typeUrl));
+    if (ts.subscription !== rn.set) {
+      ts.subscription = rn.set;
+      ts.names = rn.set.names;
     }
   }
 
@@ -57,14 +66,39 @@ export class SotwStream extends XdsStream<SotwPlan> {
     if (!tr) return undefined;
     let plan: SotwPlan;
     if (ts.wildcard) {
-      plan = { version: tr.version, key: '*', resources: tr.list, body: () => tr.sotwBodyAll(), shared: tr };
+      plan = { version: tr.version, key: '*', resources: tr.list, body: () => tr.sotwBodyAll(), shared: tr, tr };
       if (ts.typeUrl === CLUSTER_TYPE_URL) plan = this.retainRemovedClusters(ts, snapshot, plan);
     } else {
-      const { key, resources } = ts.subscription ? ts.subscription.select(tr) : { key: '', resources: [] };
-      plan = { version: tr.version, key, resources, body: () => tr.sotwBodyOf(resources, key), shared: tr };
+      if (!ts.subscription) return undefined;
+      const { key, resources } = ts.subscription.select(tr);
+      if (ts.sentVersion === tr.version && ts.sentKey === key) return undefined;
+      const incremental = this.incrementalEds(ts, tr, key, resources);
+      if (incremental === null) return undefined;
+      plan = incremental ?? { version: tr.version, key, resources, body: () => tr.sotwBodyOf(resources, key), shared: tr, tr };
     }
     if (ts.sentVersion === plan.version && ts.sentKey === plan.key) return undefined;
     return plan;
+  }
+
+  /**
+   * Istio's incremental EDS: SotW lets responses of types other than
+   * listeners and clusters carry only some of the subscribed resources (a
+   * resource left out is unchanged, not removed), so when the client holds
+   * the same names of an earlier snapshot, only the load assignments that
+   * changed since are sent. Full responses are sent instead on a stream's
+   * first response, when a name came or went, and after a NACK (what the
+   * client holds is then not what it was sent). Returns null when nothing the
+   * client holds changed, undefined when a full response is needed.
+   */
+  private incrementalEds(ts: TypeState, tr: TypeResources, key: string, resources: readonly CachedResource[]): SotwPlan | null | undefined {
+    const from = ts.sentTypeResources;
+    if (ts.typeUrl !== CLUSTER_LOAD_ASSIGNMENT_TYPE_URL || !from || from === tr || ts.sentKey !== key) return undefined;
+    if (ts.lastNack && ts.lastNack.nonce === ts.sentNonce) return undefined;
+    const changed = ts.subscription!.changedSince(from, tr);
+    if (!changed) return undefined;
+    if (changed.length === 0) return null;
+    const dkey = `\u0394${from.seq}\n${key}`;
+    return { version: tr.version, key: dkey, resources, body: () => tr.sotwBodyOf(changed, dkey), shared: tr, tr, holdsKey: key };
   }
 
   /**
@@ -87,8 +121,10 @@ export class SotwStream extends XdsStream<SotwPlan> {
   }
 
   protected send(ts: TypeState, plan: SotwPlan): void {
-    ts.sentKey = plan.key;
+    ts.sentKey = plan.holdsKey ?? plan.key;
     ts.sentResources = plan.resources;
+    ts.sentTypeResources = plan.tr;
+    if (plan.holdsKey !== undefined) this.host.counters.incrementalPushes++;
     if (plan.shared) {
       const p = this.host.sharedResponses.get(plan.shared, plan.key, plan.body);
       if (p.seq > ts.lastSeq) {

@@ -3,7 +3,7 @@
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import type { SnapshotCache } from '../cache/snapshot-cache.js';
-import type { NameSet } from './name-set.js';
+import type { NameSet, RequestNames } from './name-set.js';
 import type { PilotStats } from './pilot-stats.js';
 import type { SharedResponses } from './shared-responses.js';
 import type { NackRecord, ProxyStatus, XdsCounters } from './push-status.js';
@@ -48,6 +48,8 @@ export interface StreamHost {
   release(n: number): void;
   /** The shared NameSet for a subscription list. */
   internNames(names: readonly string[]): NameSet;
+  /** The shared decoded form of a SotW request's raw resource_names bytes. */
+  internRequestNames(raw: Buffer): RequestNames;
   /** Queues the stream for a push on a later event-loop turn (deduplicated). */
   schedule(stream: { pushAll(): void }): void;
   /** istiod's pilot_* metrics, when the owner gave the server a stats store. */

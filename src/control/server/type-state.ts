@@ -4,7 +4,8 @@
 // response in flight per type, the latest snapshot sent once it is answered.
 import type { CachedResource } from '../cache/cached-resource.js';
 import { CLUSTER_TYPE_URL, LISTENER_TYPE_URL } from '../../xds/type-urls.js';
-import type { NameSet } from './name-set.js';
+import type { TypeResources } from '../cache/type-resources.js';
+import type { NameSet, RequestNames } from './name-set.js';
 import type { NackRecord, TypeStatus } from './push-status.js';
 
 /** Types a client subscribes to with a wildcard when it names nothing (xDS "legacy wildcard"). */
@@ -20,6 +21,8 @@ export class TypeState {
   names: Set<string> | ReadonlySet<string> = new Set<string>();
   /** SotW: the interned name list of the last request. */
   subscription: NameSet | undefined;
+  /** SotW: the last request's resource_names (raw bytes and decoded), compared with the next request's bytes. */
+  requestNames: RequestNames | undefined;
   /** The client has named resources at least once, which ends legacy wildcard mode. */
   namedEver = false;
 
@@ -30,6 +33,11 @@ export class TypeState {
   sentTime: number | undefined;
   /** SotW: identity of the resource set sent ('*' or the names), compared with the next plan. */
   sentKey: string | undefined;
+  /**
+   * SotW: the snapshot type the last response brought the client to (what
+   * it holds once it ACKs); incremental EDS responses carry changes since it.
+   */
+  sentTypeResources: TypeResources | undefined;
   /** SotW: the resources last sent (shared with the snapshot for wildcard). */
   sentResources: readonly CachedResource[] = [];
   inFlight = false;

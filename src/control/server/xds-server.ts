@@ -19,6 +19,9 @@ import {
   type DeltaDiscoveryRequest, type DiscoveryRequest, type DiscoveryServiceSpec, type HdsRequest,
 } from './service-definitions.js';
 import { SotwStream } from './sotw-stream.js';
+import { decodeSotwRequest } from './sotw-request.js';
+import { listenShared, type SharedListener, type TakenMethod, type TakenStream } from './h2-discovery.js';
+import { decodeBinary } from '../../xds/codec.js';
 import type { StreamHost, StreamTransport, XdsServerCallbacks } from './stream-host.js';
 import { GRPC_INTERNAL, type XdsStream } from './xds-stream.js';
 
@@ -42,6 +45,8 @@ export interface XdsServerOptions {
 
 type AnyStream = XdsStream<unknown> & { handle(req: unknown): void };
 
+const DELTA_REQUEST_TYPE = 'envoy.service.discovery.v3.DeltaDiscoveryRequest';
+
 export class XdsServer {
   /** The gRPC server; other services (e.g. the CA) may be added to it before listen(). */
   readonly grpc: grpc.Server;
@@ -56,6 +61,8 @@ export class XdsServer {
   private nonceSeq = 0;
   private readonly names = new NameSetInterner();
   private closing = false;
+  /** The listening socket when the discovery services are served on node:http2 (h2-discovery.ts). */
+  private listener: SharedListener | undefined;
   private pushStart: number | undefined;
   /** istiod's pilot_* metrics, when constructed with a stats store. */
   readonly stats: PilotStats | undefined;
@@ -85,6 +92,7 @@ export class XdsServer {
       },
       schedule: (s) => this.queue.add(s as AnyStream),
       internNames: (names) => this.names.intern(names),
+      internRequestNames: (raw) => this.names.internRaw(raw),
       stats: this.stats,
       pushStartedAt: () => this.pushStart,
     };
@@ -113,22 +121,54 @@ export class XdsServer {
     });
   }
 
-  /** Binds `address` (default: loopback, a free port) and returns the port bound. */
-  listen(address = '127.0.0.1:0', credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure()): Promise<number> {
+  /**
+   * Binds `address` (default: loopback, a free port) and returns the port
+   * bound. The discovery services are served on node:http2 directly
+   * (h2-discovery.ts) unless limits.nativeDiscovery is 0 or the address is
+   * not host:port; grpc-js serves the rest of the port.
+   */
+  async listen(address = '127.0.0.1:0', credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure()): Promise<number> {
+    if (this.limits.nativeDiscovery) {
+      const shared = await listenShared(this.grpc, address, credentials, this.nativeMethods(), this.limits.maxReceiveMessageBytes);
+      if (shared) {
+        this.listener = shared;
+        return shared.port;
+      }
+    }
     return new Promise((resolve, reject) => {
       this.grpc.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)));
     });
   }
 
-  private accept(call: grpc.ServerDuplexStream<unknown, Buffer>, stream: XdsStream<unknown>): void {
-    const s = stream as AnyStream;
-    if (this.closing) {
-      call.end();
-      return;
+  private nativeMethods(): Map<string, TakenMethod> {
+    const methods = new Map<string, TakenMethod>();
+    for (const spec of DISCOVERY_SERVICES) {
+      methods.set(`/${spec.service}/${spec.sotwMethod}`, {
+        decode: decodeSotwRequest,
+        open: (t) => this.open(new SotwStream(this.host, t, spec, 'sotw'), t),
+      });
+      methods.set(`/${spec.service}/${spec.deltaMethod}`, {
+        // The generic codec may keep views of bytes fields: decode from a copy (the reader's buffer is reused).
+        decode: (b) => decodeBinary(DELTA_REQUEST_TYPE, Buffer.from(b)),
+        open: (t) => this.open(new DeltaStream(this.host, t, spec, 'delta'), t),
+      });
     }
-    this.streams.add(s);
-    this.counterValues.streamsOpened++;
-    this.counterValues.activeStreams++;
+    return methods;
+  }
+
+  /** grpc-js path: wires a call's events to the stream. */
+  private accept(call: grpc.ServerDuplexStream<unknown, Buffer>, stream: XdsStream<unknown>): void {
+    const t = this.open(stream, { end: () => call.end() });
+    call.on('data', (req: unknown) => t.message(req));
+    call.on('end', () => t.end());
+    call.on('error', () => t.gone());
+    call.on('cancelled', () => t.gone());
+    call.on('close', () => t.gone());
+  }
+
+  /** Registers a new stream; returns what its transport calls on messages, half-close and loss. */
+  private open(stream: XdsStream<unknown>, transport: Pick<StreamTransport, 'end'>): TakenStream {
+    const s = stream as AnyStream;
     let gone = false;
     const done = (): void => {
       if (gone) return;
@@ -138,22 +178,35 @@ export class XdsServer {
       this.counterValues.activeStreams--;
       s.close();
     };
-    call.on('data', (req: unknown) => {
-      try {
-        s.handle(req);
-      } catch (e) {
-        this.host.log?.error(`xDS stream ${s.id}: ${(e as Error).stack ?? e}`);
-        s.fail(GRPC_INTERNAL, `internal error: ${(e as Error).message}`);
+    if (this.closing) {
+      gone = true;
+      transport.end();
+      return { message: () => {}, end: () => {}, gone: () => {}, rejected: () => {} };
+    }
+    this.streams.add(s);
+    this.counterValues.streamsOpened++;
+    this.counterValues.activeStreams++;
+    return {
+      message: (req: unknown) => {
+        if (gone) return;
+        try {
+          s.handle(req);
+        } catch (e) {
+          this.host.log?.error(`xDS stream ${s.id}: ${(e as Error).stack ?? e}`);
+          s.fail(GRPC_INTERNAL, `internal error: ${(e as Error).message}`);
+          done();
+        }
+      },
+      end: () => {
         done();
-      }
-    });
-    call.on('end', () => {
-      done();
-      call.end();
-    });
-    call.on('error', done);
-    call.on('cancelled', done);
-    call.on('close', done);
+        transport.end();
+      },
+      gone: done,
+      rejected: (code, reason) => {
+        this.counterValues.requestErrors++;
+        this.host.log?.warn(`xDS stream ${s.id} (${s.node?.id ?? 'no node yet'}): request rejected (gRPC status ${code}): ${reason}`);
+      },
+    };
   }
 
   /**
@@ -209,6 +262,7 @@ export class XdsServer {
     for (const s of [...this.streams]) s.end();
     this.streams.clear();
     this.hds.close();
+    const listenerClosed = this.listener?.close();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.grpc.forceShutdown();
@@ -220,6 +274,10 @@ export class XdsServer {
         resolve();
       });
     });
+    if (this.listener) {
+      this.listener.destroySockets();
+      await listenerClosed;
+    }
   }
 }
 

@@ -16,7 +16,10 @@ export interface WorkloadTarget {
  * Targets of the proxy's workload, one per service port number (the first
  * service by hostname wins when two share a port, as they share the inbound
  * cluster). An endpoint is the workload's when its workload name matches the
- * proxy's (local mode puts many workloads on 127.0.0.1), else its IP does.
+ * proxy's (local mode puts many workloads on 127.0.0.1), else its IP does. A
+ * captured pod (INTERCEPTION_MODE REDIRECT) has an address of its own: its
+ * IP decides, as in Istio (WORKLOAD_NAME is then the Deployment's name, the
+ * registry's endpoint names the pod).
  */
 export function workloadTargets(ctx: TranslateContext): WorkloadTarget[] {
   const { proxy, push, options } = ctx;
@@ -27,7 +30,7 @@ export function workloadTargets(ctx: TranslateContext): WorkloadTarget[] {
     for (const port of svc.ports) {
       if (byPort.has(port.port) || port.protocol === 'UDP') continue;
       const ep = push.endpoints(svc.hostname, port.port).find((e) =>
-        proxy.workloadName ? e.workload === proxy.workloadName && e.namespace === proxy.namespace : ips.has(e.address));
+        proxy.workloadName && !options.capture ? e.workload === proxy.workloadName && e.namespace === proxy.namespace : ips.has(e.address));
       if (!ep) continue;
       const appPort = options.appPorts.get(port.port) ?? (options.inboundPorts ? port.targetPort ?? port.port : ep.port);
       byPort.set(port.port, { service: svc, port, endpoint: ep, appPort });

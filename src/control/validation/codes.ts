@@ -102,6 +102,11 @@ export const CODES = {
   WEFT0350: { severity: 'warning', meaning: 'an AuthorizationPolicy selector matches no known workload', istio: 'IST0127' },
   WEFT0351: { severity: 'warning', meaning: 'an AuthorizationPolicy matches peer identities (principals, namespaces, source.principal, source.namespace) on a workload whose PeerAuthentication is DISABLE: plaintext peers have no identity, so those rules never match' },
   WEFT0352: { severity: 'warning', meaning: 'an AuthorizationPolicy principal is not in the form <trust domain>/ns/<namespace>/sa/<service account> (or a * pattern): it can match no workload identity' },
+  WEFT0360: { severity: 'info', meaning: 'a namespace is not enabled for Istio injection (neither istio-injection nor istio.io/rev)', istio: 'IST0102' },
+  WEFT0361: { severity: 'warning', meaning: 'a pod in an injected namespace is missing the Istio proxy', istio: 'IST0103' },
+  WEFT0362: { severity: 'warning', meaning: 'a Gateway server port that no Service of the gateway\'s pods exposes', istio: 'IST0104' },
+  WEFT0363: { severity: 'error', meaning: 'a Gateway selector that matches no pod among the inputs', istio: 'IST0101' },
+  WEFT0364: { severity: 'warning', meaning: 'a namespace has both the istio-injection and the istio.io/rev label', istio: 'IST0123' },
   WEFT0320: { severity: 'error', meaning: 'a Gateway credentialName the secrets folder cannot serve: missing, invalid, without cert and key, or without the CA bundle MUTUAL needs', istio: 'IST0161' },
 } as const satisfies Record<string, CodeInfo>;
 

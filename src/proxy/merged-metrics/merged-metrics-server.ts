@@ -26,6 +26,12 @@ export interface MergedMetricsOptions {
   readonly app?: AppScrapeTarget;
   /** How long the application may take to answer (default MERGED_METRICS_DEFAULTS.appTimeoutMs). */
   readonly appTimeoutMs?: number;
+  /**
+   * Other paths on the same port (Istio's agent serves the rewritten app
+   * probes, /app-health/..., on its status port too): returns true when it
+   * answered the request.
+   */
+  readonly otherPaths?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
 }
 
 export class MergedMetricsServer {
@@ -59,6 +65,7 @@ export class MergedMetricsServer {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
+    if (path !== MERGED_METRICS_DEFAULTS.path && this.o.otherPaths?.(req, res)) return;
     if (path !== MERGED_METRICS_DEFAULTS.path) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;

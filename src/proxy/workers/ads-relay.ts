@@ -73,9 +73,19 @@ export class AdsRelayPrimary {
     }
   }
 
-  /** A worker exited: it no longer leads or receives. */
+  /**
+   * A worker exited: it no longer leads or receives. When it led, the ACKs
+   * and NACKs of the others for responses it had not answered yet were
+   * dropped, and a control plane that waits for the answer before its next
+   * response would stall: the stream is reopened so the new leader's
+   * requests go out.
+   */
   workerGone(slot: number): void {
+    const led = slot === this.leader();
     this.started.delete(slot);
+    if (!led || this.stopped || !this.stream || this.started.size === 0) return;
+    this.log.info(`worker ${slot} led the xDS stream and exited: reopening it for worker ${this.leader()}`);
+    this.resync();
   }
 
   private openStream(): void {

@@ -18,6 +18,8 @@ export interface AdminPrimary {
   readonly opts: { readonly concurrency: number };
   readonly restartsTotal: number;
   readonly xdsStreamsOpened: number;
+  /** Seconds since the primary started (the server's uptime: workers restart, the server does not). */
+  readonly uptimeS: number;
   readonly shuttingDownNow: boolean;
   workers(): WorkerView[];
   workerStats(): Promise<{ slot: number; stats: StatsSnapshot }[]>;
@@ -78,7 +80,7 @@ export class PrimaryAdmin {
         const r = parseStatsParams(q, path === '/stats/prometheus' ? 'prometheus' : undefined);
         if (!r.ok) return text(400, r.error + '\n');
         const snaps = await this.p.workerStats();
-        const store = mergeStats(snaps.map((s) => s.stats), this.p.bootstrap.statsOptions ?? {}, { 'server.concurrency': this.p.opts.concurrency });
+        const store = mergeStats(snaps.map((s) => s.stats), this.p.bootstrap.statsOptions ?? {}, { 'server.concurrency': this.p.opts.concurrency, 'server.uptime': this.p.uptimeS });
         store.counter('server.worker_restarts').add(this.p.restartsTotal);
         store.gauge('server.workers_ready', 'never_import').set(ready.length);
         if (r.params.format === 'json') return { status: 200, type: 'application/json', body: renderStatsJson(store, r.params) };

@@ -130,7 +130,13 @@ export class ProxyPrimary implements AdminPrimary {
     s.ready = false;
     s.pid = undefined;
     this.relay.workerGone(s.slot);
-    if (this.shuttingDown || this.firstReady) return;
+    if (this.firstReady) {
+      // Died before its proxy started (a crash, a kill, an import error): start() fails instead of waiting forever.
+      this.firstReady.reject(new Error(`worker ${s.slot} (pid ${w.process.pid}) exited (${signal ?? `code ${code}`}) before it was ready`));
+      this.firstReady = undefined;
+      return;
+    }
+    if (this.shuttingDown) return;
     // A worker that dies young waits longer each time (a crash loop must not spin the CPU).
     const young = Date.now() - s.startedAt < 5000;
     s.backoffMs = young ? Math.min(5000, s.backoffMs ? s.backoffMs * 2 : 100) : 0;

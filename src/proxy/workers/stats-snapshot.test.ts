@@ -47,3 +47,41 @@ describe('stats of several workers, summed', () => {
     assert.equal(mergeClustersText([w0, w1]), 'c::default_priority::max_connections::1024\nc::1.2.3.4:80::rq_total::7\nc::1.2.3.4:80::weight::1\n');
   });
 });
+
+describe('the primary admin /stats', () => {
+  it('server.uptime is the primary\'s, not a restarted worker\'s; counters are summed over the HTTP admin', async () => {
+    const { PrimaryAdmin } = await import('./primary-admin.js');
+    const http = await import('node:http');
+    const w = new StatsStore();
+    w.gauge('server.uptime').set(3);
+    w.counter('http.in.downstream_rq_total').add(2);
+    // A double of the primary: two workers that answer with the same snapshot (a worker restarted 3 s ago).
+    const admin = new PrimaryAdmin({
+      bootstrap: {} as never,
+      opts: { concurrency: 2 },
+      restartsTotal: 1,
+      xdsStreamsOpened: 1,
+      uptimeS: 100,
+      shuttingDownNow: false,
+      workers: () => [0, 1].map((slot) => ({ slot, pid: 1, ready: true, adminPort: 1, restarts: 0 })),
+      workerStats: async () => [0, 1].map((slot) => ({ slot, stats: snapshotStats(w) })),
+      shutdown: async () => undefined,
+    });
+    const port = await admin.listen('127.0.0.1', 0);
+    try {
+      const body = await new Promise<string>((res, rej) => {
+        http.get({ host: '127.0.0.1', port, path: '/stats' }, (r) => {
+          let b = '';
+          r.setEncoding('utf8');
+          r.on('data', (c: string) => (b += c));
+          r.on('end', () => res(b));
+        }).on('error', rej);
+      });
+      assert.match(body, /^server\.uptime: 100$/m);
+      assert.match(body, /^http\.in\.downstream_rq_total: 4$/m);
+      assert.match(body, /^server\.concurrency: 2$/m);
+    } finally {
+      admin.close();
+    }
+  });
+});

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MetricsStore, seriesKey } from '../metrics-store.js';
 import { Evaluator, extrapolatedRate } from './evaluator.js';
-import { parsePromQL } from './parser.js';
+import { LINEAR_REGEXP } from './linear-regexp.js';
+import { parsePromQL, PromQLParseError } from './parser.js';
 import { labelsText, PromQLEvalError, type Labels, type Value } from './values.js';
 
 const T0 = 1_700_000_000_000;
@@ -131,13 +132,64 @@ test('the sample budget stops a query that would read too much', () => {
   assert.throws(() => ev.instant(parsePromQL('rate(req_total[1m])'), AT), /too many samples/);
 });
 
+test('the sample budget bounds a range query\'s result too (a peak: the points held so far plus one step\'s reads)', () => {
+  // 3 series × 7 steps = 21 points: each step reads only 3 samples, but the result would hold 21.
+  const q = parsePromQL('req_total');
+  assert.equal(new Evaluator(STORE, { maxSamples: 30 }).range(q, T0, AT, 10 * S).reduce((n, s) => n + s.points.length, 0), 21);
+  assert.throws(() => new Evaluator(STORE, { maxSamples: 20 }).range(q, T0, AT, 10 * S), /too many samples/);
+});
+
+test('range queries at huge timestamps end (steps are counted, not found by adding the step to t)', () => {
+  const ev = new Evaluator(STORE);
+  // At 9e21 ms doubles are 2^20 ms apart: t + 1 s is t again, and stepping by adding never reached the end.
+  const r = ev.range(parsePromQL('vector(1)'), 9e21, 9e21 + 2 * 2 ** 20, S);
+  assert.equal(r[0]!.points.length, Math.floor((2 * 2 ** 20) / S) + 1);
+  assert.throws(() => ev.range(parsePromQL('vector(1)'), Infinity, Infinity, S), /finite/);
+  // Prometheus allows (end - start) / step = 11,000: 11,001 points.
+  assert.equal(ev.range(parsePromQL('vector(1)'), T0, T0 + 11_000 * S, S)[0]!.points.length, 11_001);
+});
+
 test('extrapolatedRate: Prometheus\'s extrapolation towards the window edges', () => {
   const p = (pairs: [number, number][]) => pairs.map(([t, v]) => ({ t: t * S, v }));
-  // Samples at 15..45 s of a 60 s window (0, 60]: back to where the counter was zero (5 s, under 1.1 intervals), forward by half an interval (the 15 s to the end is more than 1.1 intervals): 45 s.
-  assert.equal(extrapolatedRate(p([[15, 10], [25, 20], [35, 30], [45, 40]]), 0, 60 * S, 60 * S, true, false), 45);
+  // Samples at 15..45 s of a 60 s window (0, 60]: the 15 s before the first sample is more than 1.1 intervals,
+  // so the series started inside the window: half an interval back (5 s; the zero point, 10 s back, is further),
+  // and half an interval forward: 40. (Before Prometheus 2.51, #13725, the zero point won here: 45.)
+  assert.equal(extrapolatedRate(p([[15, 10], [25, 20], [35, 30], [45, 40]]), 0, 60 * S, 60 * S, true, false), 40);
+  // Within 1.1 intervals of the start the zero point still limits it: 2 at 5 s rising 1/s was zero 2 s before.
+  assert.equal(extrapolatedRate(p([[5, 2], [15, 12], [25, 22], [35, 32]]), 0, 40 * S, 40 * S, true, false), 30 * (30 + 2 + 5) / 30);
   // A gauge (delta) is not bounded by zero: half an interval each side.
   assert.equal(extrapolatedRate(p([[15, 10], [25, 20], [35, 30], [45, 40]]), 0, 60 * S, 60 * S, false, false), 40);
   // A counter is not extrapolated below zero: from 2 at 15 s rising 1/s, zero was at 13 s (2 s before the first sample).
   assert.equal(extrapolatedRate(p([[15, 2], [25, 12], [35, 22]]), 0, 40 * S, 40 * S, true, false), 20 * (20 + 2 + 5) / 20);
   assert.equal(extrapolatedRate(p([[15, 2]]), 0, 40 * S, 40 * S, true, false), undefined);
+});
+
+test('label regexes run in linear time, as RE2 does (a catastrophic pattern cannot stop the control plane)', () => {
+  assert.equal(LINEAR_REGEXP, true, 'this Node\'s V8 has the linear-time regexp engine');
+  // With a backtracking engine this pattern takes seconds on 16 characters and effectively forever on
+  // a 40-character metric name; the linear engine answers at once (the test would hang, not pass, without it).
+  const name = 'istio_request_duration_milliseconds_bucket';
+  const store = storeWith([[{ __name__: name, app: 'a'.repeat(200) }, [1]]]);
+  const ev = new Evaluator(store);
+  assert.deepEqual(lines(ev.instant(parsePromQL('{__name__=~"(.*.*)*X"}'), T0)), []);
+  assert.deepEqual(lines(ev.instant(parsePromQL(`{__name__=~"(.*.*)*bucket", app=~"(a|aa)*"}`), T0)), [`${name}{app="${'a'.repeat(200)}"} 1`]);
+  assert.deepEqual(lines(ev.instant(parsePromQL('label_replace(vector(1), "x", "$1", "nope", "(.*.*)*X")'), T0)), ['{} 1']);
+  // What RE2 refuses, the linear engine refuses too: a parse error naming the pattern.
+  assert.throws(() => parsePromQL('x{a=~"(b)\\\\1"}'), (e: unknown) => e instanceof PromQLParseError && /invalid regular expression "\(b\)\\1".*not RE2 syntax/.test(e.message));
+  assert.throws(() => parsePromQL('x{a=~"(?=b)b"}'), PromQLParseError);
+});
+
+test('two metrics that differ only by name: operations that drop the name refuse the result, as Prometheus does', () => {
+  const store = storeWith([
+    [{ __name__: 'a_total', x: '1' }, [0, 10, 20]],
+    [{ __name__: 'b_total', x: '1' }, [0, 20, 40]],
+  ]);
+  const ev = new Evaluator(store);
+  const at = T0 + 20 * S;
+  for (const q of ['rate({__name__=~"a_total|b_total"}[1m])', 'sum(rate({__name__=~"a_total|b_total"}[1m]))', 'max_over_time({__name__=~"a_total|b_total"}[1m])', '{__name__=~"a_total|b_total"} * 2', '-{__name__=~"a_total|b_total"}', 'abs({__name__=~"a_total|b_total"})']) {
+    assert.throws(() => ev.instant(parsePromQL(q), at), (e: unknown) => e instanceof PromQLEvalError && /same labelset/.test(e.message), q);
+  }
+  // Comparisons keep the name; each metric on its own is fine; two queries added up are fine.
+  assert.deepEqual(lines(ev.instant(parsePromQL('{__name__=~"a_total|b_total"} > 5'), at)), ['a_total{x="1"} 20', 'b_total{x="1"} 40']);
+  assert.deepEqual(lines(ev.instant(parsePromQL('sum by (x) (increase(a_total[1m])) + sum by (x) (increase(b_total[1m]))'), at)), ['{x="1"} 60']);
 });

@@ -5,6 +5,7 @@
 // and counter resets, histogram_quantile's interpolation, vector matching
 // (on/ignoring, group_left/group_right) and which operations drop __name__.
 import type { AggregateOp, BinaryOp, Expr, LabelMatcher, VectorMatching } from './ast.js';
+import { anchoredRegExp } from './linear-regexp.js';
 import { matcher } from './parser.js';
 import { dropName, labelsText, PromQLEvalError, type Labels, type Point, type RangeSeries, type Sample, type SeriesHandle, type SeriesSlice, type SeriesSource, type Value } from './values.js';
 
@@ -40,27 +41,36 @@ export class Evaluator {
 
   /** Evaluates at start, start+step, … ≤ end; scalars become one series with no labels. Sorted by labels. */
   range(expr: Expr, startMs: number, endMs: number, stepMs: number): RangeSeries[] {
-    if (!(stepMs > 0)) throw new PromQLEvalError('zero or negative query resolution step widths are not accepted');
+    if (!Number.isFinite(startMs) || !Number.isFinite(endMs)) throw new PromQLEvalError('start and end must be finite timestamps');
+    if (!(stepMs > 0) || !Number.isFinite(stepMs)) throw new PromQLEvalError('zero or negative query resolution step widths are not accepted');
     if (endMs < startMs) throw new PromQLEvalError('end timestamp must not be before start time');
-    if ((endMs - startMs) / stepMs + 1 > this.opts.maxPointsPerSeries) {
+    // Prometheus's rule: (end - start) / step may be at most the maximum (so the maximum + 1 points).
+    if ((endMs - startMs) / stepMs > this.opts.maxPointsPerSeries) {
       throw new PromQLEvalError(`exceeded maximum resolution of ${this.opts.maxPointsPerSeries} points per timeseries. Try decreasing the query resolution (?step=XX)`);
     }
+    // Steps are counted, not found by adding step to t: at large timestamps t + step can round back to t.
+    const steps = Math.floor((endMs - startMs) / stepMs) + 1;
     this.samplesRead = 0;
     this.matched = new Map();
     try {
-      return this.rangeSteps(expr, startMs, endMs, stepMs);
+      return this.rangeSteps(expr, startMs, steps, stepMs);
     } finally {
       this.matched = undefined;
     }
   }
 
-  private rangeSteps(expr: Expr, startMs: number, endMs: number, stepMs: number): RangeSeries[] {
+  private rangeSteps(expr: Expr, startMs: number, steps: number, stepMs: number): RangeSeries[] {
     const out = new Map<string, { labels: Labels; points: Point[] }>();
-    for (let t = startMs; t <= endMs; t += stepMs) {
-      // The budget is per evaluation (what one step holds at once), as Prometheus's max-samples is a peak, not a total.
-      this.samplesRead = 0;
+    let held = 0;
+    for (let i = 0; i < steps; i++) {
+      const t = startMs + i * stepMs;
+      // The budget is a peak, as Prometheus's max-samples: the points the result holds so far plus what this
+      // step reads (so a range query's result cannot grow without bound either).
+      this.samplesRead = held;
       const v = this.eval(expr, t);
       const add = (labels: Labels, value: number) => {
+        this.count(1);
+        held++;
         const k = labelsText(labels);
         let s = out.get(k);
         if (!s) out.set(k, (s = { labels, points: [] }));
@@ -117,7 +127,7 @@ export class Evaluator {
         const v = this.eval(e.expr, t);
         if (e.op === '+') return v;
         if (v.type === 'scalar') return { type: 'scalar', v: -v.v };
-        if (v.type === 'vector') return { type: 'vector', samples: v.samples.map((s) => ({ labels: dropName(s.labels), v: -s.v })) };
+        if (v.type === 'vector') return { type: 'vector', samples: distinct(v.samples, v.samples.map((s) => ({ labels: dropName(s.labels), v: -s.v }))) };
         throw new PromQLEvalError('unary minus on a non-numeric value');
       }
       case 'call': return this.call(e, t);
@@ -177,11 +187,12 @@ export class Evaluator {
       if (arg.kind !== 'range') throw new PromQLEvalError(`${e.func}() needs a range vector selector`);
       const end = t - arg.selector.offsetMs;
       const out: Sample[] = [];
-      for (const s of this.rangeSelect(arg, t)) {
+      const input = this.rangeSelect(arg, t);
+      for (const s of input) {
         const v = f(s.points, end - arg.rangeMs, end, arg.rangeMs);
         if (v !== undefined) out.push({ labels: dropName(s.labels), v });
       }
-      return vec(out);
+      return vec(distinct(input, out));
     };
     // The rate family reads the store's arrays in place: no per-sample objects on the dashboards' hottest path.
     const overSlices = (f: (s: SeriesSlice, rangeStart: number, rangeEnd: number, rangeMs: number) => number | undefined): Value => {
@@ -189,14 +200,21 @@ export class Evaluator {
       if (arg.kind !== 'range') throw new PromQLEvalError(`${e.func}() needs a range vector selector`);
       const end = t - arg.selector.offsetMs;
       const out: Sample[] = [];
+      let firstName: string | undefined;
+      let names = 0;
       for (const sl of this.select(arg.selector, end - arg.rangeMs, end)) {
         this.count(sl.to - sl.from);
+        if (names < 2 && sl.labels.__name__ !== firstName) [firstName, names] = [sl.labels.__name__, names + 1];
         const v = f(sl, end - arg.rangeMs, end, arg.rangeMs);
         if (v !== undefined) out.push({ labels: dropName(sl.labels), v });
       }
+      if (names > 1) assertDistinct(out);
       return vec(out);
     };
-    const mapVec = (f: (v: number) => number): Value => vec(this.vectorArg(e.args[0]!, t).map((s) => ({ labels: dropName(s.labels), v: f(s.v) })));
+    const mapVec = (f: (v: number) => number): Value => {
+      const input = this.vectorArg(e.args[0]!, t);
+      return vec(distinct(input, input.map((s) => ({ labels: dropName(s.labels), v: f(s.v) }))));
+    };
     switch (e.func) {
       case 'rate': return overSlices((sl, a, b, r) => extrapolatedRateOf(sl, a, b, r, true, true));
       case 'increase': return overSlices((sl, a, b, r) => extrapolatedRateOf(sl, a, b, r, true, false));
@@ -271,7 +289,7 @@ export class Evaluator {
         const [dst, repl, src, regex] = e.args.slice(1).map((a) => this.stringArg(a, t)) as [string, string, string, string];
         let re: RegExp;
         try {
-          re = new RegExp(`^(?:${regex})$`, 's');
+          re = anchoredRegExp(regex);
         } catch (err) {
           throw new PromQLEvalError(`invalid regular expression in label_replace(): ${regex}: ${(err as Error).message}`);
         }
@@ -345,14 +363,34 @@ export class Evaluator {
       const [v, keep] = scalarOp(e.op, l.v, r.v);
       return { type: 'scalar', v: COMPARISON.has(e.op) ? (keep ? 1 : 0) : v };
     }
-    if (l.type === 'vector' && r.type === 'scalar') return { type: 'vector', samples: vectorScalar(e.op, l.samples, r.v, false, e.bool) };
-    if (l.type === 'scalar' && r.type === 'vector') return { type: 'vector', samples: vectorScalar(e.op, r.samples, l.v, true, e.bool) };
+    if (l.type === 'vector' && r.type === 'scalar') return { type: 'vector', samples: distinct(l.samples, vectorScalar(e.op, l.samples, r.v, false, e.bool)) };
+    if (l.type === 'scalar' && r.type === 'vector') return { type: 'vector', samples: distinct(r.samples, vectorScalar(e.op, r.samples, l.v, true, e.bool)) };
     if (l.type === 'vector' && r.type === 'vector') {
       const m: VectorMatching = e.matching ?? { card: 'one-to-one', on: false, labels: [], include: [] };
       if (e.op === 'and' || e.op === 'or' || e.op === 'unless') return { type: 'vector', samples: setOp(e.op, l.samples, r.samples, m) };
       return { type: 'vector', samples: vectorVector(e.op, l.samples, r.samples, m, e.bool) };
     }
     throw new PromQLEvalError(`binary operator ${e.op} between ${l.type} and ${r.type}`);
+  }
+}
+
+/**
+ * `out` (computed from `input`), refused as Prometheus refuses it when two of its samples have the same
+ * labels: that happens when an operation drops the metric name of series that differed only by it
+ * (rate({__name__=~"a|b"}[1m]), {__name__=~"a|b"} * 2). Checked only when the input held two names.
+ */
+function distinct<T extends Sample>(input: readonly { labels: Labels }[], out: T[]): T[] {
+  const first = input[0]?.labels.__name__;
+  if (input.some((s) => s.labels.__name__ !== first)) assertDistinct(out);
+  return out;
+}
+
+function assertDistinct(samples: readonly Sample[]): void {
+  const seen = new Set<string>();
+  for (const s of samples) {
+    const k = labelsText(s.labels);
+    if (seen.has(k)) throw new PromQLEvalError('vector cannot contain metrics with the same labelset');
+    seen.add(k);
   }
 }
 
@@ -425,13 +463,16 @@ function extrapolatedRateOf(s: SeriesSlice, rangeStart: number, rangeEnd: number
   const durationToEnd = (rangeEnd - lastT) / 1000;
   const sampled = (lastT - firstT) / 1000;
   const avgBetween = sampled / (n - 1);
+  const threshold = avgBetween * 1.1;
+  // A series that seems to start (end) inside the window is extrapolated by half an interval only; then a
+  // counter is not extrapolated past where it would have been zero. In this order since Prometheus 2.51
+  // (prometheus/prometheus#13725); before, the zero point was taken even when it lay beyond that half interval.
+  if (durationToStart >= threshold) durationToStart = avgBetween / 2;
   if (isCounter && result > 0 && firstV >= 0) {
     const durationToZero = sampled * (firstV / result);
     if (durationToZero < durationToStart) durationToStart = durationToZero;
   }
-  const threshold = avgBetween * 1.1;
-  let extrapolateTo = sampled;
-  extrapolateTo += durationToStart < threshold ? durationToStart : avgBetween / 2;
+  let extrapolateTo = sampled + durationToStart;
   extrapolateTo += durationToEnd < threshold ? durationToEnd : avgBetween / 2;
   result *= extrapolateTo / sampled;
   if (isRate) result /= rangeMs / 1000;

@@ -6,6 +6,7 @@
 // `@`, functions the evaluator lacks) is refused by name, never half-parsed.
 import type { AggregateOp, BinaryOp, Expr, LabelMatcher, MatchOp, ValueType, VectorMatching } from './ast.js';
 import { FUNCTIONS, SUPPORTED_FUNCTION_NAMES } from './function-signatures.js';
+import { anchoredRegExp } from './linear-regexp.js';
 
 export class PromQLParseError extends Error {
   constructor(readonly position: number, readonly reason: string) {
@@ -434,12 +435,12 @@ function matchesEmpty(m: LabelMatcher): boolean {
   }
 }
 
-/** A label matcher; regexes are anchored (Prometheus matches the whole value). */
+/** A label matcher; regexes are anchored (Prometheus matches the whole value) and run in linear time (linear-regexp.ts). */
 export function matcher(name: string, op: MatchOp, value: string, pos = 0): LabelMatcher {
   if (op === '=~' || op === '!~') {
     let re: RegExp;
     try {
-      re = new RegExp(`^(?:${value})$`, 's');
+      re = anchoredRegExp(value);
     } catch (e) {
       throw new PromQLParseError(pos, `invalid regular expression "${value}": ${(e as Error).message}`);
     }
