@@ -162,7 +162,8 @@ export class AdsStream implements AdsTransport {
       {
         ':method': 'POST',
         ':path': this.method,
-        ':authority': this.authority,
+        // An empty authority would be a malformed request: the target's, as grpc-js defaults it.
+        ':authority': this.authority || (target.startsWith('unix') ? 'localhost' : target),
         'content-type': 'application/grpc',
         te: 'trailers',
         'user-agent': 'weft-grpc',
