@@ -40,6 +40,7 @@ const SPECS: OptionSpec[] = [
   { name: 'workload-cert-ttl', value: true, help: 'lifetime of workload certificates when the request names none (Istio\'s DEFAULT_WORKLOAD_CERT_TTL, default 24h)' },
   { name: 'max-workload-cert-ttl', value: true, help: 'longest lifetime a workload may ask for (Istio\'s MAX_WORKLOAD_CERT_TTL, default 2160h)' },
   { name: 'ca-token-dir', value: true, help: 'workload tokens the CA accepts: each file DIR/<namespace>/<service-account> holds one (at least 32 characters)' },
+  { name: 'ca-token-audiences', value: true, help: 'Kubernetes mode: audiences (comma-separated) a service-account token must carry for the CA, checked with TokenReview (Istio\'s TOKEN_AUDIENCES, default istio-ca)' },
   { name: 'mesh-config', value: true, help: 'Istio MeshConfig YAML/JSON (a bare MeshConfig, or the istio ConfigMap with data.mesh): trustDomain, rootNamespace, outboundTrafficPolicy, enableAutoMtls, accessLog*, enableTracing, defaultConfig.tracing, defaultProviders, extensionProviders; watched, a bad version keeps the last good one' },
   { name: 'trace-receiver', value: false, help: 'run the embedded trace receiver on the debug address: Zipkin v2 JSON (POST /api/v2/spans) and OTLP/HTTP (POST /v1/traces) in, Zipkin\'s query API (GET /api/v2/...) out' },
   { name: 'no-dashboard', value: false, help: 'do not serve the dashboard (default: served on the debug address when that is a loopback address)' },
@@ -80,7 +81,7 @@ export async function runControl(argv: string[]): Promise<number> {
     process.stderr.write('weft control: --credentials-namespace and --secrets-dir are two sources of credentialName secrets: give one\n');
     return 2;
   }
-  for (const k of ['identity', 'lease-namespace', 'credentials-namespace']) {
+  for (const k of ['identity', 'lease-namespace', 'credentials-namespace', 'ca-token-audiences']) {
     if (o.has(k) && !kubeMode) {
       process.stderr.write(`weft control: --${k} needs Kubernetes mode (--kubeconfig or --in-cluster)\n`);
       return 2;
@@ -141,6 +142,16 @@ export async function runControl(argv: string[]): Promise<number> {
       const { KubeMode } = await import('../kube/kube-mode.js');
       const kc = loadKubeConfig(kubeconfig !== undefined ? { kubeconfig } : { inCluster: true });
       kubeClient = createKubeClient(kc);
+      if (ca) {
+        // The CA authenticates sidecars' projected service-account tokens with TokenReview, as istiod does.
+        const { TokenReviewAuthenticator, TOKEN_REVIEW_DEFAULTS } = await import('../kube/token-review.js');
+        const aud = o.get('ca-token-audiences');
+        ca.reviewer = new TokenReviewAuthenticator({
+          client: kubeClient,
+          audiences: typeof aud === 'string' ? aud.split(',').map((a) => a.trim()) : TOKEN_REVIEW_DEFAULTS.audiences,
+          log: logs.logger('ca'),
+        });
+      }
       kube = new KubeMode({
         client: kubeClient,
         identity: String(o.get('identity') ?? process.env.POD_NAME ?? `${os.hostname()}-${process.pid}`),
@@ -279,7 +290,7 @@ function decodeCaOptions(o: Map<string, string | true>): ControlPlaneOptions['ca
   const dir = str('ca-dir');
   const errors: string[] = [];
   if (dir === undefined) {
-    for (const k of ['ca-address', 'trust-domain', 'workload-cert-ttl', 'max-workload-cert-ttl', 'ca-token-dir']) if (o.has(k)) errors.push(`--${k}: needs --ca-dir (no CA runs without one)`);
+    for (const k of ['ca-address', 'trust-domain', 'workload-cert-ttl', 'max-workload-cert-ttl', 'ca-token-dir', 'ca-token-audiences']) if (o.has(k)) errors.push(`--${k}: needs --ca-dir (no CA runs without one)`);
     return errors.length ? { errors } : undefined;
   }
   const trustDomain = str('trust-domain') ?? CA_DEFAULTS.trustDomain;
@@ -296,6 +307,8 @@ function decodeCaOptions(o: Map<string, string | true>): ControlPlaneOptions['ca
   const maxCertTtlMs = ttl('max-workload-cert-ttl');
   const tokenDir = str('ca-token-dir');
   if (tokenDir !== undefined && !fs.existsSync(tokenDir)) errors.push(`--ca-token-dir: folder ${tokenDir} does not exist`);
+  const audiences = str('ca-token-audiences');
+  if (audiences !== undefined && !audiences.split(',').every((a) => a.trim() !== '')) errors.push(`--ca-token-audiences: "${audiences}" is not a comma-separated list of audiences`);
   if (errors.length) return { errors };
   return {
     dir, address: str('ca-address') ?? `127.0.0.1:${CA_DEFAULTS.port}`, trustDomain,

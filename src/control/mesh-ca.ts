@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
 import { StatsStore } from '../stats/index.js';
-import { CaServer, CertificateAuthority, PLUGGED_FILES, TokenRegistry, type CaSource } from './ca/index.js';
+import { CaServer, CertificateAuthority, PLUGGED_FILES, TokenRegistry, type CaSource, type TokenAuthenticator } from './ca/index.js';
 
 export interface MeshCaOptions {
   /** The CA's folder: Istio's cacerts files (plugged) or where the self-signed root is kept. */
@@ -25,6 +25,8 @@ export interface MeshCaOptions {
    * holds a token for that identity, read at start.
    */
   tokenDir?: string;
+  /** Asked for tokens not in the registry: Kubernetes mode's TokenReview authenticator. */
+  reviewer?: TokenAuthenticator;
   stats: StatsStore;
   log: Logger;
   clock?: Clock;
@@ -97,7 +99,7 @@ export class MeshCa {
 
   private newServer(): CaServer {
     const o = this.o;
-    return new CaServer({ ca: this.ca, tokens: this.tokens, stats: o.stats, log: o.log, ...(o.clock ? { clock: o.clock } : {}) });
+    return new CaServer({ ca: this.ca, tokens: this.tokens, ...(o.reviewer ? { reviewer: o.reviewer } : {}), stats: o.stats, log: o.log, ...(o.clock ? { clock: o.clock } : {}) });
   }
 
   /** The trust bundle as one PEM text (every root during a root rotation). */

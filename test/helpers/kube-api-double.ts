@@ -19,13 +19,19 @@
 //   namespaced and cluster-scoped kinds, namespaces that must exist,
 //   discovery (/api, /apis, APIResourceLists), CRDs registered by
 //   group/version/plural (directly or by creating a CustomResourceDefinition);
-// - bearer-token auth (401), HTTPS with a self-signed certificate.
+// - bearer-token auth (401), HTTPS with a self-signed certificate;
+// - service-account tokens: TokenRequest (POST .../serviceaccounts/<sa>/token)
+//   and issueServiceAccountToken() mint JWT-shaped tokens with audiences and
+//   an expiry; TokenReview (POST /apis/authentication.k8s.io/v1/tokenreviews)
+//   authenticates them as system:serviceaccount:<ns>:<sa> when they are
+//   known, unexpired, their service account still exists and they carry one
+//   of the requested audiences (none requested: the API server's own).
 // What it does not model is listed in docs/kubernetes.md.
 // Faults for tests: compact() (older revisions expire), breakWatches(),
 // goOffline()/goOnline() (the port refuses connections, then serves again),
 // bookmark().
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -97,6 +103,18 @@ export interface KubeApiDoubleOptions {
   readonly namespaceLifecycle?: boolean;
   /** Send BOOKMARK events to watchers that allow them every `bookmarkIntervalMs`. Default: only on bookmark(). */
   readonly bookmarkIntervalMs?: number;
+}
+
+/** The audience of service-account tokens minted without one, and of TokenReviews that ask for none. */
+export const DOUBLE_API_AUDIENCE = 'https://kubernetes.default.svc.cluster.local';
+
+interface IssuedToken {
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  readonly uid: string;
+  readonly audiences: readonly string[];
+  /** ms since the epoch. */
+  readonly expiresAt: number;
 }
 
 /** One request the double answered, for assertions (e.g. how many pages a chunked list took). */
@@ -191,6 +209,8 @@ export class KubeApiDouble {
   private cert = '';
   private bookmarkTimer: NodeJS.Timeout | undefined;
   private nextIp = 10;
+  /** Service-account tokens minted, by token text. */
+  private readonly saTokens = new Map<string, IssuedToken>();
 
   private constructor(private readonly opts: KubeApiDoubleOptions) {
     for (const k of BUILTIN_KINDS) this.addKind(k);
@@ -283,6 +303,87 @@ export class KubeApiDouble {
   object(apiVersion: string, kindName: string, namespace: string | undefined, name: string): KubeObject | undefined {
     const kind = this.kindByName(apiVersion, kindName);
     return clone(this.get(kind, kind.namespaced ? namespace ?? 'default' : undefined, name));
+  }
+
+  /**
+   * Mints a service-account token for `namespace`/`serviceAccount` (which
+   * must exist), as TokenRequest does; `expiresAt` (ms) may lie in the past,
+   * for tests of expired tokens. Default: audience DOUBLE_API_AUDIENCE, 1 hour.
+   */
+  issueServiceAccountToken(namespace: string, serviceAccount: string, opts: { audiences?: readonly string[]; expirationSeconds?: number; expiresAt?: number } = {}): string {
+    const kind = this.kindByName('v1', 'ServiceAccount');
+    const sa = this.get(kind, namespace, serviceAccount);
+    if (!sa) throw new HttpError(404, 'NotFound', `serviceaccounts "${serviceAccount}" not found`, { name: serviceAccount, kind: 'serviceaccounts' });
+    const audiences = opts.audiences?.length ? [...opts.audiences] : [DOUBLE_API_AUDIENCE];
+    const now = Date.now();
+    const expiresAt = opts.expiresAt ?? now + (opts.expirationSeconds ?? 3600) * 1000;
+    const uid = String(sa.metadata?.uid ?? '');
+    const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+    // JWT-shaped like the API server's (claims readable); the signature is random bytes: only this double can vouch for it
+    const token = [
+      b64({ alg: 'RS256', kid: 'weft-double' }),
+      b64({
+        aud: audiences, exp: Math.floor(expiresAt / 1000), iat: Math.floor(now / 1000), iss: DOUBLE_API_AUDIENCE,
+        sub: `system:serviceaccount:${namespace}:${serviceAccount}`,
+        'kubernetes.io': { namespace, serviceaccount: { name: serviceAccount, uid } },
+      }),
+      randomBytes(32).toString('base64url'),
+    ].join('.');
+    this.saTokens.set(token, { namespace, serviceAccount, uid, audiences, expiresAt });
+    return token;
+  }
+
+  /** A TokenReview's status for `token` and the requested audiences. */
+  private reviewToken(token: string, requested: readonly string[]): Record<string, unknown> {
+    const t = this.saTokens.get(token);
+    const fail = (error: string): Record<string, unknown> => ({ authenticated: false, user: {}, error });
+    if (!t) return fail('[invalid bearer token, square/go-jose: error in cryptographic primitive]');
+    if (t.expiresAt <= Date.now()) return fail('[invalid bearer token, service account token has expired]');
+    const sa = this.get(this.kindByName('v1', 'ServiceAccount'), t.namespace, t.serviceAccount);
+    if (!sa || String(sa.metadata?.uid ?? '') !== t.uid) return fail(`[invalid bearer token, service account ${t.namespace}/${t.serviceAccount} has been deleted]`);
+    const wanted = requested.length ? requested : [DOUBLE_API_AUDIENCE];
+    const audiences = t.audiences.filter((a) => wanted.includes(a));
+    if (!audiences.length) return fail(`[invalid bearer token, token audiences ${JSON.stringify(t.audiences)} is invalid for the target audiences ${JSON.stringify(wanted)}]`);
+    return {
+      authenticated: true,
+      audiences,
+      user: {
+        username: `system:serviceaccount:${t.namespace}:${t.serviceAccount}`,
+        uid: t.uid,
+        groups: ['system:serviceaccounts', `system:serviceaccounts:${t.namespace}`, 'system:authenticated'],
+      },
+    };
+  }
+
+  /** TokenReview and TokenRequest, which store nothing; undefined for any other request. */
+  private routeTokens(method: string, parts: readonly string[], body: string): { status: number; body: unknown } | undefined {
+    if (method !== 'POST') return undefined;
+    if (parts.length === 4 && parts[0] === 'apis' && parts[1] === 'authentication.k8s.io' && parts[2] === 'v1' && parts[3] === 'tokenreviews') {
+      const obj = parseBody(body) as KubeObject & { spec?: { token?: unknown; audiences?: unknown } };
+      if (obj.kind !== 'TokenReview') throw new HttpError(400, 'BadRequest', `kind "${String(obj.kind)}" is not TokenReview`);
+      const token = obj.spec?.token;
+      if (typeof token !== 'string' || token === '') throw new HttpError(422, 'Invalid', 'TokenReview.authentication.k8s.io "" is invalid: spec.token: Required value');
+      const aud = Array.isArray(obj.spec?.audiences) ? (obj.spec!.audiences as unknown[]).map(String) : [];
+      return { status: 201, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', metadata: { creationTimestamp: null }, spec: obj.spec, status: this.reviewToken(token, aud) } };
+    }
+    // /api/v1/namespaces/<ns>/serviceaccounts/<sa>/token
+    if (parts.length === 7 && parts[0] === 'api' && parts[1] === 'v1' && parts[2] === 'namespaces' && parts[4] === 'serviceaccounts' && parts[6] === 'token') {
+      const obj = parseBody(body) as KubeObject & { spec?: { audiences?: unknown; expirationSeconds?: unknown } };
+      const aud = Array.isArray(obj.spec?.audiences) ? (obj.spec!.audiences as unknown[]).map(String) : [];
+      const secs = typeof obj.spec?.expirationSeconds === 'number' ? obj.spec.expirationSeconds : 3600;
+      if (secs < 600) throw new HttpError(422, 'Invalid', 'spec.expirationSeconds: Invalid value: may not specify a duration less than 10 minutes');
+      const token = this.issueServiceAccountToken(parts[3], parts[5], { audiences: aud, expirationSeconds: secs });
+      const t = this.saTokens.get(token)!;
+      return {
+        status: 201,
+        body: {
+          apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: { name: parts[5], namespace: parts[3] },
+          spec: { audiences: [...t.audiences], expirationSeconds: secs },
+          status: { token, expirationTimestamp: new Date(t.expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+        },
+      };
+    }
+    return undefined;
   }
 
   /** Forgets history up to the current revision: watches and exact lists from older resourceVersions get 410 Expired. */
@@ -408,6 +509,8 @@ export class KubeApiDouble {
     if (method === 'GET' && parts.length === 1 && parts[0] === 'api') return { status: 200, body: { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] } };
     if (method === 'GET' && parts.length === 1 && parts[0] === 'apis') return { status: 200, body: this.groupList() };
     if (method === 'GET' && parts[0] === 'version' && parts.length === 1) return { status: 200, body: { major: '1', minor: '31', gitVersion: 'v1.31.0-weft-double', platform: 'linux/amd64' } };
+    const tokens = this.routeTokens(method, parts, body);
+    if (tokens) return tokens;
     let group: string;
     let version: string;
     let rest: string[];

@@ -10,6 +10,7 @@ import type { CertificateAuthority } from './certificate-authority.js';
 import { CertificateService, certificateServiceDefinition } from './certificate-service.js';
 import { CitadelStats } from './citadel-stats.js';
 import { CA_DEFAULTS } from './defaults.js';
+import type { TokenAuthenticator } from './authenticator.js';
 import type { TokenRegistry } from './token-registry.js';
 
 type IdentityUpdate = { certificate: Buffer; privateKey: Buffer };
@@ -43,6 +44,8 @@ class ServingCertificateProvider {
 export interface CaServerOptions {
   ca: CertificateAuthority;
   tokens: TokenRegistry;
+  /** Asked for tokens `tokens` does not know (Kubernetes mode: TokenReview). */
+  reviewer?: TokenAuthenticator;
   /** Where the citadel_server_* counters go; a private store when unset. */
   stats?: StatsStore;
   /** Names on the serving certificate. */
@@ -68,7 +71,7 @@ export class CaServer {
     this.clock = options.clock ?? systemClock;
     this.stats = new CitadelStats(options.stats ?? new StatsStore());
     this.grpc = new grpc.Server();
-    const service = new CertificateService({ ca: options.ca, tokens: options.tokens, stats: this.stats, log: options.log });
+    const service = new CertificateService({ ca: options.ca, tokens: options.tokens, ...(options.reviewer ? { reviewer: options.reviewer } : {}), stats: this.stats, log: options.log });
     this.grpc.addService(certificateServiceDefinition(), service.handlers());
     this.refreshRootCertExpiry();
   }

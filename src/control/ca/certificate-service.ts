@@ -1,5 +1,6 @@
 // istio.v1.auth.IstioCertificateService/CreateCertificate: authenticates the
-// caller (local mode: a bearer token from the TokenRegistry), then has the CA
+// caller (a bearer token from the TokenRegistry, else, in Kubernetes mode, a
+// service-account token checked with the TokenReview API), then has the CA
 // sign the CSR for the caller's identity. Status codes and counters follow
 // Istio's server (security/pkg/server/ca/server.go): UNAUTHENTICATED for a
 // failed authentication, INVALID_ARGUMENT for a bad CSR or TTL; weft adds
@@ -12,6 +13,7 @@ import {
   CREATE_CERTIFICATE_METHOD, CREATE_CERTIFICATE_PATH, decodeCertificateRequest, decodeCertificateResponse,
   encodeCertificateRequest, encodeCertificateResponse, type IstioCertificateRequest,
 } from './certificate-messages.js';
+import type { AuthOutcome, TokenAuthenticator } from './authenticator.js';
 import type { CitadelStats } from './citadel-stats.js';
 import type { TokenRegistry } from './token-registry.js';
 
@@ -51,6 +53,8 @@ export function certificateClientDefinition(): grpc.ServiceDefinition {
 export interface CertificateServiceOptions {
   ca: CertificateAuthority;
   tokens: TokenRegistry;
+  /** Asked for tokens the registry does not know (Kubernetes mode: TokenReview). */
+  reviewer?: TokenAuthenticator;
   stats: CitadelStats;
   log?: Logger;
 }
@@ -75,31 +79,41 @@ export class CertificateService {
   handlers(): grpc.UntypedServiceImplementation {
     return {
       [CREATE_CERTIFICATE_METHOD]: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-        let result: Buffer | Refusal;
-        try {
-          result = this.createCertificate(call.request, call.metadata);
-        } catch (e) {
+        this.createCertificate(call.request, call.metadata).catch((e: unknown): Refusal => {
           // never crash on input: anything unexpected is an internal error, counted
           this.options.stats.signError('CERT_GEN_ERROR').inc();
           this.options.log?.error(`CreateCertificate: ${(e as Error).stack ?? e}`);
-          result = { code: grpc.status.INTERNAL, details: 'certificate generation failed' };
-        }
-        if (Buffer.isBuffer(result)) callback(null, result);
-        else callback({ code: result.code, details: result.details });
+          return { code: grpc.status.INTERNAL, details: 'certificate generation failed' };
+        }).then((result) => {
+          if (Buffer.isBuffer(result)) callback(null, result);
+          else callback({ code: result.code, details: result.details });
+        });
       },
     };
   }
 
-  /** One call: authenticate, decode, sign. Returns the encoded response or the refusal. */
-  createCertificate(body: Buffer, metadata: grpc.Metadata): Buffer | Refusal {
-    const { ca, tokens, stats, log } = this.options;
+  /** The identity `token` proves: the registry first, then the reviewer. */
+  private async authenticate(token: string | undefined): Promise<AuthOutcome> {
+    if (token === undefined) return { ok: false, reason: 'unauthenticated', message: 'no bearer token' };
+    const known = this.options.tokens.authenticate(token);
+    if (known) return { ok: true, identity: known };
+    if (!this.options.reviewer) return { ok: false, reason: 'unauthenticated', message: 'unknown token' };
+    return this.options.reviewer.authenticate(token);
+  }
+
+  /** One call: authenticate, decode, sign. Resolves to the encoded response or the refusal. */
+  async createCertificate(body: Buffer, metadata: grpc.Metadata): Promise<Buffer | Refusal> {
+    const { ca, stats, log } = this.options;
     stats.csr.inc();
-    const token = bearerToken(metadata);
-    const caller = token === undefined ? undefined : tokens.authenticate(token);
-    if (!caller) {
+    const auth = await this.authenticate(bearerToken(metadata));
+    if (!auth.ok) {
       stats.authenticationFailure.inc();
-      return { code: grpc.status.UNAUTHENTICATED, details: 'request authenticate failure' };
+      stats.authRefused(auth.reason).inc();
+      log?.debug(`CreateCertificate refused (${auth.reason}): ${auth.message}`);
+      // Istio's message, then weft's reason: the workload's log says what to fix
+      return { code: grpc.status.UNAUTHENTICATED, details: `request authenticate failure: ${auth.reason}: ${auth.message}` };
     }
+    const caller = auth.identity;
     let req: IstioCertificateRequest;
     try {
       req = decodeCertificateRequest(body);

@@ -2,6 +2,7 @@
 // (security/pkg/server/ca/monitoring.go), so existing dashboards and alerts
 // keep working.
 import type { Counter, Gauge, StatsStore } from '../../stats/index.js';
+import type { AuthRefusalReason } from './authenticator.js';
 
 /** Label values of `citadel_server_csr_sign_err_count{error}`, Istio's caerror types. */
 export type SignErrorKind = 'CSR_ERROR' | 'TTL_ERROR' | 'CERT_GEN_ERROR';
@@ -18,6 +19,7 @@ export class CitadelStats {
   /** Unix seconds at which the root that signs new leaves expires (Istio's gauge of the same name). */
   readonly rootCertExpiry: Gauge;
   private readonly signErrors = new Map<SignErrorKind, Counter>();
+  private readonly refusals = new Map<AuthRefusalReason, Counter>();
 
   constructor(private readonly store: StatsStore) {
     this.csr = store.labeledCounter('citadel_server_csr_count', {});
@@ -33,6 +35,20 @@ export class CitadelStats {
     if (!c) {
       c = this.store.labeledCounter('citadel_server_csr_sign_err_count', { error: kind });
       this.signErrors.set(kind, c);
+    }
+    return c;
+  }
+
+  /**
+   * `weft_ca_authentication_refused_total{reason}`: weft's breakdown of the
+   * token refusals inside citadel_server_authentication_failure_count (Istio
+   * has no per-reason counter).
+   */
+  authRefused(reason: AuthRefusalReason): Counter {
+    let c = this.refusals.get(reason);
+    if (!c) {
+      c = this.store.labeledCounter('weft_ca_authentication_refused_total', { reason });
+      this.refusals.set(reason, c);
     }
     return c;
   }

@@ -1,5 +1,6 @@
 // Public surface of the certificate authority (Citadel's job). See docs/architecture/ca.md.
 export { CertificateAuthority, generateRoot, type CaSource, type CertificateAuthorityOptions, type IssuedCertificate, type RootStatus, type SignOptions } from './certificate-authority.js';
+export type { AuthOutcome, AuthRefusalReason, TokenAuthenticator } from './authenticator.js';
 export { CaError, CsrError, type CaErrorCode, type CaIssue, type CaIssueCode, type CsrErrorCode } from './ca-error.js';
 export { CaServer, type CaServerOptions } from './ca-server.js';
 export { CertificateService, certificateClientDefinition, certificateServiceDefinition, bearerToken } from './certificate-service.js';
