@@ -47,7 +47,7 @@ import { numberOption, quietGate, selectTargets, withCpu } from './lib/bench-run
 const PROXY_CORE = 0;
 const LOAD_CORE = 1;
 /** Every target, in report order. */
-const ALL_TARGETS = ['direct', 'nginx', 'haproxy', 'weft', 'weft-resilience', 'weft-istio-stats', 'weft-rbac', 'weft-tracing', 'weft-telemetry', 'weft-extauthz', 'weft-jwt', 'base-weft', 'base-weft-telemetry'] as const;
+const ALL_TARGETS = ['direct', 'nginx', 'haproxy', 'weft', 'weft-resilience', 'weft-istio-stats', 'weft-rbac', 'weft-tracing', 'weft-metrics-tracing', 'weft-telemetry', 'weft-extauthz', 'weft-jwt', 'base-weft', 'base-weft-telemetry'] as const;
 type TargetName = (typeof ALL_TARGETS)[number];
 /** How long a server may take to listen before it counts as failed. */
 const START_TIMEOUT_MS = 20_000;
@@ -203,9 +203,11 @@ async function startTarget(target: TargetName, env: Env): Promise<{ server?: Man
   const root = target.startsWith('base-') ? env.opts.base : repoRoot;
   if (root === undefined) throw new StartError(`${target} needs --base DIR (a built checkout of weft)`);
   const telemetry = variant === 'weft-telemetry';
+  // weft-metrics-tracing: issue 12's benchmark shape (Istio metrics and 1% tracing, no access log).
+  const metricsTracing = telemetry || variant === 'weft-metrics-tracing';
   // The access log goes to a file in the run's temp dir (a sidecar's goes to stdout, which the harness would have to drain).
   const accessLog = telemetry ? path.join(env.dir, `${target}-access.log`) : undefined;
-  fs.writeFileSync(conf, weftBootstrapYaml(h1, admin, env.upstream.h1, { resilience: variant === 'weft-resilience', istioStats: variant === 'weft-istio-stats' || telemetry, rbac: variant === 'weft-rbac', tracing: variant === 'weft-tracing' || telemetry, extAuthzPort, jwt, accessLog }));
+  fs.writeFileSync(conf, weftBootstrapYaml(h1, admin, env.upstream.h1, { resilience: variant === 'weft-resilience', istioStats: variant === 'weft-istio-stats' || metricsTracing, rbac: variant === 'weft-rbac', tracing: variant === 'weft-tracing' || metricsTracing, extAuthzPort, jwt, accessLog }));
   const server = startPinned(target, PROXY_CORE, process.execPath, [...env.opts.weftNodeFlags, path.join(root, 'bin', 'weft.js'), 'proxy', '-c', conf], root);
   try {
     await waitUp(server, [h1]);
@@ -460,6 +462,7 @@ function report(summaries: TargetSummary[], o: Options): string {
     ['weft-istio-stats', "Istio's metadata exchange and standard metrics filters, as a client sidecar runs them"],
     ['weft-rbac', 'envoy.filters.http.rbac with 10 header/path ALLOW policies, the matching one tried last'],
     ['weft-tracing', 'HCM tracing, envoy.tracers.zipkin at 1% random sampling, spans to a local sink'],
+    ['weft-metrics-tracing', "the metadata exchange, standard metrics and 1% Zipkin tracing, without the access log (the telemetry issue's benchmark shape)"],
     ['weft-telemetry', "Istio's telemetry as a client sidecar runs it: the metadata exchange, standard metrics and 1% Zipkin tracing and the access log (Istio's text format, to a file) together"],
     ['weft-extauthz', 'envoy.filters.http.ext_authz: every request checked by a local gRPC authorizer that allows (bench/lib/ext-authz-server.ts)'],
     ['weft-jwt', 'envoy.filters.http.jwt_authn: one RS256 token (in ?access_token=) verified against a local JWKS, keys and token cached'],
