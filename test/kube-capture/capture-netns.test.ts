@@ -20,46 +20,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { originalDstAddon } from '../../src/proxy/listener/original-dst/addon.js';
 import { WEFT_BIN } from '../helpers/process-harness.js';
 import { sdsGrpcCluster } from '../../src/up/sidecar-bootstrap.js';
 import { waitUntil } from '../helpers/net-harness.js';
-import { netnsSkipReason, PodNetwork, type Pod } from './netns-harness.js';
+import { CAPTURE_TOKENS, captureSkipReason, httpbinMeshConfig, PodNetwork, type Pod } from './netns-harness.js';
 
 const SUBNET = '10.77.0';
 const VIP = '10.96.0.10';
 const SVC = 'httpbin.default.svc.cluster.local';
-const TOKENS: Record<string, string> = { sleep: 'sleep-token-0123456789abcdef0123456789', httpbin: 'httpbin-token-0123456789abcdef012345678' };
+const TOKENS = CAPTURE_TOKENS;
 const PROXY_UID = 1337;
 
-function skipReason(): string | undefined {
-  const r = netnsSkipReason(['ip', 'iptables-restore', 'iptables-save', 'nsenter', 'curl']);
-  if (r) return r;
-  const a = originalDstAddon();
-  return 'error' in a ? a.error : undefined;
-}
+const SKIP = captureSkipReason();
 
-const SKIP = skipReason();
-
-const CONFIG = `apiVersion: networking.istio.io/v1beta1
-kind: ServiceEntry
-metadata: { name: httpbin, namespace: default }
-spec:
-  hosts: [${SVC}]
-  addresses: [${VIP}]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{ number: 80, name: http, protocol: HTTP }]
-  workloadSelector: { labels: { app: httpbin } }
----
-apiVersion: networking.istio.io/v1beta1
-kind: WorkloadEntry
-metadata: { name: httpbin-1, namespace: default }
-spec:
-  address: ${SUBNET}.3
-  labels: { app: httpbin, security.istio.io/tlsMode: istio }
-  serviceAccount: httpbin
-`;
+const CONFIG = httpbinMeshConfig(SVC, VIP, SUBNET);
 
 /** The bootstrap Istio's injector gives a sidecar in a captured pod (INTERCEPTION_MODE REDIRECT). */
 function bootstrap(pod: Pod, app: string, nodeIp: string): string {

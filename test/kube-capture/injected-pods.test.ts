@@ -24,43 +24,18 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { defaultInjectionConfig, injectPod, type Pod as KubePod } from '../../src/kube/inject/index.js';
 import { resolveEnv } from '../../src/kube/inject/test-kit.js';
-import { originalDstAddon } from '../../src/proxy/listener/original-dst/addon.js';
 import { waitUntil } from '../helpers/net-harness.js';
 import { WEFT_BIN } from '../helpers/process-harness.js';
-import { netnsSkipReason, PodNetwork, type Pod } from './netns-harness.js';
+import { CAPTURE_TOKENS, captureSkipReason, httpbinMeshConfig, PodNetwork, type Pod } from './netns-harness.js';
 
 const SUBNET = '10.78.0';
 const VIP = '10.96.0.20';
 const SVC = 'httpbin.default.svc.cluster.local';
-const TOKENS: Record<string, string> = { sleep: 'sleep-token-0123456789abcdef0123456789', httpbin: 'httpbin-token-0123456789abcdef012345678' };
+const TOKENS = CAPTURE_TOKENS;
 
-function skipReason(): string | undefined {
-  const r = netnsSkipReason(['ip', 'iptables-restore', 'iptables-save', 'nsenter', 'curl']);
-  if (r) return r;
-  const a = originalDstAddon();
-  return 'error' in a ? a.error : undefined;
-}
-const SKIP = skipReason();
+const SKIP = captureSkipReason();
 
-const CONFIG = `apiVersion: networking.istio.io/v1beta1
-kind: ServiceEntry
-metadata: { name: httpbin, namespace: default }
-spec:
-  hosts: [${SVC}]
-  addresses: [${VIP}]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{ number: 80, name: http, protocol: HTTP }]
-  workloadSelector: { labels: { app: httpbin } }
----
-apiVersion: networking.istio.io/v1beta1
-kind: WorkloadEntry
-metadata: { name: httpbin-1, namespace: default }
-spec:
-  address: ${SUBNET}.3
-  labels: { app: httpbin, security.istio.io/tlsMode: istio }
-  serviceAccount: httpbin
-`;
+const CONFIG = httpbinMeshConfig(SVC, VIP, SUBNET);
 
 /** A Deployment's pod, as a ReplicaSet creates it, with a readiness probe on the app's port. */
 function deploymentPod(app: string): KubePod {

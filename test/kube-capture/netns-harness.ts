@@ -5,6 +5,7 @@
 // never touched) and `destroy()` removes them all, processes first.
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { originalDstAddon } from '../../src/proxy/listener/original-dst/addon.js';
 
 /** Why this machine cannot run the test, or undefined when it can. */
 export function netnsSkipReason(tools: readonly string[]): string | undefined {
@@ -121,4 +122,38 @@ export class PodNetwork {
       if (fs.existsSync(`/run/netns/${ns}`)) spawnSync('ip', ['netns', 'del', ns]);
     }
   }
+}
+
+/** Why a capture test cannot run here (the tools it runs, root, the SO_ORIGINAL_DST addon), or undefined. */
+export function captureSkipReason(): string | undefined {
+  const r = netnsSkipReason(['ip', 'iptables-restore', 'iptables-save', 'nsenter', 'curl']);
+  if (r) return r;
+  const a = originalDstAddon();
+  return 'error' in a ? a.error : undefined;
+}
+
+/** The CA tokens of the two pods' service accounts (`tokens/default/<sa>` under the control plane's token dir). */
+export const CAPTURE_TOKENS: Readonly<Record<string, string>> = { sleep: 'sleep-token-0123456789abcdef0123456789', httpbin: 'httpbin-token-0123456789abcdef012345678' };
+
+/** The httpbin service (VIP `vip`, port 80) and its one mTLS workload at `<subnet>.3`, as Istio config. */
+export function httpbinMeshConfig(svc: string, vip: string, subnet: string): string {
+  return `apiVersion: networking.istio.io/v1beta1
+kind: ServiceEntry
+metadata: { name: httpbin, namespace: default }
+spec:
+  hosts: [${svc}]
+  addresses: [${vip}]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{ number: 80, name: http, protocol: HTTP }]
+  workloadSelector: { labels: { app: httpbin } }
+---
+apiVersion: networking.istio.io/v1beta1
+kind: WorkloadEntry
+metadata: { name: httpbin-1, namespace: default }
+spec:
+  address: ${subnet}.3
+  labels: { app: httpbin, security.istio.io/tlsMode: istio }
+  serviceAccount: httpbin
+`;
 }
