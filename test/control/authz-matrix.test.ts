@@ -17,28 +17,18 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { TLS_MODE_LABEL } from '../../src/api/networking.js';
 import type { AuthorizationPolicy, AuthorizationPolicySpec } from '../../src/api/security.js';
-import { ISTIO_TLS } from '../../src/control/translate/istio-tls.js';
-import { BOOKINFO_ENDPOINTS, BOOKINFO_SERVICES, host, sidecarProxy } from '../../src/control/translate/test-bookinfo.js';
+import { BOOKINFO_SERVICES, host, sidecarProxy } from '../../src/control/translate/test-bookinfo.js';
 import { TestPushContext } from '../../src/control/translate/test-push-context.js';
 import { translateProxy } from '../../src/control/translate/translate-proxy.js';
 import { makeTestPki, OPENSSL_MISSING, type TestPki } from '../../src/proxy/tls/tls-test-kit.js';
 import { sdsGrpcCluster } from '../../src/up/sidecar-bootstrap.js';
 import { toJson } from '../../src/xds/json-encode.js';
 import type { envoy_config_cluster_v3_Cluster, envoy_config_endpoint_v3_ClusterLoadAssignment, envoy_config_listener_v3_Listener } from '../../src/xds/gen/types.js';
-import { jsonBootstrap, type Json } from '../helpers/http-test-kit.js';
-import { request, startProxy, type RunningProxy } from '../helpers/proxy-harness.js';
+import type { Json } from '../helpers/http-test-kit.js';
+import { request, type RunningProxy } from '../helpers/proxy-harness.js';
+import { ADMIN, CLUSTER, clientBootstrap, ENDPOINTS, LISTENER, REVIEWS, SERVER_PROXY, serverBootstrap, startSidecar } from '../helpers/mtls-sidecar-pair.js';
 
-const REVIEWS = host('reviews');
-const OUT_CLUSTER = `outbound|9080||${REVIEWS}`;
-const TRUST = 'spiffe://cluster.local/ns/default/sa';
-const ENDPOINTS = BOOKINFO_ENDPOINTS.filter((e) => e.hostname !== REVIEWS || e.workload === 'reviews-v1');
-const SERVER_PROXY = sidecarProxy({
-  id: 'sidecar~10.0.0.3~reviews-v1.default~default.svc.cluster.local', ips: ['10.0.0.3'], workloadName: 'reviews-v1', serviceAccount: 'bookinfo-reviews',
-  labels: { app: 'reviews', version: 'v1', [TLS_MODE_LABEL]: 'istio' },
-  metadata: { WEFT_INBOUND_PORTS: '{"9080":16001}', WEFT_APP_PORTS: '{"9080":19080}' },
-});
 
 const ap = (name: string, spec: AuthorizationPolicySpec, namespace = 'default'): AuthorizationPolicy =>
   ({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name, namespace }, spec });
@@ -47,40 +37,9 @@ const REVIEWS_SEL = { selector: { matchLabels: { app: 'reviews' } } };
 const push = (policies: AuthorizationPolicy[]) =>
   new TestPushContext({ services: BOOKINFO_SERVICES, endpoints: ENDPOINTS, authorizationPolicies: policies, mesh: { workloadCertificates: true } });
 
-function startSidecar(bootstrap: Json, pki: TestPki, sa: string): Promise<RunningProxy> {
-  const cert = pki.issue(sa, { uris: [`${TRUST}/${sa}`] });
-  return startProxy(JSON.stringify(bootstrap), { drainTimeMs: 100 }, (proxy) => {
-    const claim = proxy.sds.claimApiCluster(ISTIO_TLS.sdsCluster);
-    claim.set(ISTIO_TLS.workloadCertSecret, { kind: 'tls_certificate', certificate: { certChainPem: cert.certPem, privateKeyPem: cert.keyPem, origin: `sds:${ISTIO_TLS.workloadCertSecret}` } });
-    claim.set(ISTIO_TLS.rootCaSecret, { kind: 'validation_context', validation: { trustedCaPem: pki.root.certPem, sanMatchers: [], spkiPins: [], hashPins: [], allowExpiredCertificate: false, acceptUntrusted: false, origin: `sds:${ISTIO_TLS.rootCaSecret}` } });
-  });
-}
 
-const LISTENER = 'envoy.config.listener.v3.Listener';
-const CLUSTER = 'envoy.config.cluster.v3.Cluster';
-const ADMIN = { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } };
 
-function serverBootstrap(p: TestPushContext, appPort: number): Json {
-  const r = translateProxy(SERVER_PROXY, p).resources;
-  const listener = (r.listeners as envoy_config_listener_v3_Listener[]).find((l) => l.name === 'inbound_9080')!;
-  listener.address = { socket_address: { address: '127.0.0.1', port_value: 0 } };
-  const inbound = (r.clusters as envoy_config_cluster_v3_Cluster[]).find((c) => c.name === 'inbound|9080||')!;
-  inbound.load_assignment!.endpoints![0]!.lb_endpoints![0]!.endpoint!.address!.socket_address!.port_value = appPort;
-  return { node: { id: SERVER_PROXY.id, cluster: 'reviews.default' }, admin: ADMIN, static_resources: { listeners: [toJson(LISTENER, listener)], clusters: [toJson(CLUSTER, inbound), sdsGrpcCluster('/nonexistent/weft-test-sds.sock')] } };
-}
 
-function clientBootstrap(p: TestPushContext, serverPort: number): Json {
-  const r = translateProxy(sidecarProxy(), p).resources;
-  const cluster = (r.clusters as envoy_config_cluster_v3_Cluster[]).find((c) => c.name === OUT_CLUSTER)!;
-  const cla = (r.endpoints as envoy_config_endpoint_v3_ClusterLoadAssignment[]).find((c) => c.cluster_name === OUT_CLUSTER)!;
-  const endpoints = cla.endpoints!.map((l) => ({ ...l, lb_endpoints: l.lb_endpoints!.map((e) => ({ ...e, endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: serverPort } } } })) }));
-  const { eds_cluster_config: _eds, ...rest } = cluster;
-  const boot = JSON.parse(jsonBootstrap({
-    routeConfig: { virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: OUT_CLUSTER } }] }] },
-    clusters: [toJson(CLUSTER, { ...rest, type: 'STATIC', load_assignment: { cluster_name: OUT_CLUSTER, endpoints } }) as Json, sdsGrpcCluster('/nonexistent/weft-test-sds.sock') as Json],
-  })) as Json;
-  return { node: { id: sidecarProxy().id, cluster: 'productpage.default' }, ...boot };
-}
 
 /** One request of a case: who sends it (service account), what, and the expected status. */
 interface Req { sa?: string; method?: string; path?: string; headers?: Record<string, string>; host?: string; expect: 200 | 403 }
@@ -182,7 +141,7 @@ describe('AuthorizationPolicy matrix, through two weft proxies with mTLS', { ski
           const sa = r.sa ?? PP;
           let client = clients.get(sa);
           if (!client) {
-            client = await startSidecar(clientBootstrap(p, server.port('inbound_9080')), pki, sa);
+            client = await startSidecar(clientBootstrap(p, server.port('inbound_9080')).bootstrap, pki, sa);
             clients.set(sa, client);
           }
           const before = appHits;
@@ -360,7 +319,7 @@ describe('AuthorizationPolicy CUSTOM with a real HTTP authorizer, through two we
     const { eds_cluster_config: _eds, transport_socket_matches: _tsm, ...rest } = c;
     boot.static_resources.clusters.push(toJson(CLUSTER, { ...rest, type: 'STATIC', load_assignment: { cluster_name: AUTHZ_OUT, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: authzPort } } } }] }] } }) as Json);
     const server = await startSidecar(boot as unknown as Json, pki, 'bookinfo-reviews');
-    const client = await startSidecar(clientBootstrap(p, server.port('inbound_9080')), pki, PP);
+    const client = await startSidecar(clientBootstrap(p, server.port('inbound_9080')).bootstrap, pki, PP);
     try {
       checks = [];
       const send = async (path: string, headers: Record<string, string> = {}) => {
